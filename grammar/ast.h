@@ -1,0 +1,315 @@
+// Rekindle grammar: the abstract syntax tree of schema and rule files.
+// Expressions are `std::variant` kinds stored in one arena per file and addressed by id; every
+// node carries its source span. The grammar knows nothing of types, the IR or LLVM.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace rk::ast {
+
+// A place in a source file. line and col are 1-based; col counts bytes; len is in bytes.
+struct Span {
+  uint32_t file = 0;  // index into SourceSet::files
+  uint32_t line = 0;
+  uint32_t col = 0;
+  uint32_t len = 0;
+  uint32_t offset = 0;  // byte offset in the file
+};
+
+using ExprId = uint32_t;
+inline constexpr ExprId kNoExpr = UINT32_MAX;
+
+enum class Unit : uint8_t { None, Days, Money, Percent };
+
+// 60, 0.5, $250, $19.99, 5%, 12.5%, 90 days, 1 day, 2 weeks (stored as 14 days).
+// `text` is the literal as written. For Percent, `value` is already divided by 100 (5% -> 0.05,
+// computed as 5.0 / 100.0 so it equals the double of "0.05"). `is_int` when written without a
+// fraction (then `ivalue` holds the integer; for weeks the day count).
+struct NumberLit {
+  std::string text;
+  double value = 0;
+  int64_t ivalue = 0;
+  bool is_int = false;
+  Unit unit = Unit::None;
+};
+struct BoolLit {
+  bool value = false;
+};
+struct StringLit {
+  std::string value;  // unescaped
+};
+struct DateLit {
+  int32_t days = 0;  // days since 1970-01-01
+  std::string text;
+};
+// `today`: the evaluation's as-of date.
+struct Today {};
+// A bare name: a field, let, parameter, segment family, label, channel, `candidate`, `stopped`.
+struct Name {
+  std::string name;
+};
+// object.member, e.g. winback.offer
+struct Member {
+  ExprId object = kNoExpr;
+  std::string member;
+  Span member_span;
+};
+
+enum class UnOp : uint8_t { Neg, Not };
+struct Unary {
+  UnOp op;
+  ExprId operand = kNoExpr;
+};
+
+enum class BinOp : uint8_t { Add, Sub, Mul, Div, Eq, Ne, Lt, Le, Gt, Ge, And, Or };
+// Comparisons written in words map onto the same ops: `at least` Ge, `at most` Le,
+// `above` Gt, `below`/`under` Lt.
+struct Binary {
+  BinOp op;
+  ExprId lhs = kNoExpr;
+  ExprId rhs = kNoExpr;
+  Span op_span;
+};
+
+// An element of a set `{a, b, "c d"}`: a bare word or a quoted string.
+struct SetItem {
+  std::string text;
+  bool quoted = false;
+  Span span;
+};
+
+// `x is missing`, `x is present`, `x is V` / `x is not V` (two-valued equality: a missing x is
+// never equal), `x is one of {..}` / `x is not one of {..}` (two-valued membership).
+enum class IsKind : uint8_t { Missing, Present, Value, OneOf };
+struct Is {
+  ExprId subject = kNoExpr;
+  IsKind kind = IsKind::Missing;
+  bool negated = false;
+  ExprId value = kNoExpr;      // IsKind::Value
+  std::vector<SetItem> items;  // IsKind::OneOf
+};
+
+// `x in {a, b}` / `x not in {a, b}`: three-valued membership (unknown when x is missing).
+struct InSet {
+  ExprId subject = kNoExpr;
+  bool negated = false;
+  std::vector<SetItem> items;
+};
+
+// `x in 60 to 89 days` / `x not in 1 to 5`: inclusive range, three-valued.
+struct InRange {
+  ExprId subject = kNoExpr;
+  bool negated = false;
+  ExprId lo = kNoExpr;
+  ExprId hi = kNoExpr;
+};
+
+// `categories has any of {..}`, `has all of {..}`, `has none of {..}`, `has apparel`
+// (one item, same as `has any of {apparel}`).
+enum class HasKind : uint8_t { Any, All, None };
+struct Has {
+  ExprId subject = kNoExpr;
+  HasKind kind = HasKind::Any;
+  std::vector<SetItem> items;
+};
+
+// `days since DATE` (as-of minus DATE, in days) and `days until DATE` (DATE minus as-of).
+struct DaysSince {
+  ExprId date = kNoExpr;
+  bool until = false;
+};
+
+// `if COND then A else B` (an unknown COND takes the else branch).
+struct IfExpr {
+  ExprId cond = kNoExpr;
+  ExprId then_ = kNoExpr;
+  ExprId else_ = kNoExpr;
+};
+
+// Offer literals: `none`, `credit 10`, `points 500`, `early_access`, `discount 20%`.
+enum class OfferKind : uint8_t { None, Credit, Points, EarlyAccess, Discount };
+struct OfferLit {
+  OfferKind kind = OfferKind::None;
+  ExprId amount = kNoExpr;  // NumberLit for credit/points/discount
+};
+
+using ExprKind = std::variant<NumberLit, BoolLit, StringLit, DateLit, Today, Name, Member, Unary,
+                              Binary, Is, InSet, InRange, Has, DaysSince, IfExpr, OfferLit>;
+
+struct Expr {
+  ExprKind kind;
+  Span span;  // the whole expression
+};
+
+// ---- Schema files ---------------------------------------------------------------------------
+
+enum class TypeKind : uint8_t { Bool, Int, Number, Money, Percent, Date, String, Enum, StringList };
+struct TypeRef {
+  TypeKind kind = TypeKind::Int;
+  std::vector<SetItem> enum_values;  // TypeKind::Enum
+  Span span;
+};
+
+// `field NAME: TYPE[?] [key]`
+struct FieldDecl {
+  std::string name;
+  Span name_span;
+  TypeRef type;
+  bool nullable = false;
+  bool key = false;
+  std::string doc;
+  Span span;
+};
+
+// ---- Rule files ------------------------------------------------------------------------------
+
+// `import "customer.schema"` / `import "common.rules"` (path relative to the importing file).
+struct ImportDecl {
+  std::string path;
+  Span span;
+};
+// `parameter NAME = LITERAL`
+struct ParamDecl {
+  std::string name;
+  Span name_span;
+  ExprId value = kNoExpr;
+  std::string doc;
+  Span span;
+};
+// `let NAME = EXPR`
+struct LetDecl {
+  std::string name;
+  Span name_span;
+  ExprId value = kNoExpr;
+  std::string doc;
+  Span span;
+};
+// Inside `segment F { ... }`: `LABEL when EXPR` or `otherwise LABEL`.
+struct LabelRule {
+  std::string name;
+  Span name_span;
+  ExprId cond = kNoExpr;  // kNoExpr for `otherwise`
+  bool otherwise = false;
+  std::string doc;
+  Span span;
+};
+// `segment NAME { rules }`
+struct SegmentDecl {
+  std::string name;
+  Span name_span;
+  std::vector<LabelRule> labels;
+  std::string doc;
+  Span span;
+};
+// `candidate when EXPR`
+struct CandidateDecl {
+  ExprId cond = kNoExpr;
+  std::string doc;
+  Span span;
+};
+// `stop NAME when EXPR because "reason"` and `review NAME when EXPR [because "reason"]`.
+struct RuleDecl {
+  std::string name;
+  Span name_span;
+  ExprId cond = kNoExpr;
+  std::string reason;  // empty when not given
+  Span reason_span;
+  std::string doc;
+  Span span;
+};
+
+// One `touch NAME via CHANNEL_EXPR [offer OFFER_EXPR] [only when EXPR]` of a sequence.
+struct TouchDecl {
+  std::string name;
+  Span name_span;
+  ExprId channel = kNoExpr;  // a channel name, or `if .. then .. else ..` of channel names
+  ExprId offer = kNoExpr;    // kNoExpr: offer none
+  ExprId only_when = kNoExpr;
+  std::string doc;
+  Span span;
+};
+// `channel NAME [requires EXPR]`
+struct ChannelDecl {
+  std::string name;
+  Span name_span;
+  ExprId requires_ = kNoExpr;
+  Span span;
+};
+// `fallback FROM to TO`
+struct FallbackDecl {
+  std::string from;
+  Span from_span;
+  std::string to;
+  Span to_span;
+  Span span;
+};
+// `exit NAME when EXPR`
+struct ExitDecl {
+  std::string name;
+  Span name_span;
+  ExprId cond = kNoExpr;
+  Span span;
+};
+// sequence NAME {
+//   enter when EXPR                      (optional; default: candidates)
+//   progress FIELD on DATE_FIELD         (the last touch sent and when)
+//   wait DURATION                        (between touches)
+//   holdout PERCENT salt "SALT"
+//   exit NAME when EXPR                  (any number, in order)
+//   channel NAME requires EXPR           (any number)
+//   fallback NAME to NAME                (any number)
+//   touch ...                            (in order; numbered 1, 2, ...)
+// }
+struct SequenceDecl {
+  std::string name;
+  Span name_span;
+  ExprId enter = kNoExpr;
+  std::optional<std::pair<std::string, Span>> progress_touch;
+  std::optional<std::pair<std::string, Span>> progress_date;
+  ExprId wait = kNoExpr;
+  ExprId holdout_share = kNoExpr;
+  std::string holdout_salt;
+  Span holdout_span;
+  std::vector<ExitDecl> exits;
+  std::vector<ChannelDecl> channels;
+  std::vector<FallbackDecl> fallbacks;
+  std::vector<TouchDecl> touches;
+  std::string doc;
+  Span span;
+};
+
+using Decl = std::variant<ImportDecl, ParamDecl, LetDecl, SegmentDecl, CandidateDecl, RuleDecl,
+                          SequenceDecl, FieldDecl>;
+
+// What kind of rule a RuleDecl is (kept beside the decl to keep Decl small).
+enum class RuleKind : uint8_t { Stop, Review };
+
+struct TopDecl {
+  Decl decl;
+  RuleKind rule_kind = RuleKind::Stop;  // for RuleDecl
+};
+
+// A parsed file: either a schema file (`schema NAME` then fields) or a rule file.
+struct File {
+  uint32_t file_index = 0;
+  bool is_schema = false;
+  std::string schema_name;  // schema files: the name after `schema`
+  std::vector<TopDecl> decls;
+  std::vector<Expr> exprs;  // arena; ExprId indexes it
+
+  const Expr& expr(ExprId id) const { return exprs[id]; }
+};
+
+// A comment in the source, kept for the formatter: text includes the leading '#'.
+struct Comment {
+  std::string text;
+  Span span;
+  bool doc = false;  // `##` doc comment
+};
+
+}  // namespace rk::ast

@@ -1,0 +1,105 @@
+// Rekindle diagnostics: source files, line/column lookup and the text renderer.
+#include "grammar/diagnostics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace rk {
+
+std::string_view severity_name(Severity s) {
+  switch (s) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+  }
+  return "error";
+}
+
+uint32_t SourceSet::add(std::string path, std::string text) {
+  SourceFile f;
+  f.path = std::move(path);
+  f.text = std::move(text);
+  f.line_starts.push_back(0);
+  for (uint32_t i = 0; i < f.text.size(); ++i)
+    if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
+  files_.push_back(std::move(f));
+  return static_cast<uint32_t>(files_.size() - 1);
+}
+
+std::optional<uint32_t> SourceSet::load(const std::string& path, std::vector<Diagnostic>& diags,
+                                        std::optional<ast::Span> from) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diags.push_back({Severity::Error, "RK0501", fmt::format("cannot read `{}`", path), from, {}, ""});
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return add(path, ss.str());
+}
+
+std::pair<uint32_t, uint32_t> SourceSet::line_col(uint32_t file, uint32_t offset) const {
+  const auto& starts = files_[file].line_starts;
+  auto it = std::upper_bound(starts.begin(), starts.end(), offset);
+  const uint32_t line = static_cast<uint32_t>(it - starts.begin());
+  return {line, offset - starts[line - 1] + 1};
+}
+
+std::string_view SourceSet::line_text(uint32_t file, uint32_t line) const {
+  const auto& f = files_[file];
+  if (line == 0 || line > f.line_starts.size()) return {};
+  const uint32_t begin = f.line_starts[line - 1];
+  uint32_t end = line < f.line_starts.size() ? f.line_starts[line] : f.text.size();
+  while (end > begin && (f.text[end - 1] == '\n' || f.text[end - 1] == '\r')) --end;
+  return std::string_view(f.text).substr(begin, end - begin);
+}
+
+ast::Span SourceSet::span_at(uint32_t file, uint32_t offset, uint32_t len) const {
+  auto [line, col] = line_col(file, offset);
+  return ast::Span{file, line, col, len, offset};
+}
+
+namespace {
+
+void render_snippet(std::string& out, const SourceSet& sources, const ast::Span& s) {
+  const std::string_view text = sources.line_text(s.file, s.line);
+  const std::string gutter = fmt::format("{:>5}", s.line);
+  out += fmt::format("{} | {}\n", gutter, text);
+  std::string caret(s.col > 0 ? s.col - 1 : 0, ' ');
+  // Keep tabs aligned with the source line.
+  for (size_t i = 0; i < caret.size() && i < text.size(); ++i)
+    if (text[i] == '\t') caret[i] = '\t';
+  const size_t room = text.size() >= caret.size() ? text.size() - caret.size() : 0;
+  const size_t width = std::max<size_t>(1, std::min<size_t>(s.len, std::max<size_t>(room, 1)));
+  out += fmt::format("{} | {}{}\n", std::string(gutter.size(), ' '), caret, std::string(width, '^'));
+}
+
+}  // namespace
+
+std::string render_text(const SourceSet& sources, const Diagnostic& d, bool color) {
+  std::string out;
+  const char* bold = color ? "\x1b[1m" : "";
+  const char* red = color ? (d.severity == Severity::Error ? "\x1b[1;31m" : "\x1b[1;33m") : "";
+  const char* reset = color ? "\x1b[0m" : "";
+  if (d.span) {
+    const auto& s = *d.span;
+    out += fmt::format("{}{}:{}:{}:{} ", bold, sources.file(s.file).path, s.line, s.col, reset);
+  }
+  out += fmt::format("{}{}[{}]{}: {}{}{}\n", red, severity_name(d.severity), d.code, reset, bold,
+                     d.message, reset);
+  if (d.span && d.span->file < sources.size()) render_snippet(out, sources, *d.span);
+  for (const auto& n : d.notes) {
+    if (n.span)
+      out += fmt::format("  note: {}:{}:{}: {}\n", sources.file(n.span->file).path, n.span->line,
+                         n.span->col, n.message);
+    else
+      out += fmt::format("  note: {}\n", n.message);
+  }
+  if (!d.help.empty()) out += fmt::format("  help: {}\n", d.help);
+  return out;
+}
+
+}  // namespace rk

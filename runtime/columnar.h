@@ -1,0 +1,69 @@
+// Rekindle runtime: the one in-memory columnar form every snapshot reader produces and the
+// evaluator scans. A Batch holds one column per schema field (schema order) as RkColumn views
+// over buffers it owns or over a memory-mapped file it keeps alive (zero copy).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/ir/batch_abi.h"
+#include "compiler/ir/schema.h"
+
+namespace rk {
+
+// A dictionary of distinct strings; codes index `entries`. Views point into `arena` or into a
+// memory-mapped file kept alive by the batch.
+struct StringDict {
+  std::vector<std::string_view> entries;
+  std::vector<std::unique_ptr<char[]>> arena;  // storage for copied strings
+};
+
+struct Batch {
+  int64_t num_rows = 0;
+  int64_t first_row = 0;              // 0-based index of this batch's first row in the snapshot
+  std::vector<RkColumn> columns;      // schema order; pointers stay valid while the batch lives
+  std::vector<std::shared_ptr<void>> owned;  // buffers, dictionaries, the mapping
+  std::vector<std::shared_ptr<const StringDict>> dicts;  // per column (null if none)
+
+  // The string of row `r` of String column `c` (dictionary or plain), or nullopt when missing.
+  std::optional<std::string_view> string_at(size_t c, int64_t r) const;
+};
+
+// A data error with its place: `file:row: column NAME: message`. Row is 1-based as a spreadsheet
+// shows it (CSV: the header is row 1, the first customer row 2; Arrow: the first record is row 1).
+// row == 0 means the error concerns the whole file (e.g. a missing column or a broken header).
+struct SnapshotError {
+  std::string file;
+  int64_t row = 0;
+  std::string column;  // empty when not about one column
+  std::string message;
+  std::string to_string() const;
+};
+
+// Reads a snapshot batch by batch, typed by a schema. Streaming: memory stays bounded by the
+// batch size (CSV) or the mapping (Arrow).
+class SnapshotReader {
+ public:
+  virtual ~SnapshotReader() = default;
+  // Fills `out` with the next batch. Returns false at the end or on error (then error() is set).
+  virtual bool next(Batch& out) = 0;
+  virtual const std::optional<SnapshotError>& error() const = 0;
+  // Total rows when known in advance (Arrow), else -1 (CSV).
+  virtual int64_t total_rows() const { return -1; }
+};
+
+struct ReaderOptions {
+  int64_t batch_rows = 64 * 1024;  // target rows per batch (CSV); Arrow uses its record batches
+};
+
+// Opens a snapshot by extension (.arrow/.feather/.ipc/.arrows -> Arrow, .csv -> CSV) or content.
+// Returns null and sets `err` when the file cannot be opened or does not match the schema.
+std::unique_ptr<SnapshotReader> open_snapshot(const std::string& path, const Schema& schema,
+                                              const ReaderOptions& opts,
+                                              std::optional<SnapshotError>& err);
+
+}  // namespace rk
