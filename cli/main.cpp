@@ -1,0 +1,39 @@
+// Rekindle CLI: entry point. Builds the app from the subcommand registry and runs one.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+
+#include "cli/command.h"
+
+namespace rk::cli {
+std::vector<Command>& command_registry() {
+  static std::vector<Command> registry;
+  return registry;
+}
+}  // namespace rk::cli
+
+int main(int argc, char** argv) {
+  using namespace rk::cli;
+  CLI::App app{
+      "rekindle: compile and evaluate win-back rules (segments, stops, reviews, sequences) over "
+      "customer snapshots"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("rekindle 0.1.0"));
+  auto commands = command_registry();
+  std::sort(commands.begin(), commands.end(),
+            [](const Command& a, const Command& b) { return a.name < b.name; });
+  std::map<CLI::App*, std::function<int()>> runners;
+  for (auto& c : commands) {
+    std::function<int()> run = c.setup(app);
+    runners[app.get_subcommand(c.name)] = std::move(run);
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+  for (auto* sub : app.get_subcommands())
+    if (auto it = runners.find(sub); it != runners.end()) return it->second();
+  return kExitUsage;
+}

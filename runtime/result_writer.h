@@ -1,0 +1,64 @@
+// Rekindle runtime: result writers (CSV, JSON lines, Arrow IPC) for the output contract, and the
+// atomic output file they all write through (temporary file in the target folder, renamed when
+// complete; removed on failure, so no partial file is ever left behind).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "compiler/ir/program.h"
+#include "runtime/columnar.h"
+
+namespace rk {
+
+// A file written under a temporary name in the target's folder and renamed onto the target by
+// commit(). Destroying it without commit() removes the temporary file.
+class AtomicFile {
+ public:
+  AtomicFile() = default;
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+
+  // Creates the temporary file. Returns false and sets error() on failure.
+  bool open(const std::string& target);
+  // Appends bytes (buffered). Returns false and sets error() on failure (e.g. disk full).
+  bool write(const void* data, size_t size);
+  bool write(std::string_view s) { return write(s.data(), s.size()); }
+  // Flushes, fsyncs and renames onto the target.
+  bool commit();
+  // Removes the temporary file (also done by the destructor when not committed).
+  void abort();
+  const std::string& error() const { return error_; }
+  const std::string& temp_path() const { return temp_; }
+
+ private:
+  bool flush();
+  int fd_ = -1;
+  std::string target_, temp_, error_;
+  std::string buffer_;
+  bool committed_ = false;
+};
+
+// Removes every temporary file AtomicFile has open; safe to call from a signal handler.
+void remove_open_temp_files_from_signal();
+
+enum class ResultFormat { Csv, Jsonl, Arrow };
+
+// Writes the program's result columns, batch by batch in snapshot order.
+class ResultWriter {
+ public:
+  virtual ~ResultWriter() = default;
+  // `outputs[k]` is the int8 column of Program::outputs[k] for the batch's rows; the key column
+  // is read from `batch`.
+  virtual bool write(const Batch& batch, const int8_t* const* outputs) = 0;
+  // Completes and renames the file. Without finish(), nothing is left at the target.
+  virtual bool finish() = 0;
+  virtual const std::string& error() const = 0;
+};
+
+std::unique_ptr<ResultWriter> open_result_writer(const std::string& path, ResultFormat format,
+                                                 const ir::Program& program, std::string& error);
+
+}  // namespace rk
