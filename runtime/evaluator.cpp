@@ -1,0 +1,220 @@
+// Rekindle runtime: the chunked parallel batch evaluator and the run summary.
+#include "runtime/evaluator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "compiler/ir/helpers.h"
+#include "runtime/atoms.h"
+
+namespace rk {
+
+std::string format_date(int32_t days) {
+  const auto c = civil_from_days(days);
+  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
+}
+
+void Summary::init(const ir::Program& program) {
+  rows = 0;
+  counts.assign(program.columns.size(), {});
+  for (size_t c = 0; c < program.columns.size(); ++c)
+    counts[c].assign(program.columns[c].texts.size() + 1, 0);
+}
+
+void Summary::add(const ir::Program& program, const int8_t* const* outputs, int64_t n) {
+  rows += n;
+  for (size_t c = 0; c < program.columns.size(); ++c) {
+    const auto& col = program.columns[c];
+    auto& cnt = counts[c];
+    if (col.kind == ir::ResultKind::Enumerated) {
+      const int8_t* o = outputs[col.outputs[0]];
+      const int64_t empty = static_cast<int64_t>(col.texts.size());
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t v = o[r];
+        ++cnt[(v < 0 || v >= empty) ? empty : v];
+      }
+    } else if (col.kind == ir::ResultKind::Joined) {
+      std::vector<uint8_t> any(static_cast<size_t>(n), 0);
+      for (size_t k = 0; k < col.outputs.size(); ++k) {
+        const int8_t* o = outputs[col.outputs[k]];
+        for (int64_t r = 0; r < n; ++r)
+          if (o[r] == 1) ++cnt[k], any[r] = 1;
+      }
+      for (int64_t r = 0; r < n; ++r)
+        if (!any[r]) ++cnt.back();
+    }
+  }
+}
+
+void Summary::merge(const Summary& other) {
+  rows += other.rows;
+  for (size_t c = 0; c < counts.size(); ++c)
+    for (size_t v = 0; v < counts[c].size(); ++v) counts[c][v] += other.counts[c][v];
+}
+
+namespace {
+
+// A fixed pool of workers that run a function over task indices [0, n).
+class WorkerPool {
+ public:
+  explicit WorkerPool(int threads) {
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { loop(); });
+  }
+  ~WorkerPool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  // Runs fn(i) for every i in [0, n), on the workers and the calling thread.
+  void run(int64_t n, const std::function<void(int64_t)>& fn) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fn_ = &fn;
+      total_ = n;
+      next_ = 0;
+      done_ = 0;
+      ++generation_;
+    }
+    cv_.notify_all();
+    work();
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [&] { return done_ == total_; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      int64_t i;
+      const std::function<void(int64_t)>* fn;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (!fn_ || next_ >= total_) return;
+        i = next_++;
+        fn = fn_;
+      }
+      (*fn)(i);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (++done_ == total_) done_cv_.notify_all();
+    }
+  }
+  void loop() {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || (generation_ != seen && fn_); });
+        if (stop_) return;
+        seen = generation_;
+      }
+      work();
+    }
+  }
+  std::vector<std::thread> workers_;
+  std::mutex mu_;
+  std::condition_variable cv_, done_cv_;
+  const std::function<void(int64_t)>* fn_ = nullptr;
+  int64_t total_ = 0, next_ = 0, done_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+bool evaluate(const ir::Program& program, const Executor& executor, SnapshotReader& reader,
+              ResultWriter* writer, const EvalOptions& opts, Summary& summary,
+              std::string& error) {
+  int threads = opts.threads > 0 ? opts.threads
+                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  WorkerPool pool(threads);
+  summary.init(program);
+  PreparedAtoms atoms;
+  std::vector<std::vector<int8_t>> out_buffers(program.outputs.size());
+  std::vector<int8_t*> out_ptrs(program.outputs.size());
+  Batch batch;
+  const int64_t total = reader.total_rows();
+  int64_t done = 0;
+  while (reader.next(batch)) {
+    if (opts.cancel && opts.cancel->load()) {
+      error = "interrupted";
+      return false;
+    }
+    const int64_t n = batch.num_rows;
+    for (size_t k = 0; k < out_buffers.size(); ++k) {
+      out_buffers[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
+      out_ptrs[k] = out_buffers[k].data();
+    }
+    atoms.prepare(program, batch);
+    RkBatchView view{batch.columns.data(), atoms.data(), n, opts.as_of, 0};
+    RkResultView results{out_ptrs.data(), n};
+    const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
+    const int64_t tasks = (n + chunk - 1) / chunk;
+    pool.run(tasks, [&](int64_t t) {
+      const int64_t begin = t * chunk;
+      executor.run(view, results, begin, std::min(n, begin + chunk));
+    });
+    summary.add(program, out_ptrs.data(), n);
+    if (writer && !writer->write(batch, out_ptrs.data())) {
+      error = writer->error();
+      return false;
+    }
+    done += n;
+    if (opts.progress) opts.progress(done, total);
+  }
+  if (reader.error()) {
+    error = reader.error()->to_string();
+    return false;
+  }
+  if (opts.cancel && opts.cancel->load()) {
+    error = "interrupted";
+    return false;
+  }
+  return true;
+}
+
+std::string summary_json(const ir::Program& program, const Summary& summary,
+                         const std::map<std::string, std::string>& inputs) {
+  nlohmann::ordered_json j;
+  nlohmann::ordered_json in = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : inputs) in[k] = v;
+  nlohmann::ordered_json params = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : program.params) params[k] = v;
+  in["params"] = params;
+  j["inputs"] = in;
+  j["rows"] = summary.rows;
+  nlohmann::ordered_json cols = nlohmann::ordered_json::object();
+  for (size_t c = 0; c < program.columns.size(); ++c) {
+    const auto& col = program.columns[c];
+    if (!col.summarize || col.kind == ir::ResultKind::Key) continue;
+    nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+    for (size_t v = 0; v < col.texts.size(); ++v) counts[col.texts[v]] = summary.counts[c][v];
+    counts[col.kind == ir::ResultKind::Joined ? "(none)" : "(empty)"] = summary.counts[c].back();
+    cols[col.name] = counts;
+  }
+  j["counts"] = cols;
+  return j.dump(2) + "\n";
+}
+
+std::string summary_text(const ir::Program& program, const Summary& summary) {
+  std::string out = fmt::format("{} rows\n", summary.rows);
+  for (size_t c = 0; c < program.columns.size(); ++c) {
+    const auto& col = program.columns[c];
+    if (!col.summarize || col.kind == ir::ResultKind::Key) continue;
+    out += fmt::format("  {}:", col.name);
+    for (size_t v = 0; v < col.texts.size(); ++v)
+      out += fmt::format(" {} {}", col.texts[v], summary.counts[c][v]);
+    out += fmt::format(" {} {}\n", col.kind == ir::ResultKind::Joined ? "(none)" : "(empty)",
+                       summary.counts[c].back());
+  }
+  return out;
+}
+
+}  // namespace rk

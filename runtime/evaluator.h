@@ -1,0 +1,53 @@
+// Rekindle runtime: the batch evaluator. Reads a snapshot batch by batch, prepares atoms, runs
+// an executor over chunks of rows spread across threads (results placed by row position, so the
+// output is identical for any thread count), counts the summary and hands rows to a writer.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/executor.h"
+#include "compiler/ir/program.h"
+#include "runtime/columnar.h"
+#include "runtime/result_writer.h"
+
+namespace rk {
+
+// Counts per result column and value, in the order of the program's columns and texts.
+struct Summary {
+  int64_t rows = 0;
+  // columns[c][v]: rows whose column c has value v (texts index); the last slot counts empties.
+  std::vector<std::vector<int64_t>> counts;
+
+  void init(const ir::Program& program);
+  void add(const ir::Program& program, const int8_t* const* outputs, int64_t rows);
+  void merge(const Summary& other);
+};
+
+struct EvalOptions {
+  int32_t as_of = 0;          // days since 1970-01-01
+  int threads = 0;            // 0: all cores
+  int64_t chunk_rows = 16384;  // rows per task
+  // Called after every batch with rows done so far (and total rows when known, else -1).
+  std::function<void(int64_t done, int64_t total)> progress;
+  const std::atomic<bool>* cancel = nullptr;  // stop early when set
+};
+
+// Evaluates the whole snapshot. `writer` may be null (summary only). Returns false with `error`
+// set on a data error, a write error or cancellation; the writer is then not finished.
+bool evaluate(const ir::Program& program, const Executor& executor, SnapshotReader& reader,
+              ResultWriter* writer, const EvalOptions& opts, Summary& summary, std::string& error);
+
+// The summary as JSON text (pretty-printed), with the run's inputs for reproducibility.
+std::string summary_json(const ir::Program& program, const Summary& summary,
+                         const std::map<std::string, std::string>& inputs);
+// The summary as human-readable text.
+std::string summary_text(const ir::Program& program, const Summary& summary);
+
+std::string format_date(int32_t days);
+
+}  // namespace rk
