@@ -1,0 +1,1160 @@
+// Rekindle runtime: the Arrow IPC snapshot reader. Parses the file format (magic, footer, blocks)
+// and the stream format (continuation-prefixed or legacy messages), verifies every flatbuffer,
+// bounds-checks every buffer against the mapping, decompresses LZ4_FRAME / ZSTD bodies, and
+// turns each record batch into an rk::Batch typed by the Rekindle schema (zero copy when the
+// Arrow layout already is Rekindle's physical layout).
+#include "runtime/arrow_reader.h"
+
+#include <fcntl.h>
+#include <lz4frame.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <map>
+#include <new>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "compiler/ir/helpers.h"
+#include "runtime/arrow_format/ipc_io.h"
+
+namespace rk {
+
+namespace {
+
+using namespace rk::arrow_ipc;
+
+// ---- The memory mapping ------------------------------------------------------------------------
+
+struct Mapping {
+  const uint8_t* data = nullptr;
+  size_t size = 0;
+  Mapping() = default;
+  Mapping(const Mapping&) = delete;
+  Mapping& operator=(const Mapping&) = delete;
+  ~Mapping() {
+    if (data && size) munmap(const_cast<uint8_t*>(data), size);
+  }
+};
+
+std::shared_ptr<Mapping> map_file(const std::string& path, std::string& error) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = fmt::format("cannot open: {}", std::strerror(errno));
+    return nullptr;
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = "cannot open: not a regular file";
+    return nullptr;
+  }
+  auto m = std::make_shared<Mapping>();
+  m->size = static_cast<size_t>(st.st_size);
+  if (m->size > 0) {
+    void* p = mmap(nullptr, m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      ::close(fd);
+      m->size = 0;
+      error = fmt::format("cannot map: {}", std::strerror(errno));
+      return nullptr;
+    }
+    m->data = static_cast<const uint8_t*>(p);
+  }
+  ::close(fd);
+  return m;
+}
+
+struct Span {
+  const uint8_t* p = nullptr;
+  size_t n = 0;
+};
+
+template <typename T>
+bool aligned(const void* p) {
+  return reinterpret_cast<uintptr_t>(p) % alignof(T) == 0;
+}
+
+// Shared ownership of a vector as an opaque keep-alive handle.
+template <typename T>
+std::shared_ptr<std::vector<T>> make_buffer(size_t n) {
+  return std::make_shared<std::vector<T>>(n);
+}
+
+// ---- Messages ----------------------------------------------------------------------------------
+
+struct MessageView {
+  const fb::Message* msg = nullptr;
+  Span body;
+  size_t next = 0;  // offset just past the body
+  bool eos = false;
+};
+
+// Reads the encapsulated message at `pos` (continuation-prefixed or legacy), verifying its
+// flatbuffer and that its body lies within the mapping.
+bool read_message(const Mapping& m, size_t pos, MessageView& out, std::string& err) {
+  out = MessageView{};
+  if (pos == m.size) {
+    out.eos = true;  // a stream may end without the end-of-stream marker
+    return true;
+  }
+  if (pos > m.size || m.size - pos < 4) {
+    err = fmt::format("truncated message header at byte {}", pos);
+    return false;
+  }
+  size_t meta = pos + 4;
+  int32_t len = load<int32_t>(m.data + pos);
+  if (static_cast<uint32_t>(len) == kContinuation) {
+    if (m.size - pos < 8) {
+      err = fmt::format("truncated message header at byte {}", pos);
+      return false;
+    }
+    len = load<int32_t>(m.data + pos + 4);
+    meta = pos + 8;
+  }
+  if (len == 0) {
+    out.eos = true;
+    out.next = meta;
+    return true;
+  }
+  if (len < 0 || static_cast<size_t>(len) > m.size - meta) {
+    err = fmt::format("message at byte {} has a metadata length ({}) beyond the end of the file",
+                      pos, len);
+    return false;
+  }
+  const uint8_t* p = m.data + meta;
+  flatbuffers::Verifier v(p, static_cast<size_t>(len));
+  if (!v.VerifyBuffer<fb::Message>(nullptr)) {
+    err = fmt::format("message at byte {} has corrupt metadata", pos);
+    return false;
+  }
+  out.msg = flatbuffers::GetRoot<fb::Message>(p);
+  const int64_t body_len = out.msg->body_length();
+  const size_t body = meta + static_cast<size_t>(len);
+  if (body_len < 0 || static_cast<uint64_t>(body_len) > m.size - body) {
+    err = fmt::format("message at byte {} has a body length ({}) beyond the end of the file", pos,
+                      body_len);
+    return false;
+  }
+  out.body = Span{m.data + body, static_cast<size_t>(body_len)};
+  out.next = body + static_cast<size_t>(body_len);
+  return true;
+}
+
+// ---- Arrow type classification -----------------------------------------------------------------
+
+enum class Kind {
+  Other,
+  Int,
+  Float,
+  Bool,
+  Utf8,
+  LargeUtf8,
+  Date,
+  Timestamp,
+  List,
+  LargeList,
+  Dict,  // dictionary-encoded; value type in `value_kind`
+};
+
+Kind plain_kind(const fb::Field* f) {
+  switch (f->type_type()) {
+    case fb::Type::Int: return f->type_as_Int() ? Kind::Int : Kind::Other;
+    case fb::Type::FloatingPoint: {
+      const auto* t = f->type_as_FloatingPoint();
+      return t && t->precision() != fb::Precision::HALF ? Kind::Float : Kind::Other;
+    }
+    case fb::Type::Bool: return Kind::Bool;
+    case fb::Type::Utf8: return Kind::Utf8;
+    case fb::Type::LargeUtf8: return Kind::LargeUtf8;
+    case fb::Type::Date: return f->type_as_Date() ? Kind::Date : Kind::Other;
+    case fb::Type::Timestamp: return f->type_as_Timestamp() ? Kind::Timestamp : Kind::Other;
+    case fb::Type::List: return Kind::List;
+    case fb::Type::LargeList: return Kind::LargeList;
+    default: return Kind::Other;
+  }
+}
+
+Kind kind_of(const fb::Field* f) { return f->dictionary() ? Kind::Dict : plain_kind(f); }
+
+bool is_string_kind(Kind k) { return k == Kind::Utf8 || k == Kind::LargeUtf8; }
+
+// A dictionary-encoded utf8 / large_utf8 field with an integer index type.
+bool is_string_dict(const fb::Field* f) {
+  if (!f->dictionary() || !is_string_kind(plain_kind(f))) return false;
+  const auto* it = f->dictionary()->index_type();
+  if (!it) return true;  // default index type: int32
+  const int w = it->bit_width();
+  return w == 8 || w == 16 || w == 32 || w == 64;
+}
+
+bool is_string_like(const fb::Field* f) {
+  return f->dictionary() ? is_string_dict(f) : is_string_kind(plain_kind(f));
+}
+
+// The element field of a list<utf8> / list<dictionary<utf8>> (or large_list), else null.
+const fb::Field* string_list_child(const fb::Field* f) {
+  const Kind k = kind_of(f);
+  if (k != Kind::List && k != Kind::LargeList) return nullptr;
+  if (!f->children() || f->children()->size() != 1) return nullptr;
+  const fb::Field* c = f->children()->Get(0);
+  return c && is_string_like(c) ? c : nullptr;
+}
+
+bool compatible(FieldType t, const fb::Field* f) {
+  const Kind k = kind_of(f);
+  switch (t) {
+    case FieldType::Bool: return k == Kind::Bool;
+    case FieldType::Int: return k == Kind::Int;
+    case FieldType::Number:
+    case FieldType::Money:
+    case FieldType::Percent: return k == Kind::Int || k == Kind::Float;
+    case FieldType::Date: return k == Kind::Date || k == Kind::Timestamp;
+    case FieldType::String:
+    case FieldType::Enum: return is_string_like(f);
+    case FieldType::StringList: return string_list_child(f) != nullptr;
+  }
+  return false;
+}
+
+// Number of buffers of a field's own layout (children not included) in a record batch.
+bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& variadic, int& count) {
+  if (f->dictionary()) {
+    count = 2;
+    return true;
+  }
+  switch (f->type_type()) {
+    case fb::Type::Null:
+    case fb::Type::RunEndEncoded: count = 0; return true;
+    case fb::Type::Binary:
+    case fb::Type::Utf8:
+    case fb::Type::LargeBinary:
+    case fb::Type::LargeUtf8:
+    case fb::Type::ListView:
+    case fb::Type::LargeListView: count = 3; return true;
+    case fb::Type::Struct_:
+    case fb::Type::FixedSizeList: count = 1; return true;
+    case fb::Type::Union: {
+      const auto* u = f->type_as_Union();
+      count = u && u->mode() == fb::UnionMode::Dense ? 2 : 1;
+      return true;
+    }
+    case fb::Type::BinaryView:
+    case fb::Type::Utf8View: {
+      const auto* counts = rb->variadic_buffer_counts();
+      if (!counts || variadic >= counts->size()) return false;
+      const int64_t extra = counts->Get(static_cast<flatbuffers::uoffset_t>(variadic++));
+      if (extra < 0 || extra > (1 << 20)) return false;
+      count = 2 + static_cast<int>(extra);
+      return true;
+    }
+    case fb::Type::NONE: return false;
+    default: count = 2; return true;
+  }
+}
+
+// Where a top-level field's nodes and buffers start in a record batch (depth-first pre-order).
+struct Position {
+  size_t node = 0;
+  size_t buffer = 0;
+};
+
+bool walk_layout(const fb::Field* f, const fb::RecordBatch* rb, size_t& nodes, size_t& buffers,
+                 size_t& variadic, int depth) {
+  if (!f || depth > 64) return false;
+  int count = 0;
+  if (!own_buffer_count(f, rb, variadic, count)) return false;
+  nodes += 1;
+  buffers += static_cast<size_t>(count);
+  if (f->dictionary()) return true;  // dictionary values travel in dictionary batches
+  if (const auto* kids = f->children()) {
+    for (const fb::Field* c : *kids)
+      if (!walk_layout(c, rb, nodes, buffers, variadic, depth + 1)) return false;
+  }
+  return true;
+}
+
+// ---- Dictionaries ------------------------------------------------------------------------------
+
+struct DictEntry {
+  std::shared_ptr<const StringDict> dict;
+  std::vector<std::shared_ptr<void>> keep;  // buffers the views point into
+};
+
+// ---- The reader --------------------------------------------------------------------------------
+
+struct Plan {
+  int arrow_index = -1;
+  const fb::Field* field = nullptr;
+};
+
+class ArrowReader;
+
+// Access to the buffers of one record batch (bounds-checked, decompressed on demand).
+class BodyAccess {
+ public:
+  BodyAccess(const fb::RecordBatch* rb, Span body, std::vector<std::shared_ptr<void>>& owned)
+      : rb_(rb), body_(body), owned_(owned) {
+    if (rb->buffers()) cache_.resize(rb->buffers()->size());
+  }
+  bool get(size_t i, Span& out, std::string& err);
+  size_t count() const { return cache_.size(); }
+
+ private:
+  const fb::RecordBatch* rb_;
+  Span body_;
+  std::vector<std::shared_ptr<void>>& owned_;
+  std::vector<std::optional<Span>> cache_;
+};
+
+bool BodyAccess::get(size_t i, Span& out, std::string& err) {
+  if (i >= cache_.size()) {
+    err = fmt::format("buffer {} is missing from the record batch", i);
+    return false;
+  }
+  if (cache_[i]) {
+    out = *cache_[i];
+    return true;
+  }
+  const fb::Buffer* b = rb_->buffers()->Get(static_cast<flatbuffers::uoffset_t>(i));
+  const int64_t off = b->offset(), len = b->length();
+  if (off < 0 || len < 0 || static_cast<uint64_t>(off) > body_.n ||
+      static_cast<uint64_t>(len) > body_.n - static_cast<uint64_t>(off)) {
+    err = fmt::format("buffer {} (offset {}, length {}) lies outside the message body ({} bytes)", i,
+                      off, len, body_.n);
+    return false;
+  }
+  Span s{body_.p + off, static_cast<size_t>(len)};
+  const fb::BodyCompression* comp = rb_->compression();
+  if (comp && s.n > 0) {
+    if (comp->method() != fb::BodyCompressionMethod::BUFFER) {
+      err = "unsupported body compression method";
+      return false;
+    }
+    if (s.n < 8) {
+      err = fmt::format("compressed buffer {} is shorter than its length prefix", i);
+      return false;
+    }
+    const int64_t raw_len = load<int64_t>(s.p);
+    Span data{s.p + 8, s.n - 8};
+    if (raw_len == -1) {
+      s = data;
+    } else {
+      // Refuse absurd sizes before allocating (no real codec expands beyond ~65000x).
+      if (raw_len < 0 || raw_len > (int64_t{1} << 36) ||
+          static_cast<uint64_t>(raw_len) > data.n * uint64_t{65536} + 65536) {
+        err = fmt::format("compressed buffer {} claims an implausible length {}", i, raw_len);
+        return false;
+      }
+      const size_t n = static_cast<size_t>(raw_len);
+      std::shared_ptr<uint8_t[]> dst(new (std::nothrow) uint8_t[n == 0 ? 1 : n]);
+      if (!dst) {
+        err = fmt::format("cannot allocate {} bytes to decompress buffer {}", n, i);
+        return false;
+      }
+      if (comp->codec() == fb::CompressionType::LZ4_FRAME) {
+        LZ4F_dctx* ctx = nullptr;
+        if (LZ4F_isError(LZ4F_createDecompressionContext(&ctx, LZ4F_VERSION))) {
+          err = "cannot create an LZ4 decompression context";
+          return false;
+        }
+        size_t produced = 0, consumed = 0, ret = 1;
+        while (consumed < data.n) {
+          size_t dst_size = n - produced, src_size = data.n - consumed;
+          ret = LZ4F_decompress(ctx, dst.get() + produced, &dst_size, data.p + consumed, &src_size,
+                                nullptr);
+          if (LZ4F_isError(ret)) break;
+          produced += dst_size;
+          consumed += src_size;
+          if (ret == 0) break;
+          if (dst_size == 0 && src_size == 0) break;
+        }
+        LZ4F_freeDecompressionContext(ctx);
+        if (LZ4F_isError(ret) || ret != 0 || produced != n) {
+          err = fmt::format("buffer {}: corrupt LZ4 frame", i);
+          return false;
+        }
+      } else if (comp->codec() == fb::CompressionType::ZSTD) {
+        const size_t r = ZSTD_decompress(dst.get(), n, data.p, data.n);
+        if (ZSTD_isError(r) || r != n) {
+          err = fmt::format("buffer {}: corrupt ZSTD frame", i);
+          return false;
+        }
+      } else {
+        err = "unsupported compression codec";
+        return false;
+      }
+      s = Span{dst.get(), n};
+      owned_.push_back(std::shared_ptr<void>(dst, dst.get()));
+    }
+  }
+  cache_[i] = s;
+  out = s;
+  return true;
+}
+
+// An integer read of any Arrow int width.
+struct IntAccess {
+  const uint8_t* p = nullptr;
+  int width = 8;  // bytes
+  bool is_signed = true;
+  // Returns false when an unsigned 64-bit value does not fit in int64.
+  bool get(int64_t i, int64_t& v) const {
+    const uint8_t* q = p + i * width;
+    switch (width) {
+      case 1: v = is_signed ? load<int8_t>(q) : load<uint8_t>(q); return true;
+      case 2: v = is_signed ? load<int16_t>(q) : load<uint16_t>(q); return true;
+      case 4: v = is_signed ? load<int32_t>(q) : load<uint32_t>(q); return true;
+      default: {
+        if (is_signed) {
+          v = load<int64_t>(q);
+          return true;
+        }
+        const uint64_t u = load<uint64_t>(q);
+        v = static_cast<int64_t>(u);
+        return u <= static_cast<uint64_t>(INT64_MAX);
+      }
+    }
+  }
+};
+
+bool int_type(const fb::Int* t, int& width, bool& is_signed) {
+  if (!t) return false;
+  const int w = t->bit_width();
+  if (w != 8 && w != 16 && w != 32 && w != 64) return false;
+  width = w / 8;
+  is_signed = t->is_signed();
+  return true;
+}
+
+int64_t floor_div(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+class ArrowReader final : public SnapshotReader {
+ public:
+  ArrowReader(std::string path, Schema schema) : path_(std::move(path)), schema_(std::move(schema)) {}
+
+  bool open(std::optional<SnapshotError>& err);
+  bool open_schema_only(std::optional<SnapshotError>& err);  // for inference
+  const fb::Schema* arrow_schema() const { return fschema_; }
+
+  bool next(Batch& out) override;
+  const std::optional<SnapshotError>& error() const override { return err_; }
+  int64_t total_rows() const override { return total_; }
+
+ private:
+  bool fail(int64_t row, const std::string& column, std::string message) {
+    err_ = SnapshotError{path_, row, column, std::move(message)};
+    return false;
+  }
+  std::string where() const { return fmt::format("record batch {}: ", batch_index_ + 1); }
+  bool open_container();
+  bool match_schema();
+  void collect_dict_fields(const fb::Field* f, int depth);
+  bool read_dictionary(const MessageView& mv);
+  bool decode_batch(const fb::RecordBatch* rb, Span body, Batch& out);
+  bool decode_column(size_t c, const fb::RecordBatch* rb, const Position& pos, BodyAccess& body,
+                     Batch& out);
+
+  // Column decoders; `n` rows; errors name the column.
+  bool get_validity(BodyAccess& body, size_t buf, const fb::FieldNode* node, int64_t n,
+                    const uint8_t*& validity, const std::string& col);
+  bool check_required(const FieldDef& def, const uint8_t* validity, int64_t n);
+  bool decode_strings(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
+                      const uint8_t* validity, Batch& out, RkColumn& col, const std::string& name,
+                      std::shared_ptr<const StringDict>& dict_out);
+  bool decode_codes(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
+                    const uint8_t* validity, Batch& out, const int32_t*& codes,
+                    std::shared_ptr<const StringDict>& dict, const std::string& name);
+
+  std::string path_;
+  Schema schema_;
+  std::shared_ptr<Mapping> map_;
+  bool is_file_ = false;
+  const fb::Footer* footer_ = nullptr;
+  const fb::Schema* fschema_ = nullptr;
+  size_t stream_pos_ = 0;
+  size_t next_block_ = 0;
+  std::vector<Plan> plans_;
+  std::map<int64_t, const fb::Field*> dict_fields_;  // id -> field carrying the dictionary
+  std::map<int64_t, DictEntry> dicts_;
+  int64_t next_row_ = 0;
+  int64_t batch_index_ = 0;
+  int64_t total_ = -1;
+  bool done_ = false;
+  std::optional<SnapshotError> err_;
+};
+
+bool ArrowReader::open_container() {
+  std::string e;
+  map_ = map_file(path_, e);
+  if (!map_) return fail(0, "", e);
+  const Mapping& m = *map_;
+  if (m.size >= 6 && std::memcmp(m.data, kMagic, 6) == 0) {
+    is_file_ = true;
+    if (m.size < 6 + 2 + 4 + 6) return fail(0, "", "truncated Arrow file (no footer)");
+    if (std::memcmp(m.data + m.size - 6, kMagic, 6) != 0)
+      return fail(0, "", "truncated Arrow file (the closing ARROW1 magic is missing)");
+    const int32_t flen = load<int32_t>(m.data + m.size - 10);
+    if (flen <= 0 || static_cast<size_t>(flen) > m.size - 10 - 8)
+      return fail(0, "", fmt::format("corrupt Arrow file footer (length {})", flen));
+    const uint8_t* fp = m.data + m.size - 10 - flen;
+    flatbuffers::Verifier v(fp, static_cast<size_t>(flen));
+    if (!v.VerifyBuffer<fb::Footer>(nullptr)) return fail(0, "", "corrupt Arrow file footer");
+    footer_ = flatbuffers::GetRoot<fb::Footer>(fp);
+    fschema_ = footer_->schema();
+    if (!fschema_) return fail(0, "", "the Arrow file footer has no schema");
+  } else {
+    MessageView mv;
+    if (!read_message(m, 0, mv, e)) return fail(0, "", "not an Arrow IPC file or stream: " + e);
+    if (mv.eos || mv.msg->header_type() != fb::MessageHeader::Schema)
+      return fail(0, "", "not an Arrow IPC stream: it does not start with a schema message");
+    fschema_ = mv.msg->header_as_Schema();
+    stream_pos_ = mv.next;
+  }
+  if (fschema_->endianness() != fb::Endianness::Little)
+    return fail(0, "", "big-endian Arrow data is not supported");
+  if (!fschema_->fields()) return fail(0, "", "the Arrow schema has no fields");
+  for (const fb::Field* f : *fschema_->fields()) collect_dict_fields(f, 0);
+  return true;
+}
+
+void ArrowReader::collect_dict_fields(const fb::Field* f, int depth) {
+  if (!f || depth > 64) return;
+  if (f->dictionary()) dict_fields_.emplace(f->dictionary()->id(), f);
+  if (f->children())
+    for (const fb::Field* c : *f->children()) collect_dict_fields(c, depth + 1);
+}
+
+bool ArrowReader::match_schema() {
+  const auto* fields = fschema_->fields();
+  for (const FieldDef& def : schema_.fields) {
+    Plan p;
+    for (flatbuffers::uoffset_t i = 0; i < fields->size(); ++i) {
+      const fb::Field* f = fields->Get(i);
+      if (f->name() && f->name()->string_view() == def.name) {
+        p.arrow_index = static_cast<int>(i);
+        p.field = f;
+        break;
+      }
+    }
+    if (!p.field) {
+      std::string have;
+      for (const fb::Field* f : *fields) {
+        if (!have.empty()) have += ", ";
+        have += f->name() ? f->name()->str() : std::string("(unnamed)");
+      }
+      return fail(0, def.name, fmt::format("missing from the snapshot (it has: {})", have));
+    }
+    if (!compatible(def.type, p.field))
+      return fail(0, def.name,
+                  fmt::format("is {} in the snapshot but the schema says {}", type_name(p.field),
+                              field_type_name(def.type)));
+    plans_.push_back(p);
+  }
+  return true;
+}
+
+bool ArrowReader::read_dictionary(const MessageView& mv) {
+  const fb::DictionaryBatch* db = mv.msg->header_as_DictionaryBatch();
+  if (!db || !db->data()) return fail(0, "", "corrupt dictionary batch");
+  const int64_t id = db->id();
+  auto fit = dict_fields_.find(id);
+  if (fit == dict_fields_.end())
+    return fail(0, "", fmt::format("dictionary batch for unknown dictionary id {}", id));
+  const fb::Field* f = fit->second;
+  const Kind vk = plain_kind(f);
+  if (!is_string_kind(vk)) return true;  // a dictionary we never read (the column is rejected)
+  const fb::RecordBatch* rb = db->data();
+  std::vector<std::shared_ptr<void>> keep;
+  keep.push_back(map_);
+  BodyAccess body(rb, mv.body, keep);
+  const int64_t n = rb->length();
+  const std::string name = f->name() ? f->name()->str() : std::string();
+  if (!rb->nodes() || rb->nodes()->size() < 1 || n < 0 || rb->nodes()->Get(0)->length() != n)
+    return fail(0, name, fmt::format("corrupt dictionary batch (id {})", id));
+  std::string e;
+  Span off, data;
+  if (!body.get(1, off, e) || !body.get(2, data, e))
+    return fail(0, name, fmt::format("dictionary (id {}): {}", id, e));
+  auto dict = std::make_shared<StringDict>();
+  const auto it = dicts_.find(id);
+  if (db->is_delta() && it != dicts_.end()) {
+    dict->entries = it->second.dict->entries;
+    keep.insert(keep.end(), it->second.keep.begin(), it->second.keep.end());
+    keep.push_back(std::const_pointer_cast<StringDict>(it->second.dict));
+  }
+  const size_t w = vk == Kind::Utf8 ? 4 : 8;
+  if (n > 0 && (off.n / w < static_cast<size_t>(n) + 1))
+    return fail(0, name, fmt::format("dictionary (id {}): offsets buffer too short", id));
+  int64_t prev = 0;
+  for (int64_t i = 0; i <= n && n > 0; ++i) {
+    const int64_t o =
+        w == 4 ? load<int32_t>(off.p + i * 4) : load<int64_t>(off.p + i * 8);
+    if (o < 0 || static_cast<uint64_t>(o) > data.n || (i > 0 && o < prev))
+      return fail(0, name, fmt::format("dictionary (id {}): offsets out of order or range", id));
+    if (i > 0)
+      dict->entries.emplace_back(reinterpret_cast<const char*>(data.p) + prev,
+                                 static_cast<size_t>(o - prev));
+    prev = o;
+  }
+  if (dict->entries.size() > static_cast<size_t>(INT32_MAX))
+    return fail(0, name, "dictionary too large");
+  dicts_[id] = DictEntry{std::move(dict), std::move(keep)};
+  return true;
+}
+
+bool ArrowReader::open(std::optional<SnapshotError>& err) {
+  if (!open_container() || !match_schema()) {
+    err = err_;
+    return false;
+  }
+  if (is_file_) {
+    std::string e;
+    if (const auto* dblocks = footer_->dictionaries()) {
+      for (const fb::Block* b : *dblocks) {
+        MessageView mv;
+        if (b->offset() < 0 || static_cast<uint64_t>(b->offset()) >= map_->size ||
+            !read_message(*map_, static_cast<size_t>(b->offset()), mv, e) || mv.eos ||
+            mv.msg->header_type() != fb::MessageHeader::DictionaryBatch) {
+          fail(0, "", "corrupt dictionary block in the Arrow file" + (e.empty() ? "" : ": " + e));
+          err = err_;
+          return false;
+        }
+        if (!read_dictionary(mv)) {
+          err = err_;
+          return false;
+        }
+      }
+    }
+    total_ = 0;
+    if (const auto* rblocks = footer_->record_batches()) {
+      int64_t k = 0;
+      for (const fb::Block* b : *rblocks) {
+        ++k;
+        MessageView mv;
+        if (b->offset() < 0 || static_cast<uint64_t>(b->offset()) >= map_->size ||
+            !read_message(*map_, static_cast<size_t>(b->offset()), mv, e) || mv.eos ||
+            mv.msg->header_type() != fb::MessageHeader::RecordBatch) {
+          fail(0, "", fmt::format("record batch {}: corrupt block{}", k, e.empty() ? "" : ": " + e));
+          err = err_;
+          return false;
+        }
+        const int64_t len = mv.msg->header_as_RecordBatch()->length();
+        if (len < 0 || len > INT64_MAX - total_) {
+          fail(0, "", fmt::format("record batch {}: corrupt length {}", k, len));
+          err = err_;
+          return false;
+        }
+        total_ += len;
+      }
+    }
+  }
+  return true;
+}
+
+bool ArrowReader::open_schema_only(std::optional<SnapshotError>& err) {
+  if (!open_container()) {
+    err = err_;
+    return false;
+  }
+  return true;
+}
+
+bool ArrowReader::next(Batch& out) {
+  if (done_ || err_) return false;
+  std::string e;
+  while (true) {
+    MessageView mv;
+    if (is_file_) {
+      const auto* rblocks = footer_->record_batches();
+      if (!rblocks || next_block_ >= rblocks->size()) {
+        done_ = true;
+        return false;
+      }
+      const fb::Block* b = rblocks->Get(static_cast<flatbuffers::uoffset_t>(next_block_++));
+      if (!read_message(*map_, static_cast<size_t>(b->offset()), mv, e))
+        return fail(0, "", where() + e);
+    } else {
+      if (!read_message(*map_, stream_pos_, mv, e)) return fail(0, "", where() + e);
+      if (mv.eos) {
+        done_ = true;
+        return false;
+      }
+      stream_pos_ = mv.next;
+    }
+    switch (mv.msg->header_type()) {
+      case fb::MessageHeader::DictionaryBatch:
+        if (!read_dictionary(mv)) return false;
+        continue;
+      case fb::MessageHeader::RecordBatch: {
+        const fb::RecordBatch* rb = mv.msg->header_as_RecordBatch();
+        if (!rb) return fail(0, "", where() + "corrupt record batch");
+        if (!decode_batch(rb, mv.body, out)) return false;
+        ++batch_index_;
+        return true;
+      }
+      default: return fail(0, "", where() + "unexpected message in the Arrow stream");
+    }
+  }
+}
+
+bool ArrowReader::decode_batch(const fb::RecordBatch* rb, Span body_span, Batch& out) {
+  const int64_t n = rb->length();
+  if (n < 0 || n > INT64_MAX - next_row_)
+    return fail(0, "", where() + fmt::format("corrupt row count {}", n));
+  out = Batch{};
+  out.num_rows = n;
+  out.first_row = next_row_;
+  out.columns.assign(schema_.fields.size(), RkColumn{});
+  out.dicts.assign(schema_.fields.size(), nullptr);
+  out.owned.push_back(map_);
+  // Positions of every top-level field.
+  const auto* fields = fschema_->fields();
+  std::vector<Position> positions(fields->size());
+  size_t nodes = 0, buffers = 0, variadic = 0;
+  for (flatbuffers::uoffset_t i = 0; i < fields->size(); ++i) {
+    positions[i] = Position{nodes, buffers};
+    if (!walk_layout(fields->Get(i), rb, nodes, buffers, variadic, 0))
+      return fail(0, "", where() + "cannot lay out the record batch (unsupported or corrupt type)");
+  }
+  if (!rb->nodes() || rb->nodes()->size() < nodes)
+    return fail(0, "", where() + "fewer field nodes than the schema needs");
+  if (!rb->buffers() || rb->buffers()->size() < buffers)
+    return fail(0, "", where() + "fewer buffers than the schema needs");
+  BodyAccess body(rb, body_span, out.owned);
+  for (size_t c = 0; c < plans_.size(); ++c)
+    if (!decode_column(c, rb, positions[static_cast<size_t>(plans_[c].arrow_index)], body, out))
+      return false;
+  next_row_ += n;
+  return true;
+}
+
+bool ArrowReader::get_validity(BodyAccess& body, size_t buf, const fb::FieldNode* node, int64_t n,
+                               const uint8_t*& validity, const std::string& col) {
+  validity = nullptr;
+  const int64_t nulls = node->null_count();
+  if (nulls < 0 || nulls > n)
+    return fail(0, col, where() + fmt::format("corrupt null count {}", nulls));
+  if (nulls == 0) return true;
+  std::string e;
+  Span s;
+  if (!body.get(buf, s, e)) return fail(0, col, where() + e);
+  if (s.n < static_cast<size_t>((n + 7) / 8))
+    return fail(0, col, where() + "validity bitmap shorter than the column");
+  validity = s.p;
+  return true;
+}
+
+bool ArrowReader::check_required(const FieldDef& def, const uint8_t* validity, int64_t n) {
+  if (def.nullable || !validity) return true;
+  for (int64_t r = 0; r < n; ++r)
+    if (!bit_is_set(validity, r))
+      return fail(next_row_ + r + 1, def.name,
+                  "missing value, but the schema does not allow missing values");
+  return true;
+}
+
+// Dictionary codes of a dictionary-encoded string array as int32 (validated against the
+// dictionary for present rows; missing rows get code 0).
+bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
+                               const uint8_t* validity, Batch& out, const int32_t*& codes,
+                               std::shared_ptr<const StringDict>& dict, const std::string& name) {
+  const int64_t id = f->dictionary()->id();
+  auto it = dicts_.find(id);
+  if (it == dicts_.end() && n > 0)
+    return fail(0, name, where() + fmt::format("dictionary id {} was never sent", id));
+  static const auto kEmpty = std::make_shared<const StringDict>();
+  if (it != dicts_.end()) {
+    dict = it->second.dict;
+    out.owned.insert(out.owned.end(), it->second.keep.begin(), it->second.keep.end());
+  } else {
+    dict = kEmpty;
+  }
+  int width = 4;
+  bool is_signed = true;
+  if (const auto* it_type = f->dictionary()->index_type()) int_type(it_type, width, is_signed);
+  std::string e;
+  Span s;
+  if (!body.get(buf, s, e)) return fail(0, name, where() + e);
+  if (s.n / static_cast<size_t>(width) < static_cast<size_t>(n))
+    return fail(0, name, where() + "index buffer shorter than the column");
+  const int64_t size = static_cast<int64_t>(dict->entries.size());
+  IntAccess ia{s.p, width, is_signed};
+  bool in_place = width == 4 && is_signed && aligned<int32_t>(s.p);
+  for (int64_t r = 0; r < n; ++r) {
+    int64_t v = 0;
+    const bool ok = ia.get(r, v);
+    if (!is_present(validity, r)) {
+      if (!ok || v < 0 || v >= size) in_place = false;
+      continue;
+    }
+    if (!ok || v < 0 || v >= size)
+      return fail(next_row_ + r + 1, name,
+                  where() + fmt::format("dictionary index {} is outside the dictionary ({} entries)",
+                                        v, size));
+  }
+  if (in_place) {
+    codes = reinterpret_cast<const int32_t*>(s.p);
+    return true;
+  }
+  auto buf_out = make_buffer<int32_t>(static_cast<size_t>(n));
+  for (int64_t r = 0; r < n; ++r) {
+    int64_t v = 0;
+    (*buf_out)[static_cast<size_t>(r)] =
+        is_present(validity, r) && ia.get(r, v) ? static_cast<int32_t>(v) : 0;
+  }
+  codes = buf_out->data();
+  out.owned.push_back(buf_out);
+  return true;
+}
+
+// A string-like array (utf8, large_utf8 or dictionary<utf8>) as a String column.
+bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
+                                 const uint8_t* validity, Batch& out, RkColumn& col,
+                                 const std::string& name,
+                                 std::shared_ptr<const StringDict>& dict_out) {
+  if (f->dictionary()) {
+    const int32_t* codes = nullptr;
+    if (!decode_codes(f, body, buf + 1, n, validity, out, codes, dict_out, name)) return false;
+    col.encoding = RK_STR_DICT;
+    col.values = codes;
+    col.dict = dict_out.get();
+    return true;
+  }
+  const bool large = plain_kind(f) == Kind::LargeUtf8;
+  const size_t w = large ? 8 : 4;
+  std::string e;
+  Span off, data;
+  if (!body.get(buf + 1, off, e) || !body.get(buf + 2, data, e))
+    return fail(0, name, where() + e);
+  col.encoding = large ? RK_STR_PLAIN64 : RK_STR_PLAIN32;
+  col.data = reinterpret_cast<const char*>(data.p);
+  if (n == 0) {
+    static const int64_t kZero = 0;
+    col.offsets = &kZero;
+    return true;
+  }
+  if (off.n / w < static_cast<size_t>(n) + 1)
+    return fail(0, name, where() + "offsets buffer shorter than the column");
+  int64_t prev = 0;
+  for (int64_t i = 0; i <= n; ++i) {
+    const int64_t o = large ? load<int64_t>(off.p + i * 8) : load<int32_t>(off.p + i * 4);
+    if (o < 0 || static_cast<uint64_t>(o) > data.n || (i > 0 && o < prev))
+      return fail(0, name, where() + "string offsets out of order or outside the data");
+    prev = o;
+  }
+  if ((large && aligned<int64_t>(off.p)) || (!large && aligned<int32_t>(off.p))) {
+    col.offsets = off.p;
+  } else {
+    auto copy = make_buffer<uint8_t>(w * (static_cast<size_t>(n) + 1) + 8);
+    // vector<uint8_t> storage from operator new is suitably aligned for int64.
+    std::memcpy(copy->data(), off.p, w * (static_cast<size_t>(n) + 1));
+    col.offsets = copy->data();
+    out.owned.push_back(copy);
+  }
+  return true;
+}
+
+bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Position& pos,
+                                BodyAccess& body, Batch& out) {
+  const FieldDef& def = schema_.fields[c];
+  const fb::Field* f = plans_[c].field;
+  const std::string& name = def.name;
+  const int64_t n = out.num_rows;
+  const fb::FieldNode* node = rb->nodes()->Get(static_cast<flatbuffers::uoffset_t>(pos.node));
+  if (node->length() != n)
+    return fail(0, name, where() + fmt::format("column length {} differs from the batch length {}",
+                                               node->length(), n));
+  RkColumn& col = out.columns[c];
+  const uint8_t* validity = nullptr;
+  if (!get_validity(body, pos.buffer, node, n, validity, name)) return false;
+  if (!check_required(def, validity, n)) return false;
+  col.validity = validity;
+  std::string e;
+  const Kind k = kind_of(f);
+  switch (def.type) {
+    case FieldType::Bool: {
+      Span s;
+      if (!body.get(pos.buffer + 1, s, e)) return fail(0, name, where() + e);
+      if (s.n < static_cast<size_t>((n + 7) / 8))
+        return fail(0, name, where() + "bool buffer shorter than the column");
+      static const uint8_t kNone = 0;
+      col.values = n ? s.p : &kNone;
+      return true;
+    }
+    case FieldType::Int:
+    case FieldType::Number:
+    case FieldType::Money:
+    case FieldType::Percent: {
+      Span s;
+      if (!body.get(pos.buffer + 1, s, e)) return fail(0, name, where() + e);
+      const bool want_int = def.type == FieldType::Int;
+      int width = 8;
+      bool is_signed = true;
+      if (k == Kind::Int) {
+        if (!int_type(f->type_as_Int(), width, is_signed))
+          return fail(0, name, "unsupported integer width");
+      } else {
+        width = f->type_as_FloatingPoint()->precision() == fb::Precision::SINGLE ? 4 : 8;
+      }
+      if (s.n / static_cast<size_t>(width) < static_cast<size_t>(n))
+        return fail(0, name, where() + "value buffer shorter than the column");
+      // Zero copy when the layout already is ours.
+      if (want_int && k == Kind::Int && width == 8 && is_signed && aligned<int64_t>(s.p)) {
+        col.values = s.p;
+        return true;
+      }
+      if (!want_int && k == Kind::Float && width == 8 && aligned<double>(s.p)) {
+        col.values = s.p;
+        return true;
+      }
+      if (want_int) {
+        auto v = make_buffer<int64_t>(static_cast<size_t>(n));
+        IntAccess ia{s.p, width, is_signed};
+        for (int64_t r = 0; r < n; ++r) {
+          int64_t x = 0;
+          if (!ia.get(r, x) && is_present(validity, r))
+            return fail(next_row_ + r + 1, name,
+                        fmt::format("value {} does not fit in a 64-bit int",
+                                    load<uint64_t>(s.p + r * 8)));
+          (*v)[static_cast<size_t>(r)] = x;
+        }
+        col.values = v->data();
+        out.owned.push_back(v);
+      } else {
+        auto v = make_buffer<double>(static_cast<size_t>(n));
+        if (k == Kind::Float) {
+          for (int64_t r = 0; r < n; ++r)
+            (*v)[static_cast<size_t>(r)] =
+                width == 4 ? load<float>(s.p + r * 4) : load<double>(s.p + r * 8);
+        } else {
+          IntAccess ia{s.p, width, is_signed};
+          for (int64_t r = 0; r < n; ++r) {
+            int64_t x = 0;
+            if (ia.get(r, x))
+              (*v)[static_cast<size_t>(r)] = static_cast<double>(x);
+            else
+              (*v)[static_cast<size_t>(r)] = static_cast<double>(load<uint64_t>(s.p + r * 8));
+          }
+        }
+        col.values = v->data();
+        out.owned.push_back(v);
+      }
+      return true;
+    }
+    case FieldType::Date: {
+      Span s;
+      if (!body.get(pos.buffer + 1, s, e)) return fail(0, name, where() + e);
+      int64_t per_day = 0;  // 0: already days (date32)
+      if (k == Kind::Date) {
+        if (f->type_as_Date()->unit() != fb::DateUnit::DAY) per_day = 86400000;
+      } else {
+        static constexpr int64_t kPerDay[] = {86400, 86400000, 86400000000, 86400000000000};
+        const int u = static_cast<int>(f->type_as_Timestamp()->unit());
+        if (u < 0 || u > 3) return fail(0, name, "unknown timestamp unit");
+        per_day = kPerDay[u];
+      }
+      const size_t width = per_day == 0 ? 4 : 8;
+      if (s.n / width < static_cast<size_t>(n))
+        return fail(0, name, where() + "value buffer shorter than the column");
+      if (per_day == 0 && aligned<int32_t>(s.p)) {
+        col.values = s.p;
+        return true;
+      }
+      auto v = make_buffer<int32_t>(static_cast<size_t>(n));
+      for (int64_t r = 0; r < n; ++r) {
+        int64_t d = per_day == 0 ? load<int32_t>(s.p + r * 4)
+                                 : floor_div(load<int64_t>(s.p + r * 8), per_day);
+        if (d < INT32_MIN || d > INT32_MAX) {
+          if (is_present(validity, r))
+            return fail(next_row_ + r + 1, name, "date out of range");
+          d = 0;
+        }
+        (*v)[static_cast<size_t>(r)] = static_cast<int32_t>(d);
+      }
+      col.values = v->data();
+      out.owned.push_back(v);
+      return true;
+    }
+    case FieldType::String: {
+      std::shared_ptr<const StringDict> dict;
+      if (!decode_strings(f, body, pos.buffer, n, validity, out, col, name, dict)) return false;
+      out.dicts[c] = dict;
+      return true;
+    }
+    case FieldType::Enum: {
+      RkColumn tmp{};
+      tmp.validity = validity;
+      std::shared_ptr<const StringDict> dict;
+      if (!decode_strings(f, body, pos.buffer, n, validity, out, tmp, name, dict)) return false;
+      auto v = make_buffer<int32_t>(static_cast<size_t>(n));
+      std::vector<int32_t> by_code;
+      if (dict) {
+        by_code.resize(dict->entries.size());
+        for (size_t i = 0; i < dict->entries.size(); ++i)
+          by_code[i] = Schema::enum_ordinal(def, dict->entries[i]);
+      }
+      Batch view;  // string_at needs a batch; borrow the column
+      view.columns.push_back(tmp);
+      for (int64_t r = 0; r < n; ++r) {
+        if (!is_present(validity, r)) {
+          (*v)[static_cast<size_t>(r)] = 0;
+          continue;
+        }
+        int32_t ord;
+        std::string_view text;
+        if (dict) {
+          const int32_t code = static_cast<const int32_t*>(tmp.values)[r];
+          ord = by_code[static_cast<size_t>(code)];
+          text = dict->entries[static_cast<size_t>(code)];
+        } else {
+          text = *view.string_at(0, r);
+          ord = Schema::enum_ordinal(def, text);
+        }
+        if (ord < 0) {
+          std::string allowed;
+          for (const auto& s : def.enum_values) allowed += (allowed.empty() ? "" : ", ") + s;
+          return fail(next_row_ + r + 1, name,
+                      fmt::format("\"{}\" is not one of {}", text, allowed));
+        }
+        (*v)[static_cast<size_t>(r)] = ord;
+      }
+      col.values = v->data();
+      out.owned.push_back(v);
+      return true;
+    }
+    case FieldType::StringList: {
+      const fb::Field* child = string_list_child(f);
+      const bool large = k == Kind::LargeList;
+      Span off;
+      if (!body.get(pos.buffer + 1, off, e)) return fail(0, name, where() + e);
+      const size_t w = large ? 8 : 4;
+      const size_t child_node_index = pos.node + 1;
+      const fb::FieldNode* cnode =
+          rb->nodes()->Get(static_cast<flatbuffers::uoffset_t>(child_node_index));
+      const int64_t cn = cnode->length();
+      if (cn < 0) return fail(0, name, where() + "corrupt list child length");
+      if (n > 0 && off.n / w < static_cast<size_t>(n) + 1)
+        return fail(0, name, where() + "list offsets buffer shorter than the column");
+      std::vector<int64_t> offs(static_cast<size_t>(n) + 1, 0);
+      for (int64_t i = 0; i <= n && n > 0; ++i) {
+        const int64_t o = large ? load<int64_t>(off.p + i * 8) : load<int32_t>(off.p + i * 4);
+        if (o < 0 || o > cn || (i > 0 && o < offs[static_cast<size_t>(i - 1)]))
+          return fail(0, name, where() + "list offsets out of order or outside the child array");
+        offs[static_cast<size_t>(i)] = o;
+      }
+      // The child array: its own validity, then strings or dictionary codes.
+      const size_t cbuf = pos.buffer + 2;
+      const uint8_t* cvalid = nullptr;
+      if (!get_validity(body, cbuf, cnode, cn, cvalid, name)) return false;
+      RkColumn ccol{};
+      std::shared_ptr<const StringDict> cdict;
+      if (!decode_strings(child, body, cbuf, cn, cvalid, out, ccol, name, cdict)) return false;
+      auto out_off = make_buffer<int32_t>(static_cast<size_t>(n) + 1);
+      auto codes = make_buffer<int32_t>(0);
+      std::shared_ptr<StringDict> local;
+      std::unordered_map<std::string_view, int32_t> index;
+      Batch view;
+      view.columns.push_back(ccol);
+      const int64_t first = n > 0 ? offs[0] : 0;
+      const int64_t last = n > 0 ? offs[static_cast<size_t>(n)] : 0;
+      codes->reserve(static_cast<size_t>(last - first));
+      if (!cdict) local = std::make_shared<StringDict>();
+      for (int64_t r = 0; r < n; ++r) {
+        (*out_off)[static_cast<size_t>(r)] = static_cast<int32_t>(codes->size());
+        for (int64_t j = offs[static_cast<size_t>(r)]; j < offs[static_cast<size_t>(r) + 1]; ++j) {
+          if (!is_present(cvalid, j)) continue;  // a missing element is dropped
+          if (cdict) {
+            codes->push_back(static_cast<const int32_t*>(ccol.values)[j]);
+          } else {
+            const std::string_view s = *view.string_at(0, j);
+            auto [it, inserted] = index.emplace(s, static_cast<int32_t>(local->entries.size()));
+            if (inserted) local->entries.push_back(s);
+            codes->push_back(it->second);
+          }
+        }
+        if (codes->size() > static_cast<size_t>(INT32_MAX))
+          return fail(0, name, where() + "list column too large");
+      }
+      (*out_off)[static_cast<size_t>(n)] = static_cast<int32_t>(codes->size());
+      if (codes->empty()) codes->push_back(0);  // keep a valid pointer
+      col.offsets = out_off->data();
+      col.child_codes = codes->data();
+      out.owned.push_back(out_off);
+      out.owned.push_back(codes);
+      if (local) cdict = local;
+      col.dict = cdict.get();
+      out.dicts[c] = cdict;
+      return true;
+    }
+  }
+  return fail(0, name, "unsupported field type");
+}
+
+}  // namespace
+
+bool looks_like_arrow(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  uint8_t head[8] = {};
+  const ssize_t got = ::read(fd, head, sizeof head);
+  ::close(fd);
+  if (got >= 6 && std::memcmp(head, kMagic, 6) == 0) return true;
+  return got >= 8 && load<uint32_t>(head) == kContinuation;
+}
+
+std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,
+                                                    const ReaderOptions& opts,
+                                                    std::optional<SnapshotError>& err) {
+  auto reader = std::make_unique<ArrowReader>(path, schema);
+  if (!reader->open(err)) return nullptr;
+  return reader;
+}
+
+std::optional<Schema> infer_arrow_schema(const std::string& path,
+                                         std::optional<SnapshotError>& err) {
+  ArrowReader reader(path, Schema{});
+  if (!reader.open_schema_only(err)) return std::nullopt;
+  Schema out;
+  {
+    std::string stem = path.substr(path.find_last_of('/') + 1);
+    out.name = stem.substr(0, stem.find('.'));
+  }
+  for (const fb::Field* f : *reader.arrow_schema()->fields()) {
+    FieldDef d;
+    d.name = f->name() ? f->name()->str() : std::string();
+    d.nullable = f->nullable();
+    const Kind k = kind_of(f);
+    if (is_string_like(f))
+      d.type = FieldType::String;
+    else if (string_list_child(f))
+      d.type = FieldType::StringList;
+    else if (k == Kind::Int)
+      d.type = FieldType::Int;
+    else if (k == Kind::Float)
+      d.type = FieldType::Number;
+    else if (k == Kind::Bool)
+      d.type = FieldType::Bool;
+    else if (k == Kind::Date || k == Kind::Timestamp)
+      d.type = FieldType::Date;
+    else {
+      err = SnapshotError{path, 0, d.name,
+                          fmt::format("has type {}, which has no schema field type", type_name(f))};
+      return std::nullopt;
+    }
+    out.fields.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace rk
