@@ -26,7 +26,11 @@ struct CommandRegistrar {
   explicit CommandRegistrar(Command c) { command_registry().push_back(std::move(c)); }
 };
 
-#define RK_COMMAND(ident, name, setup_fn) \
-  static ::rk::cli::CommandRegistrar rk_command_##ident{::rk::cli::Command{name, setup_fn}}
+#define RK_COMMAND(ident, name, setup_fn)                 \
+  static ::rk::cli::CommandRegistrar rk_command_##ident { \
+    ::rk::cli::Command {                                  \
+      name, setup_fn                                      \
+    }                                                     \
+  }
 
 }  // namespace rk::cli

@@ -11,9 +11,12 @@ namespace rk {
 
 std::string_view severity_name(Severity s) {
   switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
+    case Severity::Error:
+      return "error";
+    case Severity::Warning:
+      return "warning";
+    case Severity::Note:
+      return "note";
   }
   return "error";
 }
@@ -33,7 +36,8 @@ std::optional<uint32_t> SourceSet::load(const std::string& path, std::vector<Dia
                                         std::optional<ast::Span> from) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    diags.push_back({Severity::Error, "RK0501", fmt::format("cannot read `{}`", path), from, {}, ""});
+    diags.push_back(
+        {Severity::Error, "RK0501", fmt::format("cannot read `{}`", path), from, {}, ""});
     return std::nullopt;
   }
   std::ostringstream ss;
@@ -74,7 +78,8 @@ void render_snippet(std::string& out, const SourceSet& sources, const ast::Span&
     if (text[i] == '\t') caret[i] = '\t';
   const size_t room = text.size() >= caret.size() ? text.size() - caret.size() : 0;
   const size_t width = std::max<size_t>(1, std::min<size_t>(s.len, std::max<size_t>(room, 1)));
-  out += fmt::format("{} | {}{}\n", std::string(gutter.size(), ' '), caret, std::string(width, '^'));
+  out +=
+      fmt::format("{} | {}{}\n", std::string(gutter.size(), ' '), caret, std::string(width, '^'));
 }
 
 }  // namespace

@@ -10,10 +10,9 @@ namespace rk {
 namespace {
 
 bool in_set(const std::vector<std::string>& set, std::string_view s) {
-  return std::binary_search(set.begin(), set.end(), s,
-                            [](const auto& a, const auto& b) {
-                              return std::string_view(a) < std::string_view(b);
-                            });
+  return std::binary_search(set.begin(), set.end(), s, [](const auto& a, const auto& b) {
+    return std::string_view(a) < std::string_view(b);
+  });
 }
 
 }  // namespace
@@ -34,7 +33,8 @@ void PreparedAtoms::prepare(const ir::Program& program, const Batch& batch) {
         if (col.encoding == RK_STR_DICT) {
           const auto* dict = static_cast<const StringDict*>(col.dict);
           table.resize(std::max<size_t>(dict->entries.size(), 1));
-          for (size_t e = 0; e < dict->entries.size(); ++e) table[e] = in_set(a.set, dict->entries[e]);
+          for (size_t e = 0; e < dict->entries.size(); ++e)
+            table[e] = in_set(a.set, dict->entries[e]);
           view.index = static_cast<const int32_t*>(col.values);
         } else {
           table.resize(static_cast<size_t>(std::max<int64_t>(rows, 1)));
@@ -53,10 +53,9 @@ void PreparedAtoms::prepare(const ir::Program& program, const Batch& batch) {
         const size_t entries = dict ? dict->entries.size() : 0;
         std::vector<int32_t> member(entries, -1);  // entry -> index in set, or -1
         for (size_t e = 0; e < entries; ++e) {
-          auto it = std::lower_bound(a.set.begin(), a.set.end(), dict->entries[e],
-                                     [](const std::string& x, std::string_view y) {
-                                       return std::string_view(x) < y;
-                                     });
+          auto it = std::lower_bound(
+              a.set.begin(), a.set.end(), dict->entries[e],
+              [](const std::string& x, std::string_view y) { return std::string_view(x) < y; });
           if (it != a.set.end() && *it == dict->entries[e])
             member[e] = static_cast<int32_t>(it - a.set.begin());
         }

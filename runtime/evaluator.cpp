@@ -130,10 +130,10 @@ class WorkerPool {
 }  // namespace
 
 bool evaluate(const ir::Program& program, const Executor& executor, SnapshotReader& reader,
-              ResultWriter* writer, const EvalOptions& opts, Summary& summary,
-              std::string& error) {
-  int threads = opts.threads > 0 ? opts.threads
-                                 : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+              ResultWriter* writer, const EvalOptions& opts, Summary& summary, std::string& error) {
+  int threads = opts.threads > 0
+                    ? opts.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   WorkerPool pool(threads);
   summary.init(program);
   PreparedAtoms atoms;

@@ -29,8 +29,8 @@ struct Summary {
 };
 
 struct EvalOptions {
-  int32_t as_of = 0;          // days since 1970-01-01
-  int threads = 0;            // 0: all cores
+  int32_t as_of = 0;           // days since 1970-01-01
+  int threads = 0;             // 0: all cores
   int64_t chunk_rows = 16384;  // rows per task
   // Called after every batch with rows done so far (and total rows when known, else -1).
   std::function<void(int64_t done, int64_t total)> progress;

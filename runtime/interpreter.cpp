@@ -20,16 +20,24 @@ struct Value {
   bool present = false;
 };
 
-Value missing() { return Value{}; }
-Value of_bool(bool b) { return Value{b ? 1 : 0, 0, true}; }
-Value of_int(int64_t v) { return Value{v, 0, true}; }
+Value missing() {
+  return Value{};
+}
+Value of_bool(bool b) {
+  return Value{b ? 1 : 0, 0, true};
+}
+Value of_int(int64_t v) {
+  return Value{v, 0, true};
+}
 Value of_float(double v) {
   if (std::isnan(v)) return missing();
   return Value{0, v, true};
 }
 
 // Three-valued truth of a Bool value: 0 false, 1 true, 2 unknown.
-int truth(const Value& v) { return v.present ? static_cast<int>(v.i != 0) : 2; }
+int truth(const Value& v) {
+  return v.present ? static_cast<int>(v.i != 0) : 2;
+}
 
 class Interpreter final : public Executor {
  public:
@@ -57,13 +65,17 @@ class Interpreter final : public Executor {
     switch (program_.schema.fields[n.index].type) {
       case FieldType::Bool:
         return of_bool(bit_is_set(static_cast<const uint8_t*>(c.values), r));
-      case FieldType::Int: return of_int(static_cast<const int64_t*>(c.values)[r]);
+      case FieldType::Int:
+        return of_int(static_cast<const int64_t*>(c.values)[r]);
       case FieldType::Number:
       case FieldType::Money:
-      case FieldType::Percent: return of_float(static_cast<const double*>(c.values)[r]);
+      case FieldType::Percent:
+        return of_float(static_cast<const double*>(c.values)[r]);
       case FieldType::Date:
-      case FieldType::Enum: return of_int(static_cast<const int32_t*>(c.values)[r]);
-      default: return missing();  // strings and lists are read through atoms only
+      case FieldType::Enum:
+        return of_int(static_cast<const int32_t*>(c.values)[r]);
+      default:
+        return missing();  // strings and lists are read through atoms only
     }
   }
 
@@ -77,20 +89,32 @@ class Interpreter final : public Executor {
     if (!a.present || !b.present) return missing();
     if (n.ty == Ty::Float) {
       switch (n.op) {
-        case Op::Add: return of_float(a.f + b.f);
-        case Op::Sub: return of_float(a.f - b.f);
-        case Op::Mul: return of_float(a.f * b.f);
-        case Op::Div: return b.f == 0 ? missing() : of_float(a.f / b.f);
-        default: return missing();
+        case Op::Add:
+          return of_float(a.f + b.f);
+        case Op::Sub:
+          return of_float(a.f - b.f);
+        case Op::Mul:
+          return of_float(a.f * b.f);
+        case Op::Div:
+          return b.f == 0 ? missing() : of_float(a.f / b.f);
+        default:
+          return missing();
       }
     }
     int64_t out = 0;
     bool overflow = false;
     switch (n.op) {
-      case Op::Add: overflow = __builtin_add_overflow(a.i, b.i, &out); break;
-      case Op::Sub: overflow = __builtin_sub_overflow(a.i, b.i, &out); break;
-      case Op::Mul: overflow = __builtin_mul_overflow(a.i, b.i, &out); break;
-      default: return missing();
+      case Op::Add:
+        overflow = __builtin_add_overflow(a.i, b.i, &out);
+        break;
+      case Op::Sub:
+        overflow = __builtin_sub_overflow(a.i, b.i, &out);
+        break;
+      case Op::Mul:
+        overflow = __builtin_mul_overflow(a.i, b.i, &out);
+        break;
+      default:
+        return missing();
     }
     return overflow ? missing() : of_int(out);
   }
@@ -103,12 +127,18 @@ class Interpreter final : public Executor {
     else
       c = a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
     switch (op) {
-      case Op::Eq: return of_bool(c == 0);
-      case Op::Ne: return of_bool(c != 0);
-      case Op::Lt: return of_bool(c < 0);
-      case Op::Le: return of_bool(c <= 0);
-      case Op::Gt: return of_bool(c > 0);
-      default: return of_bool(c >= 0);
+      case Op::Eq:
+        return of_bool(c == 0);
+      case Op::Ne:
+        return of_bool(c != 0);
+      case Op::Lt:
+        return of_bool(c < 0);
+      case Op::Le:
+        return of_bool(c <= 0);
+      case Op::Gt:
+        return of_bool(c > 0);
+      default:
+        return of_bool(c >= 0);
     }
   }
 
@@ -116,17 +146,25 @@ class Interpreter final : public Executor {
              int64_t r) const {
     auto arg = [&](size_t k) -> const Value& { return v[n.args[k]]; };
     switch (n.op) {
-      case Op::ConstBool: return of_bool(n.imm != 0);
-      case Op::ConstInt: return of_int(n.imm);
-      case Op::ConstFloat: return of_float(n.fimm);
-      case Op::Null: return missing();
-      case Op::AsOf: return of_int(batch.as_of);
-      case Op::Column: return column(n, batch, r);
-      case Op::Atom: return atom(batch.atoms[n.index], r);
+      case Op::ConstBool:
+        return of_bool(n.imm != 0);
+      case Op::ConstInt:
+        return of_int(n.imm);
+      case Op::ConstFloat:
+        return of_float(n.fimm);
+      case Op::Null:
+        return missing();
+      case Op::AsOf:
+        return of_int(batch.as_of);
+      case Op::Column:
+        return column(n, batch, r);
+      case Op::Atom:
+        return atom(batch.atoms[n.index], r);
       case Op::Add:
       case Op::Sub:
       case Op::Mul:
-      case Op::Div: return arith(n, arg(0), arg(1));
+      case Op::Div:
+        return arith(n, arg(0), arg(1));
       case Op::Neg: {
         const Value& a = arg(0);
         if (!a.present) return missing();
@@ -141,7 +179,8 @@ class Interpreter final : public Executor {
       case Op::Lt:
       case Op::Le:
       case Op::Gt:
-      case Op::Ge: return compare(n.op, program_.nodes[n.args[0]].ty, arg(0), arg(1));
+      case Op::Ge:
+        return compare(n.op, program_.nodes[n.args[0]].ty, arg(0), arg(1));
       case Op::And: {
         const int a = truth(arg(0)), b = truth(arg(1));
         if (a == 0 || b == 0) return of_bool(false);
@@ -158,16 +197,21 @@ class Interpreter final : public Executor {
         const int a = truth(arg(0));
         return a == 2 ? missing() : of_bool(a == 0);
       }
-      case Op::IsMissing: return of_bool(!arg(0).present);
-      case Op::IsTrue: return of_bool(truth(arg(0)) == 1);
-      case Op::IsFalse: return of_bool(truth(arg(0)) == 0);
+      case Op::IsMissing:
+        return of_bool(!arg(0).present);
+      case Op::IsTrue:
+        return of_bool(truth(arg(0)) == 1);
+      case Op::IsFalse:
+        return of_bool(truth(arg(0)) == 0);
       case Op::InMask: {
         const Value& a = arg(0);
         if (!a.present) return missing();
         return of_bool(a.i >= 0 && a.i < 64 && ((n.mask >> a.i) & 1));
       }
-      case Op::If: return truth(arg(0)) == 1 ? arg(1) : arg(2);
-      case Op::Coalesce: return arg(0).present ? arg(0) : arg(1);
+      case Op::If:
+        return truth(arg(0)) == 1 ? arg(1) : arg(2);
+      case Op::Coalesce:
+        return arg(0).present ? arg(0) : arg(1);
       case Op::FirstTrue:
         for (size_t k = 0; k < n.args.size(); ++k)
           if (truth(arg(k)) == 1) return of_int(static_cast<int64_t>(k));

@@ -35,7 +35,9 @@ struct Typed {
   int field = -1;
 };
 
-Typed error_typed() { return Typed{}; }
+Typed error_typed() {
+  return Typed{};
+}
 
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
@@ -61,47 +63,75 @@ std::string closest(std::string_view name, const std::vector<std::string>& candi
 
 std::string type_name(const Type& t) {
   switch (t.kind) {
-    case TypeKind::Error: return "an erroneous value";
-    case TypeKind::Bool: return "yes/no (bool)";
-    case TypeKind::Int: return "a whole number";
-    case TypeKind::Number: return "a number";
-    case TypeKind::Money: return "money";
-    case TypeKind::Percent: return "a percent";
-    case TypeKind::Days: return "days";
-    case TypeKind::Date: return "a date";
-    case TypeKind::String: return "a string";
-    case TypeKind::StringList: return "a list of strings";
-    case TypeKind::Enum: return "an enum value";
-    case TypeKind::Label: return "a segment label";
-    case TypeKind::Channel: return "a channel";
-    case TypeKind::Offer: return "an offer";
-    case TypeKind::Status: return "a sequence status";
-    case TypeKind::Step: return "a sequence step";
+    case TypeKind::Error:
+      return "an erroneous value";
+    case TypeKind::Bool:
+      return "yes/no (bool)";
+    case TypeKind::Int:
+      return "a whole number";
+    case TypeKind::Number:
+      return "a number";
+    case TypeKind::Money:
+      return "money";
+    case TypeKind::Percent:
+      return "a percent";
+    case TypeKind::Days:
+      return "days";
+    case TypeKind::Date:
+      return "a date";
+    case TypeKind::String:
+      return "a string";
+    case TypeKind::StringList:
+      return "a list of strings";
+    case TypeKind::Enum:
+      return "an enum value";
+    case TypeKind::Label:
+      return "a segment label";
+    case TypeKind::Channel:
+      return "a channel";
+    case TypeKind::Offer:
+      return "an offer";
+    case TypeKind::Status:
+      return "a sequence status";
+    case TypeKind::Step:
+      return "a sequence step";
   }
   return "?";
 }
 
 ir::Ty phys(const Type& t) {
   switch (t.kind) {
-    case TypeKind::Bool: return ir::Ty::Bool;
+    case TypeKind::Bool:
+      return ir::Ty::Bool;
     case TypeKind::Number:
     case TypeKind::Money:
-    case TypeKind::Percent: return ir::Ty::Float;
-    default: return ir::Ty::Int;
+    case TypeKind::Percent:
+      return ir::Ty::Float;
+    default:
+      return ir::Ty::Int;
   }
 }
 
 Type field_type(const Schema& s, int f) {
   switch (s.fields[f].type) {
-    case FieldType::Bool: return {TypeKind::Bool};
-    case FieldType::Int: return {TypeKind::Int};
-    case FieldType::Number: return {TypeKind::Number};
-    case FieldType::Money: return {TypeKind::Money};
-    case FieldType::Percent: return {TypeKind::Percent};
-    case FieldType::Date: return {TypeKind::Date};
-    case FieldType::String: return {TypeKind::String};
-    case FieldType::Enum: return {TypeKind::Enum, f};
-    case FieldType::StringList: return {TypeKind::StringList};
+    case FieldType::Bool:
+      return {TypeKind::Bool};
+    case FieldType::Int:
+      return {TypeKind::Int};
+    case FieldType::Number:
+      return {TypeKind::Number};
+    case FieldType::Money:
+      return {TypeKind::Money};
+    case FieldType::Percent:
+      return {TypeKind::Percent};
+    case FieldType::Date:
+      return {TypeKind::Date};
+    case FieldType::String:
+      return {TypeKind::String};
+    case FieldType::Enum:
+      return {TypeKind::Enum, f};
+    case FieldType::StringList:
+      return {TypeKind::StringList};
   }
   return {};
 }
@@ -112,9 +142,9 @@ class NodeBuilder {
   std::vector<ir::Node> nodes;
 
   uint32_t add(ir::Node n) {
-    std::string key = fmt::format("{}|{}|{}|{}|{}|{}|", static_cast<int>(n.op),
-                                  static_cast<int>(n.ty), n.index, n.imm,
-                                  std::bit_cast<uint64_t>(n.fimm), n.mask);
+    std::string key =
+        fmt::format("{}|{}|{}|{}|{}|{}|", static_cast<int>(n.op), static_cast<int>(n.ty), n.index,
+                    n.imm, std::bit_cast<uint64_t>(n.fimm), n.mask);
     for (uint32_t a : n.args) key += fmt::format("{},", a);
     auto it = memo_.find(key);
     if (it != memo_.end()) return it->second;
@@ -207,7 +237,7 @@ struct RuleEnt {
 struct SeqEnt : Entity {
   const ast::SequenceDecl* decl = nullptr;
   std::vector<std::string> channels;
-  std::vector<std::string> offers;       // offer texts, index = offer value
+  std::vector<std::string> offers;  // offer texts, index = offer value
   std::vector<ast::OfferKind> offer_kinds;
   std::vector<std::string> statuses;
   std::vector<std::string> steps;
@@ -267,8 +297,8 @@ class Checker {
  private:
   // ---- diagnostics ---------------------------------------------------------------------------
   void error(std::string code, const ast::Span& span, std::string msg, std::string help = {}) {
-    diags_.push_back(Diagnostic{Severity::Error, std::move(code), std::move(msg), span, {},
-                                std::move(help)});
+    diags_.push_back(
+        Diagnostic{Severity::Error, std::move(code), std::move(msg), span, {}, std::move(help)});
   }
   void error_note(std::string code, const ast::Span& span, std::string msg, const ast::Span& at,
                   std::string note) {
@@ -335,15 +365,33 @@ class Checker {
       def.nullable = fd->nullable;
       def.key = fd->key;
       switch (fd->type.kind) {
-        case ast::TypeKind::Bool: def.type = FieldType::Bool; break;
-        case ast::TypeKind::Int: def.type = FieldType::Int; break;
-        case ast::TypeKind::Number: def.type = FieldType::Number; break;
-        case ast::TypeKind::Money: def.type = FieldType::Money; break;
-        case ast::TypeKind::Percent: def.type = FieldType::Percent; break;
-        case ast::TypeKind::Date: def.type = FieldType::Date; break;
-        case ast::TypeKind::String: def.type = FieldType::String; break;
-        case ast::TypeKind::Enum: def.type = FieldType::Enum; break;
-        case ast::TypeKind::StringList: def.type = FieldType::StringList; break;
+        case ast::TypeKind::Bool:
+          def.type = FieldType::Bool;
+          break;
+        case ast::TypeKind::Int:
+          def.type = FieldType::Int;
+          break;
+        case ast::TypeKind::Number:
+          def.type = FieldType::Number;
+          break;
+        case ast::TypeKind::Money:
+          def.type = FieldType::Money;
+          break;
+        case ast::TypeKind::Percent:
+          def.type = FieldType::Percent;
+          break;
+        case ast::TypeKind::Date:
+          def.type = FieldType::Date;
+          break;
+        case ast::TypeKind::String:
+          def.type = FieldType::String;
+          break;
+        case ast::TypeKind::Enum:
+          def.type = FieldType::Enum;
+          break;
+        case ast::TypeKind::StringList:
+          def.type = FieldType::StringList;
+          break;
       }
       if (def.type == FieldType::Enum) {
         std::set<std::string> vals;
@@ -545,7 +593,8 @@ class Checker {
       }
       case TypeKind::Percent: {
         double v;
-        if (!text.empty() && text.back() == '%' && number(trim(text.substr(0, text.size() - 1)), v)) {
+        if (!text.empty() && text.back() == '%' &&
+            number(trim(text.substr(0, text.size() - 1)), v)) {
           out.node = nb.c_float(v / 100.0);
           return true;
         }
@@ -561,7 +610,9 @@ class Checker {
         why = "expected a date, e.g. 2026-11-01";
         return false;
       }
-      default: why = "this parameter cannot be overridden"; return false;
+      default:
+        why = "this parameter cannot be overridden";
+        return false;
     }
   }
 
@@ -572,9 +623,13 @@ class Checker {
         std::string help;
         const std::string near = closest(name, param_order_);
         if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
-        diags_.push_back(Diagnostic{Severity::Error, "RK0206",
-                                    fmt::format("--param {}: there is no parameter `{}`", name, name),
-                                    std::nullopt, {}, help});
+        diags_.push_back(
+            Diagnostic{Severity::Error,
+                       "RK0206",
+                       fmt::format("--param {}: there is no parameter `{}`", name, name),
+                       std::nullopt,
+                       {},
+                       help});
         continue;
       }
       Typed def = lower_param(it->second);
@@ -582,10 +637,13 @@ class Checker {
       Typed v;
       std::string why;
       if (!parse_override(def.type, text, v, nb_, why)) {
-        diags_.push_back(Diagnostic{Severity::Error, "RK0206",
-                                    fmt::format("--param {}={}: {} ({} expected)", name, text, why,
-                                                type_name(def.type)),
-                                    std::nullopt, {}, {}});
+        diags_.push_back(Diagnostic{
+            Severity::Error,
+            "RK0206",
+            fmt::format("--param {}={}: {} ({} expected)", name, text, why, type_name(def.type)),
+            std::nullopt,
+            {},
+            {}});
         continue;
       }
       it->second.value = v;
@@ -701,8 +759,11 @@ class Checker {
       conds.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
     }
     // conds[i] belongs to label i (the otherwise label sits at index conds.size()).
-    uint32_t node = conds.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, conds);
-    if (otherwise) node = nb_.op(ir::Op::Coalesce, ir::Ty::Int, {node, nb_.c_int(static_cast<int64_t>(*otherwise))});
+    uint32_t node =
+        conds.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, conds);
+    if (otherwise)
+      node = nb_.op(ir::Op::Coalesce, ir::Ty::Int,
+                    {node, nb_.c_int(static_cast<int64_t>(*otherwise))});
     e.value = Typed{Type{TypeKind::Label, static_cast<int>(index)}, node};
     e.state = State::Done;
     return e.value;
@@ -719,7 +780,8 @@ class Checker {
     candidate_.state = State::Active;
     CycleGuard g(*this, "candidate", use);
     Typed c = check_cond(*candidate_file_, candidate_decl_->cond);
-    candidate_.value = Typed{Type{TypeKind::Bool}, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node)};
+    candidate_.value =
+        Typed{Type{TypeKind::Bool}, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node)};
     candidate_.state = State::Done;
     return candidate_.value;
   }
@@ -736,8 +798,10 @@ class Checker {
       Typed c = check_cond(*s.file, s.decl->cond);
       fires.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.fires(c.node));
     }
-    uint32_t first = fires.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, fires);
-    stops_ent_.value = Typed{Type{TypeKind::Int}, nb_.if_(ir::Ty::Int, cand, first, nb_.null(ir::Ty::Int))};
+    uint32_t first =
+        fires.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, fires);
+    stops_ent_.value =
+        Typed{Type{TypeKind::Int}, nb_.if_(ir::Ty::Int, cand, first, nb_.null(ir::Ty::Int))};
     stops_ent_.state = State::Done;
     return stops_ent_.value;
   }
@@ -772,24 +836,38 @@ class Checker {
   }
   const std::vector<std::string>* values_of(const Type& t) {
     switch (t.kind) {
-      case TypeKind::Enum: return &program_.schema.fields[t.ref].enum_values;
-      case TypeKind::Label: return &families_[t.ref].labels;
-      case TypeKind::Channel: return &seqs_[t.ref].channels;
-      case TypeKind::Status: return &seqs_[t.ref].statuses;
-      case TypeKind::Step: return &seqs_[t.ref].steps;
-      case TypeKind::Offer: return &seqs_[t.ref].offers;
-      default: return nullptr;
+      case TypeKind::Enum:
+        return &program_.schema.fields[t.ref].enum_values;
+      case TypeKind::Label:
+        return &families_[t.ref].labels;
+      case TypeKind::Channel:
+        return &seqs_[t.ref].channels;
+      case TypeKind::Status:
+        return &seqs_[t.ref].statuses;
+      case TypeKind::Step:
+        return &seqs_[t.ref].steps;
+      case TypeKind::Offer:
+        return &seqs_[t.ref].offers;
+      default:
+        return nullptr;
     }
   }
   std::string type_title(const Type& t) {
     switch (t.kind) {
-      case TypeKind::Enum: return fmt::format("`{}`", program_.schema.fields[t.ref].name);
-      case TypeKind::Label: return fmt::format("segment `{}`", families_[t.ref].decl->name);
-      case TypeKind::Channel: return fmt::format("sequence `{}` channels", seqs_[t.ref].decl->name);
-      case TypeKind::Status: return fmt::format("`{}.status`", seqs_[t.ref].decl->name);
-      case TypeKind::Step: return fmt::format("`{}.step`", seqs_[t.ref].decl->name);
-      case TypeKind::Offer: return fmt::format("`{}.offer`", seqs_[t.ref].decl->name);
-      default: return type_name(t);
+      case TypeKind::Enum:
+        return fmt::format("`{}`", program_.schema.fields[t.ref].name);
+      case TypeKind::Label:
+        return fmt::format("segment `{}`", families_[t.ref].decl->name);
+      case TypeKind::Channel:
+        return fmt::format("sequence `{}` channels", seqs_[t.ref].decl->name);
+      case TypeKind::Status:
+        return fmt::format("`{}.status`", seqs_[t.ref].decl->name);
+      case TypeKind::Step:
+        return fmt::format("`{}.step`", seqs_[t.ref].decl->name);
+      case TypeKind::Offer:
+        return fmt::format("`{}.offer`", seqs_[t.ref].decl->name);
+      default:
+        return type_name(t);
     }
   }
 
@@ -860,10 +938,14 @@ class Checker {
   std::string unit_hint(const Type& a, const Type& b) {
     const Type& u = a.is_plain_numeric() ? b : a;
     switch (u.kind) {
-      case TypeKind::Money: return "write money with a $, e.g. $20";
-      case TypeKind::Percent: return "write percents with a %, e.g. 5%";
-      case TypeKind::Days: return "write durations with a unit, e.g. 60 days";
-      default: return {};
+      case TypeKind::Money:
+        return "write money with a $, e.g. $20";
+      case TypeKind::Percent:
+        return "write percents with a %, e.g. 5%";
+      case TypeKind::Days:
+        return "write durations with a unit, e.g. 60 days";
+      default:
+        return {};
     }
   }
 
@@ -871,8 +953,7 @@ class Checker {
   bool comparable(Typed& a, Typed& b) {
     if (a.type.kind == b.type.kind && a.type.ref == b.type.ref) {
       if (a.type.kind == TypeKind::Int || a.type.kind == TypeKind::Days ||
-          a.type.kind == TypeKind::Date || a.type.is_enumerated() ||
-          a.type.kind == TypeKind::Bool)
+          a.type.kind == TypeKind::Date || a.type.is_enumerated() || a.type.kind == TypeKind::Bool)
         return true;
       return true;
     }
@@ -890,7 +971,10 @@ class Checker {
   Typed arith(ast::BinOp op, Typed a, Typed b, const ast::Span& span) {
     using K = TypeKind;
     auto k = [](const Typed& t) { return t.type.kind; };
-    const char* sym = op == ast::BinOp::Add ? "+" : op == ast::BinOp::Sub ? "-" : op == ast::BinOp::Mul ? "*" : "/";
+    const char* sym = op == ast::BinOp::Add   ? "+"
+                      : op == ast::BinOp::Sub ? "-"
+                      : op == ast::BinOp::Mul ? "*"
+                                              : "/";
     auto mismatch = [&]() {
       error("RK0301", span,
             fmt::format("cannot compute {} {} {}", type_name(a.type), sym, type_name(b.type)),
@@ -952,7 +1036,8 @@ class Checker {
         }
         float_op = true;
         break;
-      default: return mismatch();
+      default:
+        return mismatch();
     }
     ir::Ty ty = phys(result);
     if (float_op) ty = ir::Ty::Float;
@@ -981,8 +1066,9 @@ class Checker {
       return error_typed();
     }
     if (a.type.kind == TypeKind::StringList || b.type.kind == TypeKind::StringList) {
-      error("RK0305", span, "a list is tested with `has any of {...}`, `has all of {...}` or "
-                            "`has none of {...}`");
+      error("RK0305", span,
+            "a list is tested with `has any of {...}`, `has all of {...}` or "
+            "`has none of {...}`");
       return error_typed();
     }
     if (ordered && (a.type.is_enumerated() || a.type.kind == TypeKind::Bool)) {
@@ -1108,8 +1194,8 @@ class Checker {
           } else {
             // strings and lists: presence via an always-true membership on the column
             ir::Atom a;
-            a.kind = s.type.kind == TypeKind::String ? ir::AtomKind::StrInSet
-                                                     : ir::AtomKind::ListHasAll;
+            a.kind =
+                s.type.kind == TypeKind::String ? ir::AtomKind::StrInSet : ir::AtomKind::ListHasAll;
             a.field = static_cast<uint32_t>(s.field);
             node = nb_.is_missing(add_atom(std::move(a)));
             if (s.type.kind == TypeKind::String) {
@@ -1193,11 +1279,16 @@ class Checker {
       return std::string(source_text(e.span));
     };
     switch (o.kind) {
-      case ast::OfferKind::None: return "none";
-      case ast::OfferKind::EarlyAccess: return "early_access";
-      case ast::OfferKind::Credit: return "credit " + amount();
-      case ast::OfferKind::Points: return "points " + amount();
-      case ast::OfferKind::Discount: return "discount " + amount();
+      case ast::OfferKind::None:
+        return "none";
+      case ast::OfferKind::EarlyAccess:
+        return "early_access";
+      case ast::OfferKind::Credit:
+        return "credit " + amount();
+      case ast::OfferKind::Points:
+        return "points " + amount();
+      case ast::OfferKind::Discount:
+        return "discount " + amount();
     }
     return "none";
   }
@@ -1239,10 +1330,18 @@ class Checker {
     Type t;
     t.literal = n.unit == ast::Unit::None;
     switch (n.unit) {
-      case ast::Unit::None: t.kind = n.is_int ? TypeKind::Int : TypeKind::Number; break;
-      case ast::Unit::Days: t.kind = TypeKind::Days; break;
-      case ast::Unit::Money: t.kind = TypeKind::Money; break;
-      case ast::Unit::Percent: t.kind = TypeKind::Percent; break;
+      case ast::Unit::None:
+        t.kind = n.is_int ? TypeKind::Int : TypeKind::Number;
+        break;
+      case ast::Unit::Days:
+        t.kind = TypeKind::Days;
+        break;
+      case ast::Unit::Money:
+        t.kind = TypeKind::Money;
+        break;
+      case ast::Unit::Percent:
+        t.kind = TypeKind::Percent;
+        break;
     }
     if (t.kind == TypeKind::Int || t.kind == TypeKind::Days)
       return Typed{t, nb_.c_int(n.unit == ast::Unit::Days ? n.ivalue : n.ivalue)};
@@ -1286,8 +1385,7 @@ class Checker {
     if (m.member == "channel") return Typed{Type{TypeKind::Channel, si}, q.channel};
     if (m.member == "offer") return Typed{Type{TypeKind::Offer, si}, q.offer};
     if (m.member == "touch")
-      return Typed{Type{TypeKind::Int},
-                   nb_.op(ir::Op::Add, ir::Ty::Int, {q.touch, nb_.c_int(1)})};
+      return Typed{Type{TypeKind::Int}, nb_.op(ir::Op::Add, ir::Ty::Int, {q.touch, nb_.c_int(1)})};
     std::string help;
     const std::string near = closest(m.member, {"status", "touch", "step", "channel", "offer"});
     if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
@@ -1312,8 +1410,7 @@ class Checker {
     }
     return Typed{a.type, nb_.op(ir::Op::Neg, phys(a.type), {a.node})};
   }
-  Typed check_kind(const ast::File& f, const ast::Binary& b, const ast::Span& span,
-                   const Type*) {
+  Typed check_kind(const ast::File& f, const ast::Binary& b, const ast::Span& span, const Type*) {
     using ast::BinOp;
     if (b.op == BinOp::And || b.op == BinOp::Or) {
       Typed l = check_cond(f, b.lhs);
@@ -1340,8 +1437,8 @@ class Checker {
     }
     Typed r = eq ? check_value(f, b.rhs, l) : check_expr(f, b.rhs, nullptr);
     if (r.type.is_error()) return r;
-    static const ir::Op kOps[] = {ir::Op::Eq, ir::Op::Ne, ir::Op::Lt, ir::Op::Le, ir::Op::Gt,
-                                  ir::Op::Ge};
+    static const ir::Op kOps[] = {ir::Op::Eq, ir::Op::Ne, ir::Op::Lt,
+                                  ir::Op::Le, ir::Op::Gt, ir::Op::Ge};
     const ir::Op o = kOps[static_cast<int>(b.op) - static_cast<int>(BinOp::Eq)];
     return compare(o, l, r, span, !eq);
   }
@@ -1355,8 +1452,7 @@ class Checker {
     if (m.type.is_error() || !in.negated) return m;
     return Typed{Type{TypeKind::Bool}, nb_.not_(m.node)};
   }
-  Typed check_kind(const ast::File& f, const ast::InRange& in, const ast::Span& span,
-                   const Type*) {
+  Typed check_kind(const ast::File& f, const ast::InRange& in, const ast::Span& span, const Type*) {
     Typed s = check_expr(f, in.subject, nullptr);
     Typed lo = check_expr(f, in.lo, nullptr);
     Typed hi = check_expr(f, in.hi, nullptr);
@@ -1436,8 +1532,7 @@ class Checker {
     t.literal = false;
     return Typed{t, nb_.if_(phys(t), c.node, a.node, b.node)};
   }
-  Typed check_kind(const ast::File& f, const ast::OfferLit& o, const ast::Span& span,
-                   const Type*) {
+  Typed check_kind(const ast::File& f, const ast::OfferLit& o, const ast::Span& span, const Type*) {
     return check_offer(f, o, span);
   }
 
@@ -1485,20 +1580,33 @@ class Checker {
     if (has_errors(diags_)) return;
 
     const Schema& s = program_.schema;
-    add_column({s.fields[s.key_field].name, ir::ResultKind::Key, ir::ValueType::Text, {}, {}, false});
+    add_column(
+        {s.fields[s.key_field].name, ir::ResultKind::Key, ir::ValueType::Text, {}, {}, false});
     add_output("candidate", cand);
-    add_column({"candidate", ir::ResultKind::Enumerated, ir::ValueType::Bool, {last_output()},
-                {"false", "true"}, true});
+    add_column({"candidate",
+                ir::ResultKind::Enumerated,
+                ir::ValueType::Bool,
+                {last_output()},
+                {"false", "true"},
+                true});
     for (auto& fam : families_) {
       add_output(fam.decl->name, fam.value.node);
-      add_column({fam.decl->name, ir::ResultKind::Enumerated, ir::ValueType::Text,
-                  {last_output()}, fam.labels, true});
+      add_column({fam.decl->name,
+                  ir::ResultKind::Enumerated,
+                  ir::ValueType::Text,
+                  {last_output()},
+                  fam.labels,
+                  true});
     }
     add_output("stopped_by", stops.node);
     std::vector<std::string> stop_names;
     for (const auto& st : stops_) stop_names.push_back(st.decl->name);
-    add_column({"stopped_by", ir::ResultKind::Enumerated, ir::ValueType::Text, {last_output()},
-                stop_names, true});
+    add_column({"stopped_by",
+                ir::ResultKind::Enumerated,
+                ir::ValueType::Text,
+                {last_output()},
+                stop_names,
+                true});
     ir::ResultColumn review{"review", ir::ResultKind::Joined, ir::ValueType::Text, {}, {}, true};
     for (size_t i = 0; i < reviews_.size(); ++i) {
       add_output("review " + reviews_[i].decl->name, review_nodes[i]);
@@ -1509,21 +1617,41 @@ class Checker {
     for (auto& q : seqs_) {
       const std::string& n = q.decl->name;
       add_output(n + "_status", q.status);
-      add_column({n + "_status", ir::ResultKind::Enumerated, ir::ValueType::Text, {last_output()},
-                  q.statuses, true});
+      add_column({n + "_status",
+                  ir::ResultKind::Enumerated,
+                  ir::ValueType::Text,
+                  {last_output()},
+                  q.statuses,
+                  true});
       add_output(n + "_touch", q.touch);
       std::vector<std::string> numbers;
       for (size_t i = 0; i < q.steps.size(); ++i) numbers.push_back(std::to_string(i + 1));
-      add_column({n + "_touch", ir::ResultKind::Enumerated, ir::ValueType::Int, {last_output()},
-                  numbers, true});
-      add_column({n + "_step", ir::ResultKind::Enumerated, ir::ValueType::Text, {last_output()},
-                  q.steps, true});
+      add_column({n + "_touch",
+                  ir::ResultKind::Enumerated,
+                  ir::ValueType::Int,
+                  {last_output()},
+                  numbers,
+                  true});
+      add_column({n + "_step",
+                  ir::ResultKind::Enumerated,
+                  ir::ValueType::Text,
+                  {last_output()},
+                  q.steps,
+                  true});
       add_output(n + "_channel", q.channel);
-      add_column({n + "_channel", ir::ResultKind::Enumerated, ir::ValueType::Text,
-                  {last_output()}, q.channels, true});
+      add_column({n + "_channel",
+                  ir::ResultKind::Enumerated,
+                  ir::ValueType::Text,
+                  {last_output()},
+                  q.channels,
+                  true});
       add_output(n + "_offer", q.offer);
-      add_column({n + "_offer", ir::ResultKind::Enumerated, ir::ValueType::Text, {last_output()},
-                  q.offers, true});
+      add_column({n + "_offer",
+                  ir::ResultKind::Enumerated,
+                  ir::ValueType::Text,
+                  {last_output()},
+                  q.offers,
+                  true});
     }
   }
 
@@ -1706,8 +1834,8 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   for (size_t i = 0; i < d.touches.size(); ++i) {
     const ast::TouchDecl& t = d.touches[i];
     if (auto it = touch_names.find(t.name); it != touch_names.end())
-      error_note("RK0202", t.name_span, fmt::format("touch `{}` appears twice", t.name),
-                 it->second, "first used here");
+      error_note("RK0202", t.name_span, fmt::format("touch `{}` appears twice", t.name), it->second,
+                 "first used here");
     touch_names.emplace(t.name, t.name_span);
     q.steps.push_back(t.name);
     uint32_t cond = nb_.cmp(ir::Op::Gt, nb_.c_int(static_cast<int64_t>(i + 1)), last);

@@ -8,10 +8,10 @@
 namespace rk::check {
 
 enum class TypeKind : uint8_t {
-  Error,    // already reported; suppresses follow-up errors
+  Error,  // already reported; suppresses follow-up errors
   Bool,
-  Int,      // whole number without unit
-  Number,   // number without unit
+  Int,     // whole number without unit
+  Number,  // number without unit
   Money,
   Percent,
   Days,

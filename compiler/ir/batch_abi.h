@@ -1,6 +1,6 @@
-// Rekindle IR: the in-memory columnar ABI shared by the readers, the interpreter and the JIT kernels.
-// Plain C structs so generated code can read them with fixed offsets. A batch is a set of columns
-// in schema order; results are narrow int8 columns, one per program output.
+// Rekindle IR: the in-memory columnar ABI shared by the readers, the interpreter and the JIT
+// kernels. Plain C structs so generated code can read them with fixed offsets. A batch is a set of
+// columns in schema order; results are narrow int8 columns, one per program output.
 #pragma once
 
 #include <cstdint>
@@ -49,7 +49,7 @@ struct RkBatchView {
   const RkColumn* columns;  // schema order
   const RkAtom* atoms;      // Program::atoms order
   int64_t num_rows;
-  int32_t as_of;            // days since 1970-01-01
+  int32_t as_of;  // days since 1970-01-01
   int32_t reserved;
 };
 
@@ -59,7 +59,8 @@ struct RkResultView {
   int64_t num_rows;
 };
 
-// The JIT kernel signature: evaluate rows [begin, end) of `batch` into `results` (same row indexing).
+// The JIT kernel signature: evaluate rows [begin, end) of `batch` into `results` (same row
+// indexing).
 typedef void (*RkKernelFn)(const RkBatchView* batch, const RkResultView* results, int64_t begin,
                            int64_t end);
 }

@@ -17,7 +17,9 @@ inline uint64_t fnv1a64_update(uint64_t h, std::string_view bytes) {
   }
   return h;
 }
-inline uint64_t fnv1a64(std::string_view bytes) { return fnv1a64_update(kFnvOffset, bytes); }
+inline uint64_t fnv1a64(std::string_view bytes) {
+  return fnv1a64_update(kFnvOffset, bytes);
+}
 
 inline bool bit_is_set(const uint8_t* bits, int64_t i) {
   return (bits[i >> 3] >> (i & 7)) & 1;
@@ -73,7 +75,8 @@ inline bool parse_iso_date(std::string_view s, int32_t& out) {
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   const int dim = (m == 2 && leap) ? 29 : kDays[m - 1];
   if (d > dim) return false;
-  out = static_cast<int32_t>(days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)));
+  out =
+      static_cast<int32_t>(days_from_civil(y, static_cast<unsigned>(m), static_cast<unsigned>(d)));
   return true;
 }
 

@@ -7,15 +7,24 @@ namespace rk {
 
 std::string_view field_type_name(FieldType t) {
   switch (t) {
-    case FieldType::Bool: return "bool";
-    case FieldType::Int: return "int";
-    case FieldType::Number: return "number";
-    case FieldType::Money: return "money";
-    case FieldType::Percent: return "percent";
-    case FieldType::Date: return "date";
-    case FieldType::String: return "string";
-    case FieldType::Enum: return "enum";
-    case FieldType::StringList: return "list of string";
+    case FieldType::Bool:
+      return "bool";
+    case FieldType::Int:
+      return "int";
+    case FieldType::Number:
+      return "number";
+    case FieldType::Money:
+      return "money";
+    case FieldType::Percent:
+      return "percent";
+    case FieldType::Date:
+      return "date";
+    case FieldType::String:
+      return "string";
+    case FieldType::Enum:
+      return "enum";
+    case FieldType::StringList:
+      return "list of string";
   }
   return "?";
 }
@@ -24,11 +33,14 @@ namespace ir {
 
 Ty column_ty(FieldType t) {
   switch (t) {
-    case FieldType::Bool: return Ty::Bool;
+    case FieldType::Bool:
+      return Ty::Bool;
     case FieldType::Number:
     case FieldType::Money:
-    case FieldType::Percent: return Ty::Float;
-    default: return Ty::Int;
+    case FieldType::Percent:
+      return Ty::Float;
+    default:
+      return Ty::Int;
   }
 }
 
@@ -36,49 +48,86 @@ namespace {
 
 const char* op_name(Op op) {
   switch (op) {
-    case Op::ConstBool: return "const.b";
-    case Op::ConstInt: return "const.i";
-    case Op::ConstFloat: return "const.f";
-    case Op::Null: return "null";
-    case Op::AsOf: return "as_of";
-    case Op::Column: return "column";
-    case Op::Atom: return "atom";
-    case Op::Add: return "add";
-    case Op::Sub: return "sub";
-    case Op::Mul: return "mul";
-    case Op::Div: return "div";
-    case Op::Neg: return "neg";
-    case Op::IntToFloat: return "i2f";
-    case Op::Eq: return "eq";
-    case Op::Ne: return "ne";
-    case Op::Lt: return "lt";
-    case Op::Le: return "le";
-    case Op::Gt: return "gt";
-    case Op::Ge: return "ge";
-    case Op::And: return "and";
-    case Op::Or: return "or";
-    case Op::Not: return "not";
-    case Op::IsMissing: return "is_missing";
-    case Op::IsTrue: return "is_true";
-    case Op::IsFalse: return "is_false";
-    case Op::InMask: return "in_mask";
-    case Op::If: return "if";
-    case Op::Coalesce: return "coalesce";
-    case Op::FirstTrue: return "first_true";
-    case Op::Switch: return "switch";
+    case Op::ConstBool:
+      return "const.b";
+    case Op::ConstInt:
+      return "const.i";
+    case Op::ConstFloat:
+      return "const.f";
+    case Op::Null:
+      return "null";
+    case Op::AsOf:
+      return "as_of";
+    case Op::Column:
+      return "column";
+    case Op::Atom:
+      return "atom";
+    case Op::Add:
+      return "add";
+    case Op::Sub:
+      return "sub";
+    case Op::Mul:
+      return "mul";
+    case Op::Div:
+      return "div";
+    case Op::Neg:
+      return "neg";
+    case Op::IntToFloat:
+      return "i2f";
+    case Op::Eq:
+      return "eq";
+    case Op::Ne:
+      return "ne";
+    case Op::Lt:
+      return "lt";
+    case Op::Le:
+      return "le";
+    case Op::Gt:
+      return "gt";
+    case Op::Ge:
+      return "ge";
+    case Op::And:
+      return "and";
+    case Op::Or:
+      return "or";
+    case Op::Not:
+      return "not";
+    case Op::IsMissing:
+      return "is_missing";
+    case Op::IsTrue:
+      return "is_true";
+    case Op::IsFalse:
+      return "is_false";
+    case Op::InMask:
+      return "in_mask";
+    case Op::If:
+      return "if";
+    case Op::Coalesce:
+      return "coalesce";
+    case Op::FirstTrue:
+      return "first_true";
+    case Op::Switch:
+      return "switch";
   }
   return "?";
 }
 
-const char* ty_name(Ty t) { return t == Ty::Bool ? "b" : t == Ty::Int ? "i" : "f"; }
+const char* ty_name(Ty t) {
+  return t == Ty::Bool ? "b" : t == Ty::Int ? "i" : "f";
+}
 
 const char* atom_kind_name(AtomKind k) {
   switch (k) {
-    case AtomKind::StrInSet: return "str_in_set";
-    case AtomKind::ListHasAny: return "list_has_any";
-    case AtomKind::ListHasAll: return "list_has_all";
-    case AtomKind::ListHasNone: return "list_has_none";
-    case AtomKind::Holdout: return "holdout";
+    case AtomKind::StrInSet:
+      return "str_in_set";
+    case AtomKind::ListHasAny:
+      return "list_has_any";
+    case AtomKind::ListHasAll:
+      return "list_has_all";
+    case AtomKind::ListHasNone:
+      return "list_has_none";
+    case AtomKind::Holdout:
+      return "holdout";
   }
   return "?";
 }
@@ -107,12 +156,21 @@ std::string dump(const Program& p) {
     out += fmt::format("%{} = {}.{}", i, op_name(n.op), ty_name(n.ty));
     switch (n.op) {
       case Op::ConstBool:
-      case Op::ConstInt: out += fmt::format(" {}", n.imm); break;
-      case Op::ConstFloat: out += fmt::format(" {}", n.fimm); break;
+      case Op::ConstInt:
+        out += fmt::format(" {}", n.imm);
+        break;
+      case Op::ConstFloat:
+        out += fmt::format(" {}", n.fimm);
+        break;
       case Op::Column:
-      case Op::Atom: out += fmt::format(" #{}", n.index); break;
-      case Op::InMask: out += fmt::format(" mask {:#x}", n.mask); break;
-      default: break;
+      case Op::Atom:
+        out += fmt::format(" #{}", n.index);
+        break;
+      case Op::InMask:
+        out += fmt::format(" mask {:#x}", n.mask);
+        break;
+      default:
+        break;
     }
     for (uint32_t a : n.args) out += fmt::format(" %{}", a);
     out += "\n";
@@ -121,8 +179,8 @@ std::string dump(const Program& p) {
     out += fmt::format("output {} {} = %{}\n", i, p.outputs[i].name, p.outputs[i].node);
   for (const auto& c : p.columns) {
     out += fmt::format("column {} kind {} type {} outputs [{}] texts [{}]\n", c.name,
-                       static_cast<int>(c.kind), static_cast<int>(c.type), fmt::join(c.outputs, ","),
-                       fmt::join(c.texts, ","));
+                       static_cast<int>(c.kind), static_cast<int>(c.type),
+                       fmt::join(c.outputs, ","), fmt::join(c.texts, ","));
   }
   for (const auto& [k, v] : p.params) out += fmt::format("param {} = {}\n", k, v);
   return out;

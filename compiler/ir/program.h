@@ -33,9 +33,9 @@ enum class Op : uint8_t {
   ConstFloat,  // fimm
   Null,        // a missing value of type ty
   AsOf,        // Int: the evaluation's as-of date, days since 1970-01-01
-  Column,      // index = schema field; Bool field -> Bool, Int/Date/Enum -> Int, Number/Money/Percent
-               // -> Float. String and list fields are only read through atoms.
-  Atom,        // Bool: index = Program::atoms entry
+  Column,  // index = schema field; Bool field -> Bool, Int/Date/Enum -> Int, Number/Money/Percent
+           // -> Float. String and list fields are only read through atoms.
+  Atom,    // Bool: index = Program::atoms entry
   // Arithmetic; operands and result of type ty. Missing if an operand is missing, if an Int
   // operation overflows int64, on division by zero, or when a Float result is NaN.
   Add,
@@ -72,10 +72,10 @@ enum class Op : uint8_t {
 struct Node {
   Op op = Op::Null;
   Ty ty = Ty::Int;
-  uint32_t index = 0;  // Column: field index; Atom: atom index
-  int64_t imm = 0;     // ConstBool / ConstInt
-  double fimm = 0;     // ConstFloat
-  uint64_t mask = 0;   // InMask
+  uint32_t index = 0;          // Column: field index; Atom: atom index
+  int64_t imm = 0;             // ConstBool / ConstInt
+  double fimm = 0;             // ConstFloat
+  uint64_t mask = 0;           // InMask
   std::vector<uint32_t> args;  // earlier node ids
 };
 

@@ -1,0 +1,238 @@
+// Rekindle CLI: `rekindle eval RULES --snapshot FILE` compiles the rules, evaluates every customer
+// of the snapshot with the JIT (or the interpreter) and writes the output contract atomically,
+// with a summary of counts on standard error or as JSON.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/diag_output.h"
+#include "compiler/check/compile.h"
+#include "compiler/ir/helpers.h"
+#include "compiler/jit/jit.h"
+#include "runtime/evaluator.h"
+#include "runtime/interpreter.h"
+
+namespace rk::cli {
+namespace {
+
+struct EvalArgs {
+  std::string rules, snapshot, as_of, out, format, summary, engine = "jit";
+  std::vector<std::string> params;
+  int threads = 0;
+  bool quiet = false;
+};
+
+std::atomic<bool> g_cancel{false};
+
+extern "C" void on_signal(int sig) {
+  remove_open_temp_files_from_signal();
+  // Re-raise with the default action so the exit status says which signal ended the run.
+  std::signal(sig, SIG_DFL);
+  std::raise(sig);
+}
+
+// Rules text hash (FNV-1a 64 over every source file, in load order) for reproducibility.
+std::string rules_hash(const SourceSet& sources) {
+  uint64_t h = kFnvOffset;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    h = fnv1a64_update(h, sources.file(i).path);
+    h = fnv1a64_update(h, std::string_view("\0", 1));
+    h = fnv1a64_update(h, sources.file(i).text);
+  }
+  return fmt::format("{:016x}", h);
+}
+
+bool format_from(const std::string& name, const std::string& path, ResultFormat& out) {
+  std::string f = name;
+  if (f.empty()) {
+    const std::string ext = std::filesystem::path(path).extension().string();
+    if (ext == ".arrow" || ext == ".feather" || ext == ".ipc")
+      f = "arrow";
+    else if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json")
+      f = "jsonl";
+    else
+      f = "csv";
+  }
+  if (f == "csv")
+    out = ResultFormat::Csv;
+  else if (f == "jsonl")
+    out = ResultFormat::Jsonl;
+  else if (f == "arrow")
+    out = ResultFormat::Arrow;
+  else
+    return false;
+  return true;
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled), start_(clock::now()) {}
+  void update(int64_t done, int64_t total) {
+    if (!enabled_) return;
+    const double secs = std::chrono::duration<double>(clock::now() - start_).count();
+    if (secs < 1.0) return;
+    const double rate = done / std::max(secs, 1e-9);
+    std::string line = fmt::format("\r{:>12} rows  {:>10.0f} rows/s", done, rate);
+    if (total > 0) {
+      const double frac = static_cast<double>(done) / total;
+      const int width = 24, filled = static_cast<int>(frac * width);
+      line += fmt::format("  [{}{}] {:3.0f}%  ETA {:.0f}s", std::string(filled, '#'),
+                          std::string(width - filled, '.'), frac * 100,
+                          rate > 0 ? (total - done) / rate : 0.0);
+    }
+    fmt::print(stderr, "{}", line);
+    shown_ = true;
+  }
+  void finish() {
+    if (shown_) fmt::print(stderr, "\n");
+  }
+
+ private:
+  using clock = std::chrono::steady_clock;
+  bool enabled_, shown_ = false;
+  clock::time_point start_;
+};
+
+int run_eval(const EvalArgs& a) {
+  CompileOptions copts;
+  if (!parse_params(a.params, copts.params)) return kExitUsage;
+  auto as_of = parse_as_of(a.as_of);
+  if (!as_of) return kExitUsage;
+  ResultFormat format = ResultFormat::Csv;
+  if (!format_from(a.format, a.out, format)) {
+    print_error(fmt::format("--format {}: expected csv, jsonl or arrow", a.format));
+    return kExitUsage;
+  }
+  if (a.out.empty() && format == ResultFormat::Arrow) {
+    print_error("--format arrow needs --out FILE");
+    return kExitUsage;
+  }
+
+  CompileResult compiled = compile_rules(a.rules, copts);
+  if (!compiled.program) {
+    std::fputs(
+        render_diagnostics({{&compiled.sources, compiled.diags}}, DiagFormat::Text, isatty(2))
+            .c_str(),
+        stderr);
+    return kExitFindings;
+  }
+  const ir::Program& program = *compiled.program;
+
+  std::unique_ptr<Executor> executor;
+  std::string engine = a.engine;
+  if (engine == "jit") {
+    std::string err;
+    executor = jit::compile(program, err);
+    if (!executor) {
+      fmt::print(stderr, "rekindle: warning: the JIT is unavailable ({}); using the interpreter\n",
+                 err);
+      engine = "interp";
+    }
+  }
+  if (!executor) executor = make_interpreter(program);
+
+  std::optional<SnapshotError> serr;
+  auto reader = open_snapshot(a.snapshot, program.schema, ReaderOptions{}, serr);
+  if (!reader) {
+    print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
+    return kExitFindings;
+  }
+
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+
+  std::unique_ptr<ResultWriter> writer;
+  if (!a.out.empty()) {
+    std::string err;
+    writer = open_result_writer(a.out, format, program, err);
+    if (!writer) {
+      print_error(err);
+      return kExitUsage;
+    }
+  } else {
+    std::string err;
+    writer = open_result_writer("-", format, program, err);
+    if (!writer) {
+      print_error(err);
+      return kExitUsage;
+    }
+  }
+
+  ProgressBar bar(isatty(2) && !a.quiet);
+  EvalOptions eopts;
+  eopts.as_of = *as_of;
+  eopts.threads = a.threads;
+  eopts.cancel = &g_cancel;
+  eopts.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
+  Summary summary;
+  std::string err;
+  const bool ok = evaluate(program, *executor, *reader, writer.get(), eopts, summary, err);
+  bar.finish();
+  if (!ok) {
+    writer.reset();  // removes the temporary file
+    print_error(err);
+    return kExitFindings;
+  }
+  if (!writer->finish()) {
+    print_error(writer->error());
+    return kExitFindings;
+  }
+
+  std::map<std::string, std::string> inputs{{"rules", a.rules},
+                                            {"rules_fnv1a64", rules_hash(compiled.sources)},
+                                            {"snapshot", a.snapshot},
+                                            {"as_of", format_date(*as_of)},
+                                            {"engine", engine}};
+  if (!a.summary.empty()) {
+    AtomicFile f;
+    if (!f.open(a.summary) || !f.write(summary_json(program, summary, inputs)) || !f.commit()) {
+      print_error(f.error());
+      return kExitFindings;
+    }
+  } else if (!a.quiet) {
+    fmt::print(stderr, "as of {} ({} engine)\n{}", format_date(*as_of), engine,
+               summary_text(program, summary));
+  }
+  return kExitOk;
+}
+
+std::function<int()> setup_eval(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  auto* sub = app.add_subcommand(
+      "eval", "Evaluate rules over a customer snapshot and write one result row per customer");
+  sub->add_option("rules", a->rules, "The rule file (e.g. rules/winback.rules)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--snapshot", a->snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
+  sub->add_option("--out", a->out, "Result file (default: CSV on standard output)");
+  sub->add_option("--format", a->format,
+                  "Result format: csv, jsonl or arrow (default: from --out's extension)");
+  sub->add_option("--summary", a->summary, "Write the summary as JSON to this file");
+  sub->add_option("--threads", a->threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("--engine", a->engine, "jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+  sub->add_flag("--quiet", a->quiet, "No summary or progress on standard error");
+  sub->footer(
+      "Example: rekindle eval rules/winback.rules --snapshot rules/sample.csv --as-of "
+      "2026-11-01 --out results.csv --summary summary.json");
+  return [a]() { return run_eval(*a); };
+}
+
+}  // namespace
+
+RK_COMMAND(eval, "eval", setup_eval);
+
+}  // namespace rk::cli
