@@ -165,25 +165,38 @@ enum class Kind {
 
 Kind plain_kind(const fb::Field* f) {
   switch (f->type_type()) {
-    case fb::Type::Int: return f->type_as_Int() ? Kind::Int : Kind::Other;
+    case fb::Type::Int:
+      return f->type_as_Int() ? Kind::Int : Kind::Other;
     case fb::Type::FloatingPoint: {
       const auto* t = f->type_as_FloatingPoint();
       return t && t->precision() != fb::Precision::HALF ? Kind::Float : Kind::Other;
     }
-    case fb::Type::Bool: return Kind::Bool;
-    case fb::Type::Utf8: return Kind::Utf8;
-    case fb::Type::LargeUtf8: return Kind::LargeUtf8;
-    case fb::Type::Date: return f->type_as_Date() ? Kind::Date : Kind::Other;
-    case fb::Type::Timestamp: return f->type_as_Timestamp() ? Kind::Timestamp : Kind::Other;
-    case fb::Type::List: return Kind::List;
-    case fb::Type::LargeList: return Kind::LargeList;
-    default: return Kind::Other;
+    case fb::Type::Bool:
+      return Kind::Bool;
+    case fb::Type::Utf8:
+      return Kind::Utf8;
+    case fb::Type::LargeUtf8:
+      return Kind::LargeUtf8;
+    case fb::Type::Date:
+      return f->type_as_Date() ? Kind::Date : Kind::Other;
+    case fb::Type::Timestamp:
+      return f->type_as_Timestamp() ? Kind::Timestamp : Kind::Other;
+    case fb::Type::List:
+      return Kind::List;
+    case fb::Type::LargeList:
+      return Kind::LargeList;
+    default:
+      return Kind::Other;
   }
 }
 
-Kind kind_of(const fb::Field* f) { return f->dictionary() ? Kind::Dict : plain_kind(f); }
+Kind kind_of(const fb::Field* f) {
+  return f->dictionary() ? Kind::Dict : plain_kind(f);
+}
 
-bool is_string_kind(Kind k) { return k == Kind::Utf8 || k == Kind::LargeUtf8; }
+bool is_string_kind(Kind k) {
+  return k == Kind::Utf8 || k == Kind::LargeUtf8;
+}
 
 // A dictionary-encoded utf8 / large_utf8 field with an integer index type.
 bool is_string_dict(const fb::Field* f) {
@@ -210,15 +223,21 @@ const fb::Field* string_list_child(const fb::Field* f) {
 bool compatible(FieldType t, const fb::Field* f) {
   const Kind k = kind_of(f);
   switch (t) {
-    case FieldType::Bool: return k == Kind::Bool;
-    case FieldType::Int: return k == Kind::Int;
+    case FieldType::Bool:
+      return k == Kind::Bool;
+    case FieldType::Int:
+      return k == Kind::Int;
     case FieldType::Number:
     case FieldType::Money:
-    case FieldType::Percent: return k == Kind::Int || k == Kind::Float;
-    case FieldType::Date: return k == Kind::Date || k == Kind::Timestamp;
+    case FieldType::Percent:
+      return k == Kind::Int || k == Kind::Float;
+    case FieldType::Date:
+      return k == Kind::Date || k == Kind::Timestamp;
     case FieldType::String:
-    case FieldType::Enum: return is_string_like(f);
-    case FieldType::StringList: return string_list_child(f) != nullptr;
+    case FieldType::Enum:
+      return is_string_like(f);
+    case FieldType::StringList:
+      return string_list_child(f) != nullptr;
   }
   return false;
 }
@@ -231,15 +250,21 @@ bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& var
   }
   switch (f->type_type()) {
     case fb::Type::Null:
-    case fb::Type::RunEndEncoded: count = 0; return true;
+    case fb::Type::RunEndEncoded:
+      count = 0;
+      return true;
     case fb::Type::Binary:
     case fb::Type::Utf8:
     case fb::Type::LargeBinary:
     case fb::Type::LargeUtf8:
     case fb::Type::ListView:
-    case fb::Type::LargeListView: count = 3; return true;
+    case fb::Type::LargeListView:
+      count = 3;
+      return true;
     case fb::Type::Struct_:
-    case fb::Type::FixedSizeList: count = 1; return true;
+    case fb::Type::FixedSizeList:
+      count = 1;
+      return true;
     case fb::Type::Union: {
       const auto* u = f->type_as_Union();
       count = u && u->mode() == fb::UnionMode::Dense ? 2 : 1;
@@ -254,8 +279,11 @@ bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& var
       count = 2 + static_cast<int>(extra);
       return true;
     }
-    case fb::Type::NONE: return false;
-    default: count = 2; return true;
+    case fb::Type::NONE:
+      return false;
+    default:
+      count = 2;
+      return true;
   }
 }
 
@@ -326,8 +354,8 @@ bool BodyAccess::get(size_t i, Span& out, std::string& err) {
   const int64_t off = b->offset(), len = b->length();
   if (off < 0 || len < 0 || static_cast<uint64_t>(off) > body_.n ||
       static_cast<uint64_t>(len) > body_.n - static_cast<uint64_t>(off)) {
-    err = fmt::format("buffer {} (offset {}, length {}) lies outside the message body ({} bytes)", i,
-                      off, len, body_.n);
+    err = fmt::format("buffer {} (offset {}, length {}) lies outside the message body ({} bytes)",
+                      i, off, len, body_.n);
     return false;
   }
   Span s{body_.p + off, static_cast<size_t>(len)};
@@ -408,9 +436,15 @@ struct IntAccess {
   bool get(int64_t i, int64_t& v) const {
     const uint8_t* q = p + i * width;
     switch (width) {
-      case 1: v = is_signed ? load<int8_t>(q) : load<uint8_t>(q); return true;
-      case 2: v = is_signed ? load<int16_t>(q) : load<uint16_t>(q); return true;
-      case 4: v = is_signed ? load<int32_t>(q) : load<uint32_t>(q); return true;
+      case 1:
+        v = is_signed ? int64_t{load<int8_t>(q)} : int64_t{load<uint8_t>(q)};
+        return true;
+      case 2:
+        v = is_signed ? int64_t{load<int16_t>(q)} : int64_t{load<uint16_t>(q)};
+        return true;
+      case 4:
+        v = is_signed ? int64_t{load<int32_t>(q)} : int64_t{load<uint32_t>(q)};
+        return true;
       default: {
         if (is_signed) {
           v = load<int64_t>(q);
@@ -441,7 +475,8 @@ int64_t floor_div(int64_t a, int64_t b) {
 
 class ArrowReader final : public SnapshotReader {
  public:
-  ArrowReader(std::string path, Schema schema) : path_(std::move(path)), schema_(std::move(schema)) {}
+  ArrowReader(std::string path, Schema schema)
+      : path_(std::move(path)), schema_(std::move(schema)) {}
 
   bool open(std::optional<SnapshotError>& err);
   bool open_schema_only(std::optional<SnapshotError>& err);  // for inference
@@ -598,8 +633,7 @@ bool ArrowReader::read_dictionary(const MessageView& mv) {
     return fail(0, name, fmt::format("dictionary (id {}): offsets buffer too short", id));
   int64_t prev = 0;
   for (int64_t i = 0; i <= n && n > 0; ++i) {
-    const int64_t o =
-        w == 4 ? load<int32_t>(off.p + i * 4) : load<int64_t>(off.p + i * 8);
+    const int64_t o = w == 4 ? load<int32_t>(off.p + i * 4) : load<int64_t>(off.p + i * 8);
     if (o < 0 || static_cast<uint64_t>(o) > data.n || (i > 0 && o < prev))
       return fail(0, name, fmt::format("dictionary (id {}): offsets out of order or range", id));
     if (i > 0)
@@ -645,7 +679,8 @@ bool ArrowReader::open(std::optional<SnapshotError>& err) {
         if (b->offset() < 0 || static_cast<uint64_t>(b->offset()) >= map_->size ||
             !read_message(*map_, static_cast<size_t>(b->offset()), mv, e) || mv.eos ||
             mv.msg->header_type() != fb::MessageHeader::RecordBatch) {
-          fail(0, "", fmt::format("record batch {}: corrupt block{}", k, e.empty() ? "" : ": " + e));
+          fail(0, "",
+               fmt::format("record batch {}: corrupt block{}", k, e.empty() ? "" : ": " + e));
           err = err_;
           return false;
         }
@@ -703,7 +738,8 @@ bool ArrowReader::next(Batch& out) {
         ++batch_index_;
         return true;
       }
-      default: return fail(0, "", where() + "unexpected message in the Arrow stream");
+      default:
+        return fail(0, "", where() + "unexpected message in the Arrow stream");
     }
   }
 }
@@ -799,9 +835,10 @@ bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf,
       continue;
     }
     if (!ok || v < 0 || v >= size)
-      return fail(next_row_ + r + 1, name,
-                  where() + fmt::format("dictionary index {} is outside the dictionary ({} entries)",
-                                        v, size));
+      return fail(
+          next_row_ + r + 1, name,
+          where() +
+              fmt::format("dictionary index {} is outside the dictionary ({} entries)", v, size));
   }
   if (in_place) {
     codes = reinterpret_cast<const int32_t*>(s.p);
@@ -835,8 +872,7 @@ bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t bu
   const size_t w = large ? 8 : 4;
   std::string e;
   Span off, data;
-  if (!body.get(buf + 1, off, e) || !body.get(buf + 2, data, e))
-    return fail(0, name, where() + e);
+  if (!body.get(buf + 1, off, e) || !body.get(buf + 2, data, e)) return fail(0, name, where() + e);
   col.encoding = large ? RK_STR_PLAIN64 : RK_STR_PLAIN32;
   col.data = reinterpret_cast<const char*>(data.p);
   if (n == 0) {
@@ -873,8 +909,9 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
   const int64_t n = out.num_rows;
   const fb::FieldNode* node = rb->nodes()->Get(static_cast<flatbuffers::uoffset_t>(pos.node));
   if (node->length() != n)
-    return fail(0, name, where() + fmt::format("column length {} differs from the batch length {}",
-                                               node->length(), n));
+    return fail(0, name,
+                where() + fmt::format("column length {} differs from the batch length {}",
+                                      node->length(), n));
   RkColumn& col = out.columns[c];
   const uint8_t* validity = nullptr;
   if (!get_validity(body, pos.buffer, node, n, validity, name)) return false;
@@ -924,9 +961,9 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
         for (int64_t r = 0; r < n; ++r) {
           int64_t x = 0;
           if (!ia.get(r, x) && is_present(validity, r))
-            return fail(next_row_ + r + 1, name,
-                        fmt::format("value {} does not fit in a 64-bit int",
-                                    load<uint64_t>(s.p + r * 8)));
+            return fail(
+                next_row_ + r + 1, name,
+                fmt::format("value {} does not fit in a 64-bit int", load<uint64_t>(s.p + r * 8)));
           (*v)[static_cast<size_t>(r)] = x;
         }
         col.values = v->data();
@@ -976,8 +1013,7 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
         int64_t d = per_day == 0 ? load<int32_t>(s.p + r * 4)
                                  : floor_div(load<int64_t>(s.p + r * 8), per_day);
         if (d < INT32_MIN || d > INT32_MAX) {
-          if (is_present(validity, r))
-            return fail(next_row_ + r + 1, name, "date out of range");
+          if (is_present(validity, r)) return fail(next_row_ + r + 1, name, "date out of range");
           d = 0;
         }
         (*v)[static_cast<size_t>(r)] = static_cast<int32_t>(d);

@@ -15,7 +15,9 @@ namespace fb = rk::arrowfb;
 inline constexpr char kMagic[6] = {'A', 'R', 'R', 'O', 'W', '1'};
 inline constexpr uint32_t kContinuation = 0xFFFFFFFFu;
 
-inline constexpr int64_t pad8(int64_t n) { return (n + 7) & ~int64_t{7}; }
+inline constexpr int64_t pad8(int64_t n) {
+  return (n + 7) & ~int64_t{7};
+}
 
 template <typename T>
 inline T load(const uint8_t* p) {
