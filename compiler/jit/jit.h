@@ -1,0 +1,39 @@
+// Rekindle JIT: the public face of compiler/jit. Compiles an rk::ir::Program into one native
+// kernel (RkKernelFn, compiler/ir/batch_abi.h) through LLVM ORC and wraps it as an rk::Executor.
+// No LLVM header is visible here: the engine, the LLVM context and the generated code are owned
+// behind the Executor returned by compile() (like Apache Gandiva's engine.h).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "compiler/ir/executor.h"
+#include "compiler/ir/program.h"
+
+namespace rk::jit {
+
+struct JitOptions {
+  int opt_level = 2;     // 0..3: the LLVM pass pipeline level (O0 .. O3)
+  bool dump_ir = false;  // print the optimized LLVM IR to stderr
+};
+
+// Wall time spent in each step of compile(), in milliseconds.
+struct JitStats {
+  double codegen_ms = 0;       // rk IR -> LLVM IR
+  double optimize_ms = 0;      // the LLVM pass pipeline
+  double machine_code_ms = 0;  // instruction selection, emission and linking (ORC lookup)
+  double total_ms = 0;
+};
+
+// Compiles `program` into an Executor whose run() calls the native kernel. Returns null and sets
+// `error` when the JIT cannot be created (e.g. no executable memory or an unsupported host) or
+// the program cannot be compiled; the caller then falls back to the interpreter. Thread-safe.
+// Destroying the Executor frees its machine code.
+std::unique_ptr<rk::Executor> compile(const ir::Program& program, std::string& error,
+                                      const JitOptions& opts = {}, JitStats* stats = nullptr);
+
+// The optimized LLVM IR of the kernel as text (for tests and debugging); on failure, a text
+// starting with "error: ".
+std::string llvm_ir(const ir::Program& program, const JitOptions& opts = {});
+
+}  // namespace rk::jit
