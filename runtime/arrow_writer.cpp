@@ -1,0 +1,523 @@
+// Rekindle runtime: Arrow IPC file writing. A small container writer (magic, schema message,
+// dictionary and record batch messages, footer) over rk::AtomicFile, plus the snapshot writer and
+// the result writer that turn Rekindle columns into Arrow arrays.
+#include "runtime/arrow_writer.h"
+
+#include <charconv>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "compiler/ir/helpers.h"
+#include "runtime/arrow_format/ipc_io.h"
+
+namespace rk {
+
+using namespace rk::arrow_ipc;
+
+// ---- Arrays under construction -----------------------------------------------------------------
+
+namespace {
+
+enum class OutType { Int64, Int32, Float64, Date32, Bool, Utf8, ListUtf8, DictUtf8 };
+
+struct OutField {
+  std::string name;
+  OutType type = OutType::Utf8;
+  bool nullable = true;
+  int64_t dict_id = -1;  // DictUtf8
+};
+
+// The nodes and buffers of one record batch, in Arrow's depth-first order.
+struct OutBatch {
+  int64_t length = 0;
+  std::vector<fb::FieldNode> nodes;
+  std::vector<std::string> buffers;
+};
+
+// Validity bitmap of rows [0, n) or an empty buffer when every value is present.
+void add_validity(OutBatch& b, const uint8_t* validity, int64_t n, bool nullable) {
+  int64_t nulls = 0;
+  std::string bits;
+  if (nullable && validity) {
+    bits.assign(static_cast<size_t>((n + 7) / 8), '\0');
+    for (int64_t r = 0; r < n; ++r) {
+      if (bit_is_set(validity, r))
+        bits[static_cast<size_t>(r >> 3)] |= static_cast<char>(1 << (r & 7));
+      else
+        ++nulls;
+    }
+    if (nulls == 0) bits.clear();
+  }
+  b.nodes.emplace_back(n, nulls);
+  b.buffers.push_back(std::move(bits));
+}
+
+// A utf8 array from optional strings.
+template <typename Get>
+void add_utf8(OutBatch& b, int64_t n, Get get) {
+  std::string valid(static_cast<size_t>((n + 7) / 8), '\0');
+  std::string offsets(static_cast<size_t>(n + 1) * 4, '\0');
+  std::string data;
+  int64_t nulls = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    const std::optional<std::string_view> s = get(r);
+    if (s) {
+      valid[static_cast<size_t>(r >> 3)] |= static_cast<char>(1 << (r & 7));
+      data.append(s->data(), s->size());
+    } else {
+      ++nulls;
+    }
+    const int32_t end = static_cast<int32_t>(data.size());
+    std::memcpy(offsets.data() + (r + 1) * 4, &end, 4);
+  }
+  if (nulls == 0) valid.clear();
+  b.nodes.emplace_back(n, nulls);
+  b.buffers.push_back(std::move(valid));
+  b.buffers.push_back(std::move(offsets));
+  b.buffers.push_back(std::move(data));
+}
+
+template <typename T>
+std::string raw_bytes(const T* p, int64_t n) {
+  return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n) * sizeof(T));
+}
+
+flatbuffers::Offset<fb::Field> build_field(flatbuffers::FlatBufferBuilder& fbb, const OutField& f) {
+  auto name = fbb.CreateString(f.name);
+  flatbuffers::Offset<void> type;
+  fb::Type tt = fb::Type::Utf8;
+  std::vector<flatbuffers::Offset<fb::Field>> children;
+  flatbuffers::Offset<fb::DictionaryEncoding> dict = 0;
+  switch (f.type) {
+    case OutType::Int64:
+      tt = fb::Type::Int;
+      type = fb::CreateInt(fbb, 64, true).Union();
+      break;
+    case OutType::Int32:
+      tt = fb::Type::Int;
+      type = fb::CreateInt(fbb, 32, true).Union();
+      break;
+    case OutType::Float64:
+      tt = fb::Type::FloatingPoint;
+      type = fb::CreateFloatingPoint(fbb, fb::Precision::DOUBLE).Union();
+      break;
+    case OutType::Date32:
+      tt = fb::Type::Date;
+      type = fb::CreateDate(fbb, fb::DateUnit::DAY).Union();
+      break;
+    case OutType::Bool:
+      tt = fb::Type::Bool;
+      type = fb::CreateBool(fbb).Union();
+      break;
+    case OutType::Utf8:
+      tt = fb::Type::Utf8;
+      type = fb::CreateUtf8(fbb).Union();
+      break;
+    case OutType::DictUtf8:
+      tt = fb::Type::Utf8;
+      type = fb::CreateUtf8(fbb).Union();
+      dict = fb::CreateDictionaryEncoding(fbb, f.dict_id, fb::CreateInt(fbb, 32, true), false);
+      break;
+    case OutType::ListUtf8: {
+      tt = fb::Type::List;
+      type = fb::CreateList(fbb).Union();
+      OutField item{"item", OutType::Utf8, true};
+      children.push_back(build_field(fbb, item));
+      break;
+    }
+  }
+  return fb::CreateField(fbb, name, f.nullable, tt, type, dict, fbb.CreateVector(children));
+}
+
+flatbuffers::Offset<fb::Schema> build_schema(flatbuffers::FlatBufferBuilder& fbb,
+                                             const std::vector<OutField>& fields) {
+  std::vector<flatbuffers::Offset<fb::Field>> fs;
+  for (const OutField& f : fields) fs.push_back(build_field(fbb, f));
+  return fb::CreateSchema(fbb, fb::Endianness::Little, fbb.CreateVector(fs));
+}
+
+}  // namespace
+
+// ---- The container -----------------------------------------------------------------------------
+
+class ArrowIpcFileWriter {
+ public:
+  bool open(const std::string& path, std::vector<OutField> fields) {
+    fields_ = std::move(fields);
+    if (!file_.open(path)) return fail(file_.error());
+    static const char kHead[8] = {'A', 'R', 'R', 'O', 'W', '1', 0, 0};
+    if (!put(kHead, 8)) return false;
+    flatbuffers::FlatBufferBuilder fbb;
+    auto schema = build_schema(fbb, fields_);
+    fbb.Finish(fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::Schema,
+                                 schema.Union(), 0));
+    return write_message(fbb, {}, nullptr);
+  }
+
+  bool write_dictionary(int64_t id, const std::vector<std::string>& values) {
+    OutBatch b;
+    b.length = static_cast<int64_t>(values.size());
+    add_utf8(b, b.length, [&](int64_t r) -> std::optional<std::string_view> {
+      return values[static_cast<size_t>(r)];
+    });
+    flatbuffers::FlatBufferBuilder fbb;
+    auto rb = record_batch(fbb, b);
+    auto db = fb::CreateDictionaryBatch(fbb, id, rb, false);
+    fbb.Finish(fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::DictionaryBatch,
+                                 db.Union(), body_length(b)));
+    return write_message(fbb, b, &dict_blocks_);
+  }
+
+  bool write_batch(const OutBatch& b) {
+    flatbuffers::FlatBufferBuilder fbb;
+    auto rb = record_batch(fbb, b);
+    fbb.Finish(fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::RecordBatch,
+                                 rb.Union(), body_length(b)));
+    return write_message(fbb, b, &batch_blocks_);
+  }
+
+  bool finish() {
+    // End-of-stream marker, then the footer, its length and the closing magic.
+    const uint32_t eos[2] = {kContinuation, 0};
+    if (!put(eos, 8)) return false;
+    flatbuffers::FlatBufferBuilder fbb;
+    auto schema = build_schema(fbb, fields_);
+    auto dicts = fbb.CreateVectorOfStructs(dict_blocks_);
+    auto batches = fbb.CreateVectorOfStructs(batch_blocks_);
+    fbb.Finish(fb::CreateFooter(fbb, fb::MetadataVersion::V5, schema, dicts, batches));
+    const int32_t len = static_cast<int32_t>(fbb.GetSize());
+    if (!put(fbb.GetBufferPointer(), fbb.GetSize()) || !put(&len, 4) || !put(kMagic, 6))
+      return false;
+    if (!file_.commit()) return fail(file_.error());
+    return true;
+  }
+
+  const std::string& error() const { return error_; }
+
+ private:
+  bool fail(std::string e) {
+    error_ = std::move(e);
+    file_.abort();
+    return false;
+  }
+  bool put(const void* p, size_t n) {
+    if (!file_.write(p, n)) return fail(file_.error());
+    pos_ += static_cast<int64_t>(n);
+    return true;
+  }
+  static int64_t body_length(const OutBatch& b) {
+    int64_t n = 0;
+    for (const auto& buf : b.buffers) n += pad8(static_cast<int64_t>(buf.size()));
+    return n;
+  }
+  static flatbuffers::Offset<fb::RecordBatch> record_batch(flatbuffers::FlatBufferBuilder& fbb,
+                                                           const OutBatch& b) {
+    std::vector<fb::Buffer> bufs;
+    int64_t off = 0;
+    for (const auto& buf : b.buffers) {
+      bufs.emplace_back(off, static_cast<int64_t>(buf.size()));
+      off += pad8(static_cast<int64_t>(buf.size()));
+    }
+    return fb::CreateRecordBatch(fbb, b.length, fbb.CreateVectorOfStructs(b.nodes),
+                                 fbb.CreateVectorOfStructs(bufs));
+  }
+  // Continuation marker, metadata length, flatbuffer padded to 8, then the padded body buffers.
+  bool write_message(flatbuffers::FlatBufferBuilder& fbb, const OutBatch& body,
+                     std::vector<fb::Block>* blocks) {
+    const int64_t start = pos_;
+    const int64_t meta = pad8(static_cast<int64_t>(fbb.GetSize()) + 8) - 8;
+    const uint32_t head[2] = {kContinuation, static_cast<uint32_t>(meta)};
+    static const char kZeros[8] = {};
+    if (!put(head, 8) || !put(fbb.GetBufferPointer(), fbb.GetSize()) ||
+        !put(kZeros, static_cast<size_t>(meta) - fbb.GetSize()))
+      return false;
+    int64_t body_len = 0;
+    for (const auto& buf : body.buffers) {
+      const int64_t padded = pad8(static_cast<int64_t>(buf.size()));
+      if (!put(buf.data(), buf.size()) || !put(kZeros, static_cast<size_t>(padded) - buf.size()))
+        return false;
+      body_len += padded;
+    }
+    if (blocks) blocks->emplace_back(start, static_cast<int32_t>(meta + 8), body_len);
+    return true;
+  }
+
+  AtomicFile file_;
+  std::vector<OutField> fields_;
+  std::vector<fb::Block> dict_blocks_, batch_blocks_;
+  int64_t pos_ = 0;
+  std::string error_;
+};
+
+// ---- Snapshot writer ---------------------------------------------------------------------------
+
+ArrowSnapshotWriter::ArrowSnapshotWriter(Schema schema) : schema_(std::move(schema)) {}
+ArrowSnapshotWriter::~ArrowSnapshotWriter() = default;
+
+bool ArrowSnapshotWriter::open(const std::string& path) {
+  std::vector<OutField> fields;
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    const FieldDef& f = schema_.fields[i];
+    OutField o{f.name, OutType::Utf8, f.nullable};
+    switch (f.type) {
+      case FieldType::Bool:
+        o.type = OutType::Bool;
+        break;
+      case FieldType::Int:
+        o.type = OutType::Int64;
+        break;
+      case FieldType::Number:
+      case FieldType::Money:
+      case FieldType::Percent:
+        o.type = OutType::Float64;
+        break;
+      case FieldType::Date:
+        o.type = OutType::Date32;
+        break;
+      case FieldType::String:
+        o.type = OutType::Utf8;
+        break;
+      case FieldType::Enum:
+        o.type = OutType::DictUtf8;
+        o.dict_id = static_cast<int64_t>(i);
+        break;
+      case FieldType::StringList:
+        o.type = OutType::ListUtf8;
+        break;
+    }
+    fields.push_back(std::move(o));
+  }
+  file_ = std::make_unique<ArrowIpcFileWriter>();
+  if (!file_->open(path, std::move(fields))) {
+    error_ = file_->error();
+    return false;
+  }
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    const FieldDef& f = schema_.fields[i];
+    if (f.type == FieldType::Enum &&
+        !file_->write_dictionary(static_cast<int64_t>(i), f.enum_values)) {
+      error_ = file_->error();
+      return false;
+    }
+  }
+  return true;
+}
+
+bool ArrowSnapshotWriter::write(const Batch& batch) {
+  if (!file_) {
+    error_ = "the Arrow writer is not open";
+    return false;
+  }
+  if (batch.columns.size() != schema_.fields.size()) {
+    error_ = "batch does not match the schema";
+    return false;
+  }
+  const int64_t n = batch.num_rows;
+  OutBatch b;
+  b.length = n;
+  for (size_t c = 0; c < schema_.fields.size(); ++c) {
+    const FieldDef& f = schema_.fields[c];
+    const RkColumn& col = batch.columns[c];
+    switch (f.type) {
+      case FieldType::Bool:
+        add_validity(b, col.validity, n, f.nullable);
+        b.buffers.push_back(raw_bytes(static_cast<const uint8_t*>(col.values), (n + 7) / 8));
+        break;
+      case FieldType::Int:
+        add_validity(b, col.validity, n, f.nullable);
+        b.buffers.push_back(raw_bytes(static_cast<const int64_t*>(col.values), n));
+        break;
+      case FieldType::Number:
+      case FieldType::Money:
+      case FieldType::Percent:
+        add_validity(b, col.validity, n, f.nullable);
+        b.buffers.push_back(raw_bytes(static_cast<const double*>(col.values), n));
+        break;
+      case FieldType::Date:
+      case FieldType::Enum:
+        add_validity(b, col.validity, n, f.nullable);
+        b.buffers.push_back(raw_bytes(static_cast<const int32_t*>(col.values), n));
+        break;
+      case FieldType::String:
+        add_utf8(b, n, [&](int64_t r) { return batch.string_at(c, r); });
+        break;
+      case FieldType::StringList: {
+        add_validity(b, col.validity, n, f.nullable);
+        const auto* off = static_cast<const int32_t*>(col.offsets);
+        const auto* dict = static_cast<const StringDict*>(col.dict);
+        const int32_t first = n > 0 ? off[0] : 0;
+        std::string offsets(static_cast<size_t>(n + 1) * 4, '\0');
+        for (int64_t r = 0; r <= n; ++r) {
+          const int32_t o = n > 0 ? off[r] - first : 0;
+          std::memcpy(offsets.data() + r * 4, &o, 4);
+        }
+        b.buffers.push_back(std::move(offsets));
+        const int64_t items = n > 0 ? off[n] - first : 0;
+        add_utf8(b, items, [&](int64_t j) -> std::optional<std::string_view> {
+          return dict->entries[static_cast<size_t>(col.child_codes[first + j])];
+        });
+        break;
+      }
+    }
+  }
+  if (!file_->write_batch(b)) {
+    error_ = file_->error();
+    return false;
+  }
+  return true;
+}
+
+bool ArrowSnapshotWriter::finish() {
+  if (!file_) {
+    error_ = "the Arrow writer is not open";
+    return false;
+  }
+  if (!file_->finish()) {
+    error_ = file_->error();
+    return false;
+  }
+  return true;
+}
+
+// ---- Result writer -----------------------------------------------------------------------------
+
+namespace {
+
+class ArrowResultWriter final : public ResultWriter {
+ public:
+  explicit ArrowResultWriter(const ir::Program& program)
+      : columns_(program.columns), key_field_(program.schema.key_field) {}
+
+  bool open(const std::string& path) {
+    std::vector<OutField> fields;
+    for (const ir::ResultColumn& rc : columns_) {
+      OutField o{rc.name, OutType::Utf8, true};
+      std::vector<int32_t> ints;
+      if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Bool)
+        o.type = OutType::Bool;
+      if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Int) {
+        o.type = OutType::Int32;
+        for (const std::string& t : rc.texts) {
+          int32_t v = 0;
+          const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+          if (ec != std::errc() || p != t.data() + t.size()) {
+            error_ = fmt::format("result column {}: value \"{}\" is not an int", rc.name, t);
+            return false;
+          }
+          ints.push_back(v);
+        }
+      }
+      if (rc.kind == ir::ResultKind::Key && key_field_ < 0) {
+        error_ = fmt::format("result column {}: the schema has no key field", rc.name);
+        return false;
+      }
+      int_texts_.push_back(std::move(ints));
+      fields.push_back(std::move(o));
+    }
+    if (!file_.open(path, std::move(fields))) {
+      error_ = file_.error();
+      return false;
+    }
+    return true;
+  }
+
+  bool write(const Batch& batch, const int8_t* const* outputs) override {
+    const int64_t n = batch.num_rows;
+    OutBatch b;
+    b.length = n;
+    std::string joined;
+    for (size_t k = 0; k < columns_.size(); ++k) {
+      const ir::ResultColumn& rc = columns_[k];
+      if (rc.kind == ir::ResultKind::Key) {
+        const size_t key = static_cast<size_t>(key_field_);
+        add_utf8(b, n, [&](int64_t r) { return batch.string_at(key, r); });
+        continue;
+      }
+      if (rc.kind == ir::ResultKind::Joined) {
+        add_utf8(b, n, [&](int64_t r) -> std::optional<std::string_view> {
+          joined.clear();
+          for (size_t j = 0; j < rc.outputs.size() && j < rc.texts.size(); ++j) {
+            if (outputs[rc.outputs[j]][r] != 1) continue;
+            if (!joined.empty()) joined += ';';
+            joined += rc.texts[j];
+          }
+          return std::string_view(joined);
+        });
+        continue;
+      }
+      // Enumerated: outputs[0] = v selects texts[v]; -1 (or out of range) is missing.
+      const int8_t* v = rc.outputs.empty() ? nullptr : outputs[rc.outputs[0]];
+      auto present = [&](int64_t r) {
+        return v && v[r] >= 0 && static_cast<size_t>(v[r]) < rc.texts.size();
+      };
+      if (rc.type == ir::ValueType::Text) {
+        add_utf8(b, n, [&](int64_t r) -> std::optional<std::string_view> {
+          if (!present(r)) return std::nullopt;
+          return rc.texts[static_cast<size_t>(v[r])];
+        });
+        continue;
+      }
+      std::string valid(static_cast<size_t>((n + 7) / 8), '\0');
+      int64_t nulls = 0;
+      for (int64_t r = 0; r < n; ++r) {
+        if (present(r))
+          valid[static_cast<size_t>(r >> 3)] |= static_cast<char>(1 << (r & 7));
+        else
+          ++nulls;
+      }
+      if (nulls == 0) valid.clear();
+      b.nodes.emplace_back(n, nulls);
+      b.buffers.push_back(std::move(valid));
+      if (rc.type == ir::ValueType::Bool) {
+        std::string bits(static_cast<size_t>((n + 7) / 8), '\0');
+        for (int64_t r = 0; r < n; ++r)
+          if (present(r) && rc.texts[static_cast<size_t>(v[r])] == "true")
+            bits[static_cast<size_t>(r >> 3)] |= static_cast<char>(1 << (r & 7));
+        b.buffers.push_back(std::move(bits));
+      } else {
+        std::vector<int32_t> vals(static_cast<size_t>(n), 0);
+        for (int64_t r = 0; r < n; ++r)
+          if (present(r)) vals[static_cast<size_t>(r)] = int_texts_[k][static_cast<size_t>(v[r])];
+        b.buffers.push_back(raw_bytes(vals.data(), n));
+      }
+    }
+    if (!file_.write_batch(b)) {
+      error_ = file_.error();
+      return false;
+    }
+    return true;
+  }
+
+  bool finish() override {
+    if (!file_.finish()) {
+      error_ = file_.error();
+      return false;
+    }
+    return true;
+  }
+
+  const std::string& error() const override { return error_; }
+
+ private:
+  std::vector<ir::ResultColumn> columns_;
+  int key_field_ = -1;
+  ArrowIpcFileWriter file_;
+  std::vector<std::vector<int32_t>> int_texts_;  // per column: texts parsed as ints (Int type)
+  std::string error_;
+};
+
+}  // namespace
+
+std::unique_ptr<ResultWriter> open_arrow_result_writer(const std::string& path,
+                                                       const ir::Program& program,
+                                                       std::string& error) {
+  auto w = std::make_unique<ArrowResultWriter>(program);
+  if (!w->open(path)) {
+    error = w->error();
+    return nullptr;
+  }
+  return w;
+}
+
+}  // namespace rk
