@@ -478,7 +478,14 @@ class Checker {
                   candidate_file_ = f;
                 }
               } else if constexpr (std::is_same_v<D, ast::RuleDecl>) {
-                declare(d.name, d.name_span);
+                // Stop and review names live in their own namespace (they are output values,
+                // never read by conditions), so `stop opted_out when opted_out` is fine.
+                if (auto it = rule_names_.find(d.name); it != rule_names_.end())
+                  error_note("RK0202", d.name_span,
+                             fmt::format("rule `{}` is declared twice", d.name), it->second,
+                             "first declared here");
+                else
+                  rule_names_.emplace(d.name, d.name_span);
                 if (top.rule_kind == ast::RuleKind::Stop) {
                   if (d.reason.empty())
                     error("RK0404", d.name_span,
@@ -1230,6 +1237,16 @@ class Checker {
             node = nb_.is_true(nb_.in_mask(s.node, mask));
             break;
           }
+          if (const auto* ol = std::get_if<ast::OfferLit>(&ve.kind);
+              ol && ol->amount == ast::kNoExpr) {
+            // `is discount`, `is credit`, `is none`: any offer of that kind.
+            static const char* kKindNames[] = {"none", "credit", "points", "early_access",
+                                               "discount"};
+            const uint64_t mask =
+                offer_kind_mask(s.type.ref, kKindNames[static_cast<int>(ol->kind)]);
+            node = nb_.is_true(nb_.in_mask(s.node, mask));
+            break;
+          }
           if (std::holds_alternative<ast::OfferLit>(ve.kind)) {
             const std::string text = offer_text(f, std::get<ast::OfferLit>(ve.kind));
             const int idx = value_index(s.type, text);
@@ -1296,6 +1313,15 @@ class Checker {
   Typed check_offer(const ast::File& f, const ast::OfferLit& o, const ast::Span& span) {
     if (!current_seq_) {
       error("RK0305", span, "an offer can only be given in a sequence's `touch ... offer ...`");
+      return error_typed();
+    }
+    const bool needs_amount = o.kind == ast::OfferKind::Credit ||
+                              o.kind == ast::OfferKind::Points ||
+                              o.kind == ast::OfferKind::Discount;
+    if (needs_amount && o.amount == ast::kNoExpr) {
+      error("RK0310", span,
+            o.kind == ast::OfferKind::Discount ? "say how much: e.g. `discount 20%`"
+                                               : "say how much: e.g. `credit 10` or `points 500`");
       return error_typed();
     }
     if (o.amount != ast::kNoExpr) {
@@ -1667,6 +1693,7 @@ class Checker {
   ast::Span first_span_;
 
   std::unordered_map<std::string, ast::Span> names_;
+  std::unordered_map<std::string, ast::Span> rule_names_;
   std::map<std::string, ParamEnt> params_;
   std::vector<std::string> param_order_;
   std::map<std::string, LetEnt> lets_;

@@ -1,0 +1,267 @@
+// Rekindle tests: the checker. The playbook compiles to the IR; mutations of it give one clear
+// error at the right place; units, names, cycles and structure are checked.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "compiler/check/compile.h"
+
+namespace {
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const std::string kRules = std::string(RK_SOURCE_DIR) + "/rules/winback.rules";
+
+// Compiles `text` as if it were rules/<name> (so `import "customer.schema"` resolves).
+rk::CompileResult compile_text(const std::string& text, const rk::CompileOptions& opts = {}) {
+  return rk::compile_rules_text(std::string(RK_SOURCE_DIR) + "/rules/test.rules", text, opts);
+}
+
+std::string replace_once(std::string s, const std::string& from, const std::string& to) {
+  const auto pos = s.find(from);
+  REQUIRE(pos != std::string::npos);
+  return s.replace(pos, from.size(), to);
+}
+
+std::string errors_of(const rk::CompileResult& r) {
+  std::string out;
+  for (const auto& d : r.diags)
+    if (d.severity == rk::Severity::Error) out += rk::render_text(r.sources, d);
+  return out;
+}
+
+const rk::Diagnostic& only_error(const rk::CompileResult& r) {
+  INFO(errors_of(r));
+  int n = 0;
+  const rk::Diagnostic* first = nullptr;
+  for (const auto& d : r.diags)
+    if (d.severity == rk::Severity::Error) {
+      ++n;
+      if (!first) first = &d;
+    }
+  REQUIRE(n == 1);
+  return *first;
+}
+
+}  // namespace
+
+TEST_CASE("the playbook compiles to the IR with the output contract's columns") {
+  auto r = rk::compile_rules(kRules);
+  INFO(errors_of(r));
+  REQUIRE(r.program);
+  std::vector<std::string> names;
+  for (const auto& c : r.program->columns) names.push_back(c.name);
+  CHECK(names == std::vector<std::string>{"customer_id", "candidate", "dormancy", "value_tier",
+                                          "margin", "history", "engagement", "affinity",
+                                          "acquisition", "stopped_by", "review", "winback_status",
+                                          "winback_touch", "winback_step", "winback_channel",
+                                          "winback_offer"});
+  const auto& status = r.program->columns[11];
+  CHECK(status.texts == std::vector<std::string>{"not_candidate", "stopped", "holdout", "responded",
+                                                 "exhausted", "waiting", "no_channel", "due"});
+  const auto& offers = r.program->columns[15];
+  CHECK(offers.texts == std::vector<std::string>{"none", "credit 10", "early_access",
+                                                 "discount 15%", "discount 20%"});
+  CHECK(r.program->columns[10].texts ==
+        std::vector<std::string>{"sensitive_history", "high_value", "discount"});
+  CHECK(r.program->schema.fields.size() == 21);
+  CHECK(r.program->params.at("whale_aov") == "$250");
+  // The holdout is fnv1a64("winback:" + id) % 100 < 5.
+  bool holdout = false;
+  for (const auto& a : r.program->atoms)
+    if (a.kind == rk::ir::AtomKind::Holdout) {
+      holdout = true;
+      CHECK(a.salt == "winback");
+      CHECK(a.modulus == 100);
+      CHECK(a.threshold == 5);
+    }
+  CHECK(holdout);
+}
+
+TEST_CASE("compiling twice gives the same IR") {
+  auto a = rk::compile_rules(kRules);
+  auto b = rk::compile_rules(kRules);
+  REQUIRE(a.program);
+  REQUIRE(b.program);
+  CHECK(rk::ir::dump(*a.program) == rk::ir::dump(*b.program));
+}
+
+TEST_CASE("parameters can be overridden by type") {
+  rk::CompileOptions opts;
+  opts.params = {{"whale_aov", "300"}, {"max_bounce_rate", "7%"}, {"touch_interval", "10 days"}};
+  auto r = rk::compile_rules(kRules, opts);
+  INFO(errors_of(r));
+  REQUIRE(r.program);
+  CHECK(r.program->params.at("whale_aov") == "300");
+
+  opts.params = {{"max_bounce_rate", "0.07"}};
+  auto bad = rk::compile_rules(kRules, opts);
+  CHECK(only_error(bad).code == "RK0206");
+  CHECK_THAT(only_error(bad).message, Catch::Contains("expected a percent"));
+
+  opts.params = {{"whale_aov_", "1"}};
+  auto unknown = rk::compile_rules(kRules, opts);
+  CHECK(only_error(unknown).code == "RK0206");
+  CHECK(only_error(unknown).help == "did you mean `whale_aov`?");
+}
+
+TEST_CASE("a misspelled field is one error at its place with a suggestion") {
+  const std::string text = replace_once(read(kRules), "when last_purchase_date is missing",
+                                        "when last_purchse_date is missing");
+  auto r = compile_text(text);
+  const auto& d = only_error(r);
+  CHECK(d.code == "RK0201");
+  CHECK(d.message == "unknown name `last_purchse_date`");
+  CHECK(d.help == "did you mean `last_purchase_date`?");
+  REQUIRE(d.span);
+  CHECK(d.span->line == 21);
+  CHECK(d.span->col == 24);
+}
+
+TEST_CASE("days compared to money is a unit error") {
+  const std::string text =
+      replace_once(read(kRules), "days_dormant >= 365 days", "days_dormant >= $365");
+  auto r = compile_text(text);
+  const auto& d = only_error(r);
+  CHECK(d.code == "RK0302");
+  CHECK(d.message == "cannot compare days with money");
+}
+
+TEST_CASE("a plain number compared to money asks for a unit") {
+  const std::string text =
+      replace_once(read(kRules), "avg_order_value < $20", "avg_order_value < 20");
+  auto r = compile_text(text);
+  const auto& d = only_error(r);
+  CHECK(d.code == "RK0302");
+  CHECK(d.help == "write money with a $, e.g. $20");
+}
+
+TEST_CASE("an enum compared with a value it does not have") {
+  const std::string text = replace_once(read(kRules), "relationship_flag is legal_hold",
+                                        "relationship_flag is legalhold");
+  auto r = compile_text(text);
+  const auto& d = only_error(r);
+  CHECK(d.code == "RK0304");
+  CHECK(d.message == "`relationship_flag` has no value `legalhold`");
+  CHECK(d.help == "did you mean `legal_hold`?");
+}
+
+TEST_CASE("an unknown label of a segment") {
+  const std::string text =
+      replace_once(read(kRules), "only when dormancy is deep", "only when dormancy is deeep");
+  auto r = compile_text(text);
+  const auto& d = only_error(r);
+  CHECK(d.code == "RK0304");
+  CHECK(d.message == "segment `dormancy` has no value `deeep`");
+}
+
+TEST_CASE("dependency cycles are errors") {
+  const std::string text = R"(import "customer.schema"
+segment a {
+  x when b is y
+  otherwise z
+}
+segment b {
+  y when a is x
+  otherwise w
+}
+)";
+  auto r = compile_text(text);
+  INFO(errors_of(r));
+  REQUIRE(!r.program);
+  bool found = false;
+  for (const auto& d : r.diags)
+    if (d.code == "RK0401") {
+      found = true;
+      CHECK_THAT(d.message, Catch::Contains("dependency cycle: a -> b -> a"));
+    }
+  CHECK(found);
+}
+
+TEST_CASE("labels after otherwise are unreachable") {
+  const std::string text = R"(import "customer.schema"
+segment tier {
+  big when orders_total > 10
+  otherwise small
+  medium when orders_total > 5
+}
+)";
+  auto r = compile_text(text);
+  const auto& d = only_error(r);
+  CHECK(d.code == "RK0402");
+  REQUIRE(d.span);
+  CHECK(d.span->line == 5);
+}
+
+TEST_CASE("a stop rule needs a reason") {
+  const std::string text = "import \"customer.schema\"\nstop x when opted_out\n";
+  auto r = compile_text(text);
+  CHECK(only_error(r).code == "RK0404");
+}
+
+TEST_CASE("duplicate names are reported with the first place") {
+  const std::string text = R"(import "customer.schema"
+let a = 1
+let a = 2
+)";
+  auto r = compile_text(text);
+  const auto& d = only_error(r);
+  CHECK(d.code == "RK0202");
+  REQUIRE(d.notes.size() == 1);
+  CHECK(d.notes[0].span->line == 2);
+}
+
+TEST_CASE("a rule file without a schema") {
+  auto r = compile_text("let a = 1\n");
+  CHECK(only_error(r).code == "RK0203");
+}
+
+TEST_CASE("conditions must be yes/no") {
+  auto r = compile_text("import \"customer.schema\"\ncandidate when orders_total + 1\n");
+  CHECK(only_error(r).code == "RK0303");
+}
+
+TEST_CASE("unit arithmetic") {
+  SECTION("date minus date is days") {
+    auto r = compile_text(
+        "import \"customer.schema\"\ncandidate when last_touch_date - last_purchase_date > 30 "
+        "days\n");
+    INFO(errors_of(r));
+    CHECK(r.program);
+  }
+  SECTION("money times a percent is money") {
+    auto r = compile_text(
+        "import \"customer.schema\"\ncandidate when avg_order_value * gross_margin_pct > $10\n");
+    INFO(errors_of(r));
+    CHECK(r.program);
+  }
+  SECTION("money plus days is an error") {
+    auto r =
+        compile_text("import \"customer.schema\"\ncandidate when avg_order_value + 3 days > $10\n");
+    CHECK(only_error(r).code == "RK0301");
+  }
+  SECTION("ranges take the unit of their other end") {
+    auto r = compile_text(
+        "import \"customer.schema\"\ncandidate when days since last_purchase_date in 60 to 89 "
+        "days\n");
+    INFO(errors_of(r));
+    CHECK(r.program);
+  }
+}
+
+TEST_CASE("a schema file is checked on its own") {
+  auto r = rk::compile_schema(std::string(RK_SOURCE_DIR) + "/rules/customer.schema");
+  INFO(errors_of(r.diags.empty() ? rk::CompileResult{} : rk::CompileResult{}));
+  REQUIRE(r.schema);
+  CHECK(r.schema->fields.size() == 21);
+  CHECK(r.schema->key_field == 0);
+  const auto& flag = r.schema->fields[r.schema->find("relationship_flag")];
+  CHECK(flag.nullable);
+  CHECK(flag.enum_values ==
+        std::vector<std::string>{"complaint", "chargeback", "bereavement", "legal_hold"});
+}
