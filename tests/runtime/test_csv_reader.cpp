@@ -372,10 +372,16 @@ TEST_CASE("csv: streaming gives the same rows for any batch and buffer size", "[
   const Schema s = small_schema();
   std::string csv = kHeader;
   for (int i = 0; i < 500; ++i) {
-    csv += (i % 7 == 0 ? "\"q,\"\"" + std::to_string(i) + "\"\"\n\"" : "id" + std::to_string(i));
-    csv += "," + std::to_string(i * 31 - 7000) + ",";
-    csv += (i % 5 == 0 ? "" : std::to_string(i) + ".25");
-    csv += (i % 3 == 0 ? ",2026-01-0" + std::to_string(1 + i % 9) : ",");
+    const std::string n = std::to_string(i);
+    if (i % 7 == 0) {
+      csv.append("\"q,\"\"").append(n).append("\"\"\n\"");
+    } else {
+      csv.append("id").append(n);
+    }
+    csv.append(",").append(std::to_string(i * 31 - 7000)).append(",");
+    if (i % 5 != 0) csv.append(n).append(".25");
+    csv.append(",");
+    if (i % 3 == 0) csv.append("2026-01-0").append(std::to_string(1 + i % 9));
     csv += (i % 4 == 0 ? ",true" : i % 4 == 1 ? ",false" : ",");
     csv += i % 2 ? ",red" : ",blue";
     csv += (i % 6 == 0 ? ",\"a|b,c\"" : i % 6 == 1 ? "," : ",x|y|z");
@@ -391,7 +397,8 @@ TEST_CASE("csv: streaming gives the same rows for any batch and buffer size", "[
       const auto parts = read_all(csv, s, batch_rows, buffer);
       REQUIRE_FALSE(parts.error);
       CHECK(parts.batches.size() == static_cast<size_t>((500 + batch_rows - 1) / batch_rows));
-      CHECK(parts.batches.back().first_row == (parts.batches.size() - 1) * batch_rows);
+      CHECK(parts.batches.back().first_row ==
+            static_cast<int64_t>(parts.batches.size() - 1) * batch_rows);
       CHECK(rows_as_text(parts.batches, s) == expect);
     }
   }
