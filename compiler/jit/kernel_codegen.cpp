@@ -16,6 +16,7 @@
 #include <llvm/IR/Module.h>
 
 #include <fmt/format.h>
+#include <cmath>
 #include <cstddef>
 #include <map>
 #include <vector>
@@ -309,7 +310,17 @@ llvm::Function* KernelBuilder::make_partial_word() {
   llvm::Value* k2 = b.CreateAdd(k, b.getInt64(1));
   k->addIncoming(k2, loop);
   w->addIncoming(w2, loop);
-  b.CreateCondBr(b.CreateICmpULE(k2, last), loop, done);
+  llvm::BranchInst* back = b.CreateCondBr(b.CreateICmpULE(k2, last), loop, done);
+  // At most 8 iterations: keep it a plain scalar loop.
+  llvm::Metadata* no_vectorize[] = {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
+                                    llvm::ConstantAsMetadata::get(b.getFalse())};
+  llvm::Metadata* no_unroll[] = {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")};
+  llvm::TempMDTuple self = llvm::MDNode::getTemporary(ctx_, {});
+  llvm::MDNode* loop_id = llvm::MDNode::get(
+      ctx_,
+      {self.get(), llvm::MDNode::get(ctx_, no_vectorize), llvm::MDNode::get(ctx_, no_unroll)});
+  loop_id->replaceOperandWith(0, loop_id);
+  back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
   b.SetInsertPoint(done);
   b.CreateRet(w2);
   return fn;
@@ -339,7 +350,7 @@ Val KernelBuilder::column_row(uint32_t field, llvm::Value* j) {
   ColumnState& c = columns_.at(field);
   if (c.row.v) return c.row;
   Val r;
-  r.p = bit(c.validity, j);
+  if (c.validity >= 0) r.p = bit(c.validity, j);
   switch (c.type) {
     case FieldType::Bool:
       r.v = bit(c.bits, j);
@@ -351,8 +362,16 @@ Val KernelBuilder::column_row(uint32_t field, llvm::Value* j) {
     case FieldType::Enum:
       r.v = b_.CreateSExt(load_input(i32(), b_.CreateInBoundsGEP(i32(), c.blk, j), 4), i64());
       break;
-    default:
+    case FieldType::Number:
+    case FieldType::Money:
+    case FieldType::Percent:
+      // A NaN in a Float column is missing, like every NaN Float value.
       r.v = load_input(f64(), b_.CreateInBoundsGEP(f64(), c.blk, j), 8);
+      r.p = b_.CreateAnd(r.p, b_.CreateFCmpORD(r.v, r.v));
+      break;
+    default:  // String and StringList columns are read through atoms only: always missing
+      r.v = llvm::Constant::getNullValue(llvm_ty(ir::column_ty(c.type)));
+      r.p = no();
       break;
   }
   c.row = r;
@@ -482,8 +501,8 @@ Val KernelBuilder::node_row(const Node& n, const std::vector<Val>& vals, llvm::V
       return {b_.getInt1(n.imm != 0), yes()};
     case Op::ConstInt:
       return {c64(n.imm), yes()};
-    case Op::ConstFloat:
-      return {llvm::ConstantFP::get(f64(), n.fimm), yes()};
+    case Op::ConstFloat:  // a NaN constant is missing, like every NaN Float value
+      return {llvm::ConstantFP::get(f64(), n.fimm), std::isnan(n.fimm) ? no() : yes()};
     case Op::Null:
       return {llvm::Constant::getNullValue(llvm_ty(n.ty)), no()};
     case Op::AsOf:
@@ -637,7 +656,8 @@ bool KernelBuilder::build(const std::string& symbol, std::string& error) {
       llvm::Value* col = b_.CreateInBoundsGEP(column_ty_, cols, c64(n.index));
       llvm::Value* validity = b_.CreateLoad(u8p, b_.CreateStructGEP(column_ty_, col, 0));
       llvm::Value* values = b_.CreateLoad(u8p, b_.CreateStructGEP(column_ty_, col, 1));
-      c.validity = add_bitmap(validity, b_.CreateICmpNE(validity, null_u8));
+      if (c.type != FieldType::String && c.type != FieldType::StringList)
+        c.validity = add_bitmap(validity, b_.CreateICmpNE(validity, null_u8));
       switch (c.type) {
         case FieldType::Bool:
           c.bits = add_bitmap(values, yes());
@@ -649,8 +669,12 @@ bool KernelBuilder::build(const std::string& symbol, std::string& error) {
         case FieldType::Enum:
           c.elem = i32();
           break;
-        default:
+        case FieldType::Number:
+        case FieldType::Money:
+        case FieldType::Percent:
           c.elem = f64();
+          break;
+        default:  // String, StringList: never read by the kernel
           break;
       }
       if (c.elem) c.values = b_.CreatePointerCast(values, compat::pointer_to(c.elem));
@@ -740,7 +764,11 @@ bool KernelBuilder::build(const std::string& symbol, std::string& error) {
   for (const Node& n : nodes) vals.push_back(node_row(n, vals, j));
   for (size_t k = 0; k < program_.outputs.size(); ++k) {
     const Val& r = vals[program_.outputs[k].node];
-    llvm::Value* v8 = r.v->getType() == i1() ? b_.CreateZExt(r.v, i8()) : b_.CreateTrunc(r.v, i8());
+    // Bool: 0/1; Int: the low byte; Float (never produced by the checker): 0, as the
+    // interpreter writes its integer slot.
+    llvm::Value* v8 = r.v->getType() == i1()    ? b_.CreateZExt(r.v, i8())
+                      : r.v->getType() == i64() ? b_.CreateTrunc(r.v, i8())
+                                                : b_.getInt8(0);
     llvm::Value* out = b_.CreateSelect(r.p, v8, b_.getInt8(static_cast<uint8_t>(-1)));
     llvm::StoreInst* st = b_.CreateStore(out, b_.CreateInBoundsGEP(i8(), outs_blk[k], j));
     st->setMetadata(llvm::LLVMContext::MD_alias_scope, output_scope_[k]);
@@ -790,8 +818,7 @@ bool validate_program(const ir::Program& program, std::string& error) {
       case Op::Column: {
         if (n.index >= program.schema.fields.size()) return fail("no such field");
         const FieldType t = program.schema.fields[n.index].type;
-        if (t == FieldType::String || t == FieldType::StringList)
-          return fail("string fields are read through atoms only");
+        // A Column of a String field is always missing (strings are read through atoms).
         if (n.ty != ir::column_ty(t)) return fail("type does not match the field");
         break;
       }
@@ -867,10 +894,6 @@ bool validate_program(const ir::Program& program, std::string& error) {
     const ir::Output& o = program.outputs[k];
     if (o.node >= nodes.size()) {
       error = fmt::format("output {} ({}): no such node", k, o.name);
-      return false;
-    }
-    if (nodes[o.node].ty == Ty::Float) {
-      error = fmt::format("output {} ({}): a Float node cannot be an int8 output", k, o.name);
       return false;
     }
   }

@@ -168,16 +168,30 @@ TEST_CASE("IntToFloat and comparisons", "[jit][ops]") {
   }
 }
 
-TEST_CASE("Float comparisons are ordered: NaN is neither equal, less nor greater", "[jit][ops]") {
+TEST_CASE("NaN Float values are missing: columns, constants, arithmetic", "[jit][ops]") {
   ProgramBuilder pb;
   uint32_t x = pb.column(pb.field("x", FieldType::Number));
   uint32_t one = pb.const_float(1.0);
-  for (Op op : {Op::Eq, Op::Lt, Op::Le, Op::Gt, Op::Ge}) pb.output(pb.node(op, Ty::Bool, {x, one}));
-  TestBatch batch(1);
-  batch.add_float({kNaN});
+  for (Op op : {Op::Eq, Op::Ne, Op::Lt, Op::Ge}) pb.output(pb.node(op, Ty::Bool, {x, one}));
+  pb.output(pb.node(Op::IsMissing, Ty::Bool, {x}));
+  pb.output(pb.node(Op::IsMissing, Ty::Bool, {pb.const_float(kNaN)}));
+  pb.output(
+      pb.node(Op::Coalesce, Ty::Int,
+              {pb.node(Op::Switch, Ty::Int, {pb.const_int(0), pb.const_int(1)}), pb.const_int(2)}));
+  // A Float output (never produced by the checker) writes 0 when present, like the interpreter.
+  pb.output(x);
+  TestBatch batch(3);
+  batch.add_float({kNaN, 1.0, std::nullopt});
   auto exec = must_compile(pb.program);
   auto out = run_all(*exec, pb.program, batch);
-  for (size_t k = 0; k < 5; ++k) CHECK(out[k][0] == 0);
+  CHECK(out[0] == std::vector<int8_t>{-1, 1, -1});
+  CHECK(out[1] == std::vector<int8_t>{-1, 0, -1});
+  CHECK(out[2] == std::vector<int8_t>{-1, 0, -1});
+  CHECK(out[3] == std::vector<int8_t>{-1, 1, -1});
+  CHECK(out[4] == std::vector<int8_t>{1, 0, 1});
+  CHECK(out[5] == std::vector<int8_t>{1, 1, 1});
+  CHECK(out[6] == std::vector<int8_t>{1, 1, 1});
+  CHECK(out[7] == std::vector<int8_t>{-1, 0, -1});
 }
 
 TEST_CASE("Kleene And/Or/Not and the two-valued tests", "[jit][ops]") {
@@ -379,16 +393,29 @@ TEST_CASE("Row ranges: only [begin, end) is written, across 64-row blocks", "[ji
   }
 }
 
+TEST_CASE("A Column of a String field is always missing", "[jit][ops]") {
+  ProgramBuilder pb;
+  uint32_t s = pb.column(pb.field("s", FieldType::String));
+  pb.output(s);
+  pb.output(pb.node(Op::IsMissing, Ty::Bool, {s}));
+  TestBatch batch(2);
+  batch.add_string_placeholder();
+  auto exec = must_compile(pb.program);
+  auto out = run_all(*exec, pb.program, batch);
+  CHECK(out[0] == std::vector<int8_t>{-1, -1});
+  CHECK(out[1] == std::vector<int8_t>{1, 1});
+}
+
 TEST_CASE("Invalid programs are rejected with a message", "[jit][errors]") {
   std::string error;
   {
     ProgramBuilder pb;
-    pb.field("s", FieldType::String);
+    pb.field("n", FieldType::Number);
     uint32_t id = pb.node(Op::Column, Ty::Int);
     pb.program.nodes[id].index = 0;
     pb.output(id);
     CHECK_FALSE(jit::compile(pb.program, error));
-    CHECK(error.find("atoms") != std::string::npos);
+    CHECK(error.find("does not match the field") != std::string::npos);
   }
   {
     ProgramBuilder pb;
