@@ -246,8 +246,9 @@ struct SeqEnt : Entity {
 
 class Checker {
  public:
-  Checker(SourceSet& sources, std::vector<Diagnostic>& diags, const CompileOptions& opts)
-      : src_(sources), diags_(diags), opts_(opts) {}
+  Checker(SourceSet& sources, std::vector<Diagnostic>& diags, const CompileOptions& opts,
+          SourceMap* map = nullptr)
+      : src_(sources), diags_(diags), opts_(opts), map_(map) {}
 
   bool load_main(uint32_t file_index) {
     auto parsed = parse_file(src_, file_index, diags_);
@@ -720,6 +721,7 @@ class Checker {
     CycleGuard g(*this, e.decl->name, use);
     e.value = check_expr(*e.file, e.decl->value, nullptr);
     e.value.type.literal = false;
+    map_rule(SourceMap::Kind::Let, "", e.decl->name, e.decl->span, e.value.node, e.decl->doc);
     e.state = State::Done;
     return e.value;
   }
@@ -764,7 +766,11 @@ class Checker {
       }
       Typed c = check_cond(*e.file, l.cond);
       conds.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
+      map_rule(SourceMap::Kind::Label, d.name, l.name, l.span, c.node, l.doc);
     }
+    for (const auto& l : d.labels)
+      if (l.otherwise)
+        map_rule(SourceMap::Kind::Otherwise, d.name, l.name, l.span, UINT32_MAX, l.doc);
     // conds[i] belongs to label i (the otherwise label sits at index conds.size()).
     uint32_t node =
         conds.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, conds);
@@ -787,6 +793,8 @@ class Checker {
     candidate_.state = State::Active;
     CycleGuard g(*this, "candidate", use);
     Typed c = check_cond(*candidate_file_, candidate_decl_->cond);
+    map_rule(SourceMap::Kind::Candidate, "", "candidate", candidate_decl_->span, c.node,
+             candidate_decl_->doc);
     candidate_.value =
         Typed{Type{TypeKind::Bool}, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node)};
     candidate_.state = State::Done;
@@ -804,6 +812,7 @@ class Checker {
     for (const auto& s : stops_) {
       Typed c = check_cond(*s.file, s.decl->cond);
       fires.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.fires(c.node));
+      map_rule(SourceMap::Kind::Stop, "", s.decl->name, s.decl->span, c.node, s.decl->doc);
     }
     uint32_t first =
         fires.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, fires);
@@ -1349,7 +1358,14 @@ class Checker {
 
   Typed check_expr(const ast::File& f, ast::ExprId id, const Type* expect) {
     const ast::Expr& e = f.expr(id);
-    return std::visit([&](const auto& k) { return check_kind(f, k, e.span, expect); }, e.kind);
+    Typed t = std::visit([&](const auto& k) { return check_kind(f, k, e.span, expect); }, e.kind);
+    if (map_ && t.node != UINT32_MAX && !t.type.is_error()) map_->exprs.push_back({e.span, t.node});
+    return t;
+  }
+  void map_rule(SourceMap::Kind kind, std::string owner, std::string name, const ast::Span& span,
+                uint32_t cond, std::string doc = {}) {
+    if (map_)
+      map_->rules.push_back({kind, std::move(owner), std::move(name), span, cond, std::move(doc)});
   }
 
   Typed check_kind(const ast::File&, const ast::NumberLit& n, const ast::Span&, const Type*) {
@@ -1601,6 +1617,7 @@ class Checker {
     for (const auto& r : reviews_) {
       Typed c = check_cond(*r.file, r.decl->cond);
       if (c.type.is_error()) continue;
+      map_rule(SourceMap::Kind::Review, "", r.decl->name, r.decl->span, c.node, r.decl->doc);
       review_nodes.push_back(nb_.if_(ir::Ty::Bool, scope, nb_.fires(c.node), nb_.c_bool(false)));
     }
     if (has_errors(diags_)) return;
@@ -1686,6 +1703,7 @@ class Checker {
   SourceSet& src_;
   std::vector<Diagnostic>& diags_;
   const CompileOptions& opts_;
+  SourceMap* map_;
   std::vector<std::unique_ptr<ast::File>> files_;
   std::vector<const ast::File*> rule_files_;
   const ast::File* schema_file_ = nullptr;
@@ -1763,6 +1781,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     const int ci = value_index(Type{TypeKind::Channel, si}, c.name);
     Typed r = check_cond(f, c.requires_);
     if (!r.type.is_error()) allowed[ci] = nb_.is_true(r.node);
+    map_rule(SourceMap::Kind::Channel, d.name, c.name, c.span, r.node);
   }
   std::vector<uint32_t> fallback(q.channels.size(), nb_.null(ir::Ty::Int));
   for (const auto& fb : d.fallbacks) {
@@ -1847,6 +1866,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   for (const auto& x : d.exits) {
     Typed c = check_cond(f, x.cond);
     exits.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
+    map_rule(SourceMap::Kind::Exit, d.name, x.name, x.span, c.node);
     exit_names.push_back(x.name);
   }
 
@@ -1866,10 +1886,13 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     touch_names.emplace(t.name, t.name_span);
     q.steps.push_back(t.name);
     uint32_t cond = nb_.cmp(ir::Op::Gt, nb_.c_int(static_cast<int64_t>(i + 1)), last);
+    uint32_t only = UINT32_MAX;
     if (t.only_when != ast::kNoExpr) {
       Typed c = check_cond(f, t.only_when);
       cond = nb_.and_(cond, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
+      only = c.node;
     }
+    map_rule(SourceMap::Kind::Touch, d.name, t.name, t.span, only, t.doc);
     next_conds.push_back(cond);
     Typed ch = check_expr(f, t.channel, &channel_type);
     if (!ch.type.is_error() && !(ch.type == channel_type)) {
@@ -1971,7 +1994,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
 CompileResult compile_rules_text(const std::string& path, std::string text,
                                  const CompileOptions& opts) {
   CompileResult r;
-  Checker c(r.sources, r.diags, opts);
+  Checker c(r.sources, r.diags, opts, &r.map);
   const uint32_t idx = r.sources.add(path, std::move(text));
   if (c.load_main(idx)) r.program = c.run();
   if (has_errors(r.diags)) r.program.reset();
@@ -1980,7 +2003,7 @@ CompileResult compile_rules_text(const std::string& path, std::string text,
 
 CompileResult compile_rules(const std::string& path, const CompileOptions& opts) {
   CompileResult r;
-  Checker c(r.sources, r.diags, opts);
+  Checker c(r.sources, r.diags, opts, &r.map);
   auto idx = r.sources.load(path, r.diags);
   if (idx && c.load_main(*idx)) r.program = c.run();
   if (has_errors(r.diags)) r.program.reset();

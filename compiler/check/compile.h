@@ -18,10 +18,42 @@ struct CompileOptions {
   std::map<std::string, std::string> params;
 };
 
+// Where the IR came from: every rule with its condition node and every checked expression with
+// its node, so tools (explain, lint, test coverage) can point back at the source.
+struct SourceMap {
+  enum class Kind : uint8_t {
+    Label,
+    Otherwise,
+    Candidate,
+    Stop,
+    Review,
+    Touch,
+    Exit,
+    Channel,
+    Let
+  };
+  struct Rule {
+    Kind kind;
+    std::string owner;  // segment or sequence name ("" for candidate, stops, reviews, lets)
+    std::string name;   // label, rule, touch, exit or channel name
+    ast::Span span;     // the whole declaration
+    uint32_t cond = UINT32_MAX;  // the condition's node as written (three-valued), if any
+    std::string doc;
+  };
+  std::vector<Rule> rules;
+  struct Expr {
+    ast::Span span;
+    uint32_t node;
+  };
+  std::vector<Expr> exprs;  // every checked expression that has a node, in checking order
+  // Schema fields each node reads (by node id), computed on demand by tools.
+};
+
 struct CompileResult {
   std::optional<ir::Program> program;  // set when there are no errors
   std::vector<Diagnostic> diags;
   SourceSet sources;
+  SourceMap map;
 };
 
 // Compiles the rule file at `path` (reading its imports relative to it).
