@@ -1142,11 +1142,20 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
 bool looks_like_arrow(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  uint8_t head[8] = {};
-  const ssize_t got = ::read(fd, head, sizeof head);
+  // Enough for the file magic, a continuation marker, or a whole legacy schema message.
+  std::vector<uint8_t> head(64 * 1024);
+  const ssize_t got = ::read(fd, head.data(), head.size());
   ::close(fd);
-  if (got >= 6 && std::memcmp(head, kMagic, 6) == 0) return true;
-  return got >= 8 && load<uint32_t>(head) == kContinuation;
+  if (got >= 6 && std::memcmp(head.data(), kMagic, 6) == 0) return true;
+  if (got < 8) return false;
+  if (load<uint32_t>(head.data()) == kContinuation) return true;
+  // Legacy stream: int32 length, then a Message flatbuffer holding the schema.
+  const int32_t len = load<int32_t>(head.data());
+  if (len <= 0 || len > got - 4) return false;
+  flatbuffers::Verifier v(head.data() + 4, static_cast<size_t>(len));
+  if (!v.VerifyBuffer<fb::Message>(nullptr)) return false;
+  return flatbuffers::GetRoot<fb::Message>(head.data() + 4)->header_type() ==
+         fb::MessageHeader::Schema;
 }
 
 std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,

@@ -208,11 +208,10 @@ TEST_CASE("arrow reader: truncated and corrupted files never crash", "[arrow][fu
     const char* file;
     rk::Schema schema;
   };
-  const std::vector<Case> cases = {{"types.arrow", types_schema()},
-                                   {"types.arrows", types_schema()},
-                                   {"types_lz4.arrow", types_schema()},
-                                   {"types_zstd.arrows", types_schema()},
-                                   {"customers.arrow", customer_schema()}};
+  const std::vector<Case> cases = {
+      {"types.arrow", types_schema()},        {"types.arrows", types_schema()},
+      {"types_lz4.arrow", types_schema()},    {"types_zstd.arrows", types_schema()},
+      {"customers.arrow", customer_schema()}, {"customers_legacy.arrows", customer_schema()}};
   for (const Case& c : cases) {
     const std::string bytes = read_bytes(kDir + c.file);
     REQUIRE(bytes.size() > 1024);
@@ -236,4 +235,29 @@ TEST_CASE("arrow reader: truncated and corrupted files never crash", "[arrow][fu
   CHECK(errors > 0);
   CHECK(successes > 0);
   std::remove(out.c_str());
+}
+
+TEST_CASE("arrow reader: legacy stream framing (no continuation marker)", "[arrow]") {
+  const rk::Schema schema = customer_schema();
+  check_all_values(read_all(kDir + "customers_legacy.arrows", schema), schema,
+                   load_json("customers.json"));
+  CHECK(rk::looks_like_arrow(kDir + "customers_legacy.arrows"));
+}
+
+TEST_CASE("arrow reader: delta and replacement dictionaries in a stream", "[arrow]") {
+  const rk::Schema s = make_schema({field("v", rk::FieldType::String)});
+  check_all_values(read_all(kDir + "dict_stream.arrows", s), s, load_json("dict_stream.json"));
+  // The same column read as an enum maps every dictionary to ordinals.
+  const rk::Schema e =
+      make_schema({field("v", rk::FieldType::Enum, true, {"p", "q", "x", "y", "z"})});
+  const ReadResult got = read_all(kDir + "dict_stream.arrows", e);
+  REQUIRE_FALSE(got.error);
+  REQUIRE(got.batches.size() == 2);
+  CHECK(static_cast<const int32_t*>(got.batches[0].columns[0].values)[1] == 4);
+  CHECK(static_cast<const int32_t*>(got.batches[1].columns[0].values)[0] == 1);
+  const rk::Schema narrow = make_schema({field("v", rk::FieldType::Enum, true, {"x", "y", "z"})});
+  const ReadResult bad = read_all(kDir + "dict_stream.arrows", narrow);
+  REQUIRE(bad.error);
+  CHECK(bad.error->to_string() ==
+        kDir + "dict_stream.arrows:5: column v: \"q\" is not one of x, y, z");
 }
