@@ -536,8 +536,10 @@ struct rules_decl : sor<import_decl, parameter_decl, let_decl, segment_decl, can
 struct rules_end : eof {};
 struct rules_file : seq<star<rules_decl>, must<rules_end>> {};
 
-// The whole file: a schema file starts with `schema`, anything else is a rule file.
-struct file : seq<ws, sor<schema_file, rules_file>> {};
+// The whole file (a UTF-8 byte order mark is skipped): a schema file starts with `schema`,
+// anything else is a rule file.
+struct bom : string<'\xEF', '\xBB', '\xBF'> {};
+struct file : seq<opt<bom>, ws, sor<schema_file, rules_file>> {};
 
 // ---- Syntax-error messages ------------------------------------------------------------------
 // A message may start with "RKxxxx|" to choose its code; the default is RK0101. The parser adds

@@ -190,6 +190,11 @@ TEST_CASE("an empty file and a comment-only file are empty rule files", "[gramma
   REQUIRE(q.file);
   CHECK_FALSE(q.file->is_schema);
   CHECK(q.comments.size() == 1);
+  auto r = parse_text("\xEF\xBB\xBFschema s field a: int");
+  INFO(first_error(r));
+  REQUIRE(r.file);
+  CHECK(r.file->is_schema);
+  CHECK(std::get<ast::FieldDecl>(r.file->decls[0].decl).span.col == 13);
 }
 
 TEST_CASE("review reasons are optional; rule names may be offer words", "[grammar]") {
