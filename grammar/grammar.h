@@ -385,7 +385,11 @@ struct has_rest : sor<has_quant<ast::HasKind::Any, k_any>, has_quant<ast::HasKin
 struct has_tail : seq<has_kw, must<has_rest>> {};
 
 struct cmp_tail : sor<sym_cmp, is_not_tail, is_tail, word_cmp, in_tail, not_in_tail, has_tail> {};
-struct comparison : seq<additive, opt<cmp_tail>> {};
+// A second comparison right after the first (`2 < x < 10`) is an error, not two statements.
+struct chain_start : sor<one<'<', '>', '='>, string<'!', '='>, k_is, k_at, k_above, k_below,
+                         k_under, k_in, k_has, seq<k_not, ws, k_in>> {};
+struct no_chained_comparison : not_at<chain_start> {};
+struct comparison : seq<additive, opt<cmp_tail, must<no_chained_comparison>>> {};
 
 struct not_operand : nested<not_expr> {};
 struct not_prefix : seq<tok<k_not>, must<not_operand>> {};
@@ -573,6 +577,7 @@ template <> inline constexpr auto error_message<in_rest<true>> = "expected a set
 template <> inline constexpr auto error_message<has_of> = "expected `of` (`has any of {...}`)";
 template <> inline constexpr auto error_message<has_set> = "expected a set `{...}` after `of`";
 template <> inline constexpr auto error_message<has_rest> = "expected `any of`, `all of`, `none of` or a value after `has`";
+template <> inline constexpr auto error_message<no_chained_comparison> = "comparisons cannot be chained; join them with `and` (`a < b and b < c`)";
 template <> inline constexpr auto error_message<not_operand> = "expected an expression after `not`";
 template <> inline constexpr auto error_message<and_rhs> = "expected an expression after `and`";
 template <> inline constexpr auto error_message<or_rhs> = "expected an expression after `or`";

@@ -54,6 +54,12 @@ TEST_CASE("RK0101: expected X, found Y, at the next token", "[grammar][errors]")
   CHECK(err("sequence q { tuch a via b }") ==
         "1:14: RK0101: expected a sequence clause (enter, progress, wait, holdout, exit, channel, "
         "fallback, touch) or `}`, found `tuch`");
+  CHECK(err("segment s { mid when 2 < orders_total < 10 }") ==
+        "1:39: RK0101: comparisons cannot be chained; join them with `and` (`a < b and b < c`), "
+        "found `<`");
+  CHECK(err("let x = a is b is c") ==
+        "1:16: RK0101: comparisons cannot be chained; join them with `and` (`a < b and b < c`), "
+        "found `is`");
   CHECK(err("sequence q { wait 1 wait 2 }") ==
         "1:21: RK0101: `wait` is given twice in this sequence");
   CHECK(err("let x = \"a\\nb\"") ==
