@@ -71,6 +71,9 @@ std::shared_ptr<Mapping> map_file(const std::string& path, std::string& error) {
   return m;
 }
 
+// No real record batch comes near this; larger lengths are corrupt (and would overflow sizes).
+constexpr int64_t kMaxRows = int64_t{1} << 40;
+
 struct Span {
   const uint8_t* p = nullptr;
   size_t n = 0;
@@ -615,7 +618,8 @@ bool ArrowReader::read_dictionary(const MessageView& mv) {
   BodyAccess body(rb, mv.body, keep);
   const int64_t n = rb->length();
   const std::string name = f->name() ? f->name()->str() : std::string();
-  if (!rb->nodes() || rb->nodes()->size() < 1 || n < 0 || rb->nodes()->Get(0)->length() != n)
+  if (!rb->nodes() || rb->nodes()->size() < 1 || n < 0 || n > kMaxRows ||
+      rb->nodes()->Get(0)->length() != n)
     return fail(0, name, fmt::format("corrupt dictionary batch (id {})", id));
   std::string e;
   Span off, data;
@@ -746,7 +750,7 @@ bool ArrowReader::next(Batch& out) {
 
 bool ArrowReader::decode_batch(const fb::RecordBatch* rb, Span body_span, Batch& out) {
   const int64_t n = rb->length();
-  if (n < 0 || n > INT64_MAX - next_row_)
+  if (n < 0 || n > kMaxRows || n > INT64_MAX - next_row_)
     return fail(0, "", where() + fmt::format("corrupt row count {}", n));
   out = Batch{};
   out.num_rows = n;
@@ -779,6 +783,7 @@ bool ArrowReader::get_validity(BodyAccess& body, size_t buf, const fb::FieldNode
                                const uint8_t*& validity, const std::string& col) {
   validity = nullptr;
   const int64_t nulls = node->null_count();
+  if (n < 0 || n > kMaxRows) return fail(0, col, where() + fmt::format("corrupt length {}", n));
   if (nulls < 0 || nulls > n)
     return fail(0, col, where() + fmt::format("corrupt null count {}", nulls));
   if (nulls == 0) return true;
