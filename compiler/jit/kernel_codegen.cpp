@@ -126,9 +126,9 @@ struct ColumnState {
 struct AtomState {
   llvm::Value* index = nullptr;  // const int32_t*
   llvm::Value* has_index = nullptr;
-  llvm::Value* table = nullptr;       // const uint8_t*
-  llvm::Value* index_blk = nullptr;   // per block: index + 64*b, or @rk_identity64
-  llvm::Value* row_offset = nullptr;  // per block: 0, or 64*b when there is no index
+  llvm::Value* table = nullptr;    // const uint8_t*
+  llvm::Value* buffer = nullptr;   // [64 x i8] on the stack: a block of a dictionary atom
+  llvm::Value* src_blk = nullptr;  // per block: the 64 row bytes (table + 64*b, or buffer)
   int validity = -1;
 };
 
@@ -173,7 +173,6 @@ class KernelBuilder {
   llvm::StructType* batch_ty_ = nullptr;
   llvm::StructType* results_ty_ = nullptr;
   llvm::GlobalVariable* all_ones_ = nullptr;   // i64 -1: the bitmap of a null validity
-  llvm::GlobalVariable* identity_ = nullptr;   // i32 [0, 64): the index of an index-less atom
   llvm::GlobalVariable* zero_byte_ = nullptr;  // i8 0: what a missing atom row reads
 
   llvm::MDNode* input_scope_ = nullptr;        // !alias.scope of every input load
@@ -248,9 +247,6 @@ void KernelBuilder::make_types() {
     return g;
   };
   all_ones_ = constant(llvm::ConstantInt::get(i64(), ~uint64_t{0}), "rk_all_ones");
-  std::vector<uint32_t> identity(64);
-  for (uint32_t k = 0; k < 64; ++k) identity[k] = k;
-  identity_ = constant(llvm::ConstantDataArray::get(ctx_, identity), "rk_identity64");
   zero_byte_ = constant(llvm::ConstantInt::get(i8(), 0), "rk_zero_byte");
 }
 
@@ -382,12 +378,10 @@ Val KernelBuilder::atom_row(uint32_t atom, llvm::Value* j) {
   AtomState& a = atoms_.at(atom);
   Val r;
   r.p = bit(a.validity, j);
-  llvm::Value* index = load_input(i32(), b_.CreateInBoundsGEP(i32(), a.index_blk, j), 4);
-  llvm::Value* slot = b_.CreateAdd(b_.CreateSExt(index, i64()), a.row_offset);
-  // A missing row may hold any index (e.g. a dictionary code of a null), so it reads a constant
-  // zero instead of table[index]: a select of addresses keeps the loop branch-free.
-  llvm::Value* addr = b_.CreateSelect(r.p, b_.CreateGEP(i8(), a.table, slot), zero_byte_);
-  r.v = b_.CreateICmpNE(load_input(i8(), addr, 1), b_.getInt8(0));
+  // The block's row bytes: a consecutive load (the per-row table, or the block gathered from a
+  // dictionary table before the row loop).
+  r.v =
+      b_.CreateICmpNE(load_input(i8(), b_.CreateInBoundsGEP(i8(), a.src_blk, j), 1), b_.getInt8(0));
   return r;
 }
 
@@ -689,6 +683,8 @@ bool KernelBuilder::build(const std::string& symbol, std::string& error) {
       a.has_index =
           b_.CreateICmpNE(a.index, llvm::ConstantPointerNull::get(compat::pointer_to(i32())));
       a.validity = add_bitmap(validity, b_.CreateICmpNE(validity, null_u8));
+      llvm::IRBuilder<> at_entry(&fn->getEntryBlock(), fn->getEntryBlock().begin());
+      a.buffer = at_entry.CreateAlloca(llvm::ArrayType::get(i8(), 64), nullptr, "atom.block");
       atoms_[n.index] = a;
     }
   }
@@ -746,19 +742,44 @@ bool KernelBuilder::build(const std::string& symbol, std::string& error) {
   }
   for (auto& [field, c] : columns_)
     if (c.values) c.blk = b_.CreateInBoundsGEP(c.elem, c.values, base);
-  llvm::Value* identity = b_.CreatePointerCast(identity_, compat::pointer_to(i32()));
-  for (auto& [index, a] : atoms_) {
-    a.index_blk = b_.CreateSelect(a.has_index, b_.CreateGEP(i32(), a.index, base), identity);
-    a.row_offset = b_.CreateSelect(a.has_index, c64(0), base);
-  }
   std::vector<llvm::Value*> outs_blk;
   for (llvm::Value* o : outs) outs_blk.push_back(b_.CreateInBoundsGEP(i8(), o, base));
+  // Atoms: an atom without index reads its per-row table (table + 64b) in the row loop. A
+  // dictionary atom first gathers its block, buffer[j] = table[index[row]], in a small loop of
+  // its own, so the row loop keeps consecutive loads only. A missing row may hold any code (e.g.
+  // a null's), so it stores 0 instead of reading the table.
+  for (auto& [index, a] : atoms_) {
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    auto* gather_loop = llvm::BasicBlock::Create(ctx_, "atom.gather", fn, inner);
+    auto* joined = llvm::BasicBlock::Create(ctx_, "atom.block.ready", fn, inner);
+    llvm::Value* per_row = b_.CreateGEP(i8(), a.table, base);
+    llvm::Value* buffer = b_.CreatePointerCast(a.buffer, u8p);
+    llvm::Value* index_blk = b_.CreateGEP(i32(), a.index, base);
+    b_.CreateCondBr(a.has_index, gather_loop, joined);
+    b_.SetInsertPoint(gather_loop);
+    llvm::PHINode* g = b_.CreatePHI(i64(), 2, "g");
+    g->addIncoming(jlo, from);
+    llvm::Value* present = bit(a.validity, g);
+    llvm::Value* code = load_input(i32(), b_.CreateInBoundsGEP(i32(), index_blk, g), 4);
+    llvm::Value* addr = b_.CreateSelect(
+        present, b_.CreateGEP(i8(), a.table, b_.CreateSExt(code, i64())), zero_byte_);
+    b_.CreateStore(load_input(i8(), addr, 1), b_.CreateInBoundsGEP(i8(), buffer, g));
+    llvm::Value* g_next = b_.CreateAdd(g, c64(1), "g.next", true, true);
+    g->addIncoming(g_next, gather_loop);
+    b_.CreateCondBr(b_.CreateICmpSLT(g_next, jhi), gather_loop, joined);
+    b_.SetInsertPoint(joined);
+    llvm::PHINode* src = b_.CreatePHI(u8p, 2, "atom.rows");
+    src->addIncoming(per_row, from);
+    src->addIncoming(buffer, gather_loop);
+    a.src_blk = src;
+  }
+  llvm::BasicBlock* preheader = b_.GetInsertBlock();
   b_.CreateBr(inner);
 
   // The row loop: j in [jlo, jhi), row = base + j.
   b_.SetInsertPoint(inner);
   llvm::PHINode* j = b_.CreatePHI(i64(), 2, "j");
-  j->addIncoming(jlo, words_done);
+  j->addIncoming(jlo, preheader);
   std::vector<Val> vals;
   vals.reserve(nodes.size());
   for (const Node& n : nodes) vals.push_back(node_row(n, vals, j));
