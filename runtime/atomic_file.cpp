@@ -134,8 +134,29 @@ bool AtomicFile::write(const void* data, size_t size) {
     if (error_.empty()) error_ = fmt::format("{}: the file is not open", target_);
     return false;
   }
-  buffer_.append(static_cast<const char*>(data), size);
-  if (buffer_.size() >= kBufferBytes) return flush();
+  if (buffer_.size() + size < kBufferBytes) {
+    buffer_.append(static_cast<const char*>(data), size);
+    return true;
+  }
+  // A large write: flush what is buffered, then write the bytes straight from the caller.
+  if (!flush()) return false;
+  if (size < kBufferBytes) {
+    buffer_.append(static_cast<const char*>(data), size);
+    return true;
+  }
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t w = ::write(fd_, p, size);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      const int e = errno;
+      error_ = fmt::format("cannot write {}: {}", target_, std::strerror(e));
+      abort();
+      return false;
+    }
+    p += w;
+    size -= static_cast<size_t>(w);
+  }
   return true;
 }
 

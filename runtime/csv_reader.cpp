@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -317,8 +318,7 @@ CsvScanner::Status CsvScanner::next(std::vector<std::string_view>& fields) {
   }
 }
 
-// ---- Value parsing
-// --------------------------------------------------------------------------------
+// ---- Value parsing -----------------------------------------------
 
 namespace {
 
@@ -393,12 +393,24 @@ std::string show(std::string_view s) {
   return fmt::format("\"{}...\"", s.substr(0, cut));
 }
 
-// ---- Dictionary builder
-// ---------------------------------------------------------------------------
+// ---- Dictionary builder ------------------------------------------
 
+// Interns strings into a fresh StringDict per batch; the hash table is reused across batches.
 class DictBuilder {
  public:
-  DictBuilder() : dict_(std::make_shared<StringDict>()) { slots_.assign(1024, 0); }
+  // Starts a new dictionary, sized for about `expected` distinct strings.
+  void reset(size_t expected) {
+    dict_ = std::make_shared<StringDict>();
+    dict_->entries.reserve(expected);
+    size_t want = 1024;
+    while (want < expected * 2) want *= 2;
+    if (slots_.size() < want) slots_.resize(want);
+    std::fill(slots_.begin(), slots_.end(), 0u);
+    hashes_.clear();
+    cur_ = nullptr;
+    left_ = 0;
+  }
+  size_t size() const { return dict_ ? dict_->entries.size() : 0; }
 
   int32_t intern(std::string_view s) {
     const uint64_t h = std::hash<std::string_view>{}(s);
@@ -454,20 +466,27 @@ class DictBuilder {
   size_t left_ = 0;
 };
 
+// A column buffer of at least n elements, shared with the batch. The previous batch's buffer is
+// reused when nothing else holds it any more (the caller passed the same Batch back), which keeps
+// the reader free of per-batch allocation and page faults. `zero`: clear it on reuse (bitmaps).
 template <typename T>
-T* new_buffer(Batch& b, size_t n) {
-  auto v = std::make_shared<std::vector<T>>(n);
-  T* p = v->data();
-  b.owned.push_back(std::move(v));
-  return p;
+T* recycle(std::shared_ptr<std::vector<T>>& slot, size_t n, Batch& b, bool zero) {
+  if (slot && slot.use_count() == 1) {
+    std::atomic_thread_fence(std::memory_order_acquire);
+    if (slot->size() < n) slot->resize(n);
+    if (zero) std::memset(slot->data(), 0, n * sizeof(T));
+  } else {
+    slot = std::make_shared<std::vector<T>>(n);
+  }
+  b.owned.push_back(slot);
+  return slot->data();
 }
 
 inline void set_bit(uint8_t* bits, int64_t i) {
   bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
 }
 
-// ---- Typed reader
-// ---------------------------------------------------------------------------------
+// ---- Typed reader ------------------------------------------------
 
 class CsvSnapshotReader final : public SnapshotReader {
  public:
@@ -534,36 +553,45 @@ class CsvSnapshotReader final : public SnapshotReader {
     out.columns.assign(nf, RkColumn{});
     out.dicts.assign(nf, nullptr);
     const auto cap = static_cast<size_t>(batch_rows_);
-    std::vector<DictBuilder> dicts(nf);
     for (size_t f = 0; f < nf; ++f) {
       const FieldDef& fd = schema_.fields[f];
       Col& c = cols_[f];
-      c.validity = fd.nullable ? new_buffer<uint8_t>(out, (cap + 7) / 8) : nullptr;
+      const size_t bitmap = (cap + 7) / 8;
+      c.validity = fd.nullable ? recycle(c.validity_buf, bitmap, out, true) : nullptr;
       c.nulls = 0;
       switch (fd.type) {
         case FieldType::Bool:
-          c.bits = new_buffer<uint8_t>(out, (cap + 7) / 8);
+          c.bits = recycle(c.bits_buf, bitmap, out, true);
           break;
         case FieldType::Int:
-          c.i64 = new_buffer<int64_t>(out, cap);
+          c.i64 = recycle(c.i64_buf, cap, out, false);
           break;
         case FieldType::Number:
         case FieldType::Money:
         case FieldType::Percent:
-          c.f64 = new_buffer<double>(out, cap);
+          c.f64 = recycle(c.f64_buf, cap, out, false);
           break;
         case FieldType::Date:
         case FieldType::Enum:
+          c.i32 = recycle(c.i32_buf, cap, out, false);
+          break;
         case FieldType::String:
-          c.i32 = new_buffer<int32_t>(out, cap);
+          c.i32 = recycle(c.i32_buf, cap, out, false);
+          c.dict.reset(std::min(cap, c.last_dict_size + c.last_dict_size / 4 + 16));
           break;
         case FieldType::StringList: {
-          c.i32 = new_buffer<int32_t>(out, cap + 1);
+          c.i32 = recycle(c.i32_buf, cap + 1, out, false);
           c.i32[0] = 0;
-          auto child = std::make_shared<std::vector<int32_t>>();
-          child->reserve(cap * 2);
-          c.child = child.get();
-          out.owned.push_back(std::move(child));
+          if (c.child_buf && c.child_buf.use_count() == 1) {
+            std::atomic_thread_fence(std::memory_order_acquire);
+            c.child_buf->clear();
+          } else {
+            c.child_buf = std::make_shared<std::vector<int32_t>>();
+            c.child_buf->reserve(cap * 2);
+          }
+          c.child = c.child_buf.get();
+          out.owned.push_back(c.child_buf);
+          c.dict.reset(std::min(cap, c.last_dict_size + c.last_dict_size / 4 + 16));
           break;
         }
       }
@@ -590,7 +618,7 @@ class CsvSnapshotReader final : public SnapshotReader {
         return false;
       }
       for (size_t f = 0; f < nf; ++f)
-        if (!convert(f, fields_[cols_[f].header_index], n, dicts[f])) return false;
+        if (!convert(f, fields_[cols_[f].header_index], n)) return false;
       ++n;
     }
     if (n == 0) return false;
@@ -617,7 +645,8 @@ class CsvSnapshotReader final : public SnapshotReader {
           break;
         case FieldType::String:
         case FieldType::StringList: {
-          auto dict = dicts[f].finish();
+          c.last_dict_size = c.dict.size();
+          auto dict = c.dict.finish();
           col.dict = dict.get();
           col.encoding = RK_STR_DICT;
           if (fd.type == FieldType::String) {
@@ -649,6 +678,13 @@ class CsvSnapshotReader final : public SnapshotReader {
     double* f64 = nullptr;
     int32_t* i32 = nullptr;
     std::vector<int32_t>* child = nullptr;
+    // Storage kept between batches (see recycle()).
+    std::shared_ptr<std::vector<uint8_t>> validity_buf, bits_buf;
+    std::shared_ptr<std::vector<int64_t>> i64_buf;
+    std::shared_ptr<std::vector<double>> f64_buf;
+    std::shared_ptr<std::vector<int32_t>> i32_buf, child_buf;
+    DictBuilder dict;
+    size_t last_dict_size = 0;
   };
 
   // The scanner names a column by its 1-based position; show the header's name instead.
@@ -705,9 +741,10 @@ class CsvSnapshotReader final : public SnapshotReader {
     return true;
   }
 
-  bool convert(size_t f, std::string_view s, int64_t row, DictBuilder& dict) {
+  bool convert(size_t f, std::string_view s, int64_t row) {
     const FieldDef& fd = schema_.fields[f];
     Col& c = cols_[f];
+    DictBuilder& dict = c.dict;
     if (s.empty()) {
       if (fd.type == FieldType::StringList && !fd.nullable) {
         c.i32[row + 1] = c.i32[row];
@@ -825,8 +862,7 @@ std::unique_ptr<SnapshotReader> open_csv_snapshot_memory(
   return r;
 }
 
-// ---- Schema inference
-// -----------------------------------------------------------------------------
+// ---- Schema inference --------------------------------------------
 
 bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<InferredField>& out,
                       std::optional<SnapshotError>& err) {

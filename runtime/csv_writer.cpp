@@ -82,8 +82,7 @@ void append_json_string(std::string& out, std::string_view s) {
 
 namespace {
 
-// ---- Result writers
-// -------------------------------------------------------------------------------
+// ---- Result writers ----------------------------------------------
 
 // Shared part of the text result writers: per column, the preformatted text of each value.
 class TextResultWriter : public ResultWriter {
@@ -308,8 +307,7 @@ std::unique_ptr<ResultWriter> open_jsonl_result_writer(const std::string& path,
   return w;
 }
 
-// ---- CSV snapshot writer
-// --------------------------------------------------------------------------
+// ---- CSV snapshot writer -----------------------------------------
 
 namespace {
 

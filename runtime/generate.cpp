@@ -226,18 +226,18 @@ Batch generate_batch(const GenerateOptions& opts, int64_t index) {
     // customer_id: unique (the serial is part of every form).
     int len;
     const double idk = rng.uniform();
-    if (idk < 0.0012)
+    if (idk < 0.0020)
       len = std::snprintf(id, sizeof id,
                           "C-\xC3\x9Cn\xC3\xAF"
                           "c\xC3\xB8"
                           "d\xC3\xA9-%09lld",
                           static_cast<long long>(serial));
-    else if (idk < 0.0024)
+    else if (idk < 0.0040)
       len = std::snprintf(id, sizeof id, "\xE9\xA1\xA7\xE5\xAE\xA2%09lld",
                           static_cast<long long>(serial));
-    else if (idk < 0.0030)
+    else if (idk < 0.0050)
       len = std::snprintf(id, sizeof id, "C,%09lld", static_cast<long long>(serial));
-    else if (idk < 0.0036)
+    else if (idk < 0.0060)
       len = std::snprintf(id, sizeof id, "C\"%09lld\", x", static_cast<long long>(serial));
     else
       len = std::snprintf(id, sizeof id, "C%09lld", static_cast<long long>(serial));
