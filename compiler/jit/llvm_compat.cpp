@@ -27,8 +27,6 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 
-#include <mutex>
-
 namespace rk::jit::compat {
 
 namespace {
