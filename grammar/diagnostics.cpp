@@ -69,15 +69,29 @@ ast::Span SourceSet::span_at(uint32_t file, uint32_t offset, uint32_t len) const
 namespace {
 
 void render_snippet(std::string& out, const SourceSet& sources, const ast::Span& s) {
-  const std::string_view text = sources.line_text(s.file, s.line);
+  std::string_view text = sources.line_text(s.file, s.line);
+  size_t col = s.col > 0 ? s.col - 1 : 0;  // 0-based byte column of the span
+  size_t len = std::max<size_t>(1, s.len);
+  // Very long lines (generated files, one-line rules) are shown as a window around the span.
+  constexpr size_t kWindow = 120;
+  std::string prefix, suffix;
+  if (text.size() > kWindow) {
+    const size_t start = col > kWindow / 3 ? col - kWindow / 3 : 0;
+    if (start > 0) prefix = "...";
+    if (start + kWindow < text.size()) suffix = "...";
+    text = text.substr(start, kWindow);
+    col = col - start + prefix.size();
+    len = std::min(len, kWindow - (col - prefix.size()));
+  }
+  const std::string shown = prefix + std::string(text) + suffix;
   const std::string gutter = fmt::format("{:>5}", s.line);
-  out += fmt::format("{} | {}\n", gutter, text);
-  std::string caret(s.col > 0 ? s.col - 1 : 0, ' ');
+  out += fmt::format("{} | {}\n", gutter, shown);
+  std::string caret(col, ' ');
   // Keep tabs aligned with the source line.
-  for (size_t i = 0; i < caret.size() && i < text.size(); ++i)
-    if (text[i] == '\t') caret[i] = '\t';
-  const size_t room = text.size() >= caret.size() ? text.size() - caret.size() : 0;
-  const size_t width = std::max<size_t>(1, std::min<size_t>(s.len, std::max<size_t>(room, 1)));
+  for (size_t i = 0; i < caret.size() && i < shown.size(); ++i)
+    if (shown[i] == '\t') caret[i] = '\t';
+  const size_t room = shown.size() > col ? shown.size() - col : 1;
+  const size_t width = std::max<size_t>(1, std::min(len, room));
   out +=
       fmt::format("{} | {}{}\n", std::string(gutter.size(), ' '), caret, std::string(width, '^'));
 }

@@ -4,6 +4,7 @@
 // of declarations does not matter and a dependency cycle is reported with its path.
 #include <fmt/format.h>
 
+#include <pthread.h>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -26,6 +27,27 @@ namespace fs = std::filesystem;
 constexpr int kMaxLabels = 127;
 constexpr int kMaxTouches = 127;
 constexpr size_t kMaxDecls = 20000;
+constexpr int kMaxExprDepth = 20000;
+
+// Runs `fn` on a thread with a 512 MiB stack (reserved, touched only as used), so checking deep
+// but legal expressions cannot overflow the caller's stack.
+void run_on_big_stack(const std::function<void()>& fn) {
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, size_t{512} << 20);
+  pthread_t thread;
+  auto trampoline = [](void* arg) -> void* {
+    (*static_cast<const std::function<void()>*>(arg))();
+    return nullptr;
+  };
+  if (pthread_create(&thread, &attr, trampoline, const_cast<std::function<void()>*>(&fn)) != 0) {
+    pthread_attr_destroy(&attr);
+    fn();  // no thread available: run here
+    return;
+  }
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attr);
+}
 
 // A checked expression: its type and the IR node computing it. String and list fields have no
 // node (they are read through atoms) but remember their field.
@@ -645,13 +667,12 @@ class Checker {
       Typed v;
       std::string why;
       if (!parse_override(def.type, text, v, nb_, why)) {
-        diags_.push_back(Diagnostic{
-            Severity::Error,
-            "RK0206",
-            fmt::format("--param {}={}: {} ({} expected)", name, text, why, type_name(def.type)),
-            std::nullopt,
-            {},
-            {}});
+        diags_.push_back(Diagnostic{Severity::Error,
+                                    "RK0206",
+                                    fmt::format("--param {}={}: {}", name, text, why),
+                                    std::nullopt,
+                                    {},
+                                    {}});
         continue;
       }
       it->second.value = v;
@@ -707,8 +728,19 @@ class Checker {
         if (on) path += n + " -> ";
       }
       path += name;
-      error("RK0401", use, fmt::format("dependency cycle: {}", path),
-            "a rule cannot depend on itself; break the cycle");
+      std::set<std::string> members;
+      on = false;
+      for (const auto& [n, s] : stack_) {
+        if (n == name) on = true;
+        if (on) members.insert(n);
+      }
+      std::string key;
+      for (const auto& m : members) key += m + "|";
+      // The same cycle can be reached along several paths; report it once.
+      if (cycles_reported_.insert(key).second && !cycle_use_reported_.count(use.offset))
+        error("RK0401", use, fmt::format("dependency cycle: {}", path),
+              "a rule cannot depend on itself; break the cycle");
+      cycle_use_reported_.insert(use.offset);
       return false;
     }
     return true;
@@ -894,7 +926,11 @@ class Checker {
       const std::string near = closest(name, *vals);
       if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
     }
-    error("RK0304", span, fmt::format("{} has no value `{}`", type_title(t), name), help);
+    if (t.kind == TypeKind::Channel)
+      error("RK0304", span,
+            fmt::format("sequence `{}` has no channel `{}`", seqs_[t.ref].decl->name, name), help);
+    else
+      error("RK0304", span, fmt::format("{} has no value `{}`", type_title(t), name), help);
     return error_typed();
   }
 
@@ -936,7 +972,8 @@ class Checker {
     std::string help;
     const std::string near = closest(name, all_names());
     if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
-    error("RK0201", span, fmt::format("unknown name `{}`", name), help);
+    if (unknown_reported_.insert(name).second)
+      error("RK0201", span, fmt::format("unknown name `{}`", name), help);
     return error_typed();
   }
 
@@ -1358,7 +1395,19 @@ class Checker {
 
   Typed check_expr(const ast::File& f, ast::ExprId id, const Type* expect) {
     const ast::Expr& e = f.expr(id);
+    // Long flat chains (`a or b or ...`) build deep trees; bound the recursion (the checker runs
+    // on a thread with a large stack, see run_on_big_stack).
+    if (depth_ >= kMaxExprDepth) {
+      if (!depth_reported_)
+        error("RK0106", e.span,
+              fmt::format("this expression is nested too deeply (limit {} levels)", kMaxExprDepth),
+              "split it into several `let`s");
+      depth_reported_ = true;
+      return error_typed();
+    }
+    ++depth_;
     Typed t = std::visit([&](const auto& k) { return check_kind(f, k, e.span, expect); }, e.kind);
+    --depth_;
     if (map_ && t.node != UINT32_MAX && !t.type.is_error()) map_->exprs.push_back({e.span, t.node});
     return t;
   }
@@ -1477,7 +1526,8 @@ class Checker {
         return Typed{Type{TypeKind::Bool}, nb_.not_(m.node)};
       }
     }
-    Typed r = eq ? check_value(f, b.rhs, l) : check_expr(f, b.rhs, nullptr);
+    Typed r =
+        (eq || l.type.is_enumerated()) ? check_value(f, b.rhs, l) : check_expr(f, b.rhs, nullptr);
     if (r.type.is_error()) return r;
     static const ir::Op kOps[] = {ir::Op::Eq, ir::Op::Ne, ir::Op::Lt,
                                   ir::Op::Le, ir::Op::Gt, ir::Op::Ge};
@@ -1584,14 +1634,19 @@ class Checker {
   }
   uint32_t last_output() const { return static_cast<uint32_t>(program_.outputs.size() - 1); }
 
-  void add_column(ir::ResultColumn c) {
-    for (const auto& o : program_.columns)
-      if (o.name == c.name) {
-        error("RK0411", first_span_,
-              fmt::format("two output columns would be called `{}`; rename one", c.name));
+  // Adds a result column; `where` is the declaration that introduces it (for RK0411).
+  void add_column(ir::ResultColumn c, std::optional<ast::Span> where = std::nullopt) {
+    for (size_t i = 0; i < program_.columns.size(); ++i)
+      if (program_.columns[i].name == c.name) {
+        // Point at whichever of the two was declared by the author.
+        error("RK0411", where ? *where : column_spans_[i].value_or(first_span_),
+              fmt::format("two output columns would be called `{}`; rename this one", c.name),
+              "the key field, `candidate`, `stopped_by`, `review`, every segment and every "
+              "sequence's NAME_status/_touch/_step/_channel/_offer each give a column");
         return;
       }
     program_.columns.push_back(std::move(c));
+    column_spans_.push_back(where);
   }
 
   void lower_all() {
@@ -1639,7 +1694,8 @@ class Checker {
                   ir::ValueType::Text,
                   {last_output()},
                   fam.labels,
-                  true});
+                  true},
+                 fam.decl->name_span);
     }
     add_output("stopped_by", stops.node);
     std::vector<std::string> stop_names;
@@ -1665,7 +1721,8 @@ class Checker {
                   ir::ValueType::Text,
                   {last_output()},
                   q.statuses,
-                  true});
+                  true},
+                 q.decl->name_span);
       add_output(n + "_touch", q.touch);
       std::vector<std::string> numbers;
       for (size_t i = 0; i < q.steps.size(); ++i) numbers.push_back(std::to_string(i + 1));
@@ -1674,27 +1731,31 @@ class Checker {
                   ir::ValueType::Int,
                   {last_output()},
                   numbers,
-                  true});
+                  true},
+                 q.decl->name_span);
       add_column({n + "_step",
                   ir::ResultKind::Enumerated,
                   ir::ValueType::Text,
                   {last_output()},
                   q.steps,
-                  true});
+                  true},
+                 q.decl->name_span);
       add_output(n + "_channel", q.channel);
       add_column({n + "_channel",
                   ir::ResultKind::Enumerated,
                   ir::ValueType::Text,
                   {last_output()},
                   q.channels,
-                  true});
+                  true},
+                 q.decl->name_span);
       add_output(n + "_offer", q.offer);
       add_column({n + "_offer",
                   ir::ResultKind::Enumerated,
                   ir::ValueType::Text,
                   {last_output()},
                   q.offers,
-                  true});
+                  true},
+                 q.decl->name_span);
     }
   }
 
@@ -1731,6 +1792,12 @@ class Checker {
 
   NodeBuilder nb_;
   ir::Program program_;
+  int depth_ = 0;
+  bool depth_reported_ = false;
+  std::vector<std::optional<ast::Span>> column_spans_;  // per result column, if declared
+  std::set<std::string> unknown_reported_;  // each unknown name is reported at its first use
+  std::set<std::string> cycles_reported_;   // each cycle is reported once
+  std::set<uint32_t> cycle_use_reported_;   // ... and once per place
 };
 
 Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
@@ -1970,11 +2037,16 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   {
     std::set<std::string> uniq;
     for (const auto& s : q.statuses)
-      if (!uniq.insert(s).second)
-        error("RK0202", d.name_span,
-              fmt::format("sequence `{}`: status `{}` is used twice (an exit name collides with "
-                          "a built-in status)",
-                          d.name, s));
+      if (!uniq.insert(s).second) {
+        ast::Span at = d.name_span;
+        for (const auto& x : d.exits)
+          if (x.name == s) at = x.name_span;
+        error(
+            "RK0202", at,
+            fmt::format("exit `{}` has the name of a built-in status of sequence `{}`", s, d.name),
+            "the statuses not_candidate, stopped, holdout, exhausted, waiting, no_channel and "
+            "due are built in; give the exit another name");
+      }
   }
   q.status = nb_.op(ir::Op::FirstTrue, ir::Ty::Int, status_conds);
   q.is_due = nb_.is_true(
@@ -1994,18 +2066,22 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
 CompileResult compile_rules_text(const std::string& path, std::string text,
                                  const CompileOptions& opts) {
   CompileResult r;
-  Checker c(r.sources, r.diags, opts, &r.map);
-  const uint32_t idx = r.sources.add(path, std::move(text));
-  if (c.load_main(idx)) r.program = c.run();
+  run_on_big_stack([&] {
+    Checker c(r.sources, r.diags, opts, &r.map);
+    const uint32_t idx = r.sources.add(path, std::move(text));
+    if (c.load_main(idx)) r.program = c.run();
+  });
   if (has_errors(r.diags)) r.program.reset();
   return r;
 }
 
 CompileResult compile_rules(const std::string& path, const CompileOptions& opts) {
   CompileResult r;
-  Checker c(r.sources, r.diags, opts, &r.map);
-  auto idx = r.sources.load(path, r.diags);
-  if (idx && c.load_main(*idx)) r.program = c.run();
+  run_on_big_stack([&] {
+    Checker c(r.sources, r.diags, opts, &r.map);
+    auto idx = r.sources.load(path, r.diags);
+    if (idx && c.load_main(*idx)) r.program = c.run();
+  });
   if (has_errors(r.diags)) r.program.reset();
   return r;
 }
