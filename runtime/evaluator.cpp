@@ -152,14 +152,15 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       out_buffers[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
       out_ptrs[k] = out_buffers[k].data();
     }
-    atoms.prepare(program, batch);
+    atoms.prepare_batch(program, batch);
     RkBatchView view{batch.columns.data(), atoms.data(), n, opts.as_of, 0};
     RkResultView results{out_ptrs.data(), n};
     const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
     const int64_t tasks = (n + chunk - 1) / chunk;
     pool.run(tasks, [&](int64_t t) {
-      const int64_t begin = t * chunk;
-      executor.run(view, results, begin, std::min(n, begin + chunk));
+      const int64_t begin = t * chunk, end = std::min(n, begin + chunk);
+      atoms.prepare_rows(program, batch, begin, end);
+      executor.run(view, results, begin, end);
     });
     summary.add(program, out_ptrs.data(), n);
     if (writer && !writer->write(batch, out_ptrs.data())) {

@@ -1,0 +1,236 @@
+// Rekindle bench: in one run on one machine, measures the playbook's JIT compile time (cold and
+// warm), interpreter and JIT throughput over a generated snapshot held in memory (1 and all
+// threads), and the sequential read bandwidth of one core and of all cores, then reports JIT
+// throughput as a fraction of bandwidth (bytes the rules read per row x rows/s / bandwidth).
+//
+//   eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3]
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <thread>
+
+#include "compiler/check/compile.h"
+#include "compiler/ir/helpers.h"
+#include "compiler/jit/jit.h"
+#include "runtime/atoms.h"
+#include "runtime/generate.h"
+#include "runtime/interpreter.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Sequential read bandwidth in bytes/s over `buf`, split across `threads`; best of `reps`.
+double read_bandwidth(const std::vector<uint64_t>& buf, int threads, int reps) {
+  double best = 0;
+  for (int rep = 0; rep < reps; ++rep) {
+    std::vector<uint64_t> sums(threads);
+    auto t0 = Clock::now();
+    std::vector<std::thread> ts;
+    const size_t per = buf.size() / threads;
+    for (int t = 0; t < threads; ++t)
+      ts.emplace_back([&, t] {
+        const uint64_t* p = buf.data() + t * per;
+        uint64_t a = 0, b = 0, c = 0, d = 0;
+        for (size_t i = 0; i + 4 <= per; i += 4) {
+          a += p[i];
+          b += p[i + 1];
+          c += p[i + 2];
+          d += p[i + 3];
+        }
+        sums[t] = a + b + c + d;
+      });
+    for (auto& t : ts) t.join();
+    const double s = seconds_since(t0);
+    volatile uint64_t sink = std::accumulate(sums.begin(), sums.end(), uint64_t{0});
+    (void)sink;
+    best = std::max(best, static_cast<double>(per * threads * sizeof(uint64_t)) / s);
+  }
+  return best;
+}
+
+// Bytes of input the program reads per row: each column node's values plus validity, each atom's
+// per-row index or table.
+double bytes_per_row(const rk::ir::Program& p, const rk::Batch& b) {
+  double bytes = 0;
+  std::vector<bool> seen(p.schema.fields.size());
+  for (const auto& n : p.nodes) {
+    if (n.op != rk::ir::Op::Column || seen[n.index]) continue;
+    seen[n.index] = true;
+    const auto& f = p.schema.fields[n.index];
+    switch (f.type) {
+      case rk::FieldType::Bool:
+        bytes += 1.0 / 8;
+        break;
+      case rk::FieldType::Date:
+      case rk::FieldType::Enum:
+        bytes += 4;
+        break;
+      default:
+        bytes += 8;
+        break;
+    }
+    if (b.columns[n.index].validity) bytes += 1.0 / 8;
+  }
+  for (const auto& a : p.atoms) {
+    const auto& c = b.columns[a.field];
+    const bool dict = a.kind == rk::ir::AtomKind::StrInSet && c.encoding == RK_STR_DICT;
+    bytes += dict ? 4 : 1;
+    if (c.validity) bytes += 1.0 / 8;
+  }
+  return bytes;
+}
+
+struct Run {
+  std::string name;
+  double seconds;
+  double rows_per_s;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t rows = 10'000'000;
+  int opt_level = 2;
+  std::string json_path, rules = std::string(RK_SOURCE_DIR) + "/rules/winback.rules";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--rows" && i + 1 < argc)
+      rows = std::stoll(argv[++i]);
+    else if (a == "--json" && i + 1 < argc)
+      json_path = argv[++i];
+    else if (a == "--rules" && i + 1 < argc)
+      rules = argv[++i];
+    else if (a == "--opt" && i + 1 < argc)
+      opt_level = std::stoi(argv[++i]);
+    else {
+      fmt::print(stderr, "usage: eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3]\n");
+      return 2;
+    }
+  }
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  // Compile: the first JIT compile in the process (cold, includes creating the LLJIT) and a
+  // second one of the same program (warm process).
+  auto compiled = rk::compile_rules(rules);
+  if (!compiled.program) {
+    fmt::print(stderr, "rules do not compile\n");
+    return 1;
+  }
+  const auto& program = *compiled.program;
+  std::string err;
+  rk::jit::JitStats cold{}, warm{};
+  auto t0 = Clock::now();
+  rk::jit::JitOptions jopts;
+  jopts.opt_level = opt_level;
+  auto jit = rk::jit::compile(program, err, jopts, &cold);
+  const double cold_ms = seconds_since(t0) * 1e3;
+  if (!jit) {
+    fmt::print(stderr, "JIT unavailable: {}\n", err);
+    return 1;
+  }
+  t0 = Clock::now();
+  auto jit2 = rk::jit::compile(program, err, jopts, &warm);
+  const double warm_ms = seconds_since(t0) * 1e3;
+  jit2.reset();
+  auto interp = rk::make_interpreter(program);
+
+  // The snapshot, generated into memory.
+  rk::GenerateOptions g;
+  g.rows = rows;
+  g.seed = 42;
+  g.as_of = static_cast<int32_t>(rk::days_from_civil(2026, 11, 1));
+  t0 = Clock::now();
+  std::vector<rk::Batch> batches;
+  for (int64_t i = 0; i * g.batch_rows < rows; ++i) batches.push_back(rk::generate_batch(g, i));
+  const double gen_s = seconds_since(t0);
+  std::vector<rk::PreparedAtoms> atoms(batches.size());
+  t0 = Clock::now();
+  for (size_t i = 0; i < batches.size(); ++i) atoms[i].prepare(program, batches[i]);
+  const double atoms_s = seconds_since(t0);
+  std::vector<std::vector<std::vector<int8_t>>> outs(batches.size());
+  std::vector<std::vector<int8_t*>> out_ptrs(batches.size());
+  for (size_t i = 0; i < batches.size(); ++i) {
+    outs[i].assign(program.outputs.size(), std::vector<int8_t>(batches[i].num_rows));
+    for (auto& o : outs[i]) out_ptrs[i].push_back(o.data());
+  }
+
+  auto run = [&](const rk::Executor& ex, int threads, const std::string& name) {
+    double best = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+      std::atomic<size_t> next{0};
+      auto start = Clock::now();
+      std::vector<std::thread> ts;
+      for (int t = 0; t < threads; ++t)
+        ts.emplace_back([&] {
+          for (size_t i; (i = next++) < batches.size();) {
+            RkBatchView v{batches[i].columns.data(), atoms[i].data(), batches[i].num_rows, g.as_of,
+                          0};
+            RkResultView r{out_ptrs[i].data(), batches[i].num_rows};
+            ex.run(v, r, 0, batches[i].num_rows);
+          }
+        });
+      for (auto& t : ts) t.join();
+      best = std::min(best, seconds_since(start));
+    }
+    return Run{name, best, rows / best};
+  };
+  std::vector<Run> runs;
+  runs.push_back(run(*interp, 1, "interpreter, 1 thread"));
+  runs.push_back(run(*interp, cores, fmt::format("interpreter, {} threads", cores)));
+  runs.push_back(run(*jit, 1, "jit, 1 thread"));
+  runs.push_back(run(*jit, cores, fmt::format("jit, {} threads", cores)));
+
+  std::vector<uint64_t> buf(size_t{1} << 27);  // 1 GiB
+  for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;
+  const double bw1 = read_bandwidth(buf, 1, 3);
+  const double bwn = read_bandwidth(buf, cores, 3);
+  const double bpr = bytes_per_row(program, batches[0]);
+
+  fmt::print("Rekindle eval_bench: {} rows of the playbook schema ({} batches), {} cores\n", rows,
+             batches.size(), cores);
+  fmt::print("  generate (in memory)          {:10.2f} s\n", gen_s);
+  fmt::print(
+      "  JIT compile, cold             {:10.1f} ms (codegen {:.1f}, optimize {:.1f}, machine code "
+      "{:.1f})\n",
+      cold_ms, cold.codegen_ms, cold.optimize_ms, cold.machine_code_ms);
+  fmt::print("  JIT compile, warm process     {:10.1f} ms\n", warm_ms);
+  fmt::print("  atom preparation (1 thread)   {:10.3f} s  {:12.0f} rows/s\n", atoms_s,
+             rows / atoms_s);
+  for (const auto& r : runs)
+    fmt::print("  {:<30}{:10.3f} s  {:12.0f} rows/s\n", r.name, r.seconds, r.rows_per_s);
+  fmt::print("  read bandwidth, 1 core        {:10.2f} GB/s\n", bw1 / 1e9);
+  fmt::print("  read bandwidth, {} cores       {:10.2f} GB/s\n", cores, bwn / 1e9);
+  fmt::print("  bytes the rules read per row  {:10.2f}\n", bpr);
+  const double jit1 = runs[2].rows_per_s, jitn = runs[3].rows_per_s, int1 = runs[0].rows_per_s;
+  fmt::print("  JIT / interpreter (1 thread)  {:10.1f}x\n", jit1 / int1);
+  fmt::print("  JIT {} threads / 1 thread      {:10.2f}x\n", cores, jitn / jit1);
+  fmt::print("  JIT 1 thread: fraction of 1-core bandwidth {:.1f}%\n", 100 * bpr * jit1 / bw1);
+  fmt::print("  JIT {} threads: fraction of all-core bandwidth {:.1f}%\n", cores,
+             100 * bpr * jitn / bwn);
+
+  if (!json_path.empty()) {
+    nlohmann::ordered_json j;
+    j["rows"] = rows;
+    j["cores"] = cores;
+    j["compile_cold_ms"] = cold_ms;
+    j["compile_warm_ms"] = warm_ms;
+    j["atoms_rows_per_s"] = rows / atoms_s;
+    for (const auto& r : runs) j["runs"][r.name] = r.rows_per_s;
+    j["bandwidth_1core_Bps"] = bw1;
+    j["bandwidth_allcores_Bps"] = bwn;
+    j["bytes_per_row"] = bpr;
+    j["jit_over_interp"] = jit1 / int1;
+    j["jit_fraction_of_bandwidth_1core"] = bpr * jit1 / bw1;
+    std::ofstream(json_path) << j.dump(2) << "\n";
+  }
+  return 0;
+}
