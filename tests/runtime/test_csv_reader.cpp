@@ -457,3 +457,75 @@ TEST_CASE("csv: UTF-8 validation", "[csv]") {
   CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // above U+10FFFF
   CHECK_FALSE(is_valid_utf8("\xED\xBF\xBF"));      // surrogate
 }
+
+TEST_CASE("csv: schema inference from values", "[csv]") {
+  const std::string path = std::string(RK_BINARY_DIR) + "/test_csv_infer.csv";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    std::fputs(
+        "id,flag,count,amount,day,tags,note,blank,bits\n"
+        "a,true,1,1.5,2026-01-01,x|y,hello,,1\n"
+        "b,FALSE,-2,3,2026-02-03,z,,,0\n"
+        "c,,7,NaN,,,\"w, v\",,1\n",
+        f);
+    std::fclose(f);
+  }
+  std::vector<InferredField> fields;
+  std::optional<SnapshotError> err;
+  REQUIRE(infer_csv_schema(path, 10000, fields, err));
+  REQUIRE(fields.size() == 9);
+  auto is = [&](size_t i, const char* name, FieldType t, bool nullable) {
+    CHECK(fields[i].name == name);
+    CHECK(fields[i].type == t);
+    CHECK(fields[i].nullable == nullable);
+  };
+  is(0, "id", FieldType::String, false);
+  is(1, "flag", FieldType::Bool, true);
+  is(2, "count", FieldType::Int, false);
+  is(3, "amount", FieldType::Number, false);
+  is(4, "day", FieldType::Date, true);
+  is(5, "tags", FieldType::StringList, false);  // empty = the empty list
+  is(6, "note", FieldType::String, true);
+  is(7, "blank", FieldType::String, true);
+  is(8, "bits", FieldType::Int, false);  // 1/0 alone read as ints
+  // Only the first rows are looked at.
+  REQUIRE(infer_csv_schema(path, 1, fields, err));
+  CHECK(fields[1].nullable == false);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("csv: open_snapshot dispatches by extension and content", "[csv]") {
+  Schema s;
+  s.fields.push_back({"id", FieldType::String, false, true, {}});
+  const std::string path = std::string(RK_BINARY_DIR) + "/test_csv_dispatch.data";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    std::fputs("id\nx\n", f);
+    std::fclose(f);
+  }
+  std::optional<SnapshotError> err;
+  auto r = open_snapshot(path, s, {}, err);
+  REQUIRE(r);
+  Batch b;
+  REQUIRE(r->next(b));
+  CHECK(*b.string_at(0, 0) == "x");
+  // An Arrow file under an unknown extension is read as Arrow.
+  const std::string arrow = std::string(RK_SOURCE_DIR) + "/tests/fixtures/arrowjs/customers.arrow";
+  const std::string copy = std::string(RK_BINARY_DIR) + "/test_csv_dispatch_arrow.data";
+  std::system(("cp '" + arrow + "' '" + copy + "'").c_str());
+  Schema key;
+  key.fields.push_back({"customer_id", FieldType::String, false, true, {}});
+  err.reset();
+  auto ra = open_snapshot(copy, key, {}, err);
+  REQUIRE(ra);
+  REQUIRE(ra->next(b));
+  CHECK(b.num_rows > 0);
+  std::remove(path.c_str());
+  std::remove(copy.c_str());
+  err.reset();
+  CHECK_FALSE(open_snapshot(path, s, {}, err));
+  REQUIRE(err);
+  CHECK(err->to_string() == path + ": cannot open: No such file or directory");
+}
