@@ -25,6 +25,25 @@ int32_t as_of() {
   return d;
 }
 
+// "path:line" of the first line of the playbook that starts (after indentation) with `decl`,
+// so the expectations follow edits elsewhere in the file.
+std::string at(const std::string& decl) {
+  const CompileResult& c = compile_rules(kRules);
+  const std::string& text = c.sources.file(0).text;
+  size_t line = 1, start = 0;
+  while (start < text.size()) {
+    const size_t end = text.find('\n', start);
+    std::string l = text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    l.erase(0, l.find_first_not_of(' '));
+    if (l.rfind(decl, 0) == 0) return kRules + ":" + std::to_string(line);
+    if (end == std::string::npos) break;
+    start = end + 1;
+    ++line;
+  }
+  FAIL("no line starts with " << decl);
+  return {};
+}
+
 const CompileResult& playbook() {
   static const CompileResult c = compile_rules(kRules);
   REQUIRE(c.program);
@@ -113,12 +132,12 @@ TEST_CASE("explain: a fail-closed stop on a missing value", "[explain]") {
   CHECK(section(t, "\nstops:", "\nsequence") ==
         "\nstops: stopped by deliverability\n"
         "  stop opted_out (" +
-            kRules +
-            ":73): does not fire\n"
+            at("stop opted_out") +
+            "): does not fire\n"
             "    opted_out   false    (opted_out = false)\n"
             "  stop no_permission (" +
-            kRules +
-            ":76): does not fire\n"
+            at("stop no_permission") +
+            "): does not fire\n"
             "    not (email_consent is true or sms_consent is true)   false\n"
             "      email_consent is true or sms_consent is true       true\n"
             "        email_consent is true                            true     (email_consent = "
@@ -126,17 +145,17 @@ TEST_CASE("explain: a fail-closed stop on a missing value", "[explain]") {
             "        sms_consent is true                              false    (sms_consent = "
             "false)\n"
             "  stop complaint (" +
-            kRules +
-            ":80): does not fire\n"
+            at("stop complaint") +
+            "): does not fire\n"
             "    spam_complaints_90d > 0           false    (spam_complaints_90d = 0)\n"
             "    relationship_flag is legal_hold   false    (relationship_flag is missing)\n"
             "  stop deliverability (" +
-            kRules +
-            ":84): FIRES (fail closed: unknown)\n"
+            at("stop deliverability") +
+            "): FIRES (fail closed: unknown)\n"
             "    email_bounce_rate > max_bounce_rate   unknown  (email_bounce_rate is missing)\n"
             "    sms_consent is not true               true     (sms_consent = false)\n"
             "  stop poor_fit (" +
-            kRules + ":87): not reached (deliverability fired first)\n");
+            at("stop poor_fit") + "): not reached (deliverability fired first)\n");
   CHECK(section(t, "\nsequence", "") ==
         "\nsequence winback: stopped\n"
         "  entered: candidate = true\n"
@@ -144,14 +163,14 @@ TEST_CASE("explain: a fail-closed stop on a missing value", "[explain]") {
         "\n"
         "review: review applies only to customers with a touch due (winback is stopped)\n");
   CHECK(section(t, "  dormancy =", "  value_tier") ==
-        "  dormancy = critical  (label " + kRules +
-            ":25: MATCHES)\n"
+        "  dormancy = critical  (label " + at("critical ") +
+            ": MATCHES)\n"
             "    before it: never_purchased false, active false, early_warning false, active_risk "
             "false\n"
             "    days_dormant in 120 to 179 days   true     (days_dormant = 153 days)\n");
   CHECK(section(t, "  margin =", "  history") ==
-        "  margin = unknown_margin  (label " + kRules +
-            ":36: MATCHES)\n"
+        "  margin = unknown_margin  (label " + at("unknown_margin ") +
+            ": MATCHES)\n"
             "    gross_margin_pct is missing   true     (gross_margin_pct is missing)\n");
 }
 
@@ -164,8 +183,8 @@ TEST_CASE("explain: a due whale with a discount review", "[explain]") {
   f.push_back("email_bounce_rate=0.01");
   const std::string t = explain_given(f);
   CHECK(section(t, "  value_tier =", "  margin") ==
-        "  value_tier = whale  (label " + kRules +
-            ":30: MATCHES)\n"
+        "  value_tier = whale  (label " + at("whale when") +
+            ": MATCHES)\n"
             "    avg_order_value >= whale_aov   true     (avg_order_value = 300.00)\n");
   CHECK(section(t, "\nsequence", "") ==
         "\nsequence winback: due - touch 6 winback_offer via email, offer discount 15%\n"
@@ -173,16 +192,16 @@ TEST_CASE("explain: a due whale with a discount review", "[explain]") {
         "  no stop rule fired\n"
         "  holdout 5% salt \"winback\": bucket 36 of 100 is not below 5\n"
         "  exit responded (" +
-            kRules +
-            ":105): does not exit (false)\n"
+            at("exit responded") +
+            "): does not exit (false)\n"
             "    last_touch > 0   true     (last_touch = 4)\n"
             "    responded        false    (responded = false)\n"
             "  last touch 4 (last_touch = 4)\n"
             "  touch 5 scarcity skipped: only when dormancy is deep: false\n"
             "    dormancy is deep   false    (dormancy = critical)\n"
             "  next touch: 6 winback_offer (" +
-            kRules +
-            ":119)\n"
+            at("touch winback_offer") +
+            ")\n"
             "  31 days since the last touch on 2026-10-01; wait touch_interval (7 days): passed\n"
             "  channel email requires email_consent is true: true\n"
             "    email_consent is true   true     (email_consent = true)\n"
@@ -190,17 +209,17 @@ TEST_CASE("explain: a due whale with a discount review", "[explain]") {
             "\n"
             "review: high_value, discount\n"
             "  review sensitive_history (" +
-            kRules +
-            ":93): does not fire\n"
+            at("review sensitive_history") +
+            "): does not fire\n"
             "    relationship_flag is one of {complaint, chargeback, bereavement}   false    "
             "(relationship_flag is missing)\n"
             "  review high_value (" +
-            kRules +
-            ":96): FIRES\n"
+            at("review high_value") +
+            "): FIRES\n"
             "    value_tier is whale   true     (value_tier = whale)\n"
             "  review discount (" +
-            kRules +
-            ":99): FIRES\n"
+            at("review discount") +
+            "): FIRES\n"
             "    winback.offer is discount   true     (winback.offer = discount 15%)\n");
   // JSON carries the same facts for tools.
   Batch b;
