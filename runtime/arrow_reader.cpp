@@ -97,7 +97,17 @@ struct MessageView {
   Span body;
   size_t next = 0;  // offset just past the body
   bool eos = false;
+  std::shared_ptr<uint8_t[]> meta_copy;  // the metadata, when it had to be copied to align it
 };
+
+// Flatbuffer structs hold 8-byte fields; metadata not 8-aligned in memory (legacy streams,
+// sloppy writers) is copied so that reading it is well-defined.
+const uint8_t* aligned_copy(const uint8_t* p, size_t n, std::shared_ptr<uint8_t[]>& keep) {
+  if (reinterpret_cast<uintptr_t>(p) % 8 == 0) return p;
+  keep.reset(new uint8_t[n == 0 ? 1 : n]);
+  std::memcpy(keep.get(), p, n);
+  return keep.get();
+}
 
 // Reads the encapsulated message at `pos` (continuation-prefixed or legacy), verifying its
 // flatbuffer and that its body lies within the mapping.
@@ -131,7 +141,7 @@ bool read_message(const Mapping& m, size_t pos, MessageView& out, std::string& e
                       pos, len);
     return false;
   }
-  const uint8_t* p = m.data + meta;
+  const uint8_t* p = aligned_copy(m.data + meta, static_cast<size_t>(len), out.meta_copy);
   flatbuffers::Verifier v(p, static_cast<size_t>(len));
   if (!v.VerifyBuffer<fb::Message>(nullptr)) {
     err = fmt::format("message at byte {} has corrupt metadata", pos);
@@ -517,6 +527,7 @@ class ArrowReader final : public SnapshotReader {
   std::string path_;
   Schema schema_;
   std::shared_ptr<Mapping> map_;
+  std::shared_ptr<uint8_t[]> metadata_copy_;  // footer / schema message when copied to align it
   bool is_file_ = false;
   const fb::Footer* footer_ = nullptr;
   const fb::Schema* fschema_ = nullptr;
@@ -545,7 +556,8 @@ bool ArrowReader::open_container() {
     const int32_t flen = load<int32_t>(m.data + m.size - 10);
     if (flen <= 0 || static_cast<size_t>(flen) > m.size - 10 - 8)
       return fail(0, "", fmt::format("corrupt Arrow file footer (length {})", flen));
-    const uint8_t* fp = m.data + m.size - 10 - flen;
+    const uint8_t* fp =
+        aligned_copy(m.data + m.size - 10 - flen, static_cast<size_t>(flen), metadata_copy_);
     flatbuffers::Verifier v(fp, static_cast<size_t>(flen));
     if (!v.VerifyBuffer<fb::Footer>(nullptr)) return fail(0, "", "corrupt Arrow file footer");
     footer_ = flatbuffers::GetRoot<fb::Footer>(fp);
@@ -557,6 +569,7 @@ bool ArrowReader::open_container() {
     if (mv.eos || mv.msg->header_type() != fb::MessageHeader::Schema)
       return fail(0, "", "not an Arrow IPC stream: it does not start with a schema message");
     fschema_ = mv.msg->header_as_Schema();
+    metadata_copy_ = mv.meta_copy;
     stream_pos_ = mv.next;
   }
   if (fschema_->endianness() != fb::Endianness::Little)
@@ -1157,10 +1170,11 @@ bool looks_like_arrow(const std::string& path) {
   // Legacy stream: int32 length, then a Message flatbuffer holding the schema.
   const int32_t len = load<int32_t>(head.data());
   if (len <= 0 || len > got - 4) return false;
-  flatbuffers::Verifier v(head.data() + 4, static_cast<size_t>(len));
+  std::shared_ptr<uint8_t[]> keep;
+  const uint8_t* p = aligned_copy(head.data() + 4, static_cast<size_t>(len), keep);
+  flatbuffers::Verifier v(p, static_cast<size_t>(len));
   if (!v.VerifyBuffer<fb::Message>(nullptr)) return false;
-  return flatbuffers::GetRoot<fb::Message>(head.data() + 4)->header_type() ==
-         fb::MessageHeader::Schema;
+  return flatbuffers::GetRoot<fb::Message>(p)->header_type() == fb::MessageHeader::Schema;
 }
 
 std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,
