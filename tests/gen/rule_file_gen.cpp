@@ -96,16 +96,17 @@ class Gen {
            (chance(30) ? "." + std::to_string(10 + pick(90)) : "");
   }
   std::string percent_lit() { return std::to_string(pick(60)) + (chance(20) ? ".5" : "") + "%"; }
+  // One space between the number and its unit: ir::dump shows a parameter's literal as written.
   std::string days_lit() {
     switch (pick(4)) {
       case 0:
-        return std::to_string(pick(400)) + sp() + "days";
+        return std::to_string(pick(400)) + " days";
       case 1:
-        return "1" + sp() + "day";
+        return "1 day";
       case 2:
-        return std::to_string(1 + pick(8)) + sp() + "weeks";
+        return std::to_string(1 + pick(8)) + " weeks";
       default:
-        return "1" + sp() + "week";
+        return "1 week";
     }
   }
   std::string date_lit() {
@@ -405,7 +406,7 @@ class Gen {
               return q.name + "." + "offer" + sp() + "is" + sp() + one(kinds);
             }
             case 1: {
-              std::vector<std::string> st{"not_candidate", "stopped",    "holdout", "exhausted",
+              std::vector<std::string> st{"not_candidate", "stopped",    "exhausted",
                                           "waiting",       "no_channel", "due"};
               st.insert(st.end(), q.exits.begin(), q.exits.end());
               return q.name + ".status" + sp() + "is" + sp() + one(st);
