@@ -1,0 +1,881 @@
+// Rekindle CLI: `rekindle test FILE.test...` runs rule tests: each test builds one customer from
+// the file's defaults and its `given` values, evaluates the rules with the interpreter (and the
+// JIT, asserting both agree) and compares output columns with its `expect` values, naming the
+// rule that decided each differing column. `--coverage` reports labels, stop and review rules,
+// touches, statuses, channels, offers and condition branches that no test reached.
+// Exit 0: every test passed; 1: a test failed (or, with --fail-uncovered, something is not
+// covered), or the rules do not compile; 2: usage errors or errors in the test file.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/diag_output.h"
+#include "compiler/check/compile.h"
+#include "compiler/ir/helpers.h"
+#include "compiler/jit/jit.h"
+#include "grammar/test_file.h"
+#include "runtime/atoms.h"
+#include "runtime/batch_builder.h"
+#include "runtime/evaluator.h"
+#include "runtime/interpreter.h"
+
+namespace rk::cli {
+namespace {
+
+struct TestArgs {
+  std::vector<std::string> files;
+  std::string engine = "both";
+  std::string filter;
+  bool coverage = false;
+  bool fail_uncovered = false;
+};
+
+// What an output column means, for checks and explanations.
+enum class ColKind {
+  Key,
+  Candidate,
+  Segment,
+  StoppedBy,
+  Review,
+  Status,
+  Touch,
+  Step,
+  Channel,
+  Offer
+};
+
+struct ColInfo {
+  ColKind kind;
+  std::string owner;  // segment or sequence name
+};
+
+// The evaluated outputs of every test row, for one engine.
+struct Outputs {
+  std::vector<std::vector<int8_t>> out;  // out[k][row]
+};
+
+std::string join_names(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
+const char* truth_name(int8_t v) {
+  return v < 0 ? "unknown" : v ? "true" : "false";
+}
+
+class TestRun {
+ public:
+  TestRun(const TestArgs& args, std::string path) : args_(args), path_(std::move(path)) {}
+
+  // Runs the file; returns the exit code and adds to the pass/fail counts.
+  int run(int& passed, int& failed) {
+    if (!load()) return exit_;
+    if (!prepare()) return exit_;
+    if (!evaluate()) return exit_;
+    int fails = 0;
+    for (size_t t = 0; t < selected_.size(); ++t) {
+      if (report_test(t))
+        ++passed;
+      else
+        ++failed, ++fails;
+    }
+    bool uncovered = false;
+    if (args_.coverage) uncovered = report_coverage();
+    std::fflush(stdout);
+    if (fails > 0) return kExitFindings;
+    if (uncovered && args_.fail_uncovered) return kExitFindings;
+    return kExitOk;
+  }
+
+ private:
+  // ---- loading and checking ------------------------------------------------------------------
+  void error(std::string code, const ast::Span& span, std::string message, std::string help = {}) {
+    diags_.push_back(
+        {Severity::Error, std::move(code), std::move(message), span, {}, std::move(help)});
+  }
+  bool flush_diags(int code) {
+    if (diags_.empty()) return true;
+    std::fputs(render_diagnostics({{&tsrc_, diags_}}, DiagFormat::Text, isatty(2)).c_str(), stderr);
+    exit_ = code;
+    return false;
+  }
+
+  bool load() {
+    std::vector<Diagnostic> d;
+    auto idx = tsrc_.load(path_, d);
+    if (!idx) {
+      diags_ = std::move(d);
+      return flush_diags(kExitUsage);
+    }
+    file_idx_ = *idx;
+    tf_ = testfile::parse_test_file(tsrc_, *idx, diags_);
+    if (!tf_) return flush_diags(kExitUsage);
+    namespace fs = std::filesystem;
+    fs::path rules = fs::path(path_).parent_path() / tf_->rules_path;
+    rules_path_ = rules.lexically_normal().string();
+    std::error_code ec;
+    if (!fs::is_regular_file(rules_path_, ec)) {
+      error("RK0715", tf_->rules_span, fmt::format("cannot read the rules file `{}`", rules_path_),
+            "the path is relative to the test file");
+      return flush_diags(kExitUsage);
+    }
+    compiled_ = compile_rules(rules_path_);
+    if (!compiled_.program) {
+      std::fputs(
+          render_diagnostics({{&compiled_.sources, compiled_.diags}}, DiagFormat::Text, isatty(2))
+              .c_str(),
+          stderr);
+      exit_ = kExitFindings;
+      return false;
+    }
+    as_of_ = *tf_->as_of;
+    return true;
+  }
+
+  std::string where(const ast::Span& s) const {
+    return fmt::format("{}:{}", compiled_.sources.file(s.file).path, s.line);
+  }
+  std::string twhere(const ast::Span& s) const {
+    return fmt::format("{}:{}", tsrc_.file(s.file).path, s.line);
+  }
+
+  void classify_columns() {
+    const ir::Program& p = *compiled_.program;
+    std::set<std::string> segments, sequences;
+    for (const auto& r : compiled_.map.rules) {
+      if (r.kind == SourceMap::Kind::Label || r.kind == SourceMap::Kind::Otherwise)
+        segments.insert(r.owner);
+      if (r.kind == SourceMap::Kind::Touch) sequences.insert(r.owner);
+    }
+    for (const auto& c : p.columns) {
+      ColInfo info{ColKind::Segment, c.name};
+      if (c.kind == ir::ResultKind::Key)
+        info.kind = ColKind::Key;
+      else if (c.name == "candidate")
+        info.kind = ColKind::Candidate;
+      else if (c.name == "stopped_by")
+        info.kind = ColKind::StoppedBy;
+      else if (c.name == "review")
+        info.kind = ColKind::Review;
+      else if (segments.count(c.name))
+        info.kind = ColKind::Segment;
+      else {
+        for (const auto& s : sequences) {
+          static const std::pair<const char*, ColKind> kSuffix[] = {{"_status", ColKind::Status},
+                                                                    {"_touch", ColKind::Touch},
+                                                                    {"_step", ColKind::Step},
+                                                                    {"_channel", ColKind::Channel},
+                                                                    {"_offer", ColKind::Offer}};
+          for (const auto& [suffix, kind] : kSuffix)
+            if (c.name == s + suffix) info = ColInfo{kind, s};
+        }
+      }
+      cols_.push_back(info);
+    }
+  }
+
+  int find_column(const std::string& name) const {
+    const auto& cs = compiled_.program->columns;
+    for (size_t i = 0; i < cs.size(); ++i)
+      if (cs[i].name == name) return static_cast<int>(i);
+    return -1;
+  }
+
+  // The expected text of column `c` for value `v` (Joined columns: names joined by ';' in the
+  // column's order), or nullopt after reporting an error.
+  std::optional<std::string> expected_text(size_t c, const testfile::Value& v) {
+    using testfile::ValueKind;
+    const ir::ResultColumn& col = compiled_.program->columns[c];
+    const bool none_is_value =
+        std::find(col.texts.begin(), col.texts.end(), "none") != col.texts.end();
+    if (v.kind == ValueKind::Missing) return std::string();
+    if (v.kind == ValueKind::Word && v.word == "none" && !none_is_value) return std::string();
+    auto bad = [&](std::string why) -> std::optional<std::string> {
+      error("RK0714", v.span, std::move(why),
+            col.texts.empty() ? std::string()
+                              : fmt::format("its values are: {} (or none / missing for empty)",
+                                            join_names(col.texts)));
+      return std::nullopt;
+    };
+    if (cols_[c].kind == ColKind::Key) {
+      if (v.kind == ValueKind::String || v.kind == ValueKind::Word) return v.word;
+      return bad(fmt::format("column `{}` is the customer key: write it in quotes", col.name));
+    }
+    if (col.kind == ir::ResultKind::Joined) {
+      std::vector<std::string> names;
+      if (v.kind == ValueKind::List) {
+        for (const auto& it : v.items) names.push_back(it.word);
+      } else if (v.kind == ValueKind::Word || v.kind == ValueKind::String) {
+        names.push_back(v.word);
+      } else {
+        return bad(fmt::format("column `{}` holds rule names: write `{{a, b}}`, a name or none",
+                               col.name));
+      }
+      std::vector<bool> on(col.texts.size());
+      for (const auto& n : names) {
+        auto it = std::find(col.texts.begin(), col.texts.end(), n);
+        if (it == col.texts.end())
+          return bad(fmt::format("`{}` is not a value of column `{}`", n, col.name));
+        on[it - col.texts.begin()] = true;
+      }
+      std::string s;
+      for (size_t i = 0; i < on.size(); ++i)
+        if (on[i]) s += (s.empty() ? "" : ";") + col.texts[i];
+      return s;
+    }
+    std::string text;
+    switch (v.kind) {
+      case ValueKind::Bool:
+        text = v.b ? "true" : "false";
+        break;
+      case ValueKind::Number:
+        if (v.unit != ast::Unit::None || !v.is_int)
+          return bad(fmt::format("`{}` is not a value of column `{}`", v.text, col.name));
+        text = std::to_string(v.inumber);
+        break;
+      case ValueKind::Word:
+      case ValueKind::String:
+      case ValueKind::Offer:
+        text = v.canonical();
+        break;
+      default:
+        return bad(fmt::format("`{}` is not a value of column `{}`", v.text, col.name));
+    }
+    if (std::find(col.texts.begin(), col.texts.end(), text) == col.texts.end())
+      return bad(fmt::format("`{}` is not a value of column `{}`", text, col.name));
+    return text;
+  }
+
+  struct Expect {
+    size_t column;
+    std::string text;
+    ast::Span span;  // the assignment's value
+  };
+  struct Prepared {
+    const testfile::TestCase* test;
+    std::vector<Expect> expects;
+  };
+
+  // Converts `a` into the field value of row `row`; reports unknown fields and misfits.
+  void set_field(BatchBuilder& b, size_t row, const testfile::Assignment& a) {
+    const Schema& s = compiled_.program->schema;
+    const int fi = s.find(a.name);
+    if (fi < 0) {
+      std::vector<std::string> names;
+      for (const auto& f : s.fields) names.push_back(f.name);
+      error("RK0710", a.name_span,
+            fmt::format("`{}` is not a field of schema `{}`", a.name, s.name),
+            fmt::format("the fields are: {}", join_names(names)));
+      return;
+    }
+    std::string err;
+    auto v = field_value_from_literal(s.fields[fi], a.value, as_of_, err);
+    if (!v || !b.set(row, static_cast<size_t>(fi), std::move(*v), err))
+      error("RK0711", a.value.span, err);
+  }
+
+  bool prepare() {
+    classify_columns();
+    const ir::Program& p = *compiled_.program;
+    const Schema& schema = p.schema;
+    // Defaults: checked once on a scratch row.
+    BatchBuilder scratch(schema);
+    scratch.add_row();
+    for (const auto& a : tf_->defaults) set_field(scratch, 0, a);
+    builder_.emplace(schema);
+    for (const auto& t : tf_->tests) {
+      if (!args_.filter.empty() && t.name.find(args_.filter) == std::string::npos) continue;
+      const size_t row = builder_->add_row();
+      std::set<std::string> given;
+      for (const auto& a : t.given) given.insert(a.name);
+      for (const auto& a : tf_->defaults)
+        if (!given.count(a.name) && schema.find(a.name) >= 0) set_field(*builder_, row, a);
+      for (const auto& a : t.given) set_field(*builder_, row, a);
+      std::vector<std::string> unset;
+      for (size_t f = 0; f < schema.fields.size(); ++f)
+        if (!schema.fields[f].nullable && !builder_->get(row, f) &&
+            !std::any_of(t.given.begin(), t.given.end(),
+                         [&](const auto& a) { return a.name == schema.fields[f].name; }) &&
+            !std::any_of(tf_->defaults.begin(), tf_->defaults.end(),
+                         [&](const auto& a) { return a.name == schema.fields[f].name; }))
+          unset.push_back("`" + schema.fields[f].name + "`");
+      if (!unset.empty())
+        error("RK0712", t.name_span,
+              fmt::format("test \"{}\": {} {} {} no value (only nullable fields may be left out)",
+                          t.name, unset.size() == 1 ? "field" : "fields", join_names(unset),
+                          unset.size() == 1 ? "has" : "have"),
+              "give every field that is not nullable a value in `defaults { ... }` or in the "
+              "test's `given`");
+      Prepared prep{&t, {}};
+      for (const auto& a : t.expect) {
+        const int c = find_column(a.name);
+        if (c < 0) {
+          std::vector<std::string> names;
+          for (const auto& col : p.columns) names.push_back(col.name);
+          error("RK0713", a.name_span,
+                fmt::format("`{}` is not an output column of `{}`", a.name, rules_path_),
+                fmt::format("the columns are: {}", join_names(names)));
+          continue;
+        }
+        if (auto text = expected_text(static_cast<size_t>(c), a.value))
+          prep.expects.push_back({static_cast<size_t>(c), *text, a.value.span});
+      }
+      if (t.expect.empty())
+        error("RK0716", t.name_span, fmt::format("test \"{}\" expects nothing", t.name),
+              "add e.g. `expect candidate = true`");
+      selected_.push_back(std::move(prep));
+    }
+    for (const auto& u : tf_->unreachable) {
+      const int c = find_column(u.what.name);
+      if (c < 0 || cols_[c].kind == ColKind::Key || cols_[c].kind == ColKind::Touch) {
+        error("RK0713", u.what.name_span,
+              fmt::format("`{}` is not an output column whose values coverage counts", u.what.name),
+              "coverage counts candidate, segments, stopped_by, review and each sequence's "
+              "_status, _step, _channel and _offer");
+        continue;
+      }
+      auto text = expected_text(static_cast<size_t>(c), u.what.value);
+      if (!text) continue;
+      if (text->empty() || text->find(';') != std::string::npos) {
+        error("RK0714", u.what.value.span, "`unreachable` names one value of the column");
+        continue;
+      }
+      unreachable_[{static_cast<size_t>(c), *text}] = &u;
+    }
+    return flush_diags(kExitUsage);
+  }
+
+  // ---- evaluation ----------------------------------------------------------------------------
+  bool evaluate() {
+    // The program plus one output per rule condition (for explanations and branch coverage).
+    ext_ = *compiled_.program;
+    base_outputs_ = ext_.outputs.size();
+    for (size_t i = 0; i < compiled_.map.rules.size(); ++i) {
+      const auto& r = compiled_.map.rules[i];
+      if (r.cond == UINT32_MAX || r.kind == SourceMap::Kind::Let) continue;
+      if (r.cond >= ext_.nodes.size() || ext_.nodes[r.cond].ty != ir::Ty::Bool) continue;
+      cond_output_[i] = ext_.outputs.size();
+      ext_.outputs.push_back({"cond " + r.name, r.cond});
+    }
+    std::string err;
+    auto batch = builder_->build(err);
+    if (!batch) {
+      print_error(fmt::format("{}: {}", path_, err));
+      exit_ = kExitUsage;
+      return false;
+    }
+    batch_ = std::move(*batch);
+    rows_ = batch_.num_rows;
+    auto interp = make_interpreter(ext_);
+    run_engine(*interp, interp_);
+    if (args_.engine == "both") {
+      std::string jerr;
+      auto jit = jit::compile(ext_, jerr);
+      if (!jit) {
+        fmt::print(stderr,
+                   "rekindle: warning: the JIT is unavailable ({}); tests ran on the interpreter "
+                   "only\n",
+                   jerr);
+      } else {
+        jit_.emplace();
+        run_engine(*jit, *jit_);
+      }
+    }
+    return true;
+  }
+
+  void run_engine(const Executor& ex, Outputs& o) {
+    o.out.assign(ext_.outputs.size(), std::vector<int8_t>(std::max<int64_t>(rows_, 1), -1));
+    if (rows_ == 0) return;
+    PreparedAtoms atoms;
+    atoms.prepare(ext_, batch_);
+    RkBatchView view{batch_.columns.data(), atoms.data(), rows_, as_of_, 0};
+    std::vector<int8_t*> ptrs;
+    for (auto& v : o.out) ptrs.push_back(v.data());
+    RkResultView results{ptrs.data(), rows_};
+    ex.run(view, results, 0, rows_);
+  }
+
+  // The text of column `c` in row `r` (Joined: names joined by ';').
+  std::string actual_text(const Outputs& o, size_t c, int64_t r) const {
+    const ir::ResultColumn& col = ext_.columns[c];
+    switch (col.kind) {
+      case ir::ResultKind::Key: {
+        auto s = batch_.string_at(static_cast<size_t>(ext_.schema.key_field), r);
+        return s ? std::string(*s) : std::string();
+      }
+      case ir::ResultKind::Enumerated: {
+        const int8_t v = o.out[col.outputs[0]][r];
+        return v >= 0 && static_cast<size_t>(v) < col.texts.size() ? col.texts[v] : std::string();
+      }
+      case ir::ResultKind::Joined: {
+        std::string s;
+        for (size_t k = 0; k < col.outputs.size(); ++k)
+          if (o.out[col.outputs[k]][r] == 1) s += (s.empty() ? "" : ";") + col.texts[k];
+        return s;
+      }
+    }
+    return {};
+  }
+
+  std::string show(size_t c, const std::string& text) const {
+    const ir::ResultColumn& col = ext_.columns[c];
+    if (col.kind == ir::ResultKind::Joined) {
+      if (text.empty()) return "none";
+      std::string s = text;
+      std::replace(s.begin(), s.end(), ';', ',');
+      size_t pos = 0;
+      while ((pos = s.find(',', pos)) != std::string::npos) s.insert(++pos, " ");
+      return text.find(';') == std::string::npos ? text : "{" + s + "}";
+    }
+    if (!text.empty()) return text;
+    const bool none_is_value =
+        std::find(col.texts.begin(), col.texts.end(), "none") != col.texts.end();
+    return none_is_value ? "missing" : "none";
+  }
+
+  // ---- explanations --------------------------------------------------------------------------
+  const SourceMap::Rule* rule(SourceMap::Kind kind, const std::string& owner,
+                              const std::string& name, size_t* index = nullptr) const {
+    const auto& rs = compiled_.map.rules;
+    for (size_t i = 0; i < rs.size(); ++i)
+      if (rs[i].kind == kind && rs[i].owner == owner && rs[i].name == name) {
+        if (index) *index = i;
+        return &rs[i];
+      }
+    return nullptr;
+  }
+  const SourceMap::Rule* label_rule(const std::string& family, const std::string& label,
+                                    size_t* index = nullptr) const {
+    if (auto* r = rule(SourceMap::Kind::Label, family, label, index)) return r;
+    return rule(SourceMap::Kind::Otherwise, family, label, index);
+  }
+  // The condition's value for row r (-1 unknown), or nullopt when the rule has none.
+  std::optional<int8_t> cond_value(size_t rule_index, int64_t r) const {
+    auto it = cond_output_.find(rule_index);
+    if (it == cond_output_.end()) return std::nullopt;
+    return interp_.out[it->second][r];
+  }
+  std::string cite(const SourceMap::Rule& r) const {
+    std::string_view line = compiled_.sources.line_text(r.span.file, r.span.line);
+    while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.remove_prefix(1);
+    return fmt::format("{}: `{}`", where(r.span), line);
+  }
+  std::string rule_with_cond(const char* what, SourceMap::Kind kind, const std::string& owner,
+                             const std::string& name, int64_t row) const {
+    size_t idx = 0;
+    const SourceMap::Rule* r = rule(kind, owner, name, &idx);
+    if (!r) return fmt::format("{} `{}`", what, name);
+    std::string s = fmt::format("{} `{}` at {}", what, name, cite(*r));
+    if (auto v = cond_value(idx, row)) s += fmt::format(" (condition {})", truth_name(*v));
+    return s;
+  }
+
+  std::vector<std::string> explain(size_t c, int64_t row, const std::string& expected,
+                                   const std::string& actual) const {
+    std::vector<std::string> lines;
+    const ColInfo& info = cols_[c];
+    const std::string status_col = info.owner + "_status";
+    switch (info.kind) {
+      case ColKind::Key:
+        break;
+      case ColKind::Candidate:
+        if (rule(SourceMap::Kind::Candidate, "", "candidate"))
+          lines.push_back(
+              rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "", "candidate", row));
+        break;
+      case ColKind::Segment: {
+        if (!actual.empty()) {
+          size_t idx = 0;
+          if (auto* r = label_rule(info.owner, actual, &idx))
+            lines.push_back(fmt::format("label `{}` matched at {}", actual, cite(*r)));
+        } else {
+          lines.push_back(fmt::format("no label of segment `{}` matched", info.owner));
+        }
+        if (!expected.empty()) {
+          size_t idx = 0;
+          if (auto* r = label_rule(info.owner, expected, &idx)) {
+            auto v = cond_value(idx, row);
+            lines.push_back(fmt::format(
+                "label `{}` at {}{}", expected, cite(*r),
+                v ? fmt::format(": condition {}", truth_name(*v)) : std::string(" (otherwise)")));
+          }
+        }
+        break;
+      }
+      case ColKind::StoppedBy: {
+        if (!actual.empty())
+          lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", actual, row) +
+                          " fired first");
+        else if (actual_column_text("candidate", row) == "false")
+          lines.push_back(
+              "not a candidate: stop rules apply to candidates only" +
+              std::string(rule(SourceMap::Kind::Candidate, "", "candidate")
+                              ? " (" +
+                                    rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "",
+                                                   "candidate", row) +
+                                    ")"
+                              : ""));
+        else
+          lines.push_back("no stop rule fired");
+        if (!expected.empty() && expected != actual)
+          lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", expected, row));
+        break;
+      }
+      case ColKind::Review: {
+        std::set<std::string> names;
+        auto split = [&](const std::string& s) {
+          size_t start = 0;
+          while (start < s.size()) {
+            size_t e = s.find(';', start);
+            if (e == std::string::npos) e = s.size();
+            names.insert(s.substr(start, e - start));
+            start = e + 1;
+          }
+        };
+        split(expected);
+        split(actual);
+        for (const auto& n : names)
+          lines.push_back(rule_with_cond("review rule", SourceMap::Kind::Review, "", n, row));
+        bool any_due = false;
+        for (size_t k = 0; k < cols_.size(); ++k)
+          if (cols_[k].kind == ColKind::Status && actual_text(interp_, k, row) == "due")
+            any_due = true;
+        if (!any_due && !expected.empty())
+          lines.push_back("review rules apply only to customers with a touch due");
+        break;
+      }
+      case ColKind::Status:
+        explain_status(info.owner, actual, row, lines);
+        break;
+      case ColKind::Touch:
+      case ColKind::Step:
+      case ColKind::Channel:
+      case ColKind::Offer: {
+        const std::string step = actual_column_text(info.owner + "_step", row);
+        const std::string status = actual_column_text(status_col, row);
+        if (status != "due")
+          lines.push_back(fmt::format("`{}` is {}: no touch is due", status_col, status));
+        if (!step.empty())
+          lines.push_back(rule_with_cond("touch", SourceMap::Kind::Touch, info.owner, step, row));
+        if (info.kind == ColKind::Channel)
+          for (const auto& r : compiled_.map.rules)
+            if (r.kind == SourceMap::Kind::Channel && r.owner == info.owner)
+              lines.push_back(
+                  rule_with_cond("channel", SourceMap::Kind::Channel, info.owner, r.name, row));
+        break;
+      }
+    }
+    return lines;
+  }
+
+  std::string actual_column_text(const std::string& name, int64_t row) const {
+    const int c = find_column(name);
+    return c < 0 ? std::string() : actual_text(interp_, static_cast<size_t>(c), row);
+  }
+
+  void explain_status(const std::string& seq, const std::string& status, int64_t row,
+                      std::vector<std::string>& lines) const {
+    if (status == "not_candidate") {
+      lines.push_back(
+          "not a candidate" +
+          std::string(rule(SourceMap::Kind::Candidate, "", "candidate")
+                          ? " (" +
+                                rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "",
+                                               "candidate", row) +
+                                ")"
+                          : ""));
+    } else if (status == "stopped") {
+      const std::string s = actual_column_text("stopped_by", row);
+      lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", s, row) + " fired");
+    } else if (status == "holdout") {
+      for (const auto& a : ext_.atoms)
+        if (a.kind == ir::AtomKind::Holdout) {
+          auto key = batch_.string_at(a.field, row);
+          const std::string k = key ? std::string(*key) : std::string();
+          const uint64_t h = fnv1a64(a.salt + ":" + k) % a.modulus;
+          lines.push_back(
+              fmt::format("holdout: fnv1a64(\"{}:{}\") mod {} = {}, below {}: in the control group",
+                          a.salt, k, a.modulus, h, a.threshold));
+        }
+    } else if (auto* r = rule(SourceMap::Kind::Exit, seq, status)) {
+      lines.push_back(rule_with_cond("exit", SourceMap::Kind::Exit, seq, status, row));
+      (void)r;
+    } else if (status == "due") {
+      const std::string step = actual_column_text(seq + "_step", row);
+      lines.push_back(rule_with_cond("next touch", SourceMap::Kind::Touch, seq, step, row) +
+                      " is due");
+    } else {
+      lines.push_back(fmt::format(
+          "sequence `{}`: {}", seq,
+          status == "exhausted"    ? "no touch left after the last one sent (touches whose `only "
+                                     "when` is not true are skipped)"
+          : status == "waiting"    ? "fewer than `wait` days since the last touch, or its date is "
+                                     "missing"
+          : status == "no_channel" ? "neither the touch's channel nor its fallback is allowed"
+                                   : "see its clauses"));
+    }
+  }
+
+  // ---- reporting -----------------------------------------------------------------------------
+  bool report_test(size_t t) {
+    const Prepared& p = selected_[t];
+    const int64_t row = static_cast<int64_t>(t);
+    std::vector<std::string> out;
+    for (const auto& e : p.expects) {
+      const std::string actual = actual_text(interp_, e.column, row);
+      const std::string& name = ext_.columns[e.column].name;
+      if (jit_) {
+        const std::string other = actual_text(*jit_, e.column, row);
+        if (other != actual)
+          out.push_back(fmt::format("  {}: the engines disagree: interpreter {}, jit {}", name,
+                                    show(e.column, actual), show(e.column, other)));
+      }
+      if (actual == e.text) continue;
+      out.push_back(fmt::format("  {}: expected {}, actual {}  ({})", name, show(e.column, e.text),
+                                show(e.column, actual), twhere(e.span)));
+      for (const auto& l : explain(e.column, row, e.text, actual)) out.push_back("    " + l);
+    }
+    if (jit_) {  // every output, including columns the test does not expect
+      for (size_t k = 0; k < jit_->out.size(); ++k)
+        if (jit_->out[k][row] != interp_.out[k][row]) {
+          out.push_back(fmt::format("  the engines disagree on output `{}`: interpreter {}, jit {}",
+                                    ext_.outputs[k].name, interp_.out[k][row], jit_->out[k][row]));
+          break;
+        }
+    }
+    if (out.empty()) {
+      fmt::print("PASS {}\n", p.test->name);
+      return true;
+    }
+    fmt::print("FAIL {}  ({})\n", p.test->name, twhere(p.test->name_span));
+    for (const auto& l : out) fmt::print("{}\n", l);
+    return false;
+  }
+
+  // Prints the coverage report; returns true when something is not covered.
+  bool report_coverage() {
+    const ir::Program& p = *compiled_.program;
+    std::vector<std::string> missing, wrong_unreachable;
+    int values = 0, reached = 0, declared = 0;
+    std::set<std::pair<size_t, std::string>> seen;
+    std::map<std::pair<size_t, std::string>, std::string> first_test;
+    for (size_t c = 0; c < p.columns.size(); ++c)
+      for (int64_t r = 0; r < rows_; ++r) {
+        const std::string a = actual_text(interp_, c, r);
+        if (p.columns[c].kind == ir::ResultKind::Joined) {
+          size_t start = 0;
+          while (start < a.size()) {
+            size_t e = a.find(';', start);
+            if (e == std::string::npos) e = a.size();
+            auto key = std::make_pair(c, a.substr(start, e - start));
+            if (seen.insert(key).second) first_test[key] = selected_[r].test->name;
+            start = e + 1;
+          }
+        } else if (seen.insert({c, a}).second) {
+          first_test[{c, a}] = selected_[r].test->name;
+        }
+      }
+    for (size_t c = 0; c < p.columns.size(); ++c) {
+      const ColInfo& info = cols_[c];
+      if (info.kind == ColKind::Key || info.kind == ColKind::Touch) continue;
+      for (const auto& text : p.columns[c].texts) {
+        ++values;
+        const auto key = std::make_pair(c, text);
+        auto un = unreachable_.find(key);
+        if (seen.count(key)) {
+          ++reached;
+          if (un != unreachable_.end())
+            wrong_unreachable.push_back(
+                fmt::format("{} = {} is declared unreachable at {}, but test \"{}\" reaches it",
+                            p.columns[c].name, text, twhere(un->second->span), first_test[key]));
+          continue;
+        }
+        if (un != unreachable_.end()) {
+          ++declared;
+          unreachable_lines_.push_back(
+              fmt::format("  {} = {}: declared unreachable at {}{}", p.columns[c].name, text,
+                          twhere(un->second->span),
+                          un->second->reason.empty() ? "" : " (" + un->second->reason + ")"));
+          continue;
+        }
+        missing.push_back(describe_value(c, text));
+      }
+    }
+    // Branches: every rule condition seen true and seen false.
+    int conds = 0, both = 0;
+    std::vector<std::string> branch_missing;
+    for (const auto& [idx, k] : cond_output_) {
+      const auto& r = compiled_.map.rules[idx];
+      ++conds;
+      bool t = false, f = false, u = false;
+      for (int64_t row = 0; row < rows_; ++row) {
+        const int8_t v = interp_.out[k][row];
+        (v < 0 ? u : v ? t : f) = true;
+      }
+      if (t && f) {
+        ++both;
+        continue;
+      }
+      branch_missing.push_back(fmt::format("  {} at {}: never {}{}", rule_title(r), cite(r),
+                                           !t && !f ? "true or false"
+                                           : !t     ? "true"
+                                                    : "false",
+                                           u ? " (only unknown)" : ""));
+    }
+    fmt::print("\ncoverage of {} by {} tests:\n", rules_path_, rows_);
+    fmt::print("  values reached: {} of {}{}\n", reached, values,
+               declared ? fmt::format(" ({} declared unreachable)", declared) : "");
+    fmt::print("  conditions seen both true and false: {} of {}\n", both, conds);
+    for (const auto& l : unreachable_lines_) fmt::print("{}\n", l);
+    if (!missing.empty()) {
+      fmt::print("not reached by any test:\n");
+      for (const auto& m : missing) fmt::print("  {}\n", m);
+    }
+    if (!branch_missing.empty()) {
+      fmt::print("conditions not seen both true and false:\n");
+      for (const auto& m : branch_missing) fmt::print("{}\n", m);
+    }
+    if (!wrong_unreachable.empty()) {
+      fmt::print("wrong `unreachable` declarations:\n");
+      for (const auto& m : wrong_unreachable) fmt::print("  {}\n", m);
+    }
+    const bool uncovered =
+        !missing.empty() || !branch_missing.empty() || !wrong_unreachable.empty();
+    if (!uncovered) fmt::print("everything reachable is covered\n");
+    fmt::print("\n");
+    return uncovered;
+  }
+
+  std::string rule_title(const SourceMap::Rule& r) const {
+    switch (r.kind) {
+      case SourceMap::Kind::Label:
+        return fmt::format("label {}.{}", r.owner, r.name);
+      case SourceMap::Kind::Candidate:
+        return "candidate";
+      case SourceMap::Kind::Stop:
+        return fmt::format("stop {}", r.name);
+      case SourceMap::Kind::Review:
+        return fmt::format("review {}", r.name);
+      case SourceMap::Kind::Touch:
+        return fmt::format("touch {}.{} (only when)", r.owner, r.name);
+      case SourceMap::Kind::Exit:
+        return fmt::format("exit {}.{}", r.owner, r.name);
+      case SourceMap::Kind::Channel:
+        return fmt::format("channel {}.{} (requires)", r.owner, r.name);
+      default:
+        return r.name;
+    }
+  }
+
+  std::string describe_value(size_t c, const std::string& text) const {
+    const ColInfo& info = cols_[c];
+    const std::string& name = ext_.columns[c].name;
+    const SourceMap::Rule* r = nullptr;
+    std::string what;
+    switch (info.kind) {
+      case ColKind::Segment:
+        r = label_rule(info.owner, text);
+        what = fmt::format("label `{}` of segment `{}`", text, info.owner);
+        break;
+      case ColKind::StoppedBy:
+        r = rule(SourceMap::Kind::Stop, "", text);
+        what = fmt::format("stop rule `{}`", text);
+        break;
+      case ColKind::Review:
+        r = rule(SourceMap::Kind::Review, "", text);
+        what = fmt::format("review rule `{}`", text);
+        break;
+      case ColKind::Step:
+        r = rule(SourceMap::Kind::Touch, info.owner, text);
+        what = fmt::format("touch `{}` of sequence `{}`", text, info.owner);
+        break;
+      default:
+        what = fmt::format("{} = {}", name, text);
+        if (info.kind == ColKind::Status)
+          if (auto* x = rule(SourceMap::Kind::Exit, info.owner, text)) r = x;
+        if (info.kind == ColKind::Channel)
+          if (auto* x = rule(SourceMap::Kind::Channel, info.owner, text)) r = x;
+        break;
+    }
+    if (r) what += fmt::format(" ({})", where(r->span));
+    return what;
+  }
+
+  const TestArgs& args_;
+  std::string path_;
+  int exit_ = kExitOk;
+  SourceSet tsrc_;
+  uint32_t file_idx_ = 0;
+  std::vector<Diagnostic> diags_;
+  std::optional<testfile::TestFile> tf_;
+  std::string rules_path_;
+  CompileResult compiled_;
+  int32_t as_of_ = 0;
+  std::vector<ColInfo> cols_;
+  std::optional<BatchBuilder> builder_;
+  std::vector<Prepared> selected_;
+  std::map<std::pair<size_t, std::string>, const testfile::Unreachable*> unreachable_;
+  std::vector<std::string> unreachable_lines_;
+  ir::Program ext_;
+  size_t base_outputs_ = 0;
+  std::map<size_t, size_t> cond_output_;  // map rule index -> ext_ output index
+  Batch batch_;
+  int64_t rows_ = 0;
+  Outputs interp_;
+  std::optional<Outputs> jit_;
+};
+
+std::function<int()> setup_test(CLI::App& app) {
+  auto a = std::make_shared<TestArgs>();
+  auto* sub = app.add_subcommand(
+      "test", "Run rule tests (*.test files next to the rules) and report coverage");
+  sub->add_option("files", a->files, "Test files (e.g. rules/winback.test)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  sub->add_flag("--coverage", a->coverage,
+                "Report labels, rules, touches, statuses, channels, offers and condition "
+                "branches that no test reached");
+  sub->add_flag("--fail-uncovered", a->fail_uncovered,
+                "With --coverage: exit 1 when anything is not covered");
+  sub->add_option("--engine", a->engine,
+                  "both (default: the interpreter and the JIT, which must agree) or interp")
+      ->check(CLI::IsMember({"both", "interp"}));
+  sub->add_option("--filter", a->filter, "Run only the tests whose name contains this text");
+  sub->footer(
+      "Exit status: 0 when every test passed, 1 when a test failed (or, with --coverage "
+      "--fail-uncovered, something is not covered) or the rules do not compile, 2 on usage "
+      "errors or errors in a test file.\n"
+      "Examples:\n"
+      "  rekindle test rules/winback.test\n"
+      "  rekindle test rules/winback.test --coverage --fail-uncovered\n"
+      "  rekindle test rules/winback.test --filter holdout --engine interp");
+  return [a]() {
+    if (a->fail_uncovered && !a->coverage) {
+      print_error("--fail-uncovered needs --coverage");
+      return kExitUsage;
+    }
+    int passed = 0, failed = 0, code = kExitOk;
+    for (const auto& f : a->files) {
+      TestRun run(*a, f);
+      code = std::max(code, run.run(passed, failed));
+      if (code == kExitUsage) return code;
+    }
+    fmt::print("{} passed, {} failed\n", passed, failed);
+    return code;
+  };
+}
+
+}  // namespace
+
+RK_COMMAND(test, "test", setup_test);
+
+}  // namespace rk::cli
