@@ -1,0 +1,123 @@
+// Rekindle bench: turns the figures bench/compare collected into one table (printed, Markdown)
+// and one JSON file, with the ratios and the performance targets marked met/missed.
+//
+//   node report.mjs FIGURES_DIR ROWS OUT.json
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+const [dir, rowsArg, outPath] = process.argv.slice(2);
+const rows = Number(rowsArg);
+const json = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8'));
+const lastJson = (f) => JSON.parse(readFileSync(join(dir, f), 'utf8').trim().split('\n').pop());
+// /usr/bin/time -v: wall seconds and peak RSS in MB.
+const timed = (name) => {
+  const t = readFileSync(join(dir, `${name}.time`), 'utf8');
+  const wall = t.match(/Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (.*)/)[1].split(':').map(Number);
+  const seconds = wall.reduce((a, x) => a * 60 + x, 0);
+  const rssMb = Number(t.match(/Maximum resident set size \(kbytes\): (\d+)/)[1]) / 1024;
+  return { seconds, rss_mb: rssMb };
+};
+
+const eb = json('eval_bench.json');
+const cores = eb.cores;
+const run = (name) => eb.runs[name];
+const dm = json('duckdb_mem.json');
+const duck1 = dm.runs[1].rows_per_s;
+const duckN = dm.runs[cores].rows_per_s;
+const jit1 = run('jit, 1 thread');
+const jitN = run(`jit, ${cores} threads`);
+const int1 = run('interpreter, 1 thread');
+const intN = run(`interpreter, ${cores} threads`);
+const atoms = eb.atoms_rows_per_s;
+const withAtoms = (r) => 1 / (1 / r + 1 / atoms);  // kernel + atom preparation, 1 thread
+const bpr = eb.bytes_per_row;
+const fracBw1 = (bpr * jit1) / eb.bandwidth_1core_Bps;
+
+const e2e = {};
+for (const i of ['arrow', 'csv']) for (const o of ['arrow', 'csv']) e2e[`${i}_${o}`] = timed(`e2e_${i}_${o}`);
+e2e.csv_csv_1t = timed('e2e_csv_csv_1t');
+const d1 = timed('duckdb_e2e_1t');
+const dN = timed('duckdb_e2e_nt');
+const floorAA = Number(readFileSync(join(dir, 'floor_arrow_arrow.s'), 'utf8'));
+const floorAC = Number(readFileSync(join(dir, 'floor_arrow_csv.s'), 'utf8'));
+const equal = json('equal.json');
+
+const cCold = lastJson('compile_cold.json');
+const cHit = lastJson('compile_hit.json');
+const rulesN = [10, 100, 1000];
+const cRules = Object.fromEntries(rulesN.map((n) => [n, lastJson(`compile_rules${n}.json`)]));
+const sRules = Object.fromEntries(rulesN.map((n) => [n, json(`scale_rules${n}.json`)]));
+const s1M = existsSync(join(dir, 'scale_rows1M.json')) ? json('scale_rows1M.json') : null;
+
+const f = (x, d = 1) => (x >= 100 ? x.toFixed(0) : x.toFixed(d));
+const mrows = (x) => `${(x / 1e6).toFixed(1)} M rows/s`;
+const mark = (ok) => (ok ? 'met' : 'MISSED');
+const rowsT = [];
+const row = (what, value, ratio = '') => rowsT.push([what, value, ratio]);
+
+row('DuckDB in memory, 1 thread', mrows(duck1), `without the SQL FNV-1a: ${mrows(dm.runs_without_holdout_hash[1].rows_per_s)}`);
+row(`DuckDB in memory, ${cores} threads`, mrows(duckN), `without the SQL FNV-1a: ${mrows(dm.runs_without_holdout_hash[cores].rows_per_s)}`);
+row('Rekindle JIT in memory, 1 thread', mrows(jit1), `${f(jit1 / duck1)}x DuckDB; ${f(jit1 / int1)}x interpreter`);
+row(`Rekindle JIT in memory, ${cores} threads`, mrows(jitN), `${f(jitN / duckN)}x DuckDB; ${f(jitN / jit1, 2)}x 1 thread`);
+row('Rekindle JIT + atom preparation, 1 thread', mrows(withAtoms(jit1)), `${f(withAtoms(jit1) / duck1)}x DuckDB (atoms alone ${mrows(atoms)})`);
+row('Rekindle interpreter, 1 thread', mrows(int1), `${f(int1 / duck1, 2)}x DuckDB`);
+row(`Rekindle interpreter, ${cores} threads`, mrows(intN), `${f(intN / int1, 2)}x 1 thread`);
+row('read bandwidth, 1 core', `${(eb.bandwidth_1core_Bps / 1e9).toFixed(2)} GB/s`, `JIT 1 thread reads ${bpr.toFixed(1)} B/row: ${(100 * fracBw1).toFixed(0)}% of it`);
+row(`read bandwidth, ${cores} cores`, `${(eb.bandwidth_allcores_Bps / 1e9).toFixed(2)} GB/s`, `JIT ${cores} threads: ${(100 * bpr * jitN / eb.bandwidth_allcores_Bps).toFixed(0)}% of it`);
+for (const [k, v] of Object.entries(e2e))
+  row(`rekindle eval ${k.replace('_1t', '').replace('_', ' -> ')}, ${k.endsWith('1t') ? 1 : cores} thread(s)`,
+    `${v.seconds.toFixed(2)} s, peak ${f(v.rss_mb)} MB`,
+    k === 'arrow_arrow' ? `${f(v.seconds / floorAA, 2)}x reading input + writing result (${floorAA.toFixed(2)} s)`
+      : k === 'arrow_csv' ? `${f(v.seconds / floorAC, 2)}x reading input + writing result (${floorAC.toFixed(2)} s)`
+        : k === 'csv_csv' ? `${f(dN.seconds / v.seconds, 2)}x faster than DuckDB`
+          : k === 'csv_csv_1t' ? `${f(d1.seconds / v.seconds, 2)}x faster than DuckDB` : '');
+row('DuckDB CSV -> CSV, 1 thread', `${d1.seconds.toFixed(2)} s, peak ${f(d1.rss_mb)} MB`, '');
+row(`DuckDB CSV -> CSV, ${cores} threads`, `${dN.seconds.toFixed(2)} s, peak ${f(dN.rss_mb)} MB`, '');
+row('results equal (DuckDB vs Rekindle, CSV bytes)', equal.identical ? 'identical' : `DIFFER (${equal.differing_rows} rows)`, '');
+row('compile playbook, cold process, no cache', `${f(cCold.compile_ms)} ms`,
+  `codegen ${f(cCold.codegen_ms)}, optimize ${f(cCold.optimize_ms)}, machine code ${f(cCold.machine_code_ms)} ms`);
+row('compile playbook, cold process, object cache', `${f(cHit.compile_ms, 2)} ms`, cHit.cache_hit ? 'hit' : 'NOT A HIT');
+row('compile playbook, warm process, no cache', `${f(eb.compile_warm_ms)} ms`, `cache hit in a warm process: ${f(eb.compile_cache_hit_ms, 2)} ms`);
+for (const n of rulesN)
+  row(`${n} generated rules: compile (cold) / JIT 1 thread, 1M rows`, `${f(cRules[n].compile_ms)} ms / ${mrows(sRules[n].runs['jit, 1 thread'])}`,
+    `${cRules[n].nodes} nodes, ${cRules[n].outputs} outputs`);
+if (s1M) row('playbook JIT 1 thread at 1M rows', mrows(s1M.runs['jit, 1 thread']), `vs ${mrows(jit1)} at ${rows / 1e6}M rows`);
+
+const targets = [
+  ['in memory, 1 thread >= 10x DuckDB', jit1 / duck1 >= 10, `${f(jit1 / duck1)}x`],
+  ['in memory, 1 thread >= 50% of one-core read bandwidth', fracBw1 >= 0.5, `${(100 * fracBw1).toFixed(0)}%`],
+  [`all threads >= 1.8x one thread (${cores} cores)`, jitN / jit1 >= 1.8, `${f(jitN / jit1, 2)}x`],
+  ['end to end from Arrow within 2x of reading input + writing result', e2e.arrow_arrow.seconds <= 2 * floorAA, `${f(e2e.arrow_arrow.seconds / floorAA, 2)}x`],
+  ['from CSV faster than DuckDB on the same CSV, same threads', e2e.csv_csv.seconds < dN.seconds && e2e.csv_csv_1t.seconds < d1.seconds,
+    `${f(dN.seconds / e2e.csv_csv.seconds, 2)}x (${cores} threads), ${f(d1.seconds / e2e.csv_csv_1t.seconds, 2)}x (1 thread)`],
+  ['compile < 50 ms cold', cCold.compile_ms < 50, `${f(cCold.compile_ms)} ms`],
+  ['compile < 5 ms from cache', cHit.cache_hit && cHit.compile_ms < 5, `${f(cHit.compile_ms, 2)} ms`],
+  ['1,000 rules compile < 1 s', cRules[1000].compile_ms < 1000, `${f(cRules[1000].compile_ms)} ms`],
+  ['CSV streams in bounded memory (< 300 MB + result)', e2e.csv_arrow.rss_mb < 300 + 16 * rows / 1048576,
+    `peak ${f(e2e.csv_arrow.rss_mb)} MB (result ${f(16 * rows / 1048576)} MB of int8 outputs)`],
+  ['results identical to DuckDB', !!equal.identical, equal.identical ? 'identical' : 'differ'],
+];
+
+const machine = {
+  nproc: cores,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  memory_gib: +(totalmem() / 2 ** 30).toFixed(1),
+  loadavg_at_end: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+  date: new Date().toISOString(),
+};
+let md = `Machine: ${machine.nproc} cores, ${machine.cpu}, ${machine.memory_gib} GiB; ` +
+  `load average at the end ${machine.loadavg_at_end}; ${rows.toLocaleString('en-US')} rows; ${machine.date}\n\n`;
+md += '| measurement | figure | ratio / note |\n|---|---|---|\n';
+for (const r of rowsT) md += `| ${r.join(' | ')} |\n`;
+md += '\n| target | result | |\n|---|---|---|\n';
+for (const [t, ok, v] of targets) md += `| ${t} | ${v} | ${mark(ok)} |\n`;
+console.log(md);
+writeFileSync(outPath, JSON.stringify({
+  machine, rows, eval_bench: eb, duckdb_in_memory: dm, end_to_end: e2e,
+  duckdb_end_to_end: { threads_1: d1, [`threads_${cores}`]: dN },
+  floor_seconds: { arrow_arrow: floorAA, arrow_csv: floorAC }, equal,
+  compile: { cold: cCold, cache_hit: cHit, rules: cRules }, scale_rules_1M_rows: sRules,
+  playbook_1M_rows: s1M, table: rowsT, targets: targets.map(([t, ok, v]) => ({ target: t, met: ok, value: v })),
+}, null, 2) + '\n');
+writeFileSync(outPath.replace(/\.json$/, '.md'), md);
