@@ -3,16 +3,28 @@
 // threads), and the sequential read bandwidth of one core and of all cores, then reports JIT
 // throughput as a fraction of bandwidth (bytes the rules read per row x rows/s / bandwidth).
 //
-//   eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3]
+// The object cache is measured too: the cold and warm compiles above run with it off, then the
+// same program is stored into and loaded from a fresh temporary cache folder. --compile-only
+// compiles once (the cache as the environment says) and prints the JIT's statistics as JSON, so
+// a second process measures a cached load in a cold process.
+//
+//   eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3] [--compile-only]
+//              [--jit-only] [--dump-ir FILE]
+// --jit-only skips the interpreter runs (their figures are then 0) and the bandwidth measurement.
 #include <fmt/format.h>
+
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <thread>
+
+#include <unistd.h>
 
 #include "compiler/check/compile.h"
 #include "compiler/ir/helpers.h"
@@ -100,7 +112,8 @@ struct Run {
 int main(int argc, char** argv) {
   int64_t rows = 10'000'000;
   int opt_level = 2;
-  std::string json_path, rules = std::string(RK_SOURCE_DIR) + "/rules/winback.rules";
+  bool compile_only = false, jit_only = false;
+  std::string json_path, dump_ir, rules = std::string(RK_SOURCE_DIR) + "/rules/winback.rules";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--rows" && i + 1 < argc)
@@ -111,8 +124,16 @@ int main(int argc, char** argv) {
       rules = argv[++i];
     else if (a == "--opt" && i + 1 < argc)
       opt_level = std::stoi(argv[++i]);
+    else if (a == "--compile-only")
+      compile_only = true;
+    else if (a == "--jit-only")
+      jit_only = true;
+    else if (a == "--dump-ir" && i + 1 < argc)
+      dump_ir = argv[++i];
     else {
-      fmt::print(stderr, "usage: eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3]\n");
+      fmt::print(stderr,
+                 "usage: eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3] "
+                 "[--compile-only] [--jit-only] [--dump-ir FILE]\n");
       return 2;
     }
   }
@@ -128,9 +149,42 @@ int main(int argc, char** argv) {
   const auto& program = *compiled.program;
   std::string err;
   rk::jit::JitStats cold{}, warm{};
-  auto t0 = Clock::now();
   rk::jit::JitOptions jopts;
   jopts.opt_level = opt_level;
+  if (!dump_ir.empty()) std::ofstream(dump_ir) << rk::jit::llvm_ir(program, jopts);
+  if (compile_only) {
+    rk::jit::JitStats s{};
+    // CPU time as well as wall time: on a loaded machine the wall time also counts waiting for
+    // a core.
+    auto cpu_ms = [] {
+      timespec ts{};
+      clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+      return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    };
+    const double cpu0 = cpu_ms();
+    auto t = Clock::now();
+    auto k = rk::jit::compile(program, err, jopts, &s);
+    const double ms = seconds_since(t) * 1e3;
+    const double cpu = cpu_ms() - cpu0;
+    if (!k) {
+      fmt::print(stderr, "JIT unavailable: {}\n", err);
+      return 1;
+    }
+    nlohmann::ordered_json j;
+    j["nodes"] = program.nodes.size();
+    j["outputs"] = program.outputs.size();
+    j["compile_ms"] = ms;
+    j["compile_cpu_ms"] = cpu;
+    j["cache_hit"] = s.cache_hit;
+    j["codegen_ms"] = s.codegen_ms;
+    j["optimize_ms"] = s.optimize_ms;
+    j["machine_code_ms"] = s.machine_code_ms;
+    j["cache_ms"] = s.cache_ms;
+    fmt::print("{}\n", j.dump());
+    return 0;
+  }
+  jopts.cache = 0;
+  auto t0 = Clock::now();
   auto jit = rk::jit::compile(program, err, jopts, &cold);
   const double cold_ms = seconds_since(t0) * 1e3;
   if (!jit) {
@@ -141,6 +195,16 @@ int main(int argc, char** argv) {
   auto jit2 = rk::jit::compile(program, err, jopts, &warm);
   const double warm_ms = seconds_since(t0) * 1e3;
   jit2.reset();
+  // The object cache in this (warm) process: a miss that stores the object, then a hit.
+  const std::filesystem::path cache_dir =
+      std::filesystem::temp_directory_path() / fmt::format("rk-bench-cache-{}", ::getpid());
+  rk::jit::JitOptions copts = jopts;
+  copts.cache = 1;
+  copts.cache_dir = cache_dir.string();
+  rk::jit::JitStats store{}, hit{};
+  rk::jit::compile(program, err, copts, &store);
+  rk::jit::compile(program, err, copts, &hit);
+  std::filesystem::remove_all(cache_dir);
   auto interp = rk::make_interpreter(program);
 
   // The snapshot, generated into memory.
@@ -184,15 +248,20 @@ int main(int argc, char** argv) {
     return Run{name, best, rows / best};
   };
   std::vector<Run> runs;
-  runs.push_back(run(*interp, 1, "interpreter, 1 thread"));
-  runs.push_back(run(*interp, cores, fmt::format("interpreter, {} threads", cores)));
+  if (jit_only) {
+    runs.push_back(Run{"interpreter, 1 thread", 0, 0});
+    runs.push_back(Run{fmt::format("interpreter, {} threads", cores), 0, 0});
+  } else {
+    runs.push_back(run(*interp, 1, "interpreter, 1 thread"));
+    runs.push_back(run(*interp, cores, fmt::format("interpreter, {} threads", cores)));
+  }
   runs.push_back(run(*jit, 1, "jit, 1 thread"));
   runs.push_back(run(*jit, cores, fmt::format("jit, {} threads", cores)));
 
-  std::vector<uint64_t> buf(size_t{1} << 27);  // 1 GiB
+  std::vector<uint64_t> buf(jit_only ? 1024 : size_t{1} << 27);  // 1 GiB
   for (size_t i = 0; i < buf.size(); ++i) buf[i] = i;
-  const double bw1 = read_bandwidth(buf, 1, 3);
-  const double bwn = read_bandwidth(buf, cores, 3);
+  const double bw1 = jit_only ? 1 : read_bandwidth(buf, 1, 3);
+  const double bwn = jit_only ? 1 : read_bandwidth(buf, cores, 3);
   const double bpr = bytes_per_row(program, batches[0]);
 
   fmt::print("Rekindle eval_bench: {} rows of the playbook schema ({} batches), {} cores\n", rows,
@@ -203,6 +272,9 @@ int main(int argc, char** argv) {
       "{:.1f})\n",
       cold_ms, cold.codegen_ms, cold.optimize_ms, cold.machine_code_ms);
   fmt::print("  JIT compile, warm process     {:10.1f} ms\n", warm_ms);
+  fmt::print("  JIT compile, cache store      {:10.1f} ms\n", store.total_ms);
+  fmt::print("  JIT compile, cache hit        {:10.1f} ms{}\n", hit.total_ms,
+             hit.cache_hit ? "" : " (not a hit!)");
   fmt::print("  atom preparation (1 thread)   {:10.3f} s  {:12.0f} rows/s\n", atoms_s,
              rows / atoms_s);
   for (const auto& r : runs)
@@ -223,6 +295,13 @@ int main(int argc, char** argv) {
     j["cores"] = cores;
     j["compile_cold_ms"] = cold_ms;
     j["compile_warm_ms"] = warm_ms;
+    j["compile_cold_stats"] = {{"codegen_ms", cold.codegen_ms},
+                               {"optimize_ms", cold.optimize_ms},
+                               {"machine_code_ms", cold.machine_code_ms}};
+    j["compile_cache_store_ms"] = store.total_ms;
+    j["compile_cache_hit_ms"] = hit.cache_hit ? hit.total_ms : -1;
+    j["nodes"] = program.nodes.size();
+    j["outputs"] = program.outputs.size();
     j["atoms_rows_per_s"] = rows / atoms_s;
     for (const auto& r : runs) j["runs"][r.name] = r.rows_per_s;
     j["bandwidth_1core_Bps"] = bw1;
@@ -230,6 +309,7 @@ int main(int argc, char** argv) {
     j["bytes_per_row"] = bpr;
     j["jit_over_interp"] = jit1 / int1;
     j["jit_fraction_of_bandwidth_1core"] = bpr * jit1 / bw1;
+    j["jit_threads_over_1"] = jitn / jit1;
     std::ofstream(json_path) << j.dump(2) << "\n";
   }
   return 0;

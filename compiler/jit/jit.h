@@ -14,7 +14,13 @@ namespace rk::jit {
 
 struct JitOptions {
   int opt_level = 2;     // 0..3: the LLVM pass pipeline level (O0 .. O3)
-  bool dump_ir = false;  // print the optimized LLVM IR to stderr
+  bool dump_ir = false;  // print the optimized LLVM IR to stderr (bypasses the object cache)
+  // The on-disk object cache: -1 follows the environment (on unless REKINDLE_CACHE=0), 0 off,
+  // 1 on.
+  int cache = -1;
+  // The cache's folder; empty: $REKINDLE_CACHE_DIR, else $XDG_CACHE_HOME/rekindle, else
+  // $HOME/.cache/rekindle.
+  std::string cache_dir;
 };
 
 // Wall time spent in each step of compile(), in milliseconds.
@@ -23,7 +29,12 @@ struct JitStats {
   double optimize_ms = 0;      // the LLVM pass pipeline
   double machine_code_ms = 0;  // instruction selection, emission and linking (ORC lookup)
   double total_ms = 0;
+  bool cache_hit = false;  // the machine code came from the object cache (no codegen/optimize)
+  double cache_ms = 0;     // computing the key and reading (hit) or writing (miss) the entry
 };
+
+// The object cache folder `opts` selects, or "" when the cache is off.
+std::string cache_directory(const JitOptions& opts = {});
 
 // Compiles `program` into an Executor whose run() calls the native kernel. Returns null and sets
 // `error` when the JIT cannot be created (e.g. no executable memory or an unsupported host) or

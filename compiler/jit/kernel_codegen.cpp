@@ -797,7 +797,22 @@ bool KernelBuilder::build(const std::string& symbol, std::string& error) {
   }
   llvm::Value* j_next = b_.CreateAdd(j, c64(1), "j.next", /*HasNUW=*/true, /*HasNSW=*/true);
   j->addIncoming(j_next, inner);
-  b_.CreateCondBr(b_.CreateICmpSLT(j_next, jhi), inner, outer_latch);
+  llvm::BranchInst* row_back = b_.CreateCondBr(b_.CreateICmpSLT(j_next, jhi), inner, outer_latch);
+  // One vector body without interleaving (the body is wide already: interleaving doubles the
+  // machine code to compile for little gain) and no unrolling of the scalar remainder. (Not
+  // llvm.loop.vectorize.enable: a loop that cannot be vectorized, e.g. one with Int Mul, would
+  // then print a warning.)
+  {
+    llvm::Metadata* interleave[] = {llvm::MDString::get(ctx_, "llvm.loop.interleave.count"),
+                                    llvm::ConstantAsMetadata::get(b_.getInt32(1))};
+    llvm::Metadata* no_unroll[] = {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")};
+    llvm::TempMDTuple self = llvm::MDNode::getTemporary(ctx_, {});
+    llvm::MDNode* loop_id = llvm::MDNode::get(
+        ctx_,
+        {self.get(), llvm::MDNode::get(ctx_, interleave), llvm::MDNode::get(ctx_, no_unroll)});
+    loop_id->replaceOperandWith(0, loop_id);
+    row_back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+  }
 
   b_.SetInsertPoint(outer_latch);
   llvm::Value* blk_next = b_.CreateAdd(blk, c64(1), "b.next", true, true);

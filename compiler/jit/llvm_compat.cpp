@@ -6,6 +6,7 @@
 #include <llvm/ADT/StringMap.h>
 #include <llvm/Analysis/CGSCCPassManager.h>
 #include <llvm/Analysis/LoopAnalysisManager.h>
+#include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
@@ -21,11 +22,24 @@
 #include <llvm/MC/SubtargetFeature.h>
 #include <llvm/Passes/OptimizationLevel.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/Host.h>
+#include <llvm/Support/MemoryBuffer.h>
+#include <llvm/Support/SHA256.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
+#include <llvm/Transforms/Scalar/LICM.h>
+#include <llvm/Transforms/Scalar/LoopPassManager.h>
+#include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/Transforms/Vectorize/LoopVectorize.h>
+
+#include <atomic>
+#include <cstdlib>
 
 namespace rk::jit::compat {
 
@@ -38,6 +52,24 @@ std::string to_string(llvm::Error err) {
   os.flush();
   while (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
+}
+
+// Instruction selection and scheduling effort. Less (-O1) keeps the vector code the optimizer
+// produced and costs far less than Aggressive on large straight-line loop bodies.
+// RK_JIT_CODEGEN_LEVEL=0..3 overrides it (for measurements).
+llvm::CodeGenOpt::Level codegen_level() {
+  const char* env = std::getenv("RK_JIT_CODEGEN_LEVEL");
+  const int level = env && *env >= '0' && *env <= '3' ? *env - '0' : 1;
+  switch (level) {
+    case 0:
+      return llvm::CodeGenOpt::None;
+    case 1:
+      return llvm::CodeGenOpt::Less;
+    case 2:
+      return llvm::CodeGenOpt::Default;
+    default:
+      return llvm::CodeGenOpt::Aggressive;
+  }
 }
 
 // The host target, detected once: triple, CPU name and features (sys::getHostCPUName and
@@ -71,9 +103,17 @@ const HostTarget& host_target() {
     if (llvm::sys::getHostCPUFeatures(host_features))
       for (auto& f : host_features) features.AddFeature(f.first(), f.second);
     h.features = features.getString();
+    // Loop strength reduction is a fifth of instruction selection's time on the kernel and buys
+    // nothing on its 64-iteration row loop with unit-stride addressing; LLVM only offers it as
+    // a process-wide option. RK_JIT_LSR=1 keeps it (for measurements).
+    if (!std::getenv("RK_JIT_LSR")) {
+      auto& options = llvm::cl::getRegisteredOptions();
+      if (auto it = options.find("disable-lsr"); it != options.end())
+        if (auto* opt = static_cast<llvm::cl::opt<bool>*>(it->second)) opt->setValue(true);
+    }
     h.builder->setCPU(h.cpu);
     h.builder->getFeatures() = features;
-    h.builder->setCodeGenOptLevel(llvm::CodeGenOpt::Aggressive);
+    h.builder->setCodeGenOptLevel(codegen_level());
     auto layout = h.builder->getDefaultDataLayoutForTarget();
     if (!layout) {
       h.error = to_string(layout.takeError());
@@ -88,8 +128,9 @@ const HostTarget& host_target() {
 }
 
 // The process-wide engine: one LLJIT, created on first use and never destroyed (executors may
-// outlive static destruction order). Machine code is compiled with ConcurrentIRCompiler, which
-// makes a TargetMachine per module, so compile() may run on several threads at once.
+// outlive static destruction order). It links object files; each kernel gets a JITDylib of its
+// own, so every kernel may define the same symbol and a cached object is position independent
+// of the process that wrote it.
 struct Engine {
   std::unique_ptr<llvm::orc::LLJIT> jit;
   std::string error;
@@ -103,15 +144,9 @@ Engine& engine() {
       e->error = host.error;
       return e;
     }
-    auto jit =
-        llvm::orc::LLJITBuilder()
-            .setJITTargetMachineBuilder(*host.builder)
-            .setCompileFunctionCreator(
-                [](llvm::orc::JITTargetMachineBuilder jtmb)
-                    -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
-                  return std::make_unique<llvm::orc::ConcurrentIRCompiler>(std::move(jtmb));
-                })
-            .create();
+    // Kernels arrive as object files (compiled by emit_object or read from the object cache), so
+    // the LLJIT only links them.
+    auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(*host.builder).create();
     if (!jit) {
       e->error = "cannot create the LLVM JIT: " + to_string(jit.takeError());
       return e;
@@ -132,17 +167,37 @@ Engine& engine() {
 
 class OrcLoadedCode final : public LoadedCode {
  public:
-  OrcLoadedCode(llvm::orc::ResourceTrackerSP tracker, uint64_t address)
-      : tracker_(std::move(tracker)), address_(address) {}
+  OrcLoadedCode(llvm::orc::ExecutionSession& session, llvm::orc::JITDylib& dylib, uint64_t address)
+      : session_(session), dylib_(dylib), address_(address) {}
   ~OrcLoadedCode() override {
-    if (llvm::Error err = tracker_->remove()) llvm::consumeError(std::move(err));
+    if (llvm::Error err = session_.removeJITDylib(dylib_)) llvm::consumeError(std::move(err));
   }
   uint64_t address() const override { return address_; }
 
  private:
-  llvm::orc::ResourceTrackerSP tracker_;
+  llvm::orc::ExecutionSession& session_;
+  llvm::orc::JITDylib& dylib_;
   uint64_t address_;
 };
+
+// A TargetMachine for the host, one per thread (creating one costs about a millisecond; a
+// TargetMachine must not be used by two threads at once).
+llvm::TargetMachine* thread_target_machine(std::string& error) {
+  thread_local std::unique_ptr<llvm::TargetMachine> tm;
+  if (tm) return tm.get();
+  const HostTarget& host = host_target();
+  if (!host.ok) {
+    error = host.error;
+    return nullptr;
+  }
+  auto made = host.builder->createTargetMachine();
+  if (!made) {
+    error = to_string(made.takeError());
+    return nullptr;
+  }
+  tm = std::move(*made);
+  return tm.get();
+}
 
 }  // namespace
 
@@ -170,16 +225,13 @@ bool optimize(llvm::Module& module, int opt_level, std::string& error) {
     error = host.error;
     return false;
   }
-  auto tm = host.builder->createTargetMachine();
-  if (!tm) {
-    error = to_string(tm.takeError());
-    return false;
-  }
+  llvm::TargetMachine* tm = thread_target_machine(error);
+  if (!tm) return false;
   llvm::PipelineTuningOptions tuning;
   tuning.LoopVectorization = true;
   tuning.SLPVectorization = true;
   tuning.LoopUnrolling = true;
-  llvm::PassBuilder builder(tm->get(), tuning);
+  llvm::PassBuilder builder(tm, tuning);
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -205,36 +257,92 @@ bool optimize(llvm::Module& module, int opt_level, std::string& error) {
       level = llvm::OptimizationLevel::O3;
       break;
   }
-  llvm::ModulePassManager passes = level == llvm::OptimizationLevel::O0
-                                       ? builder.buildO0DefaultPipeline(level)
-                                       : builder.buildPerModuleDefaultPipeline(level);
+  llvm::ModulePassManager passes;
+  const char* pipeline = std::getenv("RK_JIT_PIPELINE");
+  const bool full = pipeline && std::string(pipeline) == "default";
+  if (level == llvm::OptimizationLevel::O0) {
+    passes = builder.buildO0DefaultPipeline(level);
+  } else if (full) {
+    passes = builder.buildPerModuleDefaultPipeline(level);
+  } else {
+    // The lean pipeline: the kernel is one function whose row loop is straight-line code of
+    // selects over loads, so it needs promotion, CSE, peephole and CFG cleanup, loop-invariant
+    // hoisting and the loop vectorizer, not the default pipeline's inliner, interprocedural
+    // passes and repeated rounds (which cost ~5x the time for the same vector body).
+    // RK_JIT_PIPELINE=default selects the default per-module pipeline (for measurements).
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::SROAPass());
+    fpm.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/false));
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::SimplifyCFGPass());
+    fpm.addPass(llvm::createFunctionToLoopPassAdaptor(llvm::LICMPass(), /*UseMemorySSA=*/true,
+                                                      /*UseBlockFrequencyInfo=*/false));
+    fpm.addPass(llvm::LoopVectorizePass(llvm::LoopVectorizeOptions(
+        /*InterleaveOnlyWhenForced=*/false, /*VectorizeOnlyWhenForced=*/false)));
+    fpm.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/false));
+    fpm.addPass(llvm::InstCombinePass());
+    fpm.addPass(llvm::SimplifyCFGPass(llvm::SimplifyCFGOptions().hoistCommonInsts(true)));
+    passes.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+  }
   passes.run(module, mam);
   return true;
 }
 
-std::unique_ptr<LoadedCode> load(std::unique_ptr<llvm::LLVMContext> context,
-                                 std::unique_ptr<llvm::Module> module, const std::string& symbol,
-                                 std::string& error) {
+std::string host_identity() {
+  const HostTarget& host = host_target();
+  return std::string("llvm " LLVM_VERSION_STRING "\n") + host.triple + "\n" + host.cpu + "\n" +
+         host.features + "\n" + std::to_string(static_cast<int>(codegen_level()));
+}
+
+bool emit_object(llvm::Module& module, std::string& object, std::string& error) {
+  llvm::TargetMachine* tm = thread_target_machine(error);
+  if (!tm) return false;
+  llvm::orc::SimpleCompiler compiler(*tm);
+  auto buffer = compiler(module);
+  if (!buffer) {
+    error = "cannot compile the kernel: " + to_string(buffer.takeError());
+    return false;
+  }
+  object.assign((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+  return true;
+}
+
+std::unique_ptr<LoadedCode> load_object(const std::string& object, const std::string& symbol,
+                                        std::string& error) {
   Engine& e = engine();
   if (!e.jit) {
     error = e.error;
     return nullptr;
   }
-  llvm::orc::JITDylib& dylib = e.jit->getMainJITDylib();
-  llvm::orc::ResourceTrackerSP tracker = dylib.createResourceTracker();
-  llvm::orc::ThreadSafeModule tsm(std::move(module), std::move(context));
-  if (llvm::Error err = e.jit->addIRModule(tracker, std::move(tsm))) {
-    error = "cannot add the kernel to the JIT: " + to_string(std::move(err));
-    if (llvm::Error rm = tracker->remove()) llvm::consumeError(std::move(rm));
+  static std::atomic<uint64_t> counter{0};
+  llvm::orc::ExecutionSession& session = e.jit->getExecutionSession();
+  llvm::orc::JITDylib& dylib =
+      session.createBareJITDylib("rk_kernel_" + std::to_string(counter.fetch_add(1)));
+  // memset/memcpy and other process symbols resolve through the main JITDylib's generator.
+  dylib.addToLinkOrder(e.jit->getMainJITDylib());
+  auto fail = [&](const std::string& what, llvm::Error err) -> std::unique_ptr<LoadedCode> {
+    error = what + to_string(std::move(err));
+    if (llvm::Error rm = session.removeJITDylib(dylib)) llvm::consumeError(std::move(rm));
     return nullptr;
-  }
+  };
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object), "rk_kernel.o");
+  if (llvm::Error err = e.jit->addObjectFile(dylib, std::move(buffer)))
+    return fail("cannot load the kernel: ", std::move(err));
   auto sym = e.jit->lookup(dylib, symbol);
-  if (!sym) {
-    error = "cannot compile the kernel: " + to_string(sym.takeError());
-    if (llvm::Error rm = tracker->remove()) llvm::consumeError(std::move(rm));
-    return nullptr;
+  if (!sym) return fail("cannot link the kernel: ", sym.takeError());
+  return std::make_unique<OrcLoadedCode>(session, dylib, sym->getAddress());
+}
+
+std::string sha256_hex(const std::string& data) {
+  const auto digest = llvm::SHA256::hash(
+      llvm::ArrayRef<uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size()));
+  static const char* const hex = "0123456789abcdef";
+  std::string out;
+  for (uint8_t byte : digest) {
+    out += hex[byte >> 4];
+    out += hex[byte & 15];
   }
-  return std::make_unique<OrcLoadedCode>(std::move(tracker), sym->getAddress());
+  return out;
 }
 
 llvm::PointerType* pointer_to(llvm::Type* elem) {

@@ -39,12 +39,21 @@ void set_host_attributes(llvm::Function& fn);
 // vectorization enabled, using the host target's cost model.
 bool optimize(llvm::Module& module, int opt_level, std::string& error);
 
-// Adds `module` (owning `context`) to the process-wide LLJIT (created on first use, thread-safe)
-// under a fresh ResourceTracker, compiles it and looks up `symbol`. Returns null and sets `error`
-// when the engine cannot be created or compilation/linking fails.
-std::unique_ptr<LoadedCode> load(std::unique_ptr<llvm::LLVMContext> context,
-                                 std::unique_ptr<llvm::Module> module, const std::string& symbol,
-                                 std::string& error);
+// Identifies the machine code this host produces, for cache keys: the LLVM version, the target
+// triple, the host CPU name and its features.
+std::string host_identity();
+
+// Compiles the (optimized) `module` to a relocatable object file for the host, in memory.
+bool emit_object(llvm::Module& module, std::string& object, std::string& error);
+
+// Loads an object file holding the external function `symbol` into a fresh JITDylib of the
+// process-wide LLJIT (created on first use, thread-safe) and resolves it. Returns null and sets
+// `error` when the engine cannot be created or linking fails.
+std::unique_ptr<LoadedCode> load_object(const std::string& object, const std::string& symbol,
+                                        std::string& error);
+
+// The SHA-256 of `data` as 64 lowercase hex digits.
+std::string sha256_hex(const std::string& data);
 
 // A pointer to `elem` in address space 0 (typed in LLVM 14, opaque `ptr` from LLVM 15 on).
 llvm::PointerType* pointer_to(llvm::Type* elem);
