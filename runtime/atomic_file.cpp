@@ -74,6 +74,18 @@ bool AtomicFile::open(const std::string& target) {
   error_.clear();
   committed_ = false;
   target_ = target;
+  if (target == "-") {
+    // Standard output: written through, never renamed (a pipe cannot be made atomic).
+    fd_ = ::dup(STDOUT_FILENO);
+    if (fd_ < 0) {
+      error_ = fmt::format("cannot write to standard output: {}", std::strerror(errno));
+      return false;
+    }
+    target_ = "standard output";
+    buffer_.clear();
+    buffer_.reserve(kBufferBytes);
+    return true;
+  }
   const size_t slash = target.find_last_of('/');
   const std::string dir =
       slash == std::string::npos ? "." : (slash == 0 ? "/" : target.substr(0, slash));
@@ -163,6 +175,12 @@ bool AtomicFile::write(const void* data, size_t size) {
 bool AtomicFile::commit() {
   if (committed_) return true;
   if (!flush()) return false;
+  if (temp_.empty()) {  // standard output
+    ::close(fd_);
+    fd_ = -1;
+    committed_ = true;
+    return true;
+  }
   if (::fsync(fd_) != 0) {
     error_ = fmt::format("cannot write {}: {}", target_, std::strerror(errno));
     abort();

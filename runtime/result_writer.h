@@ -21,7 +21,8 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  // Creates the temporary file. Returns false and sets error() on failure.
+  // Creates the temporary file. Returns false and sets error() on failure. The target "-" is
+  // standard output, written through (nothing to rename or remove).
   bool open(const std::string& target);
   // Appends bytes (buffered). Returns false and sets error() on failure (e.g. disk full).
   bool write(const void* data, size_t size);

@@ -1895,6 +1895,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   if (d.enter != ast::kNoExpr) {
     Typed e = check_cond(f, d.enter);
     entered = e.type.is_error() ? nb_.c_bool(false) : nb_.is_true(e.node);
+    map_rule(SourceMap::Kind::Enter, d.name, "enter", f.expr(d.enter).span, e.node);
   } else {
     entered = lower_candidate(use).node;
   }

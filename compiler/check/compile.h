@@ -30,7 +30,8 @@ struct SourceMap {
     Touch,
     Exit,
     Channel,
-    Let
+    Let,
+    Enter
   };
   struct Rule {
     Kind kind;

@@ -119,7 +119,7 @@ TEST_CASE("a misspelled field is one error at its place with a suggestion") {
   CHECK(d.message == "unknown name `last_purchse_date`");
   CHECK(d.help == "did you mean `last_purchase_date`?");
   REQUIRE(d.span);
-  CHECK(d.span->line == 21);
+  CHECK(d.span->line == 22);
   CHECK(d.span->col == 24);
 }
 

@@ -124,7 +124,7 @@ TEST_CASE("the win-back rules parse", "[grammar][playbook]") {
   CHECK(num(params[4]->value).unit == ast::Unit::Days);
   CHECK(num(params[4]->value).ivalue == 7);
   CHECK(num(params[4]->value).text == "7 days");
-  CHECK(params[4]->span.line == 14);
+  CHECK(params[4]->span.line == 15);
   CHECK(params[4]->name_span.col == 11);
   CHECK(params[4]->span.len == std::string("parameter touch_interval = 7 days").size());
 
@@ -139,7 +139,7 @@ TEST_CASE("the win-back rules parse", "[grammar][playbook]") {
   REQUIRE(segs[0]->labels.size() == 6);
   CHECK(sexpr(f, segs[0]->labels[0].cond) == "(is-missing last_purchase_date)");
   CHECK(sexpr(f, segs[0]->labels[2].cond) == "(in-range days_dormant 60 89 days)");
-  CHECK(segs[0]->labels[2].span.line == 23);
+  CHECK(segs[0]->labels[2].span.line == 24);
   CHECK(segs[0]->labels[2].span.col == 3);
   CHECK(segs[1]->labels[2].otherwise);
   CHECK(segs[1]->labels[2].name == "low");
@@ -160,7 +160,7 @@ TEST_CASE("the win-back rules parse", "[grammar][playbook]") {
   auto rules = decls_of<ast::RuleDecl>(f);
   CHECK(rules[0]->name == "opted_out");
   CHECK(rules[0]->reason == "Contact opted out");
-  CHECK(rules[0]->span.line == 73);
+  CHECK(rules[0]->span.line == 74);
   CHECK(rules[0]->span.len ==
         std::string("stop opted_out when opted_out\n  because \"Contact opted out\"").size());
   CHECK(sexpr(f, rules[1]->cond) == "(not (or (is email_consent true) (is sms_consent true)))");
