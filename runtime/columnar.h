@@ -24,9 +24,9 @@ struct StringDict {
 
 struct Batch {
   int64_t num_rows = 0;
-  int64_t first_row = 0;              // 0-based index of this batch's first row in the snapshot
-  std::vector<RkColumn> columns;      // schema order; pointers stay valid while the batch lives
-  std::vector<std::shared_ptr<void>> owned;  // buffers, dictionaries, the mapping
+  int64_t first_row = 0;          // 0-based index of this batch's first row in the snapshot
+  std::vector<RkColumn> columns;  // schema order; pointers stay valid while the batch lives
+  std::vector<std::shared_ptr<void>> owned;              // buffers, dictionaries, the mapping
   std::vector<std::shared_ptr<const StringDict>> dicts;  // per column (null if none)
 
   // The string of row `r` of String column `c` (dictionary or plain), or nullopt when missing.
