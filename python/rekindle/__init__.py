@@ -1,0 +1,287 @@
+# Rekindle for Python: compile win-back rules and evaluate them over pandas DataFrames or snapshot
+# files with the same compiler, JIT and evaluator as the `rekindle` command (rekindle._core).
+#
+#   import rekindle
+#   rules = rekindle.compile("rules/winback.rules", params={"whale_aov": "$300"})
+#   out = rules.evaluate(frame, as_of="2026-11-01")               # a DataFrame per customer
+#   summary = rules.evaluate_file("customers.arrow", as_of="2026-11-01", out="results.csv")
+#
+# A RuleSet pickles as its sources and parameters and compiles again where it is unpickled (once
+# per process), so it can be shipped to Dask, Spark or Ray workers; see rekindle/dask.py and
+# docs/scale-out.md.
+"""Rekindle: compile win-back rules and evaluate them over DataFrames and snapshot files."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json as _json
+import os as _os
+import tempfile as _tempfile
+import threading as _threading
+import warnings as _warnings
+from dataclasses import dataclass as _dataclass, field as _field
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+from . import _core
+
+__all__ = [
+    "compile",
+    "RuleSet",
+    "CompileError",
+    "DataError",
+    "EvaluationError",
+    "Diagnostic",
+    "Field",
+    "as_text",
+]
+
+EvaluationError = _core.EvaluationError
+EvaluationError.__doc__ = "A snapshot could not be read or a result could not be written."
+EvaluationError.__module__ = "rekindle"
+
+
+class DataError(ValueError):
+    """A DataFrame does not fit the rules' schema (missing column, bad value, missing value)."""
+
+
+@_dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in a rule file, as `rekindle check --format json` reports it."""
+
+    severity: str  # "error", "warning" or "note"
+    code: str  # e.g. "RK0201"
+    message: str
+    file: Optional[str]
+    line: Optional[int]
+    column: Optional[int]
+    help: str = ""
+    notes: Tuple[Dict[str, Any], ...] = ()
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
+        return f"{place}{self.severity}[{self.code}]: {self.message}"
+
+
+class CompileError(Exception):
+    """The rule file has errors. `diagnostics` holds them as data; `text` is what
+    `rekindle check` prints (file:line:col, the source line, a caret, help)."""
+
+    def __init__(self, path: str, diagnostics: List[Diagnostic], text: str):
+        self.path = path
+        self.diagnostics = diagnostics
+        self.text = text
+        errors = sum(1 for d in diagnostics if d.severity == "error")
+        super().__init__(f"{path}: {errors} error(s)\n{text}")
+
+
+@_dataclass(frozen=True)
+class Field:
+    """One field of the rules' customer schema."""
+
+    name: str
+    type: str  # bool, int, number, money, percent, date, string, enum, list of string
+    nullable: bool
+    key: bool = False
+    enum_values: Tuple[str, ...] = _field(default_factory=tuple)
+
+
+def _as_of_text(as_of: Any) -> str:
+    """The evaluation date as YYYY-MM-DD (None: today in UTC, like `rekindle eval`)."""
+    if as_of is None:
+        return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    if isinstance(as_of, str):
+        _core.parse_date(as_of)  # raises ValueError with the CLI's wording
+        return as_of
+    if isinstance(as_of, _dt.datetime):
+        return as_of.date().isoformat()
+    if isinstance(as_of, _dt.date):
+        return as_of.isoformat()
+    try:  # numpy.datetime64, pandas.Timestamp
+        import numpy as np
+
+        return str(np.datetime64(as_of, "D"))
+    except Exception as e:  # pragma: no cover - message only
+        raise ValueError(f"as_of: cannot read {as_of!r} as a date") from e
+
+
+def compile(path: str, params: Optional[Mapping[str, Any]] = None) -> "RuleSet":
+    """Compiles the rule file at `path` (with its imports). `params` overrides parameters, each
+    value written as on the command line (`"$300"`, `"7%"`, `"10 days"`, or a number).
+    Raises CompileError when the rules have errors."""
+    return RuleSet._compile(_os.fspath(path), params or {})
+
+
+def _params_text(params: Mapping[str, Any]) -> Dict[str, str]:
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, bool):
+            v = "true" if v else "false"
+        out[str(k)] = str(v)
+    return out
+
+
+# Per-process cache of RuleSets restored from pickles: one compile (and one JIT) per process.
+_restored: Dict[Any, "RuleSet"] = {}
+_restored_lock = _threading.Lock()
+
+
+def _restore(path: str, params: Dict[str, str], sources: Tuple[Tuple[str, bytes], ...],
+             rules_hash: str) -> "RuleSet":
+    key = (path, tuple(sorted(params.items())), sources)
+    with _restored_lock:
+        rs = _restored.get(key)
+        if rs is not None:
+            return rs
+        # Compile from the original files when they are here unchanged; otherwise from a copy of
+        # the sources written to a temporary folder (same relative layout, so imports resolve).
+        same = all(_read_bytes(p) == text for p, text in sources)
+        if same:
+            rs = RuleSet._compile(path, params)
+        else:
+            tmp = _tempfile.mkdtemp(prefix="rekindle-rules-")
+            root = _os.path.commonpath([_os.path.dirname(p) for p, _ in sources] or ["/"])
+            for p, text in sources:
+                dest = _os.path.join(tmp, _os.path.relpath(p, root))
+                _os.makedirs(_os.path.dirname(dest), exist_ok=True)
+                with open(dest, "wb") as f:
+                    f.write(text)
+            rs = RuleSet._compile(_os.path.join(tmp, _os.path.relpath(path, root)), params)
+            rs._pickle_state = (path, params, sources)
+            rs.path = path
+        rs.rules_hash = rules_hash
+        _restored[key] = rs
+        return rs
+
+
+def _read_bytes(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+class RuleSet:
+    """A compiled rule file. Evaluate it over a pandas DataFrame (`evaluate`) or a snapshot file
+    (`evaluate_file`). Thread-safe; the JIT compiles on first use and is reused."""
+
+    def __init__(self, *_a, **_k):
+        raise TypeError("use rekindle.compile(path, params=...)")
+
+    @classmethod
+    def _compile(cls, path: str, params: Mapping[str, Any]) -> "RuleSet":
+        ptext = _params_text(params)
+        compiled = _core.compile(path, ptext)
+        if not compiled.ok:
+            diags = [
+                Diagnostic(
+                    severity=d["severity"], code=d["code"], message=d["message"], file=d["file"],
+                    line=d["line"], column=d["column"], help=d["help"], notes=tuple(d["notes"]))
+                for d in compiled.diagnostics()
+            ]
+            raise CompileError(path, diags, compiled.rendered())
+        self = object.__new__(cls)
+        self._c = compiled
+        self.path = path
+        self.params = ptext
+        self.rules_hash = compiled.rules_hash()
+        self.schema = [
+            Field(f["name"], f["type"], f["nullable"], f["key"], tuple(f["enum_values"]))
+            for f in compiled.schema()
+        ]
+        self._columns = compiled.columns()
+        self.columns = [c["name"] for c in self._columns]
+        self.warnings = [
+            Diagnostic(d["severity"], d["code"], d["message"], d["file"], d["line"], d["column"],
+                       d["help"], tuple(d["notes"])) for d in compiled.diagnostics()
+        ]
+        self._pickle_state = None
+        self._warned = False
+        return self
+
+    # -- pickling: sources + parameters; compiled again (once per process) where unpickled --
+    def __reduce__(self):
+        if self._pickle_state is None:
+            sources = tuple((_os.path.abspath(p), bytes(t)) for p, t in self._c.sources())
+            self._pickle_state = (_os.path.abspath(self.path), dict(self.params), sources)
+        path, params, sources = self._pickle_state
+        return (_restore, (path, params, sources, self.rules_hash))
+
+    def __repr__(self) -> str:
+        return f"<rekindle.RuleSet {self.path!r} params={self.params!r}>"
+
+    @property
+    def key(self) -> Optional[str]:
+        """The schema's key field (e.g. customer_id)."""
+        for f in self.schema:
+            if f.key:
+                return f.name
+        return None
+
+    @property
+    def resolved_params(self) -> Dict[str, str]:
+        """Every parameter's value as used (defaults and overrides), as in the summary."""
+        return dict(self._c.program_params())
+
+    def _engine(self, engine: str) -> str:
+        used, warning = self._c.engine(engine)
+        if warning and not self._warned:
+            self._warned = True
+            _warnings.warn(f"rekindle: {warning}", RuntimeWarning, stacklevel=3)
+        return used
+
+    def _inputs(self, snapshot: str, as_of: str, engine: str) -> Dict[str, str]:
+        return {"rules": self.path, "rules_fnv1a64": self.rules_hash, "snapshot": snapshot,
+                "as_of": as_of, "engine": engine}
+
+    # -- files: the C++ readers and writers, no pandas --
+    def evaluate_file(self, path, as_of: Any = None, out=None, format: Optional[str] = None,
+                      threads: int = 0, engine: str = "jit") -> Dict[str, Any]:
+        """Evaluates an Arrow IPC or CSV snapshot like `rekindle eval`: reads it with the C++
+        readers, writes `out` (csv, jsonl or arrow, from `format` or the extension) atomically
+        (a failed run leaves nothing at `out`), and returns the summary (as `--summary` writes
+        it). `out=None` computes the summary only. `threads=0` uses all cores."""
+        as_of_text = _as_of_text(as_of)
+        days = _core.parse_date(as_of_text)
+        used = self._engine(engine)
+        snapshot = _os.fspath(path)
+        text, used, _ = _core.evaluate_file(
+            self._c, snapshot, _os.fspath(out) if out is not None else "", format or "", days,
+            used, int(threads), self._inputs(snapshot, as_of_text, used))
+        return _json.loads(text)
+
+    # -- pandas --
+    def evaluate(self, frame, as_of: Any = None, engine: str = "jit", threads: int = 0,
+                 categorical: bool = False, summary: bool = False):
+        """Evaluates every row of a pandas DataFrame that has the schema's columns (extra columns
+        are ignored) and returns a DataFrame with the output contract's columns, on the same
+        index. See docs/scale-out.md for the accepted dtypes and the output's dtypes.
+        With summary=True, returns (frame, summary dict)."""
+        from . import _frame
+
+        as_of_text = _as_of_text(as_of)
+        days = _core.parse_date(as_of_text)
+        used = self._engine(engine)
+        fields = _frame.field_arrays(frame, self.schema)
+        outputs, text, used, _ = _core.evaluate_columns(
+            self._c, fields, len(frame), days, used, int(threads),
+            self._inputs("<DataFrame>", as_of_text, used))
+        result = _frame.result_frame(frame, self._columns, outputs, self.key, categorical)
+        if summary:
+            return result, _json.loads(text)
+        return result
+
+    def output_meta(self, categorical: bool = False):
+        """An empty DataFrame with the output's columns and dtypes (Dask's `meta=`)."""
+        from . import _frame
+
+        return _frame.empty_result(self._columns, categorical)
+
+
+def as_text(result):
+    """A result frame rendered as the CSV writer writes its cells: every column a str column,
+    empty values as "", bools as true/false. `as_text(rules.evaluate(df))` equals
+    `pandas.read_csv(out_csv, dtype=str, keep_default_na=False)` of `rekindle eval`."""
+    from . import _frame
+
+    return _frame.as_text(result)

@@ -1,0 +1,671 @@
+// Rekindle Python bindings: the extension module `rekindle._core` (pybind11). A thin layer over
+// the same libraries the CLI uses: compile_rules (diagnostics as data and rendered text), the JIT
+// or the interpreter, open_snapshot + evaluate + open_result_writer for files, and an in-memory
+// batch built from numpy arrays (int64/float64 used in place) for pandas frames. The friendly API
+// (rekindle.compile, RuleSet, CompileError, DataFrame conversion) is Python: rekindle/__init__.py.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/check/compile.h"
+#include "compiler/ir/helpers.h"
+#include "compiler/jit/jit.h"
+#include "runtime/evaluator.h"
+#include "runtime/interpreter.h"
+#include "runtime/result_writer.h"
+
+namespace py = pybind11;
+
+namespace {
+
+// A data, read or write error during evaluation (rekindle.EvaluationError in Python).
+struct EvaluationError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string field_type_text(rk::FieldType t) {
+  return std::string(rk::field_type_name(t));
+}
+
+std::string severity_text(rk::Severity s) {
+  return std::string(rk::severity_name(s));
+}
+
+// One compilation: the program (when there were no errors), its diagnostics and sources, and the
+// executors, created on first use and shared by every later evaluation (they are thread-safe).
+class Compiled {
+ public:
+  Compiled(std::string path, std::map<std::string, std::string> params, rk::CompileResult r)
+      : path_(std::move(path)), params_(std::move(params)), result_(std::move(r)) {}
+
+  bool ok() const { return result_.program.has_value(); }
+  const std::string& path() const { return path_; }
+  const std::map<std::string, std::string>& params() const { return params_; }
+
+  const rk::ir::Program& program() const {
+    if (!result_.program) throw std::logic_error("the rules did not compile");
+    return *result_.program;
+  }
+
+  py::list diagnostics() const {
+    py::list out;
+    for (const auto& d : result_.diags) {
+      py::dict e;
+      e["severity"] = severity_text(d.severity);
+      e["code"] = d.code;
+      e["message"] = d.message;
+      e["help"] = d.help;
+      place(e, d.span);
+      py::list notes;
+      for (const auto& n : d.notes) {
+        py::dict ne;
+        ne["message"] = n.message;
+        place(ne, n.span);
+        notes.append(ne);
+      }
+      e["notes"] = notes;
+      out.append(e);
+    }
+    return out;
+  }
+
+  // The diagnostics as `rekindle check` prints them (text, no colour).
+  std::string rendered() const {
+    std::string out;
+    for (const auto& d : result_.diags) out += rk::render_text(result_.sources, d, false);
+    return out;
+  }
+
+  py::list sources() const {
+    py::list out;
+    for (size_t i = 0; i < result_.sources.size(); ++i) {
+      const auto& f = result_.sources.file(static_cast<uint32_t>(i));
+      out.append(py::make_tuple(f.path, py::bytes(f.text)));
+    }
+    return out;
+  }
+
+  // FNV-1a 64 over every source file (path, NUL, text), as `rekindle eval`'s summary.
+  std::string rules_hash() const {
+    uint64_t h = rk::kFnvOffset;
+    for (size_t i = 0; i < result_.sources.size(); ++i) {
+      const auto& f = result_.sources.file(static_cast<uint32_t>(i));
+      h = rk::fnv1a64_update(h, f.path);
+      h = rk::fnv1a64_update(h, std::string_view("\0", 1));
+      h = rk::fnv1a64_update(h, f.text);
+    }
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    return buf;
+  }
+
+  py::list schema() const {
+    py::list out;
+    for (const auto& f : program().schema.fields) {
+      py::dict e;
+      e["name"] = f.name;
+      e["type"] = field_type_text(f.type);
+      e["nullable"] = f.nullable;
+      e["key"] = f.key;
+      e["enum_values"] = f.enum_values;
+      out.append(e);
+    }
+    return out;
+  }
+
+  py::list columns() const {
+    py::list out;
+    for (const auto& c : program().columns) {
+      py::dict e;
+      e["name"] = c.name;
+      e["kind"] = c.kind == rk::ir::ResultKind::Key          ? "key"
+                  : c.kind == rk::ir::ResultKind::Enumerated ? "enumerated"
+                                                             : "joined";
+      e["type"] = c.type == rk::ir::ValueType::Text   ? "text"
+                  : c.type == rk::ir::ValueType::Bool ? "bool"
+                                                      : "int";
+      e["outputs"] = c.outputs;
+      e["texts"] = c.texts;
+      out.append(e);
+    }
+    return out;
+  }
+
+  std::map<std::string, std::string> program_params() const { return program().params; }
+
+  // The executor for `engine` ("jit" or "interp"). When the JIT cannot start, returns the
+  // interpreter and sets `used` to "interp" and `warning` to why.
+  const rk::Executor& executor(const std::string& engine, std::string& used,
+                               std::string& warning) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (engine != "jit" && engine != "interp")
+      throw py::value_error("engine must be \"jit\" or \"interp\", not \"" + engine + "\"");
+    if (engine == "jit") {
+      if (!jit_tried_) {
+        jit_tried_ = true;
+        jit_ = rk::jit::compile(program(), jit_error_);
+      }
+      if (jit_) {
+        used = "jit";
+        return *jit_;
+      }
+      warning = "the JIT is unavailable (" + jit_error_ + "); using the interpreter";
+    }
+    if (!interp_) interp_ = rk::make_interpreter(program());
+    used = "interp";
+    return *interp_;
+  }
+
+ private:
+  void place(py::dict& e, const std::optional<rk::ast::Span>& span) const {
+    if (span) {
+      e["file"] = result_.sources.file(span->file).path;
+      e["line"] = span->line;
+      e["column"] = span->col;
+    } else {
+      e["file"] = py::none();
+      e["line"] = py::none();
+      e["column"] = py::none();
+    }
+  }
+
+  std::string path_;
+  std::map<std::string, std::string> params_;
+  rk::CompileResult result_;
+  mutable std::mutex mu_;
+  mutable bool jit_tried_ = false;
+  mutable std::string jit_error_;
+  mutable std::unique_ptr<rk::Executor> jit_, interp_;
+};
+
+std::shared_ptr<Compiled> compile(const std::string& path,
+                                  const std::map<std::string, std::string>& params,
+                                  const std::optional<std::string>& text) {
+  rk::CompileOptions opts;
+  opts.params = params;
+  rk::CompileResult r;
+  {
+    py::gil_scoped_release release;
+    r = text ? rk::compile_rules_text(path, *text, opts) : rk::compile_rules(path, opts);
+  }
+  return std::make_shared<Compiled>(path, params, std::move(r));
+}
+
+int32_t parse_date(const std::string& s) {
+  int32_t d = 0;
+  if (!rk::parse_iso_date(s, d))
+    throw py::value_error("`" + s + "` is not a date (write YYYY-MM-DD)");
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-memory batches from numpy arrays.
+
+// A reader that hands out one batch built in memory.
+class OneBatchReader : public rk::SnapshotReader {
+ public:
+  explicit OneBatchReader(rk::Batch b) : batch_(std::move(b)) {}
+  bool next(rk::Batch& out) override {
+    if (done_) return false;
+    out = batch_;
+    done_ = true;
+    return true;
+  }
+  const std::optional<rk::SnapshotError>& error() const override { return error_; }
+  int64_t total_rows() const override { return batch_.num_rows; }
+
+ private:
+  rk::Batch batch_;
+  bool done_ = false;
+  std::optional<rk::SnapshotError> error_;
+};
+
+// A writer that copies every output column into caller-owned int8 arrays (by snapshot row).
+class CollectWriter : public rk::ResultWriter {
+ public:
+  explicit CollectWriter(std::vector<int8_t*> dest) : dest_(std::move(dest)) {}
+  bool write(const rk::Batch& batch, const int8_t* const* outputs) override {
+    for (size_t k = 0; k < dest_.size(); ++k)
+      std::memcpy(dest_[k] + batch.first_row, outputs[k], static_cast<size_t>(batch.num_rows));
+    return true;
+  }
+  bool finish() override { return true; }
+  const std::string& error() const override { return error_; }
+
+ private:
+  std::vector<int8_t*> dest_;
+  std::string error_;
+};
+
+template <class T>
+std::shared_ptr<std::vector<T>> owned_vector(rk::Batch& b, size_t n) {
+  auto v = std::make_shared<std::vector<T>>(n);
+  b.owned.push_back(v);
+  return v;
+}
+
+// Validity bitmap (bit set = present) from a numpy bool mask (true = missing); null when no mask.
+const uint8_t* validity_from_mask(rk::Batch& b, const py::object& mask, int64_t rows,
+                                  const std::string& name) {
+  if (mask.is_none()) return nullptr;
+  auto m = py::array_t<bool, py::array::c_style | py::array::forcecast>::ensure(mask);
+  if (!m || m.size() != rows) throw py::value_error("column " + name + ": mask has a wrong size");
+  auto bits = owned_vector<uint8_t>(b, static_cast<size_t>((rows + 7) / 8 + 1));
+  const bool* p = m.data();
+  for (int64_t r = 0; r < rows; ++r)
+    if (!p[r]) (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
+  return bits->data();
+}
+
+// UTF-8 bytes of a Python str (nullopt if not a str).
+std::optional<std::string_view> utf8_of(PyObject* o) {
+  if (!PyUnicode_Check(o)) return std::nullopt;
+  Py_ssize_t n = 0;
+  const char* s = PyUnicode_AsUTF8AndSize(o, &n);
+  if (!s) throw py::error_already_set();
+  return std::string_view(s, static_cast<size_t>(n));
+}
+
+bool is_missing_object(PyObject* o) {
+  if (o == Py_None) return true;
+  if (PyFloat_Check(o)) return std::isnan(PyFloat_AS_DOUBLE(o));
+  // pandas.NA / NaT: not None, not float; their type names are NAType and NaTType.
+  const char* tn = Py_TYPE(o)->tp_name;
+  return std::strcmp(tn, "NAType") == 0 || std::strcmp(tn, "NaTType") == 0;
+}
+
+// Interns strings into a StringDict (copies the bytes into an arena).
+struct DictBuilder {
+  std::shared_ptr<rk::StringDict> dict = std::make_shared<rk::StringDict>();
+  std::unordered_map<std::string, int32_t> index;
+
+  int32_t intern(std::string_view s) {
+    auto it = index.find(std::string(s));
+    if (it != index.end()) return it->second;
+    auto buf = std::make_unique<char[]>(std::max<size_t>(s.size(), 1));
+    std::memcpy(buf.get(), s.data(), s.size());
+    dict->entries.emplace_back(buf.get(), s.size());
+    dict->arena.push_back(std::move(buf));
+    const auto code = static_cast<int32_t>(dict->entries.size() - 1);
+    index.emplace(std::string(s), code);
+    return code;
+  }
+};
+
+std::string row_place(const std::string& name, int64_t r) {
+  return "column " + name + ", row " + std::to_string(r) + ": ";
+}
+
+// Builds one column from its Python description (see rekindle/__init__.py: _field_arrays):
+//   bool: (uint8/bool values, mask)   int: (int64 values, mask)   float: (float64 values, mask)
+//   date: (int32 days, mask)   enum: (int32 ordinals, mask)
+//   string: (int32 codes with -1 = missing, None, [unique strings])
+//   list: (object array of lists, `|`-joined strings or missing values, None, None)
+RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::FieldDef& f,
+                      const py::tuple& desc, int64_t rows) {
+  RkColumn col{};
+  if (desc.size() != 3) throw py::value_error("column " + f.name + ": bad description");
+  py::object values = desc[0], mask = desc[1], extra = desc[2];
+  auto check_size = [&](const py::array& a) {
+    if (a.ndim() != 1 || a.shape(0) != rows)
+      throw py::value_error("column " + f.name + ": expected " + std::to_string(rows) + " values");
+  };
+  switch (f.type) {
+    case rk::FieldType::Bool: {
+      auto a = py::array_t<uint8_t, py::array::c_style | py::array::forcecast>::ensure(values);
+      if (!a) throw py::value_error("column " + f.name + ": expected bool values");
+      check_size(a);
+      auto bits = owned_vector<uint8_t>(b, static_cast<size_t>((rows + 7) / 8 + 1));
+      const uint8_t* p = a.data();
+      for (int64_t r = 0; r < rows; ++r)
+        if (p[r]) (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
+      col.values = bits->data();
+      col.validity = validity_from_mask(b, mask, rows, f.name);
+      break;
+    }
+    case rk::FieldType::Int: {
+      auto a = py::array_t<int64_t, py::array::c_style | py::array::forcecast>::ensure(values);
+      if (!a) throw py::value_error("column " + f.name + ": expected int64 values");
+      check_size(a);
+      keep.push_back(a);  // used in place
+      col.values = a.data();
+      col.validity = validity_from_mask(b, mask, rows, f.name);
+      break;
+    }
+    case rk::FieldType::Number:
+    case rk::FieldType::Money:
+    case rk::FieldType::Percent: {
+      auto a = py::array_t<double, py::array::c_style | py::array::forcecast>::ensure(values);
+      if (!a) throw py::value_error("column " + f.name + ": expected float64 values");
+      check_size(a);
+      keep.push_back(a);  // used in place
+      col.values = a.data();
+      col.validity = validity_from_mask(b, mask, rows, f.name);
+      break;
+    }
+    case rk::FieldType::Date:
+    case rk::FieldType::Enum: {
+      auto a = py::array_t<int32_t, py::array::c_style | py::array::forcecast>::ensure(values);
+      if (!a) throw py::value_error("column " + f.name + ": expected int32 values");
+      check_size(a);
+      keep.push_back(a);
+      col.values = a.data();
+      col.validity = validity_from_mask(b, mask, rows, f.name);
+      if (f.type == rk::FieldType::Enum) {
+        const int32_t* p = a.data();
+        const auto n = static_cast<int32_t>(f.enum_values.size());
+        for (int64_t r = 0; r < rows; ++r)
+          if ((p[r] < 0 || p[r] >= n) && rk::is_present(col.validity, r))
+            throw py::value_error(row_place(f.name, r) + "enum ordinal out of range");
+      }
+      break;
+    }
+    case rk::FieldType::String: {
+      auto a = py::array_t<int32_t, py::array::c_style | py::array::forcecast>::ensure(values);
+      if (!a) throw py::value_error("column " + f.name + ": expected int32 codes");
+      check_size(a);
+      auto dict = std::make_shared<rk::StringDict>();
+      py::list uniques = extra;
+      auto buf_size = size_t{0};
+      std::vector<std::string_view> views;
+      for (auto u : uniques) {
+        auto s = utf8_of(u.ptr());
+        if (!s) throw py::value_error("column " + f.name + ": dictionary entries must be str");
+        views.push_back(*s);
+        buf_size += s->size();
+      }
+      auto arena = std::make_unique<char[]>(std::max<size_t>(buf_size, 1));
+      size_t at = 0;
+      for (auto s : views) {
+        std::memcpy(arena.get() + at, s.data(), s.size());
+        dict->entries.emplace_back(arena.get() + at, s.size());
+        at += s.size();
+      }
+      dict->arena.push_back(std::move(arena));
+      if (dict->entries.empty()) dict->entries.emplace_back();  // missing rows point at code 0
+      const int32_t* p = a.data();
+      const auto n_entries = static_cast<int32_t>(views.size());
+      bool any_missing = false;
+      for (int64_t r = 0; r < rows; ++r) {
+        if (p[r] < 0)
+          any_missing = true;
+        else if (p[r] >= n_entries)
+          throw py::value_error(row_place(f.name, r) + "code out of range");
+      }
+      if (any_missing) {
+        if (!f.nullable)
+          throw py::value_error("column " + f.name +
+                                ": missing value, but the schema does not allow missing values");
+        auto codes = owned_vector<int32_t>(b, static_cast<size_t>(rows));
+        auto bits = owned_vector<uint8_t>(b, static_cast<size_t>((rows + 7) / 8 + 1));
+        for (int64_t r = 0; r < rows; ++r) {
+          if (p[r] >= 0) {
+            (*codes)[static_cast<size_t>(r)] = p[r];
+            (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
+          }
+        }
+        col.values = codes->data();
+        col.validity = bits->data();
+      } else {
+        keep.push_back(a);
+        col.values = a.data();
+      }
+      col.encoding = RK_STR_DICT;
+      col.dict = dict.get();
+      b.owned.push_back(dict);
+      b.dicts.back() = dict;
+      break;
+    }
+    case rk::FieldType::StringList: {
+      auto a = py::array::ensure(values);
+      if (!a || a.dtype().kind() != 'O')
+        throw py::value_error("column " + f.name + ": expected an object array");
+      check_size(a);
+      if (a.ndim() == 1 && a.shape(0) > 1 &&
+          a.strides(0) != static_cast<py::ssize_t>(sizeof(PyObject*)))
+        throw py::value_error("column " + f.name + ": expected a contiguous object array");
+      keep.push_back(a);
+      PyObject* const* p = static_cast<PyObject* const*>(a.data());
+      DictBuilder db;
+      std::unordered_map<std::string, std::vector<int32_t>> joined;  // `a|b` -> codes
+      auto offsets = owned_vector<int32_t>(b, static_cast<size_t>(rows + 1));
+      auto child = std::make_shared<std::vector<int32_t>>();
+      b.owned.push_back(child);
+      std::shared_ptr<std::vector<uint8_t>> bits;
+      for (int64_t r = 0; r < rows; ++r) {
+        PyObject* o = p[r];
+        if (is_missing_object(o)) {
+          if (f.nullable) {
+            if (!bits) {
+              bits = owned_vector<uint8_t>(b, static_cast<size_t>((rows + 7) / 8 + 1));
+              for (int64_t q = 0; q < r; ++q)
+                (*bits)[static_cast<size_t>(q >> 3)] |= static_cast<uint8_t>(1u << (q & 7));
+            }
+          } else if (bits) {
+            (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
+          }
+          // Not nullable: a missing value is an empty list (as an empty CSV field).
+        } else {
+          if (bits) (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
+          if (auto s = utf8_of(o)) {
+            if (!s->empty()) {
+              auto it = joined.find(std::string(*s));
+              if (it == joined.end()) {
+                std::vector<int32_t> codes;
+                size_t start = 0;
+                for (;;) {
+                  const size_t bar = s->find('|', start);
+                  const std::string_view item = s->substr(
+                      start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
+                  if (item.empty())
+                    throw py::value_error(row_place(f.name, r) + "\"" + std::string(*s) +
+                                          "\" has an empty list element (elements are joined "
+                                          "with |)");
+                  codes.push_back(db.intern(item));
+                  if (bar == std::string_view::npos) break;
+                  start = bar + 1;
+                }
+                it = joined.emplace(std::string(*s), std::move(codes)).first;
+              }
+              child->insert(child->end(), it->second.begin(), it->second.end());
+            }
+          } else {
+            py::handle h(o);
+            if (!py::isinstance<py::sequence>(h) && !py::isinstance<py::array>(h))
+              throw py::value_error(row_place(f.name, r) +
+                                    "expected a list of str or a `|`-joined str, not " +
+                                    std::string(Py_TYPE(o)->tp_name));
+            for (auto item : py::iter(h)) {
+              if (is_missing_object(item.ptr())) continue;  // missing elements are dropped
+              auto e = utf8_of(item.ptr());
+              if (!e)
+                throw py::value_error(row_place(f.name, r) + "list elements must be str, not " +
+                                      std::string(Py_TYPE(item.ptr())->tp_name));
+              child->push_back(db.intern(*e));
+            }
+          }
+        }
+        if (child->size() > static_cast<size_t>(INT32_MAX))
+          throw py::value_error("column " + f.name + ": too many list elements");
+        (*offsets)[static_cast<size_t>(r + 1)] = static_cast<int32_t>(child->size());
+      }
+      if (child->empty()) child->push_back(0);
+      if (db.dict->entries.empty()) db.dict->entries.emplace_back();
+      col.offsets = offsets->data();
+      col.child_codes = child->data();
+      col.validity = bits ? bits->data() : nullptr;
+      col.dict = db.dict.get();
+      b.owned.push_back(db.dict);
+      b.dicts.back() = db.dict;
+      break;
+    }
+  }
+  return col;
+}
+
+// Evaluates in-memory columns (one description per schema field). Returns (one int8 array per
+// program output, summary JSON, engine used, warning).
+py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t rows, int32_t as_of,
+                           const std::string& engine, int threads,
+                           const std::map<std::string, std::string>& inputs) {
+  const rk::ir::Program& program = c.program();
+  if (static_cast<size_t>(py::len(fields)) != program.schema.fields.size())
+    throw py::value_error("expected one description per schema field");
+  std::string used, warning;
+  const rk::Executor& exec = c.executor(engine, used, warning);
+
+  rk::Batch batch;
+  batch.num_rows = rows;
+  batch.first_row = 0;
+  std::vector<py::object> keep;
+  for (size_t i = 0; i < program.schema.fields.size(); ++i) {
+    batch.dicts.emplace_back();
+    batch.columns.push_back(
+        build_column(batch, keep, program.schema.fields[i], fields[i].cast<py::tuple>(), rows));
+  }
+
+  std::vector<py::array_t<int8_t>> outs;
+  std::vector<int8_t*> dest;
+  for (size_t k = 0; k < program.outputs.size(); ++k) {
+    outs.emplace_back(static_cast<py::ssize_t>(rows));
+    dest.push_back(outs.back().mutable_data());
+  }
+  rk::Summary summary;
+  std::string error, json;
+  bool ok = true;
+  {
+    py::gil_scoped_release release;
+    OneBatchReader reader(std::move(batch));
+    CollectWriter writer(dest);
+    rk::EvalOptions opts;
+    opts.as_of = as_of;
+    opts.threads = threads;
+    if (rows > 0)
+      ok = rk::evaluate(program, exec, reader, &writer, opts, summary, error);
+    else
+      summary.init(program);
+    if (ok) json = rk::summary_json(program, summary, inputs);
+  }
+  if (!ok) throw EvaluationError(error);
+  py::list out_list;
+  for (auto& o : outs) out_list.append(o);
+  return py::make_tuple(out_list, json, used, warning);
+}
+
+bool format_from(const std::string& name, const std::string& path, rk::ResultFormat& out) {
+  std::string f = name;
+  if (f.empty()) {
+    const std::string ext = std::filesystem::path(path).extension().string();
+    if (ext == ".arrow" || ext == ".feather" || ext == ".ipc")
+      f = "arrow";
+    else if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json")
+      f = "jsonl";
+    else
+      f = "csv";
+  }
+  if (f == "csv")
+    out = rk::ResultFormat::Csv;
+  else if (f == "jsonl")
+    out = rk::ResultFormat::Jsonl;
+  else if (f == "arrow")
+    out = rk::ResultFormat::Arrow;
+  else
+    return false;
+  return true;
+}
+
+// Evaluates a snapshot file with the C++ readers and writes `out` (atomically; "" = no output).
+// Returns (summary JSON, engine used, warning). Ctrl-C (in the main thread) cancels the run and
+// leaves nothing at `out`.
+py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const std::string& out,
+                        const std::string& format, int32_t as_of, const std::string& engine,
+                        int threads, const std::map<std::string, std::string>& inputs) {
+  const rk::ir::Program& program = c.program();
+  rk::ResultFormat rf = rk::ResultFormat::Csv;
+  if (!format_from(format, out, rf))
+    throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
+  std::string used, warning;
+  const rk::Executor& exec = c.executor(engine, used, warning);
+
+  std::string error, json;
+  bool ok = false, interrupted = false;
+  {
+    py::gil_scoped_release release;
+    std::optional<rk::SnapshotError> serr;
+    auto reader = rk::open_snapshot(snapshot, program.schema, rk::ReaderOptions{}, serr);
+    std::unique_ptr<rk::ResultWriter> writer;
+    if (!reader) {
+      error = serr ? serr->to_string() : "cannot open " + snapshot;
+    } else if (!out.empty() && !(writer = rk::open_result_writer(out, rf, program, error))) {
+      // error set
+    } else {
+      std::atomic<bool> cancel{false};
+      rk::EvalOptions opts;
+      opts.as_of = as_of;
+      opts.threads = threads;
+      opts.cancel = &cancel;
+      opts.progress = [&](int64_t, int64_t) {
+        py::gil_scoped_acquire acquire;
+        if (PyErr_CheckSignals() != 0) {
+          cancel = true;
+          interrupted = true;
+        }
+      };
+      rk::Summary summary;
+      ok = rk::evaluate(program, exec, *reader, writer.get(), opts, summary, error);
+      if (ok && writer && !writer->finish()) {
+        ok = false;
+        error = writer->error();
+      }
+      if (ok) json = rk::summary_json(program, summary, inputs);
+      // On failure the writer's destructor removes its temporary file.
+    }
+  }
+  if (interrupted && PyErr_Occurred()) throw py::error_already_set();
+  if (!ok) throw EvaluationError(error);
+  return py::make_tuple(json, used, warning);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "Rekindle's compiler, JIT and evaluator (use the `rekindle` package, not this module)";
+  py::register_exception<EvaluationError>(m, "EvaluationError", PyExc_RuntimeError);
+
+  py::class_<Compiled, std::shared_ptr<Compiled>>(m, "Compiled")
+      .def_property_readonly("ok", &Compiled::ok)
+      .def_property_readonly("path", &Compiled::path)
+      .def_property_readonly("params", &Compiled::params)
+      .def("diagnostics", &Compiled::diagnostics)
+      .def("rendered", &Compiled::rendered)
+      .def("sources", &Compiled::sources)
+      .def("rules_hash", &Compiled::rules_hash)
+      .def("schema", &Compiled::schema)
+      .def("columns", &Compiled::columns)
+      .def("program_params", &Compiled::program_params)
+      .def("engine", [](const Compiled& c, const std::string& engine) {
+        std::string used, warning;
+        c.executor(engine, used, warning);
+        return py::make_tuple(used, warning);
+      });
+
+  m.def("compile", &compile, py::arg("path"), py::arg("params"), py::arg("text") = py::none(),
+        "Compiles a rule file (or its text); check .ok and .diagnostics()");
+  m.def("parse_date", &parse_date, "YYYY-MM-DD -> days since 1970-01-01");
+  m.def("format_date", &rk::format_date, "days since 1970-01-01 -> YYYY-MM-DD");
+  m.def("evaluate_columns", &evaluate_columns, py::arg("compiled"), py::arg("fields"),
+        py::arg("rows"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
+        py::arg("inputs"));
+  m.def("evaluate_file", &evaluate_file, py::arg("compiled"), py::arg("snapshot"), py::arg("out"),
+        py::arg("format"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
+        py::arg("inputs"));
+}

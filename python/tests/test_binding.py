@@ -1,0 +1,215 @@
+# Rekindle Python tests: the binding. A DataFrame evaluated by rekindle equals `rekindle eval` on
+# the same snapshot row for row (several input dtypes, both engines); evaluate_file writes the
+# CLI's bytes and summary; CompileError carries the diagnostics `rekindle check` prints; a RuleSet
+# survives pickling (also where its files do not exist); bad frames raise DataError.
+import os
+import pickle
+
+import pytest
+
+pd = pytest.importorskip("pandas", reason="pandas is not installed (apt-get install python3-pandas)")
+np = pytest.importorskip("numpy", reason="numpy is not installed (apt-get install python3-numpy)")
+
+import rekindle  # noqa: E402
+from conftest import AS_OF, RULES, run_cli  # noqa: E402
+
+
+def cli_frame(path):
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def assert_same_rows(result, expected_csv):
+    got = rekindle.as_text(result).reset_index(drop=True)
+    want = cli_frame(expected_csv)
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want)
+    for col in want.columns:
+        diff = np.flatnonzero(got[col].to_numpy() != want[col].to_numpy())
+        assert len(diff) == 0, (f"column {col} differs in {len(diff)} rows, first row "
+                                f"{diff[0]}: {got[col][diff[0]]!r} != {want[col][diff[0]]!r}")
+
+
+@pytest.fixture(scope="module")
+def rules():
+    return rekindle.compile(RULES)
+
+
+def test_frame_read_with_pandas_defaults_equals_cli(rules, snapshot):
+    # pandas' defaults: dates and lists as strings, empty cells as NaN, bools with NaN as object.
+    df = pd.read_csv(snapshot["csv"])
+    result = rules.evaluate(df, as_of=AS_OF)
+    assert list(result.columns) == rules.columns
+    assert_same_rows(result, snapshot["cli_out"])
+
+
+def test_frame_with_typed_dtypes_equals_cli(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"],
+                     parse_dates=["last_purchase_date", "last_engagement_date",
+                                  "last_touch_date"])
+    df = df.convert_dtypes(convert_string=False)  # nullable Int64/boolean/Float64 columns
+    df["acquisition_channel"] = df["acquisition_channel"].astype("category")
+    df["relationship_flag"] = df["relationship_flag"].astype("category")
+    df["customer_id"] = df["customer_id"].astype("category")
+    df["categories"] = [[] if isinstance(v, float) else v.split("|") for v in df["categories"]]
+    df["extra_column"] = 1  # ignored
+    assert df["last_purchase_date"].dtype.kind == "M"
+    result = rules.evaluate(df, as_of=pd.Timestamp(AS_OF), threads=2)
+    assert_same_rows(result, snapshot["cli_out"])
+
+
+def test_numpy_columns_and_interpreter_equal_cli(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"], keep_default_na=True)
+    # days as datetime64[D] arrays; dates from python objects
+    df["last_purchase_date"] = pd.to_datetime(df["last_purchase_date"]).to_numpy(
+        dtype="datetime64[D]")
+    df["last_touch_date"] = [None if isinstance(v, float) else pd.Timestamp(v).date()
+                             for v in df["last_touch_date"]]
+    assert df["orders_total"].dtype == np.int64 and df["avg_order_value"].dtype == np.float64
+    result = rules.evaluate(df, as_of=AS_OF, engine="interp")
+    assert_same_rows(result, snapshot["cli_out"])
+
+
+def test_output_dtypes_and_categorical(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"], nrows=500)
+    result = rules.evaluate(df.set_index(df.index + 1000), as_of=AS_OF)
+    assert list(result.index[:2]) == [1000, 1001]
+    assert str(result["candidate"].dtype) == "boolean"
+    assert str(result["winback_touch"].dtype) == "Int32"
+    assert result["dormancy"].dtype == object
+    assert result["stopped_by"].isna().any()  # empty -> None
+    cat = rules.evaluate(df, as_of=AS_OF, categorical=True)
+    assert isinstance(cat["dormancy"].dtype, pd.CategoricalDtype)
+    assert rekindle.as_text(cat).equals(rekindle.as_text(result.reset_index(drop=True)))
+    meta = rules.output_meta()
+    assert list(meta.columns) == rules.columns
+    assert list(meta.dtypes) == list(result.dtypes)
+    empty = rules.evaluate(df.iloc[:0], as_of=AS_OF)
+    assert len(empty) == 0 and list(empty.dtypes) == list(meta.dtypes)
+
+
+def test_summary_of_frame_equals_cli(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"])
+    _, summary = rules.evaluate(df, as_of=AS_OF, summary=True)
+    assert summary["rows"] == snapshot["cli_summary"]["rows"]
+    assert summary["counts"] == snapshot["cli_summary"]["counts"]
+
+
+def test_evaluate_file_equals_cli(rules, snapshot, tmp_path):
+    out = tmp_path / "py.csv"
+    summary = rules.evaluate_file(snapshot["csv"], as_of=AS_OF, out=str(out), threads=2)
+    with open(out, "rb") as a, open(snapshot["cli_out"], "rb") as b:
+        assert a.read() == b.read()
+    assert summary["rows"] == 20000
+    assert summary["counts"] == snapshot["cli_summary"]["counts"]
+    assert summary["inputs"]["as_of"] == AS_OF and summary["inputs"]["engine"] == "jit"
+    assert summary["inputs"]["rules_fnv1a64"] == snapshot["cli_summary"]["inputs"]["rules_fnv1a64"]
+    # summary only, and other formats
+    assert rules.evaluate_file(snapshot["csv"], as_of=AS_OF)["counts"] == summary["counts"]
+    rules.evaluate_file(snapshot["csv"], as_of=AS_OF, out=str(tmp_path / "py.jsonl"))
+    assert sum(1 for _ in open(tmp_path / "py.jsonl")) == 20000
+
+
+def test_evaluate_file_errors_leave_nothing(rules, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,orders_total\nC1,3\n")
+    out = tmp_path / "out.csv"
+    with pytest.raises(rekindle.EvaluationError, match="column last_purchase_date: missing"):
+        rules.evaluate_file(str(bad), as_of=AS_OF, out=str(out))
+    assert os.listdir(tmp_path) == ["bad.csv"]
+    # A bad value after 100,000 good rows (the writer has started): still nothing left behind.
+    gen = tmp_path / "gen.csv"
+    run_cli("gen", "--rows", "100001", "--seed", "3", "--as-of", AS_OF, "--out", str(gen),
+            "--quiet")
+    lines = gen.read_bytes().split(b"\n")
+    fields = lines[-2].split(b",")
+    fields[3] = b"many"  # orders_total
+    lines[-2] = b",".join(fields)
+    gen.write_bytes(b"\n".join(lines))
+    with pytest.raises(rekindle.EvaluationError, match=r":100002: column orders_total"):
+        rules.evaluate_file(str(gen), as_of=AS_OF, out=str(out))
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv", "gen.csv"]
+    with pytest.raises(ValueError, match="not a date"):
+        rules.evaluate_file(str(bad), as_of="2026-13-01")
+
+
+def test_params_match_cli(snapshot, tmp_path):
+    rules = rekindle.compile(RULES, params={"whale_aov": "$300"})
+    out = tmp_path / "cli300.csv"
+    run_cli("eval", RULES, "--snapshot", snapshot["csv"], "--as-of", AS_OF, "--param",
+            "whale_aov=300", "--out", str(out), "--quiet")
+    assert_same_rows(rules.evaluate(pd.read_csv(snapshot["csv"]), as_of=AS_OF), str(out))
+    assert rules.resolved_params["whale_aov"] == "$300"
+
+
+def test_compile_error_carries_diagnostics(tmp_path):
+    text = open(RULES).read().replace("last_purchase_date is missing",
+                                      "last_purchse_date is missing", 1)
+    assert "last_purchse_date" in text
+    broken = tmp_path / "broken.rules"
+    broken.write_text(text.replace('import "customer.schema"',
+                                   f'import "{os.path.dirname(RULES)}/customer.schema"'))
+    with pytest.raises(rekindle.CompileError) as info:
+        rekindle.compile(str(broken))
+    e = info.value
+    assert len(e.diagnostics) >= 1
+    d = e.diagnostics[0]
+    assert (d.severity, d.code) == ("error", "RK0201")
+    assert d.file == str(broken) and d.line > 0 and d.column > 0
+    assert "last_purchse_date" in d.message and "last_purchase_date" in d.help
+    check = run_cli("check", str(broken), check=False)
+    assert check.returncode == 1
+    assert e.text == check.stderr
+    assert "RK0201" in str(e)
+
+
+def test_bad_param_is_a_compile_error():
+    with pytest.raises(rekindle.CompileError) as info:
+        rekindle.compile(RULES, params={"whale_aov": "lots"})
+    assert info.value.diagnostics
+
+
+def test_pickle_round_trip(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"], nrows=3000)
+    again = pickle.loads(pickle.dumps(rules))
+    assert again.rules_hash == rules.rules_hash and again.columns == rules.columns
+    assert again is pickle.loads(pickle.dumps(rules))  # compiled once per process
+    assert rekindle.as_text(again.evaluate(df, as_of=AS_OF)).equals(
+        rekindle.as_text(rules.evaluate(df, as_of=AS_OF)))
+    with_params = rekindle.compile(RULES, params={"whale_aov": 300})
+    assert pickle.loads(pickle.dumps(with_params)).params == {"whale_aov": "300"}
+
+
+def test_pickle_where_the_files_do_not_exist(rules, snapshot):
+    # As on a worker without the rule files: the sources travel in the pickle.
+    fn, (path, params, sources, h) = rules.__reduce__()
+    moved = tuple(("/nonexistent/rekindle-test" + p, t) for p, t in sources)
+    restored = fn("/nonexistent/rekindle-test" + path, params, moved, h)
+    assert restored.rules_hash == rules.rules_hash
+    df = pd.read_csv(snapshot["csv"], nrows=2000)
+    assert rekindle.as_text(restored.evaluate(df, as_of=AS_OF)).equals(
+        rekindle.as_text(rules.evaluate(df, as_of=AS_OF)))
+
+
+def test_data_errors(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"], nrows=100)
+    with pytest.raises(rekindle.DataError, match="column orders_total: missing from the frame"):
+        rules.evaluate(df.drop(columns=["orders_total"]), as_of=AS_OF)
+    bad = df.copy()
+    bad["avg_order_value"] = bad["avg_order_value"].astype(object)
+    bad.loc[5, "avg_order_value"] = None
+    with pytest.raises(rekindle.DataError, match="avg_order_value, row 5.*does not allow missing"):
+        rules.evaluate(bad, as_of=AS_OF)
+    bad = df.copy()
+    bad.loc[3, "acquisition_channel"] = "affiliate"
+    with pytest.raises(rekindle.DataError, match="'affiliate' is not one of paid_social"):
+        rules.evaluate(bad, as_of=AS_OF)
+    bad = df.copy()
+    bad.loc[7, "last_touch_date"] = "2026-02-30"
+    with pytest.raises(rekindle.DataError, match="row 7.*not a date"):
+        rules.evaluate(bad, as_of=AS_OF)
+    bad = df.copy()
+    bad.loc[2, "categories"] = "home||kitchen"
+    with pytest.raises(ValueError, match="empty list element"):
+        rules.evaluate(bad, as_of=AS_OF)
+    with pytest.raises(ValueError, match="engine"):
+        rules.evaluate(df, as_of=AS_OF, engine="gpu")
