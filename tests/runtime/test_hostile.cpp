@@ -111,6 +111,7 @@ ChildResult in_child(const std::function<bool()>& body, int timeout_s = 120,
     rusage after{};
     ::getrusage(RUSAGE_SELF, &after);
     const double growth = (after.ru_maxrss - before.ru_maxrss) / 1024.0;
+    std::fflush(nullptr);
     [[maybe_unused]] ssize_t n = ::write(pipefd[1], &growth, sizeof growth);
     ::_exit(ok ? 0 : 1);
   }
