@@ -274,27 +274,29 @@ def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool):
     return _text_array(texts, codes)
 
 
+def _assemble(arrays, names, index) -> pd.DataFrame:
+    # pd.concat of Series without a copy: pd.DataFrame(dict) would scan every object column
+    # for dates to infer and consolidate them into one block (seconds per million rows).
+    series = [pd.Series(a, index=index, name=n, dtype=object if isinstance(a, np.ndarray) else None,
+                        copy=False) for a, n in zip(arrays, names)]
+    out = pd.concat(series, axis=1, copy=False)
+    out.columns = list(names)
+    return out
+
+
 def result_frame(frame: pd.DataFrame, columns, outputs, key: Optional[str],
                  categorical: bool) -> pd.DataFrame:
-    data = {}
-    for col in columns:
-        if col["kind"] == "key":
-            data[col["name"]] = frame[key].to_numpy(dtype=object)
-        else:
-            data[col["name"]] = _column(col, outputs, categorical)
-    return pd.DataFrame(data, index=frame.index, columns=[c["name"] for c in columns])
+    arrays = [frame[key].to_numpy(dtype=object) if col["kind"] == "key"
+              else _column(col, outputs, categorical) for col in columns]
+    return _assemble(arrays, [c["name"] for c in columns], frame.index)
 
 
 def empty_result(columns, categorical: bool) -> pd.DataFrame:
     empty = [np.zeros(0, dtype=np.int8) for _ in range(max(
         [max(c["outputs"], default=-1) for c in columns], default=-1) + 1)]
-    data = {}
-    for col in columns:
-        if col["kind"] == "key":
-            data[col["name"]] = np.array([], dtype=object)
-        else:
-            data[col["name"]] = _column(col, empty, categorical)
-    return pd.DataFrame(data, columns=[c["name"] for c in columns])
+    arrays = [np.array([], dtype=object) if col["kind"] == "key"
+              else _column(col, empty, categorical) for col in columns]
+    return _assemble(arrays, [c["name"] for c in columns], pd.RangeIndex(0))
 
 
 def as_text(result: pd.DataFrame) -> pd.DataFrame:
