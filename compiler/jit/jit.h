@@ -4,6 +4,7 @@
 // behind the Executor returned by compile() (like Apache Gandiva's engine.h).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -35,6 +36,9 @@ struct JitStats {
 
 // The object cache folder `opts` selects, or "" when the cache is off.
 std::string cache_directory(const JitOptions& opts = {});
+
+// Programs larger than this many IR nodes are declined by compile() (see there).
+inline constexpr size_t kMaxJitNodes = 2500;
 
 // Compiles `program` into an Executor whose run() calls the native kernel. Returns null and sets
 // `error` when the JIT cannot be created (e.g. no executable memory or an unsupported host) or
