@@ -8,6 +8,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "cli/command.h"
@@ -33,6 +34,12 @@ std::atomic<bool> g_cancel{false};
 
 extern "C" void on_signal(int sig) {
   remove_open_temp_files_from_signal();
+  // Say why the run ended (write(2) is async-signal-safe; fmt is not).
+  const char* msg = sig == SIGINT
+                        ? "\nrekindle: interrupted by signal SIGINT; no output was written\n"
+                        : "\nrekindle: stopped by signal SIGTERM; no output was written\n";
+  ssize_t ignored = ::write(STDERR_FILENO, msg, std::strlen(msg));
+  (void)ignored;
   // Re-raise with the default action so the exit status says which signal ended the run.
   std::signal(sig, SIG_DFL);
   std::raise(sig);

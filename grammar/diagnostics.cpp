@@ -1,9 +1,11 @@
 // Rekindle diagnostics: source files, line/column lookup and the text renderer.
 #include "grammar/diagnostics.h"
+#include "grammar/parser.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -34,6 +36,32 @@ uint32_t SourceSet::add(std::string path, std::string text) {
 
 std::optional<uint32_t> SourceSet::load(const std::string& path, std::vector<Diagnostic>& diags,
                                         std::optional<ast::Span> from) {
+  // Only regular files of bounded size are read: `import "/dev/zero"` or a FIFO must give an
+  // error, not exhaust memory or hang.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    diags.push_back({Severity::Error,
+                     "RK0501",
+                     fmt::format("cannot read `{}`: not a regular file", path),
+                     from,
+                     {},
+                     ""});
+    return std::nullopt;
+  }
+  if (!ec && std::filesystem::is_regular_file(status)) {
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > kMaxSourceBytes) {
+      diags.push_back({Severity::Error,
+                       "RK0107",
+                       fmt::format("`{}` is too large ({} bytes; the limit is {} bytes)", path,
+                                   size, kMaxSourceBytes),
+                       from,
+                       {},
+                       ""});
+      return std::nullopt;
+    }
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     diags.push_back(
