@@ -21,226 +21,19 @@
 
 namespace rk {
 
-// ---- one-row evaluation (the interpreter's semantics, node by node) ----------------------------
+// One-row evaluation is the interpreter's own (runtime/interpreter.h: evaluate_row).
 
 namespace {
 
 using ir::Op;
 using ir::Ty;
 
-NodeValue missing_value() {
-  return NodeValue{};
-}
-NodeValue of_bool(bool b) {
-  return NodeValue{b ? 1 : 0, 0, true};
-}
-NodeValue of_int(int64_t v) {
-  return NodeValue{v, 0, true};
-}
-NodeValue of_float(double v) {
-  if (std::isnan(v)) return missing_value();
-  return NodeValue{0, v, true};
-}
 // 0 false, 1 true, 2 unknown.
 int truth(const NodeValue& v) {
   return v.present ? static_cast<int>(v.i != 0) : 2;
 }
 
-NodeValue read_column(const ir::Program& p, const ir::Node& n, const RkBatchView& batch,
-                      int64_t r) {
-  const RkColumn& c = batch.columns[n.index];
-  if (!is_present(c.validity, r)) return missing_value();
-  switch (p.schema.fields[n.index].type) {
-    case FieldType::Bool:
-      return of_bool(bit_is_set(static_cast<const uint8_t*>(c.values), r));
-    case FieldType::Int:
-      return of_int(static_cast<const int64_t*>(c.values)[r]);
-    case FieldType::Number:
-    case FieldType::Money:
-    case FieldType::Percent:
-      return of_float(static_cast<const double*>(c.values)[r]);
-    case FieldType::Date:
-    case FieldType::Enum:
-      return of_int(static_cast<const int32_t*>(c.values)[r]);
-    default:
-      return missing_value();
-  }
-}
-
-NodeValue arith(const ir::Node& n, const NodeValue& a, const NodeValue& b) {
-  if (!a.present || !b.present) return missing_value();
-  if (n.ty == Ty::Float) {
-    switch (n.op) {
-      case Op::Add:
-        return of_float(a.f + b.f);
-      case Op::Sub:
-        return of_float(a.f - b.f);
-      case Op::Mul:
-        return of_float(a.f * b.f);
-      case Op::Div:
-        return b.f == 0 ? missing_value() : of_float(a.f / b.f);
-      default:
-        return missing_value();
-    }
-  }
-  int64_t out = 0;
-  bool overflow = false;
-  switch (n.op) {
-    case Op::Add:
-      overflow = __builtin_add_overflow(a.i, b.i, &out);
-      break;
-    case Op::Sub:
-      overflow = __builtin_sub_overflow(a.i, b.i, &out);
-      break;
-    case Op::Mul:
-      overflow = __builtin_mul_overflow(a.i, b.i, &out);
-      break;
-    default:
-      return missing_value();
-  }
-  return overflow ? missing_value() : of_int(out);
-}
-
-NodeValue compare(Op op, Ty ty, const NodeValue& a, const NodeValue& b) {
-  if (!a.present || !b.present) return missing_value();
-  int c;
-  if (ty == Ty::Float)
-    c = a.f < b.f ? -1 : (a.f > b.f ? 1 : 0);
-  else
-    c = a.i < b.i ? -1 : (a.i > b.i ? 1 : 0);
-  switch (op) {
-    case Op::Eq:
-      return of_bool(c == 0);
-    case Op::Ne:
-      return of_bool(c != 0);
-    case Op::Lt:
-      return of_bool(c < 0);
-    case Op::Le:
-      return of_bool(c <= 0);
-    case Op::Gt:
-      return of_bool(c > 0);
-    default:
-      return of_bool(c >= 0);
-  }
-}
-
 }  // namespace
-
-std::vector<NodeValue> evaluate_row(const ir::Program& p, const RkBatchView& batch, int64_t r) {
-  std::vector<NodeValue> v(p.nodes.size());
-  for (size_t id = 0; id < p.nodes.size(); ++id) {
-    const ir::Node& n = p.nodes[id];
-    auto arg = [&](size_t k) -> const NodeValue& { return v[n.args[k]]; };
-    NodeValue out;
-    switch (n.op) {
-      case Op::ConstBool:
-        out = of_bool(n.imm != 0);
-        break;
-      case Op::ConstInt:
-        out = of_int(n.imm);
-        break;
-      case Op::ConstFloat:
-        out = of_float(n.fimm);
-        break;
-      case Op::Null:
-        out = missing_value();
-        break;
-      case Op::AsOf:
-        out = of_int(batch.as_of);
-        break;
-      case Op::Column:
-        out = read_column(p, n, batch, r);
-        break;
-      case Op::Atom: {
-        const RkAtom& a = batch.atoms[n.index];
-        if (is_present(a.validity, r)) out = of_bool(a.table[a.index ? a.index[r] : r] != 0);
-        break;
-      }
-      case Op::Add:
-      case Op::Sub:
-      case Op::Mul:
-      case Op::Div:
-        out = arith(n, arg(0), arg(1));
-        break;
-      case Op::Neg: {
-        const NodeValue& a = arg(0);
-        if (!a.present) break;
-        if (n.ty == Ty::Float)
-          out = of_float(-a.f);
-        else if (a.i != INT64_MIN)
-          out = of_int(-a.i);
-        break;
-      }
-      case Op::IntToFloat:
-        if (arg(0).present) out = of_float(static_cast<double>(arg(0).i));
-        break;
-      case Op::Eq:
-      case Op::Ne:
-      case Op::Lt:
-      case Op::Le:
-      case Op::Gt:
-      case Op::Ge:
-        out = compare(n.op, p.nodes[n.args[0]].ty, arg(0), arg(1));
-        break;
-      case Op::And: {
-        const int a = truth(arg(0)), b = truth(arg(1));
-        if (a == 0 || b == 0)
-          out = of_bool(false);
-        else if (a == 1 && b == 1)
-          out = of_bool(true);
-        break;
-      }
-      case Op::Or: {
-        const int a = truth(arg(0)), b = truth(arg(1));
-        if (a == 1 || b == 1)
-          out = of_bool(true);
-        else if (a == 0 && b == 0)
-          out = of_bool(false);
-        break;
-      }
-      case Op::Not: {
-        const int a = truth(arg(0));
-        if (a != 2) out = of_bool(a == 0);
-        break;
-      }
-      case Op::IsMissing:
-        out = of_bool(!arg(0).present);
-        break;
-      case Op::IsTrue:
-        out = of_bool(truth(arg(0)) == 1);
-        break;
-      case Op::IsFalse:
-        out = of_bool(truth(arg(0)) == 0);
-        break;
-      case Op::InMask: {
-        const NodeValue& a = arg(0);
-        if (a.present) out = of_bool(a.i >= 0 && a.i < 64 && ((n.mask >> a.i) & 1));
-        break;
-      }
-      case Op::If:
-        out = truth(arg(0)) == 1 ? arg(1) : arg(2);
-        break;
-      case Op::Coalesce:
-        out = arg(0).present ? arg(0) : arg(1);
-        break;
-      case Op::FirstTrue:
-        for (size_t k = 0; k < n.args.size(); ++k)
-          if (truth(arg(k)) == 1) {
-            out = of_int(static_cast<int64_t>(k));
-            break;
-          }
-        break;
-      case Op::Switch: {
-        const NodeValue& i = arg(0);
-        if (i.present && i.i >= 0 && i.i < static_cast<int64_t>(n.args.size()) - 1)
-          out = arg(static_cast<size_t>(i.i) + 1);
-        break;
-      }
-    }
-    v[id] = out;
-  }
-  return v;
-}
 
 // ---- finding the row ---------------------------------------------------------------------------
 
@@ -1059,11 +852,8 @@ class Explainer {
   }
 
   NodeValue column_value_of(size_t field) const {
-    ir::Node n;
-    n.op = Op::Column;
-    n.index = static_cast<uint32_t>(field);
     const RkBatchView view{b_.columns.data(), nullptr, b_.num_rows, as_of_, 0};
-    return read_column(p_, n, view, row_);
+    return rk::column_value(p_, static_cast<uint32_t>(field), view, row_);
   }
 
   const CompileResult& c_;

@@ -15,21 +15,9 @@
 #include "compiler/check/compile.h"
 #include "compiler/ir/program.h"
 #include "runtime/columnar.h"
+#include "runtime/interpreter.h"
 
 namespace rk {
-
-// One node's value for one row: Bool and Int in `i`, Float in `f`; `present` false = missing
-// (a Bool that is not present is unknown).
-struct NodeValue {
-  int64_t i = 0;
-  double f = 0;
-  bool present = false;
-};
-
-// Evaluates every node of `program` for row `row` of a prepared batch view (atoms prepared), with
-// exactly the reference interpreter's semantics (runtime/interpreter.cpp).
-std::vector<NodeValue> evaluate_row(const ir::Program& program, const RkBatchView& batch,
-                                    int64_t row);
 
 // Reads `reader` (opened with `schema`) until the row whose key is `id`; `out` then holds that
 // row's batch and `row` its index in it. Returns false with `error` set when the customer is not

@@ -14,11 +14,7 @@ using ir::Node;
 using ir::Op;
 using ir::Ty;
 
-struct Value {
-  int64_t i = 0;  // Bool (0/1) and Int
-  double f = 0;   // Float
-  bool present = false;
-};
+using Value = NodeValue;
 
 Value missing() {
   return Value{};
@@ -49,8 +45,7 @@ class Interpreter final : public Executor {
            int64_t end) const override {
     std::vector<Value> values(program_.nodes.size());
     for (int64_t r = begin; r < end; ++r) {
-      for (size_t n = 0; n < program_.nodes.size(); ++n)
-        values[n] = eval(program_.nodes[n], values, batch, r);
+      eval_row(values, batch, r);
       for (size_t k = 0; k < program_.outputs.size(); ++k) {
         const Value& v = values[program_.outputs[k].node];
         results.outputs[k][r] = v.present ? static_cast<int8_t>(v.i) : int8_t{-1};
@@ -58,7 +53,12 @@ class Interpreter final : public Executor {
     }
   }
 
- private:
+  // Fills values[n] for every node of row r, in order.
+  void eval_row(std::vector<Value>& values, const RkBatchView& batch, int64_t r) const {
+    for (size_t n = 0; n < program_.nodes.size(); ++n)
+      values[n] = eval(program_.nodes[n], values, batch, r);
+  }
+
   Value column(const Node& n, const RkBatchView& batch, int64_t r) const {
     const RkColumn& c = batch.columns[n.index];
     if (!is_present(c.validity, r)) return missing();
@@ -142,6 +142,7 @@ class Interpreter final : public Executor {
     }
   }
 
+ private:
   Value eval(const Node& n, const std::vector<Value>& v, const RkBatchView& batch,
              int64_t r) const {
     auto arg = [&](size_t k) -> const Value& { return v[n.args[k]]; };
@@ -233,6 +234,21 @@ class Interpreter final : public Executor {
 
 std::unique_ptr<Executor> make_interpreter(const ir::Program& program) {
   return std::make_unique<Interpreter>(program);
+}
+
+std::vector<NodeValue> evaluate_row(const ir::Program& program, const RkBatchView& batch,
+                                    int64_t row) {
+  std::vector<NodeValue> values(program.nodes.size());
+  Interpreter(program).eval_row(values, batch, row);
+  return values;
+}
+
+NodeValue column_value(const ir::Program& program, uint32_t field, const RkBatchView& batch,
+                       int64_t row) {
+  ir::Node n;
+  n.op = ir::Op::Column;
+  n.index = field;
+  return Interpreter(program).column(n, batch, row);
 }
 
 }  // namespace rk
