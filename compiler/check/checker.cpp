@@ -234,11 +234,11 @@ class NodeBuilder {
   std::unordered_map<std::string, uint32_t> memo_;
 };
 
-enum class State : uint8_t { Todo, Active, Done };
+enum class State : uint8_t { Pending, Active, Done };
 
 struct Entity {
   const ast::File* file = nullptr;
-  State state = State::Todo;
+  State state = State::Pending;
   Typed value;
 };
 
