@@ -109,6 +109,19 @@ const uint8_t* aligned_copy(const uint8_t* p, size_t n, std::shared_ptr<uint8_t[
   return keep.get();
 }
 
+// The flatbuffers verifier checks a vector's length prefix for 4-byte alignment only; a vector
+// of 8-byte structs (FieldNode, Buffer, Block) in a hostile buffer may therefore sit at an
+// address that is not 8-aligned. Our metadata always starts 8-aligned (aligned_copy), so an
+// honest writer's struct vectors are aligned: anything else is corrupt metadata.
+template <typename T>
+bool structs_aligned(const flatbuffers::Vector<const T*>* v) {
+  return !v || reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) == 0;
+}
+
+bool record_batch_aligned(const fb::RecordBatch* rb) {
+  return !rb || (structs_aligned(rb->nodes()) && structs_aligned(rb->buffers()));
+}
+
 // Reads the encapsulated message at `pos` (continuation-prefixed or legacy), verifying its
 // flatbuffer and that its body lies within the mapping.
 bool read_message(const Mapping& m, size_t pos, MessageView& out, std::string& err) {
@@ -148,6 +161,12 @@ bool read_message(const Mapping& m, size_t pos, MessageView& out, std::string& e
     return false;
   }
   out.msg = flatbuffers::GetRoot<fb::Message>(p);
+  const fb::DictionaryBatch* db = out.msg->header_as_DictionaryBatch();
+  if (!record_batch_aligned(out.msg->header_as_RecordBatch()) ||
+      !record_batch_aligned(db ? db->data() : nullptr)) {
+    err = fmt::format("message at byte {} has corrupt metadata (misaligned buffers)", pos);
+    return false;
+  }
   const int64_t body_len = out.msg->body_length();
   const size_t body = meta + static_cast<size_t>(len);
   if (body_len < 0 || static_cast<uint64_t>(body_len) > m.size - body) {
@@ -561,6 +580,8 @@ bool ArrowReader::open_container() {
     flatbuffers::Verifier v(fp, static_cast<size_t>(flen));
     if (!v.VerifyBuffer<fb::Footer>(nullptr)) return fail(0, "", "corrupt Arrow file footer");
     footer_ = flatbuffers::GetRoot<fb::Footer>(fp);
+    if (!structs_aligned(footer_->record_batches()) || !structs_aligned(footer_->dictionaries()))
+      return fail(0, "", "corrupt Arrow file footer (misaligned blocks)");
     fschema_ = footer_->schema();
     if (!fschema_) return fail(0, "", "the Arrow file footer has no schema");
   } else {
@@ -569,6 +590,7 @@ bool ArrowReader::open_container() {
     if (mv.eos || mv.msg->header_type() != fb::MessageHeader::Schema)
       return fail(0, "", "not an Arrow IPC stream: it does not start with a schema message");
     fschema_ = mv.msg->header_as_Schema();
+    if (!fschema_) return fail(0, "", "corrupt Arrow stream: the schema message is empty");
     metadata_copy_ = mv.meta_copy;
     stream_pos_ = mv.next;
   }
@@ -701,7 +723,13 @@ bool ArrowReader::open(std::optional<SnapshotError>& err) {
           err = err_;
           return false;
         }
-        const int64_t len = mv.msg->header_as_RecordBatch()->length();
+        const fb::RecordBatch* rb = mv.msg->header_as_RecordBatch();
+        if (!rb) {
+          fail(0, "", fmt::format("record batch {}: corrupt block (empty header)", k));
+          err = err_;
+          return false;
+        }
+        const int64_t len = rb->length();
         if (len < 0 || len > INT64_MAX - total_) {
           fail(0, "", fmt::format("record batch {}: corrupt length {}", k, len));
           err = err_;

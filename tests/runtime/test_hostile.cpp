@@ -337,7 +337,7 @@ TEST_CASE("hostile arrow: every int64/int32 of the file replaced by a lie never 
         int32_t v;
         std::memcpy(&v, bytes.data() + pos, 4);
         if (v == 0) continue;
-        for (int32_t lie : {v + 1000, INT32_MAX}) {
+        for (int32_t lie : {v > INT32_MAX - 1000 ? v - 1000 : v + 1000, INT32_MAX}) {
           std::string m = bytes;
           std::memcpy(m.data() + pos, &lie, 4);
           read_arrow_bytes(path, m, *schema, st);
