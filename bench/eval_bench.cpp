@@ -47,6 +47,7 @@ double read_bandwidth(const std::vector<uint64_t>& buf, int threads, int reps) {
     std::vector<uint64_t> sums(threads);
     auto t0 = Clock::now();
     std::vector<std::thread> ts;
+    ts.reserve(static_cast<size_t>(threads));
     const size_t per = buf.size() / threads;
     for (int t = 0; t < threads; ++t)
       ts.emplace_back([&, t] {
@@ -233,6 +234,7 @@ int main(int argc, char** argv) {
       std::atomic<size_t> next{0};
       auto start = Clock::now();
       std::vector<std::thread> ts;
+      ts.reserve(static_cast<size_t>(threads));
       for (int t = 0; t < threads; ++t)
         ts.emplace_back([&] {
           for (size_t i; (i = next++) < batches.size();) {

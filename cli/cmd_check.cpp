@@ -49,6 +49,7 @@ std::function<int()> setup_check(CLI::App& app) {
       }
     }
     std::vector<DiagSet> sets;
+    sets.reserve(results.size());
     for (const auto& r : results) sets.push_back({&r.sources, r.diags});
     const std::string text =
         render_diagnostics(sets, format, format == DiagFormat::Text && isatty(2));

@@ -277,7 +277,7 @@ struct action<g::string_lit> {
 };
 
 template <typename Input>
-void push_leaf(const Input& in, State& st, ast::ExprKind kind) {
+void push_leaf(const Input& in, State& st, ast::ExprKind&& kind) {
   st.push(std::move(kind), st.off(in.begin()), st.off(in.end()));
 }
 
@@ -479,7 +479,7 @@ struct action<g::set_string> {
 
 // Tests: the subject is the operand below the test's own operands.
 template <typename Input>
-void push_test(const Input& in, State& st, const Operand& subject, ast::ExprKind kind) {
+void push_test(const Input& in, State& st, const Operand& subject, ast::ExprKind&& kind) {
   st.push(std::move(kind), subject.begin, st.trim_end(in.end()));
 }
 

@@ -185,9 +185,9 @@ std::string field_value_error(const FieldDef& f, const FieldValue& v) {
                      kind_name(v.kind));
 }
 
-std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view s,
+std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view text,
                                            std::string& error) {
-  if (s.empty()) {
+  if (text.empty()) {
     if (f.type == FieldType::StringList) return FieldValue::of_list({});
     if (!f.nullable) {
       error = fmt::format("field `{}` cannot be missing (it is not nullable)", f.name);
@@ -196,39 +196,41 @@ std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view s
     return FieldValue::missing();
   }
   auto bad = [&](const char* what) -> std::optional<FieldValue> {
-    error = fmt::format("field `{}`: `{}` is not {}", f.name, s, what);
+    error = fmt::format("field `{}`: `{}` is not {}", f.name, text, what);
     return std::nullopt;
   };
   switch (f.type) {
     case FieldType::Bool:
-      if (s == "true") return FieldValue::of_bool(true);
-      if (s == "false") return FieldValue::of_bool(false);
+      if (text == "true") return FieldValue::of_bool(true);
+      if (text == "false") return FieldValue::of_bool(false);
       return bad("a bool (write true or false)");
     case FieldType::Int: {
       int64_t v = 0;
-      auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-      if (r.ec != std::errc() || r.ptr != s.data() + s.size()) return bad("an int");
+      auto r = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (r.ec != std::errc() || r.ptr != text.data() + text.size()) return bad("an int");
       return FieldValue::of_int(v);
     }
     case FieldType::Number:
     case FieldType::Money:
     case FieldType::Percent: {
       double v = 0;
-      auto r = std::from_chars(s.data(), s.data() + s.size(), v, std::chars_format::general);
-      if (r.ec != std::errc() || r.ptr != s.data() + s.size() || std::isnan(v) || std::isinf(v))
+      auto r =
+          std::from_chars(text.data(), text.data() + text.size(), v, std::chars_format::general);
+      if (r.ec != std::errc() || r.ptr != text.data() + text.size() || std::isnan(v) ||
+          std::isinf(v))
         return bad("a number");
       return FieldValue::of_float(v);
     }
     case FieldType::Date: {
       int32_t d = 0;
-      if (!parse_iso_date(s, d)) return bad("a date (write YYYY-MM-DD)");
+      if (!parse_iso_date(text, d)) return bad("a date (write YYYY-MM-DD)");
       return FieldValue::of_date(d);
     }
     case FieldType::String:
-      return FieldValue::of_text(std::string(s));
+      return FieldValue::of_text(std::string(text));
     case FieldType::Enum: {
-      FieldValue v = FieldValue::of_text(std::string(s));
-      if (Schema::enum_ordinal(f, s) < 0) {
+      FieldValue v = FieldValue::of_text(std::string(text));
+      if (Schema::enum_ordinal(f, text) < 0) {
         error = field_value_error(f, v);
         return std::nullopt;
       }
@@ -238,9 +240,9 @@ std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view s
       std::vector<std::string> items;
       size_t start = 0;
       for (;;) {
-        const size_t bar = s.find('|', start);
-        const std::string_view item =
-            s.substr(start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
+        const size_t bar = text.find('|', start);
+        const std::string_view item = text.substr(
+            start, bar == std::string_view::npos ? std::string_view::npos : bar - start);
         if (item.empty()) return bad("a list (elements are joined with |, none may be empty)");
         items.emplace_back(item);
         if (bar == std::string_view::npos) break;

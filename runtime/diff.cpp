@@ -323,7 +323,7 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
         bool changed = false;
         for (size_t c = 0; c < cols.size(); ++c) {
           const ColPlan& p = cols[c];
-          const int ov = old_ptr[p.old_out][r], nv = new_ptr[p.new_out][r];
+          const int8_t ov = old_ptr[p.old_out][r], nv = new_ptr[p.new_out][r];
           const uint32_t ou = (ov < 0 || ov + 1 >= static_cast<int>(p.old_uid.size()))
                                   ? 0
                                   : p.old_uid[static_cast<size_t>(ov) + 1];
@@ -614,6 +614,7 @@ std::string md(const std::string& s) {
 }
 std::string md_samples(const std::vector<std::string>& s) {
   std::vector<std::string> e;
+  e.reserve(s.size());
   for (const auto& x : s) e.push_back(md(x));
   return fmt::format("{}", fmt::join(e, ", "));
 }

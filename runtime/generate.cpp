@@ -468,6 +468,7 @@ bool run_pipeline(const GenerateOptions& opts, Sink& sink, std::string& error) {
     }
   };
   std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
 
   bool ok = true;
@@ -505,9 +506,9 @@ bool run_pipeline(const GenerateOptions& opts, Sink& sink, std::string& error) {
 
 }  // namespace
 
-bool generate_snapshot(const GenerateOptions& in, const std::string& path, SnapshotFormat format,
-                       std::string& error) {
-  GenerateOptions opts = in;
+bool generate_snapshot(const GenerateOptions& options, const std::string& path,
+                       SnapshotFormat format, std::string& error) {
+  GenerateOptions opts = options;  // defaults filled in below
   if (opts.rows < 0) {
     error = "the row count must not be negative";
     return false;

@@ -29,8 +29,8 @@ struct GenerateOptions {
 Batch generate_batch(const GenerateOptions& opts, int64_t index);
 
 // Writes a whole snapshot to `path` (atomically). Returns false and sets `error` on failure.
-bool generate_snapshot(const GenerateOptions& opts, const std::string& path, SnapshotFormat format,
-                       std::string& error);
+bool generate_snapshot(const GenerateOptions& options, const std::string& path,
+                       SnapshotFormat format, std::string& error);
 inline bool generate_snapshot(int64_t rows, uint64_t seed, int32_t as_of_days,
                               const std::string& path, SnapshotFormat format, std::string& error) {
   GenerateOptions o;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <limits>
 #include <set>
+#include <utility>
 
 #include "compiler/ir/helpers.h"
 
@@ -158,8 +159,8 @@ void Encoder::encode(uint32_t id) {
     }
   };
   auto push = [&](z3::expr value, z3::expr present) {
-    val_.push_back(value);
-    pres_.push_back(present);
+    val_.push_back(std::move(value));
+    pres_.push_back(std::move(present));
   };
   auto as_int = [&](size_t k) -> z3::expr {  // Bool operands of comparisons compare as 0/1
     const z3::expr& e = val_[n.args[k]];

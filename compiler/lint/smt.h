@@ -62,7 +62,7 @@ class Encoder {
   const std::vector<std::vector<std::string>>& mentioned() const { return mentioned_; }
 
  private:
-  void encode(uint32_t n);
+  void encode(uint32_t id);
   z3::expr real_of_double(double d);
   z3::expr fresh_real();
   z3::expr fresh_bool();

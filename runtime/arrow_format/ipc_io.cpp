@@ -50,7 +50,7 @@ std::string plain_type_name(const fb::Field* f) {
       return "interval";
     case fb::Type::List:
     case fb::Type::LargeList: {
-      const std::string outer = f->type_type() == fb::Type::List ? "list" : "large_list";
+      std::string outer = f->type_type() == fb::Type::List ? "list" : "large_list";
       const auto* kids = f->children();
       if (!kids || kids->size() != 1) return outer;
       return outer + "<" + type_name(kids->Get(0)) + ">";
