@@ -743,6 +743,7 @@ bool KernelBuilder::build(const std::string& symbol, std::string& error) {
   for (auto& [field, c] : columns_)
     if (c.values) c.blk = b_.CreateInBoundsGEP(c.elem, c.values, base);
   std::vector<llvm::Value*> outs_blk;
+  outs_blk.reserve(outs.size());
   for (llvm::Value* o : outs) outs_blk.push_back(b_.CreateInBoundsGEP(i8(), o, base));
   // Atoms: an atom without index reads its per-row table (table + 64b) in the row loop. A
   // dictionary atom first gathers its block, buffer[j] = table[index[row]], in a small loop of
