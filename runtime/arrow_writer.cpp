@@ -133,6 +133,7 @@ flatbuffers::Offset<fb::Field> build_field(flatbuffers::FlatBufferBuilder& fbb, 
 flatbuffers::Offset<fb::Schema> build_schema(flatbuffers::FlatBufferBuilder& fbb,
                                              const std::vector<OutField>& fields) {
   std::vector<flatbuffers::Offset<fb::Field>> fs;
+  fs.reserve(fields.size());
   for (const OutField& f : fields) fs.push_back(build_field(fbb, f));
   return fb::CreateSchema(fbb, fb::Endianness::Little, fbb.CreateVector(fs));
 }
