@@ -1,6 +1,7 @@
-// Rekindle runtime: `rekindle explain` (see explain.h). A one-row evaluator of every IR node with
-// the interpreter's semantics, and the walk over the rule file's source that turns node values
-// into reasons: each rule's condition text, the value of each part of it and what it read.
+// Rekindle runtime: `rekindle explain` (see explain.h). Evaluates every IR node for one row with
+// the interpreter, then walks the compiler's source map (rules, the terms of their conditions,
+// segments and sequence clauses; never the AST or the parser) to turn node values into reasons:
+// each rule's condition text, the value of each part of it and what it read.
 #include "runtime/explain.h"
 
 #include <fmt/format.h>
@@ -8,13 +9,11 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <unordered_map>
+#include <tuple>
 
 #include "compiler/ir/helpers.h"
-#include "grammar/parser.h"
 #include "runtime/atoms.h"
 #include "runtime/csv_reader.h"
 #include "runtime/evaluator.h"
@@ -160,27 +159,8 @@ bool given_batch(const Schema& schema, const std::vector<std::string>& given, Ba
 
 namespace {
 
-struct SpanKey {
-  uint32_t file, offset, len;
-  bool operator==(const SpanKey& o) const {
-    return file == o.file && offset == o.offset && len == o.len;
-  }
-};
-struct SpanHash {
-  size_t operator()(const SpanKey& k) const {
-    return (size_t{k.file} * 1000003u ^ k.offset) * 1000003u ^ k.len;
-  }
-};
-SpanKey key_of(const ast::Span& s) {
-  return {s.file, s.offset, s.len};
-}
-
-// An AST expression together with its file.
-struct AstRef {
-  const ast::File* file = nullptr;
-  ast::ExprId id = ast::kNoExpr;
-  bool valid() const { return file && id != ast::kNoExpr; }
-};
+using Term = SourceMap::Term;
+constexpr uint32_t kNone = SourceMap::kNone;
 
 std::string collapse(std::string_view s) {
   std::string out;
@@ -255,17 +235,18 @@ class Explainer {
       : c_(c), p_(*c.program), b_(b), row_(row), as_of_(as_of) {}
 
   bool run(Explanation& e, std::string& error) {
-    if (!parse_sources(error)) return false;
+    if (!map_fits(error)) return false;
     PreparedAtoms atoms;
     atoms.prepare(p_, b_);
     const RkBatchView view{b_.columns.data(), atoms.data(), b_.num_rows, as_of_, 0};
     v_ = evaluate_row(p_, view, row_);
-    for (const auto& x : c_.map.exprs) expr_node_.emplace(key_of(x.span), x.node);
     for (size_t k = 0; k < p_.outputs.size(); ++k)
       output_node_[p_.outputs[k].name] = p_.outputs[k].node;
     for (size_t k = 0; k < p_.columns.size(); ++k) column_[p_.columns[k].name] = &p_.columns[k];
     for (const auto& r : c_.map.rules)
-      if (r.kind == SourceMap::Kind::Let) let_node_[r.name] = r.cond;
+      if (r.kind == SourceMap::Kind::Let) lets_[r.name] = &r;
+    for (const auto& q : c_.map.sequences) seqs_[q.name] = &q;
+    for (const auto& g : c_.map.segments) segments_.insert(g.name);
 
     const Schema& s = p_.schema;
     e = Explanation{};
@@ -285,54 +266,44 @@ class Explainer {
   }
 
  private:
-  bool parse_sources(std::string& error) {
-    files_.resize(c_.sources.size());
-    for (uint32_t i = 0; i < c_.sources.size(); ++i) {
-      std::vector<Diagnostic> diags;
-      auto f = parse_file(c_.sources, i, diags);
-      if (!f) {
-        error = fmt::format("cannot re-read {}", c_.sources.file(i).path);
-        return false;
-      }
-      files_[i] = std::make_unique<ast::File>(std::move(*f));
-      const ast::File* file = files_[i].get();
-      for (const auto& top : file->decls) {
-        std::visit(
-            [&](const auto& d) {
-              using T = std::decay_t<decltype(d)>;
-              if constexpr (std::is_same_v<T, ast::SegmentDecl>) {
-                for (const auto& l : d.labels) cond_[key_of(l.span)] = {file, l.cond};
-              } else if constexpr (std::is_same_v<T, ast::CandidateDecl>) {
-                cond_[key_of(d.span)] = {file, d.cond};
-              } else if constexpr (std::is_same_v<T, ast::RuleDecl>) {
-                cond_[key_of(d.span)] = {file, d.cond};
-              } else if constexpr (std::is_same_v<T, ast::LetDecl>) {
-                lets_[d.name] = {file, d.value};
-              } else if constexpr (std::is_same_v<T, ast::SequenceDecl>) {
-                seqs_[d.name] = {file, &d};
-                for (const auto& x : d.exits) cond_[key_of(x.span)] = {file, x.cond};
-                for (const auto& ch : d.channels) cond_[key_of(ch.span)] = {file, ch.requires_};
-                for (const auto& t : d.touches) cond_[key_of(t.span)] = {file, t.only_when};
-              }
-            },
-            top.decl);
-      }
+  // The source map belongs to the program: every index and node it holds is in range, and
+  // and/or/not terms have their operands.
+  bool map_fits(std::string& error) const {
+    const SourceMap& m = c_.map;
+    const size_t nodes = p_.nodes.size(), terms = m.terms.size();
+    auto node_ok = [&](uint32_t n) { return n == kNone || n < nodes; };
+    auto term_ok = [&](uint32_t t) { return t == kNone || t < terms; };
+    bool ok = true;
+    for (const auto& r : m.rules) ok = ok && node_ok(r.cond) && term_ok(r.term);
+    for (uint32_t t = 0; t < terms && ok; ++t) {
+      const Term& x = m.terms[t];
+      ok = node_ok(x.node);
+      for (uint32_t sub : x.subs) ok = ok && sub < t;  // subs come first
+      if (x.kind == Term::Kind::And || x.kind == Term::Kind::Or) ok = ok && x.subs.size() == 2;
+      if (x.kind == Term::Kind::Not) ok = ok && x.subs.size() == 1;
     }
-    return true;
+    for (const auto& q : m.sequences) {
+      ok = ok && term_ok(q.enter) && term_ok(q.wait) && term_ok(q.holdout);
+      for (const auto& t : q.touches)
+        ok = ok && t.channel != kNone && term_ok(t.channel) && term_ok(t.offer) &&
+             term_ok(t.only_when);
+    }
+    for (const auto& x : m.exprs) ok = ok && x.node < nodes;
+    if (!ok) error = "the source map does not belong to the compiled program";
+    return ok;
   }
 
-  std::optional<uint32_t> node_of(const AstRef& r) const {
-    if (!r.valid()) return std::nullopt;
-    auto it = expr_node_.find(key_of(r.file->expr(r.id).span));
-    if (it == expr_node_.end()) return std::nullopt;
-    return it->second;
+  const Term& term(uint32_t t) const { return c_.map.terms[t]; }
+  std::optional<uint32_t> node_of(uint32_t t) const {
+    if (t == kNone || term(t).node == kNone) return std::nullopt;
+    return term(t).node;
   }
-  std::string text_of(const AstRef& r) const {
-    const ast::Span& s = r.file->expr(r.id).span;
+  std::string text_of(uint32_t t) const {
+    const ast::Span& s = term(t).span;
     return collapse(std::string_view(c_.sources.file(s.file).text).substr(s.offset, s.len));
   }
-  std::string value_of(const AstRef& r) const {
-    auto n = node_of(r);
+  std::string value_of(uint32_t t) const {
+    auto n = node_of(t);
     return n ? truth_text(v_[*n]) : "unknown";
   }
   const NodeValue* output(const std::string& name) const {
@@ -355,61 +326,32 @@ class Explainer {
 
   // "what it read": fields, lets, segments, the candidate flag and sequence values named in a
   // part of a condition, with their values for this customer.
-  void collect_reads(const ast::File& f, ast::ExprId id, std::vector<std::string>& out,
-                     std::set<std::string>& seen) const {
-    if (id == ast::kNoExpr) return;
-    const ast::Expr& e = f.expr(id);
-    std::visit(
-        [&](const auto& k) {
-          using T = std::decay_t<decltype(k)>;
-          if constexpr (std::is_same_v<T, ast::Name>) {
-            if (seen.insert(k.name).second) {
-              if (auto r = read_text(k.name)) out.push_back(*r);
-            }
-          } else if constexpr (std::is_same_v<T, ast::Member>) {
-            const ast::Expr& obj = f.expr(k.object);
-            const auto* n = std::get_if<ast::Name>(&obj.kind);
-            if (!n) return;
-            const std::string name = n->name + "." + k.member;
-            if (!seen.insert(name).second) return;
-            auto it = expr_node_.find(key_of(e.span));
-            if (it == expr_node_.end()) return;
-            const NodeValue& v = v_[it->second];
-            std::string text;
-            if (k.member == "touch")
-              text = v.present ? std::to_string(v.i) : "";
-            else if (k.member == "step")
-              text = column_text(n->name + "_step", v);
-            else
-              text = column_text(n->name + "_" + k.member, v);
-            out.push_back(text.empty() ? name + " is empty" : name + " = " + text);
-          } else if constexpr (std::is_same_v<T, ast::Unary>) {
-            collect_reads(f, k.operand, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::Binary>) {
-            collect_reads(f, k.lhs, out, seen);
-            collect_reads(f, k.rhs, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::Is>) {
-            collect_reads(f, k.subject, out, seen);
-            if (k.kind == ast::IsKind::Value) collect_reads(f, k.value, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::InSet>) {
-            collect_reads(f, k.subject, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::InRange>) {
-            collect_reads(f, k.subject, out, seen);
-            collect_reads(f, k.lo, out, seen);
-            collect_reads(f, k.hi, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::Has>) {
-            collect_reads(f, k.subject, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::DaysSince>) {
-            collect_reads(f, k.date, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::IfExpr>) {
-            collect_reads(f, k.cond, out, seen);
-            collect_reads(f, k.then_, out, seen);
-            collect_reads(f, k.else_, out, seen);
-          } else if constexpr (std::is_same_v<T, ast::OfferLit>) {
-            collect_reads(f, k.amount, out, seen);
-          }
-        },
-        e.kind);
+  void collect_reads(uint32_t t, std::vector<std::string>& out, std::set<std::string>& seen) const {
+    if (t == kNone) return;
+    const Term& e = term(t);
+    if (e.kind == Term::Kind::Name) {
+      if (seen.insert(e.name).second) {
+        if (auto r = read_text(e.name)) out.push_back(*r);
+      }
+      return;
+    }
+    if (e.kind == Term::Kind::Member) {
+      if (e.name.empty()) return;  // the object is not a name
+      const std::string name = e.name + "." + e.member;
+      if (!seen.insert(name).second) return;
+      if (e.node == kNone) return;
+      const NodeValue& v = v_[e.node];
+      std::string text;
+      if (e.member == "touch")
+        text = v.present ? std::to_string(v.i) : "";
+      else if (e.member == "step")
+        text = column_text(e.name + "_step", v);
+      else
+        text = column_text(e.name + "_" + e.member, v);
+      out.push_back(text.empty() ? name + " is empty" : name + " = " + text);
+      return;
+    }
+    for (uint32_t sub : e.subs) collect_reads(sub, out, seen);
   }
 
   std::optional<std::string> read_text(const std::string& name) const {
@@ -418,15 +360,13 @@ class Explainer {
       auto t = field_text(s, b_, static_cast<size_t>(f), row_);
       return t ? name + " = " + *t : name + " is missing";
     }
-    if (auto it = let_node_.find(name); it != let_node_.end() && it->second != UINT32_MAX) {
-      const NodeValue& v = v_[it->second];
+    if (auto it = lets_.find(name); it != lets_.end() && it->second->cond != kNone) {
+      const SourceMap::Rule& let = *it->second;
+      const NodeValue& v = v_[let.cond];
       if (!v.present) return name + " is missing";
-      const ir::Node& n = p_.nodes[it->second];
-      std::string unit;
-      if (auto l = lets_.find(name); l != lets_.end()) {
-        if (std::holds_alternative<ast::DaysSince>(l->second.file->expr(l->second.id).kind))
-          unit = " days";
-      }
+      const ir::Node& n = p_.nodes[let.cond];
+      const std::string unit =
+          let.term != kNone && term(let.term).kind == Term::Kind::DaysSince ? " days" : "";
       if (n.ty == Ty::Bool) return name + " = " + truth_text(v);
       if (n.ty == Ty::Float) return name + " = " + number_text(v.f);
       return name + " = " + std::to_string(v.i) + unit;
@@ -444,55 +384,50 @@ class Explainer {
     return std::nullopt;
   }
 
-  ExplainClause clause(const AstRef& r, int depth, bool leaf) const {
+  ExplainClause clause(uint32_t t, int depth, bool leaf) const {
     ExplainClause c;
     c.depth = depth;
-    c.text = text_of(r);
-    c.value = value_of(r);
+    c.text = text_of(t);
+    c.value = value_of(t);
     if (leaf) {
       std::set<std::string> seen;
-      collect_reads(*r.file, r.id, c.reads, seen);
+      collect_reads(t, c.reads, seen);
     }
     return c;
   }
 
-  static bool connective(const ast::Expr& e) {
-    if (const auto* b = std::get_if<ast::Binary>(&e.kind))
-      return b->op == ast::BinOp::And || b->op == ast::BinOp::Or;
-    if (const auto* u = std::get_if<ast::Unary>(&e.kind)) return u->op == ast::UnOp::Not;
-    return false;
+  bool connective(uint32_t t) const {
+    const Term::Kind k = term(t).kind;
+    return k == Term::Kind::And || k == Term::Kind::Or || k == Term::Kind::Not;
   }
 
-  // The direct parts of a connective (`a and b and c` gives a, b, c).
-  static void parts(const ast::File& f, ast::ExprId id, std::vector<ast::ExprId>& out) {
-    const ast::Expr& e = f.expr(id);
-    if (const auto* u = std::get_if<ast::Unary>(&e.kind)) {
-      out.push_back(u->operand);
+  // The direct parts of a connective (`a and b and c` gives a, b, c; `not a` gives a).
+  void parts(uint32_t t, std::vector<uint32_t>& out) const {
+    const Term& e = term(t);
+    if (e.kind == Term::Kind::Not) {
+      out.push_back(e.subs[0]);
       return;
     }
-    const auto& b = std::get<ast::Binary>(e.kind);
-    auto flat = [&](auto&& self, ast::ExprId x) -> void {
-      const ast::Expr& xe = f.expr(x);
-      const auto* xb = std::get_if<ast::Binary>(&xe.kind);
-      if (xb && xb->op == b.op) {
-        self(self, xb->lhs);
-        self(self, xb->rhs);
+    auto flat = [&](auto&& self, uint32_t x) -> void {
+      const Term& xe = term(x);
+      if (xe.kind == e.kind) {
+        self(self, xe.subs[0]);
+        self(self, xe.subs[1]);
       } else {
         out.push_back(x);
       }
     };
-    flat(flat, b.lhs);
-    flat(flat, b.rhs);
+    flat(flat, e.subs[0]);
+    flat(flat, e.subs[1]);
   }
 
-  void clauses(const AstRef& r, int depth, std::vector<ExplainClause>& out) const {
-    std::vector<ast::ExprId> ps;
-    parts(*r.file, r.id, ps);
-    for (ast::ExprId p : ps) {
-      const AstRef pr{r.file, p};
-      const bool leaf = !connective(r.file->expr(p));
-      out.push_back(clause(pr, depth, leaf));
-      if (!leaf) clauses(pr, depth + 1, out);
+  void clauses(uint32_t t, int depth, std::vector<ExplainClause>& out) const {
+    std::vector<uint32_t> ps;
+    parts(t, ps);
+    for (uint32_t p : ps) {
+      const bool leaf = !connective(p);
+      out.push_back(clause(p, depth, leaf));
+      if (!leaf) clauses(p, depth + 1, out);
     }
   }
 
@@ -506,18 +441,16 @@ class Explainer {
     r.name = m.name;
     r.file = place(m.span);
     r.line = m.span.line;
-    auto it = cond_.find(key_of(m.span));
-    if (it == cond_.end() || !it->second.valid()) return r;
-    const AstRef c = it->second;
+    const uint32_t c = m.term;
+    if (c == kNone) return r;
     r.condition = text_of(c);
-    r.value = m.cond != UINT32_MAX ? truth_text(v_[m.cond]) : value_of(c);
+    r.value = m.cond != kNone ? truth_text(v_[m.cond]) : value_of(c);
     if (!with_clauses) return r;
-    const ast::Expr& top = c.file->expr(c.id);
-    if (std::holds_alternative<ast::Unary>(top.kind) && connective(top)) {
+    if (term(c).kind == Term::Kind::Not) {
       // `not (...)`: the whole condition first, so its value shows beside the negated part.
       r.clauses.push_back(clause(c, 0, false));
       clauses(c, 1, r.clauses);
-    } else if (connective(top)) {
+    } else if (connective(c)) {
       clauses(c, 0, r.clauses);
     } else {
       r.clauses.push_back(clause(c, 0, true));
@@ -567,13 +500,7 @@ class Explainer {
       e.families.push_back(std::move(fam));
     }
   }
-  bool is_family(const std::string& name) const {
-    for (const auto& f : files_)
-      for (const auto& top : f->decls)
-        if (const auto* s = std::get_if<ast::SegmentDecl>(&top.decl); s && s->name == name)
-          return true;
-    return false;
-  }
+  bool is_family(const std::string& name) const { return segments_.count(name) != 0; }
 
   void candidate(Explanation& e) const {
     const NodeValue* c = output("candidate");
@@ -658,16 +585,11 @@ class Explainer {
       const std::string name = col.name.substr(0, col.name.size() - 7);
       auto sit = seqs_.find(name);
       if (sit == seqs_.end()) continue;
-      e.sequences.push_back(sequence(name, *sit->second.file, *sit->second.decl, e));
+      e.sequences.push_back(sequence(name, *sit->second, e));
     }
   }
 
-  struct SeqRef {
-    const ast::File* file = nullptr;
-    const ast::SequenceDecl* decl = nullptr;
-  };
-
-  ExplainSequence sequence(const std::string& name, const ast::File& f, const ast::SequenceDecl& d,
+  ExplainSequence sequence(const std::string& name, const SourceMap::Sequence& d,
                            const Explanation& e) const {
     ExplainSequence q;
     q.name = name;
@@ -687,10 +609,9 @@ class Explainer {
     };
     [&] {
       // 1. entry
-      if (d.enter != ast::kNoExpr) {
-        const AstRef r{&f, d.enter};
-        const std::string v = value_of(r);
-        say(fmt::format("enter when {}: {}", text_of(r), v));
+      if (d.enter != kNone) {
+        const std::string v = value_of(d.enter);
+        say(fmt::format("enter when {}: {}", text_of(d.enter), v));
         if (v != "true") return decide("not_candidate");
       } else {
         say(fmt::format("entered: candidate = {}", e.candidate ? "true" : "false"));
@@ -703,7 +624,7 @@ class Explainer {
       }
       say("no stop rule fired");
       // 3. holdout
-      if (d.holdout_share != ast::kNoExpr) {
+      if (d.holdout != kNone) {
         const ir::Atom* atom = nullptr;
         for (const auto& a : p_.atoms)
           if (a.kind == ir::AtomKind::Holdout && a.salt == d.holdout_salt) atom = &a;
@@ -713,9 +634,9 @@ class Explainer {
           const uint64_t bucket =
               fnv1a64_update(fnv1a64_update(fnv1a64(atom->salt), ":"), key) % atom->modulus;
           const bool held = bucket < atom->threshold;
-          say(fmt::format("holdout {} salt \"{}\": bucket {} of {} is {} {}",
-                          text_of({&f, d.holdout_share}), d.holdout_salt, bucket, atom->modulus,
-                          held ? "below" : "not below", atom->threshold));
+          say(fmt::format("holdout {} salt \"{}\": bucket {} of {} is {} {}", text_of(d.holdout),
+                          d.holdout_salt, bucket, atom->modulus, held ? "below" : "not below",
+                          atom->threshold));
           if (held) return decide("holdout");
         }
       }
@@ -732,14 +653,14 @@ class Explainer {
       int64_t last = 0;
       std::string last_text = "no progress field: no touch sent";
       std::optional<int32_t> last_date;
-      if (d.progress_touch) {
-        const int tf = p_.schema.find(d.progress_touch->first);
-        const int df = p_.schema.find(d.progress_date->first);
+      if (!d.progress_touch.empty()) {
+        const int tf = p_.schema.find(d.progress_touch);
+        const int df = p_.schema.find(d.progress_date);
         const NodeValue lv = tf >= 0 ? column_value_of(static_cast<size_t>(tf)) : NodeValue{};
         last = lv.present ? lv.i : 0;
-        last_text =
-            lv.present ? fmt::format("last touch {} ({} = {})", last, d.progress_touch->first, lv.i)
-                       : fmt::format("last touch 0 ({} is missing)", d.progress_touch->first);
+        last_text = lv.present
+                        ? fmt::format("last touch {} ({} = {})", last, d.progress_touch, lv.i)
+                        : fmt::format("last touch 0 ({} is missing)", d.progress_touch);
         if (df >= 0) {
           const NodeValue dv = column_value_of(static_cast<size_t>(df));
           if (dv.present) last_date = static_cast<int32_t>(dv.i);
@@ -750,15 +671,15 @@ class Explainer {
       int next = 0;
       for (size_t i = 0; i < d.touches.size(); ++i) {
         if (static_cast<int64_t>(i + 1) <= last) continue;
-        const ast::TouchDecl& t = d.touches[i];
-        if (t.only_when == ast::kNoExpr) {
+        const SourceMap::Touch& t = d.touches[i];
+        if (t.only_when == kNone) {
           next = static_cast<int>(i + 1);
           break;
         }
         const SourceMap::Rule* m = nullptr;
         for (const auto* tr : touch_rules)
           if (tr->name == t.name) m = tr;
-        const std::string v = value_of({&f, t.only_when});
+        const std::string v = value_of(t.only_when);
         std::optional<ExplainRule> r;
         if (m) {
           r = rule(*m, "touch", true);
@@ -766,34 +687,34 @@ class Explainer {
           r->decided = v == "true";
         }
         if (v == "true") {
-          say(fmt::format("touch {} {}: only when {}: true", i + 1, t.name,
-                          text_of({&f, t.only_when})),
+          say(fmt::format("touch {} {}: only when {}: true", i + 1, t.name, text_of(t.only_when)),
               std::move(r));
           next = static_cast<int>(i + 1);
           break;
         }
         say(fmt::format("touch {} {} skipped: only when {}: {}", i + 1, t.name,
-                        text_of({&f, t.only_when}), v),
+                        text_of(t.only_when), v),
             std::move(r));
       }
       if (next == 0) {
         say(fmt::format("no touch after touch {}", last));
         return decide("exhausted");
       }
-      const ast::TouchDecl& t = d.touches[static_cast<size_t>(next - 1)];
+      const SourceMap::Touch& t = d.touches[static_cast<size_t>(next - 1)];
       say(fmt::format("next touch: {} {} ({}:{})", next, t.name, place(t.span), t.span.line));
       // 6. waiting
-      if (d.wait != ast::kNoExpr) {
-        auto wn = node_of({&f, d.wait});
+      if (d.wait != kNone) {
+        auto wn = node_of(d.wait);
         const NodeValue w = wn ? v_[*wn] : NodeValue{};
-        const std::string wtext = text_of({&f, d.wait});
+        const std::string wtext = text_of(d.wait);
         const std::string wshow = w.present && wtext.find(std::to_string(w.i)) == std::string::npos
                                       ? fmt::format("{} ({} days)", wtext, w.i)
                                       : wtext;
         if (last > 0) {
           if (!last_date) {
             say(fmt::format("waiting: {} is missing, so the wait ({}) cannot have passed",
-                            d.progress_date ? d.progress_date->first : "the progress date", wshow));
+                            d.progress_date.empty() ? "the progress date" : d.progress_date,
+                            wshow));
             return decide("waiting");
           }
           const int64_t since = static_cast<int64_t>(as_of_) - *last_date;
@@ -807,7 +728,7 @@ class Explainer {
       }
       // 7. channel
       std::string chosen;
-      if (auto cn = node_of({&f, t.channel}); cn && v_[*cn].present) {
+      if (auto cn = node_of(t.channel); cn && v_[*cn].present) {
         const int64_t ci = v_[*cn].i;
         auto cit = column_.find(name + "_channel");
         if (cit != column_.end() && ci >= 0 && static_cast<size_t>(ci) < cit->second->texts.size())
@@ -827,11 +748,11 @@ class Explainer {
         return true;
       };
       if (chosen.empty()) {
-        say(fmt::format("via {}: no channel", text_of({&f, t.channel})));
+        say(fmt::format("via {}: no channel", text_of(t.channel)));
         return decide("no_channel");
       }
-      if (t.channel != ast::kNoExpr && !std::holds_alternative<ast::Name>(f.expr(t.channel).kind))
-        say(fmt::format("via {}: {}", text_of({&f, t.channel}), chosen));
+      if (t.channel != kNone && term(t.channel).kind != Term::Kind::Name)
+        say(fmt::format("via {}: {}", text_of(t.channel), chosen));
       if (!allowed(chosen)) {
         std::string fb;
         for (const auto& x : d.fallbacks)
@@ -862,14 +783,11 @@ class Explainer {
   int64_t row_;
   int32_t as_of_;
   std::vector<NodeValue> v_;
-  std::vector<std::unique_ptr<ast::File>> files_;
-  std::unordered_map<SpanKey, AstRef, SpanHash> cond_;
-  std::unordered_map<SpanKey, uint32_t, SpanHash> expr_node_;
   std::map<std::string, uint32_t> output_node_;
   std::map<std::string, const ir::ResultColumn*> column_;
-  std::map<std::string, uint32_t> let_node_;
-  std::map<std::string, AstRef> lets_;
-  std::map<std::string, SeqRef> seqs_;
+  std::map<std::string, const SourceMap::Rule*> lets_;
+  std::map<std::string, const SourceMap::Sequence*> seqs_;
+  std::set<std::string> segments_;
 };
 
 }  // namespace

@@ -1,9 +1,10 @@
 // Rekindle runtime: why one customer got what they got (`rekindle explain`). Evaluates every IR
-// node for one row with the interpreter's semantics, then walks the rule file's source (through
-// CompileResult::map: rules with their condition nodes, expression spans with their nodes) to say,
-// for every segment family, the candidate rule, every stop and review rule and each sequence
-// decision, which rule decided it (name and file:line), the values of the fields it read and which
-// part of its condition was true, false or unknown.
+// node for one row with the interpreter's semantics, then walks the compiler's source map
+// (CompileResult::map: rules with their condition nodes, the terms of each condition as written,
+// segments and sequence clauses) and quotes CompileResult::sources to say, for every segment
+// family, the candidate rule, every stop and review rule and each sequence decision, which rule
+// decided it (name and file:line), the values of the fields it read and which part of its
+// condition was true, false or unknown. It never sees the AST or the parser.
 #pragma once
 
 #include <cstdint>

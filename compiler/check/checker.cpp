@@ -1,7 +1,9 @@
 // Rekindle compiler: the checker. Loads a rule file and its imports, resolves names, checks
 // types and units, detects cycles, and lowers everything to the IR in one pass. Entities (lets,
 // segment families, the candidate rule, stops, sequences) are lowered on first use, so the order
-// of declarations does not matter and a dependency cycle is reported with its path.
+// of declarations does not matter and a dependency cycle is reported with its path. Along the way
+// it fills the source map (compile.h): rules, checked expressions, condition terms, segments and
+// sequence clauses, which is all the tools after it (explain, test) know of the source.
 #include <fmt/format.h>
 
 #include <pthread.h>
@@ -9,7 +11,9 @@
 #include <cmath>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "compiler/check/compile.h"
@@ -298,6 +302,7 @@ class Checker {
     apply_param_overrides();
     lower_all();
     if (has_errors(diags_)) return std::nullopt;
+    map_term_nodes();
     program_.nodes = std::move(nb_.nodes);
     return std::move(program_);
   }
@@ -753,7 +758,8 @@ class Checker {
     CycleGuard g(*this, e.decl->name, use);
     e.value = check_expr(*e.file, e.decl->value, nullptr);
     e.value.type.literal = false;
-    map_rule(SourceMap::Kind::Let, "", e.decl->name, e.decl->span, e.value.node, e.decl->doc);
+    map_rule(SourceMap::Kind::Let, "", e.decl->name, e.decl->span, e.value.node,
+             map_term(*e.file, e.decl->value), e.decl->doc);
     e.state = State::Done;
     return e.value;
   }
@@ -798,11 +804,14 @@ class Checker {
       }
       Typed c = check_cond(*e.file, l.cond);
       conds.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
-      map_rule(SourceMap::Kind::Label, d.name, l.name, l.span, c.node, l.doc);
+      map_rule(SourceMap::Kind::Label, d.name, l.name, l.span, c.node, map_term(*e.file, l.cond),
+               l.doc);
     }
     for (const auto& l : d.labels)
       if (l.otherwise)
-        map_rule(SourceMap::Kind::Otherwise, d.name, l.name, l.span, UINT32_MAX, l.doc);
+        map_rule(SourceMap::Kind::Otherwise, d.name, l.name, l.span, UINT32_MAX, SourceMap::kNone,
+                 l.doc);
+    if (map_) map_->segments.push_back({d.name, d.span});
     // conds[i] belongs to label i (the otherwise label sits at index conds.size()).
     uint32_t node =
         conds.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, conds);
@@ -826,7 +835,7 @@ class Checker {
     CycleGuard g(*this, "candidate", use);
     Typed c = check_cond(*candidate_file_, candidate_decl_->cond);
     map_rule(SourceMap::Kind::Candidate, "", "candidate", candidate_decl_->span, c.node,
-             candidate_decl_->doc);
+             map_term(*candidate_file_, candidate_decl_->cond), candidate_decl_->doc);
     candidate_.value =
         Typed{Type{TypeKind::Bool}, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node)};
     candidate_.state = State::Done;
@@ -844,7 +853,8 @@ class Checker {
     for (const auto& s : stops_) {
       Typed c = check_cond(*s.file, s.decl->cond);
       fires.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.fires(c.node));
-      map_rule(SourceMap::Kind::Stop, "", s.decl->name, s.decl->span, c.node, s.decl->doc);
+      map_rule(SourceMap::Kind::Stop, "", s.decl->name, s.decl->span, c.node,
+               map_term(*s.file, s.decl->cond), s.decl->doc);
     }
     uint32_t first =
         fires.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, fires);
@@ -861,6 +871,10 @@ class Checker {
   }
 
   Typed lower_sequence(size_t index, const ast::Span& use);
+  // Records sequence `d`'s clauses in the source map (SourceMap::Sequence); its `enter when` and
+  // `only when` terms are those already recorded with its Enter and Touch rules.
+  void map_sequence(const ast::File& f, const ast::SequenceDecl& d, uint32_t enter_term,
+                    const std::vector<uint32_t>& only_terms);
 
   // ---- expressions ---------------------------------------------------------------------------
   Typed check_cond(const ast::File& f, ast::ExprId id) {
@@ -1412,9 +1426,71 @@ class Checker {
     return t;
   }
   void map_rule(SourceMap::Kind kind, std::string owner, std::string name, const ast::Span& span,
-                uint32_t cond, std::string doc = {}) {
+                uint32_t cond, uint32_t term, std::string doc = {}) {
     if (map_)
-      map_->rules.push_back({kind, std::move(owner), std::move(name), span, cond, std::move(doc)});
+      map_->rules.push_back(
+          {kind, std::move(owner), std::move(name), span, cond, std::move(doc), term});
+  }
+  // Records expression `id` as written, with its sub-expressions, in the source map's terms (their
+  // nodes are filled in by map_term_nodes once everything is checked). Returns its index, or
+  // kNone without a map or an expression.
+  uint32_t map_term(const ast::File& f, ast::ExprId id, int depth = 0) {
+    if (!map_ || id == ast::kNoExpr) return SourceMap::kNone;
+    using K = SourceMap::Term::Kind;
+    const ast::Expr& e = f.expr(id);
+    SourceMap::Term t;
+    t.span = e.span;
+    std::vector<ast::ExprId> subs;
+    std::visit(
+        [&](const auto& k) {
+          using T = std::decay_t<decltype(k)>;
+          if constexpr (std::is_same_v<T, ast::Name>) {
+            t.kind = K::Name;
+            t.name = k.name;
+          } else if constexpr (std::is_same_v<T, ast::Member>) {
+            t.kind = K::Member;
+            if (const auto* n = std::get_if<ast::Name>(&f.expr(k.object).kind)) t.name = n->name;
+            t.member = k.member;
+            subs = {k.object};
+          } else if constexpr (std::is_same_v<T, ast::Unary>) {
+            t.kind = k.op == ast::UnOp::Not ? K::Not : K::Other;
+            subs = {k.operand};
+          } else if constexpr (std::is_same_v<T, ast::Binary>) {
+            t.kind = k.op == ast::BinOp::And ? K::And : k.op == ast::BinOp::Or ? K::Or : K::Other;
+            subs = {k.lhs, k.rhs};
+          } else if constexpr (std::is_same_v<T, ast::Is>) {
+            subs = {k.subject};
+            if (k.kind == ast::IsKind::Value) subs.push_back(k.value);
+          } else if constexpr (std::is_same_v<T, ast::InSet> || std::is_same_v<T, ast::Has>) {
+            subs = {k.subject};
+          } else if constexpr (std::is_same_v<T, ast::InRange>) {
+            subs = {k.subject, k.lo, k.hi};
+          } else if constexpr (std::is_same_v<T, ast::DaysSince>) {
+            t.kind = K::DaysSince;
+            subs = {k.date};
+          } else if constexpr (std::is_same_v<T, ast::IfExpr>) {
+            subs = {k.cond, k.then_, k.else_};
+          } else if constexpr (std::is_same_v<T, ast::OfferLit>) {
+            subs = {k.amount};
+          }
+        },
+        e.kind);
+    // Deeper than the checker goes is an error already (RK0106); stop there.
+    if (depth < kMaxExprDepth)
+      for (ast::ExprId sub : subs)
+        if (sub != ast::kNoExpr) t.subs.push_back(map_term(f, sub, depth + 1));
+    map_->terms.push_back(std::move(t));
+    return static_cast<uint32_t>(map_->terms.size() - 1);
+  }
+  // Gives every term the node of the first checked expression with its span.
+  void map_term_nodes() {
+    if (!map_) return;
+    std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> first;
+    for (const auto& x : map_->exprs)
+      first.emplace(std::tuple{x.span.file, x.span.offset, x.span.len}, x.node);
+    for (auto& t : map_->terms)
+      if (auto it = first.find({t.span.file, t.span.offset, t.span.len}); it != first.end())
+        t.node = it->second;
   }
 
   Typed check_kind(const ast::File&, const ast::NumberLit& n, const ast::Span&, const Type*) {
@@ -1672,7 +1748,8 @@ class Checker {
     for (const auto& r : reviews_) {
       Typed c = check_cond(*r.file, r.decl->cond);
       if (c.type.is_error()) continue;
-      map_rule(SourceMap::Kind::Review, "", r.decl->name, r.decl->span, c.node, r.decl->doc);
+      map_rule(SourceMap::Kind::Review, "", r.decl->name, r.decl->span, c.node,
+               map_term(*r.file, r.decl->cond), r.decl->doc);
       review_nodes.push_back(nb_.if_(ir::Ty::Bool, scope, nb_.fires(c.node), nb_.c_bool(false)));
     }
     if (has_errors(diags_)) return;
@@ -1848,7 +1925,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     const int ci = value_index(Type{TypeKind::Channel, si}, c.name);
     Typed r = check_cond(f, c.requires_);
     if (!r.type.is_error()) allowed[ci] = nb_.is_true(r.node);
-    map_rule(SourceMap::Kind::Channel, d.name, c.name, c.span, r.node);
+    map_rule(SourceMap::Kind::Channel, d.name, c.name, c.span, r.node, map_term(f, c.requires_));
   }
   std::vector<uint32_t> fallback(q.channels.size(), nb_.null(ir::Ty::Int));
   for (const auto& fb : d.fallbacks) {
@@ -1892,10 +1969,12 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
 
   // Entry, stop, holdout, exits.
   uint32_t entered;
+  uint32_t enter_term = SourceMap::kNone;
   if (d.enter != ast::kNoExpr) {
     Typed e = check_cond(f, d.enter);
     entered = e.type.is_error() ? nb_.c_bool(false) : nb_.is_true(e.node);
-    map_rule(SourceMap::Kind::Enter, d.name, "enter", f.expr(d.enter).span, e.node);
+    enter_term = map_term(f, d.enter);
+    map_rule(SourceMap::Kind::Enter, d.name, "enter", f.expr(d.enter).span, e.node, enter_term);
   } else {
     entered = lower_candidate(use).node;
   }
@@ -1934,7 +2013,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   for (const auto& x : d.exits) {
     Typed c = check_cond(f, x.cond);
     exits.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
-    map_rule(SourceMap::Kind::Exit, d.name, x.name, x.span, c.node);
+    map_rule(SourceMap::Kind::Exit, d.name, x.name, x.span, c.node, map_term(f, x.cond));
     exit_names.push_back(x.name);
   }
 
@@ -1943,7 +2022,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   current_seq_index_ = si;
   q.offers.push_back("none");
   q.offer_kinds.push_back(ast::OfferKind::None);
-  std::vector<uint32_t> next_conds, channel_of, offer_of;
+  std::vector<uint32_t> next_conds, channel_of, offer_of, only_terms;
   std::unordered_map<std::string, ast::Span> touch_names;
   const Type channel_type{TypeKind::Channel, si};
   for (size_t i = 0; i < d.touches.size(); ++i) {
@@ -1960,7 +2039,8 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
       cond = nb_.and_(cond, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
       only = c.node;
     }
-    map_rule(SourceMap::Kind::Touch, d.name, t.name, t.span, only, t.doc);
+    only_terms.push_back(map_term(f, t.only_when));
+    map_rule(SourceMap::Kind::Touch, d.name, t.name, t.span, only, only_terms.back(), t.doc);
     next_conds.push_back(cond);
     Typed ch = check_expr(f, t.channel, &channel_type);
     if (!ch.type.is_error() && !(ch.type == channel_type)) {
@@ -2059,7 +2139,33 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   q.offer = nb_.if_(ir::Ty::Int, q.is_due, offer, none);
   q.value = Typed{Type{TypeKind::Status, si}, q.status};
   q.state = State::Done;
+  map_sequence(f, d, enter_term, only_terms);
   return q.value;
+}
+
+void Checker::map_sequence(const ast::File& f, const ast::SequenceDecl& d, uint32_t enter_term,
+                           const std::vector<uint32_t>& only_terms) {
+  if (!map_) return;
+  SourceMap::Sequence m;
+  m.name = d.name;
+  m.span = d.span;
+  m.enter = enter_term;
+  if (d.progress_touch) {
+    m.progress_touch = d.progress_touch->first;
+    m.progress_span = d.progress_touch->second;
+  }
+  if (d.progress_date) m.progress_date = d.progress_date->first;
+  m.wait = map_term(f, d.wait);
+  m.holdout = map_term(f, d.holdout_share);
+  m.holdout_salt = d.holdout_salt;
+  m.holdout_span = d.holdout_span;
+  for (const auto& fb : d.fallbacks) m.fallbacks.push_back({fb.from, fb.to, fb.span});
+  for (size_t i = 0; i < d.touches.size(); ++i) {
+    const ast::TouchDecl& t = d.touches[i];
+    m.touches.push_back(
+        {t.name, t.span, map_term(f, t.channel), map_term(f, t.offer), only_terms.at(i)});
+  }
+  map_->sequences.push_back(std::move(m));
 }
 
 }  // namespace

@@ -19,8 +19,11 @@ struct CompileOptions {
 };
 
 // Where the IR came from: every rule with its condition node and every checked expression with
-// its node, so tools (explain, lint, test coverage) can point back at the source.
+// its node, the shape of each condition as written (terms) and the clauses of every segment and
+// sequence, so tools (explain, lint, test coverage) can point back at the source and take a
+// condition apart without the AST or the parser. Spans index CompileResult::sources.
 struct SourceMap {
+  static constexpr uint32_t kNone = UINT32_MAX;
   enum class Kind : uint8_t {
     Label,
     Otherwise,
@@ -35,11 +38,12 @@ struct SourceMap {
   };
   struct Rule {
     Kind kind;
-    std::string owner;  // segment or sequence name ("" for candidate, stops, reviews, lets)
-    std::string name;   // label, rule, touch, exit or channel name
-    ast::Span span;     // the whole declaration
-    uint32_t cond = UINT32_MAX;  // the condition's node as written (three-valued), if any
+    std::string owner;      // segment or sequence name ("" for candidate, stops, reviews, lets)
+    std::string name;       // label, rule, touch, exit or channel name
+    ast::Span span;         // the whole declaration
+    uint32_t cond = kNone;  // the condition's node as written (three-valued), if any
     std::string doc;
+    uint32_t term = kNone;  // the condition (a let: its value) as written, index into terms
   };
   std::vector<Rule> rules;
   struct Expr {
@@ -47,7 +51,64 @@ struct SourceMap {
     uint32_t node;
   };
   std::vector<Expr> exprs;  // every checked expression that has a node, in checking order
-  // Schema fields each node reads (by node id), computed on demand by tools.
+
+  // An expression as written: what it is (as far as tools take it apart), its span, its node and
+  // its sub-expressions. Terms are recorded for rule conditions, let values and the expressions of
+  // sequence clauses; a term's subs come before it.
+  struct Term {
+    enum class Kind : uint8_t {
+      And,        // a and b (subs: a, b)
+      Or,         // a or b
+      Not,        // not a (subs: a)
+      Name,       // a field, let, parameter, segment, label, `candidate`, ... (name)
+      Member,     // object.member (name: the object when it is a name, member; subs: object)
+      DaysSince,  // days since / days until DATE (subs: DATE)
+      Other       // literals, arithmetic, comparisons, is/in/has tests, if, offers
+    };
+    Kind kind = Kind::Other;
+    ast::Span span;
+    uint32_t node = kNone;  // its node: the first of exprs with this span, if any
+    std::string name;
+    std::string member;
+    std::vector<uint32_t> subs;  // every sub-expression in source order (indices into terms)
+  };
+  std::vector<Term> terms;
+
+  struct Segment {
+    std::string name;
+    ast::Span span;  // the whole declaration; its labels are the Label and Otherwise rules
+  };
+  std::vector<Segment> segments;  // in the order they were lowered
+
+  // A sequence's clauses; its exits, channels, touches and `enter when` are also rules (Exit,
+  // Channel, Touch, Enter, owner = the sequence).
+  struct Touch {
+    std::string name;
+    ast::Span span;
+    uint32_t channel = kNone;    // the `via` expression (term)
+    uint32_t offer = kNone;      // the `offer` expression (term), kNone for offer none
+    uint32_t only_when = kNone;  // the `only when` condition (term)
+  };
+  struct Fallback {
+    std::string from, to;
+    ast::Span span;
+  };
+  struct Sequence {
+    std::string name;
+    ast::Span span;
+    uint32_t enter = kNone;  // `enter when` (term); kNone: the candidates enter
+    // `progress FIELD on DATE_FIELD`: the fields counting touches sent and dating the last one
+    // ("" without a progress clause).
+    std::string progress_touch, progress_date;
+    ast::Span progress_span;   // the touch-count field as written
+    uint32_t wait = kNone;     // `wait DURATION` (term)
+    uint32_t holdout = kNone;  // `holdout SHARE` (term: the share)
+    std::string holdout_salt;
+    ast::Span holdout_span;
+    std::vector<Fallback> fallbacks;
+    std::vector<Touch> touches;  // in order: touch 1 first
+  };
+  std::vector<Sequence> sequences;  // in the order they were lowered
 };
 
 struct CompileResult {

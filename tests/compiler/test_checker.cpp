@@ -2,7 +2,9 @@
 // error at the right place; units, names, cycles and structure are checked.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <tuple>
 
 #include "compiler/check/compile.h"
 
@@ -264,4 +266,76 @@ TEST_CASE("a schema file is checked on its own") {
   CHECK(flag.nullable);
   CHECK(flag.enum_values ==
         std::vector<std::string>{"complaint", "chargeback", "bereavement", "legal_hold"});
+}
+
+TEST_CASE("the source map takes conditions apart and records sequence clauses") {
+  using rk::SourceMap;
+  using K = SourceMap::Term::Kind;
+  auto r = rk::compile_rules(kRules);
+  INFO(errors_of(r));
+  REQUIRE(r.program);
+  const SourceMap& m = r.map;
+  auto text = [&](uint32_t t) {
+    const auto& s = m.terms.at(t).span;
+    return r.sources.file(s.file).text.substr(s.offset, s.len);
+  };
+  auto find_rule = [&](SourceMap::Kind kind, const std::string& name) -> const SourceMap::Rule& {
+    for (const auto& x : m.rules)
+      if (x.kind == kind && x.name == name) return x;
+    FAIL("no rule " << name);
+    return m.rules.front();
+  };
+  // `not (email_consent is true or sms_consent is true)`: not -> or -> two tests.
+  const auto& np = find_rule(SourceMap::Kind::Stop, "no_permission");
+  REQUIRE(np.term != SourceMap::kNone);
+  const auto& top = m.terms[np.term];
+  CHECK(top.kind == K::Not);
+  CHECK(top.node == np.cond);
+  REQUIRE(top.subs.size() == 1);
+  const auto& orr = m.terms[top.subs[0]];
+  CHECK(orr.kind == K::Or);
+  REQUIRE(orr.subs.size() == 2);
+  CHECK(text(orr.subs[0]) == "email_consent is true");
+  CHECK(m.terms[orr.subs[0]].node != SourceMap::kNone);
+  const auto& subject = m.terms[m.terms[orr.subs[1]].subs.at(0)];
+  CHECK(subject.kind == K::Name);
+  CHECK(subject.name == "sms_consent");
+  // Every term's subs come before it; a let's value is a term too.
+  for (uint32_t t = 0; t < m.terms.size(); ++t)
+    for (uint32_t s : m.terms[t].subs) CHECK(s < t);
+  CHECK(m.terms.at(find_rule(SourceMap::Kind::Let, "days_dormant").term).kind == K::DaysSince);
+  CHECK(find_rule(SourceMap::Kind::Otherwise, "low").term == SourceMap::kNone);
+  // Segments, and the sequence's clauses.
+  CHECK(m.segments.size() == 7);
+  REQUIRE(m.sequences.size() == 1);
+  const auto& q = m.sequences[0];
+  CHECK(q.name == "winback");
+  CHECK(q.enter == SourceMap::kNone);
+  CHECK(q.progress_touch == "last_touch");
+  CHECK(q.progress_date == "last_touch_date");
+  REQUIRE(q.wait != SourceMap::kNone);
+  CHECK(text(q.wait) == "touch_interval");
+  CHECK(m.terms[q.wait].node != SourceMap::kNone);
+  REQUIRE(q.holdout != SourceMap::kNone);
+  CHECK(text(q.holdout) == "5%");
+  CHECK(q.holdout_salt == "winback");
+  REQUIRE(q.fallbacks.size() == 1);
+  CHECK((q.fallbacks[0].from == "email" && q.fallbacks[0].to == "sms"));
+  REQUIRE(q.touches.size() == 7);
+  CHECK(q.touches[0].name == "pattern_interrupt");
+  CHECK(m.terms.at(q.touches[0].channel).kind == K::Name);
+  CHECK(q.touches[0].offer == SourceMap::kNone);
+  CHECK(q.touches[0].only_when == SourceMap::kNone);
+  const auto& scarcity = q.touches[4];
+  CHECK(scarcity.name == "scarcity");
+  CHECK(text(scarcity.channel) == "if sms_consent is true then sms else email");
+  CHECK(m.terms.at(scarcity.channel).kind == K::Other);
+  CHECK(text(scarcity.offer) == "early_access");
+  REQUIRE(scarcity.only_when != SourceMap::kNone);
+  CHECK(text(scarcity.only_when) == "dormancy is deep");
+  CHECK(find_rule(SourceMap::Kind::Touch, "scarcity").term == scarcity.only_when);
+  // Each expression is recorded once.
+  std::set<std::tuple<uint32_t, uint32_t, uint32_t>> spans;
+  for (const auto& t : m.terms)
+    CHECK(spans.insert({t.span.file, t.span.offset, t.span.len}).second);
 }
