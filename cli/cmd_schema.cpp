@@ -5,13 +5,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <filesystem>
 #include <unordered_set>
 
 #include "cli/command.h"
 #include "cli/common.h"
-#include "grammar/grammar.h"
+#include "grammar/names.h"
 #include "runtime/arrow_reader.h"
 #include "runtime/csv_reader.h"
 

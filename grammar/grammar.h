@@ -1,5 +1,6 @@
 // Rekindle grammar: the PEGTL rules of schema and rule files (tokens, expressions, declarations),
-// the table of reserved words, and the messages raised at must<> points for precise syntax errors.
+// built on the reserved words of names.h, and the messages raised at must<> points for precise
+// syntax errors.
 // Tokens consume their trailing whitespace and comments, so an error points at the next token.
 // Actions that build the AST live in parser.cpp; this header only describes the language.
 #pragma once
@@ -14,43 +15,11 @@
 #include <string_view>
 
 #include "grammar/ast.h"
+#include "grammar/names.h"
 
 namespace rk::grammar {
 
 using namespace tao::pegtl;  // NOLINT: the grammar is written in PEGTL's vocabulary
-
-// ---- Reserved words (the one list) ---------------------------------------------------------
-
-// `enter` is a contextual word (it only has a meaning at the start of a sequence clause).
-inline constexpr std::string_view kKeywords[] = {
-    "schema",    "field",        "key",      "list",     "of",        "string",    "int",
-    "number",    "money",        "percent",  "date",     "bool",      "enum",      "import",
-    "parameter", "let",          "segment",  "when",     "otherwise", "candidate", "stop",
-    "review",    "because",      "sequence", "progress", "on",        "wait",      "holdout",
-    "salt",      "exit",         "channel",  "requires", "fallback",  "to",        "touch",
-    "via",       "offer",        "only",     "and",      "or",        "not",       "is",
-    "missing",   "present",      "one",      "in",       "has",       "any",       "all",
-    "none",      "if",           "then",     "else",     "days",      "day",       "weeks",
-    "week",      "since",        "until",    "today",    "true",      "false",     "credit",
-    "points",    "early_access", "discount", "at",       "least",     "most",      "above",
-    "below",     "under"};
-
-// True when `word` is reserved and cannot name a field, segment, label, rule, channel, ...
-constexpr bool is_keyword(std::string_view word) {
-  for (std::string_view k : kKeywords)
-    if (k == word) return true;
-  return false;
-}
-
-// The offer words: reserved inside expressions, but a stop or review rule may be named by one
-// (rule names are never read by expressions), e.g. `review discount when ...`.
-inline constexpr std::string_view kOfferWords[] = {"none", "credit", "points", "early_access",
-                                                   "discount"};
-constexpr bool is_offer_word(std::string_view word) {
-  for (std::string_view k : kOfferWords)
-    if (k == word) return true;
-  return false;
-}
 
 // Thrown by hand-written rules and by parser actions; parse_file turns it into a Diagnostic.
 struct SyntaxError {
@@ -66,15 +35,6 @@ struct comment : seq<one<'#'>, star<not_one<'\n'>>> {};
 struct ws : star<sor<space, comment>> {};
 template <typename R>
 struct tok : seq<R, ws> {};
-
-inline size_t ident_length(const char* p, const char* e) {
-  auto first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
-  auto other = [&](char c) { return first(c) || (c >= '0' && c <= '9'); };
-  if (p == e || !first(*p)) return 0;
-  const char* q = p + 1;
-  while (q != e && other(*q)) ++q;
-  return static_cast<size_t>(q - p);
-}
 
 // An identifier that is not a reserved word.
 struct name_raw {

@@ -9,9 +9,8 @@
 #include <charconv>
 #include <cmath>
 #include <set>
+#include <string_view>
 #include <tao/pegtl.hpp>
-
-#include "compiler/ir/helpers.h"
 
 namespace rk::testfile {
 
@@ -28,6 +27,36 @@ std::string Value::canonical() const {
 }
 
 namespace {
+
+// Parses a strict "YYYY-MM-DD" (year 0001..9999) into days since 1970-01-01; false for a date
+// that does not exist (2026-02-30, 2026-13-01). The rules of the IR's parse_iso_date
+// (compiler/ir/helpers.h), written here because grammar/ includes nothing of the compiler.
+bool iso_date_days(std::string_view s, int32_t& out) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  auto digits = [&](size_t a, size_t n, int& v) {
+    v = 0;
+    for (size_t i = a; i < a + n; ++i) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      v = v * 10 + (s[i] - '0');
+    }
+    return true;
+  };
+  int y = 0, m = 0, d = 0;
+  if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return false;
+  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  if (d > ((m == 2 && leap) ? 29 : kDays[m - 1])) return false;
+  // Howard Hinnant's days_from_civil.
+  const int64_t yy = y - (m <= 2);
+  const int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+  const auto yoe = static_cast<unsigned>(yy - era * 400);
+  const auto mu = static_cast<unsigned>(m), du = static_cast<unsigned>(d);
+  const unsigned doy = (153 * (mu + (mu > 2 ? -3 : 9)) + 2) / 5 + du - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  out = static_cast<int32_t>(era * 146097 + static_cast<int64_t>(doe) - 719468);
+  return true;
+}
 
 namespace pegtl = tao::pegtl;
 
@@ -289,7 +318,7 @@ struct action<g::v_date> {
   static void apply(const Input& in, State& st) {
     st.cur = start_value(in, st, ValueKind::Date);
     int32_t days = 0;
-    if (!parse_iso_date(in.string_view(), days)) {
+    if (!iso_date_days(in.string_view(), days)) {
       const std::string t = in.string();
       const int m = std::stoi(t.substr(5, 2));
       fail("RK0703",
