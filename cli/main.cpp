@@ -1,4 +1,6 @@
 // Rekindle CLI: entry point. Builds the app from the subcommand registry and runs one.
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -14,6 +16,12 @@ std::vector<Command>& command_registry() {
 
 int main(int argc, char** argv) {
   using namespace rk::cli;
+  // The evaluator allocates and frees the same few large buffers for every batch (converted
+  // columns, encoded results). glibc would hand them back to the kernel each time (mmap above
+  // 128 KiB, heap trimming), and every page of the next batch's buffers would fault in again:
+  // ~25% of `eval`'s CPU time. Keep freed memory in the process instead; peak memory is unchanged.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
   CLI::App app{
       "rekindle: compile and evaluate win-back rules (segments, stops, reviews, sequences) over "
       "customer snapshots"};

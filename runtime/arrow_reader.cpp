@@ -115,12 +115,52 @@ const uint8_t* aligned_copy(const uint8_t* p, size_t n, std::shared_ptr<uint8_t[
 // honest writer's struct vectors are aligned: anything else is corrupt metadata.
 template <typename T>
 bool structs_aligned(const flatbuffers::Vector<const T*>* v) {
-  return !v || reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) == 0;
+  return !v || v->size() == 0 || reinterpret_cast<uintptr_t>(v->Data()) % alignof(T) == 0;
 }
 
 bool record_batch_aligned(const fb::RecordBatch* rb) {
   return !rb || (structs_aligned(rb->nodes()) && structs_aligned(rb->buffers()));
 }
+
+// string_view -> position in `entries`, for the per-batch dictionary of a plain list<utf8>
+// column: open addressing over a cheap hash of the length and the first and last 8 bytes. List
+// items are few distinct words repeated on every row, so this runs once per item of the snapshot.
+class ViewIndex {
+ public:
+  int32_t find_or_add(std::string_view s, std::vector<std::string_view>& entries) {
+    if ((entries.size() + 1) * 2 > slots_.size())
+      rehash(entries, std::max<size_t>(64, slots_.size() * 2));
+    for (size_t i = hash(s) & mask_;; i = (i + 1) & mask_) {
+      const int32_t e = slots_[i];
+      if (e < 0) {
+        slots_[i] = static_cast<int32_t>(entries.size());
+        entries.push_back(s);
+        return slots_[i];
+      }
+      if (entries[static_cast<size_t>(e)] == s) return e;
+    }
+  }
+
+ private:
+  static size_t hash(std::string_view s) {
+    uint64_t head = 0, tail = 0;
+    std::memcpy(&head, s.data(), std::min<size_t>(8, s.size()));
+    if (s.size() > 8) std::memcpy(&tail, s.data() + s.size() - 8, 8);
+    uint64_t h = (head ^ (tail * 0x9E3779B97F4A7C15ull) ^ s.size()) * 0xD6E8FEB86659FD93ull;
+    return static_cast<size_t>(h ^ (h >> 32));
+  }
+  void rehash(const std::vector<std::string_view>& entries, size_t size) {
+    slots_.assign(size, -1);
+    mask_ = size - 1;
+    for (size_t e = 0; e < entries.size(); ++e) {
+      size_t i = hash(entries[e]) & mask_;
+      while (slots_[i] >= 0) i = (i + 1) & mask_;
+      slots_[i] = static_cast<int32_t>(e);
+    }
+  }
+  std::vector<int32_t> slots_;
+  size_t mask_ = 0;
+};
 
 // Reads the encapsulated message at `pos` (continuation-prefixed or legacy), verifying its
 // flatbuffer and that its body lies within the mapping.
@@ -1145,7 +1185,7 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       auto out_off = make_buffer<int32_t>(static_cast<size_t>(n) + 1);
       auto codes = make_buffer<int32_t>(0);
       std::shared_ptr<StringDict> local;
-      std::unordered_map<std::string_view, int32_t> index;
+      ViewIndex index;
       Batch view;
       view.columns.push_back(ccol);
       const int64_t first = n > 0 ? offs[0] : 0;
@@ -1159,10 +1199,7 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
           if (cdict) {
             codes->push_back(static_cast<const int32_t*>(ccol.values)[j]);
           } else {
-            const std::string_view s = *view.string_at(0, j);
-            auto [it, inserted] = index.emplace(s, static_cast<int32_t>(local->entries.size()));
-            if (inserted) local->entries.push_back(s);
-            codes->push_back(it->second);
+            codes->push_back(index.find_or_add(*view.string_at(0, j), local->entries));
           }
         }
         if (codes->size() > static_cast<size_t>(INT32_MAX))

@@ -3,6 +3,7 @@
 // the result writer that turn Rekindle columns into Arrow arrays.
 #include "runtime/arrow_writer.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -26,6 +27,7 @@ struct OutField {
   OutType type = OutType::Utf8;
   bool nullable = true;
   int64_t dict_id = -1;  // DictUtf8
+  int index_bits = 32;   // DictUtf8: the index type (signed int of 8, 16 or 32 bits)
 };
 
 // The nodes and buffers of one record batch, in Arrow's depth-first order.
@@ -59,6 +61,7 @@ void add_utf8(OutBatch& b, int64_t n, Get get) {
   std::string valid(static_cast<size_t>((n + 7) / 8), '\0');
   std::string offsets(static_cast<size_t>(n + 1) * 4, '\0');
   std::string data;
+  data.reserve(static_cast<size_t>(n) * 16);
   int64_t nulls = 0;
   for (int64_t r = 0; r < n; ++r) {
     const std::optional<std::string_view> s = get(r);
@@ -117,7 +120,8 @@ flatbuffers::Offset<fb::Field> build_field(flatbuffers::FlatBufferBuilder& fbb, 
     case OutType::DictUtf8:
       tt = fb::Type::Utf8;
       type = fb::CreateUtf8(fbb).Union();
-      dict = fb::CreateDictionaryEncoding(fbb, f.dict_id, fb::CreateInt(fbb, 32, true), false);
+      dict = fb::CreateDictionaryEncoding(fbb, f.dict_id, fb::CreateInt(fbb, f.index_bits, true),
+                                          false);
       break;
     case OutType::ListUtf8: {
       tt = fb::Type::List;
@@ -171,11 +175,41 @@ class ArrowIpcFileWriter {
   }
 
   bool write_batch(const OutBatch& b) {
+    EncodedRows e;
+    encode_batch(b, e);
+    return append(e);
+  }
+
+  // The whole record batch message of `b` (continuation marker, metadata, padded body) as bytes:
+  // position-independent, so batches can be encoded on several threads and appended in order.
+  static void encode_batch(const OutBatch& b, EncodedRows& out) {
     flatbuffers::FlatBufferBuilder fbb;
     auto rb = record_batch(fbb, b);
+    const int64_t body_len = body_length(b);
     fbb.Finish(fb::CreateMessage(fbb, fb::MetadataVersion::V5, fb::MessageHeader::RecordBatch,
-                                 rb.Union(), body_length(b)));
-    return write_message(fbb, b, &batch_blocks_);
+                                 rb.Union(), body_len));
+    const int64_t meta = pad8(static_cast<int64_t>(fbb.GetSize()) + 8) - 8;
+    out.bytes.clear();
+    out.bytes.reserve(static_cast<size_t>(8 + meta + body_len));
+    const uint32_t head[2] = {kContinuation, static_cast<uint32_t>(meta)};
+    out.bytes.append(reinterpret_cast<const char*>(head), 8);
+    out.bytes.append(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+    out.bytes.resize(static_cast<size_t>(8 + meta), '\0');
+    for (const auto& buf : b.buffers) {
+      out.bytes.append(buf);
+      out.bytes.resize(static_cast<size_t>(pad8(static_cast<int64_t>(out.bytes.size()))), '\0');
+    }
+    out.rows = b.length;
+    out.meta_bytes = static_cast<int32_t>(meta + 8);
+    out.body_bytes = body_len;
+  }
+
+  // Appends a record batch message made by encode_batch.
+  bool append(const EncodedRows& e) {
+    const int64_t start = pos_;
+    if (!put(e.bytes.data(), e.bytes.size())) return false;
+    batch_blocks_.emplace_back(start, e.meta_bytes, e.body_bytes);
+    return true;
   }
 
   bool finish() {
@@ -385,6 +419,9 @@ bool ArrowSnapshotWriter::finish() {
 
 namespace {
 
+// Joined columns of up to this many rules are dictionary-encoded (every subset is an entry).
+constexpr size_t kMaxJoinedDictRules = 8;
+
 class ArrowResultWriter final : public ResultWriter {
  public:
   explicit ArrowResultWriter(const ir::Program& program)
@@ -392,9 +429,22 @@ class ArrowResultWriter final : public ResultWriter {
 
   bool open(const std::string& path) {
     std::vector<OutField> fields;
-    for (const ir::ResultColumn& rc : columns_) {
+    std::vector<std::pair<int64_t, std::vector<std::string>>> dicts;
+    for (size_t k = 0; k < columns_.size(); ++k) {
+      const ir::ResultColumn& rc = columns_[k];
       OutField o{rc.name, OutType::Utf8, true};
       std::vector<int32_t> ints;
+      if (rc.kind == ir::ResultKind::Key && key_field_ < 0) {
+        error_ = fmt::format("result column {}: the schema has no key field", rc.name);
+        return false;
+      }
+      if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Text) {
+        // Values are the column's texts: dictionary-encoded with int8 codes (at most 128 texts).
+        o.type = OutType::DictUtf8;
+        o.index_bits = 8;
+        o.dict_id = static_cast<int64_t>(k);
+        dicts.emplace_back(o.dict_id, rc.texts);
+      }
       if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Bool)
         o.type = OutType::Bool;
       if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Int) {
@@ -409,22 +459,45 @@ class ArrowResultWriter final : public ResultWriter {
           ints.push_back(v);
         }
       }
-      if (rc.kind == ir::ResultKind::Key && key_field_ < 0) {
-        error_ = fmt::format("result column {}: the schema has no key field", rc.name);
-        return false;
+      if (rc.kind == ir::ResultKind::Joined && joined_rules(rc) <= kMaxJoinedDictRules) {
+        // Entry m is the names of the rules whose bit is set in m, joined by ';'.
+        o.type = OutType::DictUtf8;
+        o.index_bits = 16;
+        o.dict_id = static_cast<int64_t>(k);
+        std::vector<std::string> subsets(size_t{1} << joined_rules(rc));
+        for (size_t m = 0; m < subsets.size(); ++m)
+          for (size_t j = 0; j < joined_rules(rc); ++j)
+            if (m >> j & 1) subsets[m] += (subsets[m].empty() ? "" : ";") + rc.texts[j];
+        dicts.emplace_back(o.dict_id, std::move(subsets));
       }
       int_texts_.push_back(std::move(ints));
+      types_.push_back(o.type);
       fields.push_back(std::move(o));
     }
     if (!file_.open(path, std::move(fields))) {
       error_ = file_.error();
       return false;
     }
+    for (const auto& [id, values] : dicts)
+      if (!file_.write_dictionary(id, values)) {
+        error_ = file_.error();
+        return false;
+      }
     return true;
   }
 
   bool write(const Batch& batch, const int8_t* const* outputs) override {
-    const int64_t n = batch.num_rows;
+    EncodedRows e;
+    encode(batch, outputs, 0, batch.num_rows, e);
+    return append(e);
+  }
+
+  bool parallel_encoding() const override { return true; }
+
+  // Rows [begin, end) as one record batch message.
+  void encode(const Batch& batch, const int8_t* const* outputs, int64_t begin, int64_t end,
+              EncodedRows& out) const override {
+    const int64_t n = end - begin;
     OutBatch b;
     b.length = n;
     std::string joined;
@@ -432,14 +505,41 @@ class ArrowResultWriter final : public ResultWriter {
       const ir::ResultColumn& rc = columns_[k];
       if (rc.kind == ir::ResultKind::Key) {
         const size_t key = static_cast<size_t>(key_field_);
-        add_utf8(b, n, [&](int64_t r) { return batch.string_at(key, r); });
+        const RkColumn& kc = batch.columns[key];
+        if (kc.encoding == RK_STR_PLAIN32 && !kc.validity) {
+          // The usual key column (plain utf8, no nulls): rebased offsets and one copy.
+          const auto* off = static_cast<const int32_t*>(kc.offsets) + begin;
+          std::string offsets(static_cast<size_t>(n + 1) * 4, '\0');
+          for (int64_t r = 0; r <= n; ++r) {
+            const int32_t o = off[r] - off[0];
+            std::memcpy(offsets.data() + r * 4, &o, 4);
+          }
+          b.nodes.emplace_back(n, 0);
+          b.buffers.emplace_back();
+          b.buffers.push_back(std::move(offsets));
+          b.buffers.emplace_back(kc.data + off[0], static_cast<size_t>(off[n] - off[0]));
+        } else {
+          add_utf8(b, n, [&](int64_t r) { return batch.string_at(key, begin + r); });
+        }
+        continue;
+      }
+      if (rc.kind == ir::ResultKind::Joined && types_[k] == OutType::DictUtf8) {
+        std::vector<int16_t> codes(static_cast<size_t>(n), 0);
+        for (size_t j = 0; j < joined_rules(rc); ++j) {
+          const int8_t* o = outputs[rc.outputs[j]] + begin;
+          for (int64_t r = 0; r < n; ++r)
+            codes[static_cast<size_t>(r)] |= static_cast<int16_t>((o[r] == 1) << j);
+        }
+        b.nodes.emplace_back(n, 0);
+        b.buffers.emplace_back();
+        b.buffers.push_back(raw_bytes(codes.data(), n));
         continue;
       }
       if (rc.kind == ir::ResultKind::Joined) {
         add_utf8(b, n, [&](int64_t r) -> std::optional<std::string_view> {
           joined.clear();
-          for (size_t j = 0; j < rc.outputs.size() && j < rc.texts.size(); ++j) {
-            if (outputs[rc.outputs[j]][r] != 1) continue;
+          for (size_t j = 0; j < joined_rules(rc); ++j) {
+            if (outputs[rc.outputs[j]][begin + r] != 1) continue;
             if (!joined.empty()) joined += ';';
             joined += rc.texts[j];
           }
@@ -448,29 +548,31 @@ class ArrowResultWriter final : public ResultWriter {
         continue;
       }
       // Enumerated: outputs[0] = v selects texts[v]; -1 (or out of range) is missing.
-      const int8_t* v = rc.outputs.empty() ? nullptr : outputs[rc.outputs[0]];
-      auto present = [&](int64_t r) {
-        return v && v[r] >= 0 && static_cast<size_t>(v[r]) < rc.texts.size();
-      };
-      if (rc.type == ir::ValueType::Text) {
-        add_utf8(b, n, [&](int64_t r) -> std::optional<std::string_view> {
-          if (!present(r)) return std::nullopt;
-          return rc.texts[static_cast<size_t>(v[r])];
-        });
-        continue;
-      }
+      const int8_t* v = rc.outputs.empty() ? nullptr : outputs[rc.outputs[0]] + begin;
+      const int64_t texts = static_cast<int64_t>(rc.texts.size());
+      auto present = [&](int64_t r) { return v && v[r] >= 0 && v[r] < texts; };
       std::string valid(static_cast<size_t>((n + 7) / 8), '\0');
+      std::string codes;
+      if (types_[k] == OutType::DictUtf8) codes.assign(static_cast<size_t>(n), '\0');
       int64_t nulls = 0;
-      for (int64_t r = 0; r < n; ++r) {
-        if (present(r))
-          valid[static_cast<size_t>(r >> 3)] |= static_cast<char>(1 << (r & 7));
-        else
-          ++nulls;
+      for (int64_t r0 = 0; r0 < n; r0 += 8) {
+        // Eight rows per validity byte; the dictionary codes in the same pass.
+        const int64_t stop = std::min<int64_t>(n, r0 + 8);
+        unsigned byte = 0;
+        for (int64_t r = r0; r < stop; ++r) {
+          const bool p = present(r);
+          byte |= static_cast<unsigned>(p) << (r - r0);
+          nulls += !p;
+          if (!codes.empty()) codes[static_cast<size_t>(r)] = p ? static_cast<char>(v[r]) : '\0';
+        }
+        valid[static_cast<size_t>(r0 >> 3)] = static_cast<char>(byte);
       }
       if (nulls == 0) valid.clear();
       b.nodes.emplace_back(n, nulls);
       b.buffers.push_back(std::move(valid));
-      if (rc.type == ir::ValueType::Bool) {
+      if (types_[k] == OutType::DictUtf8) {
+        b.buffers.push_back(std::move(codes));
+      } else if (types_[k] == OutType::Bool) {
         std::string bits(static_cast<size_t>((n + 7) / 8), '\0');
         for (int64_t r = 0; r < n; ++r)
           if (present(r) && rc.texts[static_cast<size_t>(v[r])] == "true")
@@ -483,7 +585,11 @@ class ArrowResultWriter final : public ResultWriter {
         b.buffers.push_back(raw_bytes(vals.data(), n));
       }
     }
-    if (!file_.write_batch(b)) {
+    ArrowIpcFileWriter::encode_batch(b, out);
+  }
+
+  bool append(EncodedRows& piece) override {
+    if (!file_.append(piece)) {
       error_ = file_.error();
       return false;
     }
@@ -501,10 +607,15 @@ class ArrowResultWriter final : public ResultWriter {
   const std::string& error() const override { return error_; }
 
  private:
+  static size_t joined_rules(const ir::ResultColumn& rc) {
+    return std::min(rc.outputs.size(), rc.texts.size());
+  }
+
   std::vector<ir::ResultColumn> columns_;
   int key_field_ = -1;
   ArrowIpcFileWriter file_;
   std::vector<std::vector<int32_t>> int_texts_;  // per column: texts parsed as ints (Int type)
+  std::vector<OutType> types_;                   // per column: the Arrow type written
   std::string error_;
 };
 

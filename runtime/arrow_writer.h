@@ -43,7 +43,10 @@ class ArrowSnapshotWriter {
 };
 
 // The Arrow result writer for ResultFormat::Arrow (all columns nullable): Key -> utf8,
-// Enumerated Text -> utf8, Bool -> bool, Int -> int32 (parsed from the texts), Joined -> utf8.
+// Enumerated Text -> dictionary<int8, utf8> (the dictionary is the column's texts in order),
+// Bool -> bool, Int -> int32 (parsed from the texts), Joined -> dictionary<int16, utf8> whose
+// entry m joins the names of the rules in bit mask m (up to 8 rules; more: plain utf8). One record
+// batch per piece the evaluator encodes (or per write()).
 std::unique_ptr<ResultWriter> open_arrow_result_writer(const std::string& path,
                                                        const ir::Program& program,
                                                        std::string& error);

@@ -2,12 +2,31 @@
 #include "runtime/atoms.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "compiler/ir/helpers.h"
 
 namespace rk {
 namespace {
+
+// Batch::string_at for one column, inlined into the per-row loops.
+inline std::optional<std::string_view> string_at(const RkColumn& col, int64_t r) {
+  if (!is_present(col.validity, r)) return std::nullopt;
+  switch (col.encoding) {
+    case RK_STR_DICT:
+      return static_cast<const StringDict*>(col.dict)
+          ->entries[static_cast<size_t>(static_cast<const int32_t*>(col.values)[r])];
+    case RK_STR_PLAIN32: {
+      const auto* off = static_cast<const int32_t*>(col.offsets);
+      return std::string_view(col.data + off[r], static_cast<size_t>(off[r + 1] - off[r]));
+    }
+    default: {
+      const auto* off = static_cast<const int64_t*>(col.offsets);
+      return std::string_view(col.data + off[r], static_cast<size_t>(off[r + 1] - off[r]));
+    }
+  }
+}
 
 bool in_set(const std::vector<std::string>& set, std::string_view s) {
   return std::binary_search(set.begin(), set.end(), s, [](const auto& a, const auto& b) {
@@ -72,40 +91,62 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
     switch (a.kind) {
       case ir::AtomKind::StrInSet:
         for (int64_t r = begin; r < end; ++r) {
-          auto s = batch.string_at(a.field, r);
+          auto s = string_at(col, r);
           table[r] = s && in_set(a.set, *s);
         }
         break;
       case ir::AtomKind::ListHasAny:
       case ir::AtomKind::ListHasAll:
       case ir::AtomKind::ListHasNone: {
-        const auto& member = members_[i];
-        const auto* off = static_cast<const int32_t*>(col.offsets);
-        // Sets of up to 64 items use a bit mask; larger ones a vector of flags.
+        // Locals, not members: `table` is uint8_t*, which may alias anything, so the compiler
+        // would otherwise reload every pointer after each store.
+        const int32_t* const member = members_[i].data();
+        const int32_t* const off = static_cast<const int32_t*>(col.offsets);
+        const int32_t* const codes = col.child_codes;
+        const uint8_t* const validity = col.validity;
+        if (a.kind != ir::AtomKind::ListHasAll) {
+          const uint8_t hit = a.kind == ir::AtomKind::ListHasAny ? 1 : 0;
+          for (int64_t r = begin; r < end; ++r) {
+            bool any = false;
+            for (int32_t k = off[r]; k < off[r + 1]; ++k) any |= member[codes[k]] >= 0;
+            table[r] = is_present(validity, r) ? (any ? hit : static_cast<uint8_t>(1 - hit)) : 0;
+          }
+          break;
+        }
+        // has all of: every item of the set occurs; sets of any size, a flag per item.
         std::vector<uint8_t> seen(a.set.size());
         for (int64_t r = begin; r < end; ++r) {
           table[r] = 0;
-          if (!is_present(col.validity, r)) continue;
-          bool any = false;
+          if (!is_present(validity, r)) continue;
+          std::fill(seen.begin(), seen.end(), 0);
           size_t distinct = 0;
-          if (a.kind == ir::AtomKind::ListHasAll) std::fill(seen.begin(), seen.end(), 0);
           for (int32_t k = off[r]; k < off[r + 1]; ++k) {
-            const int32_t m = member[col.child_codes[k]];
-            if (m < 0) continue;
-            any = true;
-            if (a.kind == ir::AtomKind::ListHasAll && !seen[m]) seen[m] = 1, ++distinct;
+            const int32_t m = member[codes[k]];
+            if (m >= 0 && !seen[static_cast<size_t>(m)])
+              seen[static_cast<size_t>(m)] = 1, ++distinct;
           }
-          table[r] = a.kind == ir::AtomKind::ListHasAny    ? any
-                     : a.kind == ir::AtomKind::ListHasNone ? !any
-                                                           : distinct == a.set.size();
+          table[r] = distinct == a.set.size();
         }
         break;
       }
       case ir::AtomKind::Holdout: {
+        // Eight rows at a time through the interleaved hash (see fnv1a64_update_lanes).
         const uint64_t salted = fnv1a64_update(fnv1a64(a.salt), ":");
-        for (int64_t r = begin; r < end; ++r) {
-          auto s = batch.string_at(a.field, r);
-          table[r] = s && (fnv1a64_update(salted, *s) % a.modulus) < a.threshold;
+        constexpr int kLanes = 8;
+        std::string_view s[kLanes];
+        bool present[kLanes];
+        uint64_t h[kLanes];
+        for (int64_t r0 = begin; r0 < end; r0 += kLanes) {
+          const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - r0));
+          for (int i = 0; i < kLanes; ++i) {
+            const std::optional<std::string_view> v =
+                i < lanes ? string_at(col, r0 + i) : std::nullopt;
+            present[i] = v.has_value();
+            s[i] = v.value_or(std::string_view());
+          }
+          fnv1a64_update_lanes<kLanes>(salted, s, h);
+          for (int i = 0; i < lanes; ++i)
+            table[r0 + i] = present[i] && (h[i] % a.modulus) < a.threshold;
         }
         break;
       }

@@ -98,10 +98,20 @@ class TextResultWriter : public ResultWriter {
   }
 
   bool write(const Batch& batch, const int8_t* const* outputs) override {
+    encode(batch, outputs, 0, batch.num_rows, buf_);
+    return append(buf_);
+  }
+
+  bool parallel_encoding() const override { return true; }
+  void encode(const Batch& batch, const int8_t* const* outputs, int64_t begin, int64_t end,
+              EncodedRows& out) const override {
+    out.rows = end - begin;
+    out.bytes.clear();
+    format(batch, outputs, begin, end, out.bytes);
+  }
+  bool append(EncodedRows& piece) override {
     if (failed_) return false;
-    buf_.clear();
-    format(batch, outputs, buf_);
-    if (!file_.write(buf_)) return fail(file_.error());
+    if (!file_.write(piece.bytes)) return fail(file_.error());
     return true;
   }
 
@@ -114,7 +124,9 @@ class TextResultWriter : public ResultWriter {
   const std::string& error() const override { return error_; }
 
  protected:
-  virtual void format(const Batch& batch, const int8_t* const* outputs, std::string& out) = 0;
+  // Appends rows [begin, end) to `out`; const, so disjoint ranges may be formatted concurrently.
+  virtual void format(const Batch& batch, const int8_t* const* outputs, int64_t begin, int64_t end,
+                      std::string& out) const = 0;
 
   bool fail(const std::string& e) {
     error_ = e;
@@ -132,7 +144,7 @@ class TextResultWriter : public ResultWriter {
 
   const ir::Program& program_;
   AtomicFile file_;
-  std::string buf_;
+  EncodedRows buf_;
   std::string error_;
   bool failed_ = false;
 };
@@ -163,10 +175,12 @@ class CsvResultWriter final : public TextResultWriter {
   }
 
  protected:
-  void format(const Batch& batch, const int8_t* const* outputs, std::string& out) override {
+  void format(const Batch& batch, const int8_t* const* outputs, int64_t begin, int64_t end,
+              std::string& out) const override {
     const auto& cols = program_.columns;
     const int key = program_.schema.key_field;
-    for (int64_t r = 0; r < batch.num_rows; ++r) {
+    std::string joined;
+    for (int64_t r = begin; r < end; ++r) {
       for (size_t c = 0; c < cols.size(); ++c) {
         if (c) out.push_back(',');
         const ir::ResultColumn& col = cols[c];
@@ -181,13 +195,13 @@ class CsvResultWriter final : public TextResultWriter {
             break;
           }
           case ir::ResultKind::Joined: {
-            joined_.clear();
+            joined.clear();
             for (size_t k = 0; k < col.outputs.size() && k < col.texts.size(); ++k)
               if (outputs[col.outputs[k]][r] == 1) {
-                if (!joined_.empty()) joined_.push_back(';');
-                joined_ += col.texts[k];
+                if (!joined.empty()) joined.push_back(';');
+                joined += col.texts[k];
               }
-            append_csv_field(out, joined_);
+            append_csv_field(out, joined);
             break;
           }
         }
@@ -198,7 +212,6 @@ class CsvResultWriter final : public TextResultWriter {
 
  private:
   std::vector<std::vector<std::string>> pre_;
-  std::string joined_;
 };
 
 class JsonlResultWriter final : public TextResultWriter {
@@ -235,10 +248,12 @@ class JsonlResultWriter final : public TextResultWriter {
     return s;
   }
 
-  void format(const Batch& batch, const int8_t* const* outputs, std::string& out) override {
+  void format(const Batch& batch, const int8_t* const* outputs, int64_t begin, int64_t end,
+              std::string& out) const override {
     const auto& cols = program_.columns;
     const int key = program_.schema.key_field;
-    for (int64_t r = 0; r < batch.num_rows; ++r) {
+    std::string joined;
+    for (int64_t r = begin; r < end; ++r) {
       if (cols.empty()) out.push_back('{');
       for (size_t c = 0; c < cols.size(); ++c) {
         out += keys_[c];
@@ -262,13 +277,13 @@ class JsonlResultWriter final : public TextResultWriter {
             break;
           }
           case ir::ResultKind::Joined: {
-            joined_.clear();
+            joined.clear();
             for (size_t k = 0; k < col.outputs.size() && k < col.texts.size(); ++k)
               if (outputs[col.outputs[k]][r] == 1) {
-                if (!joined_.empty()) joined_.push_back(';');
-                joined_ += col.texts[k];
+                if (!joined.empty()) joined.push_back(';');
+                joined += col.texts[k];
               }
-            append_json_string(out, joined_);
+            append_json_string(out, joined);
             break;
           }
         }
@@ -280,7 +295,6 @@ class JsonlResultWriter final : public TextResultWriter {
  private:
   std::vector<std::string> keys_;
   std::vector<std::vector<std::string>> pre_;
-  std::string joined_;
 };
 
 }  // namespace

@@ -26,22 +26,34 @@ void Summary::init(const ir::Program& program) {
     counts[c].assign(program.columns[c].texts.size() + 1, 0);
 }
 
-void Summary::add(const ir::Program& program, const int8_t* const* outputs, int64_t n) {
+void Summary::add(const ir::Program& program, const int8_t* const* outputs, int64_t begin,
+                  int64_t end) {
+  const int64_t n = end - begin;
   rows += n;
   for (size_t c = 0; c < program.columns.size(); ++c) {
     const auto& col = program.columns[c];
     auto& cnt = counts[c];
     if (col.kind == ir::ResultKind::Enumerated) {
-      const int8_t* o = outputs[col.outputs[0]];
-      const int64_t empty = static_cast<int64_t>(col.texts.size());
-      for (int64_t r = 0; r < n; ++r) {
-        const int64_t v = o[r];
-        ++cnt[(v < 0 || v >= empty) ? empty : v];
+      // A histogram over all 256 int8 values, four interleaved copies so that consecutive
+      // equal values do not wait on each other's increments; then folded into the texts.
+      const int8_t* o = outputs[col.outputs[0]] + begin;
+      const int64_t texts = static_cast<int64_t>(col.texts.size());
+      int64_t hist[4][256] = {};
+      int64_t r = 0;
+      for (; r + 4 <= n; r += 4)
+        for (int k = 0; k < 4; ++k) ++hist[k][static_cast<uint8_t>(o[r + k])];
+      for (; r < n; ++r) ++hist[0][static_cast<uint8_t>(o[r])];
+      int64_t counted = 0;
+      for (int64_t v = 0; v < texts && v < 128; ++v) {
+        const int64_t c = hist[0][v] + hist[1][v] + hist[2][v] + hist[3][v];
+        cnt[static_cast<size_t>(v)] += c;
+        counted += c;
       }
+      cnt[static_cast<size_t>(texts)] += n - counted;  // missing or out of range: empty
     } else if (col.kind == ir::ResultKind::Joined) {
       std::vector<uint8_t> any(static_cast<size_t>(n), 0);
       for (size_t k = 0; k < col.outputs.size(); ++k) {
-        const int8_t* o = outputs[col.outputs[k]];
+        const int8_t* o = outputs[col.outputs[k]] + begin;
         for (int64_t r = 0; r < n; ++r)
           if (o[r] == 1) ++cnt[k], any[r] = 1;
       }
@@ -137,6 +149,9 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
   WorkerPool pool(threads);
   summary.init(program);
   PreparedAtoms atoms;
+  const bool pieces = writer && writer->parallel_encoding();
+  std::vector<Summary> partial;      // per task of a batch
+  std::vector<EncodedRows> encoded;  // per task of a batch, when the writer encodes in parallel
   std::vector<std::vector<int8_t>> out_buffers(program.outputs.size());
   std::vector<int8_t*> out_ptrs(program.outputs.size());
   Batch batch;
@@ -157,13 +172,32 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
     RkResultView results{out_ptrs.data(), n};
     const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
     const int64_t tasks = (n + chunk - 1) / chunk;
+    // Each task evaluates, counts and encodes its own rows; the pieces are then merged and
+    // appended in row order. Tasks are cut by chunk_rows alone, so the result does not depend
+    // on the thread count.
+    if (partial.size() < static_cast<size_t>(tasks)) {
+      partial.resize(static_cast<size_t>(tasks));
+      encoded.resize(static_cast<size_t>(tasks));
+    }
     pool.run(tasks, [&](int64_t t) {
       const int64_t begin = t * chunk, end = std::min(n, begin + chunk);
       atoms.prepare_rows(program, batch, begin, end);
       executor.run(view, results, begin, end);
+      Summary& part = partial[static_cast<size_t>(t)];
+      part.init(program);
+      part.add(program, out_ptrs.data(), begin, end);
+      if (pieces)
+        writer->encode(batch, out_ptrs.data(), begin, end, encoded[static_cast<size_t>(t)]);
     });
-    summary.add(program, out_ptrs.data(), n);
-    if (writer && !writer->write(batch, out_ptrs.data())) {
+    for (int64_t t = 0; t < tasks; ++t) summary.merge(partial[static_cast<size_t>(t)]);
+    bool written = true;
+    if (pieces) {
+      for (int64_t t = 0; t < tasks && written; ++t)
+        written = writer->append(encoded[static_cast<size_t>(t)]);
+    } else if (writer) {
+      written = writer->write(batch, out_ptrs.data());
+    }
+    if (!written) {
       error = writer->error();
       return false;
     }

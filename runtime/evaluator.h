@@ -24,7 +24,11 @@ struct Summary {
   std::vector<std::vector<int64_t>> counts;
 
   void init(const ir::Program& program);
-  void add(const ir::Program& program, const int8_t* const* outputs, int64_t rows);
+  void add(const ir::Program& program, const int8_t* const* outputs, int64_t rows) {
+    add(program, outputs, 0, rows);
+  }
+  // Counts rows [begin, end) of the output columns.
+  void add(const ir::Program& program, const int8_t* const* outputs, int64_t begin, int64_t end);
   void merge(const Summary& other);
 };
 

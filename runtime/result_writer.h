@@ -47,6 +47,15 @@ void remove_open_temp_files_from_signal();
 
 enum class ResultFormat { Csv, Jsonl, Arrow };
 
+// Rows [begin, end) of a batch, encoded by ResultWriter::encode and not yet in the file: the
+// bytes to append and, for container formats, how they frame (an Arrow record batch message).
+struct EncodedRows {
+  std::string bytes;
+  int64_t rows = 0;
+  int32_t meta_bytes = 0;  // Arrow: the message's metadata length (continuation + flatbuffer)
+  int64_t body_bytes = 0;  // Arrow: the message's body length
+};
+
 // Writes the program's result columns, batch by batch in snapshot order.
 class ResultWriter {
  public:
@@ -57,6 +66,20 @@ class ResultWriter {
   // Completes and renames the file. Without finish(), nothing is left at the target.
   virtual bool finish() = 0;
   virtual const std::string& error() const = 0;
+
+  // Parallel encoding, for writers that support it (the evaluator uses it when true): encode()
+  // turns rows [begin, end) into bytes and may run concurrently for disjoint ranges; append()
+  // then writes the pieces one after the other, in row order. The file depends only on how the
+  // rows were cut into pieces, so the evaluator cuts them independently of the thread count.
+  virtual bool parallel_encoding() const { return false; }
+  virtual void encode(const Batch& batch, const int8_t* const* outputs, int64_t begin, int64_t end,
+                      EncodedRows& out) const {
+    (void)batch, (void)outputs, (void)begin, (void)end, (void)out;
+  }
+  virtual bool append(EncodedRows& piece) {
+    (void)piece;
+    return false;
+  }
 };
 
 std::unique_ptr<ResultWriter> open_result_writer(const std::string& path, ResultFormat format,
