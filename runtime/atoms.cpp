@@ -45,6 +45,11 @@ void PreparedAtoms::prepare_batch(const ir::Program& program, const Batch& batch
   views_.assign(n, RkAtom{nullptr, nullptr, nullptr});
   tables_.resize(n);
   members_.resize(n);
+  set_bits_.assign(n, 0);
+  use_mask_.assign(n, 0);
+  all_known_.assign(n, 0);
+  mask_fields_.clear();
+  masks_.resize(batch.columns.size());
   const size_t rows = static_cast<size_t>(std::max<int64_t>(batch.num_rows, 1));
   for (size_t i = 0; i < n; ++i) {
     const ir::Atom& a = program.atoms[i];
@@ -76,6 +81,21 @@ void PreparedAtoms::prepare_batch(const ir::Program& program, const Batch& batch
         if (it != a.set.end() && *it == dict->entries[e])
           member[e] = static_cast<int32_t>(it - a.set.begin());
       }
+      if (entries <= 64) {
+        std::vector<uint8_t> found(a.set.size(), 0);
+        for (size_t e = 0; e < entries; ++e)
+          if (member[e] >= 0) {
+            set_bits_[i] |= uint64_t{1} << e;
+            found[static_cast<size_t>(member[e])] = 1;
+          }
+        all_known_[i] =
+            std::count(found.begin(), found.end(), 1) == static_cast<std::ptrdiff_t>(a.set.size());
+        use_mask_[i] = 1;
+        if (std::find(mask_fields_.begin(), mask_fields_.end(), a.field) == mask_fields_.end()) {
+          mask_fields_.push_back(a.field);
+          masks_[a.field].resize(rows);
+        }
+      }
     }
     view.table = table.data();
   }
@@ -83,6 +103,17 @@ void PreparedAtoms::prepare_batch(const ir::Program& program, const Batch& batch
 
 void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch, int64_t begin,
                                  int64_t end) {
+  for (const uint32_t f : mask_fields_) {
+    const RkColumn& col = batch.columns[f];
+    const int32_t* const off = static_cast<const int32_t*>(col.offsets);
+    const int32_t* const codes = col.child_codes;
+    uint64_t* const mask = masks_[f].data();
+    for (int64_t r = begin; r < end; ++r) {
+      uint64_t m = 0;
+      for (int32_t k = off[r]; k < off[r + 1]; ++k) m |= uint64_t{1} << (codes[k] & 63);
+      mask[r] = m;
+    }
+  }
   for (size_t i = 0; i < program.atoms.size(); ++i) {
     const ir::Atom& a = program.atoms[i];
     const RkColumn& col = batch.columns[a.field];
@@ -104,6 +135,19 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
         const int32_t* const off = static_cast<const int32_t*>(col.offsets);
         const int32_t* const codes = col.child_codes;
         const uint8_t* const validity = col.validity;
+        if (use_mask_[i]) {
+          const uint64_t* const mask = masks_[a.field].data();
+          const uint64_t bits = set_bits_[i];
+          const bool all_known = all_known_[i];
+          for (int64_t r = begin; r < end; ++r) {
+            const uint64_t hit = mask[r] & bits;
+            const bool v = a.kind == ir::AtomKind::ListHasAny    ? hit != 0
+                           : a.kind == ir::AtomKind::ListHasNone ? hit == 0
+                                                                 : all_known && hit == bits;
+            table[r] = is_present(validity, r) && v;
+          }
+          break;
+        }
         if (a.kind != ir::AtomKind::ListHasAll) {
           const uint8_t hit = a.kind == ir::AtomKind::ListHasAny ? 1 : 0;
           for (int64_t r = begin; r < end; ++r) {

@@ -3,6 +3,7 @@
 // evaluated once per dictionary entry, everything else once per row.
 #pragma once
 
+#include <cstdint>
 #include <vector>
 
 #include "compiler/ir/program.h"
@@ -29,6 +30,14 @@ class PreparedAtoms {
   std::vector<RkAtom> views_;
   std::vector<std::vector<uint8_t>> tables_;
   std::vector<std::vector<int32_t>> members_;  // list atoms: dictionary entry -> set position
+  // List atoms over a dictionary of at most 64 entries use, per row, the set of dictionary
+  // entries in the row's list as a bit mask: computed once per field and range, shared by every
+  // atom on that field, and tested without a loop over the items.
+  std::vector<std::vector<uint64_t>> masks_;  // by field; sized only for fields in mask_fields_
+  std::vector<uint32_t> mask_fields_;
+  std::vector<uint64_t> set_bits_;  // by atom: the set's dictionary entries as a mask
+  std::vector<uint8_t> use_mask_;   // by atom: 1 when the atom reads masks_
+  std::vector<uint8_t> all_known_;  // by atom: every item of the set is in the dictionary
 };
 
 }  // namespace rk
