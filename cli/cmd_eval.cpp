@@ -178,6 +178,7 @@ int run_eval(const EvalArgs& a) {
   eopts.as_of = *as_of;
   eopts.threads = a.threads;
   eopts.cancel = &g_cancel;
+  eopts.read_ahead = true;  // the C++ readers may run on another thread
   eopts.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
   Summary summary;
   std::string err;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -157,7 +158,28 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
   Batch batch;
   const int64_t total = reader.total_rows();
   int64_t done = 0;
-  while (reader.next(batch)) {
+  // The reader is used by one thread at a time: the future's get() orders each read after the
+  // previous one. On an early return the pending read finishes in the future's destructor.
+  struct Read {
+    bool ok = false;
+    Batch batch;
+  };
+  auto read_next = [&reader] {
+    Read r;
+    r.ok = reader.next(r.batch);
+    return r;
+  };
+  const bool read_ahead = opts.read_ahead && threads > 1;
+  std::future<Read> ahead;
+  auto next_batch = [&](Batch& out) {
+    if (!read_ahead) return reader.next(out);
+    Read r = ahead.valid() ? ahead.get() : read_next();
+    if (!r.ok) return false;
+    out = std::move(r.batch);
+    ahead = std::async(std::launch::async, read_next);
+    return true;
+  };
+  while (next_batch(batch)) {
     if (opts.cancel && opts.cancel->load()) {
       error = "interrupted";
       return false;

@@ -39,6 +39,11 @@ struct EvalOptions {
   // Called after every batch with rows done so far (and total rows when known, else -1).
   std::function<void(int64_t done, int64_t total)> progress;
   const std::atomic<bool>* cancel = nullptr;  // stop early when set
+  // With more than one thread: read (decode) the next batch on a thread of its own while the
+  // pool evaluates the current one, so decoding overlaps evaluation. Only for readers that may
+  // be called from another thread (the C++ readers; not readers over Python objects). At most
+  // two batches are in memory at once.
+  bool read_ahead = false;
 };
 
 // Evaluates the whole snapshot. `writer` may be null (summary only). Returns false with `error`
