@@ -10,24 +10,6 @@
 namespace rk {
 namespace {
 
-// Batch::string_at for one column, inlined into the per-row loops.
-inline std::optional<std::string_view> string_at(const RkColumn& col, int64_t r) {
-  if (!is_present(col.validity, r)) return std::nullopt;
-  switch (col.encoding) {
-    case RK_STR_DICT:
-      return static_cast<const StringDict*>(col.dict)
-          ->entries[static_cast<size_t>(static_cast<const int32_t*>(col.values)[r])];
-    case RK_STR_PLAIN32: {
-      const auto* off = static_cast<const int32_t*>(col.offsets);
-      return std::string_view(col.data + off[r], static_cast<size_t>(off[r + 1] - off[r]));
-    }
-    default: {
-      const auto* off = static_cast<const int64_t*>(col.offsets);
-      return std::string_view(col.data + off[r], static_cast<size_t>(off[r + 1] - off[r]));
-    }
-  }
-}
-
 bool in_set(const std::vector<std::string>& set, std::string_view s) {
   return std::binary_search(set.begin(), set.end(), s, [](const auto& a, const auto& b) {
     return std::string_view(a) < std::string_view(b);
@@ -122,7 +104,7 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
     switch (a.kind) {
       case ir::AtomKind::StrInSet:
         for (int64_t r = begin; r < end; ++r) {
-          auto s = string_at(col, r);
+          auto s = column_string_at(col, r);
           table[r] = s && in_set(a.set, *s);
         }
         break;
@@ -184,7 +166,7 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
           const int lanes = static_cast<int>(std::min<int64_t>(kLanes, end - r0));
           for (int i = 0; i < kLanes; ++i) {
             const std::optional<std::string_view> v =
-                i < lanes ? string_at(col, r0 + i) : std::nullopt;
+                i < lanes ? column_string_at(col, r0 + i) : std::nullopt;
             present[i] = v.has_value();
             s[i] = v.value_or(std::string_view());
           }

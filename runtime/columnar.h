@@ -22,6 +22,25 @@ struct StringDict {
   std::vector<std::unique_ptr<char[]>> arena;  // storage for copied strings
 };
 
+// The string of row r of a String column (any encoding), or nullopt when missing. Inline: the
+// per-row loops of the atoms and the writers call it for every row.
+inline std::optional<std::string_view> column_string_at(const RkColumn& col, int64_t r) {
+  if (col.validity && !((col.validity[r >> 3] >> (r & 7)) & 1)) return std::nullopt;
+  switch (col.encoding) {
+    case RK_STR_DICT:
+      return static_cast<const StringDict*>(col.dict)
+          ->entries[static_cast<size_t>(static_cast<const int32_t*>(col.values)[r])];
+    case RK_STR_PLAIN32: {
+      const auto* off = static_cast<const int32_t*>(col.offsets);
+      return std::string_view(col.data + off[r], static_cast<size_t>(off[r + 1] - off[r]));
+    }
+    default: {
+      const auto* off = static_cast<const int64_t*>(col.offsets);
+      return std::string_view(col.data + off[r], static_cast<size_t>(off[r + 1] - off[r]));
+    }
+  }
+}
+
 struct Batch {
   int64_t num_rows = 0;
   int64_t first_row = 0;          // 0-based index of this batch's first row in the snapshot
@@ -30,7 +49,9 @@ struct Batch {
   std::vector<std::shared_ptr<const StringDict>> dicts;  // per column (null if none)
 
   // The string of row `r` of String column `c` (dictionary or plain), or nullopt when missing.
-  std::optional<std::string_view> string_at(size_t c, int64_t r) const;
+  std::optional<std::string_view> string_at(size_t c, int64_t r) const {
+    return column_string_at(columns[c], r);
+  }
 };
 
 // A data error with its place: `file:row: column NAME: message`. Row is 1-based as a spreadsheet
