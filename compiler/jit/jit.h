@@ -1,7 +1,8 @@
-// Rekindle JIT: the public face of compiler/jit. Compiles an rk::ir::Program into one native
-// kernel (RkKernelFn, compiler/ir/batch_abi.h) through LLVM ORC and wraps it as an rk::Executor.
-// No LLVM header is visible here: the engine, the LLVM context and the generated code are owned
-// behind the Executor returned by compile() (like Apache Gandiva's engine.h).
+// Rekindle JIT: the public face of compiler/jit. Compiles an rk::ir::Program into native code
+// through LLVM ORC (a kernel of one or more functions, "parts", compiled in parallel) and wraps it
+// as an rk::Executor. No LLVM header is visible here: the engine, the LLVM contexts and the
+// generated code are owned behind the Executor returned by compile() (like Apache Gandiva's
+// engine.h).
 #pragma once
 
 #include <cstddef>
@@ -22,14 +23,25 @@ struct JitOptions {
   // The cache's folder; empty: $REKINDLE_CACHE_DIR, else $XDG_CACHE_HOME/rekindle, else
   // $HOME/.cache/rekindle.
   std::string cache_dir;
+  // For tests and measurements: the largest weight of one part of the kernel, the rows per
+  // chunk of a split kernel and the largest weight of one basic block of a part's row loop (0:
+  // the defaults of compiler/jit/kernel_plan.h).
+  size_t part_weight = 0;
+  int64_t chunk_rows = 0;
+  size_t block_weight = 0;
 };
 
-// Wall time spent in each step of compile(), in milliseconds.
+// Time spent in each step of compile(), in milliseconds. The steps are CPU time of the threads
+// that did them, summed over the kernel's parts (compiled on several threads at once); total_ms
+// is the wall time of the whole compile().
 struct JitStats {
   double codegen_ms = 0;       // rk IR -> LLVM IR
   double optimize_ms = 0;      // the LLVM pass pipeline
   double machine_code_ms = 0;  // instruction selection, emission and linking (ORC lookup)
+  double link_ms = 0;          // of which linking (loading the objects into the engine)
   double total_ms = 0;
+  size_t parts = 0;        // functions of the kernel
+  size_t threads = 0;      // threads that compiled them (0 on a cache hit)
   bool cache_hit = false;  // the machine code came from the object cache (no codegen/optimize)
   double cache_ms = 0;     // computing the key and reading (hit) or writing (miss) the entry
 };
@@ -37,8 +49,9 @@ struct JitStats {
 // The object cache folder `opts` selects, or "" when the cache is off.
 std::string cache_directory(const JitOptions& opts = {});
 
-// Programs larger than this many IR nodes are declined by compile() (see there).
-inline constexpr size_t kMaxJitNodes = 2500;
+// Programs larger than this many IR nodes are declined by compile() (see there): at most about
+// 8 s of CPU (4 s on two cores) for the costliest shapes measured (docs/performance.md).
+inline constexpr size_t kMaxJitNodes = 50000;
 
 // Compiles `program` into an Executor whose run() calls the native kernel. Returns null and sets
 // `error` when the JIT cannot be created (e.g. no executable memory or an unsupported host) or

@@ -1,7 +1,9 @@
-// Rekindle JIT: code generation of one kernel per program. The kernel walks rows in blocks of 64
-// (one validity word per bitmap per block, loaded outside the row loop), and the row loop computes
-// every node as a (value, present) pair with selects only, no branches and no calls, so LLVM's
-// loop vectorizer can widen it. Semantics mirror the reference interpreter exactly.
+// Rekindle JIT: code generation of one part of a kernel (kernel_plan.h) as one LLVM function. A
+// part walks rows in blocks of 64 (one validity word per bitmap per block, loaded outside the row
+// loop) and each block in groups of L rows, L = the host's 64-bit vector lanes: the code is
+// vector code from the start (no loop vectorizer), every node a (value, present) vector pair
+// computed with selects only, no branches and no calls. Semantics mirror the reference
+// interpreter exactly.
 #include "compiler/jit/kernel_codegen.h"
 
 #include <llvm/IR/BasicBlock.h>
@@ -12,16 +14,20 @@
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/LLVMContext.h>
-#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Module.h>
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <map>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 #include "compiler/ir/batch_abi.h"
+#include "compiler/jit/kernel_plan.h"
 #include "compiler/jit/llvm_compat.h"
 
 namespace rk::jit {
@@ -98,7 +104,10 @@ const char* op_text(Op op) {
   return "?";
 }
 
-// A node's value in the row loop: `v` is i1 (Bool), i64 (Int) or double (Float); `p` is i1.
+// A node's value for one group of rows: `v` is <L x i1> (Bool), <L x i64> (Int) or <L x double>
+// (Float); `p` is <L x i1>. A Bool is normalized: `v` is false where `p` is (so "present and
+// true" is `v` alone, and "present and false" is p ^ v); Int and Float values are arbitrary
+// where missing.
 struct Val {
   llvm::Value* v = nullptr;
   llvm::Value* p = nullptr;
@@ -107,35 +116,46 @@ struct Val {
 // One bit-packed bitmap read per block: a validity bitmap (may be null at run time) or a Bool
 // column's values.
 struct Bitmap {
-  llvm::Value* base = nullptr;      // const uint8_t*
-  llvm::Value* has = nullptr;       // i1: base != null
-  llvm::Value* safe_blk = nullptr;  // per block: base + 8*b, or @rk_all_ones when null
-  llvm::Value* word = nullptr;      // per block: the 64 bits of rows [64b, 64b + 64)
+  llvm::Value* base = nullptr;  // const uint8_t*
+  llvm::Value* has = nullptr;   // i1: base != null
+  llvm::Value* word = nullptr;  // per block: the 64 bits of rows [64b, 64b + 64)
 };
 
 struct ColumnState {
   FieldType type = FieldType::Int;
   llvm::Type* elem = nullptr;     // i64, i32 or double (not for Bool)
   llvm::Value* values = nullptr;  // typed values pointer
-  llvm::Value* blk = nullptr;     // per block: values + 64*b
   int validity = -1;              // Bitmap index
   int bits = -1;                  // Bitmap index of the values (Bool columns)
-  Val row;                        // per row (cached within the loop body)
+  Val row;                        // per group
 };
 
 struct AtomState {
-  llvm::Value* index = nullptr;  // const int32_t*
-  llvm::Value* has_index = nullptr;
-  llvm::Value* table = nullptr;    // const uint8_t*
-  llvm::Value* buffer = nullptr;   // [64 x i8] on the stack: a block of a dictionary atom
-  llvm::Value* src_blk = nullptr;  // per block: the 64 row bytes (table + 64*b, or buffer)
+  llvm::Value* table = nullptr;  // const uint8_t*: one byte per row (the caller gathers
+                                 // dictionary atoms into per-row tables first)
   int validity = -1;
+  Val row;  // per group
 };
 
-class KernelBuilder {
+// Builds one part of a kernel (kernel_plan.h) as a function
+//   void part(const RkBatchView* batch, const RkResultView* results, i64 first_block,
+//             i64 end_block, u8* scratch)
+// which walks blocks [first_block, end_block) of 64 rows and each block in groups of L rows
+// (L = the host's vector lanes of 64 bits), computing every node as a vector (value, present)
+// pair with selects only.
+class PartBuilder {
  public:
-  KernelBuilder(const ir::Program& program, llvm::LLVMContext& ctx, llvm::Module& module)
-      : program_(program), ctx_(ctx), module_(module), b_(ctx) {}
+  PartBuilder(const ir::Program& program, const KernelPlan& plan, size_t part,
+              llvm::LLVMContext& ctx, llvm::Module& module)
+      : program_(program),
+        plan_(plan),
+        part_(plan.parts[part]),
+        ctx_(ctx),
+        module_(module),
+        b_(ctx),
+        lanes_(compat::vector_lanes()) {
+    while ((1u << log2_lanes_) < lanes_) ++log2_lanes_;
+  }
 
   bool build(const std::string& symbol, std::string& error);
 
@@ -145,28 +165,101 @@ class KernelBuilder {
   llvm::Type* i32() { return b_.getInt32Ty(); }
   llvm::Type* i64() { return b_.getInt64Ty(); }
   llvm::Type* f64() { return b_.getDoubleTy(); }
-  llvm::Type* llvm_ty(Ty t) { return t == Ty::Bool ? i1() : t == Ty::Int ? i64() : f64(); }
+  llvm::Type* u8p() { return compat::pointer_to(i8()); }
+  llvm::Type* vec(llvm::Type* t) { return compat::vector_of(t, lanes_); }
+  llvm::Type* scalar_ty(Ty t) { return t == Ty::Bool ? i1() : t == Ty::Int ? i64() : f64(); }
+  llvm::Type* vec_ty(Ty t) { return vec(scalar_ty(t)); }
   llvm::Value* c64(int64_t v) { return b_.getInt64(static_cast<uint64_t>(v)); }
-  llvm::Value* yes() { return b_.getTrue(); }
-  llvm::Value* no() { return b_.getFalse(); }
+  llvm::Constant* splat(llvm::Constant* c) { return compat::splat(c, lanes_); }
+  llvm::Constant* v64(int64_t v) {
+    return splat(llvm::ConstantInt::get(i64(), static_cast<uint64_t>(v)));
+  }
+  llvm::Constant* yes() { return splat(b_.getTrue()); }
+  llvm::Constant* no() { return splat(b_.getFalse()); }
+
+  // Logic with the folds of constant operands that the IRBuilder does not do for vectors (no
+  // InstCombine runs by default, and presence is often a constant).
+  static bool is_ones(llvm::Value* v) {
+    auto* c = llvm::dyn_cast<llvm::Constant>(v);
+    return c && c->isAllOnesValue();
+  }
+  static bool is_zero(llvm::Value* v) {
+    auto* c = llvm::dyn_cast<llvm::Constant>(v);
+    return c && c->isNullValue();
+  }
+  // The same operation on the same operands gives the same value (the group body is straight
+  // line code, each piece dominating the next).
+  using Make = llvm::Value* (PartBuilder::*)(llvm::Value*, llvm::Value*);
+  llvm::Value* memo(char op, llvm::Value* a, llvm::Value* b, Make make) {
+    if (a > b) std::swap(a, b);  // all three operations commute
+    llvm::Value*& v = memo_[{op, a, b}];
+    if (!v) v = (this->*make)(a, b);
+    return v;
+  }
+  llvm::Value* make_and(llvm::Value* a, llvm::Value* b) { return b_.CreateAnd(a, b); }
+  llvm::Value* make_or(llvm::Value* a, llvm::Value* b) { return b_.CreateOr(a, b); }
+  llvm::Value* make_xor(llvm::Value* a, llvm::Value* b) { return b_.CreateXor(a, b); }
+  llvm::Value* and_(llvm::Value* a, llvm::Value* b) {
+    if (is_ones(a) || is_zero(b) || a == b) return b;
+    if (is_ones(b) || is_zero(a)) return a;
+    return memo('&', a, b, &PartBuilder::make_and);
+  }
+  llvm::Value* or_(llvm::Value* a, llvm::Value* b) {
+    if (is_zero(a) || is_ones(b) || a == b) return b;
+    if (is_zero(b) || is_ones(a)) return a;
+    return memo('|', a, b, &PartBuilder::make_or);
+  }
+  llvm::Value* xor_(llvm::Value* a, llvm::Value* b) {
+    if (is_zero(a)) return b;
+    if (is_zero(b)) return a;
+    if (a == b) return llvm::Constant::getNullValue(a->getType());
+    return memo('^', a, b, &PartBuilder::make_xor);
+  }
+  llvm::Value* not_(llvm::Value* a) {
+    return xor_(a, llvm::Constant::getAllOnesValue(a->getType()));
+  }
+  llvm::Value* select_(llvm::Value* c, llvm::Value* x, llvm::Value* y) {
+    if (is_ones(c) || x == y) return x;
+    if (is_zero(c)) return y;
+    return b_.CreateSelect(c, x, y);
+  }
 
   bool check_abi(std::string& error);
   void make_types();
-  void make_alias_scopes();
-  llvm::Function* make_partial_word();
-  llvm::Value* load_input(llvm::Type* t, llvm::Value* ptr, unsigned align);
+  void set_loop_hints(llvm::BranchInst* back);
   int add_bitmap(llvm::Value* base, llvm::Value* has);
-  llvm::Value* bit(int bitmap, llvm::Value* j);
-  Val column_row(uint32_t field, llvm::Value* j);
-  Val atom_row(uint32_t atom, llvm::Value* j);
-  Val node_row(const Node& n, const std::vector<Val>& vals, llvm::Value* j);
+  // The L bits of `word` for the group at row offset `shift` (a multiple of L) as <L x i1>.
+  llvm::Value* group_bits(llvm::Value* word, llvm::Value* shift);
+  // The current group's bits of bitmap `m` as <L x i1>.
+  llvm::Value* bits_of(int m);
+  llvm::Value* load_vec(llvm::Type* elem, llvm::Value* base, llvm::Value* shift, unsigned align);
+  void store_vec(llvm::Value* v, llvm::Value* base, llvm::Value* shift, unsigned align);
+  llvm::Value* scratch_at(size_t offset);
+  Val column_row(uint32_t field);
+  Val atom_row(uint32_t atom);
+  Val slot_row(uint32_t node);
+  Val value_of(uint32_t id);
+  Val leaf(const Node& n);
+  Val compute(const Node& n);
   Val arith(const Node& n, const Val& a, const Val& b);
   Val compare(const Node& n, const Val& a, const Val& b);
+  std::optional<Val> fold_range(const Node& n);
+  // Forgets the values read in the current piece of the group body (columns, atoms, slots of
+  // earlier parts) and the memoized logic: the next piece reads them again (cheap loads)
+  // instead of keeping them live across pieces, where hundreds of long live ranges would cost
+  // the register allocator superlinear time.
+  void forget_reads();
+  void store_output(size_t i, const Val& r);
+  void store_slot(uint32_t id, const Val& r);
 
   const ir::Program& program_;
+  const KernelPlan& plan_;
+  const KernelPart& part_;
   llvm::LLVMContext& ctx_;
   llvm::Module& module_;
   llvm::IRBuilder<> b_;
+  const unsigned lanes_;
+  unsigned log2_lanes_ = 0;
 
   llvm::StructType* column_ty_ = nullptr;
   llvm::StructType* atom_ty_ = nullptr;
@@ -175,18 +268,21 @@ class KernelBuilder {
   llvm::GlobalVariable* all_ones_ = nullptr;   // i64 -1: the bitmap of a null validity
   llvm::GlobalVariable* zero_byte_ = nullptr;  // i8 0: what a missing atom row reads
 
-  llvm::MDNode* input_scope_ = nullptr;        // !alias.scope of every input load
-  llvm::MDNode* input_noalias_ = nullptr;      // !noalias of every input load (all output scopes)
-  std::vector<llvm::MDNode*> output_scope_;    // per output
-  std::vector<llvm::MDNode*> output_noalias_;  // per output: input and the other outputs
-
   std::vector<Bitmap> bitmaps_;
   std::map<uint32_t, ColumnState> columns_;
   std::map<uint32_t, AtomState> atoms_;
-  llvm::Value* as_of_ = nullptr;
+  llvm::Value* as_of_ = nullptr;            // <L x i64>
+  llvm::Value* scratch_ = nullptr;          // u8*
+  llvm::Value* slot_base_ = nullptr;        // per block: its first row in a slot
+  llvm::Value* shift_ = nullptr;            // per group: its first row in the block
+  std::unordered_map<uint32_t, Val> vals_;  // per node, for the current group
+  std::map<std::tuple<char, llvm::Value*, llvm::Value*>, llvm::Value*> memo_;  // see memo()
+  llvm::Value* row_ = nullptr;        // per group: its first row (64b + shift)
+  llvm::Value* out_array_ = nullptr;  // results->outputs
+  std::unordered_map<uint32_t, std::vector<size_t>> outputs_of_;  // node -> part_.outputs indices
 };
 
-bool KernelBuilder::check_abi(std::string& error) {
+bool PartBuilder::check_abi(std::string& error) {
   const llvm::DataLayout& dl = module_.getDataLayout();
   if (!dl.isLittleEndian()) {
     error = "the JIT kernels assume a little-endian host";
@@ -228,16 +324,15 @@ bool KernelBuilder::check_abi(std::string& error) {
   return true;
 }
 
-void KernelBuilder::make_types() {
-  llvm::Type* u8p = compat::pointer_to(i8());
+void PartBuilder::make_types() {
   llvm::Type* i32p = compat::pointer_to(i32());
-  column_ty_ =
-      llvm::StructType::create(ctx_, {u8p, u8p, u8p, u8p, i32p, u8p, i32(), i32()}, "RkColumn");
-  atom_ty_ = llvm::StructType::create(ctx_, {i32p, u8p, u8p}, "RkAtom");
+  column_ty_ = llvm::StructType::create(
+      ctx_, {u8p(), u8p(), u8p(), u8p(), i32p, u8p(), i32(), i32()}, "RkColumn");
+  atom_ty_ = llvm::StructType::create(ctx_, {i32p, u8p(), u8p()}, "RkAtom");
   batch_ty_ = llvm::StructType::create(
       ctx_, {compat::pointer_to(column_ty_), compat::pointer_to(atom_ty_), i64(), i32(), i32()},
       "RkBatchView");
-  results_ty_ = llvm::StructType::create(ctx_, {compat::pointer_to(u8p), i64()}, "RkResultView");
+  results_ty_ = llvm::StructType::create(ctx_, {compat::pointer_to(u8p()), i64()}, "RkResultView");
 
   auto constant = [&](llvm::Constant* init, const char* name) {
     auto* g = new llvm::GlobalVariable(module_, init->getType(), /*isConstant=*/true,
@@ -250,66 +345,11 @@ void KernelBuilder::make_types() {
   zero_byte_ = constant(llvm::ConstantInt::get(i8(), 0), "rk_zero_byte");
 }
 
-// Every input load is in scope `input` and cannot alias any output store; every output store is
-// in its own scope and cannot alias inputs or other outputs. (The runtime allocates result
-// columns separately from the snapshot's buffers.) This lets the vectorizer skip run-time
-// overlap checks, which would be too many for a real program.
-void KernelBuilder::make_alias_scopes() {
-  llvm::MDBuilder md(ctx_);
-  llvm::MDNode* domain = md.createAnonymousAliasScopeDomain("rk.kernel");
-  llvm::MDNode* input = md.createAnonymousAliasScope(domain, "rk.input");
-  std::vector<llvm::Metadata*> outs;
-  for (size_t k = 0; k < program_.outputs.size(); ++k) {
-    llvm::MDNode* s = md.createAnonymousAliasScope(domain, "rk.output");
-    output_scope_.push_back(llvm::MDNode::get(ctx_, {s}));
-    outs.push_back(s);
-  }
-  input_scope_ = llvm::MDNode::get(ctx_, {input});
-  input_noalias_ = llvm::MDNode::get(ctx_, outs);
-  for (size_t k = 0; k < program_.outputs.size(); ++k) {
-    std::vector<llvm::Metadata*> others{input};
-    for (size_t m = 0; m < outs.size(); ++m)
-      if (m != k) others.push_back(outs[m]);
-    output_noalias_.push_back(llvm::MDNode::get(ctx_, others));
-  }
-}
-
-// i64 @rk_partial_word(u8* p, i64 jlo, i64 jhi): the bytes of `p` that hold bits [jlo, jhi)
-// (jlo < jhi <= 64) packed into one word; bytes outside that range read as zero. Used only for
-// the first and last block of a call, so no byte past the batch's rows is ever read.
-llvm::Function* KernelBuilder::make_partial_word() {
-  llvm::Type* u8p = compat::pointer_to(i8());
-  auto* fty = llvm::FunctionType::get(i64(), {u8p, i64(), i64()}, false);
-  auto* fn =
-      llvm::Function::Create(fty, llvm::GlobalValue::PrivateLinkage, "rk_partial_word", module_);
-  fn->addFnAttr(llvm::Attribute::NoUnwind);
-  fn->addFnAttr(llvm::Attribute::NoInline);
-  fn->addFnAttr(llvm::Attribute::ReadOnly);
-  fn->addFnAttr(llvm::Attribute::ArgMemOnly);
-  llvm::Argument* p = fn->getArg(0);
-  llvm::Argument* jlo = fn->getArg(1);
-  llvm::Argument* jhi = fn->getArg(2);
-  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
-  auto* loop = llvm::BasicBlock::Create(ctx_, "loop", fn);
-  auto* done = llvm::BasicBlock::Create(ctx_, "done", fn);
-  llvm::IRBuilder<> b(entry);
-  llvm::Value* first = b.CreateLShr(jlo, 3);
-  llvm::Value* last = b.CreateLShr(b.CreateSub(jhi, b.getInt64(1)), 3);
-  b.CreateBr(loop);
-  b.SetInsertPoint(loop);
-  llvm::PHINode* k = b.CreatePHI(i64(), 2, "k");
-  llvm::PHINode* w = b.CreatePHI(i64(), 2, "w");
-  k->addIncoming(first, entry);
-  w->addIncoming(b.getInt64(0), entry);
-  llvm::Value* byte = b.CreateLoad(i8(), b.CreateGEP(i8(), p, k));
-  llvm::Value* w2 = b.CreateOr(w, b.CreateShl(b.CreateZExt(byte, i64()), b.CreateShl(k, 3)));
-  llvm::Value* k2 = b.CreateAdd(k, b.getInt64(1));
-  k->addIncoming(k2, loop);
-  w->addIncoming(w2, loop);
-  llvm::BranchInst* back = b.CreateCondBr(b.CreateICmpULE(k2, last), loop, done);
-  // At most 8 iterations: keep it a plain scalar loop.
+// No vectorizer or unroller may touch our loops (they are vector code already, or tiny); the
+// metadata matters only when RK_JIT_PIPELINE=default runs the full pipeline.
+void PartBuilder::set_loop_hints(llvm::BranchInst* back) {
   llvm::Metadata* no_vectorize[] = {llvm::MDString::get(ctx_, "llvm.loop.vectorize.enable"),
-                                    llvm::ConstantAsMetadata::get(b.getFalse())};
+                                    llvm::ConstantAsMetadata::get(b_.getFalse())};
   llvm::Metadata* no_unroll[] = {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")};
   llvm::TempMDTuple self = llvm::MDNode::getTemporary(ctx_, {});
   llvm::MDNode* loop_id = llvm::MDNode::get(
@@ -317,19 +357,9 @@ llvm::Function* KernelBuilder::make_partial_word() {
       {self.get(), llvm::MDNode::get(ctx_, no_vectorize), llvm::MDNode::get(ctx_, no_unroll)});
   loop_id->replaceOperandWith(0, loop_id);
   back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
-  b.SetInsertPoint(done);
-  b.CreateRet(w2);
-  return fn;
 }
 
-llvm::Value* KernelBuilder::load_input(llvm::Type* t, llvm::Value* ptr, unsigned align) {
-  llvm::LoadInst* load = b_.CreateAlignedLoad(t, ptr, llvm::MaybeAlign(align));
-  load->setMetadata(llvm::LLVMContext::MD_alias_scope, input_scope_);
-  load->setMetadata(llvm::LLVMContext::MD_noalias, input_noalias_);
-  return load;
-}
-
-int KernelBuilder::add_bitmap(llvm::Value* base, llvm::Value* has) {
+int PartBuilder::add_bitmap(llvm::Value* base, llvm::Value* has) {
   Bitmap m;
   m.base = base;
   m.has = has;
@@ -337,36 +367,60 @@ int KernelBuilder::add_bitmap(llvm::Value* base, llvm::Value* has) {
   return static_cast<int>(bitmaps_.size() - 1);
 }
 
-// Bit j (0 <= j < 64) of a bitmap's block word.
-llvm::Value* KernelBuilder::bit(int bitmap, llvm::Value* j) {
-  return b_.CreateTrunc(b_.CreateLShr(bitmaps_[bitmap].word, j), i1());
+// Bits [shift, shift + L) of the word: with L = 8, byte shift/8 bitcast to <8 x i1> (a mask
+// register move on AVX-512).
+llvm::Value* PartBuilder::group_bits(llvm::Value* word, llvm::Value* shift) {
+  llvm::Value* bits = b_.CreateTrunc(b_.CreateLShr(word, shift), b_.getIntNTy(lanes_));
+  return b_.CreateBitCast(bits, vec(i1()));
 }
 
-Val KernelBuilder::column_row(uint32_t field, llvm::Value* j) {
+llvm::Value* PartBuilder::bits_of(int m) {
+  return group_bits(bitmaps_[m].word, shift_);
+}
+
+llvm::Value* PartBuilder::load_vec(llvm::Type* elem, llvm::Value* base, llvm::Value* shift,
+                                   unsigned align) {
+  llvm::Value* at =
+      b_.CreatePointerCast(b_.CreateInBoundsGEP(elem, base, shift), compat::pointer_to(vec(elem)));
+  return b_.CreateAlignedLoad(vec(elem), at, llvm::MaybeAlign(align));
+}
+
+void PartBuilder::store_vec(llvm::Value* v, llvm::Value* base, llvm::Value* shift, unsigned align) {
+  llvm::Type* elem = llvm::cast<llvm::VectorType>(v->getType())->getElementType();
+  llvm::Value* at = b_.CreatePointerCast(b_.CreateInBoundsGEP(elem, base, shift),
+                                         compat::pointer_to(v->getType()));
+  b_.CreateAlignedStore(v, at, llvm::MaybeAlign(align));
+}
+
+llvm::Value* PartBuilder::scratch_at(size_t offset) {
+  return b_.CreateInBoundsGEP(i8(), scratch_, c64(static_cast<int64_t>(offset)));
+}
+
+Val PartBuilder::column_row(uint32_t field) {
   ColumnState& c = columns_.at(field);
   if (c.row.v) return c.row;
   Val r;
-  if (c.validity >= 0) r.p = bit(c.validity, j);
+  r.p = c.validity >= 0 ? bits_of(c.validity) : yes();
   switch (c.type) {
     case FieldType::Bool:
-      r.v = bit(c.bits, j);
+      r.v = and_(bits_of(c.bits), r.p);
       break;
     case FieldType::Int:
-      r.v = load_input(i64(), b_.CreateInBoundsGEP(i64(), c.blk, j), 8);
+      r.v = load_vec(i64(), c.values, row_, 8);
       break;
     case FieldType::Date:
     case FieldType::Enum:
-      r.v = b_.CreateSExt(load_input(i32(), b_.CreateInBoundsGEP(i32(), c.blk, j), 4), i64());
+      r.v = b_.CreateSExt(load_vec(i32(), c.values, row_, 4), vec(i64()));
       break;
     case FieldType::Number:
     case FieldType::Money:
     case FieldType::Percent:
       // A NaN in a Float column is missing, like every NaN Float value.
-      r.v = load_input(f64(), b_.CreateInBoundsGEP(f64(), c.blk, j), 8);
-      r.p = b_.CreateAnd(r.p, b_.CreateFCmpORD(r.v, r.v));
+      r.v = load_vec(f64(), c.values, row_, 8);
+      r.p = and_(r.p, b_.CreateFCmpORD(r.v, r.v));
       break;
     default:  // String and StringList columns are read through atoms only: always missing
-      r.v = llvm::Constant::getNullValue(llvm_ty(ir::column_ty(c.type)));
+      r.v = llvm::Constant::getNullValue(vec_ty(ir::column_ty(c.type)));
       r.p = no();
       break;
   }
@@ -374,19 +428,71 @@ Val KernelBuilder::column_row(uint32_t field, llvm::Value* j) {
   return r;
 }
 
-Val KernelBuilder::atom_row(uint32_t atom, llvm::Value* j) {
+Val PartBuilder::atom_row(uint32_t atom) {
   AtomState& a = atoms_.at(atom);
+  if (a.row.v) return a.row;
   Val r;
-  r.p = bit(a.validity, j);
-  // The block's row bytes: a consecutive load (the per-row table, or the block gathered from a
-  // dictionary table before the row loop).
-  r.v =
-      b_.CreateICmpNE(load_input(i8(), b_.CreateInBoundsGEP(i8(), a.src_blk, j), 1), b_.getInt8(0));
+  r.p = bits_of(a.validity);
+  r.v = and_(b_.CreateICmpNE(load_vec(i8(), a.table, row_, 1), splat(b_.getInt8(0))), r.p);
+  a.row = r;
   return r;
 }
 
-Val KernelBuilder::arith(const Node& n, const Val& a, const Val& b) {
-  llvm::Value* p = b_.CreateAnd(a.p, b.p);
+// A node of an earlier part, read back from its scratch slot.
+Val PartBuilder::slot_row(uint32_t node) {
+  const ScratchSlot& s = plan_.slots[plan_.slot_of[node]];
+  const Ty ty = program_.nodes[node].ty;
+  llvm::Value* rows_p = b_.CreateInBoundsGEP(i8(), scratch_at(s.present_offset), slot_base_);
+  Val r;
+  r.p = b_.CreateICmpNE(load_vec(i8(), rows_p, shift_, 1), splat(b_.getInt8(0)));
+  if (ty == Ty::Bool) {
+    llvm::Value* rows_v = b_.CreateInBoundsGEP(i8(), scratch_at(s.value_offset), slot_base_);
+    r.v = b_.CreateICmpNE(load_vec(i8(), rows_v, shift_, 1), splat(b_.getInt8(0)));
+  } else {
+    llvm::Type* elem = scalar_ty(ty);
+    llvm::Value* rows_v = b_.CreateInBoundsGEP(
+        elem, b_.CreatePointerCast(scratch_at(s.value_offset), compat::pointer_to(elem)),
+        slot_base_);
+    r.v = load_vec(elem, rows_v, shift_, 8);
+  }
+  return r;
+}
+
+void PartBuilder::store_slot(uint32_t id, const Val& r) {
+  const ScratchSlot& s = plan_.slots[plan_.slot_of[id]];
+  const Ty ty = program_.nodes[id].ty;
+  llvm::Value* rows_p = b_.CreateInBoundsGEP(i8(), scratch_at(s.present_offset), slot_base_);
+  store_vec(b_.CreateZExt(r.p, vec(i8())), rows_p, shift_, 1);
+  if (ty == Ty::Bool) {
+    llvm::Value* rows_v = b_.CreateInBoundsGEP(i8(), scratch_at(s.value_offset), slot_base_);
+    store_vec(b_.CreateZExt(r.v, vec(i8())), rows_v, shift_, 1);
+  } else {
+    llvm::Type* elem = scalar_ty(ty);
+    llvm::Value* rows_v = b_.CreateInBoundsGEP(
+        elem, b_.CreatePointerCast(scratch_at(s.value_offset), compat::pointer_to(elem)),
+        slot_base_);
+    store_vec(r.v, rows_v, shift_, 8);
+  }
+}
+
+void PartBuilder::store_output(size_t i, const Val& r) {
+  // Bool: 0/1; Int: the low byte; Float (never produced by the checker): 0, as the interpreter
+  // writes its integer slot.
+  llvm::Type* elem = llvm::cast<llvm::VectorType>(r.v->getType())->getElementType();
+  llvm::Value* v8 = elem == i1()    ? b_.CreateZExt(r.v, vec(i8()))
+                    : elem == i64() ? b_.CreateTrunc(r.v, vec(i8()))
+                                    : llvm::Constant::getNullValue(vec(i8()));
+  llvm::Value* out = select_(r.p, v8, splat(b_.getInt8(static_cast<uint8_t>(-1))));
+  // The column's pointer is loaded here, not once per call: a part may store hundreds of outputs,
+  // and hoisted pointers would only be spilled (and cost the register allocator superlinear
+  // time).
+  llvm::Value* column =
+      b_.CreateLoad(u8p(), b_.CreateInBoundsGEP(u8p(), out_array_, c64(part_.outputs[i])));
+  store_vec(out, column, row_, 1);
+}
+
+Val PartBuilder::arith(const Node& n, const Val& a, const Val& b) {
+  llvm::Value* p = and_(a.p, b.p);
   if (n.ty == Ty::Float) {
     llvm::Value* v = nullptr;
     switch (n.op) {
@@ -401,42 +507,43 @@ Val KernelBuilder::arith(const Node& n, const Val& a, const Val& b) {
         break;
       default:
         v = b_.CreateFDiv(a.v, b.v);
-        p = b_.CreateAnd(p, b_.CreateFCmpUNE(b.v, llvm::ConstantFP::get(f64(), 0.0)));
+        p = and_(p, b_.CreateFCmpUNE(b.v, splat(llvm::ConstantFP::get(f64(), 0.0))));
         break;
     }
-    return {v, b_.CreateAnd(p, b_.CreateFCmpORD(v, v))};
+    return {v, and_(p, b_.CreateFCmpORD(v, v))};
   }
-  // Int: wrapping arithmetic plus an explicit overflow bit. Add and Sub use the sign-bit tests
-  // (vectorizable; the *.with.overflow intrinsics would stop the loop vectorizer); Mul uses
-  // llvm.smul.with.overflow.
-  llvm::Value* zero = c64(0);
+  // Int: wrapping arithmetic plus an explicit overflow bit. Add and Sub use the sign-bit tests;
+  // Mul uses llvm.smul.with.overflow.
+  llvm::Value* zero = v64(0);
   switch (n.op) {
     case Op::Add: {
       llvm::Value* v = b_.CreateAdd(a.v, b.v);
       llvm::Value* ovf =
           b_.CreateICmpSLT(b_.CreateAnd(b_.CreateXor(a.v, v), b_.CreateXor(b.v, v)), zero);
-      return {v, b_.CreateAnd(p, b_.CreateNot(ovf))};
+      return {v, and_(p, not_(ovf))};
     }
     case Op::Sub: {
       llvm::Value* v = b_.CreateSub(a.v, b.v);
       llvm::Value* ovf =
           b_.CreateICmpSLT(b_.CreateAnd(b_.CreateXor(a.v, b.v), b_.CreateXor(a.v, v)), zero);
-      return {v, b_.CreateAnd(p, b_.CreateNot(ovf))};
+      return {v, and_(p, not_(ovf))};
     }
     default: {
-      llvm::Function* f = compat::intrinsic(module_, llvm::Intrinsic::smul_with_overflow, {i64()});
+      llvm::Function* f =
+          compat::intrinsic(module_, llvm::Intrinsic::smul_with_overflow, {vec(i64())});
       llvm::Value* pair = b_.CreateCall(f, {a.v, b.v});
       llvm::Value* ovf = b_.CreateExtractValue(pair, 1);
-      return {b_.CreateExtractValue(pair, 0), b_.CreateAnd(p, b_.CreateNot(ovf))};
+      return {b_.CreateExtractValue(pair, 0), and_(p, not_(ovf))};
     }
   }
 }
 
-Val KernelBuilder::compare(const Node& n, const Val& a, const Val& b) {
-  llvm::Value* p = b_.CreateAnd(a.p, b.p);
+Val PartBuilder::compare(const Node& n, const Val& a, const Val& b) {
+  llvm::Value* p = and_(a.p, b.p);
   llvm::Value* x = a.v;
   llvm::Value* y = b.v;
-  if (x->getType()->isDoubleTy()) {
+  llvm::Type* elem = llvm::cast<llvm::VectorType>(x->getType())->getElementType();
+  if (elem->isDoubleTy()) {
     llvm::CmpInst::Predicate pred = llvm::CmpInst::FCMP_OEQ;
     switch (n.op) {
       case Op::Eq:
@@ -458,13 +565,10 @@ Val KernelBuilder::compare(const Node& n, const Val& a, const Val& b) {
         pred = llvm::CmpInst::FCMP_OGE;
         break;
     }
-    return {b_.CreateFCmp(pred, x, y), p};
-  }
-  if (x->getType() == i1()) {  // Bool operands compare as 0/1
-    x = b_.CreateZExt(x, i64());
-    y = b_.CreateZExt(y, i64());
+    return {and_(b_.CreateFCmp(pred, x, y), p), p};
   }
   llvm::CmpInst::Predicate pred = llvm::CmpInst::ICMP_EQ;
+  const bool is_bool = elem == i1();  // Bool operands compare as 0/1: unsigned on i1
   switch (n.op) {
     case Op::Eq:
       pred = llvm::CmpInst::ICMP_EQ;
@@ -473,54 +577,125 @@ Val KernelBuilder::compare(const Node& n, const Val& a, const Val& b) {
       pred = llvm::CmpInst::ICMP_NE;
       break;
     case Op::Lt:
-      pred = llvm::CmpInst::ICMP_SLT;
+      pred = is_bool ? llvm::CmpInst::ICMP_ULT : llvm::CmpInst::ICMP_SLT;
       break;
     case Op::Le:
-      pred = llvm::CmpInst::ICMP_SLE;
+      pred = is_bool ? llvm::CmpInst::ICMP_ULE : llvm::CmpInst::ICMP_SLE;
       break;
     case Op::Gt:
-      pred = llvm::CmpInst::ICMP_SGT;
+      pred = is_bool ? llvm::CmpInst::ICMP_UGT : llvm::CmpInst::ICMP_SGT;
       break;
     default:
-      pred = llvm::CmpInst::ICMP_SGE;
+      pred = is_bool ? llvm::CmpInst::ICMP_UGE : llvm::CmpInst::ICMP_SGE;
       break;
   }
-  return {b_.CreateICmp(pred, x, y), p};
+  return {and_(b_.CreateICmp(pred, x, y), p), p};
 }
 
-Val KernelBuilder::node_row(const Node& n, const std::vector<Val>& vals, llvm::Value* j) {
-  auto arg = [&](size_t i) -> const Val& { return vals[n.args[i]]; };
+// And(x >= lo, x <= hi) (or >, <) of one Int node and two constants, as a range check written
+// with one unsigned comparison: (x - lo) <u (hi - lo + 1). ("days since ... in 60 to 89 days".)
+std::optional<Val> PartBuilder::fold_range(const Node& n) {
+  const auto& nodes = program_.nodes;
+  // A bound of x from one comparison: {x node, lo, hi}.
+  struct Bound {
+    uint32_t x;
+    int64_t lo, hi;
+  };
+  auto bound = [&](uint32_t id) -> std::optional<Bound> {
+    const Node& c = nodes[id];
+    if (c.args.size() != 2) return std::nullopt;
+    const Node& l = nodes[c.args[0]];
+    const Node& r = nodes[c.args[1]];
+    if (l.ty != Ty::Int || r.op != Op::ConstInt || l.op == Op::ConstInt) return std::nullopt;
+    const int64_t k = r.imm;
+    switch (c.op) {
+      case Op::Ge:
+        return Bound{c.args[0], k, INT64_MAX};
+      case Op::Gt:
+        if (k == INT64_MAX) return std::nullopt;
+        return Bound{c.args[0], k + 1, INT64_MAX};
+      case Op::Le:
+        return Bound{c.args[0], INT64_MIN, k};
+      case Op::Lt:
+        if (k == INT64_MIN) return std::nullopt;
+        return Bound{c.args[0], INT64_MIN, k - 1};
+      default:
+        return std::nullopt;
+    }
+  };
+  const auto a = bound(n.args[0]);
+  const auto b = bound(n.args[1]);
+  if (!a || !b || a->x != b->x) return std::nullopt;
+  const int64_t lo = std::max(a->lo, b->lo);
+  const int64_t hi = std::min(a->hi, b->hi);
+  if (lo > hi || (lo == INT64_MIN && hi == INT64_MAX)) return std::nullopt;
+  const Val x = value_of(a->x);
+  const uint64_t width = static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo) + 1;
+  llvm::Value* in = b_.CreateICmpULT(b_.CreateSub(x.v, v64(lo)), v64(static_cast<int64_t>(width)));
+  // Both comparisons are present exactly when x is.
+  return Val{and_(in, x.p), x.p};
+}
+
+void PartBuilder::forget_reads() {
+  for (auto& [field, c] : columns_) c.row = Val{};
+  for (auto& [index, a] : atoms_) a.row = Val{};
+  for (auto it = vals_.begin(); it != vals_.end();) {
+    const Node& n = program_.nodes[it->first];
+    const bool read =
+        is_leaf(n.op) || std::binary_search(part_.loads.begin(), part_.loads.end(), it->first);
+    it = read ? vals_.erase(it) : std::next(it);
+  }
+  memo_.clear();
+}
+
+Val PartBuilder::leaf(const Node& n) {
   switch (n.op) {
     case Op::ConstBool:
-      return {b_.getInt1(n.imm != 0), yes()};
+      return {splat(b_.getInt1(n.imm != 0)), yes()};
     case Op::ConstInt:
-      return {c64(n.imm), yes()};
+      return {v64(n.imm), yes()};
     case Op::ConstFloat:  // a NaN constant is missing, like every NaN Float value
-      return {llvm::ConstantFP::get(f64(), n.fimm), std::isnan(n.fimm) ? no() : yes()};
-    case Op::Null:
-      return {llvm::Constant::getNullValue(llvm_ty(n.ty)), no()};
+      return {splat(llvm::ConstantFP::get(f64(), n.fimm)), std::isnan(n.fimm) ? no() : yes()};
     case Op::AsOf:
       return {as_of_, yes()};
     case Op::Column:
-      return column_row(n.index, j);
+      return column_row(n.index);
     case Op::Atom:
-      return atom_row(n.index, j);
+      return atom_row(n.index);
+    default:  // Null
+      return {llvm::Constant::getNullValue(vec_ty(n.ty)), no()};
+  }
+}
+
+Val PartBuilder::value_of(uint32_t id) {
+  Val& v = vals_[id];
+  if (v.v) return v;
+  const Node& n = program_.nodes[id];
+  v = is_leaf(n.op) ? leaf(n) : slot_row(id);
+  return v;
+}
+
+Val PartBuilder::compute(const Node& n) {
+  auto arg = [&](size_t i) { return value_of(n.args[i]); };
+  switch (n.op) {
     case Op::Add:
     case Op::Sub:
     case Op::Mul:
     case Op::Div:
       return arith(n, arg(0), arg(1));
     case Op::Neg: {
-      const Val& a = arg(0);
+      const Val a = arg(0);
       if (n.ty == Ty::Float) {
         llvm::Value* v = b_.CreateFNeg(a.v);
-        return {v, b_.CreateAnd(a.p, b_.CreateFCmpORD(v, v))};
+        return {v, and_(a.p, b_.CreateFCmpORD(v, v))};
       }
-      llvm::Value* v = b_.CreateSub(c64(0), a.v);
-      return {v, b_.CreateAnd(a.p, b_.CreateICmpNE(a.v, c64(INT64_MIN)))};
+      llvm::Value* v = b_.CreateSub(v64(0), a.v);
+      return {v, and_(a.p, b_.CreateICmpNE(a.v, v64(INT64_MIN)))};
     }
-    case Op::IntToFloat:
-      return {b_.CreateSIToFP(arg(0).v, f64()), arg(0).p};
+    case Op::IntToFloat: {
+      const Val a = arg(0);
+      return {b_.CreateSIToFP(a.v, vec(f64())), a.p};
+    }
     case Op::Eq:
     case Op::Ne:
     case Op::Lt:
@@ -529,296 +704,240 @@ Val KernelBuilder::node_row(const Node& n, const std::vector<Val>& vals, llvm::V
     case Op::Ge:
       return compare(n, arg(0), arg(1));
     case Op::And: {
-      const Val& a = arg(0);
-      const Val& b = arg(1);
-      llvm::Value* a_false = b_.CreateAnd(a.p, b_.CreateNot(a.v));
-      llvm::Value* b_false = b_.CreateAnd(b.p, b_.CreateNot(b.v));
-      llvm::Value* any_false = b_.CreateOr(a_false, b_false);
-      llvm::Value* both = b_.CreateAnd(a.p, b.p);
-      return {b_.CreateAnd(both, b_.CreateAnd(a.v, b.v)), b_.CreateOr(any_false, both)};
+      if (auto range = fold_range(n)) return *range;
+      const Val a = arg(0);
+      const Val b = arg(1);
+      // Present when either is present and false, or both are present; true when both are.
+      llvm::Value* p = a.p == b.p ? a.p : or_(or_(xor_(a.p, a.v), xor_(b.p, b.v)), and_(a.p, b.p));
+      return {and_(a.v, b.v), p};
     }
     case Op::Or: {
-      const Val& a = arg(0);
-      const Val& b = arg(1);
-      llvm::Value* any_true = b_.CreateOr(b_.CreateAnd(a.p, a.v), b_.CreateAnd(b.p, b.v));
-      return {any_true, b_.CreateOr(any_true, b_.CreateAnd(a.p, b.p))};
+      const Val a = arg(0);
+      const Val b = arg(1);
+      // Present when either is true, or both are present.
+      llvm::Value* v = or_(a.v, b.v);
+      return {v, a.p == b.p ? a.p : or_(v, and_(a.p, b.p))};
     }
-    case Op::Not:
-      return {b_.CreateNot(arg(0).v), arg(0).p};
+    case Op::Not: {
+      const Val a = arg(0);
+      return {xor_(a.p, a.v), a.p};
+    }
     case Op::IsMissing:
-      return {b_.CreateNot(arg(0).p), yes()};
+      return {not_(arg(0).p), yes()};
     case Op::IsTrue:
-      return {b_.CreateAnd(arg(0).p, arg(0).v), yes()};
-    case Op::IsFalse:
-      return {b_.CreateAnd(arg(0).p, b_.CreateNot(arg(0).v)), yes()};
+      return {arg(0).v, yes()};
+    case Op::IsFalse: {
+      const Val a = arg(0);
+      return {xor_(a.p, a.v), yes()};
+    }
     case Op::InMask: {
-      const Val& x = arg(0);
-      llvm::Value* in_range = b_.CreateICmpULT(x.v, c64(64));
+      const Val x = arg(0);
+      llvm::Value* in_range = b_.CreateICmpULT(x.v, v64(64));
       llvm::Value* shifted =
-          b_.CreateLShr(c64(static_cast<int64_t>(n.mask)), b_.CreateAnd(x.v, c64(63)));
-      return {b_.CreateAnd(in_range, b_.CreateTrunc(shifted, i1())), x.p};
+          b_.CreateLShr(v64(static_cast<int64_t>(n.mask)), b_.CreateAnd(x.v, v64(63)));
+      return {and_(and_(in_range, b_.CreateTrunc(shifted, vec(i1()))), x.p), x.p};
     }
     case Op::If: {
-      llvm::Value* c = b_.CreateAnd(arg(0).p, arg(0).v);
-      return {b_.CreateSelect(c, arg(1).v, arg(2).v), b_.CreateSelect(c, arg(1).p, arg(2).p)};
+      const Val c = arg(0);
+      const Val t = arg(1);
+      const Val e = arg(2);
+      return {select_(c.v, t.v, e.v), select_(c.v, t.p, e.p)};
     }
     case Op::Coalesce: {
-      const Val& a = arg(0);
-      const Val& b = arg(1);
-      return {b_.CreateSelect(a.p, a.v, b.v), b_.CreateOr(a.p, b.p)};
+      const Val a = arg(0);
+      const Val b = arg(1);
+      return {select_(a.p, a.v, b.v), or_(a.p, b.p)};
     }
     case Op::FirstTrue: {
-      llvm::Value* v = c64(0);
+      llvm::Value* v = v64(0);
       llvm::Value* p = no();
       for (size_t i = n.args.size(); i-- > 0;) {
-        llvm::Value* t = b_.CreateAnd(arg(i).p, arg(i).v);
-        v = b_.CreateSelect(t, c64(static_cast<int64_t>(i)), v);
-        p = b_.CreateOr(t, p);
+        llvm::Value* t = arg(i).v;  // present and true
+        v = select_(t, v64(static_cast<int64_t>(i)), v);
+        p = or_(t, p);
       }
       return {v, p};
     }
     case Op::Switch: {
-      const Val& index = arg(0);
+      const Val index = arg(0);
       const size_t cases = n.args.size() - 1;
-      llvm::Value* v = llvm::Constant::getNullValue(llvm_ty(n.ty));
+      llvm::Value* v = llvm::Constant::getNullValue(vec_ty(n.ty));
       llvm::Value* p = no();
       for (size_t i = cases; i-- > 0;) {
-        llvm::Value* hit = b_.CreateICmpEQ(index.v, c64(static_cast<int64_t>(i)));
-        v = b_.CreateSelect(hit, arg(1 + i).v, v);
-        p = b_.CreateSelect(hit, arg(1 + i).p, p);
+        const Val c = arg(1 + i);
+        llvm::Value* hit = b_.CreateICmpEQ(index.v, v64(static_cast<int64_t>(i)));
+        v = select_(hit, c.v, v);
+        p = select_(hit, c.p, p);
       }
-      return {v, b_.CreateAnd(index.p, p)};
+      p = and_(index.p, p);
+      return {n.ty == Ty::Bool ? and_(v, p) : v, p};
     }
+    default:
+      return leaf(n);
   }
-  return {llvm::Constant::getNullValue(llvm_ty(n.ty)), no()};
 }
 
-bool KernelBuilder::build(const std::string& symbol, std::string& error) {
+bool PartBuilder::build(const std::string& symbol, std::string& error) {
   if (!compat::prepare_module(module_, error)) return false;
   make_types();
   if (!check_abi(error)) return false;
-  make_alias_scopes();
-  llvm::Function* partial_word = make_partial_word();
+  const auto& nodes = program_.nodes;
 
-  // void kernel(const RkBatchView* batch, const RkResultView* results, i64 begin, i64 end)
+  // void part(const RkBatchView*, const RkResultView*, i64 first_block, i64 end_block, u8* scratch)
   auto* fty = llvm::FunctionType::get(
       b_.getVoidTy(),
-      {compat::pointer_to(batch_ty_), compat::pointer_to(results_ty_), i64(), i64()}, false);
+      {compat::pointer_to(batch_ty_), compat::pointer_to(results_ty_), i64(), i64(), u8p()}, false);
   auto* fn = llvm::Function::Create(fty, llvm::GlobalValue::ExternalLinkage, symbol, module_);
   fn->addFnAttr(llvm::Attribute::NoUnwind);
   compat::set_host_attributes(*fn);
-  for (unsigned i = 0; i < 2; ++i) {
+  for (unsigned i : {0u, 1u, 4u}) {
     fn->addParamAttr(i, llvm::Attribute::NoAlias);
     fn->addParamAttr(i, llvm::Attribute::NoCapture);
-    fn->addParamAttr(i, llvm::Attribute::ReadOnly);
+    if (i < 2) fn->addParamAttr(i, llvm::Attribute::ReadOnly);
   }
   llvm::Argument* batch = fn->getArg(0);
   llvm::Argument* results = fn->getArg(1);
-  llvm::Argument* begin = fn->getArg(2);
-  llvm::Argument* end = fn->getArg(3);
+  llvm::Argument* first_block = fn->getArg(2);
+  llvm::Argument* end_block = fn->getArg(3);
+  scratch_ = fn->getArg(4);
   batch->setName("batch");
   results->setName("results");
-  begin->setName("begin");
-  end->setName("end");
+  first_block->setName("first_block");
+  end_block->setName("end_block");
+  scratch_->setName("scratch");
 
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
-  auto* outer_pre = llvm::BasicBlock::Create(ctx_, "outer.pre", fn);
   auto* outer = llvm::BasicBlock::Create(ctx_, "block", fn);
-  auto* words_full = llvm::BasicBlock::Create(ctx_, "block.full", fn);
-  auto* words_partial = llvm::BasicBlock::Create(ctx_, "block.partial", fn);
-  auto* words_done = llvm::BasicBlock::Create(ctx_, "block.words", fn);
-  auto* inner = llvm::BasicBlock::Create(ctx_, "row", fn);
+  auto* group = llvm::BasicBlock::Create(ctx_, "group", fn);
   auto* outer_latch = llvm::BasicBlock::Create(ctx_, "block.next", fn);
   auto* exit = llvm::BasicBlock::Create(ctx_, "exit", fn);
 
   // Entry: load every pointer the loop needs once.
   b_.SetInsertPoint(entry);
-  llvm::Type* u8p = compat::pointer_to(i8());
   llvm::Value* null_u8 = llvm::ConstantPointerNull::get(compat::pointer_to(i8()));
   llvm::Value* cols = b_.CreateLoad(compat::pointer_to(column_ty_),
                                     b_.CreateStructGEP(batch_ty_, batch, 0), "columns");
   llvm::Value* atoms =
       b_.CreateLoad(compat::pointer_to(atom_ty_), b_.CreateStructGEP(batch_ty_, batch, 1), "atoms");
-  const auto& nodes = program_.nodes;
-  for (const Node& n : nodes) {
-    if (n.op == Op::AsOf && !as_of_)
-      as_of_ = b_.CreateSExt(b_.CreateLoad(i32(), b_.CreateStructGEP(batch_ty_, batch, 3)), i64(),
-                             "as_of");
-    if (n.op == Op::Column && !columns_.count(n.index)) {
-      ColumnState c;
-      c.type = program_.schema.fields[n.index].type;
-      llvm::Value* col = b_.CreateInBoundsGEP(column_ty_, cols, c64(n.index));
-      llvm::Value* validity = b_.CreateLoad(u8p, b_.CreateStructGEP(column_ty_, col, 0));
-      llvm::Value* values = b_.CreateLoad(u8p, b_.CreateStructGEP(column_ty_, col, 1));
-      if (c.type != FieldType::String && c.type != FieldType::StringList)
-        c.validity = add_bitmap(validity, b_.CreateICmpNE(validity, null_u8));
-      switch (c.type) {
-        case FieldType::Bool:
-          c.bits = add_bitmap(values, yes());
-          break;
-        case FieldType::Int:
-          c.elem = i64();
-          break;
-        case FieldType::Date:
-        case FieldType::Enum:
-          c.elem = i32();
-          break;
-        case FieldType::Number:
-        case FieldType::Money:
-        case FieldType::Percent:
-          c.elem = f64();
-          break;
-        default:  // String, StringList: never read by the kernel
-          break;
-      }
-      if (c.elem) c.values = b_.CreatePointerCast(values, compat::pointer_to(c.elem));
-      columns_[n.index] = c;
-    }
-    if (n.op == Op::Atom && !atoms_.count(n.index)) {
-      AtomState a;
-      llvm::Value* at = b_.CreateInBoundsGEP(atom_ty_, atoms, c64(n.index));
-      a.index = b_.CreateLoad(compat::pointer_to(i32()), b_.CreateStructGEP(atom_ty_, at, 0));
-      a.table = b_.CreateLoad(u8p, b_.CreateStructGEP(atom_ty_, at, 1));
-      llvm::Value* validity = b_.CreateLoad(u8p, b_.CreateStructGEP(atom_ty_, at, 2));
-      a.has_index =
-          b_.CreateICmpNE(a.index, llvm::ConstantPointerNull::get(compat::pointer_to(i32())));
-      a.validity = add_bitmap(validity, b_.CreateICmpNE(validity, null_u8));
-      llvm::IRBuilder<> at_entry(&fn->getEntryBlock(), fn->getEntryBlock().begin());
-      a.buffer = at_entry.CreateAlloca(llvm::ArrayType::get(i8(), 64), nullptr, "atom.block");
-      atoms_[n.index] = a;
-    }
+  bool uses_as_of = false;
+  auto note_leaf = [&](uint32_t id) { uses_as_of |= nodes[id].op == Op::AsOf; };
+  for (uint32_t id : part_.nodes)
+    for (uint32_t a : nodes[id].args) note_leaf(a);
+  for (uint32_t k : part_.outputs) note_leaf(program_.outputs[k].node);
+  if (uses_as_of) {
+    llvm::Value* as_of = b_.CreateSExt(
+        b_.CreateLoad(i32(), b_.CreateStructGEP(batch_ty_, batch, 3)), i64(), "as_of");
+    as_of_ = b_.CreateVectorSplat(lanes_, as_of);
   }
-  std::vector<llvm::Value*> outs;
-  if (!program_.outputs.empty()) {
-    llvm::Value* out_array =
-        b_.CreateLoad(compat::pointer_to(u8p), b_.CreateStructGEP(results_ty_, results, 0));
-    for (size_t k = 0; k < program_.outputs.size(); ++k)
-      outs.push_back(b_.CreateLoad(u8p, b_.CreateInBoundsGEP(u8p, out_array, c64(k))));
+  for (const uint32_t f : part_.fields) {
+    ColumnState c;
+    c.type = program_.schema.fields[f].type;
+    if (c.type == FieldType::String || c.type == FieldType::StringList) {
+      columns_[f] = c;  // never read: always missing
+      continue;
+    }
+    llvm::Value* col = b_.CreateInBoundsGEP(column_ty_, cols, c64(f));
+    llvm::Value* validity = b_.CreateLoad(u8p(), b_.CreateStructGEP(column_ty_, col, 0));
+    llvm::Value* values = b_.CreateLoad(u8p(), b_.CreateStructGEP(column_ty_, col, 1));
+    c.validity = add_bitmap(validity, b_.CreateICmpNE(validity, null_u8));
+    switch (c.type) {
+      case FieldType::Bool:
+        c.bits = add_bitmap(values, b_.getTrue());
+        break;
+      case FieldType::Int:
+        c.elem = i64();
+        break;
+      case FieldType::Date:
+      case FieldType::Enum:
+        c.elem = i32();
+        break;
+      default:  // Number, Money, Percent
+        c.elem = f64();
+        break;
+    }
+    if (c.elem) c.values = b_.CreatePointerCast(values, compat::pointer_to(c.elem));
+    columns_[f] = c;
   }
-  b_.CreateCondBr(b_.CreateICmpSLT(begin, end), outer_pre, exit);
+  for (const uint32_t index : part_.atoms) {
+    AtomState a;
+    llvm::Value* at = b_.CreateInBoundsGEP(atom_ty_, atoms, c64(index));
+    a.table = b_.CreateLoad(u8p(), b_.CreateStructGEP(atom_ty_, at, 1));
+    llvm::Value* validity = b_.CreateLoad(u8p(), b_.CreateStructGEP(atom_ty_, at, 2));
+    a.validity = add_bitmap(validity, b_.CreateICmpNE(validity, null_u8));
+    atoms_[index] = a;
+  }
+  if (!part_.outputs.empty())
+    out_array_ =
+        b_.CreateLoad(compat::pointer_to(u8p()), b_.CreateStructGEP(results_ty_, results, 0));
+  llvm::Value* all_ones = b_.CreatePointerCast(all_ones_, u8p());
+  b_.CreateCondBr(b_.CreateICmpSLT(first_block, end_block), outer, exit);
 
-  // Blocks of 64 rows: b from begin/64 to (end-1)/64.
-  b_.SetInsertPoint(outer_pre);
-  llvm::Value* first_block = b_.CreateAShr(begin, 6);
-  llvm::Value* last_block = b_.CreateAShr(b_.CreateSub(end, c64(1)), 6);
-  b_.CreateBr(outer);
-
+  // Blocks b in [first_block, end_block): rows [64b, 64b + 64), all inside the caller's range
+  // (the caller stages a range's partial first and last block as a block of their own).
   b_.SetInsertPoint(outer);
   llvm::PHINode* blk = b_.CreatePHI(i64(), 2, "b");
-  blk->addIncoming(first_block, outer_pre);
+  blk->addIncoming(first_block, entry);
   llvm::Value* base = b_.CreateShl(blk, 6, "base");
-  llvm::Value* base_end = b_.CreateAdd(base, c64(64));
-  llvm::Value* lo = b_.CreateSelect(b_.CreateICmpSGT(begin, base), begin, base);
-  llvm::Value* hi = b_.CreateSelect(b_.CreateICmpSLT(end, base_end), end, base_end);
-  llvm::Value* jlo = b_.CreateSub(lo, base, "jlo");
-  llvm::Value* jhi = b_.CreateSub(hi, base, "jhi");
-  llvm::Value* full = b_.CreateAnd(b_.CreateICmpEQ(jlo, c64(0)), b_.CreateICmpEQ(jhi, c64(64)));
+  // One word per bitmap; a null validity reads the constant all-ones word.
   llvm::Value* byte_offset = b_.CreateShl(blk, 3);
-  for (Bitmap& m : bitmaps_)
-    m.safe_blk = b_.CreateSelect(m.has, b_.CreateGEP(i8(), m.base, byte_offset),
-                                 b_.CreatePointerCast(all_ones_, u8p));
-  b_.CreateCondBr(full, words_full, words_partial);
-
-  // A block inside [begin, end) reads whole words; the first and last block of a call read only
-  // the bytes holding their rows.
-  b_.SetInsertPoint(words_full);
-  std::vector<llvm::Value*> full_words;
-  for (Bitmap& m : bitmaps_)
-    full_words.push_back(
-        load_input(i64(), b_.CreatePointerCast(m.safe_blk, compat::pointer_to(i64())), 1));
-  b_.CreateBr(words_done);
-  b_.SetInsertPoint(words_partial);
-  std::vector<llvm::Value*> partial_words;
-  for (Bitmap& m : bitmaps_)
-    partial_words.push_back(b_.CreateCall(partial_word, {m.safe_blk, jlo, jhi}));
-  b_.CreateBr(words_done);
-
-  b_.SetInsertPoint(words_done);
-  for (size_t i = 0; i < bitmaps_.size(); ++i) {
-    llvm::PHINode* w = b_.CreatePHI(i64(), 2, "word");
-    w->addIncoming(full_words[i], words_full);
-    w->addIncoming(partial_words[i], words_partial);
-    bitmaps_[i].word = w;
+  for (Bitmap& m : bitmaps_) {
+    llvm::Value* at = b_.CreateSelect(m.has, b_.CreateGEP(i8(), m.base, byte_offset), all_ones);
+    m.word = b_.CreateAlignedLoad(i64(), b_.CreatePointerCast(at, compat::pointer_to(i64())),
+                                  llvm::MaybeAlign(1));
   }
-  for (auto& [field, c] : columns_)
-    if (c.values) c.blk = b_.CreateInBoundsGEP(c.elem, c.values, base);
-  std::vector<llvm::Value*> outs_blk;
-  outs_blk.reserve(outs.size());
-  for (llvm::Value* o : outs) outs_blk.push_back(b_.CreateInBoundsGEP(i8(), o, base));
-  // Atoms: an atom without index reads its per-row table (table + 64b) in the row loop. A
-  // dictionary atom first gathers its block, buffer[j] = table[index[row]], in a small loop of
-  // its own, so the row loop keeps consecutive loads only. A missing row may hold any code (e.g.
-  // a null's), so it stores 0 instead of reading the table.
-  for (auto& [index, a] : atoms_) {
-    llvm::BasicBlock* from = b_.GetInsertBlock();
-    auto* gather_loop = llvm::BasicBlock::Create(ctx_, "atom.gather", fn, inner);
-    auto* joined = llvm::BasicBlock::Create(ctx_, "atom.block.ready", fn, inner);
-    llvm::Value* per_row = b_.CreateGEP(i8(), a.table, base);
-    llvm::Value* buffer = b_.CreatePointerCast(a.buffer, u8p);
-    llvm::Value* index_blk = b_.CreateGEP(i32(), a.index, base);
-    b_.CreateCondBr(a.has_index, gather_loop, joined);
-    b_.SetInsertPoint(gather_loop);
-    llvm::PHINode* g = b_.CreatePHI(i64(), 2, "g");
-    g->addIncoming(jlo, from);
-    llvm::Value* present = bit(a.validity, g);
-    llvm::Value* code = load_input(i32(), b_.CreateInBoundsGEP(i32(), index_blk, g), 4);
-    llvm::Value* addr = b_.CreateSelect(
-        present, b_.CreateGEP(i8(), a.table, b_.CreateSExt(code, i64())), zero_byte_);
-    b_.CreateStore(load_input(i8(), addr, 1), b_.CreateInBoundsGEP(i8(), buffer, g));
-    llvm::Value* g_next = b_.CreateAdd(g, c64(1), "g.next", true, true);
-    g->addIncoming(g_next, gather_loop);
-    b_.CreateCondBr(b_.CreateICmpSLT(g_next, jhi), gather_loop, joined);
-    b_.SetInsertPoint(joined);
-    llvm::PHINode* src = b_.CreatePHI(u8p, 2, "atom.rows");
-    src->addIncoming(per_row, from);
-    src->addIncoming(buffer, gather_loop);
-    a.src_blk = src;
-  }
+  // Rows of this block in a scratch slot: slots hold the rows of the call's blocks.
+  slot_base_ = b_.CreateShl(b_.CreateSub(blk, first_block), 6, "slot.row");
+  const int64_t groups = kBlockRows / lanes_;
   llvm::BasicBlock* preheader = b_.GetInsertBlock();
-  b_.CreateBr(inner);
+  b_.CreateBr(group);
 
-  // The row loop: j in [jlo, jhi), row = base + j.
-  b_.SetInsertPoint(inner);
-  llvm::PHINode* j = b_.CreatePHI(i64(), 2, "j");
-  j->addIncoming(jlo, preheader);
-  std::vector<Val> vals;
-  vals.reserve(nodes.size());
-  for (const Node& n : nodes) vals.push_back(node_row(n, vals, j));
-  for (size_t k = 0; k < program_.outputs.size(); ++k) {
-    const Val& r = vals[program_.outputs[k].node];
-    // Bool: 0/1; Int: the low byte; Float (never produced by the checker): 0, as the
-    // interpreter writes its integer slot.
-    llvm::Value* v8 = r.v->getType() == i1()    ? b_.CreateZExt(r.v, i8())
-                      : r.v->getType() == i64() ? b_.CreateTrunc(r.v, i8())
-                                                : b_.getInt8(0);
-    llvm::Value* out = b_.CreateSelect(r.p, v8, b_.getInt8(static_cast<uint8_t>(-1)));
-    llvm::StoreInst* st = b_.CreateStore(out, b_.CreateInBoundsGEP(i8(), outs_blk[k], j));
-    st->setMetadata(llvm::LLVMContext::MD_alias_scope, output_scope_[k]);
-    st->setMetadata(llvm::LLVMContext::MD_noalias, output_noalias_[k]);
+  // The group loop: rows [64b + L*g, 64b + L*g + L) for g in [0, 64/L).
+  b_.SetInsertPoint(group);
+  llvm::PHINode* g = b_.CreatePHI(i64(), 2, "g");
+  g->addIncoming(c64(0), preheader);
+  shift_ = b_.CreateShl(g, log2_lanes_, "shift");
+  // Columns and outputs are addressed by row from pointers loaded once per call (a per-block
+  // pointer per column would only add registers to spill).
+  row_ = b_.CreateAdd(base, shift_, "row");
+  vals_.clear();
+  memo_.clear();
+  outputs_of_.clear();
+  for (size_t i = 0; i < part_.outputs.size(); ++i)
+    outputs_of_[program_.outputs[part_.outputs[i]].node].push_back(i);
+  // Every node is stored as soon as it is computed (outputs and slots), so few values stay live.
+  // The body is cut into basic blocks of bounded weight: instruction selection, scheduling and
+  // the machine combiner work per basic block and take time superlinear in its size (a 12,000
+  // node body in one block costs twice as much as in blocks of 500). The branch between two
+  // pieces tests `row >= 0`, always true, so no pass merges them back.
+  const size_t block_weight = std::max<size_t>(1, plan_.block_weight);
+  size_t in_block = 0;
+  for (uint32_t id : part_.nodes) {
+    in_block += 1 + nodes[id].args.size();
+    if (in_block > block_weight) {
+      in_block = 1 + nodes[id].args.size();
+      auto* next = llvm::BasicBlock::Create(ctx_, "group.cont", fn, outer_latch);
+      b_.CreateCondBr(b_.CreateICmpSGE(row_, c64(0)), next, outer_latch);
+      b_.SetInsertPoint(next);
+      forget_reads();
+    }
+    vals_[id] = compute(nodes[id]);
+    if (auto it = outputs_of_.find(id); it != outputs_of_.end())
+      for (size_t i : it->second) store_output(i, vals_[id]);
+    if (std::binary_search(part_.stores.begin(), part_.stores.end(), id)) store_slot(id, vals_[id]);
   }
-  llvm::Value* j_next = b_.CreateAdd(j, c64(1), "j.next", /*HasNUW=*/true, /*HasNSW=*/true);
-  j->addIncoming(j_next, inner);
-  llvm::BranchInst* row_back = b_.CreateCondBr(b_.CreateICmpSLT(j_next, jhi), inner, outer_latch);
-  // One vector body without interleaving (the body is wide already: interleaving doubles the
-  // machine code to compile for little gain) and no unrolling of the scalar remainder. (Not
-  // llvm.loop.vectorize.enable: a loop that cannot be vectorized, e.g. one with Int Mul, would
-  // then print a warning.)
-  {
-    llvm::Metadata* interleave[] = {llvm::MDString::get(ctx_, "llvm.loop.interleave.count"),
-                                    llvm::ConstantAsMetadata::get(b_.getInt32(1))};
-    llvm::Metadata* no_unroll[] = {llvm::MDString::get(ctx_, "llvm.loop.unroll.disable")};
-    llvm::TempMDTuple self = llvm::MDNode::getTemporary(ctx_, {});
-    llvm::MDNode* loop_id = llvm::MDNode::get(
-        ctx_,
-        {self.get(), llvm::MDNode::get(ctx_, interleave), llvm::MDNode::get(ctx_, no_unroll)});
-    loop_id->replaceOperandWith(0, loop_id);
-    row_back->setMetadata(llvm::LLVMContext::MD_loop, loop_id);
+  // Outputs that are leaves (every other output is stored by the part that computes it).
+  for (size_t i = 0; i < part_.outputs.size(); ++i) {
+    const uint32_t id = program_.outputs[part_.outputs[i]].node;
+    if (is_leaf(nodes[id].op)) store_output(i, value_of(id));
   }
+  llvm::Value* g_next = b_.CreateAdd(g, c64(1), "g.next", /*HasNUW=*/true, /*HasNSW=*/true);
+  g->addIncoming(g_next, b_.GetInsertBlock());
+  set_loop_hints(b_.CreateCondBr(b_.CreateICmpULT(g_next, c64(groups)), group, outer_latch));
 
   b_.SetInsertPoint(outer_latch);
   llvm::Value* blk_next = b_.CreateAdd(blk, c64(1), "b.next", true, true);
   blk->addIncoming(blk_next, outer_latch);
-  b_.CreateCondBr(b_.CreateICmpSLE(blk_next, last_block), outer, exit);
+  b_.CreateCondBr(b_.CreateICmpSLT(blk_next, end_block), outer, exit);
 
   b_.SetInsertPoint(exit);
   b_.CreateRetVoid();
@@ -936,13 +1055,11 @@ bool validate_program(const ir::Program& program, std::string& error) {
   }
   return true;
 }
-
-std::unique_ptr<llvm::Module> build_kernel_module(const ir::Program& program,
-                                                  const std::string& symbol,
-                                                  llvm::LLVMContext& context, std::string& error) {
-  if (!validate_program(program, error)) return nullptr;
-  auto module = std::make_unique<llvm::Module>("rk_kernel", context);
-  KernelBuilder builder(program, context, *module);
+std::unique_ptr<llvm::Module> build_part_module(const ir::Program& program, const KernelPlan& plan,
+                                                size_t part, const std::string& symbol,
+                                                llvm::LLVMContext& context, std::string& error) {
+  auto module = std::make_unique<llvm::Module>(symbol, context);
+  PartBuilder builder(program, plan, part, context, *module);
   if (!builder.build(symbol, error)) return nullptr;
   return module;
 }

@@ -12,6 +12,7 @@
 #include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/Constants.h>
 #include <llvm/IR/DerivedTypes.h>
 #include <llvm/IR/Function.h>
 #include <llvm/IR/Intrinsics.h>
@@ -31,12 +32,6 @@
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
-#include <llvm/Transforms/Scalar/EarlyCSE.h>
-#include <llvm/Transforms/Scalar/LICM.h>
-#include <llvm/Transforms/Scalar/LoopPassManager.h>
-#include <llvm/Transforms/Scalar/SROA.h>
-#include <llvm/Transforms/Scalar/SimplifyCFG.h>
-#include <llvm/Transforms/Vectorize/LoopVectorize.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -103,13 +98,36 @@ const HostTarget& host_target() {
     if (llvm::sys::getHostCPUFeatures(host_features))
       for (auto& f : host_features) features.AddFeature(f.first(), f.second);
     h.features = features.getString();
-    // Loop strength reduction is a fifth of instruction selection's time on the kernel and buys
-    // nothing on its 64-iteration row loop with unit-stride addressing; LLVM only offers it as
-    // a process-wide option. RK_JIT_LSR=1 keeps it (for measurements).
-    if (!std::getenv("RK_JIT_LSR")) {
-      auto& options = llvm::cl::getRegisteredOptions();
-      if (auto it = options.find("disable-lsr"); it != options.end())
-        if (auto* opt = static_cast<llvm::cl::opt<bool>*>(it->second)) opt->setValue(true);
+    // Process-wide LLVM options (LLVM offers no other way to set them):
+    // - loop strength reduction buys nothing on the kernels' short unit-stride loops (and was a
+    //   fifth of the back end's time on the former vectorized loop); RK_JIT_LSR=1 keeps it;
+    // - the X86 machine combiner (reassociation) and domain reassignment (moving i8 logic to
+    //   mask registers) take time superlinear in a function's size (a fifth of the back end on
+    //   50,000 nodes) and did not change the playbook's machine code or throughput.
+    auto& options = llvm::cl::getRegisteredOptions();
+    auto set_bool = [&](const char* name, bool value) {
+      if (auto it = options.find(name); it != options.end())
+        if (auto* opt = static_cast<llvm::cl::opt<bool>*>(it->second)) opt->setValue(value);
+    };
+    if (!std::getenv("RK_JIT_LSR")) set_bool("disable-lsr", true);
+    set_bool("x86-machine-combiner", false);
+    set_bool("disable-x86-domain-reassignment", true);
+    // RK_JIT_LLVM_ARGS: more process-wide LLVM options, as for `llc` (for measurements).
+    if (const char* args = std::getenv("RK_JIT_LLVM_ARGS")) {
+      static std::vector<std::string> words;
+      std::string word;
+      for (const char* c = args;; ++c) {
+        if (*c == ' ' || *c == 0) {
+          if (!word.empty()) words.push_back(word);
+          word.clear();
+          if (*c == 0) break;
+        } else {
+          word += *c;
+        }
+      }
+      std::vector<const char*> argv{"rekindle"};
+      for (const std::string& w : words) argv.push_back(w.c_str());
+      llvm::cl::ParseCommandLineOptions(static_cast<int>(argv.size()), argv.data());
     }
     h.builder->setCPU(h.cpu);
     h.builder->getFeatures() = features;
@@ -167,17 +185,18 @@ Engine& engine() {
 
 class OrcLoadedCode final : public LoadedCode {
  public:
-  OrcLoadedCode(llvm::orc::ExecutionSession& session, llvm::orc::JITDylib& dylib, uint64_t address)
-      : session_(session), dylib_(dylib), address_(address) {}
+  OrcLoadedCode(llvm::orc::ExecutionSession& session, llvm::orc::JITDylib& dylib,
+                std::vector<uint64_t> addresses)
+      : session_(session), dylib_(dylib), addresses_(std::move(addresses)) {}
   ~OrcLoadedCode() override {
     if (llvm::Error err = session_.removeJITDylib(dylib_)) llvm::consumeError(std::move(err));
   }
-  uint64_t address() const override { return address_; }
+  const std::vector<uint64_t>& addresses() const override { return addresses_; }
 
  private:
   llvm::orc::ExecutionSession& session_;
   llvm::orc::JITDylib& dylib_;
-  uint64_t address_;
+  std::vector<uint64_t> addresses_;
 };
 
 // A TargetMachine for the host, one per thread (creating one costs about a millisecond; a
@@ -230,13 +249,17 @@ bool optimize(llvm::Module& module, int opt_level, std::string& error) {
     error = host.error;
     return false;
   }
+  if (opt_level <= 0) return true;
+  // The kernels are vector code already, straight-line selects over loads with the invariants
+  // hoisted by construction: of the default pipeline (inliner, loop vectorizer, rounds of
+  // InstCombine, ...) only one InstCombine pays for itself (it folds the Kleene logic of ranges
+  // and shared presence: +25% throughput for ~15% of the compile time).
+  // RK_JIT_PIPELINE=default runs the default per-module pipeline at `opt_level`, any other value
+  // is a textual pass pipeline (`opt -passes=` syntax); both for measurements.
+  const char* pipeline = std::getenv("RK_JIT_PIPELINE");
   llvm::TargetMachine* tm = thread_target_machine(error);
   if (!tm) return false;
-  llvm::PipelineTuningOptions tuning;
-  tuning.LoopVectorization = true;
-  tuning.SLPVectorization = true;
-  tuning.LoopUnrolling = true;
-  llvm::PassBuilder builder(tm, tuning);
+  llvm::PassBuilder builder(tm);
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -246,57 +269,50 @@ bool optimize(llvm::Module& module, int opt_level, std::string& error) {
   builder.registerFunctionAnalyses(fam);
   builder.registerLoopAnalyses(lam);
   builder.crossRegisterProxies(lam, fam, cgam, mam);
-
-  llvm::OptimizationLevel level = llvm::OptimizationLevel::O2;
-  switch (opt_level <= 0 ? 0 : opt_level >= 3 ? 3 : opt_level) {
-    case 0:
-      level = llvm::OptimizationLevel::O0;
-      break;
-    case 1:
-      level = llvm::OptimizationLevel::O1;
-      break;
-    case 2:
-      level = llvm::OptimizationLevel::O2;
-      break;
-    default:
-      level = llvm::OptimizationLevel::O3;
-      break;
-  }
   llvm::ModulePassManager passes;
-  const char* pipeline = std::getenv("RK_JIT_PIPELINE");
-  const bool full = pipeline && std::string(pipeline) == "default";
-  if (level == llvm::OptimizationLevel::O0) {
-    passes = builder.buildO0DefaultPipeline(level);
-  } else if (full) {
+  if (pipeline && std::string(pipeline) == "default") {
+    const llvm::OptimizationLevel level = opt_level == 1   ? llvm::OptimizationLevel::O1
+                                          : opt_level == 2 ? llvm::OptimizationLevel::O2
+                                                           : llvm::OptimizationLevel::O3;
     passes = builder.buildPerModuleDefaultPipeline(level);
+  } else if (pipeline && *pipeline) {
+    if (llvm::Error err = builder.parsePassPipeline(passes, pipeline)) {
+      error = "RK_JIT_PIPELINE: " + to_string(std::move(err));
+      return false;
+    }
   } else {
-    // The lean pipeline: the kernel is one function whose row loop is straight-line code of
-    // selects over loads, so it needs promotion, CSE, peephole and CFG cleanup, loop-invariant
-    // hoisting and the loop vectorizer, not the default pipeline's inliner, interprocedural
-    // passes and repeated rounds (which cost ~5x the time for the same vector body).
-    // RK_JIT_PIPELINE=default selects the default per-module pipeline (for measurements).
     llvm::FunctionPassManager fpm;
-    fpm.addPass(llvm::SROAPass());
-    fpm.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/false));
-    fpm.addPass(llvm::InstCombinePass());
-    fpm.addPass(llvm::SimplifyCFGPass());
-    fpm.addPass(llvm::createFunctionToLoopPassAdaptor(llvm::LICMPass(), /*UseMemorySSA=*/true,
-                                                      /*UseBlockFrequencyInfo=*/false));
-    fpm.addPass(llvm::LoopVectorizePass(llvm::LoopVectorizeOptions(
-        /*InterleaveOnlyWhenForced=*/false, /*VectorizeOnlyWhenForced=*/false)));
-    fpm.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/false));
-    fpm.addPass(llvm::InstCombinePass());
-    fpm.addPass(llvm::SimplifyCFGPass(llvm::SimplifyCFGOptions().hoistCommonInsts(true)));
+    fpm.addPass(llvm::InstCombinePass(/*MaxIterations=*/1));
     passes.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   }
   passes.run(module, mam);
   return true;
 }
 
+unsigned vector_lanes() {
+  static const unsigned lanes = [] {
+    const HostTarget& host = host_target();
+    const std::string features = "," + host.features + ",";
+    auto has = [&](const char* f) {
+      return features.find(std::string(",+") + f + ",") != std::string::npos;
+    };
+    const char* env = std::getenv("RK_JIT_VECTOR_WIDTH");
+    const int width = env && *env ? std::atoi(env) : 512;
+    if (has("avx512f") && width >= 512) return 8u;
+    if (has("avx2") && width >= 256) return 4u;
+    return 2u;
+  }();
+  return lanes;
+}
+
 std::string host_identity() {
   const HostTarget& host = host_target();
+  const char* pipeline = std::getenv("RK_JIT_PIPELINE");
+  const char* args = std::getenv("RK_JIT_LLVM_ARGS");
   return std::string("llvm " LLVM_VERSION_STRING "\n") + host.triple + "\n" + host.cpu + "\n" +
-         host.features + "\n" + std::to_string(static_cast<int>(codegen_level()));
+         host.features + "\n" + std::to_string(static_cast<int>(codegen_level())) + "\nlanes " +
+         std::to_string(vector_lanes()) + "\npipeline " + (pipeline ? pipeline : "") + "\nlsr " +
+         (std::getenv("RK_JIT_LSR") ? "1" : "0") + "\nargs " + (args ? args : "");
 }
 
 bool emit_object(llvm::Module& module, std::string& object, std::string& error) {
@@ -312,8 +328,13 @@ bool emit_object(llvm::Module& module, std::string& object, std::string& error) 
   return true;
 }
 
-std::unique_ptr<LoadedCode> load_object(const std::string& object, const std::string& symbol,
-                                        std::string& error) {
+void warm_up_engine() {
+  engine();
+}
+
+std::unique_ptr<LoadedCode> load_objects(const std::vector<std::string>& objects,
+                                         const std::vector<std::string>& symbols,
+                                         std::string& error) {
   Engine& e = engine();
   if (!e.jit) {
     error = e.error;
@@ -330,12 +351,19 @@ std::unique_ptr<LoadedCode> load_object(const std::string& object, const std::st
     if (llvm::Error rm = session.removeJITDylib(dylib)) llvm::consumeError(std::move(rm));
     return nullptr;
   };
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object), "rk_kernel.o");
-  if (llvm::Error err = e.jit->addObjectFile(dylib, std::move(buffer)))
-    return fail("cannot load the kernel: ", std::move(err));
-  auto sym = e.jit->lookup(dylib, symbol);
-  if (!sym) return fail("cannot link the kernel: ", sym.takeError());
-  return std::make_unique<OrcLoadedCode>(session, dylib, sym->getAddress());
+  for (size_t i = 0; i < objects.size(); ++i) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(objects[i]),
+                                                       "rk_part_" + std::to_string(i) + ".o");
+    if (llvm::Error err = e.jit->addObjectFile(dylib, std::move(buffer)))
+      return fail("cannot load the kernel: ", std::move(err));
+  }
+  std::vector<uint64_t> addresses;
+  for (const std::string& symbol : symbols) {
+    auto sym = e.jit->lookup(dylib, symbol);
+    if (!sym) return fail("cannot link the kernel: ", sym.takeError());
+    addresses.push_back(sym->getAddress());
+  }
+  return std::make_unique<OrcLoadedCode>(session, dylib, std::move(addresses));
 }
 
 std::string sha256_hex(const std::string& data) {
@@ -352,6 +380,14 @@ std::string sha256_hex(const std::string& data) {
 
 llvm::PointerType* pointer_to(llvm::Type* elem) {
   return llvm::PointerType::get(elem, 0);
+}
+
+llvm::Type* vector_of(llvm::Type* elem, unsigned lanes) {
+  return llvm::FixedVectorType::get(elem, lanes);
+}
+
+llvm::Constant* splat(llvm::Constant* c, unsigned lanes) {
+  return llvm::ConstantVector::getSplat(llvm::ElementCount::getFixed(lanes), c);
 }
 
 llvm::Function* intrinsic(llvm::Module& module, unsigned id, llvm::ArrayRef<llvm::Type*> types) {

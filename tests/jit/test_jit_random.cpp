@@ -2,14 +2,21 @@
 // thousands of random well-typed IR programs over random columns (with nulls, validity-free
 // columns, extreme values, NaN and infinities, atoms with and without index/validity) and
 // checks that the JIT writes exactly what the interpreter writes, on every row and on random
-// row ranges. RK_JIT_RANDOM_PROGRAMS overrides the number of programs.
+// row ranges; every third program is compiled split into tiny parts (kernel_plan.h) with short
+// chunks and short basic blocks, so materialized and recomputed nodes are exercised. The plans of
+// random programs are checked for their invariants. RK_JIT_RANDOM_PROGRAMS overrides the number
+// of programs.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 #include <random>
+#include <set>
 
 #include "compiler/jit/jit.h"
+#include "compiler/jit/kernel_codegen.h"
+#include "compiler/jit/kernel_plan.h"
 #include "runtime/interpreter.h"
 #include "tests/jit/jit_test_support.h"
 
@@ -264,6 +271,76 @@ class RandomCase {
   std::vector<uint32_t> by_ty_[3];
 };
 
+bool contains(const std::vector<uint32_t>& sorted, uint32_t x) {
+  return std::binary_search(sorted.begin(), sorted.end(), x);
+}
+
+// The invariants of a kernel plan (kernel_plan.h).
+void check_plan(const ir::Program& p, const jit::KernelPlan& plan) {
+  const auto& nodes = p.nodes;
+  std::vector<bool> live(nodes.size(), false);
+  for (const auto& o : p.outputs) live[o.node] = true;
+  for (size_t i = nodes.size(); i-- > 0;)
+    if (live[i])
+      for (uint32_t a : nodes[i].args) live[a] = true;
+  std::vector<int> owner(nodes.size(), -1);  // the first part that computes the node
+  std::vector<int> output_part(p.outputs.size(), -1);
+  REQUIRE(!plan.parts.empty());
+  for (size_t k = 0; k < plan.parts.size(); ++k) {
+    const jit::KernelPart& part = plan.parts[k];
+    INFO("part " << k);
+    std::set<uint32_t> here;
+    auto usable = [&](uint32_t a) {
+      const ir::Node& n = nodes[a];
+      if (n.op == Op::Column) CHECK(contains(part.fields, n.index));
+      if (n.op == Op::Atom) CHECK(contains(part.atoms, n.index));
+      return jit::is_leaf(n.op) || here.count(a) || contains(part.loads, a);
+    };
+    for (uint32_t id : part.nodes) {
+      INFO("node " << id);
+      CHECK_FALSE(jit::is_leaf(nodes[id].op));
+      CHECK(live[id]);
+      CHECK_FALSE(here.count(id));  // computed once per part
+      for (uint32_t a : nodes[id].args) CHECK(usable(a));
+      here.insert(id);
+      if (owner[id] < 0) owner[id] = static_cast<int>(k);
+    }
+    for (uint32_t a : part.loads) {
+      INFO("load " << a);
+      REQUIRE(owner[a] >= 0);
+      CHECK(owner[a] < static_cast<int>(k));
+      CHECK(contains(plan.parts[owner[a]].stores, a));
+      CHECK(plan.slot_of[a] >= 0);
+    }
+    for (uint32_t a : part.stores) CHECK(here.count(a));
+    for (uint32_t o : part.outputs) {
+      CHECK(output_part[o] < 0);
+      output_part[o] = static_cast<int>(k);
+      CHECK(usable(p.outputs[o].node));
+    }
+    for (uint32_t f : part.fields) CHECK(contains(plan.fields, f));
+    for (uint32_t a : part.atoms) CHECK(contains(plan.atoms, a));
+  }
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (live[i] && !jit::is_leaf(nodes[i].op)) CHECK(owner[i] >= 0);
+  for (int part : output_part) CHECK(part >= 0);
+  // Slots lie in the scratch buffer without overlapping each other or the gather buffers.
+  std::vector<std::pair<size_t, size_t>> ranges;
+  const auto rows = static_cast<size_t>(plan.chunk_blocks * jit::kBlockRows);
+  for (const jit::ScratchSlot& slot : plan.slots) {
+    CHECK(plan.slot_of[slot.node] >= 0);
+    const size_t bytes = nodes[slot.node].ty == Ty::Bool ? 1 : 8;
+    ranges.emplace_back(slot.value_offset, slot.value_offset + rows * bytes);
+    ranges.emplace_back(slot.present_offset, slot.present_offset + rows);
+  }
+  std::sort(ranges.begin(), ranges.end());
+  for (size_t i = 0; i < ranges.size(); ++i) {
+    CHECK(ranges[i].second <= plan.scratch_bytes);
+    if (i > 0) CHECK(ranges[i - 1].second <= ranges[i].first);
+  }
+  if (plan.parts.size() > 1) CHECK(plan.chunk_blocks >= 1);
+}
+
 int program_count() {
   if (const char* env = std::getenv("RK_JIT_RANDOM_PROGRAMS")) return std::atoi(env);
   return 2000;
@@ -282,6 +359,14 @@ TEST_CASE("Random programs: the JIT writes exactly what the interpreter writes",
     INFO("seed " << seed << "\n" << ir::dump(p));
     jit::JitOptions opts;
     opts.opt_level = k % 10 == 9 ? static_cast<int>(rc.uniform(0, 3)) : 2;
+    if (k % 3 == 1) {
+      // Tiny parts (often one node each), chunks of one to three blocks, short basic blocks.
+      opts.part_weight = static_cast<size_t>(rc.uniform(1, 40));
+      opts.chunk_rows = 64 * rc.uniform(1, 3);
+      opts.block_weight = static_cast<size_t>(rc.uniform(1, 30));
+    }
+    INFO("part weight " << opts.part_weight << ", chunk rows " << opts.chunk_rows
+                        << ", block weight " << opts.block_weight);
     std::string error;
     auto exec = jit::compile(p, error, opts);
     INFO(error);
@@ -307,4 +392,79 @@ TEST_CASE("Random programs: the JIT writes exactly what the interpreter writes",
     REQUIRE(r1.columns == r2.columns);
   }
   CHECK(compiled == count);
+}
+
+TEST_CASE("Random programs: kernel plans keep their invariants", "[jit][random][plan]") {
+  const int count = std::max(1, program_count() / 4);
+  for (int k = 0; k < count; ++k) {
+    const uint64_t seed = 0x91a40000u + static_cast<uint64_t>(k);
+    RandomCase rc(seed);
+    rc.generate();
+    const ir::Program& p = rc.program();
+    INFO("seed " << seed << "\n" << ir::dump(p));
+    jit::PlanLimits limits;
+    limits.max_part_weight = static_cast<size_t>(rc.uniform(1, 200));
+    limits.recompute_weight = static_cast<size_t>(rc.uniform(0, 12));
+    limits.chunk_rows = rc.uniform(1, 300);
+    limits.max_part_leaves = static_cast<size_t>(rc.uniform(1, 10));
+    const jit::KernelPlan plan = jit::plan_kernel(p, limits);
+    check_plan(p, plan);
+  }
+}
+
+TEST_CASE("Wide FirstTrue and Switch nodes are narrowed without changing results",
+          "[jit][random][plan]") {
+  for (int k = 0; k < 40; ++k) {
+    const uint64_t seed = 0x3a7e0000u + static_cast<uint64_t>(k);
+    std::mt19937_64 rng(seed);
+    auto uniform = [&](int64_t lo, int64_t hi) {
+      return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+    };
+    const int64_t rows = uniform(1, 300);
+    TestBatch batch(rows);
+    ProgramBuilder pb;
+    // Bool columns and atoms with nulls, an Int index column with values around the case range.
+    std::vector<uint32_t> bools;
+    const int64_t columns = uniform(1, 12);
+    for (int64_t c = 0; c < columns; ++c) {
+      std::vector<std::optional<bool>> v(rows);
+      for (auto& x : v)
+        if (uniform(0, 9) > 2) x = uniform(0, 20) == 0;
+      batch.add_bool(v, uniform(0, 3) > 0);
+      bools.push_back(pb.column(pb.field("b" + std::to_string(c), FieldType::Bool)));
+    }
+    std::vector<std::optional<int64_t>> idx(rows);
+    const int64_t width = uniform(33, 140);
+    for (auto& x : idx)
+      if (uniform(0, 9) > 0) x = uniform(-3, width + 3);
+    batch.add_int(idx);
+    const uint32_t index = pb.column(pb.field("i", FieldType::Int));
+    std::vector<uint32_t> args;
+    for (int64_t a = 0; a < width; ++a)
+      args.push_back(uniform(0, 5) == 0 ? pb.const_bool(a == width - 1)
+                                        : bools[uniform(0, columns - 1)]);
+    pb.output(pb.node(Op::FirstTrue, Ty::Int, args), "first");
+    std::vector<uint32_t> cases{index};
+    for (int64_t c = 0; c < width; ++c)
+      cases.push_back(uniform(0, 4) == 0 ? pb.node(Op::Null, Ty::Int) : pb.const_int(c % 100));
+    pb.output(pb.node(Op::Switch, Ty::Int, cases), "switch");
+    std::vector<uint32_t> bool_cases{index};
+    for (int64_t c = 0; c < width; ++c) bool_cases.push_back(bools[uniform(0, columns - 1)]);
+    pb.output(pb.node(Op::Switch, Ty::Bool, bool_cases), "switch_bool");
+    const ir::Program& p = pb.program;
+    INFO("seed " << seed << " width " << width);
+    const ir::Program narrow = jit::narrow_program(p);
+    for (const ir::Node& n : narrow.nodes) CHECK(n.args.size() <= jit::kMaxOperands + 1);
+    std::string error;
+    REQUIRE(jit::validate_program(narrow, error));
+    auto interp = make_interpreter(p);
+    const auto want = run_all(*interp, p, batch);
+    CHECK(run_all(*make_interpreter(narrow), narrow, batch) == want);
+    jit::JitOptions opts;
+    opts.part_weight = static_cast<size_t>(uniform(1, 300));
+    auto exec = jit::compile(p, error, opts);
+    INFO(error);
+    REQUIRE(exec);
+    CHECK(run_all(*exec, p, batch) == want);
+  }
 }

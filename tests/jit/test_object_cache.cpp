@@ -1,7 +1,8 @@
 // Rekindle JIT tests: the on-disk object cache (compiler/jit/jit.cpp). A miss stores an entry and
-// a second compile loads it (no codegen, no optimization) with identical results; a truncated,
-// corrupt or foreign entry is ignored and rebuilt; REKINDLE_CACHE=0 and JitOptions::cache = 0
-// turn it off; concurrent compiles of one program leave one valid entry and no temporary files.
+// a second compile loads it (no codegen, no optimization) with identical results, also for a
+// kernel split into several parts (one entry holding one object per part); a truncated, corrupt
+// or foreign entry is ignored and rebuilt; REKINDLE_CACHE=0 and JitOptions::cache = 0 turn it
+// off; concurrent compiles of one program leave one valid entry and no temporary files.
 //
 // The rest of this test binary must not write to the user's cache (and expects fresh compiles
 // with optimizer statistics), so unless the environment says otherwise the whole binary runs
@@ -182,6 +183,38 @@ TEST_CASE("Object cache: truncated, corrupt or foreign entries are rebuilt", "[j
     bad[7] = '9';
     damage(bad);
   }
+}
+
+TEST_CASE("Object cache: a kernel of several parts is one entry of several objects",
+          "[jit][cache]") {
+  const ir::Program program = playbook();
+  auto interp = make_interpreter(program);
+  const auto expected = run_all(*interp, program);
+  TempDir dir;
+  jit::JitOptions split = cached(dir);
+  split.part_weight = 60;
+  jit::JitStats miss, hit;
+  auto a = compile_ok(program, split, miss);
+  CHECK_FALSE(miss.cache_hit);
+  CHECK(miss.parts > 2);
+  REQUIRE(dir.files().size() == 1);
+  auto b = compile_ok(program, split, hit);
+  CHECK(hit.cache_hit);
+  CHECK(hit.parts == miss.parts);
+  CHECK(run_all(*a, program) == expected);
+  CHECK(run_all(*b, program) == expected);
+  // Another split is another entry; the one-part kernel is a third.
+  jit::JitOptions other = split;
+  other.part_weight = 200;
+  jit::JitStats s2, s3;
+  auto c = compile_ok(program, other, s2);
+  CHECK_FALSE(s2.cache_hit);
+  auto d = compile_ok(program, cached(dir), s3);
+  CHECK_FALSE(s3.cache_hit);
+  CHECK(s3.parts == 1);
+  CHECK(dir.files().size() == 3);
+  CHECK(run_all(*c, program) == expected);
+  CHECK(run_all(*d, program) == expected);
 }
 
 TEST_CASE("Object cache: off by option or by REKINDLE_CACHE=0", "[jit][cache]") {

@@ -1,8 +1,8 @@
 // Rekindle JIT tests: the interpreter and the JIT agree on random rule files. Each generated file
 // (tests/gen) is compiled, run by the reference interpreter and by the JIT (at varying LLVM
-// optimization levels) over generated snapshot batches at several as-of dates, and every int8
-// output of every row must be identical. 300 files by default; RK_RULE_FILES=N for long runs
-// (RK_RULE_FILES_SEED=S shifts the seeds).
+// optimization levels, every fourth split into small parts) over generated snapshot batches at
+// several as-of dates, and every int8 output of every row must be identical. 300 files by default;
+// RK_RULE_FILES=N for long runs (RK_RULE_FILES_SEED=S shifts the seeds).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -72,6 +72,12 @@ TEST_CASE("Differential: interpreter and JIT agree on random rule files", "[jit]
     const ir::Program& program = *cr.program;
     jit::JitOptions jo;
     jo.opt_level = static_cast<int>(k % 3);
+    // Every fourth file is compiled split into small parts with short chunks (kernel_plan.h).
+    if (k % 4 == 3) {
+      jo.part_weight = 20 + static_cast<size_t>(k % 7) * 15;
+      jo.chunk_rows = 64 * (1 + k % 5);
+      jo.block_weight = 16 + static_cast<size_t>(k % 11) * 8;
+    }
     std::string error;
     auto exec = jit::compile(program, error, jo);
     INFO(error);
