@@ -410,10 +410,9 @@ std::string hex_to_bytes(const std::string& hex) {
 }
 
 std::string cache_key(const ir::Program& program, const JitOptions& opts) {
-  std::string text =
-      fmt::format("rekindle jit object cache 2\n{}\n{}\nopt {}\nparts {} {} {}\n", kBuildId,
-                  compat::host_identity(), opts.opt_level, opts.part_weight, opts.chunk_rows,
-                  opts.block_weight);
+  std::string text = fmt::format("rekindle jit object cache 2\n{}\n{}\nopt {}\nparts {} {} {}\n",
+                                 kBuildId, compat::host_identity(), opts.opt_level,
+                                 opts.part_weight, opts.chunk_rows, opts.block_weight);
   text += ir::dump(program);
   return compat::sha256_hex(text);
 }

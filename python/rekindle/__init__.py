@@ -56,6 +56,7 @@ class Diagnostic:
     column: Optional[int]
     help: str = ""
     notes: Tuple[Dict[str, Any], ...] = ()
+    length: Optional[int] = None  # bytes under the caret, as `"length"` in the JSON output
 
     def __str__(self) -> str:
         place = f"{self.file}:{self.line}:{self.column}: " if self.file else ""
@@ -176,7 +177,8 @@ class RuleSet:
             diags = [
                 Diagnostic(
                     severity=d["severity"], code=d["code"], message=d["message"], file=d["file"],
-                    line=d["line"], column=d["column"], help=d["help"], notes=tuple(d["notes"]))
+                    line=d["line"], column=d["column"], help=d["help"], notes=tuple(d["notes"]),
+                    length=d["length"])
                 for d in compiled.diagnostics()
             ]
             raise CompileError(path, diags, compiled.rendered())
@@ -193,7 +195,7 @@ class RuleSet:
         self.columns = [c["name"] for c in self._columns]
         self.warnings = [
             Diagnostic(d["severity"], d["code"], d["message"], d["file"], d["line"], d["column"],
-                       d["help"], tuple(d["notes"])) for d in compiled.diagnostics()
+                       d["help"], tuple(d["notes"]), d["length"]) for d in compiled.diagnostics()
         ]
         self._pickle_state = None
         self._warned = False

@@ -245,7 +245,7 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
             log(f"{_stem(p)}: complete, skipped")
         else:
             todo.append(p)
-    _remove_stale_temps(out_dir, todo, fmt)
+    _remove_stale_temps(out_dir, paths, fmt)
 
     failures: Dict[str, BaseException] = {}
     if todo:
@@ -285,7 +285,7 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
                 own_client.close()
             if own_cluster is not None:
                 own_cluster.close()
-        _remove_stale_temps(out_dir, todo, fmt)
+        _remove_stale_temps(out_dir, paths, fmt)
     if failures:
         raise PartitionsFailed(failures)
 

@@ -171,10 +171,12 @@ class Compiled {
       e["file"] = result_.sources.file(span->file).path;
       e["line"] = span->line;
       e["column"] = span->col;
+      e["length"] = span->len;
     } else {
       e["file"] = py::none();
       e["line"] = py::none();
       e["column"] = py::none();
+      e["length"] = py::none();
     }
   }
 

@@ -155,6 +155,7 @@ def test_compile_error_carries_diagnostics(tmp_path):
     d = e.diagnostics[0]
     assert (d.severity, d.code) == ("error", "RK0201")
     assert d.file == str(broken) and d.line > 0 and d.column > 0
+    assert d.length == len("last_purchse_date")  # the caret's width, as in --format json
     assert "last_purchse_date" in d.message and "last_purchase_date" in d.help
     check = run_cli("check", str(broken), check=False)
     assert check.returncode == 1

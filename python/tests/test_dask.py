@@ -152,6 +152,10 @@ def test_run_killed_then_rerun_computes_only_missing(partitions, snapshot, tmp_p
         proc.wait()
     done_before = set(_done_markers(out))
     assert 2 <= len(done_before) < PARTS
+    # A temporary file a killed task left next to a partition that is complete is removed too.
+    stale = os.path.join(out, "." + sorted(done_before)[0].replace(".done", ".csv") + ".tmp-9-x")
+    with open(stale, "w") as f:
+        f.write("partial")
     r = subprocess.run(dask_cmd(partitions, out, "--merged", os.path.join(out, "merged.csv")),
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
