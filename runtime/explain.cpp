@@ -246,7 +246,7 @@ class Explainer {
     for (const auto& r : c_.map.rules)
       if (r.kind == SourceMap::Kind::Let) lets_[r.name] = &r;
     for (const auto& q : c_.map.sequences) seqs_[q.name] = &q;
-    for (const auto& g : c_.map.segments) segments_.insert(g.name);
+    for (const auto& g : c_.map.segments) segments_[g.name] = g.doc;
 
     const Schema& s = p_.schema;
     e = Explanation{};
@@ -441,6 +441,7 @@ class Explainer {
     r.name = m.name;
     r.file = place(m.span);
     r.line = m.span.line;
+    r.doc = m.doc;
     const uint32_t c = m.term;
     if (c == kNone) return r;
     r.condition = text_of(c);
@@ -480,6 +481,7 @@ class Explainer {
       if (!is_family(col.name)) continue;
       ExplainFamily fam;
       fam.name = col.name;
+      fam.doc = segments_.at(col.name);
       fam.label = column_value(col.name);
       // Labels in source order (the map lists `otherwise` after the others).
       std::sort(labels.begin(), labels.end(), [](const auto* a, const auto* b) {
@@ -593,6 +595,7 @@ class Explainer {
                            const Explanation& e) const {
     ExplainSequence q;
     q.name = name;
+    q.doc = d.doc;
     q.status = column_value(name + "_status");
     q.step = column_value(name + "_step");
     q.channel = column_value(name + "_channel");
@@ -787,7 +790,7 @@ class Explainer {
   std::map<std::string, const ir::ResultColumn*> column_;
   std::map<std::string, const SourceMap::Rule*> lets_;
   std::map<std::string, const SourceMap::Sequence*> seqs_;
-  std::set<std::string> segments_;
+  std::map<std::string, std::string> segments_;  // segment family -> its doc comment
 };
 
 }  // namespace
@@ -829,6 +832,19 @@ std::string where(const ExplainRule& r) {
   return fmt::format("{}:{}", r.file, r.line);
 }
 
+// A `##` doc comment as the author wrote it, one `## ` line per line, indented.
+void render_doc(std::string& out, const std::string& doc, int indent) {
+  if (doc.empty()) return;
+  const std::string lead(static_cast<size_t>(indent), ' ');
+  size_t at = 0;
+  while (at <= doc.size()) {
+    const size_t end = std::min(doc.find('\n', at), doc.size());
+    const std::string line = doc.substr(at, end - at);
+    out += line.empty() ? lead + "##\n" : fmt::format("{}## {}\n", lead, line);
+    at = end + 1;
+  }
+}
+
 }  // namespace
 
 std::string explain_text(const Explanation& e) {
@@ -848,10 +864,13 @@ std::string explain_text(const Explanation& e) {
     if (win) {
       out += fmt::format("  ({} {}: {})\n", win->kind == "otherwise" ? "otherwise" : "label",
                          where(*win), win->verdict);
+      render_doc(out, f.doc, 4);
+      render_doc(out, win->doc, 4);
       if (!before.empty()) out += fmt::format("    before it: {}\n", fmt::join(before, ", "));
       render_clauses(out, win->clauses, 4);
     } else {
       out += "  (no label matched)\n";
+      render_doc(out, f.doc, 4);
       if (!before.empty()) out += fmt::format("    tried: {}\n", fmt::join(before, ", "));
     }
   }
@@ -859,6 +878,7 @@ std::string explain_text(const Explanation& e) {
     const auto& r = e.candidate_rule;
     out += fmt::format("\ncandidate: {} ({}): {}\n", e.candidate ? "true" : "false", where(r),
                        r.verdict);
+    render_doc(out, r.doc, 2);
     render_clauses(out, r.clauses, 2);
   } else {
     out += "\ncandidate: true (no candidate rule: everyone is a candidate)\n";
@@ -869,6 +889,7 @@ std::string explain_text(const Explanation& e) {
   if (e.stops_note.empty())
     for (const auto& r : e.stops) {
       out += fmt::format("  stop {} ({}): {}\n", r.name, where(r), r.verdict);
+      render_doc(out, r.doc, 4);
       render_clauses(out, r.clauses, 4);
     }
   for (const auto& q : e.sequences) {
@@ -876,6 +897,7 @@ std::string explain_text(const Explanation& e) {
     if (q.status == "due")
       out += fmt::format(" - touch {} {} via {}, offer {}", q.touch, q.step, q.channel, q.offer);
     out += "\n";
+    render_doc(out, q.doc, 2);
     for (const auto& st : q.steps) {
       out += fmt::format("  {}\n", st.text);
       // The parts of an exit, a touch's `only when` or a channel's `requires`, when they say
@@ -892,6 +914,7 @@ std::string explain_text(const Explanation& e) {
   if (e.review_note.empty())
     for (const auto& r : e.reviews) {
       out += fmt::format("  review {} ({}): {}\n", r.name, where(r), r.verdict);
+      render_doc(out, r.doc, 4);
       render_clauses(out, r.clauses, 4);
     }
   return out;
@@ -909,6 +932,7 @@ std::string explain_json(const Explanation& e) {
     j["value"] = r.value;
     j["verdict"] = r.verdict;
     j["decided"] = r.decided;
+    j["doc"] = r.doc.empty() ? J(nullptr) : J(r.doc);
     j["clauses"] = cl;
     return j;
   };
@@ -925,7 +949,7 @@ std::string explain_json(const Explanation& e) {
   for (const auto& f : e.families) {
     J rs = J::array();
     for (const auto& r : f.rules) rs.push_back(rule(r));
-    fams.push_back({{"name", f.name}, {"label", opt(f.label)}, {"rules", rs}});
+    fams.push_back({{"name", f.name}, {"doc", opt(f.doc)}, {"label", opt(f.label)}, {"rules", rs}});
   }
   j["segments"] = fams;
   j["candidate"] = {{"value", e.candidate},
@@ -939,6 +963,7 @@ std::string explain_json(const Explanation& e) {
     for (const auto& st : q.steps)
       steps.push_back({{"text", st.text}, {"rule", st.rule ? rule(*st.rule) : J(nullptr)}});
     seqs.push_back({{"name", q.name},
+                    {"doc", opt(q.doc)},
                     {"status", q.status},
                     {"touch", q.touch ? J(q.touch) : J(nullptr)},
                     {"step", opt(q.step)},

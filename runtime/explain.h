@@ -51,11 +51,13 @@ struct ExplainRule {
   std::string value;      // the condition's value: "true", "false", "unknown" ("" if none)
   std::string verdict;    // e.g. "MATCHES", "FIRES (fail closed: unknown)", "does not fire"
   bool decided = false;   // this rule decided the outcome
+  std::string doc;        // the rule's `##` doc comment ("" if none)
   std::vector<ExplainClause> clauses;
 };
 
 struct ExplainFamily {
   std::string name;
+  std::string doc;                 // the segment's `##` doc comment ("" if none)
   std::string label;               // "" when no label matched
   std::vector<ExplainRule> rules;  // labels tried in order, up to and including the winner
 };
@@ -69,6 +71,7 @@ struct ExplainStep {
 
 struct ExplainSequence {
   std::string name;
+  std::string doc;  // the sequence's `##` doc comment ("" if none)
   std::string status, step, channel, offer;
   int touch = 0;                   // 0 unless due
   std::vector<ExplainStep> steps;  // the decision, step by step, in the order of the statuses

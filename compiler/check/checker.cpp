@@ -811,7 +811,7 @@ class Checker {
       if (l.otherwise)
         map_rule(SourceMap::Kind::Otherwise, d.name, l.name, l.span, UINT32_MAX, SourceMap::kNone,
                  l.doc);
-    if (map_) map_->segments.push_back({d.name, d.span});
+    if (map_) map_->segments.push_back({d.name, d.span, d.doc});
     // conds[i] belongs to label i (the otherwise label sits at index conds.size()).
     uint32_t node =
         conds.empty() ? nb_.null(ir::Ty::Int) : nb_.op(ir::Op::FirstTrue, ir::Ty::Int, conds);
@@ -2149,6 +2149,7 @@ void Checker::map_sequence(const ast::File& f, const ast::SequenceDecl& d, uint3
   SourceMap::Sequence m;
   m.name = d.name;
   m.span = d.span;
+  m.doc = d.doc;
   m.enter = enter_term;
   if (d.progress_touch) {
     m.progress_touch = d.progress_touch->first;

@@ -76,7 +76,8 @@ struct SourceMap {
 
   struct Segment {
     std::string name;
-    ast::Span span;  // the whole declaration; its labels are the Label and Otherwise rules
+    ast::Span span;   // the whole declaration; its labels are the Label and Otherwise rules
+    std::string doc;  // its `##` doc comment, if any
   };
   std::vector<Segment> segments;  // in the order they were lowered
 
@@ -96,6 +97,7 @@ struct SourceMap {
   struct Sequence {
     std::string name;
     ast::Span span;
+    std::string doc;         // its `##` doc comment, if any
     uint32_t enter = kNone;  // `enter when` (term); kNone: the candidates enter
     // `progress FIELD on DATE_FIELD`: the fields counting touches sent and dating the last one
     // ("" without a progress clause).

@@ -179,42 +179,50 @@ TEST_CASE("explain: random rule files: every rule explained, every sequence walk
 TEST_CASE("explain: a fail-closed stop on a missing value", "[explain]") {
   const std::string t = explain_given(base_fields());
   CHECK(t.rfind("customer customer_id = Z1, as of 2026-11-01 (" + kRules + ")\n", 0) == 0);
-  CHECK(section(t, "\nstops:", "\nsequence") ==
-        "\nstops: stopped by deliverability\n"
-        "  stop opted_out (" +
-            at("stop opted_out") +
-            "): does not fire\n"
-            "    opted_out   false    (opted_out = false)\n"
-            "  stop no_permission (" +
-            at("stop no_permission") +
-            "): does not fire\n"
-            "    not (email_consent is true or sms_consent is true)   false\n"
-            "      email_consent is true or sms_consent is true       true\n"
-            "        email_consent is true                            true     (email_consent = "
-            "true)\n"
-            "        sms_consent is true                              false    (sms_consent = "
-            "false)\n"
-            "  stop complaint (" +
-            at("stop complaint") +
-            "): does not fire\n"
-            "    spam_complaints_90d > 0           false    (spam_complaints_90d = 0)\n"
-            "    relationship_flag is legal_hold   false    (relationship_flag is missing)\n"
-            "  stop deliverability (" +
-            at("stop deliverability") +
-            "): FIRES (fail closed: unknown)\n"
-            "    email_bounce_rate > max_bounce_rate   unknown  (email_bounce_rate is missing)\n"
-            "    sms_consent is not true               true     (sms_consent = false)\n"
-            "  stop poor_fit (" +
-            at("stop poor_fit") + "): not reached (deliverability fired first)\n");
-  CHECK(section(t, "\nsequence", "") ==
-        "\nsequence winback: stopped\n"
-        "  entered: candidate = true\n"
-        "  stopped by deliverability\n"
-        "\n"
-        "review: review applies only to customers with a touch due (winback is stopped)\n");
+  CHECK(
+      section(t, "\nstops:", "\nsequence") ==
+      "\nstops: stopped by deliverability\n"
+      "  stop opted_out (" +
+          at("stop opted_out") +
+          "): does not fire\n"
+          "    opted_out   false    (opted_out = false)\n"
+          "  stop no_permission (" +
+          at("stop no_permission") +
+          "): does not fire\n"
+          "    not (email_consent is true or sms_consent is true)   false\n"
+          "      email_consent is true or sms_consent is true       true\n"
+          "        email_consent is true                            true     (email_consent = "
+          "true)\n"
+          "        sms_consent is true                              false    (sms_consent = "
+          "false)\n"
+          "  stop complaint (" +
+          at("stop complaint") +
+          "): does not fire\n"
+          "    ## A missing relationship flag means nothing is on record, so it is not "
+          "legal_hold.\n"
+          "    spam_complaints_90d > 0           false    (spam_complaints_90d = 0)\n"
+          "    relationship_flag is legal_hold   false    (relationship_flag is missing)\n"
+          "  stop deliverability (" +
+          at("stop deliverability") +
+          "): FIRES (fail closed: unknown)\n"
+          "    ## A missing bounce rate cannot be decided, so it counts as a risk (fail closed).\n"
+          "    email_bounce_rate > max_bounce_rate   unknown  (email_bounce_rate is missing)\n"
+          "    sms_consent is not true               true     (sms_consent = false)\n"
+          "  stop poor_fit (" +
+          at("stop poor_fit") + "): not reached (deliverability fired first)\n");
+  CHECK(
+      section(t, "\nsequence", "") ==
+      "\nsequence winback: stopped\n"
+      "  ## Seven touches that escalate slowly: attention, relevance, small rewards, discounts, a "
+      "last nudge.\n"
+      "  entered: candidate = true\n"
+      "  stopped by deliverability\n"
+      "\n"
+      "review: review applies only to customers with a touch due (winback is stopped)\n");
   CHECK(section(t, "  dormancy =", "  value_tier") ==
         "  dormancy = critical  (label " + at("critical ") +
             ": MATCHES)\n"
+            "    ## How long the customer has been quiet.\n"
             "    before it: never_purchased false, active false, early_warning false, active_risk "
             "false\n"
             "    days_dormant in 120 to 179 days   true     (days_dormant = 153 days)\n");
@@ -236,41 +244,45 @@ TEST_CASE("explain: a due whale with a discount review", "[explain]") {
         "  value_tier = whale  (label " + at("whale when") +
             ": MATCHES)\n"
             "    avg_order_value >= whale_aov   true     (avg_order_value = 300.00)\n");
-  CHECK(section(t, "\nsequence", "") ==
-        "\nsequence winback: due - touch 6 winback_offer via email, offer discount 15%\n"
-        "  entered: candidate = true\n"
-        "  no stop rule fired\n"
-        "  holdout 5% salt \"winback\": bucket 36 of 100 is not below 5\n"
-        "  exit responded (" +
-            at("exit responded") +
-            "): does not exit (false)\n"
-            "    last_touch > 0   true     (last_touch = 4)\n"
-            "    responded        false    (responded = false)\n"
-            "  last touch 4 (last_touch = 4)\n"
-            "  touch 5 scarcity skipped: only when dormancy is deep: false\n"
-            "    dormancy is deep   false    (dormancy = critical)\n"
-            "  next touch: 6 winback_offer (" +
-            at("touch winback_offer") +
-            ")\n"
-            "  31 days since the last touch on 2026-10-01; wait touch_interval (7 days): passed\n"
-            "  channel email requires email_consent is true: true\n"
-            "    email_consent is true   true     (email_consent = true)\n"
-            "  due: touch 6 winback_offer via email, offer discount 15%\n"
-            "\n"
-            "review: high_value, discount\n"
-            "  review sensitive_history (" +
-            at("review sensitive_history") +
-            "): does not fire\n"
-            "    relationship_flag is one of {complaint, chargeback, bereavement}   false    "
-            "(relationship_flag is missing)\n"
-            "  review high_value (" +
-            at("review high_value") +
-            "): FIRES\n"
-            "    value_tier is whale   true     (value_tier = whale)\n"
-            "  review discount (" +
-            at("review discount") +
-            "): FIRES\n"
-            "    winback.offer is discount   true     (winback.offer = discount 15%)\n");
+  CHECK(
+      section(t, "\nsequence", "") ==
+      "\nsequence winback: due - touch 6 winback_offer via email, offer discount 15%\n"
+      "  ## Seven touches that escalate slowly: attention, relevance, small rewards, discounts, a "
+      "last nudge.\n"
+      "  entered: candidate = true\n"
+      "  no stop rule fired\n"
+      "  holdout 5% salt \"winback\": bucket 36 of 100 is not below 5\n"
+      "  exit responded (" +
+          at("exit responded") +
+          "): does not exit (false)\n"
+          "    last_touch > 0   true     (last_touch = 4)\n"
+          "    responded        false    (responded = false)\n"
+          "  last touch 4 (last_touch = 4)\n"
+          "  touch 5 scarcity skipped: only when dormancy is deep: false\n"
+          "    dormancy is deep   false    (dormancy = critical)\n"
+          "  next touch: 6 winback_offer (" +
+          at("touch winback_offer") +
+          ")\n"
+          "  31 days since the last touch on 2026-10-01; wait touch_interval (7 days): passed\n"
+          "  channel email requires email_consent is true: true\n"
+          "    email_consent is true   true     (email_consent = true)\n"
+          "  due: touch 6 winback_offer via email, offer discount 15%\n"
+          "\n"
+          "review: high_value, discount\n"
+          "  review sensitive_history (" +
+          at("review sensitive_history") +
+          "): does not fire\n"
+          "    ## A missing flag means nothing is on record.\n"
+          "    relationship_flag is one of {complaint, chargeback, bereavement}   false    "
+          "(relationship_flag is missing)\n"
+          "  review high_value (" +
+          at("review high_value") +
+          "): FIRES\n"
+          "    value_tier is whale   true     (value_tier = whale)\n"
+          "  review discount (" +
+          at("review discount") +
+          "): FIRES\n"
+          "    winback.offer is discount   true     (winback.offer = discount 15%)\n");
   // JSON carries the same facts for tools.
   Batch b;
   std::string err;
@@ -280,6 +292,10 @@ TEST_CASE("explain: a due whale with a discount review", "[explain]") {
   const std::string j = explain_json(e);
   CHECK(j.find("\"fired\": [\n      \"high_value\",\n      \"discount\"\n    ]") !=
         std::string::npos);
+  // Doc comments (`##`) of families, rules and sequences are part of the explanation.
+  CHECK(j.find("\"doc\": \"How long the customer has been quiet.\"") != std::string::npos);
+  CHECK(j.find("\"doc\": \"A missing flag means nothing is on record.\"") != std::string::npos);
+  CHECK(e.sequences[0].doc.rfind("Seven touches that escalate slowly", 0) == 0);
   CHECK(e.sequences[0].touch == 6);
   CHECK(e.sequences[0].offer == "discount 15%");
 }
