@@ -81,7 +81,8 @@ bool format_from(const std::string& name, const std::string& path, ResultFormat&
 class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : enabled_(enabled), start_(clock::now()) {}
-  void update(int64_t done, int64_t total) {
+  // `estimated`: `total` is an estimate (from the share of a CSV file read), shown with a `~`.
+  void update(int64_t done, int64_t total, bool estimated = false) {
     if (!enabled_) return;
     const double secs = std::chrono::duration<double>(clock::now() - start_).count();
     if (secs < 1.0) return;
@@ -90,8 +91,8 @@ class ProgressBar {
     if (total > 0) {
       const double frac = static_cast<double>(done) / total;
       const int width = 24, filled = static_cast<int>(frac * width);
-      line += fmt::format("  [{}{}] {:3.0f}%  ETA {:.0f}s", std::string(filled, '#'),
-                          std::string(width - filled, '.'), frac * 100,
+      line += fmt::format("  [{}{}] {}{:3.0f}%  ETA {:.0f}s", std::string(filled, '#'),
+                          std::string(width - filled, '.'), estimated ? "~" : "", frac * 100,
                           rate > 0 ? (total - done) / rate : 0.0);
     }
     fmt::print(stderr, "{}", line);
@@ -156,6 +157,14 @@ int run_eval(const EvalArgs& a) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
 
+  // The summary's temporary file is opened before the run, so a summary that cannot be written
+  // (a missing or read-only folder) fails at once, before any result file is made.
+  AtomicFile summary_file;
+  if (!a.summary.empty() && !summary_file.open(a.summary)) {
+    print_error(summary_file.error());
+    return kExitUsage;
+  }
+
   std::unique_ptr<ResultWriter> writer;
   if (!a.out.empty()) {
     std::string err;
@@ -179,7 +188,12 @@ int run_eval(const EvalArgs& a) {
   eopts.threads = a.threads;
   eopts.cancel = &g_cancel;
   eopts.read_ahead = true;  // the C++ readers may run on another thread
-  eopts.progress = [&](int64_t done, int64_t total) { bar.update(done, total); };
+  eopts.progress = [&](int64_t done, int64_t total) {
+    // A CSV's row count is not known in advance: estimate it from the share of bytes read.
+    const double read = total < 0 ? reader->fraction_read() : -1;
+    if (read > 0.001 && done > 0) total = std::max(done, static_cast<int64_t>(done / read));
+    bar.update(done, total, total >= 0 && read > 0);
+  };
   Summary summary;
   std::string err;
   const bool ok = evaluate(program, *executor, *reader, writer.get(), eopts, summary, err);
@@ -189,25 +203,35 @@ int run_eval(const EvalArgs& a) {
     print_error(err);
     return kExitFindings;
   }
-  if (!writer->finish()) {
-    print_error(writer->error());
-    return kExitFindings;
-  }
-
   std::map<std::string, std::string> inputs{{"rules", a.rules},
                                             {"rules_fnv1a64", rules_hash(compiled.sources)},
                                             {"snapshot", a.snapshot},
                                             {"as_of", format_date(*as_of)},
                                             {"engine", engine}};
+  // The summary is written before the results are committed and renamed after them: a failure
+  // to write it leaves neither file (only the final rename can fail after the results exist).
+  if (!a.summary.empty() && !summary_file.write(summary_json(program, summary, inputs))) {
+    print_error(summary_file.error());
+    return kExitFindings;  // the writer's destructor removes its temporary file
+  }
+  if (!writer->finish()) {
+    print_error(writer->error());
+    return kExitFindings;
+  }
   if (!a.summary.empty()) {
-    AtomicFile f;
-    if (!f.open(a.summary) || !f.write(summary_json(program, summary, inputs)) || !f.commit()) {
-      print_error(f.error());
+    if (!summary_file.commit()) {
+      print_error(summary_file.error());
       return kExitFindings;
     }
   } else if (!a.quiet) {
-    fmt::print(stderr, "as of {} ({} engine)\n{}", format_date(*as_of), engine,
-               summary_text(program, summary));
+    // The run's inputs first, so a summary pasted into a ticket says how to reproduce it.
+    std::string params;
+    for (const auto& [name, value] : program.params)
+      params += fmt::format("{}{} = {}", params.empty() ? "" : ", ", name, value);
+    fmt::print(stderr, "rules {} (fnv1a64 {}), snapshot {}, as of {}, {} engine\n", inputs["rules"],
+               inputs["rules_fnv1a64"], inputs["snapshot"], inputs["as_of"], engine);
+    if (!params.empty()) fmt::print(stderr, "params: {}\n", params);
+    fmt::print(stderr, "{}", summary_text(program, summary));
   }
   return kExitOk;
 }

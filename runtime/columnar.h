@@ -75,6 +75,9 @@ class SnapshotReader {
   virtual const std::optional<SnapshotError>& error() const = 0;
   // Total rows when known in advance (Arrow), else -1 (CSV).
   virtual int64_t total_rows() const { return -1; }
+  // The share of the input consumed by the batches returned so far, 0..1, or -1 when unknown
+  // (CSV: bytes read / file size, for a progress estimate). Safe to call from another thread.
+  virtual double fraction_read() const { return -1; }
 };
 
 struct ReaderOptions {

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -100,6 +101,9 @@ bool CsvScanner::open(const std::string& path, const std::string& display,
 #ifdef POSIX_FADV_SEQUENTIAL
   ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif
+  struct stat st {};
+  if (::fstat(fd_, &st) == 0 && S_ISREG(st.st_mode))
+    file_bytes_ = static_cast<uint64_t>(st.st_size);
   cap_ = std::max<size_t>(opts_.buffer_bytes, 16);
   buf_.reset(new char[cap_]);
   scratch_.reserve(cap_);
@@ -545,7 +549,19 @@ class CsvSnapshotReader final : public SnapshotReader {
 
   void set_display(const std::string& d) { display_ = d; }
 
+  double fraction_read() const override { return fraction_.load(std::memory_order_relaxed); }
+
   bool next(Batch& out) override {
+    const bool ok = next_batch(out);
+    const uint64_t size = scanner_.file_bytes();
+    if (size > 0)
+      fraction_.store(std::min(1.0, static_cast<double>(scanner_.bytes_consumed()) / size),
+                      std::memory_order_relaxed);
+    return ok;
+  }
+
+ private:
+  bool next_batch(Batch& out) {
     if (error_ || done_) return false;
     const size_t nf = schema_.fields.size();
     out = Batch{};
@@ -666,6 +682,7 @@ class CsvSnapshotReader final : public SnapshotReader {
     return true;
   }
 
+ public:
   const std::optional<SnapshotError>& error() const override { return error_; }
 
  private:
@@ -833,6 +850,7 @@ class CsvSnapshotReader final : public SnapshotReader {
   std::vector<std::string_view> fields_;
   int64_t rows_read_ = 0;
   bool done_ = false;
+  std::atomic<double> fraction_{-1.0};
   std::optional<SnapshotError> error_;
 };
 

@@ -46,6 +46,8 @@ class CsvScanner {
   const std::optional<SnapshotError>& error() const { return error_; }
   // Bytes consumed so far (for progress and throughput reporting).
   uint64_t bytes_consumed() const { return consumed_total_; }
+  // The file's size when opened (0 for memory and for files whose size is unknown, e.g. pipes).
+  uint64_t file_bytes() const { return file_bytes_; }
 
  private:
   enum class Parse { Done, NeedMore, Bad };
@@ -68,6 +70,7 @@ class CsvScanner {
   std::string scratch_;  // unescaped quoted fields of the current record (never reallocates)
   int64_t row_ = 0;
   uint64_t consumed_total_ = 0;
+  uint64_t file_bytes_ = 0;
   std::optional<SnapshotError> error_;
   std::string bad_message_;
   size_t bad_column_ = 0;
