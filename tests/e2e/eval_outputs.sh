@@ -55,6 +55,16 @@ expect_exit 2 "expected NAME=VALUE" -- "$REKINDLE" eval "$RULES" --snapshot "$SA
 expect_exit 1 "there is no parameter" -- "$REKINDLE" eval "$RULES" --snapshot "$SAMPLE" --param whale=3 --out x.csv
 expect_exit 2 "snapshot" -- "$REKINDLE" eval "$RULES" --snapshot nosuch.csv --out x.csv
 [ ! -e x.csv ] || { echo "x.csv written by a failed run"; exit 1; }
+# A summary that cannot be written is a usage error found before the run: no result file.
+expect_exit 2 "nodir" -- "$REKINDLE" eval "$RULES" --snapshot "$SAMPLE" --as-of 2026-11-01 --out x.csv --summary nodir/s.json
+[ ! -e x.csv ] || { echo "x.csv written by a run whose summary could not be written"; exit 1; }
+
+# The printed summary states the run's inputs: rule file and hash, snapshot, as-of, params, engine.
+"$REKINDLE" eval "$RULES" --snapshot "$SAMPLE" --as-of 2026-11-01 --param whale_aov=300 --out y.csv 2> text.txt
+grep -q "^rules $RULES (fnv1a64 [0-9a-f]\{16\}), snapshot $SAMPLE, as of 2026-11-01, jit engine$" text.txt \
+  || { echo "no inputs line in:"; cat text.txt; exit 1; }
+grep -q "^params: .*whale_aov = 300" text.txt || { echo "no params line in:"; cat text.txt; exit 1; }
+grep -q "^3000 rows$" text.txt || { echo "no row count in:"; cat text.txt; exit 1; }
 
 # A data error in the middle of a snapshot: exit 1, row and column named, nothing written.
 head -1 "$SAMPLE" > bad.csv
