@@ -471,6 +471,9 @@ class ArrowResultWriter final : public ResultWriter {
         dicts.emplace_back(o.dict_id, std::move(subsets));
       }
       int_texts_.push_back(std::move(ints));
+      std::vector<uint8_t> truth;
+      for (const std::string& t : rc.texts) truth.push_back(t == "true" ? 1 : 0);
+      bool_texts_.push_back(std::move(truth));
       types_.push_back(o.type);
       fields.push_back(std::move(o));
     }
@@ -547,43 +550,7 @@ class ArrowResultWriter final : public ResultWriter {
         });
         continue;
       }
-      // Enumerated: outputs[0] = v selects texts[v]; -1 (or out of range) is missing.
-      const int8_t* v = rc.outputs.empty() ? nullptr : outputs[rc.outputs[0]] + begin;
-      const int64_t texts = static_cast<int64_t>(rc.texts.size());
-      auto present = [&](int64_t r) { return v && v[r] >= 0 && v[r] < texts; };
-      std::string valid(static_cast<size_t>((n + 7) / 8), '\0');
-      std::string codes;
-      if (types_[k] == OutType::DictUtf8) codes.assign(static_cast<size_t>(n), '\0');
-      int64_t nulls = 0;
-      for (int64_t r0 = 0; r0 < n; r0 += 8) {
-        // Eight rows per validity byte; the dictionary codes in the same pass.
-        const int64_t stop = std::min<int64_t>(n, r0 + 8);
-        unsigned byte = 0;
-        for (int64_t r = r0; r < stop; ++r) {
-          const bool p = present(r);
-          byte |= static_cast<unsigned>(p) << (r - r0);
-          nulls += !p;
-          if (!codes.empty()) codes[static_cast<size_t>(r)] = p ? static_cast<char>(v[r]) : '\0';
-        }
-        valid[static_cast<size_t>(r0 >> 3)] = static_cast<char>(byte);
-      }
-      if (nulls == 0) valid.clear();
-      b.nodes.emplace_back(n, nulls);
-      b.buffers.push_back(std::move(valid));
-      if (types_[k] == OutType::DictUtf8) {
-        b.buffers.push_back(std::move(codes));
-      } else if (types_[k] == OutType::Bool) {
-        std::string bits(static_cast<size_t>((n + 7) / 8), '\0');
-        for (int64_t r = 0; r < n; ++r)
-          if (present(r) && rc.texts[static_cast<size_t>(v[r])] == "true")
-            bits[static_cast<size_t>(r >> 3)] |= static_cast<char>(1 << (r & 7));
-        b.buffers.push_back(std::move(bits));
-      } else {
-        std::vector<int32_t> vals(static_cast<size_t>(n), 0);
-        for (int64_t r = 0; r < n; ++r)
-          if (present(r)) vals[static_cast<size_t>(r)] = int_texts_[k][static_cast<size_t>(v[r])];
-        b.buffers.push_back(raw_bytes(vals.data(), n));
-      }
+      encode_enumerated(b, k, rc.outputs.empty() ? nullptr : outputs[rc.outputs[0]] + begin, n);
     }
     ArrowIpcFileWriter::encode_batch(b, out);
   }
@@ -607,6 +574,67 @@ class ArrowResultWriter final : public ResultWriter {
   const std::string& error() const override { return error_; }
 
  private:
+  // An Enumerated column: v[r] selects texts[v[r]]; a code outside [0, texts) (-1) is missing.
+  // Branch-free loops over the int8 codes (they vectorize): a code is present when, read as a
+  // byte, it is below the number of texts (a negative code reads as 128 or more; at most 128
+  // texts fit int8 codes). A column without missing values copies its codes as they are.
+  void encode_enumerated(OutBatch& b, size_t k, const int8_t* v, int64_t n) const {
+    const ir::ResultColumn& rc = columns_[k];
+    const auto texts = static_cast<unsigned>(std::min<size_t>(rc.texts.size(), 128));
+    const auto* u = reinterpret_cast<const uint8_t*>(v);
+    const auto rows = static_cast<size_t>(n);
+    int64_t nulls = n;
+    if (u) {
+      nulls = 0;
+      for (size_t r = 0; r < rows; ++r) nulls += u[r] >= texts;
+    }
+    // The loops below write through raw pointers taken once: a store through std::string's
+    // operator[] may alias the string itself, which keeps the compiler from vectorizing them.
+    std::string valid;
+    if (nulls > 0) {
+      valid.assign((rows + 7) / 8, '\0');
+      auto* bits = reinterpret_cast<uint8_t*>(valid.data());
+      if (u)
+        for (size_t r = 0; r < rows; r += 8) {
+          unsigned byte = 0;
+          for (size_t j = 0; j < 8 && r + j < rows; ++j) byte |= unsigned{u[r + j] < texts} << j;
+          bits[r >> 3] = static_cast<uint8_t>(byte);
+        }
+    }
+    b.nodes.emplace_back(n, nulls);
+    b.buffers.push_back(std::move(valid));
+    if (types_[k] == OutType::DictUtf8) {
+      std::string codes(rows, '\0');
+      auto* out = reinterpret_cast<uint8_t*>(codes.data());
+      if (nulls == 0)
+        std::memcpy(out, u, rows);
+      else if (u)
+        for (size_t r = 0; r < rows; ++r) out[r] = u[r] < texts ? u[r] : 0;
+      b.buffers.push_back(std::move(codes));
+    } else if (types_[k] == OutType::Bool) {
+      // truth[code]: 1 when the code's text is "true"; missing values are 0.
+      uint8_t truth[256] = {};
+      for (size_t t = 0; t < texts; ++t) truth[t] = bool_texts_[k][t];
+      std::string packed((rows + 7) / 8, '\0');
+      auto* bits = reinterpret_cast<uint8_t*>(packed.data());
+      if (u)
+        for (size_t r = 0; r < rows; r += 8) {
+          unsigned byte = 0;
+          for (size_t j = 0; j < 8 && r + j < rows; ++j) byte |= unsigned{truth[u[r + j]]} << j;
+          bits[r >> 3] = static_cast<uint8_t>(byte);
+        }
+      b.buffers.push_back(std::move(packed));
+    } else {
+      int32_t ints[256] = {};  // by code; missing values are 0
+      for (size_t t = 0; t < texts; ++t) ints[t] = int_texts_[k][t];
+      std::vector<int32_t> vals(rows, 0);
+      int32_t* out = vals.data();
+      if (u)
+        for (size_t r = 0; r < rows; ++r) out[r] = ints[u[r]];
+      b.buffers.push_back(raw_bytes(vals.data(), n));
+    }
+  }
+
   static size_t joined_rules(const ir::ResultColumn& rc) {
     return std::min(rc.outputs.size(), rc.texts.size());
   }
@@ -614,8 +642,9 @@ class ArrowResultWriter final : public ResultWriter {
   std::vector<ir::ResultColumn> columns_;
   int key_field_ = -1;
   ArrowIpcFileWriter file_;
-  std::vector<std::vector<int32_t>> int_texts_;  // per column: texts parsed as ints (Int type)
-  std::vector<OutType> types_;                   // per column: the Arrow type written
+  std::vector<std::vector<int32_t>> int_texts_;   // per column: texts parsed as ints (Int type)
+  std::vector<std::vector<uint8_t>> bool_texts_;  // per column: 1 per text that is "true" (Bool)
+  std::vector<OutType> types_;                    // per column: the Arrow type written
   std::string error_;
 };
 

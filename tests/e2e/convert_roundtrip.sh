@@ -16,6 +16,24 @@ RULES="$SRC/rules/winback.rules"
 "$REKINDLE" convert sample.arrow sample.csv --schema "$SCHEMA"
 cmp "$SRC/rules/sample.csv" sample.csv
 
+# List items that tell the reader's item index apart only by their middle, order or length.
+python3 - "$SRC/rules/sample.csv" > items.csv <<'PY'
+import csv, sys
+words = ["ab", "ba", "a", "abc", "acb", "abcd", "abdc", "abcdefgh", "abcdefgi", "abcdefghijklmnop",
+         "abcdefghijklmnoq", "abcdefghXjklmnopq", "abcdefghYjklmnopq", "Zoë", "顧客", "x" * 40,
+         "x" * 39 + "y"]
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+col = rows[0].index("categories")
+w = csv.writer(sys.stdout, lineterminator="\n")
+w.writerow(rows[0])
+for i, r in enumerate(rows[1:]):
+    r[col] = "|".join(words[(i * 7 + j * 3) % len(words)] for j in range(i % 4))
+    w.writerow(r)
+PY
+"$REKINDLE" convert items.csv items.arrow --schema "$SCHEMA"
+"$REKINDLE" convert items.arrow items2.csv --schema "$SCHEMA"
+cmp items.csv items2.csv
+
 "$REKINDLE" gen --rows 50000 --seed 11 --as-of 2026-11-01 --out gen.arrow
 "$REKINDLE" convert gen.arrow gen.csv --schema "$SCHEMA"
 "$REKINDLE" convert gen.csv gen2.arrow --schema "$SCHEMA"
