@@ -88,6 +88,13 @@ for (const n of rulesN)
   row(`${n} generated rules: compile (cold) / JIT 1 thread, 1M rows`, `${f(cRules[n].compile_ms)} ms${cpu(cRules[n])} / ${mrows(sRules[n].runs['jit, 1 thread'])}`,
     `${cRules[n].nodes} nodes, ${cRules[n].outputs} outputs`);
 if (s1M) row('playbook JIT 1 thread at 1M rows (a separate run)', mrows(s1M.runs['jit, 1 thread']), `vs ${mrows(jit1)} at ${rows / 1e6}M rows in the main run`);
+// Scaling in rows: end to end Arrow -> Arrow at each size, time per row relative to the smallest.
+const scaleRows = existsSync(join(dir, 'scale_rows.txt'))
+  ? readFileSync(join(dir, 'scale_rows.txt'), 'utf8').trim().split('\n').filter(Boolean).map(Number) : [];
+const sRows = scaleRows.map((n) => ({ rows: n, ...timed(`scale_rows_${n}`) }));
+for (const s of sRows)
+  row(`rekindle eval arrow -> arrow, ${s.rows / 1e6}M rows, ${cores} threads`, `${f(s.seconds, 2)} s, peak ${f(s.rss_mb)} MB`,
+    `${mrows(s.rows / s.seconds)}; time per row ${f((s.seconds / s.rows) / (sRows[0].seconds / sRows[0].rows), 2)}x the ${sRows[0].rows / 1e6}M run`);
 
 const targets = [
   ['in memory, 1 thread >= 10x DuckDB', jit1 / duck1 >= 10, `${f(jit1 / duck1)}x`],
@@ -124,6 +131,6 @@ writeFileSync(outPath, JSON.stringify({
   floor_seconds: { arrow_arrow: floorAA, arrow_csv: floorAC },
   floor_durable_seconds: { arrow_arrow: floorAAd, arrow_csv: floorACd }, equal,
   compile: { cold: cCold, cache_hit: cHit, rules: cRules }, scale_rules_1M_rows: sRules,
-  playbook_1M_rows: s1M, table: rowsT, targets: targets.map(([t, ok, v]) => ({ target: t, met: ok, value: v })),
+  playbook_1M_rows: s1M, scale_rows_end_to_end: sRows, table: rowsT, targets: targets.map(([t, ok, v]) => ({ target: t, met: ok, value: v })),
 }, null, 2) + '\n');
 writeFileSync(outPath.replace(/\.json$/, '.md'), md);
