@@ -1,5 +1,6 @@
 // Rekindle JIT tests: helpers to build tiny IR programs and columnar batches by hand (buffers
-// owned by the test), run an Executor over them and read the int8 outputs back.
+// owned by the test), create either executor (the reference interpreter or the JIT) for them, run
+// it and read the int8 outputs back.
 #pragma once
 
 #include <cstdint>
@@ -10,9 +11,13 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "compiler/ir/batch_abi.h"
 #include "compiler/ir/executor.h"
 #include "compiler/ir/program.h"
+#include "compiler/jit/jit.h"
+#include "runtime/interpreter.h"
 
 namespace rk::jit_test {
 
@@ -195,4 +200,34 @@ inline std::vector<std::vector<int8_t>> run_all(const Executor& exec, const ir::
   return results.columns;
 }
 
+// The two executors of the IR. Hand-written expectations run on both (RK_EACH_ENGINE), so the
+// interpreter's semantics are pinned directly and not only by comparing it with the JIT.
+enum class Engine { Interpreter, Jit };
+
+inline const char* engine_name(Engine e) {
+  return e == Engine::Interpreter ? "interpreter" : "jit";
+}
+
+// An executor of `program` on `engine`; fails the test when the JIT cannot compile it.
+inline std::unique_ptr<Executor> make_executor(Engine engine, const ir::Program& program) {
+  if (engine == Engine::Interpreter) {
+    auto exec = make_interpreter(program);
+    REQUIRE(exec->name() == "interpreter");
+    return exec;
+  }
+  std::string error;
+  auto exec = jit::compile(program, error);
+  INFO(error);
+  REQUIRE(exec);
+  REQUIRE(exec->name() == "jit");
+  return exec;
+}
+
 }  // namespace rk::jit_test
+
+// Runs the rest of the enclosing TEST_CASE once per executor (a Catch2 generator), declaring
+// `var` as the Engine of this run and naming it in every failure message.
+#define RK_EACH_ENGINE(var)                                                       \
+  const ::rk::jit_test::Engine var =                                              \
+      GENERATE(::rk::jit_test::Engine::Interpreter, ::rk::jit_test::Engine::Jit); \
+  INFO("engine: " << ::rk::jit_test::engine_name(var))

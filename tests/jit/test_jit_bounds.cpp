@@ -1,6 +1,7 @@
-// Rekindle JIT tests: the kernel never reads past the end of a column, bitmap or atom index, and
-// never writes outside [begin, end). Every buffer ends exactly at an inaccessible guard page (JIT
-// code is not instrumented by sanitizers, so the MMU does the checking): an over-read crashes.
+// Rekindle executor tests: the JIT's kernel and the interpreter never read past the end of a
+// column, bitmap or atom index, and never write outside [begin, end). Every buffer ends exactly at
+// an inaccessible guard page (JIT code is not instrumented by sanitizers, so the MMU does the
+// checking): an over-read crashes.
 #include <catch2/catch.hpp>
 
 #include <sys/mman.h>
@@ -45,7 +46,8 @@ class GuardedBuffer {
 
 }  // namespace
 
-TEST_CASE("No read past any buffer and no write outside [begin, end)", "[jit][bounds]") {
+TEST_CASE("No read past any buffer and no write outside the row range", "[jit][interp][bounds]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t i = pb.column(pb.field("i", FieldType::Int));
   uint32_t d = pb.column(pb.field("d", FieldType::Date));
@@ -56,10 +58,7 @@ TEST_CASE("No read past any buffer and no write outside [begin, end)", "[jit][bo
   uint32_t big = pb.node(Op::Gt, Ty::Bool, {x, pb.const_float(1.5)});
   pb.output(pb.node(Op::And, Ty::Bool, {pb.node(Op::Or, Ty::Bool, {b, big}), a}));
   pb.output(pb.node(Op::Coalesce, Ty::Int, {sum, pb.const_int(7)}));
-  std::string error;
-  auto exec = jit::compile(pb.program, error);
-  INFO(error);
-  REQUIRE(exec);
+  auto exec = make_executor(engine, pb.program);
 
   for (int64_t n : {1, 2, 7, 8, 9, 63, 64, 65, 127, 128, 129, 200, 1000}) {
     INFO("rows " << n);

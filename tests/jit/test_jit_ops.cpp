@@ -1,7 +1,8 @@
-// Rekindle JIT tests: code generation of each IR op with present and missing inputs (overflow,
-// NaN, division by zero, Kleene truth tables, InMask/FirstTrue/Switch edges), column kinds,
-// atoms, row ranges and invalid programs. Expected values are written by hand from the IR's
-// documented semantics (compiler/ir/program.h).
+// Rekindle executor tests: each IR op with present and missing inputs (overflow, NaN, division by
+// zero, Kleene truth tables, InMask/FirstTrue/Switch edges), column kinds, atoms, row ranges, and
+// the JIT's rejection of invalid programs. Expected values are written by hand from the IR's
+// documented semantics (compiler/ir/program.h); every table of expectations runs on both the
+// reference interpreter and the JIT (RK_EACH_ENGINE).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -20,15 +21,6 @@ constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 const double kInf = std::numeric_limits<double>::infinity();
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::unique_ptr<Executor> must_compile(const ir::Program& p) {
-  std::string error;
-  auto exec = jit::compile(p, error);
-  INFO(error);
-  REQUIRE(exec);
-  REQUIRE(exec->name() == "jit");
-  return exec;
-}
-
 template <class T>
 struct Case {
   std::optional<T> a, b;
@@ -38,7 +30,8 @@ struct Case {
 // Evaluates `op` over columns a, b and checks each row's result against `want` through
 // Eq(result, e) (e = the expected value as a third column) and IsMissing(result).
 template <class T>
-void check_binary(Op op, Ty ty, const std::vector<Case<T>>& cases, bool unary = false) {
+void check_binary(Engine engine, Op op, Ty ty, const std::vector<Case<T>>& cases,
+                  bool unary = false) {
   const FieldType ft = ty == Ty::Int ? FieldType::Int : FieldType::Number;
   ProgramBuilder pb;
   uint32_t a = pb.column(pb.field("a", ft));
@@ -64,7 +57,7 @@ void check_binary(Op op, Ty ty, const std::vector<Case<T>>& cases, bool unary = 
     batch.add_float(bv);
     batch.add_float(ev);
   }
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   for (int64_t i = 0; i < n; ++i) {
     INFO("row " << i);
@@ -80,7 +73,7 @@ void check_binary(Op op, Ty ty, const std::vector<Case<T>>& cases, bool unary = 
 
 // Runs a program with Bool columns a, b (all 9 combinations of true/false/missing) and returns
 // the outputs.
-std::vector<std::vector<int8_t>> run_kleene(ProgramBuilder& pb, int64_t& rows) {
+std::vector<std::vector<int8_t>> run_kleene(Engine engine, ProgramBuilder& pb, int64_t& rows) {
   const std::optional<bool> vals[] = {true, false, std::nullopt};
   std::vector<std::optional<bool>> av, bv;
   for (auto x : vals)
@@ -92,55 +85,59 @@ std::vector<std::vector<int8_t>> run_kleene(ProgramBuilder& pb, int64_t& rows) {
   TestBatch batch(rows);
   batch.add_bool(av);
   batch.add_bool(bv);
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   return run_all(*exec, pb.program, batch);
 }
 
 }  // namespace
 
-TEST_CASE("Int Add/Sub/Mul: values, missing operands and overflow", "[jit][ops]") {
+TEST_CASE("Int Add/Sub/Mul: values, missing operands and overflow", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   using C = Case<int64_t>;
   check_binary<int64_t>(
-      Op::Add, Ty::Int,
+      engine, Op::Add, Ty::Int,
       {C{1, 2, 3}, C{std::nullopt, 2, {}}, C{2, std::nullopt, {}}, C{kMax, 1, {}}, C{kMin, -1, {}},
        C{-5, 3, -2}, C{kMax, kMin, -1}, C{kMax, 0, kMax}, C{kMin, kMin, {}}});
-  check_binary<int64_t>(Op::Sub, Ty::Int,
+  check_binary<int64_t>(engine, Op::Sub, Ty::Int,
                         {C{1, 2, -1}, C{std::nullopt, 2, {}}, C{kMin, 1, {}}, C{0, kMin, {}},
                          C{-1, kMin, kMax}, C{kMax, kMax, 0}, C{kMax, -1, {}}});
   check_binary<int64_t>(
-      Op::Mul, Ty::Int,
+      engine, Op::Mul, Ty::Int,
       {C{-3, 4, -12}, C{std::nullopt, 4, {}}, C{kMax, 2, {}}, C{kMin, -1, {}},
        C{int64_t{1} << 32, int64_t{1} << 31, {}},
        C{int64_t{1} << 31, int64_t{1} << 31, int64_t{1} << 62}, C{kMin, 1, kMin}, C{0, kMin, 0}});
 }
 
-TEST_CASE("Int Neg: INT64_MIN is missing", "[jit][ops]") {
+TEST_CASE("Int Neg: INT64_MIN is missing", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   using C = Case<int64_t>;
   check_binary<int64_t>(
-      Op::Neg, Ty::Int,
+      engine, Op::Neg, Ty::Int,
       {C{5, 0, -5}, C{kMin, 0, {}}, C{kMax, 0, -kMax}, C{std::nullopt, 0, {}}, C{0, 0, 0}},
       /*unary=*/true);
 }
 
-TEST_CASE("Float arithmetic: NaN results and division by zero are missing", "[jit][ops]") {
+TEST_CASE("Float arithmetic: NaN results and division by zero are missing", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   using C = Case<double>;
-  check_binary<double>(Op::Add, Ty::Float,
+  check_binary<double>(engine, Op::Add, Ty::Float,
                        {C{0.1, 0.2, 0.1 + 0.2}, C{kInf, -kInf, {}}, C{kNaN, 1.0, {}},
                         C{std::nullopt, 1.0, {}}, C{kInf, 1.0, kInf}});
-  check_binary<double>(Op::Sub, Ty::Float,
+  check_binary<double>(engine, Op::Sub, Ty::Float,
                        {C{1.5, 0.25, 1.25}, C{kInf, kInf, {}}, C{1.0, std::nullopt, {}}});
-  check_binary<double>(Op::Mul, Ty::Float,
+  check_binary<double>(engine, Op::Mul, Ty::Float,
                        {C{1.5, -2.0, -3.0}, C{0.0, kInf, {}}, C{1e300, 1e300, kInf}});
   check_binary<double>(
-      Op::Div, Ty::Float,
+      engine, Op::Div, Ty::Float,
       {C{1.0, 4.0, 0.25}, C{1.0, 0.0, {}}, C{0.0, 0.0, {}}, C{1.0, -0.0, {}}, C{kInf, kInf, {}},
        C{1e308, 1e-308, kInf}, C{std::nullopt, 2.0, {}}, C{-3.0, 2.0, -1.5}});
-  check_binary<double>(Op::Neg, Ty::Float,
+  check_binary<double>(engine, Op::Neg, Ty::Float,
                        {C{2.5, 0, -2.5}, C{kNaN, 0, {}}, C{-kInf, 0, kInf}, C{std::nullopt, 0, {}}},
                        /*unary=*/true);
 }
 
-TEST_CASE("IntToFloat and comparisons", "[jit][ops]") {
+TEST_CASE("IntToFloat and comparisons", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t i = pb.column(pb.field("i", FieldType::Int));
   uint32_t f = pb.column(pb.field("f", FieldType::Money));
@@ -152,7 +149,7 @@ TEST_CASE("IntToFloat and comparisons", "[jit][ops]") {
   TestBatch batch(5);
   batch.add_int({2, 3, 4, std::nullopt, kMin});
   batch.add_float({2.0, 2.5, std::nullopt, 1.0, -1e30});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   // float: (2.0 vs 2.0), (3.0 vs 2.5), missing, missing, (-9.2e18 vs -1e30)
   const std::vector<std::vector<int8_t>> want_float = {{1, 0, -1, -1, 0}, {0, 1, -1, -1, 1},
@@ -168,7 +165,8 @@ TEST_CASE("IntToFloat and comparisons", "[jit][ops]") {
   }
 }
 
-TEST_CASE("NaN Float values are missing: columns, constants, arithmetic", "[jit][ops]") {
+TEST_CASE("NaN Float values are missing: columns, constants, arithmetic", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t x = pb.column(pb.field("x", FieldType::Number));
   uint32_t one = pb.const_float(1.0);
@@ -182,7 +180,7 @@ TEST_CASE("NaN Float values are missing: columns, constants, arithmetic", "[jit]
   pb.output(x);
   TestBatch batch(3);
   batch.add_float({kNaN, 1.0, std::nullopt});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{-1, 1, -1});
   CHECK(out[1] == std::vector<int8_t>{-1, 0, -1});
@@ -194,7 +192,8 @@ TEST_CASE("NaN Float values are missing: columns, constants, arithmetic", "[jit]
   CHECK(out[7] == std::vector<int8_t>{-1, 0, -1});
 }
 
-TEST_CASE("Kleene And/Or/Not and the two-valued tests", "[jit][ops]") {
+TEST_CASE("Kleene And/Or/Not and the two-valued tests", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t a = pb.column(pb.field("a", FieldType::Bool));
   uint32_t b = pb.column(pb.field("b", FieldType::Bool));
@@ -205,7 +204,7 @@ TEST_CASE("Kleene And/Or/Not and the two-valued tests", "[jit][ops]") {
   pb.output(pb.node(Op::IsFalse, Ty::Bool, {a}));
   pb.output(pb.node(Op::IsMissing, Ty::Bool, {b}));
   int64_t rows = 0;
-  auto out = run_kleene(pb, rows);
+  auto out = run_kleene(engine, pb, rows);
   REQUIRE(rows == 9);
   // rows: (T,T) (T,F) (T,?) (F,T) (F,F) (F,?) (?,T) (?,F) (?,?)
   CHECK(out[0] == std::vector<int8_t>{1, 0, -1, 0, 0, 0, -1, 0, -1});  // and
@@ -216,19 +215,22 @@ TEST_CASE("Kleene And/Or/Not and the two-valued tests", "[jit][ops]") {
   CHECK(out[5] == std::vector<int8_t>{0, 0, 1, 0, 0, 1, 0, 0, 1});     // b is missing
 }
 
-TEST_CASE("InMask: bit x of the mask, false outside [0, 64), missing when x is", "[jit][ops]") {
+TEST_CASE("InMask: bit x of the mask, false outside 0..63, missing when x is",
+          "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t x = pb.column(pb.field("x", FieldType::Int));
   const uint64_t mask = (uint64_t{1} << 0) | (uint64_t{1} << 62) | (uint64_t{1} << 63);
   pb.output(pb.in_mask(x, mask));
   TestBatch batch(9);
   batch.add_int({-1, 0, 5, 63, 64, std::nullopt, kMin, 62, 128});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{0, 1, 0, 1, 0, -1, 0, 1, 0});
 }
 
-TEST_CASE("If, Coalesce: value and presence", "[jit][ops]") {
+TEST_CASE("If, Coalesce: value and presence", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t c = pb.column(pb.field("c", FieldType::Bool));
   uint32_t t = pb.column(pb.field("t", FieldType::Int));
@@ -239,13 +241,14 @@ TEST_CASE("If, Coalesce: value and presence", "[jit][ops]") {
   batch.add_bool({true, false, std::nullopt, true, false, std::nullopt});
   batch.add_int({1, 2, 3, std::nullopt, 5, 6});
   batch.add_int({10, 20, 30, 40, std::nullopt, std::nullopt});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{1, 20, 30, -1, -1, -1});
   CHECK(out[1] == std::vector<int8_t>{1, 2, 3, 40, 5, 6});
 }
 
-TEST_CASE("FirstTrue: first present-and-true argument, missing when none", "[jit][ops]") {
+TEST_CASE("FirstTrue: first present-and-true argument, missing when none", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t a = pb.column(pb.field("a", FieldType::Bool));
   uint32_t b = pb.column(pb.field("b", FieldType::Bool));
@@ -257,14 +260,15 @@ TEST_CASE("FirstTrue: first present-and-true argument, missing when none", "[jit
   batch.add_bool({std::nullopt, false, true, std::nullopt, false, false});
   batch.add_bool({true, false, std::nullopt, std::nullopt, std::nullopt, true});
   batch.add_bool({true, false, std::nullopt, std::nullopt, true, true});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{1, -1, 0, -1, 2, 1});
   CHECK(out[1] == std::vector<int8_t>(6, -1));
   CHECK(out[2] == std::vector<int8_t>{0, -1, -1, -1, 0, 0});
 }
 
-TEST_CASE("Switch: case by index; missing or out-of-range index is missing", "[jit][ops]") {
+TEST_CASE("Switch: case by index, missing or out-of-range index is missing", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t i = pb.column(pb.field("i", FieldType::Int));
   uint32_t c = pb.column(pb.field("c", FieldType::Int));
@@ -275,13 +279,15 @@ TEST_CASE("Switch: case by index; missing or out-of-range index is missing", "[j
   TestBatch batch(8);
   batch.add_int({0, 1, 2, -1, 3, std::nullopt, kMax, 2});
   batch.add_int({7, 7, 7, 7, 7, 7, 7, std::nullopt});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{10, -1, 7, -1, -1, -1, -1, -1});
   CHECK(out[1] == std::vector<int8_t>(8, -1));
 }
 
-TEST_CASE("Columns: Date/Enum int32 sign extension, Bool bits, null validity, AsOf", "[jit][ops]") {
+TEST_CASE("Columns: Date/Enum int32 sign extension, Bool bits, null validity, AsOf",
+          "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t d = pb.column(pb.field("d", FieldType::Date));
   uint32_t en = pb.column(pb.field("en", FieldType::Enum, false));
@@ -299,7 +305,7 @@ TEST_CASE("Columns: Date/Enum int32 sign extension, Bool bits, null validity, As
   batch.add_int32({0, 3, 1, 2}, /*with_validity=*/false);
   batch.add_bool({true, false, false, true}, /*with_validity=*/false);
   batch.add_float({0.5, 0.4, std::nullopt, 0.41});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch, /*as_of=*/20050);
   CHECK(out[0] == std::vector<int8_t>{50, -50, -1, 10});
   CHECK(out[1] == std::vector<int8_t>{0, 3, 1, 2});
@@ -309,21 +315,23 @@ TEST_CASE("Columns: Date/Enum int32 sign extension, Bool bits, null validity, As
   CHECK(out[5] == std::vector<int8_t>(4, -1));
 }
 
-TEST_CASE("Negative dates sign-extend", "[jit][ops]") {
+TEST_CASE("Negative dates sign-extend", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t d = pb.column(pb.field("d", FieldType::Date));
   pb.output(pb.node(Op::Eq, Ty::Bool, {d, pb.const_int(-5)}));
   pb.output(pb.node(Op::Lt, Ty::Bool, {d, pb.const_int(0)}));
   TestBatch batch(2);
   batch.add_int32({-5, 5});
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{1, 0});
   CHECK(out[1] == std::vector<int8_t>{1, 0});
 }
 
-TEST_CASE("Atoms: with and without index and validity; missing rows never read the table",
-          "[jit][ops]") {
+TEST_CASE("Atoms: with and without index and validity, missing rows never read the table",
+          "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   pb.field("s", FieldType::String);
   uint32_t a0 = pb.atom_node(pb.atom());
@@ -344,14 +352,16 @@ TEST_CASE("Atoms: with and without index and validity; missing rows never read t
   // Dictionary atom without validity.
   std::vector<int32_t> codes2{0, 1, 0, 1, 0};
   batch.add_atom({0, 1}, &codes2, nullptr);
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{1, 0, 1, -1, 1});
   CHECK(out[1] == std::vector<int8_t>{1, 0, 0, 1, 1});
   CHECK(out[2] == std::vector<int8_t>{0, 1, 0, 1, 0});
 }
 
-TEST_CASE("Row ranges: only [begin, end) is written, across 64-row blocks", "[jit][ranges]") {
+TEST_CASE("Row ranges: only rows begin..end-1 are written, across 64-row blocks",
+          "[jit][interp][ranges]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t x = pb.column(pb.field("x", FieldType::Int));
   uint32_t f = pb.column(pb.field("f", FieldType::Bool));
@@ -366,7 +376,7 @@ TEST_CASE("Row ranges: only [begin, end) is written, across 64-row blocks", "[ji
   TestBatch batch(n);
   batch.add_int(xs);
   batch.add_bool(fs);
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   const std::pair<int64_t, int64_t> ranges[] = {{0, n},     {0, 1},     {3, 200},   {64, 128},
                                                 {63, 65},   {100, 100}, {130, 131}, {511, 517},
                                                 {200, 190}, {1, 516}};
@@ -393,14 +403,15 @@ TEST_CASE("Row ranges: only [begin, end) is written, across 64-row blocks", "[ji
   }
 }
 
-TEST_CASE("A Column of a String field is always missing", "[jit][ops]") {
+TEST_CASE("A Column of a String field is always missing", "[jit][interp][ops]") {
+  RK_EACH_ENGINE(engine);
   ProgramBuilder pb;
   uint32_t s = pb.column(pb.field("s", FieldType::String));
   pb.output(s);
   pb.output(pb.node(Op::IsMissing, Ty::Bool, {s}));
   TestBatch batch(2);
   batch.add_string_placeholder();
-  auto exec = must_compile(pb.program);
+  auto exec = make_executor(engine, pb.program);
   auto out = run_all(*exec, pb.program, batch);
   CHECK(out[0] == std::vector<int8_t>{-1, -1});
   CHECK(out[1] == std::vector<int8_t>{1, 1});
