@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Rekindle end-to-end test of `rekindle test`: the playbook's own tests (rules/winback.test) pass
-# with full coverage; a failing test file prints the expected report and exits 1; a test file with
-# a syntax or type error exits 2 with the diagnostic; uncovered rules fail --fail-uncovered.
+# Rekindle end-to-end test of `rekindle test`: the playbook's own tests (rules/winback.test) and the
+# hand-written tests of constructs the playbook does not use (tests/rules/*.test) pass with full
+# coverage on both engines; a failing test file prints the expected report and exits 1; a test
+# file with a syntax or type error exits 2 with the diagnostic; uncovered rules fail
+# --fail-uncovered.
 set -euo pipefail
 REKINDLE=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,6 +23,29 @@ grep -q '^everything reachable is covered$' "$TMP/out.txt"
 grep -q 'winback_status = no_channel: declared unreachable at' "$TMP/out.txt"
 ! grep -q '^FAIL' "$TMP/out.txt"
 "$REKINDLE" test "$SRC/rules/winback.test" --engine interp > /dev/null
+
+echo "== tests/rules: each construct's evaluated results, on the interpreter and the JIT"
+count=0
+for t in "$SRC"/tests/rules/*.test; do
+  # --engine both fails a test where the engines disagree; --engine interp pins the interpreter
+  # alone. Standard error stays empty: no "JIT is unavailable" warning, the JIT really ran.
+  for engine in both interp; do
+    set +e
+    "$REKINDLE" test "$t" --engine "$engine" --coverage --fail-uncovered > "$TMP/out.txt" \
+      2> "$TMP/err.txt"
+    code=$?
+    set -e
+    if [ "$code" != 0 ] || [ -s "$TMP/err.txt" ]; then
+      cat "$TMP/out.txt" "$TMP/err.txt"
+      echo "FAILED: $t (--engine $engine): exit $code"
+      exit 1
+    fi
+    tail -n 1 "$TMP/out.txt" | grep -Eq '^[1-9][0-9]* passed, 0 failed$'
+    grep -q '^everything reachable is covered$' "$TMP/out.txt"
+  done
+  count=$((count + 1))
+done
+[ "$count" -ge 2 ] || { echo "FAILED: expected the test files of tests/rules"; exit 1; }
 
 echo "== a failing test file: exit 1 and the expected report"
 # A small rule set of our own, so that the line numbers below stay put.
