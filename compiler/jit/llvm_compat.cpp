@@ -145,6 +145,20 @@ const HostTarget& host_target() {
   return host;
 }
 
+// Errors the ORC session reports on this thread instead of returning them (e.g. a failed mprotect
+// while finalizing a kernel's memory: "Permission denied"). ORC would print them to stderr as
+// "JIT session error: ..."; load_objects adds them to its error message instead, so the user sees
+// only the caller's one warning. With the LLJIT's default in-place dispatch, linking reports on the
+// thread that called load_objects; a report from any other thread is dropped.
+thread_local std::string session_errors;
+
+void report_session_error(llvm::Error err) {
+  std::string text = to_string(std::move(err));
+  if (text.empty()) return;
+  if (!session_errors.empty()) session_errors += "; ";
+  session_errors += text;
+}
+
 // The process-wide engine: one LLJIT, created on first use and never destroyed (executors may
 // outlive static destruction order). It links object files; each kernel gets a JITDylib of its
 // own, so every kernel may define the same symbol and a cached object is position independent
@@ -177,6 +191,7 @@ Engine& engine() {
       return e;
     }
     (*jit)->getMainJITDylib().addGenerator(std::move(*process));
+    (*jit)->getExecutionSession().setErrorReporter(report_session_error);
     e->jit = std::move(*jit);
     return e;
   }();
@@ -346,8 +361,13 @@ std::unique_ptr<LoadedCode> load_objects(const std::vector<std::string>& objects
       session.createBareJITDylib("rk_kernel_" + std::to_string(counter.fetch_add(1)));
   // memset/memcpy and other process symbols resolve through the main JITDylib's generator.
   dylib.addToLinkOrder(e.jit->getMainJITDylib());
+  session_errors.clear();
   auto fail = [&](const std::string& what, llvm::Error err) -> std::unique_ptr<LoadedCode> {
-    error = what + to_string(std::move(err));
+    // The session's report names the cause ("Permission denied"); the returned error only says
+    // which symbols failed to materialize.
+    error =
+        what + (session_errors.empty() ? "" : session_errors + ": ") + to_string(std::move(err));
+    session_errors.clear();
     if (llvm::Error rm = session.removeJITDylib(dylib)) llvm::consumeError(std::move(rm));
     return nullptr;
   };
