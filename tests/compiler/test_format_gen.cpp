@@ -37,7 +37,7 @@ TEST_CASE("Generator: 1,000 random rule files compile without errors", "[format]
   }
 }
 
-TEST_CASE("Generator: a seed always gives the same file; seeds differ", "[format][gen]") {
+TEST_CASE("Generator: a seed always gives the same file, seeds differ", "[format][gen]") {
   testgen::RuleFileOptions a;
   a.seed = 42;
   testgen::RuleFileOptions b = a;

@@ -197,7 +197,7 @@ TEST_CASE("an empty file and a comment-only file are empty rule files", "[gramma
   CHECK(std::get<ast::FieldDecl>(r.file->decls[0].decl).span.col == 13);
 }
 
-TEST_CASE("review reasons are optional; rule names may be offer words", "[grammar]") {
+TEST_CASE("review reasons are optional, rule names may be offer words", "[grammar]") {
   auto p = parse_text("review discount when x\nstop credit when y because \"z\"");
   INFO(first_error(p));
   REQUIRE(p.file);

@@ -279,7 +279,7 @@ TEST_CASE("diff: raising whale_aov moves exactly the customers between the two t
   check_against_rows(r, collect(*a.program), collect(*b.program), 3);
 }
 
-TEST_CASE("diff: removing a stop rule; any thread count and chunk size gives the same report",
+TEST_CASE("diff: removing a stop rule, any thread count and chunk size gives the same report",
           "[diff]") {
   CompileResult a = compile_text(playbook_text(), "winback.rules");
   const std::string no_deliverability = replace(

@@ -163,7 +163,7 @@ TEST_CASE("hostile rules: a file of exactly the size limit compiles", "[hostile]
   CHECK(r.program);
 }
 
-TEST_CASE("hostile rules: nesting over the limit is RK0106; at the limit it compiles",
+TEST_CASE("hostile rules: nesting over the limit is RK0106, at the limit it compiles",
           "[hostile][rules]") {
   auto nested = [](int depth) {
     return "import \"customer.schema\"\ncandidate when " + std::string(depth, '(') +

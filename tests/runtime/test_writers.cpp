@@ -234,7 +234,7 @@ TEST_CASE("jsonl result writer: typed values, escapes and nulls", "[writers]") {
         "\"touch\":0}\n");
 }
 
-TEST_CASE("result writer without finish leaves nothing; open errors are values", "[writers]") {
+TEST_CASE("result writer without finish leaves nothing, open errors are values", "[writers]") {
   const std::string dir = fresh_dir("nofinish");
   const ir::Program p = result_program();
   {
