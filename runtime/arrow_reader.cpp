@@ -23,6 +23,7 @@
 
 #include "compiler/ir/helpers.h"
 #include "runtime/arrow_format/ipc_io.h"
+#include "runtime/csv_reader.h"
 
 namespace rk {
 
@@ -261,6 +262,7 @@ enum class Kind {
   Bool,
   Utf8,
   LargeUtf8,
+  Utf8View,
   Date,
   Timestamp,
   List,
@@ -282,6 +284,8 @@ Kind plain_kind(const fb::Field* f) {
       return Kind::Utf8;
     case fb::Type::LargeUtf8:
       return Kind::LargeUtf8;
+    case fb::Type::Utf8View:
+      return Kind::Utf8View;
     case fb::Type::Date:
       return f->type_as_Date() ? Kind::Date : Kind::Other;
     case fb::Type::Timestamp:
@@ -300,10 +304,10 @@ Kind kind_of(const fb::Field* f) {
 }
 
 bool is_string_kind(Kind k) {
-  return k == Kind::Utf8 || k == Kind::LargeUtf8;
+  return k == Kind::Utf8 || k == Kind::LargeUtf8 || k == Kind::Utf8View;
 }
 
-// A dictionary-encoded utf8 / large_utf8 field with an integer index type.
+// A dictionary-encoded utf8 / large_utf8 / utf8_view field with an integer index type.
 bool is_string_dict(const fb::Field* f) {
   if (!f->dictionary() || !is_string_kind(plain_kind(f))) return false;
   const auto* it = f->dictionary()->index_type();
@@ -316,7 +320,8 @@ bool is_string_like(const fb::Field* f) {
   return f->dictionary() ? is_string_dict(f) : is_string_kind(plain_kind(f));
 }
 
-// The element field of a list<utf8> / list<dictionary<utf8>> (or large_list), else null.
+// The element field of a list<utf8> / list<utf8_view> / list<dictionary<utf8>> (or large_list),
+// else null.
 const fb::Field* string_list_child(const fb::Field* f) {
   const Kind k = kind_of(f);
   if (k != Kind::List && k != Kind::LargeList) return nullptr;
@@ -347,8 +352,10 @@ bool compatible(FieldType t, const fb::Field* f) {
   return false;
 }
 
-// Number of buffers of a field's own layout (children not included) in a record batch.
-bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& variadic, int& count) {
+// Number of buffers of a field's own layout (children not included) in a record batch. A view
+// field takes the next entry of the batch's variadicBufferCounts (`variadic` counts them).
+bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& variadic, int& count,
+                      std::string& why) {
   if (f->dictionary()) {
     count = 2;
     return true;
@@ -378,13 +385,22 @@ bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& var
     case fb::Type::BinaryView:
     case fb::Type::Utf8View: {
       const auto* counts = rb->variadic_buffer_counts();
-      if (!counts || variadic >= counts->size()) return false;
+      const size_t have = counts ? counts->size() : 0;
+      if (variadic >= have) {
+        why =
+            fmt::format("variadicBufferCounts has {} entries, too few for the view columns", have);
+        return false;
+      }
       const int64_t extra = counts->Get(static_cast<flatbuffers::uoffset_t>(variadic++));
-      if (extra < 0 || extra > (1 << 20)) return false;
+      if (extra < 0 || extra > (1 << 20)) {
+        why = fmt::format("corrupt variadic buffer count {}", extra);
+        return false;
+      }
       count = 2 + static_cast<int>(extra);
       return true;
     }
     case fb::Type::NONE:
+      why = "a field has no type";
       return false;
     default:
       count = 2;
@@ -392,23 +408,28 @@ bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& var
   }
 }
 
-// Where a top-level field's nodes and buffers start in a record batch (depth-first pre-order).
+// Where a top-level field's nodes and buffers start in a record batch (depth-first pre-order),
+// and its first view field's entry in variadicBufferCounts.
 struct Position {
   size_t node = 0;
   size_t buffer = 0;
+  size_t variadic = 0;
 };
 
 bool walk_layout(const fb::Field* f, const fb::RecordBatch* rb, size_t& nodes, size_t& buffers,
-                 size_t& variadic, int depth) {
-  if (!f || depth > 64) return false;
+                 size_t& variadic, int depth, std::string& why) {
+  if (!f || depth > 64) {
+    why = "the schema nests too deep";
+    return false;
+  }
   int count = 0;
-  if (!own_buffer_count(f, rb, variadic, count)) return false;
+  if (!own_buffer_count(f, rb, variadic, count, why)) return false;
   nodes += 1;
   buffers += static_cast<size_t>(count);
   if (f->dictionary()) return true;  // dictionary values travel in dictionary batches
   if (const auto* kids = f->children()) {
     for (const fb::Field* c : *kids)
-      if (!walk_layout(c, rb, nodes, buffers, variadic, depth + 1)) return false;
+      if (!walk_layout(c, rb, nodes, buffers, variadic, depth + 1, why)) return false;
   }
   return true;
 }
@@ -438,6 +459,20 @@ class BodyAccess {
   }
   bool get(size_t i, Span& out, std::string& err);
   size_t count() const { return cache_.size(); }
+  // Entry k of the batch's variadicBufferCounts (the data buffers of its k-th view array).
+  bool variadic_count(size_t k, int64_t& out, std::string& err) const {
+    const auto* counts = rb_->variadic_buffer_counts();
+    if (!counts || k >= counts->size()) {
+      err = fmt::format("variadicBufferCounts has no entry {}", k);
+      return false;
+    }
+    out = counts->Get(static_cast<flatbuffers::uoffset_t>(k));
+    if (out < 0 || out > (1 << 20)) {
+      err = fmt::format("corrupt variadic buffer count {}", out);
+      return false;
+    }
+    return true;
+  }
 
  private:
   const fb::RecordBatch* rb_;
@@ -532,6 +567,74 @@ bool BodyAccess::get(size_t i, Span& out, std::string& err) {
   return true;
 }
 
+// The strings of a utf8_view array: 16-byte views, each an int32 length followed by the string
+// itself when it is at most 12 bytes long, else by its first 4 bytes, the index of one of the
+// array's variadic data buffers and the offset of the string in that buffer. Every view is
+// checked before its string is used.
+class ViewStrings {
+ public:
+  // `buf`: the views buffer (the data buffers follow it); `variadic`: the array's entry in
+  // variadicBufferCounts.
+  bool open(BodyAccess& body, size_t buf, size_t variadic, int64_t n, std::string& err);
+  bool get(int64_t i, std::string_view& out, std::string& err) const;
+
+ private:
+  Span views_;
+  std::vector<Span> data_;
+};
+
+bool ViewStrings::open(BodyAccess& body, size_t buf, size_t variadic, int64_t n, std::string& err) {
+  int64_t count = 0;
+  if (!body.variadic_count(variadic, count, err) || !body.get(buf, views_, err)) return false;
+  if (views_.n / 16 < static_cast<size_t>(n)) {
+    err = fmt::format("views buffer ({} bytes) shorter than the column ({} views)", views_.n, n);
+    return false;
+  }
+  data_.resize(static_cast<size_t>(count));
+  for (size_t k = 0; k < data_.size(); ++k)
+    if (!body.get(buf + 1 + k, data_[k], err)) return false;
+  return true;
+}
+
+bool ViewStrings::get(int64_t i, std::string_view& out, std::string& err) const {
+  const uint8_t* v = views_.p + i * 16;
+  const int32_t len = load<int32_t>(v);
+  if (len < 0) {
+    err = fmt::format("string view with a negative length ({})", len);
+    return false;
+  }
+  if (len <= 12) {
+    out = std::string_view(reinterpret_cast<const char*>(v + 4), static_cast<size_t>(len));
+    return true;
+  }
+  const int32_t index = load<int32_t>(v + 8), offset = load<int32_t>(v + 12);
+  if (index < 0 || static_cast<size_t>(index) >= data_.size()) {
+    err = fmt::format("string view refers to data buffer {}, but the column has {}", index,
+                      data_.size());
+    return false;
+  }
+  const Span& d = data_[static_cast<size_t>(index)];
+  if (offset < 0 || static_cast<uint64_t>(offset) + static_cast<uint64_t>(len) > d.n) {
+    err = fmt::format("string view (offset {}, length {}) lies outside data buffer {} ({} bytes)",
+                      offset, len, index, d.n);
+    return false;
+  }
+  if (std::memcmp(v + 4, d.p + offset, 4) != 0) {
+    err = "string view prefix differs from the string in its data buffer";
+    return false;
+  }
+  out = std::string_view(reinterpret_cast<const char*>(d.p + offset), static_cast<size_t>(len));
+  return true;
+}
+
+// "" when `s` is valid UTF-8, else the reason (as the CSV reader words it).
+std::string utf8_problem(std::string_view s) {
+  if (is_valid_utf8(s)) return {};
+  const size_t at = first_invalid_utf8(s);
+  return fmt::format("invalid UTF-8 (byte 0x{:02x} at byte {} of the value)",
+                     static_cast<unsigned char>(s[at]), at + 1);
+}
+
 // An integer read of any Arrow int width.
 struct IntAccess {
   const uint8_t* p = nullptr;
@@ -609,9 +712,17 @@ class ArrowReader final : public SnapshotReader {
   bool get_validity(BodyAccess& body, size_t buf, const fb::FieldNode* node, int64_t n,
                     const uint8_t*& validity, const std::string& col);
   bool check_required(const FieldDef& def, const uint8_t* validity, int64_t n);
-  bool decode_strings(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
+  // `buf`: the array's validity buffer; `variadic`: its entry in variadicBufferCounts when it is
+  // a view array; `list_offs`: the parent list's offsets when it is a list's child array (for
+  // the row of an error).
+  bool decode_strings(const fb::Field* f, BodyAccess& body, size_t buf, size_t variadic, int64_t n,
                       const uint8_t* validity, Batch& out, RkColumn& col, const std::string& name,
-                      std::shared_ptr<const StringDict>& dict_out);
+                      std::shared_ptr<const StringDict>& dict_out,
+                      const std::vector<int64_t>* list_offs = nullptr);
+  bool decode_views(BodyAccess& body, size_t buf, size_t variadic, int64_t n,
+                    const uint8_t* validity, Batch& out, RkColumn& col, const std::string& name,
+                    std::shared_ptr<const StringDict>& dict_out,
+                    const std::vector<int64_t>* list_offs);
   bool decode_codes(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
                     const uint8_t* validity, Batch& out, const int32_t*& codes,
                     std::shared_ptr<const StringDict>& dict, const std::string& name);
@@ -730,9 +841,6 @@ bool ArrowReader::read_dictionary(const MessageView& mv) {
       rb->nodes()->Get(0)->length() != n)
     return fail(0, name, fmt::format("corrupt dictionary batch (id {})", id));
   std::string e;
-  Span off, data;
-  if (!body.get(1, off, e) || !body.get(2, data, e))
-    return fail(0, name, fmt::format("dictionary (id {}): {}", id, e));
   auto dict = std::make_shared<StringDict>();
   const auto it = dicts_.find(id);
   if (db->is_delta() && it != dicts_.end()) {
@@ -740,6 +848,40 @@ bool ArrowReader::read_dictionary(const MessageView& mv) {
     keep.insert(keep.end(), it->second.keep.begin(), it->second.keep.end());
     keep.push_back(std::const_pointer_cast<StringDict>(it->second.dict));
   }
+  if (vk == Kind::Utf8View) {
+    // Views are checked one by one; a missing entry (never referenced by a present row, as
+    // writers use it) reads as "".
+    const int64_t nulls = rb->nodes()->Get(0)->null_count();
+    if (nulls < 0 || nulls > n)
+      return fail(0, name, fmt::format("dictionary (id {}): corrupt null count {}", id, nulls));
+    Span valid;
+    if (nulls > 0 && (!body.get(0, valid, e) || valid.n < static_cast<size_t>((n + 7) / 8)))
+      return fail(0, name,
+                  fmt::format("dictionary (id {}): {}", id,
+                              e.empty() ? "validity bitmap shorter than the dictionary" : e));
+    ViewStrings strings;
+    if (!strings.open(body, 1, 0, n, e))
+      return fail(0, name, fmt::format("dictionary (id {}): {}", id, e));
+    for (int64_t i = 0; i < n; ++i) {
+      std::string_view s;
+      if (nulls > 0 && !bit_is_set(valid.p, i)) {
+        dict->entries.emplace_back();
+        continue;
+      }
+      if (!strings.get(i, s, e))
+        return fail(0, name, fmt::format("dictionary (id {}) entry {}: {}", id, i, e));
+      if (const std::string bad = utf8_problem(s); !bad.empty())
+        return fail(0, name, fmt::format("dictionary (id {}) entry {}: {}", id, i, bad));
+      dict->entries.push_back(s);
+    }
+    if (dict->entries.size() > static_cast<size_t>(INT32_MAX))
+      return fail(0, name, "dictionary too large");
+    dicts_[id] = DictEntry{std::move(dict), std::move(keep)};
+    return true;
+  }
+  Span off, data;
+  if (!body.get(1, off, e) || !body.get(2, data, e))
+    return fail(0, name, fmt::format("dictionary (id {}): {}", id, e));
   const size_t w = vk == Kind::Utf8 ? 4 : 8;
   if (n > 0 && (off.n / w < static_cast<size_t>(n) + 1))
     return fail(0, name, fmt::format("dictionary (id {}): offsets buffer too short", id));
@@ -876,10 +1018,11 @@ bool ArrowReader::decode_batch(const fb::RecordBatch* rb, Span body_span, Batch&
   const auto* fields = fschema_->fields();
   std::vector<Position> positions(fields->size());
   size_t nodes = 0, buffers = 0, variadic = 0;
+  std::string why;
   for (flatbuffers::uoffset_t i = 0; i < fields->size(); ++i) {
-    positions[i] = Position{nodes, buffers};
-    if (!walk_layout(fields->Get(i), rb, nodes, buffers, variadic, 0))
-      return fail(0, "", where() + "cannot lay out the record batch (unsupported or corrupt type)");
+    positions[i] = Position{nodes, buffers, variadic};
+    if (!walk_layout(fields->Get(i), rb, nodes, buffers, variadic, 0, why))
+      return fail(0, "", where() + "cannot lay out the record batch: " + why);
   }
   if (!rb->nodes() || rb->nodes()->size() < nodes)
     return fail(0, "", where() + "fewer field nodes than the schema needs");
@@ -974,11 +1117,62 @@ bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf,
   return true;
 }
 
-// A string-like array (utf8, large_utf8 or dictionary<utf8>) as a String column.
-bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
-                                 const uint8_t* validity, Batch& out, RkColumn& col,
+// A utf8_view array as a String column: its present strings are interned into a dictionary of
+// the batch (views into the views buffer or the data buffers, no copies), each new one checked to
+// be UTF-8; missing rows get code 0.
+bool ArrowReader::decode_views(BodyAccess& body, size_t buf, size_t variadic, int64_t n,
+                               const uint8_t* validity, Batch& out, RkColumn& col,
+                               const std::string& name, std::shared_ptr<const StringDict>& dict_out,
+                               const std::vector<int64_t>* list_offs) {
+  // The 1-based snapshot row of element j, and the element's place in its list (0 when the
+  // array is not a list's child or no row holds the element).
+  auto row_of = [&](int64_t j, int64_t& item) -> int64_t {
+    item = 0;
+    if (!list_offs) return next_row_ + j + 1;
+    const auto it = std::upper_bound(list_offs->begin(), list_offs->end(), j);
+    if (it == list_offs->begin() || it == list_offs->end()) return 0;
+    const int64_t r = (it - list_offs->begin()) - 1;
+    item = j - (*list_offs)[static_cast<size_t>(r)] + 1;
+    return next_row_ + r + 1;
+  };
+  auto fail_at = [&](int64_t j, const std::string& message) {
+    int64_t item = 0;
+    const int64_t row = row_of(j, item);
+    return fail(row, name,
+                where() + (item ? fmt::format("list item {}: ", item) : std::string()) + message);
+  };
+  if (n > INT32_MAX) return fail(0, name, where() + "string column too large");
+  std::string e;
+  ViewStrings strings;
+  if (!strings.open(body, buf + 1, variadic, n, e)) return fail(0, name, where() + e);
+  auto dict = std::make_shared<StringDict>();
+  auto codes = make_buffer<int32_t>(static_cast<size_t>(n));
+  ViewIndex index;
+  for (int64_t r = 0; r < n; ++r) {
+    if (!is_present(validity, r)) continue;  // code 0
+    std::string_view s;
+    if (!strings.get(r, s, e)) return fail_at(r, e);
+    const size_t before = dict->entries.size();
+    (*codes)[static_cast<size_t>(r)] = index.find_or_add(s, dict->entries);
+    if (dict->entries.size() != before) {
+      const std::string bad = utf8_problem(s);
+      if (!bad.empty()) return fail_at(r, bad);
+    }
+  }
+  col.encoding = RK_STR_DICT;
+  col.values = codes->data();
+  col.dict = dict.get();
+  out.owned.push_back(codes);
+  dict_out = std::move(dict);
+  return true;
+}
+
+// A string-like array (utf8, large_utf8, utf8_view or dictionary<utf8>) as a String column.
+bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t buf, size_t variadic,
+                                 int64_t n, const uint8_t* validity, Batch& out, RkColumn& col,
                                  const std::string& name,
-                                 std::shared_ptr<const StringDict>& dict_out) {
+                                 std::shared_ptr<const StringDict>& dict_out,
+                                 const std::vector<int64_t>* list_offs) {
   if (f->dictionary()) {
     const int32_t* codes = nullptr;
     if (!decode_codes(f, body, buf + 1, n, validity, out, codes, dict_out, name)) return false;
@@ -987,6 +1181,8 @@ bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t bu
     col.dict = dict_out.get();
     return true;
   }
+  if (plain_kind(f) == Kind::Utf8View)
+    return decode_views(body, buf, variadic, n, validity, out, col, name, dict_out, list_offs);
   const bool large = plain_kind(f) == Kind::LargeUtf8;
   const size_t w = large ? 8 : 4;
   std::string e;
@@ -1143,7 +1339,8 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
     }
     case FieldType::String: {
       std::shared_ptr<const StringDict> dict;
-      if (!decode_strings(f, body, pos.buffer, n, validity, out, col, name, dict)) return false;
+      if (!decode_strings(f, body, pos.buffer, pos.variadic, n, validity, out, col, name, dict))
+        return false;
       out.dicts[c] = dict;
       return true;
     }
@@ -1151,7 +1348,8 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       RkColumn tmp{};
       tmp.validity = validity;
       std::shared_ptr<const StringDict> dict;
-      if (!decode_strings(f, body, pos.buffer, n, validity, out, tmp, name, dict)) return false;
+      if (!decode_strings(f, body, pos.buffer, pos.variadic, n, validity, out, tmp, name, dict))
+        return false;
       auto v = make_buffer<int32_t>(static_cast<size_t>(n));
       std::vector<int32_t> by_code;
       if (dict) {
@@ -1214,7 +1412,9 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       if (!get_validity(body, cbuf, cnode, cn, cvalid, name)) return false;
       RkColumn ccol{};
       std::shared_ptr<const StringDict> cdict;
-      if (!decode_strings(child, body, cbuf, cn, cvalid, out, ccol, name, cdict)) return false;
+      if (!decode_strings(child, body, cbuf, pos.variadic, cn, cvalid, out, ccol, name, cdict,
+                          &offs))
+        return false;
       auto out_off = make_buffer<int32_t>(static_cast<size_t>(n) + 1);
       auto codes = make_buffer<int32_t>(0);
       std::shared_ptr<StringDict> local;

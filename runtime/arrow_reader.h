@@ -20,9 +20,10 @@ std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, con
                                                     const ReaderOptions& opts,
                                                     std::optional<SnapshotError>& err);
 
-// Maps the file's columns to schema field types (ints -> int, floats -> number, utf8 and
-// dictionary utf8 -> string, date/timestamp -> date, bool -> bool, list of utf8 -> list of string;
-// nullable as the Arrow field says). Columns of other types are an error naming them.
+// Maps the file's columns to schema field types (ints -> int, floats -> number, utf8, large_utf8,
+// utf8_view and dictionary utf8 -> string, date/timestamp -> date, bool -> bool, list of utf8 (or
+// utf8_view) -> list of string; nullable as the Arrow field says). Columns of other types are an
+// error naming them.
 std::optional<Schema> infer_arrow_schema(const std::string& path,
                                          std::optional<SnapshotError>& err);
 

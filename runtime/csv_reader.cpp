@@ -38,7 +38,8 @@ inline bool all_ascii(const char* p, size_t n) {
   return (acc & 0x8080808080808080ull) == 0;
 }
 
-// Offset of the first invalid byte, or npos.
+}  // namespace
+
 size_t first_invalid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
@@ -75,8 +76,6 @@ size_t first_invalid_utf8(std::string_view s) {
   }
   return std::string_view::npos;
 }
-
-}  // namespace
 
 bool is_valid_utf8(std::string_view s) {
   return all_ascii(s.data(), s.size()) || first_invalid_utf8(s) == std::string_view::npos;

@@ -102,6 +102,8 @@ std::unique_ptr<SnapshotReader> open_csv_snapshot_memory(
 
 // Whether `s` is valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
 bool is_valid_utf8(std::string_view s);
+// The offset of the first byte of `s` that is not valid UTF-8, or npos.
+size_t first_invalid_utf8(std::string_view s);
 
 // A CSV column's type as inferred from its values (for `rekindle schema`).
 struct InferredField {
