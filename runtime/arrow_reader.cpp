@@ -725,7 +725,16 @@ class ArrowReader final : public SnapshotReader {
                     const std::vector<int64_t>* list_offs);
   bool decode_codes(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
                     const uint8_t* validity, Batch& out, const int32_t*& codes,
-                    std::shared_ptr<const StringDict>& dict, const std::string& name);
+                    std::shared_ptr<const StringDict>& dict, const std::string& name,
+                    const std::vector<int64_t>* list_offs = nullptr);
+  // The 1-based snapshot row of element j of an array, and (via `item`) the element's 1-based
+  // place in its list when the array is a list's child (`list_offs`: the list's offsets); row 0
+  // when no row holds the element.
+  int64_t row_of_element(int64_t j, const std::vector<int64_t>* list_offs, int64_t& item) const;
+  // "list item K: " for an element of a list (item > 0), else "".
+  static std::string item_prefix(int64_t item) {
+    return item ? fmt::format("list item {}: ", item) : std::string();
+  }
 
   std::string path_;
   Schema schema_;
@@ -1064,9 +1073,21 @@ bool ArrowReader::check_required(const FieldDef& def, const uint8_t* validity, i
 
 // Dictionary codes of a dictionary-encoded string array as int32 (validated against the
 // dictionary for present rows; missing rows get code 0).
+int64_t ArrowReader::row_of_element(int64_t j, const std::vector<int64_t>* list_offs,
+                                    int64_t& item) const {
+  item = 0;
+  if (!list_offs) return next_row_ + j + 1;
+  const auto it = std::upper_bound(list_offs->begin(), list_offs->end(), j);
+  if (it == list_offs->begin() || it == list_offs->end()) return 0;
+  const int64_t r = (it - list_offs->begin()) - 1;
+  item = j - (*list_offs)[static_cast<size_t>(r)] + 1;
+  return next_row_ + r + 1;
+}
+
 bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
                                const uint8_t* validity, Batch& out, const int32_t*& codes,
-                               std::shared_ptr<const StringDict>& dict, const std::string& name) {
+                               std::shared_ptr<const StringDict>& dict, const std::string& name,
+                               const std::vector<int64_t>* list_offs) {
   const int64_t id = f->dictionary()->id();
   auto it = dicts_.find(id);
   if (it == dicts_.end() && n > 0)
@@ -1096,11 +1117,14 @@ bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf,
       if (!ok || v < 0 || v >= size) in_place = false;
       continue;
     }
-    if (!ok || v < 0 || v >= size)
+    if (!ok || v < 0 || v >= size) {
+      int64_t item = 0;
+      const int64_t row = row_of_element(r, list_offs, item);
       return fail(
-          next_row_ + r + 1, name,
-          where() +
+          row, name,
+          where() + item_prefix(item) +
               fmt::format("dictionary index {} is outside the dictionary ({} entries)", v, size));
+    }
   }
   if (in_place) {
     codes = reinterpret_cast<const int32_t*>(s.p);
@@ -1126,20 +1150,10 @@ bool ArrowReader::decode_views(BodyAccess& body, size_t buf, size_t variadic, in
                                const std::vector<int64_t>* list_offs) {
   // The 1-based snapshot row of element j, and the element's place in its list (0 when the
   // array is not a list's child or no row holds the element).
-  auto row_of = [&](int64_t j, int64_t& item) -> int64_t {
-    item = 0;
-    if (!list_offs) return next_row_ + j + 1;
-    const auto it = std::upper_bound(list_offs->begin(), list_offs->end(), j);
-    if (it == list_offs->begin() || it == list_offs->end()) return 0;
-    const int64_t r = (it - list_offs->begin()) - 1;
-    item = j - (*list_offs)[static_cast<size_t>(r)] + 1;
-    return next_row_ + r + 1;
-  };
   auto fail_at = [&](int64_t j, const std::string& message) {
     int64_t item = 0;
-    const int64_t row = row_of(j, item);
-    return fail(row, name,
-                where() + (item ? fmt::format("list item {}: ", item) : std::string()) + message);
+    const int64_t row = row_of_element(j, list_offs, item);
+    return fail(row, name, where() + item_prefix(item) + message);
   };
   if (n > INT32_MAX) return fail(0, name, where() + "string column too large");
   std::string e;
@@ -1175,7 +1189,8 @@ bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t bu
                                  const std::vector<int64_t>* list_offs) {
   if (f->dictionary()) {
     const int32_t* codes = nullptr;
-    if (!decode_codes(f, body, buf + 1, n, validity, out, codes, dict_out, name)) return false;
+    if (!decode_codes(f, body, buf + 1, n, validity, out, codes, dict_out, name, list_offs))
+      return false;
     col.encoding = RK_STR_DICT;
     col.values = codes;
     col.dict = dict_out.get();

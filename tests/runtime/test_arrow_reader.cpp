@@ -812,6 +812,33 @@ TEST_CASE("arrow reader: dictionary<utf8_view>", "[arrow]") {
         "dictionary (id 3) entry 0: invalid UTF-8 (byte 0xff at byte 1 of the value)");
 }
 
+TEST_CASE("arrow reader: a bad dictionary index inside a list names the record's row", "[arrow]") {
+  // list<dictionary<int32, utf8_view>>: three rows holding 2, 0 and 3 items; item 2 of row 3 (the
+  // 4th element of the flat child array) points past the 2-entry dictionary.
+  const std::vector<TField> fields = {
+      {"tags", fb::Type::List, {TField("item", fb::Type::Utf8View, {}, 5)}}};
+  RawBatch dict;
+  dict.length = 2;
+  add_views(dict, {"home", "garden"});
+  RawBatch rb;
+  rb.length = 3;
+  rb.nodes.emplace_back(3, 0);
+  rb.buffers.emplace_back();
+  std::string offsets;
+  for (int32_t o : {0, 2, 2, 5}) put<int32_t>(offsets, o);
+  rb.buffers.push_back(offsets);
+  add_int32s(rb, {0, 1, 1, 9, 0});
+  using T = rk::FieldType;
+  const rk::Schema s = make_schema({field("tags", T::StringList)});
+  const ReadResult got =
+      read_bytes_as(view_stream(fields, {rb}, Codec::None, {{5, dict}}), "l.arrows", s);
+  REQUIRE(got.error);
+  CHECK(got.error->row == 3);
+  CHECK(got.error->column == "tags");
+  CHECK(got.error->message.find("list item 2: dictionary index 9 is outside the dictionary (2 "
+                                "entries)") != std::string::npos);
+}
+
 TEST_CASE("arrow reader: utf8_view in rekindle schema and in type errors", "[arrow]") {
   std::vector<TField> fields = kViewFields;
   fields.push_back({"d", fb::Type::Utf8View, {}, 1});
