@@ -731,6 +731,10 @@ class ArrowReader final : public SnapshotReader {
   // place in its list when the array is a list's child (`list_offs`: the list's offsets); row 0
   // when no row holds the element.
   int64_t row_of_element(int64_t j, const std::vector<int64_t>* list_offs, int64_t& item) const;
+  // Strings must be valid UTF-8 (the Arrow format requires it, and results and explanations print
+  // them): every dictionary entry, or every present value of a plain column (one pass over the
+  // column's bytes when they are all ASCII).
+  bool check_utf8(const RkColumn& col, const StringDict* dict, int64_t n, const std::string& name);
   // "list item K: " for an element of a list (item > 0), else "".
   static std::string item_prefix(int64_t item) {
     return item ? fmt::format("list item {}: ", item) : std::string();
@@ -1084,6 +1088,33 @@ int64_t ArrowReader::row_of_element(int64_t j, const std::vector<int64_t>* list_
   return next_row_ + r + 1;
 }
 
+bool ArrowReader::check_utf8(const RkColumn& col, const StringDict* dict, int64_t n,
+                             const std::string& name) {
+  if (dict) {
+    for (size_t i = 0; i < dict->entries.size(); ++i)
+      if (std::string problem = utf8_problem(dict->entries[i]); !problem.empty())
+        return fail(0, name, where() + fmt::format("dictionary entry {}: {}", i, problem));
+    return true;
+  }
+  if (n == 0 || (col.encoding != RK_STR_PLAIN32 && col.encoding != RK_STR_PLAIN64)) return true;
+  int64_t begin = 0, end = 0;
+  if (col.encoding == RK_STR_PLAIN32) {
+    begin = static_cast<const int32_t*>(col.offsets)[0];
+    end = static_cast<const int32_t*>(col.offsets)[n];
+  } else {
+    begin = static_cast<const int64_t*>(col.offsets)[0];
+    end = static_cast<const int64_t*>(col.offsets)[n];
+  }
+  unsigned high = 0;  // any byte >= 0x80 (bytes of missing values too: then checked per value)
+  for (int64_t i = begin; i < end; ++i) high |= static_cast<uint8_t>(col.data[i]);
+  if (high < 0x80) return true;
+  for (int64_t r = 0; r < n; ++r)
+    if (const auto s = column_string_at(col, r))
+      if (std::string problem = utf8_problem(*s); !problem.empty())
+        return fail(next_row_ + r + 1, name, where() + problem);
+  return true;
+}
+
 bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf, int64_t n,
                                const uint8_t* validity, Batch& out, const int32_t*& codes,
                                std::shared_ptr<const StringDict>& dict, const std::string& name,
@@ -1356,6 +1387,7 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       std::shared_ptr<const StringDict> dict;
       if (!decode_strings(f, body, pos.buffer, pos.variadic, n, validity, out, col, name, dict))
         return false;
+      if (!check_utf8(col, dict.get(), n, name)) return false;
       out.dicts[c] = dict;
       return true;
     }
@@ -1460,6 +1492,7 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       out.owned.push_back(out_off);
       out.owned.push_back(codes);
       if (local) cdict = local;
+      if (!check_utf8(col, cdict.get(), n, name)) return false;
       col.dict = cdict.get();
       out.dicts[c] = cdict;
       return true;

@@ -839,6 +839,45 @@ TEST_CASE("arrow reader: a bad dictionary index inside a list names the record's
                                 "entries)") != std::string::npos);
 }
 
+TEST_CASE("arrow reader: invalid UTF-8 in a utf8 column is an error naming the row", "[arrow]") {
+  const std::vector<TField> fields = {{"id", fb::Type::Utf8}};
+  auto batch = [](const std::vector<std::string>& values) {
+    RawBatch rb;
+    rb.length = static_cast<int64_t>(values.size());
+    rb.nodes.emplace_back(rb.length, 0);
+    rb.buffers.emplace_back();
+    std::string offsets, data;
+    put<int32_t>(offsets, 0);
+    for (const std::string& v : values) {
+      data += v;
+      put<int32_t>(offsets, static_cast<int32_t>(data.size()));
+    }
+    rb.buffers.push_back(offsets);
+    rb.buffers.push_back(data);
+    return rb;
+  };
+  using T = rk::FieldType;
+  const rk::Schema s = make_schema({field("id", T::String)});
+  // ASCII and valid multi-byte text reads; a lone continuation byte in row 2 of the second
+  // record batch (snapshot row 5) is an error.
+  const ReadResult ok =
+      read_bytes_as(view_stream(fields, {batch({"a", "Zo\xc3\xab", "\xe9\xa1\xa7"})}, Codec::None),
+                    "u.arrows", s);
+  INFO((ok.error ? ok.error->to_string() : std::string("no error")));
+  REQUIRE_FALSE(ok.error);
+  CHECK(*ok.batches[0].string_at(0, 1) == "Zo\xc3\xab");
+  const ReadResult bad = read_bytes_as(view_stream(fields,
+                                                   {batch({"a", "b", "c"}), batch({"d",
+                                                                                   "e\x80"
+                                                                                   "f"})},
+                                                   Codec::None),
+                                       "u.arrows", s);
+  REQUIRE(bad.error);
+  CHECK(bad.error->row == 5);
+  CHECK(bad.error->column == "id");
+  CHECK(bad.error->message == "record batch 2: invalid UTF-8 (byte 0x80 at byte 2 of the value)");
+}
+
 TEST_CASE("arrow reader: utf8_view in rekindle schema and in type errors", "[arrow]") {
   std::vector<TField> fields = kViewFields;
   fields.push_back({"d", fb::Type::Utf8View, {}, 1});
