@@ -1108,6 +1108,23 @@ bool ArrowReader::check_utf8(const RkColumn& col, const StringDict* dict, int64_
   unsigned high = 0;  // any byte >= 0x80 (bytes of missing values too: then checked per value)
   for (int64_t i = begin; i < end; ++i) high |= static_cast<uint8_t>(col.data[i]);
   if (high < 0x80) return true;
+  // The column's bytes as one text: when they are valid UTF-8 and no value starts with a
+  // continuation byte (10xxxxxx), no character crosses a value's end, so every value is valid.
+  if (is_valid_utf8(std::string_view(col.data + begin, static_cast<size_t>(end - begin)))) {
+    unsigned starts = 0;
+    if (col.encoding == RK_STR_PLAIN32) {
+      const auto* off = static_cast<const int32_t*>(col.offsets);
+      for (int64_t r = 0; r < n; ++r)
+        starts |=
+            off[r] < end ? unsigned{(static_cast<uint8_t>(col.data[off[r]]) & 0xC0) == 0x80} : 0u;
+    } else {
+      const auto* off = static_cast<const int64_t*>(col.offsets);
+      for (int64_t r = 0; r < n; ++r)
+        starts |=
+            off[r] < end ? unsigned{(static_cast<uint8_t>(col.data[off[r]]) & 0xC0) == 0x80} : 0u;
+    }
+    if (starts == 0) return true;
+  }
   for (int64_t r = 0; r < n; ++r)
     if (const auto s = column_string_at(col, r))
       if (std::string problem = utf8_problem(*s); !problem.empty())

@@ -48,6 +48,11 @@ size_t first_invalid_utf8(std::string_view s) {
     const unsigned char c = p[i];
     if (c < 0x80) {
       ++i;
+      // A run of ASCII, 8 bytes at a time (most text between two multi-byte characters).
+      for (uint64_t w = 0; i + 8 <= n; i += 8) {
+        std::memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080ull) break;
+      }
       continue;
     }
     size_t len;
