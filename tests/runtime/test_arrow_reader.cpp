@@ -876,6 +876,13 @@ TEST_CASE("arrow reader: invalid UTF-8 in a utf8 column is an error naming the r
   CHECK(bad.error->row == 5);
   CHECK(bad.error->column == "id");
   CHECK(bad.error->message == "record batch 2: invalid UTF-8 (byte 0x80 at byte 2 of the value)");
+  // A character split between two values: the column's bytes together are valid UTF-8, each
+  // value is not.
+  const ReadResult split = read_bytes_as(
+      view_stream(fields, {batch({"ok", "Zo\xc3", "\xab"})}, Codec::None), "u.arrows", s);
+  REQUIRE(split.error);
+  CHECK(split.error->row == 2);
+  CHECK(split.error->message == "record batch 1: invalid UTF-8 (byte 0xc3 at byte 3 of the value)");
 }
 
 TEST_CASE("arrow reader: utf8_view in rekindle schema and in type errors", "[arrow]") {
