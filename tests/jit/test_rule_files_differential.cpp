@@ -1,8 +1,10 @@
 // Rekindle JIT tests: the interpreter and the JIT agree on random rule files. Each generated file
 // (tests/gen) is compiled, run by the reference interpreter and by the JIT (at varying LLVM
 // optimization levels, every fourth split into small parts) over generated snapshot batches at
-// several as-of dates, and every int8 output of every row must be identical. 300 files by default;
-// RK_RULE_FILES=N for long runs (RK_RULE_FILES_SEED=S shifts the seeds).
+// several as-of dates, and every int8 output of every row must be identical. 2000 files by default,
+// in four test cases of a quarter each so that `ctest -j` runs them in parallel; RK_RULE_FILES=N
+// for shorter or longer runs (the sanitizer preset uses 100), RK_RULE_FILES_SEED=S shifts the
+// seeds.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -39,10 +41,12 @@ struct Outputs {
   }
 };
 
-}  // namespace
+constexpr int64_t kParts = 4;
 
-TEST_CASE("Differential: interpreter and JIT agree on random rule files", "[jit][random][gen]") {
-  const int64_t files = env_int("RK_RULE_FILES", 300);
+// Checks files [part * N / kParts, (part + 1) * N / kParts) of the N files of the run.
+void check_rule_files(int64_t part) {
+  const int64_t files = env_int("RK_RULE_FILES", 2000);
+  const int64_t begin = files * part / kParts, end = files * (part + 1) / kParts;
   const uint64_t first = static_cast<uint64_t>(env_int("RK_RULE_FILES_SEED", 100000));
   // Snapshot batches, generated once and shared by every program.
   std::vector<Batch> batches;
@@ -58,7 +62,7 @@ TEST_CASE("Differential: interpreter and JIT agree on random rule files", "[jit]
   // As-of dates of the evaluation: the generator's, earlier, later, a leap day.
   const int32_t as_ofs[] = {20759, 20400, 21000, 19782};
   int64_t rows_compared = 0;
-  for (int64_t k = 0; k < files; ++k) {
+  for (int64_t k = begin; k < end; ++k) {
     testgen::RuleFileOptions o;
     o.seed = first + static_cast<uint64_t>(k);
     o.schema_path = std::string(RK_SOURCE_DIR) + "/rules/customer.schema";
@@ -109,5 +113,24 @@ TEST_CASE("Differential: interpreter and JIT agree on random rule files", "[jit]
       }
     }
   }
-  CHECK(rows_compared >= files * 3000);
+  CHECK(rows_compared >= (end - begin) * 3000);
+}
+
+}  // namespace
+
+TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 1 of 4)",
+          "[jit][random][gen]") {
+  check_rule_files(0);
+}
+TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 2 of 4)",
+          "[jit][random][gen]") {
+  check_rule_files(1);
+}
+TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 3 of 4)",
+          "[jit][random][gen]") {
+  check_rule_files(2);
+}
+TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 4 of 4)",
+          "[jit][random][gen]") {
+  check_rule_files(3);
 }
