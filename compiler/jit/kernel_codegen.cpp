@@ -244,6 +244,10 @@ class PartBuilder {
   Val arith(const Node& n, const Val& a, const Val& b);
   Val compare(const Node& n, const Val& a, const Val& b);
   std::optional<Val> fold_range(const Node& n);
+  // Whether node `id` can be read in this part without a new plan entry: a constant, a column,
+  // atom or as-of the part loads, a node this part has computed (its own or a copy of a cheap node
+  // of an earlier part), or a node it reads from the scratch buffer (KernelPart::loads).
+  bool available(uint32_t id) const;
   // Forgets the values read in the current piece of the group body (columns, atoms, slots of
   // earlier parts) and the memoized logic: the next piece reads them again (cheap loads)
   // instead of keeping them live across pieces, where hundreds of long live ranges would cost
@@ -280,6 +284,7 @@ class PartBuilder {
   llvm::Value* row_ = nullptr;        // per group: its first row (64b + shift)
   llvm::Value* out_array_ = nullptr;  // results->outputs
   std::unordered_map<uint32_t, std::vector<size_t>> outputs_of_;  // node -> part_.outputs indices
+  std::string internal_error_;  // set by slot_row() on a node without a slot; fails build()
 };
 
 bool PartBuilder::check_abi(std::string& error) {
@@ -438,8 +443,34 @@ Val PartBuilder::atom_row(uint32_t atom) {
   return r;
 }
 
+bool PartBuilder::available(uint32_t id) const {
+  const Node& n = program_.nodes[id];
+  switch (n.op) {
+    case Op::Column:  // loaded in the entry block only when the part reads the field
+      return columns_.count(n.index) > 0;
+    case Op::Atom:
+      return atoms_.count(n.index) > 0;
+    case Op::AsOf:
+      return as_of_ != nullptr;
+    default:
+      break;
+  }
+  if (is_leaf(n.op)) return true;
+  if (auto it = vals_.find(id); it != vals_.end() && it->second.v) return true;
+  return std::binary_search(part_.loads.begin(), part_.loads.end(), id);
+}
+
 // A node of an earlier part, read back from its scratch slot.
 Val PartBuilder::slot_row(uint32_t node) {
+  if (plan_.slot_of[node] < 0) {
+    // A node the plan did not materialize for this part: a code generator bug. Fail the build
+    // (the caller falls back to the interpreter) rather than read an arbitrary slot.
+    if (internal_error_.empty())
+      internal_error_ =
+          fmt::format("internal error: part reads node {} ({}), which no earlier part materializes",
+                      node, op_text(program_.nodes[node].op));
+    return {llvm::Constant::getNullValue(vec_ty(program_.nodes[node].ty)), no()};
+  }
   const ScratchSlot& s = plan_.slots[plan_.slot_of[node]];
   const Ty ty = program_.nodes[node].ty;
   llvm::Value* rows_p = b_.CreateInBoundsGEP(i8(), scratch_at(s.present_offset), slot_base_);
@@ -626,6 +657,11 @@ std::optional<Val> PartBuilder::fold_range(const Node& n) {
   const auto a = bound(n.args[0]);
   const auto b = bound(n.args[1]);
   if (!a || !b || a->x != b->x) return std::nullopt;
+  // The fold reads x, which is not an operand of the And: the plan (kernel_plan.cpp) makes only
+  // the comparisons available to this part. When they are read back from an earlier part's
+  // scratch slots, x may be neither computed here nor materialized; then the And is computed
+  // from the comparisons as usual.
+  if (!available(a->x)) return std::nullopt;
   const int64_t lo = std::max(a->lo, b->lo);
   const int64_t hi = std::min(a->hi, b->hi);
   if (lo > hi || (lo == INT64_MIN && hi == INT64_MAX)) return std::nullopt;
@@ -941,6 +977,10 @@ bool PartBuilder::build(const std::string& symbol, std::string& error) {
 
   b_.SetInsertPoint(exit);
   b_.CreateRetVoid();
+  if (!internal_error_.empty()) {
+    error = internal_error_;
+    return false;
+  }
   return compat::verify(module_, error);
 }
 
