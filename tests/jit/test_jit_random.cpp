@@ -1,11 +1,11 @@
 // Rekindle JIT tests: differential testing against the reference interpreter. A generator builds
 // thousands of random well-typed IR programs over random columns (with nulls, validity-free
-// columns, extreme values, NaN and infinities, atoms with and without index/validity) and
-// checks that the JIT writes exactly what the interpreter writes, on every row and on random
-// row ranges; every third program is compiled split into tiny parts (kernel_plan.h) with short
-// chunks and short basic blocks, so materialized and recomputed nodes are exercised. The plans of
-// random programs are checked for their invariants. RK_JIT_RANDOM_PROGRAMS overrides the number
-// of programs.
+// columns, extreme values, NaN and infinities, atoms with and without index/validity, range
+// tests) and checks that the JIT writes exactly what the interpreter writes, on every row and on
+// random row ranges; every third program is compiled split into tiny parts (kernel_plan.h) with
+// short chunks and short basic blocks, so materialized and recomputed nodes are exercised. The
+// plans of random programs are checked for their invariants. RK_JIT_RANDOM_PROGRAMS overrides the
+// number of programs.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -189,7 +189,7 @@ class RandomCase {
   }
 
   void add_interior() {
-    const int choice = static_cast<int>(uniform(0, 17));
+    const int choice = static_cast<int>(uniform(0, 18));
     const Ty num = chance(0.5) ? Ty::Int : Ty::Float;
     const Ty any = pick_of<Ty>({Ty::Bool, Ty::Int, Ty::Float});
     uint32_t id = 0;
@@ -254,6 +254,23 @@ class RandomCase {
         const int64_t cases = uniform(0, 5);
         for (int64_t k = 0; k < cases; ++k) args.push_back(pick(any));
         id = pb_.node(Op::Switch, any, args);
+        break;
+      }
+      case 17: {
+        // A range test, `x in lo to hi`: And of two comparisons of one Int with constants, which
+        // the code generator folds into one check on x (x need not be in the And's part).
+        const uint32_t x = pick(Ty::Int);
+        const bool wide = chance(0.2);  // any bounds, extreme ones included
+        const int64_t lo = wide ? any_int() : uniform(-3, 130);
+        const int64_t hi = wide ? any_int() : lo + uniform(-1, 40);
+        const uint32_t low =
+            pb_.node(pick_of<Op>({Op::Ge, Op::Gt}), Ty::Bool, {x, pb_.const_int(lo)});
+        const uint32_t high =
+            pb_.node(pick_of<Op>({Op::Le, Op::Lt}), Ty::Bool, {x, pb_.const_int(hi)});
+        add(low);
+        add(high);
+        id = chance(0.5) ? pb_.node(Op::And, Ty::Bool, {low, high})
+                         : pb_.node(Op::And, Ty::Bool, {high, low});
         break;
       }
       default:
