@@ -38,6 +38,9 @@ using ir::Ty;
 
 namespace {
 
+// How far ahead of the current group the row loop prefetches its columns (see build()).
+constexpr int64_t kPrefetchRows = 512;
+
 const char* op_text(Op op) {
   switch (op) {
     case Op::ConstBool:
@@ -937,6 +940,20 @@ bool PartBuilder::build(const std::string& symbol, std::string& error) {
   row_ = b_.CreateAdd(base, shift_, "row");
   vals_.clear();
   memo_.clear();
+  // Software prefetch of every column and atom table kPrefetchRows rows ahead: with the hardware
+  // prefetcher alone, streaming a snapshot from memory ran at two thirds of the former kernel's
+  // speed (which the loop vectorizer had laid out differently); with it, faster (playbook, 4M
+  // rows, eval_bench back to back on a quiet machine: 115 -> 142 M rows/s on one thread, 208 ->
+  // 266 on two). A prefetch never faults, so reading past a buffer's end is harmless.
+  llvm::Function* prefetch = compat::intrinsic(module_, llvm::Intrinsic::prefetch, {u8p()});
+  auto fetch = [&](llvm::Value* values, llvm::Type* elem) {
+    llvm::Value* at = b_.CreatePointerCast(
+        b_.CreateGEP(elem, values, b_.CreateAdd(row_, c64(kPrefetchRows))), u8p());
+    b_.CreateCall(prefetch, {at, b_.getInt32(0), b_.getInt32(3), b_.getInt32(1)});
+  };
+  for (auto& [field, c] : columns_)
+    if (c.values) fetch(c.values, c.elem);
+  for (auto& [index, a] : atoms_) fetch(a.table, i8());
   outputs_of_.clear();
   for (size_t i = 0; i < part_.outputs.size(); ++i)
     outputs_of_[program_.outputs[part_.outputs[i]].node].push_back(i);
