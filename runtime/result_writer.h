@@ -36,10 +36,16 @@ class AtomicFile {
 
  private:
   bool flush();
+  bool write_through(const char* p, size_t size);
+  // Starts the kernel writing what has been written so far to disk (not waiting for it), so the
+  // fsync of commit() does not wait for the whole file at once.
+  void start_writeback();
   int fd_ = -1;
   std::string target_, temp_, error_;
   std::string buffer_;
   bool committed_ = false;
+  uint64_t written_ = 0;    // bytes written to fd_
+  uint64_t writeback_ = 0;  // bytes whose writeback has been started
 };
 
 // Removes every temporary file AtomicFile has open; safe to call from a signal handler.
