@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <deque>
 #include <future>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -71,6 +72,84 @@ void Summary::merge(const Summary& other) {
 }
 
 namespace {
+
+// Appends the encoded pieces of each batch to the writer on a thread of its own, in the order
+// they were pushed, while the next batch is evaluated. At most two batches wait; push() blocks
+// beyond that, so memory stays bounded. Drained vectors come back through push()'s argument, so
+// the pieces' buffers are reused from batch to batch.
+class Appender {
+ public:
+  explicit Appender(ResultWriter& writer) : writer_(writer), thread_([this] { loop(); }) {}
+  ~Appender() { finish(false); }
+  Appender(const Appender&) = delete;
+  Appender& operator=(const Appender&) = delete;
+
+  // Queues the first `count` pieces of `pieces` and gives back an empty-able vector to fill for
+  // the next batch. False once an append has failed (then error() says why).
+  bool push(std::vector<EncodedRows>& pieces, size_t count) {
+    std::unique_lock<std::mutex> lock(mu_);
+    space_.wait(lock, [&] { return queue_.size() < kDepth || failed_; });
+    if (failed_) return false;
+    queue_.push_back({std::move(pieces), count});
+    pieces.clear();
+    if (!free_.empty()) {
+      pieces = std::move(free_.back());
+      free_.pop_back();
+    }
+    work_.notify_one();
+    return true;
+  }
+  // Waits until every queued batch is appended (drain) or drops what is left, and stops the
+  // thread. Returns false when an append failed.
+  bool finish(bool drain) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (!drain) queue_.clear();
+      stop_ = true;
+    }
+    work_.notify_one();
+    if (thread_.joinable()) thread_.join();
+    return !failed_;
+  }
+  std::string error() const { return writer_.error(); }
+
+ private:
+  static constexpr size_t kDepth = 2;
+  struct Item {
+    std::vector<EncodedRows> pieces;
+    size_t count = 0;
+  };
+  void loop() {
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        work_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopped and drained
+        item = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      space_.notify_one();
+      bool ok = true;
+      for (size_t i = 0; i < item.count && ok; ++i) ok = writer_.append(item.pieces[i]);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ok) {
+        failed_ = true;
+        queue_.clear();
+        space_.notify_all();
+        return;
+      }
+      free_.push_back(std::move(item.pieces));
+    }
+  }
+  ResultWriter& writer_;
+  std::mutex mu_;
+  std::condition_variable work_, space_;
+  std::deque<Item> queue_;
+  std::vector<std::vector<EncodedRows>> free_;
+  bool stop_ = false, failed_ = false;
+  std::thread thread_;  // last: started once the members above exist
+};
 
 // A fixed pool of workers that run a function over task indices [0, n).
 class WorkerPool {
@@ -170,6 +249,9 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
     return r;
   };
   const bool read_ahead = opts.read_ahead && threads > 1;
+  // With several threads the pieces are appended while the next batch is evaluated.
+  std::unique_ptr<Appender> appender;
+  if (pieces && threads > 1) appender = std::make_unique<Appender>(*writer);
   std::future<Read> ahead;
   auto next_batch = [&](Batch& out) {
     if (!read_ahead) return reader.next(out);
@@ -197,10 +279,8 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
     // Each task evaluates, counts and encodes its own rows; the pieces are then merged and
     // appended in row order. Tasks are cut by chunk_rows alone, so the result does not depend
     // on the thread count.
-    if (partial.size() < static_cast<size_t>(tasks)) {
-      partial.resize(static_cast<size_t>(tasks));
-      encoded.resize(static_cast<size_t>(tasks));
-    }
+    if (partial.size() < static_cast<size_t>(tasks)) partial.resize(static_cast<size_t>(tasks));
+    if (encoded.size() < static_cast<size_t>(tasks)) encoded.resize(static_cast<size_t>(tasks));
     pool.run(tasks, [&](int64_t t) {
       const int64_t begin = t * chunk, end = std::min(n, begin + chunk);
       atoms.prepare_rows(program, batch, begin, end);
@@ -213,7 +293,9 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
     });
     for (int64_t t = 0; t < tasks; ++t) summary.merge(partial[static_cast<size_t>(t)]);
     bool written = true;
-    if (pieces) {
+    if (appender) {
+      written = appender->push(encoded, static_cast<size_t>(tasks));
+    } else if (pieces) {
       for (int64_t t = 0; t < tasks && written; ++t)
         written = writer->append(encoded[static_cast<size_t>(t)]);
     } else if (writer) {
@@ -232,6 +314,10 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
   }
   if (opts.cancel && opts.cancel->load()) {
     error = "interrupted";
+    return false;
+  }
+  if (appender && !appender->finish(true)) {
+    error = appender->error();
     return false;
   }
   return true;
