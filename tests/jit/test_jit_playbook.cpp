@@ -37,6 +37,27 @@ struct Outputs {
   }
 };
 
+// One generated batch of the playbook's schema (as of 2026-11-02), its atoms prepared, and the
+// view the executors read. Built in place: the view points into the members.
+struct PreparedBatch {
+  Batch batch;
+  PreparedAtoms atoms;
+  RkBatchView view{};
+  int32_t as_of = 20759;
+  PreparedBatch(const ir::Program& program, int64_t rows, uint64_t seed) {
+    GenerateOptions g;
+    g.rows = rows;
+    g.batch_rows = rows;
+    g.seed = seed;
+    g.as_of = as_of;
+    batch = generate_batch(g, 0);
+    atoms.prepare(program, batch);
+    view = RkBatchView{batch.columns.data(), atoms.data(), batch.num_rows, as_of, 0};
+  }
+  PreparedBatch(const PreparedBatch&) = delete;
+  PreparedBatch& operator=(const PreparedBatch&) = delete;
+};
+
 double seconds_per_run(const Executor& exec, const RkBatchView& b, RkResultView r, int reps) {
   double best = 1e9;
   for (int k = 0; k < reps; ++k) {
@@ -91,15 +112,9 @@ TEST_CASE("Playbook: split into many parts, the JIT still equals the interpreter
           "[jit][playbook]") {
   const ir::Program program = playbook_program();
   auto interp = make_interpreter(program);
-  GenerateOptions g;
-  g.rows = 5000;
-  g.batch_rows = 5000;
-  g.seed = 13;
-  g.as_of = 20759;
-  Batch batch = generate_batch(g, 0);
-  PreparedAtoms atoms;
-  atoms.prepare(program, batch);
-  RkBatchView view{batch.columns.data(), atoms.data(), batch.num_rows, g.as_of, 0};
+  const PreparedBatch prepared(program, 5000, 13);
+  const Batch& batch = prepared.batch;
+  const RkBatchView& view = prepared.view;
   Outputs want(program.outputs.size(), batch.num_rows);
   interp->run(view, want.view(), 0, batch.num_rows);
   for (size_t weight : {5, 40, 150}) {
@@ -138,14 +153,9 @@ TEST_CASE("Playbook: the kernel is vectorized and faster than the interpreter",
   auto exec = jit::compile(program, error);
   REQUIRE(exec);
   auto interp = make_interpreter(program);
-  GenerateOptions g;
-  g.rows = 65536;
-  g.seed = 11;
-  g.as_of = 20759;
-  Batch batch = generate_batch(g, 0);
-  PreparedAtoms atoms;
-  atoms.prepare(program, batch);
-  RkBatchView view{batch.columns.data(), atoms.data(), batch.num_rows, g.as_of, 0};
+  const PreparedBatch prepared(program, 65536, 11);
+  const Batch& batch = prepared.batch;
+  const RkBatchView& view = prepared.view;
   Outputs out(program.outputs.size(), batch.num_rows);
   const double t_interp = seconds_per_run(*interp, view, out.view(), 3);
   const double t_jit = seconds_per_run(*exec, view, out.view(), 10);
