@@ -208,8 +208,9 @@ int run_eval(const EvalArgs& a) {
                                             {"snapshot", a.snapshot},
                                             {"as_of", format_date(*as_of)},
                                             {"engine", engine}};
-  // The summary is written before the results are committed and renamed after them: a failure
-  // to write it leaves neither file (only the final rename can fail after the results exist).
+  // The summary is made before the results are committed and committed after them, so nearly
+  // every failure leaves neither file; only committing its few KB (write, fsync, rename) can
+  // still fail once the results exist.
   if (!a.summary.empty() && !summary_file.write(summary_json(program, summary, inputs))) {
     print_error(summary_file.error());
     return kExitFindings;  // the writer's destructor removes its temporary file
