@@ -2,8 +2,11 @@
 // path relative to the repo root, so rendered file names are stable) and the text rendering of
 // all its diagnostics must equal tests/golden/<case>/expected.err byte for byte. Cases listed in
 // tests/golden/KNOWN_ISSUES.md are skipped (reported by name). A case may add a `params` file
-// (`NAME=VALUE` lines, like `--param`). REKINDLE_BLESS=1 rewrites the expected files of the other
-// cases from the current compiler output.
+// (`NAME=VALUE` lines, like `--param`). A case too large to commit (RK0107: over 16 MiB) holds
+// `input.generate` instead: a count on its first line and the text to repeat that many times; the
+// test writes input.rules from it, renders it and removes it again (it is in .gitignore).
+// REKINDLE_BLESS=1 rewrites the expected files of the other cases from the current compiler
+// output.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -50,7 +53,8 @@ std::vector<std::string> case_names() {
   std::vector<std::string> names;
   if (!fs::is_directory(kGolden)) return names;
   for (const auto& e : fs::directory_iterator(kGolden))
-    if (e.is_directory() && fs::exists(e.path() / "input.rules"))
+    if (e.is_directory() &&
+        (fs::exists(e.path() / "input.rules") || fs::exists(e.path() / "input.generate")))
       names.push_back(e.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
@@ -81,7 +85,30 @@ rk::CompileOptions case_options(const std::string& name) {
   return opts;
 }
 
+// Writes a generated case's input.rules (see the banner) and removes it when done.
+struct GeneratedInput {
+  fs::path path;
+  explicit GeneratedInput(const std::string& name) {
+    const fs::path recipe = kGolden / name / "input.generate";
+    if (!fs::exists(recipe)) return;
+    const std::string text = read_file(recipe);
+    const size_t eol = text.find('\n');
+    const long count = std::strtol(text.substr(0, eol).c_str(), nullptr, 10);
+    const std::string unit = eol == std::string::npos ? std::string() : text.substr(eol + 1);
+    path = kGolden / name / "input.rules";
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    for (long i = 0; i < count; ++i) out << unit;
+  }
+  ~GeneratedInput() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove(path, ec);
+  }
+  GeneratedInput(const GeneratedInput&) = delete;
+  GeneratedInput& operator=(const GeneratedInput&) = delete;
+};
+
 std::string render_case(const std::string& name) {
+  const GeneratedInput generated(name);
   const std::string path = "tests/golden/" + name + "/input.rules";
   const rk::CompileResult r = rk::compile_rules(path, case_options(name));
   std::string out;
@@ -185,7 +212,7 @@ TEST_CASE("golden diagnostics: every case is a broken file with at least one err
 
 TEST_CASE("golden diagnostics: every code documented in docs/diagnostics.md has a golden case") {
   // Codes are documented as headings "### RK0101 ..."; every one must occur in some expected.err
-  // (except codes marked "(no golden case)", e.g. a 16 MiB file, and reserved "(unused)" codes).
+  // (except codes marked "(no golden case)" and reserved "(unused)" codes).
   const std::string doc = read_file(kRoot / "docs" / "diagnostics.md");
   REQUIRE(!doc.empty());
   std::set<std::string> seen;
