@@ -1489,23 +1489,7 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       const int64_t last = n > 0 ? offs[static_cast<size_t>(n)] : 0;
       codes->reserve(static_cast<size_t>(last - first));
       if (!cdict) local = std::make_shared<StringDict>();
-      const bool plain = !cdict && !cvalid && ccol.encoding == RK_STR_PLAIN32 && last >= first;
-      if (plain && last - first > INT32_MAX)
-        return fail(0, name, where() + "list column too large");
-      if (plain) {
-        // The usual plain list<utf8> without missing items: straight over the offsets.
-        const auto* so = static_cast<const int32_t*>(ccol.offsets);
-        codes->resize(static_cast<size_t>(last - first));
-        int32_t* code = codes->data();
-        for (int64_t r = 0; r < n; ++r) {
-          (*out_off)[static_cast<size_t>(r)] = static_cast<int32_t>(code - codes->data());
-          for (int64_t j = offs[static_cast<size_t>(r)]; j < offs[static_cast<size_t>(r) + 1]; ++j)
-            *code++ = index.find_or_add(
-                std::string_view(ccol.data + so[j], static_cast<size_t>(so[j + 1] - so[j])),
-                local->entries);
-        }
-      }
-      for (int64_t r = 0; r < n && !plain; ++r) {
+      for (int64_t r = 0; r < n; ++r) {
         (*out_off)[static_cast<size_t>(r)] = static_cast<int32_t>(codes->size());
         for (int64_t j = offs[static_cast<size_t>(r)]; j < offs[static_cast<size_t>(r) + 1]; ++j) {
           if (!is_present(cvalid, j)) continue;  // a missing element is dropped
