@@ -889,6 +889,8 @@ bool ArrowReader::read_dictionary(const MessageView& mv) {
     }
     if (dict->entries.size() > static_cast<size_t>(INT32_MAX))
       return fail(0, name, "dictionary too large");
+    // Checked above (and a delta's earlier entries when their dictionary was).
+    dict->utf8_checked = !(db->is_delta() && it != dicts_.end()) || it->second.dict->utf8_checked;
     dicts_[id] = DictEntry{std::move(dict), std::move(keep)};
     return true;
   }
@@ -1088,43 +1090,46 @@ int64_t ArrowReader::row_of_element(int64_t j, const std::vector<int64_t>* list_
   return next_row_ + r + 1;
 }
 
+namespace {
+
+// Whether a value of a plain string column starts inside a multi-byte character (with a
+// continuation byte 10xxxxxx); O is the offset type.
+template <typename O>
+bool a_value_starts_inside_a_character(const RkColumn& col, int64_t n, int64_t end) {
+  const auto* off = static_cast<const O*>(col.offsets);
+  unsigned inside = 0;
+  for (int64_t r = 0; r < n; ++r)
+    inside |= off[r] < end ? unsigned{(static_cast<uint8_t>(col.data[off[r]]) & 0xC0) == 0x80} : 0u;
+  return inside != 0;
+}
+
+}  // namespace
+
 bool ArrowReader::check_utf8(const RkColumn& col, const StringDict* dict, int64_t n,
                              const std::string& name) {
   if (dict) {
+    if (dict->utf8_checked || dict->entries.empty()) return true;  // (the shared empty one too)
     for (size_t i = 0; i < dict->entries.size(); ++i)
       if (std::string problem = utf8_problem(dict->entries[i]); !problem.empty())
         return fail(0, name, where() + fmt::format("dictionary entry {}: {}", i, problem));
+    dict->utf8_checked = true;
     return true;
   }
   if (n == 0 || (col.encoding != RK_STR_PLAIN32 && col.encoding != RK_STR_PLAIN64)) return true;
-  int64_t begin = 0, end = 0;
-  if (col.encoding == RK_STR_PLAIN32) {
-    begin = static_cast<const int32_t*>(col.offsets)[0];
-    end = static_cast<const int32_t*>(col.offsets)[n];
-  } else {
-    begin = static_cast<const int64_t*>(col.offsets)[0];
-    end = static_cast<const int64_t*>(col.offsets)[n];
-  }
-  unsigned high = 0;  // any byte >= 0x80 (bytes of missing values too: then checked per value)
-  for (int64_t i = begin; i < end; ++i) high |= static_cast<uint8_t>(col.data[i]);
-  if (high < 0x80) return true;
-  // The column's bytes as one text: when they are valid UTF-8 and no value starts with a
-  // continuation byte (10xxxxxx), no character crosses a value's end, so every value is valid.
-  if (is_valid_utf8(std::string_view(col.data + begin, static_cast<size_t>(end - begin)))) {
-    unsigned starts = 0;
-    if (col.encoding == RK_STR_PLAIN32) {
-      const auto* off = static_cast<const int32_t*>(col.offsets);
-      for (int64_t r = 0; r < n; ++r)
-        starts |=
-            off[r] < end ? unsigned{(static_cast<uint8_t>(col.data[off[r]]) & 0xC0) == 0x80} : 0u;
-    } else {
-      const auto* off = static_cast<const int64_t*>(col.offsets);
-      for (int64_t r = 0; r < n; ++r)
-        starts |=
-            off[r] < end ? unsigned{(static_cast<uint8_t>(col.data[off[r]]) & 0xC0) == 0x80} : 0u;
-    }
-    if (starts == 0) return true;
-  }
+  const bool wide = col.encoding == RK_STR_PLAIN64;
+  const int64_t begin = wide ? static_cast<const int64_t*>(col.offsets)[0]
+                             : static_cast<const int32_t*>(col.offsets)[0];
+  const int64_t end = wide ? static_cast<const int64_t*>(col.offsets)[n]
+                           : static_cast<const int32_t*>(col.offsets)[n];
+  // The column's bytes as one text (those of missing values too): when they are valid UTF-8 and
+  // no value starts inside a character, no character crosses a value's end, so every value is
+  // valid. Otherwise value by value, to name the row.
+  const std::string_view bytes(col.data + begin, static_cast<size_t>(end - begin));
+  if (all_ascii(bytes.data(), bytes.size())) return true;
+  if (first_invalid_utf8(bytes) == std::string_view::npos &&
+      !(wide ? a_value_starts_inside_a_character<int64_t>(col, n, end)
+             : a_value_starts_inside_a_character<int32_t>(col, n, end)))
+    return true;
   for (int64_t r = 0; r < n; ++r)
     if (const auto s = column_string_at(col, r))
       if (std::string problem = utf8_problem(*s); !problem.empty())
@@ -1225,6 +1230,7 @@ bool ArrowReader::decode_views(BodyAccess& body, size_t buf, size_t variadic, in
   col.values = codes->data();
   col.dict = dict.get();
   out.owned.push_back(codes);
+  dict->utf8_checked = true;  // every distinct string was checked as it came in
   dict_out = std::move(dict);
   return true;
 }

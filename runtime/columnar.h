@@ -20,6 +20,9 @@ namespace rk {
 struct StringDict {
   std::vector<std::string_view> entries;
   std::vector<std::unique_ptr<char[]>> arena;  // storage for copied strings
+  // Every entry is known to be valid UTF-8 (set by the reader that checked them, so a dictionary
+  // shared by many batches is checked once).
+  mutable bool utf8_checked = false;
 };
 
 // The string of row r of a String column (any encoding), or nullopt when missing. Inline: the

@@ -24,9 +24,7 @@ namespace rk {
 
 // ---- UTF-8 --------------------------------------------------------------------------------------
 
-namespace {
-
-inline bool all_ascii(const char* p, size_t n) {
+bool all_ascii(const char* p, size_t n) {
   uint64_t acc = 0;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -37,8 +35,6 @@ inline bool all_ascii(const char* p, size_t n) {
   for (; i < n; ++i) acc |= static_cast<unsigned char>(p[i]);
   return (acc & 0x8080808080808080ull) == 0;
 }
-
-}  // namespace
 
 size_t first_invalid_utf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
