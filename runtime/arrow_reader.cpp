@@ -352,6 +352,23 @@ bool compatible(FieldType t, const fb::Field* f) {
   return false;
 }
 
+// Entry k of a record batch's variadicBufferCounts: the number of data buffers of its k-th view
+// array (record batches and dictionary batches alike).
+bool variadic_count(const fb::RecordBatch* rb, size_t k, int64_t& out, std::string& why) {
+  const auto* counts = rb->variadic_buffer_counts();
+  const size_t have = counts ? counts->size() : 0;
+  if (k >= have) {
+    why = fmt::format("variadicBufferCounts has {} entries, too few for the view columns", have);
+    return false;
+  }
+  out = counts->Get(static_cast<flatbuffers::uoffset_t>(k));
+  if (out < 0 || out > (1 << 20)) {
+    why = fmt::format("corrupt variadic buffer count {}", out);
+    return false;
+  }
+  return true;
+}
+
 // Number of buffers of a field's own layout (children not included) in a record batch. A view
 // field takes the next entry of the batch's variadicBufferCounts (`variadic` counts them).
 bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& variadic, int& count,
@@ -384,18 +401,8 @@ bool own_buffer_count(const fb::Field* f, const fb::RecordBatch* rb, size_t& var
     }
     case fb::Type::BinaryView:
     case fb::Type::Utf8View: {
-      const auto* counts = rb->variadic_buffer_counts();
-      const size_t have = counts ? counts->size() : 0;
-      if (variadic >= have) {
-        why =
-            fmt::format("variadicBufferCounts has {} entries, too few for the view columns", have);
-        return false;
-      }
-      const int64_t extra = counts->Get(static_cast<flatbuffers::uoffset_t>(variadic++));
-      if (extra < 0 || extra > (1 << 20)) {
-        why = fmt::format("corrupt variadic buffer count {}", extra);
-        return false;
-      }
+      int64_t extra = 0;
+      if (!variadic_count(rb, variadic++, extra, why)) return false;
       count = 2 + static_cast<int>(extra);
       return true;
     }
@@ -461,17 +468,7 @@ class BodyAccess {
   size_t count() const { return cache_.size(); }
   // Entry k of the batch's variadicBufferCounts (the data buffers of its k-th view array).
   bool variadic_count(size_t k, int64_t& out, std::string& err) const {
-    const auto* counts = rb_->variadic_buffer_counts();
-    if (!counts || k >= counts->size()) {
-      err = fmt::format("variadicBufferCounts has no entry {}", k);
-      return false;
-    }
-    out = counts->Get(static_cast<flatbuffers::uoffset_t>(k));
-    if (out < 0 || out > (1 << 20)) {
-      err = fmt::format("corrupt variadic buffer count {}", out);
-      return false;
-    }
-    return true;
+    return rk::variadic_count(rb_, k, out, err);
   }
 
  private:
@@ -1090,8 +1087,6 @@ int64_t ArrowReader::row_of_element(int64_t j, const std::vector<int64_t>* list_
   return next_row_ + r + 1;
 }
 
-namespace {
-
 // Whether a value of a plain string column starts inside a multi-byte character (with a
 // continuation byte 10xxxxxx); O is the offset type.
 template <typename O>
@@ -1102,8 +1097,6 @@ bool a_value_starts_inside_a_character(const RkColumn& col, int64_t n, int64_t e
     inside |= off[r] < end ? unsigned{(static_cast<uint8_t>(col.data[off[r]]) & 0xC0) == 0x80} : 0u;
   return inside != 0;
 }
-
-}  // namespace
 
 bool ArrowReader::check_utf8(const RkColumn& col, const StringDict* dict, int64_t n,
                              const std::string& name) {
