@@ -4,6 +4,7 @@
 #include "runtime/arrow_writer.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -433,7 +434,8 @@ class ArrowResultWriter final : public ResultWriter {
     for (size_t k = 0; k < columns_.size(); ++k) {
       const ir::ResultColumn& rc = columns_[k];
       OutField o{rc.name, OutType::Utf8, true};
-      std::vector<int32_t> ints;
+      // The value each int8 code stands for (Int: its text as an int; Bool: 1 for "true").
+      CodeValues values{};
       if (rc.kind == ir::ResultKind::Key && key_field_ < 0) {
         error_ = fmt::format("result column {}: the schema has no key field", rc.name);
         return false;
@@ -445,18 +447,22 @@ class ArrowResultWriter final : public ResultWriter {
         o.dict_id = static_cast<int64_t>(k);
         dicts.emplace_back(o.dict_id, rc.texts);
       }
-      if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Bool)
+      if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Bool) {
         o.type = OutType::Bool;
+        for (size_t t = 0; t < std::min<size_t>(rc.texts.size(), 128); ++t)
+          values[t] = rc.texts[t] == "true" ? 1 : 0;
+      }
       if (rc.kind == ir::ResultKind::Enumerated && rc.type == ir::ValueType::Int) {
         o.type = OutType::Int32;
-        for (const std::string& t : rc.texts) {
+        for (size_t i = 0; i < rc.texts.size(); ++i) {
+          const std::string& t = rc.texts[i];
           int32_t v = 0;
           const auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
           if (ec != std::errc() || p != t.data() + t.size()) {
             error_ = fmt::format("result column {}: value \"{}\" is not an int", rc.name, t);
             return false;
           }
-          ints.push_back(v);
+          if (i < 128) values[i] = v;
         }
       }
       if (rc.kind == ir::ResultKind::Joined && joined_rules(rc) <= kMaxJoinedDictRules) {
@@ -470,10 +476,7 @@ class ArrowResultWriter final : public ResultWriter {
             if (m >> j & 1) subsets[m] += (subsets[m].empty() ? "" : ";") + rc.texts[j];
         dicts.emplace_back(o.dict_id, std::move(subsets));
       }
-      int_texts_.push_back(std::move(ints));
-      std::vector<uint8_t> truth;
-      for (const std::string& t : rc.texts) truth.push_back(t == "true" ? 1 : 0);
-      bool_texts_.push_back(std::move(truth));
+      code_values_.push_back(values);
       types_.push_back(o.type);
       fields.push_back(std::move(o));
     }
@@ -612,21 +615,19 @@ class ArrowResultWriter final : public ResultWriter {
         for (size_t r = 0; r < rows; ++r) out[r] = u[r] < texts ? u[r] : 0;
       b.buffers.push_back(std::move(codes));
     } else if (types_[k] == OutType::Bool) {
-      // truth[code]: 1 when the code's text is "true"; missing values are 0.
-      uint8_t truth[256] = {};
-      for (size_t t = 0; t < texts; ++t) truth[t] = bool_texts_[k][t];
+      const CodeValues& truth = code_values_[k];  // 1 for "true"; missing values are 0
       std::string packed((rows + 7) / 8, '\0');
       auto* bits = reinterpret_cast<uint8_t*>(packed.data());
       if (u)
         for (size_t r = 0; r < rows; r += 8) {
           unsigned byte = 0;
-          for (size_t j = 0; j < 8 && r + j < rows; ++j) byte |= unsigned{truth[u[r + j]]} << j;
+          for (size_t j = 0; j < 8 && r + j < rows; ++j)
+            byte |= static_cast<unsigned>(truth[u[r + j]]) << j;
           bits[r >> 3] = static_cast<uint8_t>(byte);
         }
       b.buffers.push_back(std::move(packed));
     } else {
-      int32_t ints[256] = {};  // by code; missing values are 0
-      for (size_t t = 0; t < texts; ++t) ints[t] = int_texts_[k][t];
+      const CodeValues& ints = code_values_[k];  // missing values are 0
       std::vector<int32_t> vals(rows, 0);
       int32_t* out = vals.data();
       if (u)
@@ -642,9 +643,11 @@ class ArrowResultWriter final : public ResultWriter {
   std::vector<ir::ResultColumn> columns_;
   int key_field_ = -1;
   ArrowIpcFileWriter file_;
-  std::vector<std::vector<int32_t>> int_texts_;   // per column: texts parsed as ints (Int type)
-  std::vector<std::vector<uint8_t>> bool_texts_;  // per column: 1 per text that is "true" (Bool)
-  std::vector<OutType> types_;                    // per column: the Arrow type written
+  // By int8 code read as a byte: what it stands for; codes of missing values (-1 reads as 255,
+  // and any code past the texts) are 0.
+  using CodeValues = std::array<int32_t, 256>;
+  std::vector<CodeValues> code_values_;  // per column (Int and Bool columns)
+  std::vector<OutType> types_;           // per column: the Arrow type written
   std::string error_;
 };
 
