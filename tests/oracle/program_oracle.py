@@ -905,9 +905,9 @@ FIRST_NAMES = ["Ann", "Zoë", "José", "Łukasz", "顧客", "Ünïcødé", "Smit
                " Ann ", "{affinity}", "{first_name|x}", "Ω", "line\nbreak", "a|b", "O'Brien",
                "Émile", "🎉", "  "]
 OWNERS = ["alice@example.com", "Bob", "bob", "Émile", "zed", "marketing-ops", "a, b",
-          " alice", "Z", "ärger", "顧客", 'q"uote']
+          " alice", "Z", "ärger", "顧客", 'q"uote', " ", "Bob\n"]
 ODD_IDS = ["a,b", 'quote"inside', '"quoted"', "Zoë", "顧客", "line\nbreak", " space ", "émoji🎉",
-           "semi;colon", "pipe|id", "sl/ash", "a/b/c", "{affinity}"]
+           "semi;colon", "pipe|id", "sl/ash", "a/b/c", "{affinity}", "cr\rlf\r\n", "tab\there"]
 CATEGORIES = ["apparel", "footwear", "accessories", "home", "kitchen", "garden", "electronics",
               "books", "toys", "Küche", "a,b"]
 INT64_MAX = 9223372036854775807
@@ -971,9 +971,11 @@ def cmd_generate(a):
             contacts = INT64_MAX
         email_consent = maybe(rnd.choice(["true"] * 6 + ["false"]), 0.08)
         sms_consent = maybe(rnd.choice(["true", "false"]), 0.2)
-        email = maybe(rnd.choice([f"c{i}@example.com", f"\"q,{i}\"@example.com",
-                                  f"zoë{i}@exämple.com"]), 0.15)
-        phone = maybe(rnd.choice([f"+1555{i:07d}", f"+44 20 {i:08d}", "+91-98x"]), 0.35)
+        # Spaces are data (spec 9): a blank address is present.
+        email = maybe(rnd.choice([f"c{i}@example.com", f"c{i}@example.com", f"\"q,{i}\"@x.com",
+                                  f"zoë{i}@exämple.com", " "]), 0.15)
+        phone = maybe(rnd.choice([f"+1555{i:07d}", f"+1555{i:07d}", f"+44 20 {i:08d}",
+                                  "+91-98x", " "]), 0.35)
         tz = maybe(rnd.choice(ZONES), 0.12)
         first_name = maybe(rnd.choice(FIRST_NAMES), 0.2)
         owner = maybe(rnd.choice(OWNERS), 0.3)
