@@ -1998,6 +1998,7 @@ def cmd_selftest(_a):
            "mismatch": False})
     check("no srm without a holdout", srm([_U("due")], 0), None)
     failures += _selftest_measure_files()
+    failures += _selftest_planted_effect()
 
     if failures:
         for f in failures:
@@ -2098,6 +2099,51 @@ def _selftest_measure_files():
     with open(vp, encoding="utf-8") as f:
         if json.load(f) != {"paused": []}:
             failures.append("verdicts")
+    for p in (ep, op, rp, vp):
+        os.unlink(p)
+    os.rmdir(tmp)
+    return failures
+
+
+def _selftest_planted_effect():
+    """generate-events -> generate-outcomes with a planted lift of 0.2 overall and -0.2 for the
+    credit variant -> measure: the lift's 95% interval covers the planted lift (for this seed: a
+    fixed, reproducible outcome, not flakiness) and p < 0.001; credit is losing (min sample 50)
+    and paused; 30% held out against a declared 5% is a sample-ratio mismatch."""
+    failures = []
+    tmp = tempfile.mkdtemp(prefix="program_oracle_selftest.")
+    ep, op = os.path.join(tmp, "e.jsonl"), os.path.join(tmp, "o.csv")
+    rp, vp = os.path.join(tmp, "r.json"), os.path.join(tmp, "v.json")
+    stdout = sys.stdout
+    try:
+        for path, argv in ((ep, ["generate-events", "6000", "5", "2026-10-04", "--runs", "1",
+                                 "--holdout-rate", "0.3", "--duplicates", "0"]),
+                           (op, ["generate-outcomes", "6", ep, "--base", "0.1", "--lift", "0.2",
+                                 "--effect", "variant:credit=-0.2"])):
+            with open(path, "w", encoding="utf-8") as f:
+                sys.stdout = f
+                main(argv)
+                sys.stdout = stdout
+        main(["measure", "--events", ep, "--outcomes", op, "--plan", "program", "--out", rp,
+              "--verdicts", vp, "--min-sample", "50"])
+    finally:
+        sys.stdout = stdout
+    with open(rp, encoding="utf-8") as f:
+        rep = json.load(f)
+    win = [s for s in rep["pooled"]["sequences"] if s["sequence"] == "winback"][0]
+    o = win["overall"]
+    # Credit units got +0.2 - 0.2: the planted overall lift is 0.2 x the other units' share.
+    planted = 0.2 * (1 - win["by"]["variant"]["credit"]["treated"] / o["treated"])
+    if not o["lift_ci95"][0] <= planted <= o["lift_ci95"][1] or o["p_value"] >= 1e-3:
+        failures.append(f"planted lift not found: {o['lift']} {o['lift_ci95']} {o['p_value']}")
+    if win["srm"]["mismatch"] is not True:  # 30% held out against a declared 5%
+        failures.append(f"planted sample-ratio mismatch not found: {win['srm']}")
+    credit = [v for v in win["variants"] if v["variant"] == "credit"]
+    if not credit or credit[0]["verdict"] != "losing":
+        failures.append(f"planted losing variant not found: {credit}")
+    with open(vp, encoding="utf-8") as f:
+        if "winback.winback_offer.credit" not in json.load(f)["paused"]:
+            failures.append("the losing variant is not paused")
     for p in (ep, op, rp, vp):
         os.unlink(p)
     os.rmdir(tmp)
