@@ -15,6 +15,7 @@
 #   program_oracle.py generate-events CUSTOMERS SEED AS_OF [--runs N] ... > events.jsonl
 #   program_oracle.py generate-outcomes SEED EVENTS.jsonl [...] [--lift X] ... > outcomes.csv
 #   program_oracle.py corner-dates            (the as-of dates that matter, one a line)
+#   program_oracle.py scan-gaps FROM TO       (zones and days where 09:00/11:00 is a gap/fold)
 #   program_oracle.py compare EXPECTED ACTUAL  (CSV row by row; JSON / JSON lines as values)
 #   program_oracle.py selftest
 #
@@ -26,12 +27,12 @@
 #     R: a list of names (like the drafts' `review`), in rule order; [] when no rule fired.
 #  Q2 A local 09:00/11:00 that falls in a fold (an hour that occurs twice): which offset?
 #     R: the earlier offset too (the one before the transition: the first occurrence), as for a
-#     gap. (No real zone has a fold at 09:00 or 11:00 in 1990-2040; see the scan below.)
+#     gap. (No real zone has a fold at 09:00 or 11:00 in 1990-2040: `scan-gaps 1990 2040`.)
 #  Q3 The spec says 09:00 and 11:00 never fall in a gap for real zones: not quite. Whole days
 #     skipped across the date line are gaps: Pacific/Apia and Pacific/Fakaofo 2011-12-30,
 #     Pacific/Kiritimati, Pacific/Kanton (Enderbury) 1994-12-31, Kwajalein 1993-08-21 (a scan of
-#     every zone, 1990-2040, at 09:00 and 11:00). R: the earlier offset applies as written
-#     (Apia 2011-12-30 09:00 at -10:00 = 2011-12-30T19:00:00Z). This is NOT the date library's
+#     every zone at 09:00 and 11:00: `scan-gaps 1990 2040`). R: the earlier offset applies
+#     as written (Apia 2011-12-30 09:00 at -10:00 = 2011-12-30T19:00:00Z): NOT the date library's
 #     choose::earliest (which gives the instant the gap ends).
 #  Q4 Which names are "a zone of the system's time-zone database"? R: the names Python's
 #     zoneinfo.available_timezones() lists over /usr/share/zoneinfo (backward links such as
@@ -81,7 +82,8 @@
 #  2026-03-09 Mon after it                          2026-03-28 Sat before the EU change
 #  2026-03-29 Sun EU DST starts                     2026-04-04 Sat before AU/NZ/Chile end DST
 #  2026-04-05 Sun AU/NZ DST ends (Adelaide +10:30 -> +09:30), Chile too
-#  2026-09-27 Sun NZ DST starts                     2026-10-03 Sat before AU DST starts
+#  2026-09-06 Sun Chile DST starts (at 24:00 Sat)   2026-09-27 Sun NZ DST starts
+#  2026-10-03 Sat before AU DST starts
 #  2026-10-04 Sun AU DST starts (Lord_Howe +10:30 -> +11, a 30-minute shift)
 #  2026-10-24 Sat before the EU change              2026-10-25 Sun EU DST ends
 #  2026-10-31 Sat before the US fall-back           2026-11-01 Sun US DST ends (the usual as-of)
@@ -878,7 +880,7 @@ def cmd_eval(a):
 
 CORNER_DATES = [
     "2026-03-07", "2026-03-08", "2026-03-09", "2026-03-28", "2026-03-29", "2026-04-04",
-    "2026-04-05", "2026-09-27", "2026-10-03", "2026-10-04", "2026-10-24", "2026-10-25",
+    "2026-04-05", "2026-09-06", "2026-09-27", "2026-10-03", "2026-10-04", "2026-10-24", "2026-10-25",
     "2026-10-31", "2026-11-01", "2026-11-02", "2024-02-29", "2026-12-31", "2027-01-01",
     "2011-12-30", "1994-12-31", "2026-06-14",
 ]
@@ -1540,6 +1542,28 @@ def cmd_generate_outcomes(a):
     return 0
 
 
+def cmd_scan_gaps(a):
+    """Every zone and local day in [FROM, TO) where 09:00 or 11:00 local is in a gap or a fold
+    (fold=0 and fold=1 give different offsets): only days around a change of offset are
+    examined. Prints zone, day, hour, the fold=0 (earlier) and fold=1 offsets."""
+    for name in sorted(zone_names()):
+        z = zone(name)
+        d, end = dt.date(a.from_year, 1, 1), dt.date(a.to_year, 1, 1)
+        prev = dt.datetime(d.year, d.month, d.day, tzinfo=z).utcoffset()
+        while d < end:
+            n = d + dt.timedelta(days=1)
+            cur = dt.datetime(n.year, n.month, n.day, tzinfo=z).utcoffset()
+            if cur != prev:
+                for day in (d, n):
+                    for hour in (9, 11):
+                        t = dt.datetime(day.year, day.month, day.day, hour, tzinfo=z)
+                        if t.utcoffset() != t.replace(fold=1).utcoffset():
+                            print(name, day.isoformat(), f"{hour:02d}:00", t.utcoffset(),
+                                  t.replace(fold=1).utcoffset())
+            prev, d = cur, n
+    return 0
+
+
 def cmd_corner_dates(_a):
     sys.stdout.write("".join(d + "\n" for d in CORNER_DATES))
     return 0
@@ -2197,6 +2221,9 @@ def main(argv):
     p.add_argument("--lift-unsubscribe", type=float, default=0.0)
     p.add_argument("--complaint", type=float, default=0.005)
     sub.add_parser("corner-dates")
+    p = sub.add_parser("scan-gaps")
+    p.add_argument("from_year", type=int)
+    p.add_argument("to_year", type=int)
     p = sub.add_parser("compare")
     p.add_argument("expected")
     p.add_argument("actual")
@@ -2210,6 +2237,7 @@ def main(argv):
     handlers = {"eval": cmd_eval, "measure": cmd_measure, "generate": cmd_generate,
                 "generate-events": cmd_generate_events,
                 "generate-outcomes": cmd_generate_outcomes, "corner-dates": cmd_corner_dates,
+                "scan-gaps": cmd_scan_gaps,
                 "compare": cmd_compare, "selftest": cmd_selftest}
     try:
         return handlers[a.cmd](a)
