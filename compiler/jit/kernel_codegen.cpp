@@ -774,7 +774,11 @@ Val PartBuilder::compute(const Node& n) {
       llvm::Value* in_range = b_.CreateICmpULT(x.v, v64(64));
       llvm::Value* shifted =
           b_.CreateLShr(v64(static_cast<int64_t>(n.mask)), b_.CreateAnd(x.v, v64(63)));
-      return {and_(and_(in_range, b_.CreateTrunc(shifted, vec(i1()))), x.p), x.p};
+      // Bit 0 as a comparison, never `trunc <L x i64> to <L x i1>`: LLVM 14's x86 back end
+      // miscompiles that truncation with 128-bit vectors and no AVX-512 (docs/design.md, "LLVM 14
+      // back-end workarounds").
+      llvm::Value* bit = b_.CreateICmpNE(b_.CreateAnd(shifted, v64(1)), v64(0));
+      return {and_(and_(in_range, bit), x.p), x.p};
     }
     case Op::If: {
       const Val c = arg(0);
