@@ -1,0 +1,87 @@
+// Rekindle measurement: the reader of the measurement events that `rekindle eval --events` writes
+// (JSON lines, one object per customer and sequence entered; winback-program.md section 7).
+// Streaming: a fixed read buffer, one line parsed at a time by simdjson (fully validated; key
+// order, spacing and escapes are free), so files of any size are read in bounded memory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rk::measure {
+
+// A sequence's decision as an event states it (the event itself, or its `would_be`).
+struct EventDecision {
+  std::string_view status;
+  std::optional<int64_t> touch;
+  std::optional<std::string_view> step, variant, channel, offer;
+};
+
+// One entry of an event's `cohort` object: a segment family's label, a null, or another value
+// (the churn-risk score).
+struct CohortEntry {
+  enum class Kind : uint8_t { Label, Null, Other };
+  std::string_view name;
+  Kind kind = Kind::Null;
+  std::string_view label;  // Kind::Label
+};
+
+// One event. The views stay valid until the next call to EventReader::next().
+struct Event {
+  std::string_view run_id, customer_id, sequence;
+  int32_t as_of = 0;  // days since 1970-01-01
+  EventDecision decision;
+  std::optional<EventDecision> would_be;
+  double holdout_share = 0;  // percent
+  std::vector<CohortEntry> cohort;
+};
+
+class EventReader {
+ public:
+  EventReader();
+  ~EventReader();
+  EventReader(const EventReader&) = delete;
+  EventReader& operator=(const EventReader&) = delete;
+
+  // Opens `path` ("-": standard input). Returns false and sets error() when it cannot be read.
+  bool open(const std::string& path);
+  // Reads events from memory instead (tests); `display` names it in errors.
+  void open_memory(std::string data, const std::string& display);
+
+  enum class Status { Event, End, Error };
+  // Reads the next non-blank line into `out`. On Error, error() says `FILE:LINE: what is wrong`.
+  Status next(Event& out);
+  // 1-based line number of the event last returned (or of the error).
+  int64_t line() const { return line_; }
+  const std::string& error() const { return error_; }
+  const std::string& display() const { return display_; }
+  // Bytes consumed so far, and the file's size when known (0 otherwise): for progress.
+  uint64_t bytes_consumed() const { return consumed_; }
+  uint64_t file_bytes() const { return file_bytes_; }
+
+  // Reports a problem with the event last returned (`FILE:LINE: message`) as this reader's error.
+  std::string located(std::string_view message) const;
+
+ private:
+  struct Impl;
+  bool refill();
+  Status fail(std::string message);
+  std::unique_ptr<Impl> impl_;
+  int fd_ = -1;
+  bool own_fd_ = false, eof_ = false;
+  std::string display_, error_, memory_;
+  size_t memory_pos_ = 0;
+  bool from_memory_ = false;
+  std::unique_ptr<char[]> buf_;
+  size_t cap_ = 0, begin_ = 0, end_ = 0;
+  int64_t line_ = 0;
+  uint64_t consumed_ = 0, file_bytes_ = 0;
+};
+
+// The largest single event line accepted; a longer line is an error naming it.
+inline constexpr size_t kMaxEventLineBytes = size_t{64} << 20;
+
+}  // namespace rk::measure

@@ -1,0 +1,840 @@
+// Rekindle measurement: the measurement itself (see measure.h). One pass over the events: each
+// unit (run, customer, sequence; the first read counts) is checked against the plan, joined with
+// its customer's outcomes (loaded and sorted by date first) and added to the totals of its run
+// and sequence; the pooled totals are the runs' totals added up at the end. Nothing per unit is
+// kept but the key that detects a repeated unit.
+#include "runtime/measure/measure.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <span>
+#include <unordered_map>
+
+#include "compiler/ir/schema.h"
+#include "runtime/columnar.h"
+#include "runtime/evaluator.h"
+#include "runtime/measure/events.h"
+#include "runtime/measure/string_table.h"
+
+namespace rk::measure {
+
+namespace {
+
+enum class Kind : uint8_t { Purchase, Unsubscribe, Complaint };
+
+struct Outcome {
+  int32_t date;
+  Kind kind;
+  double revenue, cost;
+};
+
+// Every outcome, grouped by customer and sorted by date (ties in file order).
+class OutcomeTable {
+ public:
+  bool load(const std::string& path, int64_t& count, std::string& error) {
+    const Schema schema = outcomes_schema();
+    std::optional<SnapshotError> serr;
+    auto reader = open_snapshot(path, schema, ReaderOptions{}, serr);
+    if (!reader) {
+      error = serr ? serr->to_string() : fmt::format("{}: cannot open", path);
+      return false;
+    }
+    struct Row {
+      uint32_t customer;
+      Outcome o;
+    };
+    std::vector<Row> rows;
+    // Rows as errors name them: a CSV's header is row 1; an Arrow file's first record is row 1
+    // (only Arrow knows its row count in advance).
+    const int64_t row_base = reader->total_rows() >= 0 ? 1 : 2;
+    Batch batch;
+    while (reader->next(batch)) {
+      const RkColumn& date = batch.columns[1];
+      const RkColumn& kind = batch.columns[2];
+      const RkColumn& revenue = batch.columns[3];
+      const RkColumn& cost = batch.columns[4];
+      const auto* dates = static_cast<const int32_t*>(date.values);
+      const auto* kinds = static_cast<const int32_t*>(kind.values);
+      const auto* revenues = static_cast<const double*>(revenue.values);
+      const auto* costs = static_cast<const double*>(cost.values);
+      for (int64_t r = 0; r < batch.num_rows; ++r) {
+        const auto id = batch.string_at(0, r);
+        const double rv = is_valid(revenue, r) ? revenues[r] : 0.0;
+        const double cv = is_valid(cost, r) ? costs[r] : 0.0;
+        for (const auto& [v, name] : {std::pair{rv, "revenue"}, std::pair{cv, "incentive_cost"}})
+          if (!std::isfinite(v)) {
+            error = SnapshotError{path, batch.first_row + r + row_base, name,
+                                  "must be a finite amount (missing means 0)"}
+                        .to_string();
+            return false;
+          }
+        rows.push_back({customers_.intern(*id), {dates[r], static_cast<Kind>(kinds[r]), rv, cv}});
+      }
+    }
+    if (reader->error()) {
+      error = reader->error()->to_string();
+      return false;
+    }
+    count = static_cast<int64_t>(rows.size());
+    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+      return a.customer != b.customer ? a.customer < b.customer : a.o.date < b.o.date;
+    });
+    first_.assign(customers_.size() + 1, 0);
+    outcomes_.reserve(rows.size());
+    for (const Row& row : rows) {
+      ++first_[row.customer + 1];
+      outcomes_.push_back(row.o);
+    }
+    for (size_t i = 1; i < first_.size(); ++i) first_[i] += first_[i - 1];
+    return true;
+  }
+  std::span<const Outcome> of(std::string_view customer) const {
+    const uint32_t id = customers_.find(customer);
+    if (id == StringTable::kNone) return {};
+    return {outcomes_.data() + first_[id], outcomes_.data() + first_[id + 1]};
+  }
+
+ private:
+  static bool is_valid(const RkColumn& c, int64_t r) {
+    return !c.validity || ((c.validity[r >> 3] >> (r & 7)) & 1);
+  }
+  StringTable customers_{1 << 16};
+  std::vector<size_t> first_;  // outcomes of customer i: [first_[i], first_[i + 1])
+  std::vector<Outcome> outcomes_;
+};
+
+// What a unit's customer did in the window after its as-of date.
+struct UnitOutcome {
+  bool reactivated = false, unsubscribed = false, complained = false;
+  int first_day = 0;  // days from as-of to the first purchase in the window
+  double revenue = 0, cost = 0, ltv = 0;
+};
+
+UnitOutcome outcome_of(std::span<const Outcome> outcomes, int32_t as_of, int window) {
+  UnitOutcome u;
+  Sum revenue, cost;
+  int32_t d0 = 0;
+  const int64_t last = static_cast<int64_t>(as_of) + window;
+  for (const Outcome& o : outcomes) {
+    if (o.date <= as_of) continue;
+    if (o.date > last) break;
+    switch (o.kind) {
+      case Kind::Purchase:
+        if (!u.reactivated) {
+          u.reactivated = true;
+          d0 = o.date;
+        }
+        revenue.add(o.revenue);
+        cost.add(o.cost);
+        break;
+      case Kind::Unsubscribe:
+        u.unsubscribed = true;
+        break;
+      case Kind::Complaint:
+        u.complained = true;
+        break;
+    }
+  }
+  u.revenue = revenue.value();
+  u.cost = cost.value();
+  if (u.reactivated) {
+    u.first_day = d0 - as_of;
+    Sum ltv;
+    const int64_t ltv_last = static_cast<int64_t>(d0) + (kLtvDays - 1);
+    for (const Outcome& o : outcomes) {
+      if (o.date < d0) continue;
+      if (o.date > ltv_last) break;
+      if (o.kind == Kind::Purchase) ltv.add(o.revenue);
+    }
+    u.ltv = ltv.value();
+  }
+  return u;
+}
+
+void add_day(std::vector<int64_t>& days, int d) {
+  if (days.size() <= static_cast<size_t>(d)) days.resize(static_cast<size_t>(d) + 1, 0);
+  ++days[static_cast<size_t>(d)];
+}
+
+void add_treated(GroupTotals& g, const UnitOutcome& u) {
+  ++g.treated.units;
+  g.treated.revenue.add(u.revenue);
+  g.incentive_cost.add(u.cost);
+  if (u.reactivated) {
+    ++g.treated.reactivated;
+    g.ltv.add(u.ltv);
+    add_day(g.days, u.first_day);
+  }
+  g.treated.unsubscribed += u.unsubscribed;
+  g.treated.complained += u.complained;
+}
+
+void add_control(GroupTotals& g, const UnitOutcome& u) {
+  ++g.control.units;
+  g.control.revenue.add(u.revenue);
+  if (u.reactivated) ++g.control.reactivated;
+  g.control.unsubscribed += u.unsubscribed;
+  g.control.complained += u.complained;
+}
+
+void merge_arm(ArmTotals& a, const ArmTotals& b) {
+  a.units += b.units;
+  a.reactivated += b.reactivated;
+  a.unsubscribed += b.unsubscribed;
+  a.complained += b.complained;
+  a.revenue.add(b.revenue);
+}
+
+// Small string -> id maps for the values of a breakdown (channels, offers, labels): a handful of
+// distinct values, looked up for every unit.
+class Names {
+ public:
+  uint32_t id(std::string_view s) {
+    if (last_ < names_.size() && names_[last_] == s) return last_;
+    for (uint32_t i = 0; i < names_.size(); ++i)
+      if (names_[i] == s) return last_ = i;
+    names_.emplace_back(s);
+    return last_ = static_cast<uint32_t>(names_.size() - 1);
+  }
+  const std::string& name(uint32_t id) const { return names_[id]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::vector<std::string> names_;
+  uint32_t last_ = UINT32_MAX;
+};
+
+template <class T>
+T& at_grow(std::vector<T>& v, size_t i) {
+  if (v.size() <= i) v.resize(i + 1);
+  return v[i];
+}
+
+// Totals of one sequence in one run (or pooled).
+struct SeqTotals {
+  bool used = false;
+  int64_t units = 0, held_out = 0;  // not stopped; of those, held out
+  double share_sum = 0;             // sum of the units' holdout_share (percent), not stopped
+  double first_share = 0, max_share = 0;
+  bool share_seen = false, share_varies = false;
+  GroupTotals overall;
+  std::vector<GroupTotals> touch;                    // [touch - 1]
+  std::vector<GroupTotals> channel, offer, variant;  // by Names id
+  std::vector<std::vector<GroupTotals>> family;      // [family][label id]
+  std::vector<int64_t> control_days;
+  // Treated units and their reactivations per touch and variant: [touch - 1][variant index].
+  std::vector<std::vector<std::pair<int64_t, int64_t>>> variant_counts;
+
+  void merge(const SeqTotals& o) {
+    if (!o.used) return;
+    if (used && o.share_seen && share_seen && o.first_share != first_share) share_varies = true;
+    if (!share_seen && o.share_seen) first_share = o.first_share;
+    share_seen = share_seen || o.share_seen;
+    share_varies = share_varies || o.share_varies;
+    max_share = std::max(max_share, o.max_share);
+    used = true;
+    units += o.units;
+    held_out += o.held_out;
+    share_sum += o.share_sum;
+    overall.merge(o.overall);
+    auto merge_all = [](std::vector<GroupTotals>& a, const std::vector<GroupTotals>& b) {
+      if (a.size() < b.size()) a.resize(b.size());
+      for (size_t i = 0; i < b.size(); ++i) a[i].merge(b[i]);
+    };
+    merge_all(touch, o.touch);
+    merge_all(channel, o.channel);
+    merge_all(offer, o.offer);
+    merge_all(variant, o.variant);
+    if (family.size() < o.family.size()) family.resize(o.family.size());
+    for (size_t f = 0; f < o.family.size(); ++f) merge_all(family[f], o.family[f]);
+    if (control_days.size() < o.control_days.size()) control_days.resize(o.control_days.size());
+    for (size_t d = 0; d < o.control_days.size(); ++d) control_days[d] += o.control_days[d];
+    if (variant_counts.size() < o.variant_counts.size())
+      variant_counts.resize(o.variant_counts.size());
+    for (size_t t = 0; t < o.variant_counts.size(); ++t) {
+      auto& a = variant_counts[t];
+      if (a.size() < o.variant_counts[t].size()) a.resize(o.variant_counts[t].size());
+      for (size_t v = 0; v < o.variant_counts[t].size(); ++v) {
+        a[v].first += o.variant_counts[t][v].first;
+        a[v].second += o.variant_counts[t][v].second;
+      }
+    }
+  }
+};
+
+bool has_units(const GroupTotals& g) {
+  return g.treated.units + g.control.units > 0;
+}
+
+// Breakdown groups in the order of `ids`, skipping those no unit reached.
+Breakdown make_breakdown(std::string name, const std::vector<GroupTotals>& groups,
+                         const std::vector<std::pair<std::string, size_t>>& order) {
+  Breakdown b;
+  b.name = std::move(name);
+  for (const auto& [key, index] : order)
+    if (index < groups.size() && has_units(groups[index]))
+      b.groups.emplace_back(key, groups[index]);
+  return b;
+}
+
+// (name, id) of every value of `names`, sorted by name (code points).
+std::vector<std::pair<std::string, size_t>> sorted_names(const Names& names) {
+  std::vector<std::pair<std::string, size_t>> out;
+  for (uint32_t i = 0; i < names.size(); ++i) out.emplace_back(names.name(i), i);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class Measurer {
+ public:
+  Measurer(const MeasurePlan& plan, const Options& options) : plan_(plan), options_(options) {
+    labels_.resize(plan.families.size());
+  }
+
+  bool load_outcomes(const std::string& path, std::string& error) {
+    return outcomes_.load(path, outcomes_read_, error);
+  }
+
+  bool read_events(const std::string& path, uint64_t done_before, uint64_t total,
+                   std::string& error) {
+    EventReader reader;
+    if (!reader.open(path)) {
+      error = reader.error();
+      return false;
+    }
+    Event e;
+    uint64_t next_progress = 0;
+    while (true) {
+      const auto status = reader.next(e);
+      if (status == EventReader::Status::End) break;
+      if (status == EventReader::Status::Error) {
+        error = reader.error();
+        return false;
+      }
+      ++events_;
+      std::string message;
+      if (!add(e, message)) {
+        error = reader.located(message);
+        return false;
+      }
+      if (options_.progress && reader.bytes_consumed() >= next_progress) {
+        options_.progress(done_before + reader.bytes_consumed(), total);
+        next_progress = reader.bytes_consumed() + (uint64_t{64} << 20);
+      }
+    }
+    if (options_.progress) options_.progress(done_before + reader.bytes_consumed(), total);
+    return true;
+  }
+
+  void finish(Report& report) {
+    report.window_days = options_.window_days;
+    report.min_sample = options_.min_sample;
+    report.events = events_;
+    report.units = units_;
+    report.repeated = repeated_;
+    report.outcomes = outcomes_read_;
+    std::vector<SeqTotals> pooled(plan_.sequences.size());
+    for (size_t r = 0; r < runs_.size(); ++r) {
+      RunResult run;
+      run.run_id = std::string(run_ids_.str(static_cast<uint32_t>(r)));
+      run.as_of = run_as_of_[r];
+      for (size_t s = 0; s < plan_.sequences.size(); ++s) {
+        const SeqTotals& t = runs_[r][s];
+        if (!t.used) continue;
+        run.sequences.push_back(result(s, t));
+        pooled[s].merge(t);
+      }
+      report.runs.push_back(std::move(run));
+    }
+    report.pooled.run_id = "pooled";
+    for (size_t s = 0; s < plan_.sequences.size(); ++s)
+      if (pooled[s].used) report.pooled.sequences.push_back(result(s, pooled[s]));
+  }
+
+ private:
+  // Adds one event; false with `message` when it does not fit the plan.
+  bool add(const Event& e, std::string& message) {
+    bool new_run = false;
+    const uint32_t run = run_ids_.intern(e.run_id, new_run);
+    if (new_run) {
+      run_as_of_.push_back(e.as_of);
+      runs_.emplace_back(plan_.sequences.size());
+    } else if (run_as_of_[run] != e.as_of) {
+      message = fmt::format("run \"{}\" has as_of {} here but {} in an earlier event", e.run_id,
+                            format_date(e.as_of), format_date(run_as_of_[run]));
+      return false;
+    }
+    const int seq = sequence_index(e.sequence);
+    if (seq < 0) {
+      std::string known;
+      for (const auto& q : plan_.sequences) known += (known.empty() ? "" : ", ") + q.name;
+      message = fmt::format("sequence \"{}\" is not in the rule file (its sequences: {})",
+                            e.sequence, known.empty() ? "none" : known);
+      return false;
+    }
+    // A repeated (run, customer, sequence) counts once: the first read.
+    key_.assign(reinterpret_cast<const char*>(&run), sizeof run);
+    key_.append(reinterpret_cast<const char*>(&seq), sizeof seq);
+    key_.append(e.customer_id);
+    bool new_unit = false;
+    units_seen_.intern(key_, new_unit);
+    if (!new_unit) {
+      ++repeated_;
+      return true;
+    }
+    ++units_;
+    SeqTotals& t = runs_[run][static_cast<size_t>(seq)];
+    if (t.used && t.first_share != e.holdout_share) {
+      message = fmt::format(
+          "holdout_share {} differs from {} in an earlier event of run \"{}\", sequence \"{}\"",
+          e.holdout_share, t.first_share, e.run_id, e.sequence);
+      return false;
+    }
+    t.used = true;
+    if (!t.share_seen) {
+      t.share_seen = true;
+      t.first_share = e.holdout_share;
+      t.max_share = e.holdout_share;
+    }
+    const std::string_view status = e.decision.status;
+    const bool holdout = status == "holdout";
+    if (status != "stopped") {
+      ++t.units;
+      t.share_sum += e.holdout_share;
+      if (holdout) ++t.held_out;
+    }
+    if (holdout && !e.would_be) {
+      message = "the status is holdout but \"would_be\" is null";
+      return false;
+    }
+    const bool treated = status == "due";
+    const bool control = holdout && e.would_be->status == "due";
+    if (!treated && !control) return true;
+    const EventDecision& d = treated ? e.decision : *e.would_be;
+    const char* where = treated ? "" : "would_be.";
+    const auto& seq_plan = plan_.sequences[static_cast<size_t>(seq)];
+    if (!d.touch || !d.step) {
+      message = fmt::format("a due touch needs \"{0}touch\" and \"{0}step\"", where);
+      return false;
+    }
+    if (*d.touch < 1 || *d.touch > static_cast<int64_t>(seq_plan.touches.size())) {
+      message = fmt::format("\"{}touch\" {} is not a touch of sequence \"{}\" (it has {})", where,
+                            *d.touch, seq_plan.name, seq_plan.touches.size());
+      return false;
+    }
+    const size_t ti = static_cast<size_t>(*d.touch - 1);
+    const auto& touch_plan = seq_plan.touches[ti];
+    if (*d.step != touch_plan.name) {
+      message = fmt::format(
+          "\"{}step\" is \"{}\" but touch {} of sequence \"{}\" is \"{}\" in the rule file", where,
+          *d.step, *d.touch, seq_plan.name, touch_plan.name);
+      return false;
+    }
+    int variant_index = -1;
+    if (d.variant) {
+      for (size_t v = 0; v < touch_plan.variants.size(); ++v)
+        if (touch_plan.variants[v] == *d.variant) variant_index = static_cast<int>(v);
+      if (variant_index < 0) {
+        message = touch_plan.variants.empty()
+                      ? fmt::format(
+                            "\"{}variant\" is \"{}\" but touch {} of \"{}\" has no variants in "
+                            "the rule file",
+                            where, *d.variant, touch_plan.name, seq_plan.name)
+                      : fmt::format("\"{}variant\" \"{}\" is not a variant of touch {} of \"{}\"",
+                                    where, *d.variant, touch_plan.name, seq_plan.name);
+        return false;
+      }
+    }
+    // The unit's labels, in plan family order.
+    family_label_.assign(plan_.families.size(), -1);
+    for (size_t c = 0; c < e.cohort.size(); ++c) {
+      const CohortEntry& entry = e.cohort[c];
+      int f = -1;
+      if (c < family_guess_.size() && family_guess_[c] >= 0 &&
+          plan_.families[static_cast<size_t>(family_guess_[c])] == entry.name)
+        f = family_guess_[c];
+      else {
+        for (size_t k = 0; k < plan_.families.size(); ++k)
+          if (plan_.families[k] == entry.name) f = static_cast<int>(k);
+        at_grow(family_guess_, c) = f;
+      }
+      if (f < 0) continue;
+      if (entry.kind == CohortEntry::Kind::Other) {
+        message = fmt::format("\"cohort\".\"{}\" must be a label (a string) or null", entry.name);
+        return false;
+      }
+      family_label_[static_cast<size_t>(f)] =
+          entry.kind == CohortEntry::Kind::Label
+              ? static_cast<int64_t>(labels_[static_cast<size_t>(f)].id(entry.label))
+              : -2;
+    }
+    for (size_t f = 0; f < plan_.families.size(); ++f)
+      if (family_label_[f] == -1) {
+        message = fmt::format("\"cohort\" has no \"{}\" (a segment family of the rule file)",
+                              plan_.families[f]);
+        return false;
+      }
+
+    const UnitOutcome u = outcome_of(outcomes_.of(e.customer_id), e.as_of, options_.window_days);
+    auto add_to = [&](GroupTotals& g) {
+      if (treated)
+        add_treated(g, u);
+      else
+        add_control(g, u);
+    };
+    add_to(t.overall);
+    if (control && u.reactivated) add_day(t.control_days, u.first_day);
+    add_to(at_grow(t.touch, ti));
+    if (d.channel) add_to(at_grow(t.channel, channels_.id(*d.channel)));
+    if (d.offer) add_to(at_grow(t.offer, offers_.id(*d.offer)));
+    if (d.variant) add_to(at_grow(t.variant, variants_.id(*d.variant)));
+    if (t.family.size() < plan_.families.size()) t.family.resize(plan_.families.size());
+    for (size_t f = 0; f < plan_.families.size(); ++f)
+      if (family_label_[f] >= 0)
+        add_to(at_grow(t.family[f], static_cast<size_t>(family_label_[f])));
+    if (treated && variant_index >= 0) {
+      auto& counts = at_grow(at_grow(t.variant_counts, ti), static_cast<size_t>(variant_index));
+      ++counts.first;
+      counts.second += u.reactivated;
+    }
+    return true;
+  }
+
+  int sequence_index(std::string_view name) {
+    if (last_seq_ >= 0 && plan_.sequences[static_cast<size_t>(last_seq_)].name == name)
+      return last_seq_;
+    for (size_t s = 0; s < plan_.sequences.size(); ++s)
+      if (plan_.sequences[s].name == name) return last_seq_ = static_cast<int>(s);
+    return -1;
+  }
+
+  SequenceResult result(size_t s, const SeqTotals& t) const {
+    const auto& seq_plan = plan_.sequences[s];
+    SequenceResult r;
+    r.sequence = seq_plan.name;
+    r.srm_units = t.units;
+    r.srm_held_out = t.held_out;
+    r.has_holdout = t.max_share > 0;
+    r.srm_expected_share =
+        t.units > 0 ? t.share_sum / (100.0 * static_cast<double>(t.units)) : t.first_share / 100.0;
+    r.holdout_share = t.share_varies ? r.srm_expected_share * 100.0 : t.first_share;
+    if (r.has_holdout) r.srm = sample_ratio(t.units, t.held_out, t.share_sum / 100.0);
+    r.overall = t.overall;
+    r.control_days = t.control_days;
+    std::vector<std::pair<std::string, size_t>> touches, steps;
+    for (size_t i = 0; i < seq_plan.touches.size(); ++i) {
+      touches.emplace_back(std::to_string(i + 1), i);
+      steps.emplace_back(seq_plan.touches[i].name, i);
+    }
+    r.by.push_back(make_breakdown("touch", t.touch, touches));
+    r.by.push_back(make_breakdown("step", t.touch, steps));
+    r.by.push_back(make_breakdown("channel", t.channel, sorted_names(channels_)));
+    r.by.push_back(make_breakdown("offer", t.offer, sorted_names(offers_)));
+    // Variants in plan order (touch by touch, as written); a name used by several touches once.
+    std::vector<std::pair<std::string, size_t>> variant_order;
+    for (const auto& touch : seq_plan.touches)
+      for (const auto& v : touch.variants) {
+        bool listed = false;
+        for (const auto& [name, id] : variant_order) listed = listed || name == v;
+        if (listed) continue;
+        for (uint32_t id = 0; id < variants_.size(); ++id)
+          if (variants_.name(id) == v) variant_order.emplace_back(v, id);
+      }
+    r.by.push_back(make_breakdown("variant", t.variant, variant_order));
+    for (size_t f = 0; f < plan_.families.size(); ++f)
+      r.by.push_back(make_breakdown(plan_.families[f],
+                                    f < t.family.size() ? t.family[f] : no_groups_,
+                                    sorted_names(labels_[f])));
+    // Variants: each after the first against the first, on the treated units at that touch.
+    for (size_t ti = 0; ti < seq_plan.touches.size(); ++ti) {
+      const auto& touch = seq_plan.touches[ti];
+      if (touch.variants.size() < 2) continue;
+      if (ti >= t.touch.size() || t.touch[ti].treated.units == 0) continue;
+      auto count = [&](size_t v) {
+        if (ti < t.variant_counts.size() && v < t.variant_counts[ti].size())
+          return t.variant_counts[ti][v];
+        return std::pair<int64_t, int64_t>{0, 0};
+      };
+      const auto first = count(0);
+      for (size_t v = 1; v < touch.variants.size(); ++v) {
+        const auto mine = count(v);
+        VariantComparison c;
+        c.touch = static_cast<int>(ti + 1);
+        c.step = touch.name;
+        c.variant = touch.variants[v];
+        c.control = touch.variants[0];
+        c.treated = mine.first;
+        c.reactivated = mine.second;
+        c.control_treated = first.first;
+        c.control_reactivated = first.second;
+        const ProportionComparison pc =
+            compare_proportions(mine.second, mine.first, first.second, first.first);
+        c.lift = pc.lift;
+        c.p_value = pc.p_value;
+        const bool enough =
+            c.treated >= options_.min_sample && c.control_treated >= options_.min_sample;
+        if (c.lift && c.p_value && *c.p_value < 0.05 && enough) {
+          if (*c.lift < 0) c.verdict = Verdict::Losing;
+          if (*c.lift > 0) c.verdict = Verdict::Winning;
+        }
+        r.variants.push_back(std::move(c));
+      }
+    }
+    return r;
+  }
+
+  const MeasurePlan& plan_;
+  const Options& options_;
+  OutcomeTable outcomes_;
+  int64_t outcomes_read_ = 0, events_ = 0, units_ = 0, repeated_ = 0;
+  StringTable run_ids_{16};
+  std::vector<int32_t> run_as_of_;
+  std::vector<std::vector<SeqTotals>> runs_;  // [run][sequence]
+  StringTable units_seen_{1 << 12};
+  std::string key_;
+  int last_seq_ = -1;
+  Names channels_, offers_, variants_;
+  std::vector<Names> labels_;      // per family
+  std::vector<int> family_guess_;  // cohort position -> family index, from the previous event
+  std::vector<int64_t> family_label_;
+  const std::vector<GroupTotals> no_groups_;
+};
+
+}  // namespace
+
+void GroupTotals::merge(const GroupTotals& o) {
+  merge_arm(treated, o.treated);
+  merge_arm(control, o.control);
+  incentive_cost.add(o.incentive_cost);
+  ltv.add(o.ltv);
+  if (days.size() < o.days.size()) days.resize(o.days.size(), 0);
+  for (size_t d = 0; d < o.days.size(); ++d) days[d] += o.days[d];
+}
+
+Metrics metrics_of(const GroupTotals& g) {
+  Metrics m;
+  const int64_t nt = g.treated.units, nc = g.control.units;
+  m.treated = nt;
+  m.control = nc;
+  m.reactivated_treated = g.treated.reactivated;
+  m.reactivated_control = g.control.reactivated;
+  const ProportionComparison pc =
+      compare_proportions(g.treated.reactivated, nt, g.control.reactivated, nc);
+  m.rate_treated = pc.rate_treated;
+  m.rate_control = pc.rate_control;
+  m.lift = pc.lift;
+  m.ci_low = pc.ci_low;
+  m.ci_high = pc.ci_high;
+  m.relative_lift = pc.relative_lift;
+  m.p_value = pc.p_value;
+  const double dnt = static_cast<double>(nt), dnc = static_cast<double>(nc);
+  if (m.lift) m.incremental_reactivations = *m.lift * dnt;
+  if (nt > 0) {
+    m.revenue_per_treated = g.treated.revenue.value() / dnt;
+    m.unsubscribe_rate_treated = static_cast<double>(g.treated.unsubscribed) / dnt;
+    m.complaint_rate_treated = static_cast<double>(g.treated.complained) / dnt;
+  }
+  if (nc > 0) {
+    m.revenue_per_control = g.control.revenue.value() / dnc;
+    m.unsubscribe_rate_control = static_cast<double>(g.control.unsubscribed) / dnc;
+    m.complaint_rate_control = static_cast<double>(g.control.complained) / dnc;
+  }
+  if (nt > 0 && nc > 0)
+    m.incremental_revenue = (*m.revenue_per_treated - *m.revenue_per_control) * dnt;
+  m.incentive_cost = g.incentive_cost.value();
+  if (m.incremental_revenue && m.incentive_cost != 0)
+    m.incentive_efficiency = *m.incremental_revenue / m.incentive_cost;
+  m.median_days_to_reactivate = median_of_histogram(g.days);
+  if (g.treated.reactivated > 0)
+    m.reactivated_ltv_90d = g.ltv.value() / static_cast<double>(g.treated.reactivated);
+  return m;
+}
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::Winning:
+      return "winning";
+    case Verdict::Losing:
+      return "losing";
+    case Verdict::Undecided:
+      return "undecided";
+  }
+  return "undecided";
+}
+
+Schema outcomes_schema() {
+  Schema s;
+  s.name = "outcomes";
+  FieldDef id{"customer_id", FieldType::String, false, false, {}};
+  FieldDef date{"date", FieldType::Date, false, false, {}};
+  FieldDef kind{"kind", FieldType::Enum, false, false, {"purchase", "unsubscribe", "complaint"}};
+  FieldDef revenue{"revenue", FieldType::Money, true, false, {}};
+  FieldDef cost{"incentive_cost", FieldType::Money, true, false, {}};
+  s.fields = {id, date, kind, revenue, cost};
+  return s;
+}
+
+bool measure(const MeasurePlan& plan, const std::vector<std::string>& event_files,
+             const std::string& outcomes_file, const Options& options, Report& report,
+             std::string& error) {
+  if (options.window_days < 1 || options.window_days > kMaxWindowDays) {
+    error = fmt::format("the window must be 1 to {} days", kMaxWindowDays);
+    return false;
+  }
+  auto m = std::make_unique<Measurer>(plan, options);
+  if (!m->load_outcomes(outcomes_file, error)) return false;
+  uint64_t total = 0;
+  for (const auto& f : event_files) {
+    std::error_code ec;
+    total += f == "-" ? 0 : static_cast<uint64_t>(std::filesystem::file_size(f, ec));
+  }
+  uint64_t done = 0;
+  for (const auto& f : event_files) {
+    if (!m->read_events(f, done, total, error)) return false;
+    std::error_code ec;
+    done += f == "-" ? 0 : static_cast<uint64_t>(std::filesystem::file_size(f, ec));
+  }
+  report = Report{};
+  m->finish(report);
+  return true;
+}
+
+namespace {
+
+using nlohmann::json;
+
+json opt(const std::optional<double>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json share_json(double share) {
+  if (share == std::trunc(share) && share >= 0 && share <= 100)
+    return json(static_cast<int64_t>(share));
+  return json(share);
+}
+
+json metrics_json(const GroupTotals& g) {
+  const Metrics m = metrics_of(g);
+  json j = json::object();
+  j["treated"] = m.treated;
+  j["control"] = m.control;
+  j["reactivated_treated"] = m.reactivated_treated;
+  j["reactivated_control"] = m.reactivated_control;
+  j["rate_treated"] = opt(m.rate_treated);
+  j["rate_control"] = opt(m.rate_control);
+  j["lift"] = opt(m.lift);
+  j["lift_ci95"] = m.ci_low ? json::array({*m.ci_low, *m.ci_high}) : json(nullptr);
+  j["relative_lift"] = opt(m.relative_lift);
+  j["p_value"] = opt(m.p_value);
+  j["incremental_reactivations"] = opt(m.incremental_reactivations);
+  j["revenue_per_treated"] = opt(m.revenue_per_treated);
+  j["revenue_per_control"] = opt(m.revenue_per_control);
+  j["incremental_revenue"] = opt(m.incremental_revenue);
+  j["incentive_cost"] = m.incentive_cost;
+  j["incentive_efficiency"] = opt(m.incentive_efficiency);
+  j["unsubscribe_rate_treated"] = opt(m.unsubscribe_rate_treated);
+  j["unsubscribe_rate_control"] = opt(m.unsubscribe_rate_control);
+  j["complaint_rate_treated"] = opt(m.complaint_rate_treated);
+  j["complaint_rate_control"] = opt(m.complaint_rate_control);
+  j["median_days_to_reactivate"] = opt(m.median_days_to_reactivate);
+  j["reactivated_ltv_90d"] = opt(m.reactivated_ltv_90d);
+  return j;
+}
+
+json sequence_json(const SequenceResult& s) {
+  json j = json::object();
+  j["sequence"] = s.sequence;
+  j["holdout_share"] = share_json(s.holdout_share);
+  if (s.has_holdout) {
+    json srm = json::object();
+    srm["units"] = s.srm_units;
+    srm["held_out"] = s.srm_held_out;
+    srm["expected_share"] = s.srm_expected_share;
+    srm["p_value"] = opt(s.srm.p_value);
+    srm["mismatch"] = s.srm.mismatch;
+    j["srm"] = std::move(srm);
+  } else {
+    j["srm"] = nullptr;
+  }
+  j["overall"] = metrics_json(s.overall);
+  json by = json::object();
+  for (const Breakdown& b : s.by) {
+    json groups = json::object();
+    for (const auto& [key, g] : b.groups) groups[key] = metrics_json(g);
+    by[b.name] = std::move(groups);
+  }
+  j["by"] = std::move(by);
+  json variants = json::array();
+  for (const VariantComparison& v : s.variants) {
+    json e = json::object();
+    e["touch"] = v.touch;
+    e["step"] = v.step;
+    e["variant"] = v.variant;
+    e["control"] = v.control;
+    e["treated"] = v.treated;
+    e["control_treated"] = v.control_treated;
+    e["lift"] = opt(v.lift);
+    e["p_value"] = opt(v.p_value);
+    e["verdict"] = verdict_name(v.verdict);
+    variants.push_back(std::move(e));
+  }
+  j["variants"] = std::move(variants);
+  return j;
+}
+
+json run_json(const RunResult& r) {
+  json j = json::object();
+  j["run_id"] = r.run_id;
+  j["as_of"] = r.as_of ? json(format_date(*r.as_of)) : json(nullptr);
+  json seqs = json::array();
+  for (const auto& s : r.sequences) seqs.push_back(sequence_json(s));
+  j["sequences"] = std::move(seqs);
+  return j;
+}
+
+}  // namespace
+
+std::string report_json(const Report& report) {
+  json j = json::object();
+  j["window_days"] = report.window_days;
+  json runs = json::array();
+  for (const auto& r : report.runs) runs.push_back(run_json(r));
+  j["runs"] = std::move(runs);
+  j["pooled"] = run_json(report.pooled);
+  return j.dump(2) + "\n";
+}
+
+std::vector<std::string> paused_variants(const Report& report) {
+  std::vector<std::string> paused;
+  for (const SequenceResult& s : report.pooled.sequences) {
+    // Variant entries come touch by touch; a touch's first variant is paused when some variant
+    // wins against it.
+    std::map<int, bool> first_loses;
+    std::vector<std::pair<int, std::string>> first_names;
+    for (const VariantComparison& v : s.variants) {
+      if (!first_loses.count(v.touch)) first_names.emplace_back(v.touch, v.step + "." + v.control);
+      first_loses[v.touch] = first_loses[v.touch] || v.verdict == Verdict::Winning;
+    }
+    for (const auto& [touch, name] : first_names) {
+      if (first_loses[touch]) paused.push_back(s.sequence + "." + name);
+      for (const VariantComparison& v : s.variants)
+        if (v.touch == touch && v.verdict == Verdict::Losing)
+          paused.push_back(s.sequence + "." + v.step + "." + v.variant);
+    }
+  }
+  return paused;
+}
+
+std::string verdicts_json(const Report& report) {
+  json j = json::object();
+  j["paused"] = paused_variants(report);
+  return j.dump(2) + "\n";
+}
+
+}  // namespace rk::measure
