@@ -1,16 +1,21 @@
 // Rekindle CLI: `rekindle gen` writes a synthetic customer snapshot of the playbook schema (CSV or
-// Arrow IPC) with realistic value shapes, deterministic for a seed. Exit 0: written; 2: usage or
-// I/O error (nothing is left at the target on failure).
+// Arrow IPC) with realistic value shapes, deterministic for a seed; with `--outcomes-for EVENTS`
+// it writes instead an outcomes file for the units of those events with a planted effect (for
+// `rekindle measure` demos and tests). Exit 0: written; 1: bad events; 2: usage or I/O error
+// (nothing is left at the target on failure).
 #include <fmt/format.h>
 
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "cli/command.h"
 #include "cli/common.h"
 #include "runtime/generate.h"
+#include "runtime/measure/gen_outcomes.h"
+#include "runtime/measure/measure.h"
 #include "runtime/result_writer.h"
 
 namespace rk::cli {
@@ -22,6 +27,9 @@ struct GenArgs {
   std::string as_of, out, format;
   int threads = 0;
   bool quiet = false;
+  // Outcomes mode.
+  std::vector<std::string> outcomes_for, offer_lift, variant_lift;
+  measure::OutcomeGenOptions outcomes;
 };
 
 extern "C" void gen_on_signal(int sig) {
@@ -50,12 +58,57 @@ bool snapshot_format(const std::string& name, const std::string& path, SnapshotF
   return true;
 }
 
+// Parses `NAME=LIFT` (LIFT a number of percentage points as a fraction, e.g. 0.03).
+bool parse_lifts(const std::string& flag, const std::vector<std::string>& in,
+                 std::vector<std::pair<std::string, double>>& out) {
+  for (const auto& text : in) {
+    const auto eq = text.rfind('=');
+    char* end = nullptr;
+    const double v = eq == std::string::npos ? 0 : std::strtod(text.c_str() + eq + 1, &end);
+    if (eq == std::string::npos || eq == 0 || end == text.c_str() + eq + 1 || *end != '\0' ||
+        !(v >= -1 && v <= 1)) {
+      print_error(
+          fmt::format("{} {}: expected NAME=LIFT with LIFT from -1 to 1 (e.g. 0.03)", flag, text));
+      return false;
+    }
+    out.emplace_back(text.substr(0, eq), v);
+  }
+  return true;
+}
+
+int run_outcomes(GenArgs& a) {
+  if (a.rows >= 0) {
+    print_error("--rows makes a snapshot and --outcomes-for an outcomes file: give one of them");
+    return kExitUsage;
+  }
+  SnapshotFormat format;
+  if (!snapshot_format(a.format, a.out, format)) return kExitUsage;
+  a.outcomes.seed = a.seed;
+  if (!parse_lifts("--offer-lift", a.offer_lift, a.outcomes.offer_lift) ||
+      !parse_lifts("--variant-lift", a.variant_lift, a.outcomes.variant_lift))
+    return kExitUsage;
+  std::signal(SIGXFSZ, SIG_IGN);
+  std::signal(SIGINT, gen_on_signal);
+  std::signal(SIGTERM, gen_on_signal);
+  measure::OutcomeGenStats stats;
+  std::string error;
+  if (!measure::generate_outcomes(a.outcomes_for, a.out, format, a.outcomes, stats, error)) {
+    print_error(error);
+    return kExitFindings;
+  }
+  if (!a.quiet)
+    fmt::print(stderr, "rekindle: wrote {} outcomes for {} units to {}\n", stats.outcomes,
+               stats.units, a.out);
+  return kExitOk;
+}
+
 std::function<int()> setup_gen(CLI::App& app) {
   auto args = std::make_shared<GenArgs>();
   auto* sub = app.add_subcommand(
-      "gen", "Generate a synthetic customer snapshot of the playbook schema (CSV or Arrow)");
+      "gen",
+      "Generate a synthetic customer snapshot of the playbook schema (CSV or Arrow), or outcomes "
+      "with a planted effect for the units of event files");
   sub->add_option("--rows", args->rows, "Number of customers (rows) to generate")
-      ->required()
       ->check(CLI::NonNegativeNumber);
   sub->add_option("--seed", args->seed,
                   "Random seed; the same seed, rows and as-of date give a byte-identical file")
@@ -72,14 +125,52 @@ std::function<int()> setup_gen(CLI::App& app) {
                   "Worker threads (default: all cores); the output does not depend on it")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--quiet,-q", args->quiet, "Do not print the summary line");
+  auto* o = &args->outcomes;
+  sub->add_option("--outcomes-for", args->outcomes_for,
+                  "Outcomes mode: write outcomes (customer_id, date, kind, revenue, "
+                  "incentive_cost) for the units of these event files (`eval --events`)")
+      ->expected(1, -1);
+  sub->add_option("--base-rate", o->base_rate,
+                  "Outcomes: reactivation probability without a touch (default 0.08)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--lift", o->lift,
+                  "Outcomes: added to the reactivation probability of every treated unit, e.g. "
+                  "0.03 (default 0)")
+      ->check(CLI::Range(-1.0, 1.0));
+  sub->add_option("--offer-lift", args->offer_lift,
+                  "Outcomes: OFFER=LIFT, added for treated units with that offer as the events "
+                  "write it (\"credit 10=0.02\"); repeatable");
+  sub->add_option("--variant-lift", args->variant_lift,
+                  "Outcomes: SEQUENCE.TOUCH.VARIANT=LIFT (or VARIANT=LIFT), added for treated "
+                  "units given that variant; repeatable");
+  sub->add_option("--window", o->window_days,
+                  "Outcomes: a reactivated unit's first purchase falls 1 to this many days after "
+                  "its as-of date (default 30)")
+      ->check(CLI::Range(1, measure::kMaxWindowDays));
+  sub->add_option("--unsubscribe-rate", o->unsubscribe_rate,
+                  "Outcomes: probability of an unsubscribe per unit (default 0.01)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--complaint-rate", o->complaint_rate,
+                  "Outcomes: probability of a complaint per unit (default 0.002)")
+      ->check(CLI::Range(0.0, 1.0));
   sub->footer(
       "The snapshot has the 21 columns of rules/customer.schema: long-tailed order values with\n"
       "whales and exact rule boundaries (250.00, 75.00, 20.00; 60, 90, 120, 180, 365 days),\n"
       "missing values where the schema allows them, and some customer ids with commas, quotes\n"
       "and non-ASCII text. The file is written atomically (temporary file, then rename).\n"
-      "Exit status: 0 when written, 2 on usage or I/O errors.\n"
-      "Example: rekindle gen --rows 1000000 --seed 7 --as-of 2026-11-01 --out customers.arrow");
+      "Outcomes mode: each unit (run, customer, sequence) reactivates with the base rate, plus\n"
+      "--lift, --offer-lift and --variant-lift when it was treated (status due); its draws\n"
+      "depend only on the seed and the unit, so the same seed gives the same file.\n"
+      "Exit status: 0 when written, 1 on bad events, 2 on usage or I/O errors.\n"
+      "Example: rekindle gen --rows 1000000 --seed 7 --as-of 2026-11-01 --out customers.arrow\n"
+      "Example: rekindle gen --outcomes-for events.jsonl --lift 0.03 --variant-lift\n"
+      "         winback.winback_offer.credit=-0.02 --seed 7 --out outcomes.csv");
   return [args]() {
+    if (!args->outcomes_for.empty()) return run_outcomes(*args);
+    if (args->rows < 0) {
+      print_error("give --rows N for a snapshot, or --outcomes-for EVENTS... for outcomes");
+      return kExitUsage;
+    }
     auto as_of = parse_as_of(args->as_of);
     if (!as_of) return kExitUsage;
     SnapshotFormat format;

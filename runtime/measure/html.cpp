@@ -93,7 +93,7 @@ struct LiftRow {
 std::string lift_chart(const std::string& title, const std::string& kind,
                        const std::vector<LiftRow>& rows) {
   if (rows.empty()) return {};
-  constexpr double kLabelW = 210, kPlotW = 400, kTextW = 200, kRowH = 26, kTop = 28, kBottom = 34;
+  constexpr double kLabelW = 210, kPlotW = 400, kTextW = 250, kRowH = 26, kTop = 28, kBottom = 34;
   const double width = kLabelW + kPlotW + kTextW;
   const double height = kTop + kRowH * static_cast<double>(rows.size()) + kBottom;
   double lo = 0, hi = 0;
@@ -139,7 +139,7 @@ std::string lift_chart(const std::string& title, const std::string& kind,
           "{}</title>"
           "<line class=\"ci {}\" x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{:.1f}\" y2=\"{:.1f}\"/>"
           "<circle class=\"lift {}\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\"/>"
-          "<text class=\"value\" x=\"{}\" y=\"{:.1f}\">{} ({} to {}) n={}/{}</text>",
+          "<text class=\"value\" x=\"{}\" y=\"{:.1f}\">{} ({} to {}), {} vs {}</text>",
           esc(r.label), points(*r.m.lift), points(*r.m.ci_low), points(*r.m.ci_high),
           pvalue(r.m.p_value), count(r.m.reactivated_treated), count(r.m.treated),
           count(r.m.reactivated_control), count(r.m.control), cls, x(*r.m.ci_low), x(*r.m.ci_high),
@@ -181,7 +181,7 @@ std::string curve_chart(const SequenceResult& s, int window) {
   for (const auto& se : series) top = std::max(top, cumulative(se).back());
   const std::vector<double> ys = ticks(0, std::max(top * 1.1, 0.01), 5);
   const double ymax = ys.back();
-  constexpr double kLeft = 60, kW = 620, kTop = 20, kH = 240, kBottom = 50, kRight = 130;
+  constexpr double kLeft = 60, kW = 620, kTop = 20, kH = 240, kBottom = 50, kRight = 200;
   auto x = [&](int d) { return kLeft + kW * d / window; };
   auto y = [&](double v) { return kTop + kH - v / ymax * kH; };
   std::string out = fmt::format(
@@ -342,12 +342,27 @@ std::string report_html(const Report& report, const MeasurePlan& plan) {
     h += fmt::format("<p class=\"headline\">{}</p>\n", headline(m));
     h += fmt::format("<p class=\"srm{}\">{}</p>\n", s.srm.mismatch ? " mismatch" : "",
                      srm_sentence(s));
-    h += lift_chart("Lift by touch", "touch", rows_of(find_by(s, "touch"), plan_seq));
-    h += lift_chart("Lift by offer", "offer", rows_of(find_by(s, "offer"), plan_seq));
+    if (m.control > 0) {
+      h += lift_chart("Lift by touch", "touch", rows_of(find_by(s, "touch"), plan_seq));
+      h += lift_chart("Lift by offer", "offer", rows_of(find_by(s, "offer"), plan_seq));
+    } else {
+      h += "<p class=\"meta\">Without control units there is no lift to chart. The treated "
+           "units by touch:</p>\n<table class=\"treated\"><tr><th>touch</th><th>treated</th>"
+           "<th>reactivated</th><th>rate</th><th>revenue per unit</th></tr>\n";
+      for (const LiftRow& r : rows_of(find_by(s, "touch"), plan_seq))
+        h += fmt::format(
+            "<tr><td class=\"name\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(r.label), count(r.m.treated), count(r.m.reactivated_treated),
+            pct(r.m.rate_treated, 2),
+            r.m.revenue_per_treated ? money(*r.m.revenue_per_treated) : "–");
+      h += "</table>\n";
+    }
     h += curve_chart(s, report.window_days);
-    h += "<h3>Lift by cohort</h3>\n";
-    for (const auto& family : plan.families)
-      h += lift_chart("Lift by " + family, "cohort", rows_of(find_by(s, family), plan_seq));
+    if (m.control > 0) {
+      h += "<h3>Lift by cohort</h3>\n";
+      for (const auto& family : plan.families)
+        h += lift_chart("Lift by " + family, "cohort", rows_of(find_by(s, family), plan_seq));
+    }
     h += "<h3>Variants</h3>\n";
     if (s.variants.empty()) {
       h += "<p class=\"meta\">No touch of this sequence has variants with treated units.</p>\n";

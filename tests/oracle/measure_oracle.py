@@ -327,16 +327,7 @@ def make_plan():
 def rules_text():
     """A rule file with the plan's sequences, touches and families (without variants, which the
     language cannot declare yet): what `rekindle measure RULES` reads."""
-    return """schema customer {
-  key customer_id: string
-  spend: money
-  tier: int
-  last_touch: int
-  last_touch_date: date?
-  welcome_touch: int
-  welcome_touch_date: date?
-  email_ok: bool
-}
+    return """import "customer.schema"
 segment dormancy {
   early_warning when tier = 1
   active_risk when tier = 2
@@ -383,6 +374,18 @@ sequence winback {
 """
 
 
+SCHEMA = """schema customer
+field customer_id: string key
+field spend: money
+field tier: int
+field last_touch: int
+field last_touch_date: date?
+field welcome_touch: int
+field welcome_touch_date: date?
+field email_ok: bool
+"""
+
+
 def generate(seed, out_dir, with_variants=True):
     rng = random.Random(seed)
     plan = make_plan()
@@ -395,6 +398,8 @@ def generate(seed, out_dir, with_variants=True):
         json.dump(plan, f)
     with open(os.path.join(out_dir, "rules.rules"), "w") as f:
         f.write(rules_text())
+    with open(os.path.join(out_dir, "customer.schema"), "w") as f:
+        f.write(SCHEMA)
     # Customers: plain ids, and some with commas, quotes, spaces and non-ASCII text.
     n = rng.choice([300, 1500, 4000, 4000])
     customers = []
