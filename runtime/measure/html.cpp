@@ -78,8 +78,8 @@ std::vector<double> ticks(double lo, double hi, int want = 6) {
       break;
     }
   std::vector<double> out;
-  for (double t = std::floor(lo / step) * step; t <= hi + step * 1e-9; t += step)
-    out.push_back(std::fabs(t) < step * 1e-9 ? 0.0 : t);
+  const double first = std::floor(lo / step + 1e-9), last = std::ceil(hi / step - 1e-9);
+  for (double k = first; k <= last; ++k) out.push_back(k == 0 ? 0.0 : k * step);
   return out;
 }
 
@@ -296,7 +296,7 @@ h1 { font-size: 26px; margin-bottom: 4px; } h2 { margin-top: 40px; border-bottom
 h3 { margin-top: 28px; font-size: 17px; }
 .meta { color: #57606a; }
 table { border-collapse: collapse; margin: 10px 0; }
-th, td { border-bottom: 1px solid #d8dee4; padding: 4px 10px; text-align: right; }
+th, td { border-bottom: 1px solid #d8dee4; padding: 4px 10px; text-align: right; white-space: nowrap; }
 th:first-child, td:first-child, td.name { text-align: left; }
 .verdict-winning { color: #116329; font-weight: 600; } .verdict-losing { color: #a40e26; font-weight: 600; }
 .verdict-undecided { color: #57606a; }
