@@ -5,6 +5,8 @@
 #   rules = rekindle.compile("rules/winback.rules", params={"whale_aov": "$300"})
 #   out = rules.evaluate(frame, as_of="2026-11-01")               # a DataFrame per customer
 #   summary = rules.evaluate_file("customers.arrow", as_of="2026-11-01", out="results.csv")
+#   m = rekindle.measure("rules/winback.rules", events=["events.jsonl"], outcomes="outcomes.csv")
+#   m.report["pooled"], m.breakdowns, m.variants, m.paused      # dict, DataFrames, list
 #
 # A RuleSet pickles as its sources and parameters and compiles again where it is unpickled (once
 # per process), so it can be shipped to Dask, Spark or Ray workers; see rekindle/dask.py and
@@ -33,6 +35,8 @@ __all__ = [
     "Diagnostic",
     "Field",
     "as_text",
+    "measure",
+    "Measurement",
 ]
 
 EvaluationError = _core.EvaluationError
@@ -287,3 +291,85 @@ def as_text(result):
     from . import _frame
 
     return _frame.as_text(result)
+
+
+# -- measurement -------------------------------------------------------------------------------
+
+_METRICS = ["treated", "control", "reactivated_treated", "reactivated_control", "rate_treated",
+            "rate_control", "lift", "lift_ci95", "relative_lift", "p_value",
+            "incremental_reactivations", "revenue_per_treated", "revenue_per_control",
+            "incremental_revenue", "incentive_cost", "incentive_efficiency",
+            "unsubscribe_rate_treated", "unsubscribe_rate_control", "complaint_rate_treated",
+            "complaint_rate_control", "median_days_to_reactivate", "reactivated_ltv_90d"]
+
+
+@_dataclass(frozen=True)
+class Measurement:
+    """What `rekindle.measure` returns. `report` is the JSON report as a dict (exactly what
+    `rekindle measure --out` writes); `breakdowns` has one row per run (and "pooled"), sequence
+    and group: `by` is "overall", "touch", "step", "channel", "offer", "variant" or a segment
+    family, `group` the value (None for overall), then every metric (lift_ci95 as ci95_low and
+    ci95_high); `variants` one row per variant comparison; `srm` one row per run and sequence;
+    `paused` the variants the verdicts file pauses (SEQUENCE.TOUCH.VARIANT)."""
+
+    report: Dict[str, Any]
+    breakdowns: Any
+    variants: Any
+    srm: Any
+    paused: List[str]
+
+
+def measure(rules, events, outcomes, window: int = 30, min_sample: int = 100,
+            params: Optional[Mapping[str, Any]] = None, out=None, verdicts=None,
+            html=None) -> Measurement:
+    """Measures like `rekindle measure`: the lift of every sequence against its holdout, from the
+    event files of `rekindle eval --events` (one or more runs) and an outcomes file (CSV or
+    Arrow). `rules` is a rule file's path or a RuleSet. `out`, `verdicts` and `html` also write
+    the report, the verdicts file and the HTML report (atomically). Raises EvaluationError on a
+    bad event line or outcome row (naming file and line, or row and column)."""
+    import pandas as pd
+
+    rs = rules if isinstance(rules, RuleSet) else compile(rules, params)
+    files = [_os.fspath(events)] if isinstance(events, (str, _os.PathLike)) else \
+        [_os.fspath(e) for e in events]
+    text, paused = _core.measure(
+        rs._c, files, _os.fspath(outcomes), int(window), int(min_sample),
+        _os.fspath(out) if out is not None else "",
+        _os.fspath(verdicts) if verdicts is not None else "",
+        _os.fspath(html) if html is not None else "")
+    report = _json.loads(text)
+    rows, variants, srm = [], [], []
+    for run in report["runs"] + [report["pooled"]]:
+        for seq in run["sequences"]:
+            base = {"run_id": run["run_id"], "as_of": run["as_of"], "sequence": seq["sequence"]}
+            groups = [("overall", None, seq["overall"])] + [
+                (by, key, m) for by, values in seq["by"].items() for key, m in values.items()]
+            for by, key, m in groups:
+                row = dict(base, by=by, group=key)
+                for k in _METRICS:
+                    if k == "lift_ci95":
+                        ci = m[k]
+                        row["ci95_low"] = ci[0] if ci else None
+                        row["ci95_high"] = ci[1] if ci else None
+                    else:
+                        row[k] = m[k]
+                rows.append(row)
+            for v in seq["variants"]:
+                variants.append(dict(base, **v))
+            s = seq["srm"]
+            srm.append(dict(base, holdout_share=seq["holdout_share"],
+                            **(s if s else {"units": None, "held_out": None,
+                                            "expected_share": None, "p_value": None,
+                                            "mismatch": None})))
+    breakdown_cols = ["run_id", "as_of", "sequence", "by", "group"] + [
+        c for k in _METRICS for c in (("ci95_low", "ci95_high") if k == "lift_ci95" else (k,))]
+    variant_cols = ["run_id", "as_of", "sequence", "touch", "step", "variant", "control",
+                    "treated", "control_treated", "lift", "p_value", "verdict"]
+    srm_cols = ["run_id", "as_of", "sequence", "holdout_share", "units", "held_out",
+                "expected_share", "p_value", "mismatch"]
+    return Measurement(
+        report=report,
+        breakdowns=pd.DataFrame(rows, columns=breakdown_cols),
+        variants=pd.DataFrame(variants, columns=variant_cols),
+        srm=pd.DataFrame(srm, columns=srm_cols),
+        paused=list(paused))

@@ -1,7 +1,8 @@
 // Rekindle Python bindings: the extension module `rekindle._core` (pybind11). A thin layer over
 // the same libraries the CLI uses: compile_rules (diagnostics as data and rendered text), the JIT
 // or the interpreter, open_snapshot + evaluate + open_result_writer for files, and an in-memory
-// batch built from numpy arrays (int64/float64 used in place) for pandas frames. The friendly API
+// batch built from numpy arrays (int64/float64 used in place) for pandas frames, and `measure`
+// (runtime/measure) for `rekindle.measure`. The friendly API
 // (rekindle.compile, RuleSet, CompileError, DataFrame conversion) is Python: rekindle/__init__.py.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -21,6 +22,7 @@
 #include "compiler/jit/jit.h"
 #include "runtime/evaluator.h"
 #include "runtime/interpreter.h"
+#include "runtime/measure/measure.h"
 #include "runtime/result_writer.h"
 
 namespace py = pybind11;
@@ -50,6 +52,8 @@ class Compiled {
   bool ok() const { return result_.program.has_value(); }
   const std::string& path() const { return path_; }
   const std::map<std::string, std::string>& params() const { return params_; }
+
+  const rk::CompileResult& result() const { return result_; }
 
   const rk::ir::Program& program() const {
     if (!result_.program) throw std::logic_error("the rules did not compile");
@@ -637,6 +641,48 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   return py::make_tuple(json, used, warning);
 }
 
+// `rekindle measure`: the report as JSON text, the paused variants, and the files asked for
+// (report, verdicts, HTML; each written atomically, none when the measurement fails).
+py::tuple measure(const Compiled& c, const std::vector<std::string>& events,
+                  const std::string& outcomes, int window, int64_t min_sample,
+                  const std::string& out, const std::string& verdicts, const std::string& html) {
+  c.program();  // the rules compiled
+  const rk::measure::MeasurePlan plan = rk::measure::measure_plan_from(c.result());
+  std::string error, report_text;
+  std::vector<std::string> paused;
+  bool ok = false;
+  {
+    py::gil_scoped_release release;
+    rk::measure::Options options;
+    options.window_days = window;
+    options.min_sample = min_sample;
+    rk::measure::Report report;
+    if (rk::measure::measure(plan, events, outcomes, options, report, error)) {
+      report_text = rk::measure::report_json(report);
+      paused = rk::measure::paused_variants(report);
+      rk::AtomicFile files[3];
+      const std::pair<const std::string*, std::string> outputs[] = {
+          {&out, report_text},
+          {&verdicts, verdicts.empty() ? "" : rk::measure::verdicts_json(report)},
+          {&html, html.empty() ? "" : rk::measure::report_html(report, plan)}};
+      ok = true;
+      for (size_t i = 0; i < 3 && ok; ++i)
+        if (!outputs[i].first->empty() &&
+            !(files[i].open(*outputs[i].first) && files[i].write(outputs[i].second))) {
+          error = files[i].error();
+          ok = false;
+        }
+      for (size_t i = 0; i < 3 && ok; ++i)
+        if (!outputs[i].first->empty() && !files[i].commit()) {
+          error = files[i].error();
+          ok = false;
+        }
+    }
+  }
+  if (!ok) throw EvaluationError(error);
+  return py::make_tuple(report_text, paused);
+}
+
 }  // namespace
 
 PYBIND11_MODULE(_core, m) {
@@ -667,6 +713,9 @@ PYBIND11_MODULE(_core, m) {
   m.def("evaluate_columns", &evaluate_columns, py::arg("compiled"), py::arg("fields"),
         py::arg("rows"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
         py::arg("inputs"));
+  m.def("measure", &measure, py::arg("compiled"), py::arg("events"), py::arg("outcomes"),
+        py::arg("window"), py::arg("min_sample"), py::arg("out"), py::arg("verdicts"),
+        py::arg("html"));
   m.def("evaluate_file", &evaluate_file, py::arg("compiled"), py::arg("snapshot"), py::arg("out"),
         py::arg("format"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
         py::arg("inputs"));
