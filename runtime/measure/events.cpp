@@ -77,10 +77,28 @@ constexpr const char* kKeyNames[kKeyCount] = {
     "run_id",  "as_of",   "customer_id", "sequence", "status",        "touch",   "step",
     "variant", "channel", "offer",       "cohort",   "holdout_share", "would_be"};
 
+// The key's index, or -1 for a key measure does not read. Dispatches on the length first: this
+// runs for every key of every event.
 int key_of(std::string_view k) {
-  for (unsigned i = 0; i < kKeyCount; ++i)
-    if (k == kKeyNames[i]) return static_cast<int>(i);
-  return -1;
+  auto is = [&](Key key) { return k == kKeyNames[key] ? static_cast<int>(key) : -1; };
+  switch (k.size()) {
+    case 4:
+      return is(kStep);
+    case 5:
+      return k[0] == 'a' ? is(kAsOf) : k[0] == 't' ? is(kTouch) : is(kOffer);
+    case 6:
+      return k[0] == 'r' ? is(kRunId) : k[0] == 's' ? is(kStatus) : is(kCohort);
+    case 7:
+      return k[0] == 'v' ? is(kVariant) : is(kChannel);
+    case 8:
+      return k[0] == 's' ? is(kSequence) : is(kWouldBe);
+    case 11:
+      return is(kCustomerId);
+    case 13:
+      return is(kHoldoutShare);
+    default:
+      return -1;
+  }
 }
 
 // The parts of a decision (an event or its would_be); `where` prefixes messages ("" or

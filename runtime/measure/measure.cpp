@@ -297,6 +297,10 @@ class Measurer {
     labels_.resize(plan.families.size());
   }
 
+  void expect_units(size_t n) {
+    if (n > units_seen_.size()) units_seen_.reserve(n);
+  }
+
   bool load_outcomes(const std::string& path, std::string& error) {
     return outcomes_.load(path, outcomes_read_, error);
   }
@@ -692,13 +696,18 @@ bool measure(const MeasurePlan& plan, const std::vector<std::string>& event_file
   uint64_t total = 0;
   for (const auto& f : event_files) {
     std::error_code ec;
-    total += f == "-" ? 0 : static_cast<uint64_t>(std::filesystem::file_size(f, ec));
+    const auto size = f == "-" ? 0 : std::filesystem::file_size(f, ec);
+    total += ec ? 0 : static_cast<uint64_t>(size);
   }
+  // An event line takes some 300 to 500 bytes: size the table of units once instead of growing
+  // it step by step (each step rehashes every unit).
+  m->expect_units(static_cast<size_t>(std::min<uint64_t>(total / 400, uint64_t{1} << 30)));
   uint64_t done = 0;
   for (const auto& f : event_files) {
     if (!m->read_events(f, done, total, error)) return false;
     std::error_code ec;
-    done += f == "-" ? 0 : static_cast<uint64_t>(std::filesystem::file_size(f, ec));
+    const auto size = f == "-" ? 0 : std::filesystem::file_size(f, ec);
+    done += ec ? 0 : static_cast<uint64_t>(size);
   }
   report = Report{};
   m->finish(report);

@@ -52,6 +52,12 @@ class StringTable {
       if (slot.hash == h && str(slot.id) == s) return slot.id;
     }
   }
+  // Makes room for `n` keys without growing.
+  void reserve(size_t n) {
+    const size_t c = capacity_for(n);
+    if (c > slots_.size()) rehash(c);
+    entries_.reserve(n);
+  }
   std::string_view str(uint32_t id) const {
     const Entry& e = entries_[id];
     return {arena_.data() + e.offset, e.size};
