@@ -19,8 +19,10 @@ namespace rk::measure {
 
 namespace dom = simdjson::dom;
 
+// Two parsers used in turn, so an event's views stay valid while the next line is parsed.
 struct EventReader::Impl {
-  dom::parser parser;
+  dom::parser parsers[2];
+  int current = 0;
 };
 
 namespace {
@@ -407,7 +409,7 @@ std::string EventReader::located(std::string_view message) const {
   return fmt::format("{}:{}: {}", display_, line_, message);
 }
 
-EventReader::Status EventReader::fail(std::string message) {
+EventReader::Status EventReader::fail(const std::string& message) {
   error_ = located(message);
   return Status::Error;
 }
@@ -444,10 +446,12 @@ EventReader::Status EventReader::next(Event& out) {
     if (k == len) continue;
     dom::element doc;
     // The buffer keeps SIMDJSON_PADDING readable bytes after its data, so no copy is needed.
-    const auto err = impl_->parser.parse(p, len, false).get(doc);
+    impl_->current ^= 1;
+    const auto err = impl_->parsers[impl_->current].parse(p, len, false).get(doc);
     if (err) return fail(fmt::format("not valid JSON: {}", simdjson::error_message(err)));
     std::string message;
     if (!parse_event(doc, out, message)) return fail(message);
+    out.line = line_;
     return Status::Event;
   }
 }

@@ -29,8 +29,11 @@ struct CohortEntry {
   std::string_view label;  // Kind::Label
 };
 
-// One event. The views stay valid until the next call to EventReader::next().
+// One event. The views stay valid until the second call to EventReader::next() after the one
+// that returned it (the reader parses with two parsers in turn, so a caller can look at the next
+// event while it still holds this one).
 struct Event {
+  int64_t line = 0;  // 1-based line in its file
   std::string_view run_id, customer_id, sequence;
   int32_t as_of = 0;  // days since 1970-01-01
   EventDecision decision;
@@ -68,7 +71,7 @@ class EventReader {
  private:
   struct Impl;
   bool refill();
-  Status fail(std::string message);
+  Status fail(const std::string& message);
   std::unique_ptr<Impl> impl_;
   int fd_ = -1;
   bool own_fd_ = false, eof_ = false;

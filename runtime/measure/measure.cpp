@@ -94,8 +94,10 @@ class OutcomeTable {
     for (size_t i = 1; i < first_.size(); ++i) first_[i] += first_[i - 1];
     return true;
   }
-  std::span<const Outcome> of(std::string_view customer) const {
-    const uint32_t id = customers_.find(customer);
+  void prefetch(uint64_t customer_hash) const { customers_.prefetch(customer_hash); }
+  // The outcomes of `customer` (whose StringTable::hash is `hash`).
+  std::span<const Outcome> of(std::string_view customer, uint64_t hash) const {
+    const uint32_t id = customers_.find(customer, hash);
     if (id == StringTable::kNone) return {};
     return {outcomes_.data() + first_[id], outcomes_.data() + first_[id + 1]};
   }
@@ -312,25 +314,34 @@ class Measurer {
       error = reader.error();
       return false;
     }
-    Event e;
+    // One event ahead: while the next line is parsed, the table slots of the current event's
+    // unit and customer are loaded (their keys are known once it is parsed).
+    Event events[2];
+    Prepared prepared[2];
+    int cur = 0;
     uint64_t next_progress = 0;
-    while (true) {
-      const auto status = reader.next(e);
-      if (status == EventReader::Status::End) break;
-      if (status == EventReader::Status::Error) {
-        error = reader.error();
-        return false;
-      }
+    auto status = reader.next(events[cur]);
+    if (status == EventReader::Status::Event) prepare(events[cur], prepared[cur]);
+    while (status == EventReader::Status::Event) {
+      const Event& e = events[cur];
+      const auto next = reader.next(events[cur ^ 1]);
+      if (next == EventReader::Status::Event) prepare(events[cur ^ 1], prepared[cur ^ 1]);
       ++events_;
       std::string message;
-      if (!add(e, message)) {
-        error = reader.located(message);
+      if (!add(e, prepared[cur], message)) {
+        error = fmt::format("{}:{}: {}", reader.display(), e.line, message);
         return false;
       }
+      status = next;
+      cur ^= 1;
       if (options_.progress && reader.bytes_consumed() >= next_progress) {
         options_.progress(done_before + reader.bytes_consumed(), total);
         next_progress = reader.bytes_consumed() + (uint64_t{64} << 20);
       }
+    }
+    if (status == EventReader::Status::Error) {
+      error = reader.error();
+      return false;
     }
     if (options_.progress) options_.progress(done_before + reader.bytes_consumed(), total);
     return true;
@@ -362,8 +373,29 @@ class Measurer {
   }
 
  private:
+  // An event's unit key (run id and sequence, each after its length, then the customer: any
+  // bytes, NULs included, give distinct keys for distinct units) and the hashes of the tables'
+  // keys, computed one event ahead so their slots are loaded while the next line is parsed.
+  struct Prepared {
+    std::string unit_key;
+    uint64_t unit_hash = 0, customer_hash = 0;
+  };
+  void prepare(const Event& e, Prepared& p) const {
+    const auto run_size = static_cast<uint32_t>(e.run_id.size());
+    const auto seq_size = static_cast<uint32_t>(e.sequence.size());
+    p.unit_key.assign(reinterpret_cast<const char*>(&run_size), sizeof run_size);
+    p.unit_key += e.run_id;
+    p.unit_key.append(reinterpret_cast<const char*>(&seq_size), sizeof seq_size);
+    p.unit_key += e.sequence;
+    p.unit_key += e.customer_id;
+    p.unit_hash = StringTable::hash(p.unit_key);
+    units_seen_.prefetch(p.unit_hash);
+    p.customer_hash = StringTable::hash(e.customer_id);
+    outcomes_.prefetch(p.customer_hash);
+  }
+
   // Adds one event; false with `message` when it does not fit the plan.
-  bool add(const Event& e, std::string& message) {
+  bool add(const Event& e, const Prepared& prepared, std::string& message) {
     bool new_run = false;
     const uint32_t run = run_ids_.intern(e.run_id, new_run);
     if (new_run) {
@@ -383,11 +415,8 @@ class Measurer {
       return false;
     }
     // A repeated (run, customer, sequence) counts once: the first read.
-    key_.assign(reinterpret_cast<const char*>(&run), sizeof run);
-    key_.append(reinterpret_cast<const char*>(&seq), sizeof seq);
-    key_.append(e.customer_id);
     bool new_unit = false;
-    units_seen_.intern(key_, new_unit);
+    units_seen_.intern(prepared.unit_key, prepared.unit_hash, new_unit);
     if (!new_unit) {
       ++repeated_;
       return true;
@@ -485,7 +514,8 @@ class Measurer {
         return false;
       }
 
-    const UnitOutcome u = outcome_of(outcomes_.of(e.customer_id), e.as_of, options_.window_days);
+    const UnitOutcome u = outcome_of(outcomes_.of(e.customer_id, prepared.customer_hash), e.as_of,
+                                     options_.window_days);
     auto add_to = [&](GroupTotals& g) {
       if (treated)
         add_treated(g, u);
@@ -601,7 +631,6 @@ class Measurer {
   std::vector<int32_t> run_as_of_;
   std::vector<std::vector<SeqTotals>> runs_;  // [run][sequence]
   StringTable units_seen_{1 << 12};
-  std::string key_;
   int last_seq_ = -1;
   Names channels_, offers_, variants_;
   std::vector<Names> labels_;      // per family

@@ -18,9 +18,15 @@ class StringTable {
 
   explicit StringTable(size_t expected = 1024) { rehash(capacity_for(expected)); }
 
+  // The hash intern() and find() use; with prefetch(), a caller can start loading a key's slot
+  // before it needs it (the table is far larger than the caches).
+  static uint64_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
+  void prefetch(uint64_t h) const { __builtin_prefetch(&slots_[slot_of(h)]); }
+
   // The id of `s`, adding it when new (ids are 0, 1, 2, ... in insertion order).
-  uint32_t intern(std::string_view s, bool& inserted) {
-    const uint64_t h = hash(s);
+  uint32_t intern(std::string_view s, bool& inserted) { return intern(s, hash(s), inserted); }
+  // The same with the key's hash computed by the caller (hash(s)).
+  uint32_t intern(std::string_view s, uint64_t h, bool& inserted) {
     size_t i = slot_of(h);
     while (true) {
       Slot& slot = slots_[i];
@@ -44,8 +50,8 @@ class StringTable {
     return intern(s, inserted);
   }
   // The id of `s`, or kNone.
-  uint32_t find(std::string_view s) const {
-    const uint64_t h = hash(s);
+  uint32_t find(std::string_view s) const { return find(s, hash(s)); }
+  uint32_t find(std::string_view s, uint64_t h) const {
     for (size_t i = slot_of(h);; i = (i + 1) & mask_) {
       const Slot& slot = slots_[i];
       if (slot.id == kNone) return kNone;
@@ -72,7 +78,6 @@ class StringTable {
   struct Entry {
     size_t offset, size;
   };
-  static uint64_t hash(std::string_view s) { return std::hash<std::string_view>{}(s); }
   size_t slot_of(uint64_t h) const {
     // Fibonacci hashing: the top bits of a multiplication spread any hash over the table.
     return static_cast<size_t>((h * 0x9E3779B97F4A7C15ULL) >> shift_);
