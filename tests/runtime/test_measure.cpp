@@ -1,7 +1,8 @@
 // Rekindle tests: `rekindle measure` as a library (runtime/measure/). A hand-computed scenario
 // (every metric, the window's edges, repeated units, two runs, nulls, variants, the sample-ratio
 // check), the event reader's errors (file and line named), the outcomes' errors (row and column
-// named), the independent Python oracle (tests/oracle/measure_oracle.py) on adversarial inputs,
+// named), two independent Python oracles (tests/oracle/measure_oracle.py and the whole program's
+// tests/oracle/program_oracle.py) on adversarial inputs,
 // the outcomes generator's planted and null effects, and the HTML report's self-containment.
 #include <catch2/catch.hpp>
 
@@ -535,6 +536,75 @@ TEST_CASE("Measure: equals the independent Python oracle on adversarial inputs",
       const int rc = std::system(("python3 " + oracle + " compare " + d + "/expected.json " + d +
                                   "/report.json " + d + "/verdicts.json > " + d + "/cmp.txt 2>&1")
                                      .c_str());
+      std::stringstream cmp;
+      cmp << std::ifstream(d + "/cmp.txt").rdbuf();
+      INFO(cmp.str());
+      CHECK(rc == 0);
+    }
+  }
+}
+
+TEST_CASE("Measure: equals the program oracle's measure on its own generated inputs", "[measure]") {
+  // tests/oracle/program_oracle.py (an independent reading of the whole program spec): its
+  // generate-events (several runs, run ids of both shapes, altered duplicates, a planted
+  // sample-ratio mismatch) and generate-outcomes (planted lifts per variant, the window's edges),
+  // its measure with the spec's program plan, and its compare (1e-9 relative).
+  if (std::system("python3 --version > /dev/null 2>&1") != 0) {
+    WARN("skipped: python3 is not installed");
+    return;
+  }
+  const std::string o = std::string(RK_SOURCE_DIR) + "/tests/oracle/program_oracle.py";
+  TempDir dir;
+  const std::string d = dir.path.string();
+  REQUIRE(std::system(("python3 -c \"import sys, json; sys.path.insert(0, '" +
+                       std::string(RK_SOURCE_DIR) +
+                       "/tests/oracle'); import program_oracle as p; "
+                       "print(json.dumps(p.read_plan('program')))\" > " +
+                       d + "/plan.json")
+                          .c_str()) == 0);
+  const json plan_json = json::parse(std::ifstream(d + "/plan.json"));
+  MeasurePlan plan;
+  for (const auto& s : plan_json["sequences"]) {
+    MeasurePlan::Sequence q{s["name"], {}};
+    for (const auto& t : s["touches"])
+      q.touches.push_back({t["number"], t["name"], t["variants"].get<std::vector<std::string>>()});
+    plan.sequences.push_back(q);
+  }
+  plan.families = plan_json["families"].get<std::vector<std::string>>();
+  struct Case {
+    int seed, runs, window;
+    int64_t min_sample;
+    const char* holdout_rate;
+    const char* duplicates;
+  };
+  for (const Case& c : {Case{1, 3, 30, 100, "0.05", "0.02"}, Case{2, 2, 7, 20, "0.09", "0.1"},
+                        Case{4, 1, 45, 50, "0.05", "0.3"}}) {
+    INFO("seed " << c.seed);
+    const std::string w = std::to_string(c.window);
+    const std::string gen =
+        "python3 " + o + " generate-events 3000 " + std::to_string(c.seed) + " 2026-10-04 --runs " +
+        std::to_string(c.runs) + " --holdout-rate " + c.holdout_rate + " --duplicates " +
+        c.duplicates + " > " + d + "/ev.jsonl && python3 " + o + " generate-outcomes " +
+        std::to_string(c.seed + 10) + " " + d +
+        "/ev.jsonl --lift 0.05 --effect variant:credit=-0.08 --effect variant:personal=0.06 "
+        "--window " +
+        w + " > " + d + "/out.csv && python3 " + o + " measure --events " + d +
+        "/ev.jsonl --outcomes " + d + "/out.csv --plan program --window " + w + " --min-sample " +
+        std::to_string(c.min_sample) + " --out " + d + "/exp.json --verdicts " + d + "/expv.json";
+    REQUIRE(std::system(gen.c_str()) == 0);
+    Options opts;
+    opts.window_days = c.window;
+    opts.min_sample = c.min_sample;
+    Report report;
+    std::string error;
+    REQUIRE(measure(plan, {d + "/ev.jsonl"}, d + "/out.csv", opts, report, error));
+    std::ofstream(d + "/act.json") << report_json(report);
+    std::ofstream(d + "/actv.json") << verdicts_json(report);
+    for (const char* pair : {"/exp.json ", "/expv.json "}) {
+      const std::string actual = std::string(pair) == "/exp.json " ? "/act.json" : "/actv.json";
+      const int rc = std::system(
+          ("python3 " + o + " compare " + d + pair + d + actual + " > " + d + "/cmp.txt 2>&1")
+              .c_str());
       std::stringstream cmp;
       cmp << std::ifstream(d + "/cmp.txt").rdbuf();
       INFO(cmp.str());
