@@ -373,20 +373,26 @@ class Measurer {
   }
 
  private:
-  // An event's unit key (run id and sequence, each after its length, then the customer: any
-  // bytes, NULs included, give distinct keys for distinct units) and the hashes of the tables'
-  // keys, computed one event ahead so their slots are loaded while the next line is parsed.
+  // What `add` needs of an event that can be had as soon as it is parsed: its run (new runs are
+  // numbered here, in event order) and sequence, its unit's key (run and sequence numbers, then
+  // the customer) and the hashes of the two tables' keys. Computed one event ahead, so the
+  // tables' slots are loaded while the next line is parsed.
   struct Prepared {
     std::string unit_key;
     uint64_t unit_hash = 0, customer_hash = 0;
+    uint32_t run = 0;
+    int32_t seq = -1;
   };
-  void prepare(const Event& e, Prepared& p) const {
-    const auto run_size = static_cast<uint32_t>(e.run_id.size());
-    const auto seq_size = static_cast<uint32_t>(e.sequence.size());
-    p.unit_key.assign(reinterpret_cast<const char*>(&run_size), sizeof run_size);
-    p.unit_key += e.run_id;
-    p.unit_key.append(reinterpret_cast<const char*>(&seq_size), sizeof seq_size);
-    p.unit_key += e.sequence;
+  void prepare(const Event& e, Prepared& p) {
+    bool new_run = false;
+    p.run = run_ids_.intern(e.run_id, new_run);
+    if (new_run) {
+      run_as_of_.push_back(e.as_of);
+      runs_.emplace_back(plan_.sequences.size());
+    }
+    p.seq = sequence_index(e.sequence);
+    p.unit_key.assign(reinterpret_cast<const char*>(&p.run), sizeof p.run);
+    p.unit_key.append(reinterpret_cast<const char*>(&p.seq), sizeof p.seq);
     p.unit_key += e.customer_id;
     p.unit_hash = StringTable::hash(p.unit_key);
     units_seen_.prefetch(p.unit_hash);
@@ -396,17 +402,13 @@ class Measurer {
 
   // Adds one event; false with `message` when it does not fit the plan.
   bool add(const Event& e, const Prepared& prepared, std::string& message) {
-    bool new_run = false;
-    const uint32_t run = run_ids_.intern(e.run_id, new_run);
-    if (new_run) {
-      run_as_of_.push_back(e.as_of);
-      runs_.emplace_back(plan_.sequences.size());
-    } else if (run_as_of_[run] != e.as_of) {
+    const uint32_t run = prepared.run;
+    if (run_as_of_[run] != e.as_of) {
       message = fmt::format("run \"{}\" has as_of {} here but {} in an earlier event", e.run_id,
                             format_date(e.as_of), format_date(run_as_of_[run]));
       return false;
     }
-    const int seq = sequence_index(e.sequence);
+    const int seq = prepared.seq;
     if (seq < 0) {
       std::string known;
       for (const auto& q : plan_.sequences) known += (known.empty() ? "" : ", ") + q.name;
