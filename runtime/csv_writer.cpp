@@ -6,10 +6,9 @@
 #include <fmt/format.h>
 
 #include <charconv>
-#include <cmath>
-#include <cstring>
 
 #include "compiler/ir/helpers.h"
+#include "runtime/value_text.h"
 
 namespace rk {
 
@@ -323,49 +322,6 @@ std::unique_ptr<ResultWriter> open_jsonl_result_writer(const std::string& path,
 
 // ---- CSV snapshot writer -----------------------------------------
 
-namespace {
-
-void append_double(std::string& out, double v, bool money) {
-  char buf[64];
-  if (money && std::isfinite(v) && std::fabs(v) < 1e15) {
-    const auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, 2);
-    double back;
-    const auto b = std::from_chars(buf, r.ptr, back);
-    if (b.ec == std::errc() && back == v) {
-      out.append(buf, r.ptr);
-      return;
-    }
-  }
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-void append_int(std::string& out, int64_t v) {
-  char buf[24];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out.append(buf, r.ptr);
-}
-
-inline void append2(std::string& out, unsigned v) {
-  out.push_back(static_cast<char>('0' + v / 10));
-  out.push_back(static_cast<char>('0' + v % 10));
-}
-
-bool append_date(std::string& out, int32_t days) {
-  const CivilDate d = civil_from_days(days);
-  if (d.year < 1 || d.year > 9999) return false;
-  const auto y = static_cast<unsigned>(d.year);
-  append2(out, y / 100);
-  append2(out, y % 100);
-  out.push_back('-');
-  append2(out, d.month);
-  out.push_back('-');
-  append2(out, d.day);
-  return true;
-}
-
-}  // namespace
-
 std::string CsvSnapshotWriter::header(const Schema& schema) {
   std::string h;
   for (size_t f = 0; f < schema.fields.size(); ++f) {
@@ -395,20 +351,21 @@ bool CsvSnapshotWriter::format_rows(const Schema& schema, const Batch& batch, st
       if (!is_present(col.validity, r)) continue;
       switch (fd.type) {
         case FieldType::Bool:
-          out += bit_is_set(static_cast<const uint8_t*>(col.values), r) ? "true" : "false";
+          out += bool_text(bit_is_set(static_cast<const uint8_t*>(col.values), r));
           break;
         case FieldType::Int:
-          append_int(out, static_cast<const int64_t*>(col.values)[r]);
+          append_int_text(out, static_cast<const int64_t*>(col.values)[r]);
           break;
         case FieldType::Number:
         case FieldType::Percent:
+          append_number_text(out, static_cast<const double*>(col.values)[r]);
+          break;
         case FieldType::Money:
-          append_double(out, static_cast<const double*>(col.values)[r],
-                        fd.type == FieldType::Money);
+          append_money_text(out, static_cast<const double*>(col.values)[r]);
           break;
         case FieldType::Date: {
           const int32_t d = static_cast<const int32_t*>(col.values)[r];
-          if (!append_date(out, d))
+          if (!append_date_text(out, d))
             return fail(r, fd,
                         fmt::format("date {} days from 1970-01-01 is outside 0001..9999", d));
           break;
