@@ -1,0 +1,210 @@
+// Rekindle runtime: local send times (see send_time.h). The zone names come from a walk of the
+// database directory; each zone is loaded by Abseil (absl::LoadTimeZone over the zone's file, so
+// the TZif footer's rule covers instants after the last listed transition) the first time it is
+// used; absl::TimeZone::At(CivilSecond).pre is exactly "the offset in force just before the
+// transition" for gaps and folds.
+#include "runtime/send_time.h"
+
+#include <absl/time/civil_time.h>
+#include <absl/time/time.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <mutex>
+
+#include "compiler/ir/helpers.h"
+
+namespace rk {
+
+struct ZoneTable::Zone {
+  std::once_flag once;
+  bool loaded = false;
+  absl::TimeZone tz;
+};
+
+namespace {
+
+// True when the file at `path` starts with the TZif magic (following symbolic links).
+bool is_tzif(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  return in.read(magic, 4) && std::string_view(magic, 4) == "TZif";
+}
+
+char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+}  // namespace
+
+ZoneTable::ZoneTable(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path root = fs::absolute(fs::path(dir), ec);
+  dir_ = ec ? dir : root.string();
+  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
+  if (ec) {
+    error_ = fmt::format("cannot read the time-zone database {}: {}", dir_, ec.message());
+    return;
+  }
+  for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
+    if (ec) break;
+    const fs::directory_entry& e = *it;
+    const std::string leaf = e.path().filename().string();
+    if (it.depth() == 0 && (leaf == "posix" || leaf == "right")) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    std::error_code fe;
+    if (e.is_directory(fe) || !e.is_regular_file(fe)) continue;
+    std::string name = e.path().lexically_relative(root).generic_string();
+    if (name == "posixrules" || name == "localtime") continue;
+    if (is_tzif(e.path())) names_.push_back(std::move(name));
+  }
+  if (ec) {
+    error_ = fmt::format("cannot read the time-zone database {}: {}", dir_, ec.message());
+    names_.clear();
+    return;
+  }
+  std::sort(names_.begin(), names_.end());
+  names_.erase(std::unique(names_.begin(), names_.end()), names_.end());
+  if (names_.empty()) error_ = fmt::format("the time-zone database {} holds no zone", dir_);
+  zones_ = std::make_unique<Zone[]>(names_.size());
+}
+
+ZoneTable::~ZoneTable() = default;
+
+std::string ZoneTable::system_directory() {
+  const char* env = std::getenv("TZDIR");
+  return (env && *env) ? std::string(env) : std::string("/usr/share/zoneinfo");
+}
+
+const ZoneTable& ZoneTable::system() {
+  static const ZoneTable table(system_directory());
+  return table;
+}
+
+ZoneId ZoneTable::find(std::string_view name) const {
+  const auto it = std::lower_bound(names_.begin(), names_.end(), name,
+                                   [](const std::string& a, std::string_view b) { return a < b; });
+  if (it == names_.end() || *it != name) return kNoZone;
+  return static_cast<ZoneId>(it - names_.begin());
+}
+
+std::optional<std::string_view> ZoneTable::suggest(std::string_view name) const {
+  for (const std::string& n : names_) {
+    if (n.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < n.size() && same; ++i) same = ascii_lower(n[i]) == ascii_lower(name[i]);
+    if (same) return std::string_view(n);
+  }
+  return std::nullopt;
+}
+
+const ZoneTable::Zone* ZoneTable::load(ZoneId zone) const {
+  if (zone < 0 || static_cast<size_t>(zone) >= names_.size()) return nullptr;
+  Zone& z = zones_[static_cast<size_t>(zone)];
+  std::call_once(z.once, [&] {
+    // An absolute path: Abseil reads that file (never a built-in or fixed-offset zone).
+    z.loaded = absl::LoadTimeZone(dir_ + "/" + names_[static_cast<size_t>(zone)], &z.tz);
+  });
+  return z.loaded ? &z : nullptr;
+}
+
+std::optional<int64_t> ZoneTable::utc_seconds(ZoneId zone, int32_t day, int minute_of_day) const {
+  const Zone* z = load(zone);
+  if (!z) return std::nullopt;
+  const CivilDate d = civil_from_days(day);
+  const absl::CivilSecond local(d.year, static_cast<int>(d.month), static_cast<int>(d.day),
+                                minute_of_day / 60, minute_of_day % 60, 0);
+  // UNIQUE: pre == post; SKIPPED and REPEATED: pre is the time at the offset before the
+  // transition (the earlier offset of the spec).
+  return absl::ToUnixSeconds(z->tz.At(local).pre);
+}
+
+std::optional<int32_t> ZoneTable::utc_offset(ZoneId zone, int64_t unix_seconds) const {
+  const Zone* z = load(zone);
+  if (!z) return std::nullopt;
+  return z->tz.At(absl::FromUnixSeconds(unix_seconds)).offset;
+}
+
+int32_t first_allowed_day(int32_t day, uint8_t excluded_weekdays) {
+  for (int32_t k = 0; k < 7; ++k)
+    if (!((excluded_weekdays >> weekday_of(int64_t{day} + k)) & 1)) return day + k;
+  return day;
+}
+
+std::optional<std::string> check_send_window(const SendWindow& w) {
+  if (w.minute_of_day < 0 || w.minute_of_day >= 24 * 60)
+    return fmt::format("a send time is between 00:00 and 23:59 (minute {} of the day is not)",
+                       w.minute_of_day);
+  if ((w.excluded_weekdays & kEveryDay) == kEveryDay)
+    return std::string("a channel that never sends on any day of the week can never send");
+  return std::nullopt;
+}
+
+namespace {
+constexpr int64_t kUnknown = std::numeric_limits<int64_t>::min();
+constexpr int64_t kFailed = kUnknown + 1;
+}  // namespace
+
+SendTimes::SendTimes(const ZoneTable& zones, int32_t as_of, std::vector<SendWindow> windows)
+    : zones_(zones), as_of_(as_of), windows_(std::move(windows)) {
+  const size_t n = windows_.size() * zones_.size();
+  cache_ = std::make_unique<std::atomic<int64_t>[]>(n);
+  for (size_t i = 0; i < n; ++i) cache_[i].store(kUnknown, std::memory_order_relaxed);
+}
+
+int32_t SendTimes::local_day(size_t window) const {
+  return first_allowed_day(as_of_, windows_[window].excluded_weekdays);
+}
+
+std::optional<int64_t> SendTimes::instant(ZoneId zone, size_t window) const {
+  if (zone < 0 || static_cast<size_t>(zone) >= zones_.size() || window >= windows_.size())
+    return std::nullopt;
+  std::atomic<int64_t>& slot = cache_[window * zones_.size() + static_cast<size_t>(zone)];
+  int64_t t = slot.load(std::memory_order_relaxed);
+  if (t == kUnknown) {
+    // Two threads may both compute it: the same value, so either store is right.
+    const auto u = zones_.utc_seconds(zone, local_day(window), windows_[window].minute_of_day);
+    t = u ? *u : kFailed;
+    slot.store(t, std::memory_order_relaxed);
+  }
+  if (t == kFailed) return std::nullopt;
+  return t;
+}
+
+void append_utc_timestamp(std::string& out, int64_t unix_seconds) {
+  int64_t day = unix_seconds / 86400;
+  if (unix_seconds % 86400 < 0) --day;
+  const auto sec = static_cast<unsigned>(unix_seconds - day * 86400);
+  const CivilDate d = civil_from_days(day);
+  auto two = [&](unsigned v) {
+    out.push_back(static_cast<char>('0' + v / 10));
+    out.push_back(static_cast<char>('0' + v % 10));
+  };
+  if (d.year >= 0 && d.year <= 9999) {
+    const auto y = static_cast<unsigned>(d.year);
+    two(y / 100);
+    two(y % 100);
+  } else {
+    out += fmt::format("{:+05}", d.year);
+  }
+  out.push_back('-');
+  two(d.month);
+  out.push_back('-');
+  two(d.day);
+  out.push_back('T');
+  two(sec / 3600);
+  out.push_back(':');
+  two(sec / 60 % 60);
+  out.push_back(':');
+  two(sec % 60);
+  out.push_back('Z');
+}
+
+}  // namespace rk
