@@ -183,28 +183,31 @@ void append_utc_timestamp(std::string& out, int64_t unix_seconds) {
   if (unix_seconds % 86400 < 0) --day;
   const auto sec = static_cast<unsigned>(unix_seconds - day * 86400);
   const CivilDate d = civil_from_days(day);
-  auto two = [&](unsigned v) {
-    out.push_back(static_cast<char>('0' + v / 10));
-    out.push_back(static_cast<char>('0' + v % 10));
-  };
-  if (d.year >= 0 && d.year <= 9999) {
-    const auto y = static_cast<unsigned>(d.year);
-    two(y / 100);
-    two(y % 100);
-  } else {
-    out += fmt::format("{:+05}", d.year);
+  if (d.year < 0 || d.year > 9999) {
+    out += fmt::format("{:+05}-{:02}-{:02}T{:02}:{:02}:{:02}Z", d.year, d.month, d.day, sec / 3600,
+                       sec / 60 % 60, sec % 60);
+    return;
   }
-  out.push_back('-');
-  two(d.month);
-  out.push_back('-');
-  two(d.day);
-  out.push_back('T');
-  two(sec / 3600);
-  out.push_back(':');
-  two(sec / 60 % 60);
-  out.push_back(':');
-  two(sec % 60);
-  out.push_back('Z');
+  char b[20];
+  auto two = [&](int at, unsigned v) {
+    b[at] = static_cast<char>('0' + v / 10);
+    b[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  const auto y = static_cast<unsigned>(d.year);
+  two(0, y / 100);
+  two(2, y % 100);
+  b[4] = '-';
+  two(5, d.month);
+  b[7] = '-';
+  two(8, d.day);
+  b[10] = 'T';
+  two(11, sec / 3600);
+  b[13] = ':';
+  two(14, sec / 60 % 60);
+  b[16] = ':';
+  two(17, sec % 60);
+  b[19] = 'Z';
+  out.append(b, sizeof b);
 }
 
 }  // namespace rk
