@@ -171,3 +171,54 @@ TEST_CASE("template: offers in words", "[template]") {
   CHECK_FALSE(ir::offer_in_words("gift"));
   CHECK_FALSE(ir::offer_in_words(""));
 }
+
+TEST_CASE("template: random texts parse to parts that spell the text, or to an error inside it",
+          "[template]") {
+  // Texts over an alphabet dense in braces and bars: a parsed template's parts, written back
+  // (braces doubled in text, `{name|fallback}`), are exactly the text, part by part; an error's
+  // span lies inside the text.
+  const std::vector<std::string> alphabet = {"{", "}",  "|",  "a",   "_",   "1", " ",
+                                             "é", "{{", "}}", "{a}", "{a|", "x"};
+  uint64_t seed = 7;
+  auto next = [&] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<size_t>(seed >> 33);
+  };
+  size_t parsed = 0, errors = 0;
+  for (int n = 0; n < 20000; ++n) {
+    std::string text;
+    const size_t len = next() % 12;
+    for (size_t i = 0; i < len; ++i) text += alphabet[next() % alphabet.size()];
+    MessageTemplate t;
+    const auto err = ir::parse_message_template(text, t);
+    INFO('"' << text << '"');
+    if (err) {
+      ++errors;
+      REQUIRE(err->offset + err->length <= text.size());
+      REQUIRE(!err->message.empty());
+      continue;
+    }
+    ++parsed;
+    std::string back;
+    bool after_text = false;
+    for (const TemplatePart& p : t.parts) {
+      std::string part;
+      const bool is_text = p.kind == TemplatePart::Kind::Text;
+      REQUIRE_FALSE((is_text && after_text));  // literal text is one part
+      after_text = is_text;
+      if (is_text) {
+        REQUIRE(!p.text.empty());
+        for (char c : p.text)
+          part += (c == '{' || c == '}') ? std::string(2, c) : std::string(1, c);
+      } else {
+        part = "{" + p.text + (p.has_fallback ? "|" + p.fallback : "") + "}";
+        REQUIRE(text.substr(p.name_offset, p.text.size()) == p.text);
+      }
+      REQUIRE(text.substr(p.offset, p.length) == part);
+      back += part;
+    }
+    REQUIRE(back == text);
+  }
+  CHECK(parsed > 1000);
+  CHECK(errors > 1000);
+}
