@@ -46,7 +46,8 @@ ZoneTable::ZoneTable(const std::string& dir) {
   std::error_code ec;
   const fs::path root = fs::absolute(fs::path(dir), ec);
   dir_ = ec ? dir : root.string();
-  fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
+  // Like Python's os.walk: unreadable folders are skipped, linked folders are not entered.
+  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
   if (ec) {
     error_ = fmt::format("cannot read the time-zone database {}: {}", dir_, ec.message());
     return;
@@ -54,13 +55,13 @@ ZoneTable::ZoneTable(const std::string& dir) {
   for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
     if (ec) break;
     const fs::directory_entry& e = *it;
-    const std::string leaf = e.path().filename().string();
-    if (it.depth() == 0 && (leaf == "posix" || leaf == "right")) {
-      it.disable_recursion_pending();
+    std::error_code fe;
+    if (e.is_directory(fe)) {
+      const std::string leaf = e.path().filename().string();
+      if (it.depth() == 0 && (leaf == "posix" || leaf == "right")) it.disable_recursion_pending();
       continue;
     }
-    std::error_code fe;
-    if (e.is_directory(fe) || !e.is_regular_file(fe)) continue;
+    if (!e.is_regular_file(fe)) continue;
     std::string name = e.path().lexically_relative(root).generic_string();
     if (name == "posixrules" || name == "localtime") continue;
     if (is_tzif(e.path())) names_.push_back(std::move(name));
