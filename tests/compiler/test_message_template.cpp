@@ -83,7 +83,7 @@ TEST_CASE("template: every template of the program's spec parses", "[template]")
   for (const auto& [text, want] : cases) CHECK(shape(parse_ok(text)) == want);
 }
 
-TEST_CASE("template: fallbacks may be empty, hold | and spaces; names may be keywords",
+TEST_CASE("template: fallbacks may be empty, hold | and spaces, and names may be keywords",
           "[template]") {
   CHECK(shape(parse_ok("{first_name|}")) == "<first_name|>");
   CHECK(parse_ok("{first_name|}").parts[0].has_fallback);

@@ -160,7 +160,8 @@ TEST_CASE("render: the spec's templates (section 5) for a customer", "[template]
         "Hi there, we saved something for you");
 }
 
-TEST_CASE("render: one pass; values are inserted as they are, without CSV quoting", "[template]") {
+TEST_CASE("render: one pass, and values are inserted as they are, without CSV quoting",
+          "[template]") {
   const Schema s = render_schema();
   const Batch b = make_batch(s, {{{"first_name", FieldValue::of_text("{affinity}")}},
                                  {{"first_name", FieldValue::of_text(" Zoë, \"Jr\" ")}},
@@ -241,7 +242,7 @@ TEST_CASE("render: values as the CSV writer writes them, money with $ and lists 
   }
 }
 
-TEST_CASE("render: NaN is missing; an empty list without fallback reads as nothing", "[template]") {
+TEST_CASE("render: NaN is missing, an empty list without fallback reads as nothing", "[template]") {
   const Schema s = render_schema();
   const Batch b = make_batch(s, {{{"categories", FieldValue::of_list({})}}});
   Outputs o({0}, {0});
