@@ -354,7 +354,7 @@ class Checker {
         const std::string key = canonical(path);
         if (loaded_.count(key)) continue;
         loaded_.insert(key);
-        auto idx = src_.load(path, diags_, imp->span);
+        auto idx = load_import(path, imp->span);
         if (!idx) continue;
         auto parsed = parse_file(src_, *idx, diags_);
         if (!parsed) continue;
@@ -373,6 +373,23 @@ class Checker {
     }
     rule_files_.push_back(f);
     return true;
+  }
+
+  // Reads an imported file: through CompileOptions::read_source when it has the text (an
+  // editor's unsaved buffer), else from disk.
+  std::optional<uint32_t> load_import(const std::string& path, const ast::Span& from) {
+    if (opts_.read_source) {
+      if (std::optional<std::string> text = opts_.read_source(path)) {
+        if (text->size() > kMaxSourceBytes) {
+          error("RK0107", from,
+                fmt::format("`{}` is too large ({} bytes; the limit is {} bytes)", path,
+                            text->size(), kMaxSourceBytes));
+          return std::nullopt;
+        }
+        return src_.add(path, std::move(*text));
+      }
+    }
+    return src_.load(path, diags_, from);
   }
 
   void build_schema() {
@@ -2200,6 +2217,16 @@ SchemaResult compile_schema(const std::string& path) {
   Checker c(r.sources, r.diags, opts);
   auto idx = r.sources.load(path, r.diags);
   if (idx) r.schema = c.schema_only(*idx);
+  if (has_errors(r.diags)) r.schema.reset();
+  return r;
+}
+
+SchemaResult compile_schema_text(const std::string& path, std::string text) {
+  SchemaResult r;
+  CompileOptions opts;
+  Checker c(r.sources, r.diags, opts);
+  const uint32_t idx = r.sources.add(path, std::move(text));
+  r.schema = c.schema_only(idx);
   if (has_errors(r.diags)) r.schema.reset();
   return r;
 }

@@ -3,6 +3,7 @@
 // Diagnostic in the result; nothing is thrown.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -16,6 +17,10 @@ namespace rk {
 struct CompileOptions {
   // `--param name=value` overrides, parsed by the parameter's declared type.
   std::map<std::string, std::string> params;
+  // Reads an imported file (its path as the importing file names it, made relative to that
+  // file's folder): the text, or nullopt to read the file from disk. An editor passes its unsaved
+  // buffers here (`rekindle lsp`); unset, every import is read from disk.
+  std::function<std::optional<std::string>(const std::string& path)> read_source;
 };
 
 // Where the IR came from: every rule with its condition node and every checked expression with
@@ -133,5 +138,7 @@ struct SchemaResult {
 };
 // Parses and checks a schema file alone (e.g. for `rekindle convert --schema`).
 SchemaResult compile_schema(const std::string& path);
+// Same, from text already in memory (path is used for messages).
+SchemaResult compile_schema_text(const std::string& path, std::string text);
 
 }  // namespace rk
