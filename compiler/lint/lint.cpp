@@ -81,7 +81,7 @@ struct SeqInfo {
 class Linter {
  public:
   Linter(const CompileResult& r, const LintOptions& opts)
-      : r_(r), p_(*r.program), enc_(p_, opts.timeout_ms) {}
+      : r_(r), p_(*r.program), enc_(p_, opts.timeout_ms, opts.stop) {}
 
   std::vector<Diagnostic> run() {
     parse_sources();

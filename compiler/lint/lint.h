@@ -5,6 +5,7 @@
 // happen are decided exactly with an SMT solver over the IR; undecided questions stay silent.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,10 @@ namespace rk {
 struct LintOptions {
   // Per solver query; a query that runs out of time is undecided, and undecided lints stay silent.
   unsigned timeout_ms = 200;
+  // Asked before each solver query; when it returns true the query is undecided (so silent) and
+  // asked no further. An editor stops lint work that a newer edit made obsolete, or that went over
+  // its budget (`rekindle lsp`). Unset: every query runs.
+  std::function<bool()> stop;
 };
 
 // One lint: its code, a short name and what it finds (for docs and `--help`).

@@ -39,8 +39,8 @@ std::string pow2_string(int k) {
 
 }  // namespace
 
-Encoder::Encoder(const ir::Program& p, unsigned timeout_ms)
-    : p_(p), solver_(ctx_), as_of_(ctx_.int_const("as_of")) {
+Encoder::Encoder(const ir::Program& p, unsigned timeout_ms, std::function<bool()> stop)
+    : p_(p), stop_(std::move(stop)), solver_(ctx_), as_of_(ctx_.int_const("as_of")) {
   z3::params params(ctx_);
   params.set("timeout", timeout_ms);
   solver_.set(params);
@@ -350,8 +350,13 @@ void Encoder::encode(uint32_t id) {
   push(zero(n.ty), ctx_.bool_val(false));
 }
 
+bool Encoder::stopped() {
+  if (!stopped_ && stop_ && stop_()) stopped_ = true;
+  return stopped_;
+}
+
 Verdict Encoder::check(const z3::expr& q) {
-  std::optional<Customer> ignored;
+  if (stopped()) return Verdict::Unknown;
   solver_.push();
   solver_.add(q);
   Verdict out = Verdict::Unknown;
@@ -367,6 +372,7 @@ Verdict Encoder::check(const z3::expr& q) {
 
 Verdict Encoder::check(const z3::expr& q, std::optional<Customer>& witness) {
   witness.reset();
+  if (stopped()) return Verdict::Unknown;
   solver_.push();
   solver_.add(q);
   Verdict out = Verdict::Unknown;

@@ -11,6 +11,7 @@
 #include <z3++.h>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,7 +37,9 @@ struct Customer {
 
 class Encoder {
  public:
-  Encoder(const ir::Program& p, unsigned timeout_ms);
+  // `stop` (may be empty) is asked before each query: when it returns true, the query (and every
+  // later one) is Unknown without asking the solver.
+  Encoder(const ir::Program& p, unsigned timeout_ms, std::function<bool()> stop = {});
 
   z3::context& ctx() { return ctx_; }
   // Value and presence of a node. For Bool nodes the value is a Z3 Bool.
@@ -68,7 +71,12 @@ class Encoder {
   z3::expr fresh_bool();
   std::optional<Customer> read_model(const z3::model& m);
 
+  // True when the caller's stop function asked to stop (then every query is Unknown).
+  bool stopped();
+
   const ir::Program& p_;
+  std::function<bool()> stop_;
+  bool stopped_ = false;
   z3::context ctx_;
   z3::solver solver_;
   std::vector<z3::expr> val_, pres_;
