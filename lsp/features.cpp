@@ -14,7 +14,7 @@
 
 namespace rk::lsp {
 
-View::View(const Analysis& a, Encoding enc, std::string doc_uri) : a_(a), enc_(enc) {
+View::View(const Analysis& a, Encoding enc, const std::string& doc_uri) : a_(a), enc_(enc) {
   uris_.reserve(a.files.size());
   lines_.reserve(a.files.size());
   for (size_t i = 0; i < a.files.size(); ++i) {

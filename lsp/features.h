@@ -19,7 +19,7 @@ namespace rk::lsp {
 class View {
  public:
   // `doc_uri` is the document's URI as the client sent it (the other files get `file://` URIs).
-  View(const Analysis& a, Encoding enc, std::string doc_uri);
+  View(const Analysis& a, Encoding enc, const std::string& doc_uri);
 
   const Analysis& analysis() const { return a_; }
   Encoding encoding() const { return enc_; }

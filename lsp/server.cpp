@@ -588,6 +588,7 @@ class Server {
       }
     }
     std::vector<const View*> all;
+    all.reserve(views.size());
     for (const auto& w : views) all.push_back(&w);
     return references(views.front(), p, all, decl);
   }

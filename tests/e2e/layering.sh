@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Rekindle layering test: the libraries are linked one way (grammar -> compiler -> runtime -> cli,
-# see docs/design.md), and these #include rules keep it so. It prints every offending file:line.
+# and grammar -> compiler -> lsp -> cli; see docs/design.md), and these #include rules keep it so.
+# It prints every offending file:line.
 #   - runtime/ and cli/ never include the parser (grammar/parser.h) or the PEGTL grammar
 #     (grammar/grammar.h): they work from what the compiler returns (CompileResult: the IR, the
 #     source map, the sources); runtime/ does not include the AST (grammar/ast.h) directly either.
 #   - grammar/ includes nothing of compiler/ or runtime/, and no LLVM header.
 #   - compiler/ includes LLVM headers only in compiler/jit; runtime/ includes none.
+#   - lsp/ (the language server) includes nothing of runtime/ and no LLVM header (so nothing of
+#     compiler/jit either); grammar/, compiler/ and runtime/ include nothing of lsp/.
 # The scanner first proves itself on a planted tree, so a broken pattern cannot pass silently.
 # Usage: bash tests/e2e/layering.sh [REKINDLE_BINARY]  (the binary is not needed)
 set -euo pipefail
@@ -41,12 +44,17 @@ scan() {  # scan ROOT: every violation, one per line
     "grammar/ must not include the compiler, the runtime or LLVM"
   check "$root" compiler "$LLVM" compiler/jit "only compiler/jit may include LLVM"
   check "$root" runtime "$LLVM" "" "runtime/ must not include LLVM"
+  check "$root" lsp "runtime/[^\">]*|compiler/jit/[^\">]*|$LLVM" "" \
+    "lsp/ must not include the runtime, the JIT or LLVM"
+  for dir in grammar compiler runtime; do
+    check "$root" "$dir" 'lsp/[^">]*' "" "$dir/ must not include the language server"
+  done
 }
 
 # 1. The scanner finds planted violations (and only those).
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$TMP"/{runtime/sub,cli,grammar,compiler/check,compiler/jit}
+mkdir -p "$TMP"/{runtime/sub,cli,grammar,compiler/check,compiler/jit,lsp}
 printf '#include "grammar/parser.h"\n#include "compiler/check/compile.h"\n' > "$TMP/runtime/a.cpp"
 printf '// x\n  #  include <grammar/grammar.h>\n' > "$TMP/runtime/sub/b.h"
 printf '#include "grammar/ast.h"\n#include <llvm/IR/Module.h>\n' > "$TMP/runtime/c.cpp"
@@ -57,9 +65,14 @@ printf '#include "grammar/ast.h"\n' > "$TMP/grammar/ok.h"
 printf '#include "llvm/ADT/StringRef.h"\n' > "$TMP/compiler/check/f.cpp"
 printf '#include "llvm/ADT/StringRef.h"\n// #include "grammar/parser.h"\n' \
   > "$TMP/compiler/jit/ok.cpp"
+printf '#include "grammar/parser.h"\n#include "compiler/lint/lint.h"\n#include "runtime/x.h"\n' \
+  > "$TMP/lsp/g.cpp"
+printf '#include "compiler/jit/jit.h"\n#include <llvm/IR/Module.h>\n' > "$TMP/lsp/h.h"
+printf '#include "lsp/server.h"\n' > "$TMP/compiler/check/i.cpp"
 got=$(scan "$TMP" | cut -d: -f1,2 | sort | tr '\n' ' ')
-want="cli/d.cpp:1 compiler/check/f.cpp:1 grammar/e.cpp:1 grammar/e.cpp:2 grammar/e.cpp:3 \
-runtime/a.cpp:1 runtime/c.cpp:1 runtime/c.cpp:2 runtime/sub/b.h:2 "
+want="cli/d.cpp:1 compiler/check/f.cpp:1 compiler/check/i.cpp:1 grammar/e.cpp:1 grammar/e.cpp:2 \
+grammar/e.cpp:3 lsp/g.cpp:3 lsp/h.h:1 lsp/h.h:2 runtime/a.cpp:1 runtime/c.cpp:1 runtime/c.cpp:2 \
+runtime/sub/b.h:2 "
 if [ "$got" != "$want" ]; then
   echo "layering.sh: the scanner is broken"
   echo "  found:    $got"
@@ -74,4 +87,4 @@ if [ -n "$found" ]; then
   echo "$found"
   exit 1
 fi
-echo "layering: no parser in runtime/ or cli/, nothing above grammar/ in it, LLVM only in compiler/jit"
+echo "layering: no parser in runtime/ or cli/, nothing above grammar/ in it, LLVM only in compiler/jit, lsp/ beside runtime/"

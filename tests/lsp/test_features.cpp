@@ -627,13 +627,13 @@ TEST_CASE("features: no text makes an analysis or a request fail") {
                                     "import \"",
                                     "sequence s {",
                                     "stop x when a is",
-                                    "\xff\xfe\x00",
+                                    std::string("\xff\xfe\x00", 3),
                                     std::string(3000, '('),
                                     "let a = b\nlet b = a\n"};
   // Every prefix of the playbook at a stride (a file being typed from the top).
   for (size_t n = 0; n < kPlaybook.size(); n += 211) texts.push_back(kPlaybook.substr(0, n));
   for (const auto& t : texts) {
-    for (auto parsed : {std::shared_ptr<const ParsedDoc>(), good.a->parsed}) {
+    for (const auto& parsed : {std::shared_ptr<const ParsedDoc>(), good.a->parsed}) {
       const Doc d = open_doc(kRules + "winback.rules", t, nullptr, parsed);
       for (uint32_t off = 0; off <= t.size(); off += 37) {
         const Position p = d.v->lines(0).position(off, Encoding::Utf16);

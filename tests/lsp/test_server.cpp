@@ -35,7 +35,7 @@ std::string slurp(const std::string& path) {
 // A server on a thread, talked to through two pipes.
 class Session {
  public:
-  explicit Session(rk::lsp::ServerOptions opts = {}) {
+  explicit Session(const rk::lsp::ServerOptions& opts = {}) {
     int to[2], from[2];
     REQUIRE(pipe(to) == 0);
     REQUIRE(pipe(from) == 0);
