@@ -15,6 +15,7 @@ struct LspArgs {
   bool no_lint = false;
   unsigned lint_timeout_ms = 100;
   unsigned lint_budget_ms = 10000;
+  unsigned lint_delay_ms = 200;
   bool stdio = false;
 };
 
@@ -38,6 +39,9 @@ std::function<int()> setup_lsp(CLI::App& app) {
   sub->add_option("--lint-budget-ms", args->lint_budget_ms,
                   "Time limit for all lints of one version of a document (default 10000)")
       ->check(CLI::Range(1u, 3600000u));
+  sub->add_option("--lint-delay-ms", args->lint_delay_ms,
+                  "Start the lints after this pause in editing, in milliseconds (default 200)")
+      ->check(CLI::Range(0u, 60000u));
   sub->footer(
       "Editors start it as `rekindle lsp`; see docs/editor.md for VS Code, Neovim and Helix.\n"
       "Messages that cannot be handled get JSON-RPC error replies; logs go to standard error.");
@@ -48,6 +52,7 @@ std::function<int()> setup_lsp(CLI::App& app) {
     opts.lint = !args->no_lint;
     opts.lint_timeout_ms = args->lint_timeout_ms;
     opts.lint_budget_ms = args->lint_budget_ms;
+    opts.lint_delay_ms = args->lint_delay_ms;
     return lsp::run_server(std::cin, std::cout, opts);
   };
 }

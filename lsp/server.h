@@ -22,6 +22,8 @@ struct ServerOptions {
   bool lint = true;                 // run the RK06xx lints (initialization option `lint`)
   unsigned lint_timeout_ms = 100;   // per solver question (`lintTimeoutMs`)
   unsigned lint_budget_ms = 10000;  // per lint run of one document version (`lintBudgetMs`)
+  // Lints start after this pause in editing (`lintDelayMs`), so they do not compete with typing.
+  unsigned lint_delay_ms = 200;
 };
 
 // `file://.../docs/` of the checkout this server was built from, when that folder exists; else "".
