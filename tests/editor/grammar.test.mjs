@@ -63,6 +63,7 @@ test('the playbook: keywords, names, labels, units, money, percents, strings, co
   expect(lines, 'parameter touch_interval = 7 days', 'days', 'keyword.other.unit.rekindle');
   expect(lines, 'let days_dormant = days since', 'days_dormant', 'entity.name.variable.let.rekindle');
   expect(lines, 'let days_dormant = days since', 'since', 'keyword.operator.word.rekindle');
+  expect(lines, 'let days_dormant = days since', 'days', 'keyword.operator.word.rekindle');
   expect(lines, 'segment dormancy {', 'segment', 'storage.type.rekindle');
   expect(lines, 'segment dormancy {', 'dormancy', 'entity.name.type.segment.rekindle');
   expect(lines, 'never_purchased when last_purchase_date is missing', 'never_purchased', 'entity.name.label.rekindle');

@@ -110,8 +110,8 @@ function style(scopes) {
 }
 const escape = (s) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-// A page showing the tokenized lines like an editor (line numbers, dark theme).
-export function toHtml(title, lines) {
+// A page showing the tokenized lines like an editor (line numbers from `firstLine`, dark theme).
+export function toHtml(title, lines, firstLine = 1) {
   const rows = lines
     .map((l, i) => {
       const code = l.tokens
@@ -120,7 +120,7 @@ export function toHtml(title, lines) {
           return s ? `<span style="${s}">${escape(t.text)}</span>` : escape(t.text);
         })
         .join('');
-      return `<div class="l"><span class="n">${i + 1}</span>${code || ' '}</div>`;
+      return `<div class="l"><span class="n">${firstLine + i}</span>${code || ' '}</div>`;
     })
     .join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><style>
