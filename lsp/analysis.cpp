@@ -11,6 +11,7 @@
 #include "compiler/check/compile.h"
 #include "compiler/format/format.h"
 #include "compiler/lint/lint.h"
+#include "grammar/names.h"
 #include "grammar/parser.h"
 #include "grammar/test_file.h"
 
@@ -44,11 +45,38 @@ std::optional<std::string> read_file(const FileReader& read, const std::string& 
   return scratch.file(*i).text;
 }
 
-std::optional<ast::File> parse(const std::string& path, const std::string& text) {
+std::optional<ast::File> parse(const std::string& path, const std::string& text,
+                               std::optional<uint32_t>* error_at = nullptr) {
   SourceSet s;
   s.add(path, text);
-  std::vector<Diagnostic> ignored;
-  return parse_file(s, 0, ignored);
+  std::vector<Diagnostic> diags;
+  auto f = parse_file(s, 0, diags);
+  if (error_at)
+    for (const auto& d : diags)
+      if (d.severity == Severity::Error && d.span) {
+        *error_at = d.span->offset;
+        break;
+      }
+  return f;
+}
+
+// A document that does not parse and never did (a new file being typed): the declarations before
+// the one with the error, so its imports and names are known. Tries the text up to the start of
+// the error's line, then up to the start of each of the two lines before it that start a
+// declaration (a word at the start of the line).
+std::optional<ast::File> parse_prefix(const std::string& path, const std::string& text,
+                                      uint32_t error_at) {
+  size_t cut = std::min<size_t>(error_at, text.size());
+  for (int tries = 0; tries < 3 && cut > 0; ++tries) {
+    while (cut > 0 && text[cut - 1] != '\n') --cut;
+    if (auto f = parse(path, text.substr(0, cut))) return f;
+    // The previous line that starts a declaration.
+    do {
+      if (cut > 0) --cut;
+      while (cut > 0 && text[cut - 1] != '\n') --cut;
+    } while (cut > 0 && !grammar::ident_length(text.data() + cut, text.data() + text.size()));
+  }
+  return std::nullopt;
 }
 
 struct Loaded {
@@ -186,9 +214,13 @@ class Converter {
   std::map<std::string, uint32_t> file_of_path_;
 };
 
-// The document's AST, or the last one that parsed (then `a.stale`).
-const ast::File* document_ast(Analysis& a, std::optional<ast::File> fresh,
-                              const std::shared_ptr<const ParsedDoc>& last, OffsetMap& map) {
+// The document's AST; when it does not parse, the last version that did (then `a.stale`), or
+// else the declarations before the error (kept in `prefix`).
+const ast::File* document_ast(Analysis& a, const std::string& path,
+                              const std::shared_ptr<const ParsedDoc>& last, OffsetMap& map,
+                              std::optional<ast::File>& prefix) {
+  std::optional<uint32_t> error_at;
+  std::optional<ast::File> fresh = parse(path, a.files[0].text, &error_at);
   if (fresh) {
     auto p = std::make_shared<ParsedDoc>();
     p->text = a.files[0].text;
@@ -196,11 +228,14 @@ const ast::File* document_ast(Analysis& a, std::optional<ast::File> fresh,
     a.parsed = p;
     return &p->ast;
   }
-  if (!last) return nullptr;
-  a.parsed = last;
-  a.stale = true;
-  map = OffsetMap::between(last->text, a.files[0].text);
-  return &last->ast;
+  if (last) {
+    a.parsed = last;
+    a.stale = true;
+    map = OffsetMap::between(last->text, a.files[0].text);
+    return &last->ast;
+  }
+  if (error_at) prefix = parse_prefix(path, a.files[0].text, *error_at);
+  return prefix ? &*prefix : nullptr;
 }
 
 void analyze_rules(const AnalyzeInput& in, Analysis& a) {
@@ -210,7 +245,8 @@ void analyze_rules(const AnalyzeInput& in, Analysis& a) {
 
   Loaded l;
   OffsetMap map;
-  const ast::File* doc = document_ast(a, parse(in.path, in.text), in.parsed, map);
+  std::optional<ast::File> prefix;
+  const ast::File* doc = document_ast(a, in.path, in.parsed, map, prefix);
   l.asts.emplace_back();  // the document's AST is `doc`
   l.imports.emplace_back();
   if (doc) {
@@ -246,7 +282,8 @@ void analyze_rules(const AnalyzeInput& in, Analysis& a) {
 void analyze_schema(const AnalyzeInput& in, Analysis& a) {
   const SchemaResult r = compile_schema_text(in.path, in.text);
   OffsetMap map;
-  const ast::File* doc = document_ast(a, parse(in.path, in.text), in.parsed, map);
+  std::optional<ast::File> prefix;
+  const ast::File* doc = document_ast(a, in.path, in.parsed, map, prefix);
   IndexInput x;
   x.ast = doc;
   x.text = a.stale ? std::string_view(a.parsed->text) : std::string_view(a.files[0].text);

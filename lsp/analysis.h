@@ -3,7 +3,8 @@
 // is checked alone, a test file is parsed; their diagnostics become Problems (with quick fixes for
 // "did you mean" and a missing `because`), and the ASTs of the document and its imports become the
 // symbol index (index.h). When the document does not parse, the index is built from the last
-// version that did, moved over the edit since (OffsetMap). Lint warnings come separately
+// version that did, moved over the edit since (OffsetMap), or, for a document that never parsed,
+// from the declarations before the one with the error. Lint warnings come separately
 // (`lint`), as they take longer. This file and index.cpp are the only ones that know the
 // compiler's result types and the AST, so a change there is adapted here.
 #pragma once

@@ -339,3 +339,41 @@ TEST_CASE("the source map takes conditions apart and records sequence clauses") 
   for (const auto& t : m.terms)
     CHECK(spans.insert({t.span.file, t.span.offset, t.span.len}).second);
 }
+
+TEST_CASE("check: imports are read through CompileOptions::read_source, else from disk") {
+  const std::string schema_path = std::string(RK_SOURCE_DIR) + "/rules/customer.schema";
+  const std::string rules = read(kRules) + "review vip_review when vip because \"VIP\"\n";
+  rk::CompileOptions opts;
+  std::vector<std::string> asked;
+  opts.read_source = [&](const std::string& path) -> std::optional<std::string> {
+    asked.push_back(path);
+    if (path == schema_path) return read(schema_path) + "field vip: bool\n";
+    return std::nullopt;
+  };
+  auto r = compile_text(rules, opts);
+  CHECK(errors_of(r).empty());
+  CHECK(asked == std::vector<std::string>{schema_path});
+  REQUIRE(r.sources.size() == 2);
+  CHECK(r.sources.file(1).text.find("field vip: bool") != std::string::npos);
+  // Without the unsaved field, the disk's schema does not know `vip`.
+  const auto disk = compile_text(rules);
+  CHECK(only_error(disk).code == "RK0201");
+  // nullopt: the disk.
+  opts.read_source = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+  const auto fallback = compile_text(rules, opts);
+  CHECK(only_error(fallback).code == "RK0201");
+}
+
+TEST_CASE("check: compile_schema_text checks a schema from memory like compile_schema") {
+  const std::string path = std::string(RK_SOURCE_DIR) + "/rules/customer.schema";
+  const auto disk = rk::compile_schema(path);
+  const auto text = rk::compile_schema_text(path, read(path));
+  REQUIRE(disk.schema);
+  REQUIRE(text.schema);
+  CHECK(text.schema->fields.size() == disk.schema->fields.size());
+  CHECK(text.schema->key_field == disk.schema->key_field);
+  const auto bad = rk::compile_schema_text(path, "schema c\nfield a: int\nfield a: int\n");
+  CHECK_FALSE(bad.schema);
+  REQUIRE_FALSE(bad.diags.empty());
+  CHECK(bad.diags[0].code == "RK0202");
+}

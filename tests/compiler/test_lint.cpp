@@ -456,3 +456,25 @@ TEST_CASE("lint: the catalog lists every code once", "[lint]") {
   for (const auto& l : rk::lint_catalog()) CHECK(codes.insert(std::string(l.code)).second);
   CHECK(codes.size() == 15);
 }
+
+TEST_CASE("lint: a stop function ends the solver questions; what needs them stays silent",
+          "[lint]") {
+  const std::string body = "segment s {\n a when orders > 5\n b when orders > 10\n}\n";
+  auto r = compile(body);
+  REQUIRE(r.program);
+  CHECK(only(rk::lint_program(r), "RK0601").size() == 1);
+  rk::LintOptions o;
+  int asked = 0;
+  o.stop = [&] {
+    ++asked;
+    return true;
+  };
+  const auto ds = rk::lint_program(r, o);
+  CHECK(only(ds, "RK0601").empty());  // needs the solver
+  CHECK(asked == 1);                  // asked once, then every question is undecided
+  // Findings that need no solver are still made (unused fields).
+  CHECK_FALSE(only(ds, "RK0615").empty());
+  // A stop function that never says stop changes nothing.
+  o.stop = [] { return false; };
+  CHECK(only(rk::lint_program(r, o), "RK0601").size() == 1);
+}

@@ -574,10 +574,27 @@ TEST_CASE("features: a file that does not parse is navigated through its last go
   CHECK(hover_text(d, d.at("vip when", 0, 1)).empty());
   // The outline is still there.
   CHECK(document_symbols(*d.v).size() == document_symbols(*good.v).size());
-  // Without a version that parsed, there is nothing to navigate, but nothing fails either.
+  // Without a version that parsed: the declarations before the broken one.
   const Doc fresh = playbook(text);
-  CHECK(fresh.a->index.references().empty());
-  CHECK(document_symbols(*fresh.v).empty());
+  CHECK_FALSE(fresh.a->stale);
+  CHECK(hover_text(fresh, fresh.at("days_dormant < 60")).find("**let** `days_dormant`") == 0);
+  CHECK(hover_text(fresh, fresh.at("last_purchase_date is missing")).find("**field**") == 0);
+  CHECK(hover_text(fresh, fresh.at("value_tier is whale")).empty());  // declared in the broken part
+  const json syms = document_symbols(*fresh.v);
+  REQUIRE_FALSE(syms.empty());
+  CHECK(syms.back()["name"] == "dormancy");
+}
+
+TEST_CASE("features: a new file being typed completes the names of its schema") {
+  const std::string text = "import \"customer.schema\"\n\nlet x = 3\nstop late when ";
+  const Doc d = open_doc(kRules + "new.rules", text);
+  REQUIRE(errors(*d.a).size() == 1);
+  const json list =
+      completion(*d.v, d.v->lines(0).position(static_cast<uint32_t>(text.size()), Encoding::Utf16));
+  std::vector<std::string> labels;
+  for (const auto& item : list["items"]) labels.push_back(item["label"]);
+  CHECK(std::find(labels.begin(), labels.end(), "avg_order_value") != labels.end());
+  CHECK(std::find(labels.begin(), labels.end(), "x") != labels.end());
 }
 
 TEST_CASE("features: lint warnings for a rule file without errors; a stop function stops them") {
