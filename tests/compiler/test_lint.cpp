@@ -457,7 +457,7 @@ TEST_CASE("lint: the catalog lists every code once", "[lint]") {
   CHECK(codes.size() == 15);
 }
 
-TEST_CASE("lint: a stop function ends the solver questions; what needs them stays silent",
+TEST_CASE("lint: a stop function ends the solver questions, and what needs them stays silent",
           "[lint]") {
   const std::string body = "segment s {\n a when orders > 5\n b when orders > 10\n}\n";
   auto r = compile(body);

@@ -536,7 +536,7 @@ TEST_CASE("features: semantic tokens classify names by what they denote") {
   CHECK(token(d.at("touch scarcity", 0, 6)).first == "event");
 }
 
-TEST_CASE("features: formatting edits only what changes; a broken file is not formatted") {
+TEST_CASE("features: formatting edits only what changes, and a broken file is not formatted") {
   const Doc clean = playbook(kPlaybook);
   std::string error;
   auto none = formatting(*clean.v, error);
@@ -597,7 +597,8 @@ TEST_CASE("features: a new file being typed completes the names of its schema") 
   CHECK(std::find(labels.begin(), labels.end(), "x") != labels.end());
 }
 
-TEST_CASE("features: lint warnings for a rule file without errors; a stop function stops them") {
+TEST_CASE(
+    "features: lint warnings for a rule file without errors, and a stop function stops them") {
   const Doc d =
       playbook(replace(kPlaybook, "channel sms requires sms_consent is true", "channel sms"));
   REQUIRE(d.a->problems.empty());

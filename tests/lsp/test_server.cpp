@@ -206,7 +206,7 @@ TEST_CASE("server: UTF-8 positions when the client offers them") {
   CHECK(d["params"]["diagnostics"][0]["range"]["start"]["character"] == 28 + 6 + 6);
 }
 
-TEST_CASE("server: requests it cannot handle get JSON-RPC errors; the session goes on") {
+TEST_CASE("server: requests it cannot handle get JSON-RPC errors, and the session goes on") {
   Session s;
   // Before initialize.
   CHECK(error_code(s.request("textDocument/hover", json::object())) == -32002);
@@ -250,7 +250,7 @@ TEST_CASE("server: requests it cannot handle get JSON-RPC errors; the session go
   CHECK(s.finish() == 0);
 }
 
-TEST_CASE("server: diagnostics on open and change; incremental edits; close clears them") {
+TEST_CASE("server: diagnostics on open and change, incremental edits, and close clears them") {
   Session s;
   s.initialize();
   const std::string text = kPlaybook + "stop late when days_dormnt > 400 days because \"Late\"\n";
@@ -326,7 +326,7 @@ TEST_CASE("server: lint warnings come after the errors, and never for an obsolet
     }
 }
 
-TEST_CASE("server: a rule file sees its open schema; a schema change checks it again") {
+TEST_CASE("server: a rule file sees its open schema, and a schema change checks it again") {
   Session s;
   s.initialize();
   const std::string schema_uri = "file://" + kRules + "customer.schema";
