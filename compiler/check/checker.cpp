@@ -18,7 +18,9 @@
 
 #include "compiler/check/compile.h"
 #include "compiler/check/types.h"
+#include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
+#include "compiler/ir/node_builder.h"
 #include "grammar/parser.h"
 
 namespace rk {
@@ -26,6 +28,7 @@ namespace {
 
 using check::Type;
 using check::TypeKind;
+using ir::NodeBuilder;
 namespace fs = std::filesystem;
 
 constexpr int kMaxLabels = 127;
@@ -125,6 +128,22 @@ std::string type_name(const Type& t) {
   return "?";
 }
 
+ir::OfferKind offer_kind(ast::OfferKind k) {
+  switch (k) {
+    case ast::OfferKind::None:
+      return ir::OfferKind::None;
+    case ast::OfferKind::Credit:
+      return ir::OfferKind::Credit;
+    case ast::OfferKind::Points:
+      return ir::OfferKind::Points;
+    case ast::OfferKind::EarlyAccess:
+      return ir::OfferKind::EarlyAccess;
+    case ast::OfferKind::Discount:
+      return ir::OfferKind::Discount;
+  }
+  return ir::OfferKind::None;
+}
+
 ir::Ty phys(const Type& t) {
   switch (t.kind) {
     case TypeKind::Bool:
@@ -162,82 +181,6 @@ Type field_type(const Schema& s, int f) {
   return {};
 }
 
-// Builds IR nodes with hash-consing, so equal subexpressions become one node.
-class NodeBuilder {
- public:
-  std::vector<ir::Node> nodes;
-
-  uint32_t add(ir::Node n) {
-    std::string key =
-        fmt::format("{}|{}|{}|{}|{}|{}|", static_cast<int>(n.op), static_cast<int>(n.ty), n.index,
-                    n.imm, std::bit_cast<uint64_t>(n.fimm), n.mask);
-    for (uint32_t a : n.args) key += fmt::format("{},", a);
-    auto it = memo_.find(key);
-    if (it != memo_.end()) return it->second;
-    nodes.push_back(std::move(n));
-    const auto id = static_cast<uint32_t>(nodes.size() - 1);
-    memo_.emplace(std::move(key), id);
-    return id;
-  }
-  uint32_t op(ir::Op op, ir::Ty ty, std::vector<uint32_t> args) {
-    ir::Node n;
-    n.op = op;
-    n.ty = ty;
-    n.args = std::move(args);
-    return add(std::move(n));
-  }
-  uint32_t c_bool(bool b) {
-    ir::Node n;
-    n.op = ir::Op::ConstBool;
-    n.ty = ir::Ty::Bool;
-    n.imm = b;
-    return add(n);
-  }
-  uint32_t c_int(int64_t v) {
-    ir::Node n;
-    n.op = ir::Op::ConstInt;
-    n.ty = ir::Ty::Int;
-    n.imm = v;
-    return add(n);
-  }
-  uint32_t c_float(double v) {
-    ir::Node n;
-    n.op = ir::Op::ConstFloat;
-    n.ty = ir::Ty::Float;
-    n.fimm = v;
-    return add(n);
-  }
-  uint32_t null(ir::Ty ty) {
-    ir::Node n;
-    n.op = ir::Op::Null;
-    n.ty = ty;
-    return add(n);
-  }
-  uint32_t is_true(uint32_t a) { return op(ir::Op::IsTrue, ir::Ty::Bool, {a}); }
-  uint32_t is_false(uint32_t a) { return op(ir::Op::IsFalse, ir::Ty::Bool, {a}); }
-  uint32_t not_(uint32_t a) { return op(ir::Op::Not, ir::Ty::Bool, {a}); }
-  uint32_t and_(uint32_t a, uint32_t b) { return op(ir::Op::And, ir::Ty::Bool, {a, b}); }
-  uint32_t or_(uint32_t a, uint32_t b) { return op(ir::Op::Or, ir::Ty::Bool, {a, b}); }
-  uint32_t is_missing(uint32_t a) { return op(ir::Op::IsMissing, ir::Ty::Bool, {a}); }
-  uint32_t cmp(ir::Op o, uint32_t a, uint32_t b) { return op(o, ir::Ty::Bool, {a, b}); }
-  uint32_t if_(ir::Ty ty, uint32_t c, uint32_t a, uint32_t b) {
-    return op(ir::Op::If, ty, {c, a, b});
-  }
-  uint32_t in_mask(uint32_t a, uint64_t mask) {
-    ir::Node n;
-    n.op = ir::Op::InMask;
-    n.ty = ir::Ty::Bool;
-    n.mask = mask;
-    n.args = {a};
-    return add(std::move(n));
-  }
-  // Fail-closed truth: fires unless definitely false.
-  uint32_t fires(uint32_t a) { return not_(is_false(a)); }
-
- private:
-  std::unordered_map<std::string, uint32_t> memo_;
-};
-
 enum class State : uint8_t { Pending, Active, Done };
 
 struct Entity {
@@ -255,6 +198,7 @@ struct ParamEnt : Entity {
 struct FamilyEnt : Entity {
   const ast::SegmentDecl* decl = nullptr;
   std::vector<std::string> labels;  // in order, the otherwise label last
+  ir::Family layout;
 };
 struct RuleEnt {
   const ast::File* file = nullptr;
@@ -265,9 +209,11 @@ struct SeqEnt : Entity {
   std::vector<std::string> channels;
   std::vector<std::string> offers;  // offer texts, index = offer value
   std::vector<ast::OfferKind> offer_kinds;
+  std::vector<std::string> offer_amounts;
   std::vector<std::string> statuses;
   std::vector<std::string> steps;
   uint32_t status = 0, next = 0, channel = 0, offer = 0, touch = 0, is_due = 0;
+  ir::Sequence layout;
 };
 
 class Checker {
@@ -303,7 +249,7 @@ class Checker {
     lower_all();
     if (has_errors(diags_)) return std::nullopt;
     map_term_nodes();
-    program_.nodes = std::move(nb_.nodes);
+    program_.nodes = nb_.take();
     return std::move(program_);
   }
 
@@ -817,10 +763,12 @@ class Checker {
       if (l.otherwise) {
         after_otherwise = true;
         otherwise = conds.size();
+        e.layout.labels.push_back({l.name, true, ir::kNoNode});
         continue;
       }
       Typed c = check_cond(*e.file, l.cond);
       conds.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
+      e.layout.labels.push_back({l.name, false, c.node});
       map_rule(SourceMap::Kind::Label, d.name, l.name, l.span, c.node, map_term(*e.file, l.cond),
                l.doc);
     }
@@ -836,6 +784,8 @@ class Checker {
       node = nb_.op(ir::Op::Coalesce, ir::Ty::Int,
                     {node, nb_.c_int(static_cast<int64_t>(*otherwise))});
     e.value = Typed{Type{TypeKind::Label, static_cast<int>(index)}, node};
+    e.layout.name = d.name;
+    e.layout.value.node = node;
     e.state = State::Done;
     return e.value;
   }
@@ -846,6 +796,7 @@ class Checker {
     if (!candidate_decl_) {
       candidate_.value = Typed{Type{TypeKind::Bool}, nb_.c_bool(true)};
       candidate_.state = State::Done;
+      program_.layout.candidate.value.node = candidate_.value.node;
       return candidate_.value;
     }
     candidate_.state = State::Active;
@@ -856,6 +807,7 @@ class Checker {
     candidate_.value =
         Typed{Type{TypeKind::Bool}, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node)};
     candidate_.state = State::Done;
+    program_.layout.candidate = {true, c.node, {candidate_.value.node, ir::kNoOutput}};
     return candidate_.value;
   }
 
@@ -870,6 +822,7 @@ class Checker {
     for (const auto& s : stops_) {
       Typed c = check_cond(*s.file, s.decl->cond);
       fires.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.fires(c.node));
+      program_.layout.stops.rules.push_back({s.decl->name, s.decl->reason, c.node, fires.back()});
       map_rule(SourceMap::Kind::Stop, "", s.decl->name, s.decl->span, c.node,
                map_term(*s.file, s.decl->cond), s.decl->doc);
     }
@@ -878,6 +831,8 @@ class Checker {
     stops_ent_.value =
         Typed{Type{TypeKind::Int}, nb_.if_(ir::Ty::Int, cand, first, nb_.null(ir::Ty::Int))};
     stops_ent_.state = State::Done;
+    program_.layout.stops.value.node = stops_ent_.value.node;
+    program_.layout.stops.stopped = nb_.not_(nb_.is_missing(stops_ent_.value.node));
     return stops_ent_.value;
   }
 
@@ -1419,6 +1374,8 @@ class Checker {
     if (idx < 0) {
       s.offers.push_back(text);
       s.offer_kinds.push_back(o.kind);
+      const size_t space = text.find(' ');
+      s.offer_amounts.push_back(space == std::string::npos ? "" : text.substr(space + 1));
       idx = static_cast<int>(s.offers.size() - 1);
     }
     return Typed{Type{TypeKind::Offer, current_seq_index_}, nb_.c_int(idx)};
@@ -1727,19 +1684,43 @@ class Checker {
   }
   uint32_t last_output() const { return static_cast<uint32_t>(program_.outputs.size() - 1); }
 
-  // Adds a result column; `where` is the declaration that introduces it (for RK0411).
-  void add_column(ir::ResultColumn c, std::optional<ast::Span> where = std::nullopt) {
-    for (size_t i = 0; i < program_.columns.size(); ++i)
-      if (program_.columns[i].name == c.name) {
-        // Point at whichever of the two was declared by the author.
-        error("RK0411", where ? *where : column_spans_[i].value_or(first_span_),
-              fmt::format("two output columns would be called `{}`; rename this one", c.name),
-              "the key field, `candidate`, `stopped_by`, `review`, every segment and every "
-              "sequence's NAME_status/_touch/_step/_channel/_offer each give a column");
-        return;
+  // The declaration that introduces result column `c` (for RK0411), if the author wrote one.
+  std::optional<ast::Span> column_decl(const ir::ResultColumn& c) const {
+    switch (c.role) {
+      case ir::ColumnRole::Family:
+        return families_[c.owner].decl->name_span;
+      case ir::ColumnRole::Status:
+      case ir::ColumnRole::Touch:
+      case ir::ColumnRole::Step:
+      case ir::ColumnRole::Channel:
+      case ir::ColumnRole::Offer:
+        return seqs_[c.owner].decl->name_span;
+      case ir::ColumnRole::Key:
+      case ir::ColumnRole::Candidate:
+      case ir::ColumnRole::StoppedBy:
+      case ir::ColumnRole::Review:
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
+
+  // RK0411: two result columns with one name.
+  void check_column_names() {
+    std::vector<std::pair<std::string, std::optional<ast::Span>>> kept;
+    for (const auto& c : program_.columns) {
+      const std::optional<ast::Span> where = column_decl(c);
+      auto it =
+          std::find_if(kept.begin(), kept.end(), [&](const auto& k) { return k.first == c.name; });
+      if (it == kept.end()) {
+        kept.emplace_back(c.name, where);
+        continue;
       }
-    program_.columns.push_back(std::move(c));
-    column_spans_.push_back(where);
+      // Point at whichever of the two was declared by the author.
+      error("RK0411", where ? *where : it->second.value_or(first_span_),
+            fmt::format("two output columns would be called `{}`; rename this one", c.name),
+            "the key field, `candidate`, `stopped_by`, `review`, every segment and every "
+            "sequence's NAME_status/_touch/_step/_channel/_offer each give a column");
+    }
   }
 
   void lower_all() {
@@ -1761,99 +1742,53 @@ class Checker {
       scope = seqs_[0].is_due;
       for (size_t i = 1; i < seqs_.size(); ++i) scope = nb_.or_(scope, seqs_[i].is_due);
     }
-    std::vector<uint32_t> review_nodes;
+    std::vector<uint32_t> review_nodes, review_conds;
     for (const auto& r : reviews_) {
       Typed c = check_cond(*r.file, r.decl->cond);
       if (c.type.is_error()) continue;
+      review_conds.push_back(c.node);
       map_rule(SourceMap::Kind::Review, "", r.decl->name, r.decl->span, c.node,
                map_term(*r.file, r.decl->cond), r.decl->doc);
       review_nodes.push_back(nb_.if_(ir::Ty::Bool, scope, nb_.fires(c.node), nb_.c_bool(false)));
     }
     if (has_errors(diags_)) return;
 
-    const Schema& s = program_.schema;
-    add_column(
-        {s.fields[s.key_field].name, ir::ResultKind::Key, ir::ValueType::Text, {}, {}, false});
+    // The layout's result values, each in a kernel output.
+    ir::Layout& L = program_.layout;
+    L.key_field = program_.schema.key_field;
     add_output("candidate", cand);
-    add_column({"candidate",
-                ir::ResultKind::Enumerated,
-                ir::ValueType::Bool,
-                {last_output()},
-                {"false", "true"},
-                true});
+    L.candidate.value.output = last_output();
     for (auto& fam : families_) {
       add_output(fam.decl->name, fam.value.node);
-      add_column({fam.decl->name,
-                  ir::ResultKind::Enumerated,
-                  ir::ValueType::Text,
-                  {last_output()},
-                  fam.labels,
-                  true},
-                 fam.decl->name_span);
+      fam.layout.value.output = last_output();
+      L.families.push_back(std::move(fam.layout));
     }
     add_output("stopped_by", stops.node);
-    std::vector<std::string> stop_names;
-    for (const auto& st : stops_) stop_names.push_back(st.decl->name);
-    add_column({"stopped_by",
-                ir::ResultKind::Enumerated,
-                ir::ValueType::Text,
-                {last_output()},
-                stop_names,
-                true});
-    ir::ResultColumn review{"review", ir::ResultKind::Joined, ir::ValueType::Text, {}, {}, true};
+    L.stops.value.output = last_output();
+    L.reviews.scope = scope;
     for (size_t i = 0; i < reviews_.size(); ++i) {
       add_output("review " + reviews_[i].decl->name, review_nodes[i]);
-      review.outputs.push_back(last_output());
-      review.texts.push_back(reviews_[i].decl->name);
+      L.reviews.rules.push_back({reviews_[i].decl->name,
+                                 reviews_[i].decl->reason,
+                                 review_conds[i],
+                                 {review_nodes[i], last_output()}});
     }
-    add_column(std::move(review));
     for (auto& q : seqs_) {
       const std::string& n = q.decl->name;
+      ir::SequenceResult& r = q.layout.result;
       add_output(n + "_status", q.status);
-      add_column({n + "_status",
-                  ir::ResultKind::Enumerated,
-                  ir::ValueType::Text,
-                  {last_output()},
-                  q.statuses,
-                  true},
-                 q.decl->name_span);
+      r.status.output = last_output();
       add_output(n + "_touch", q.touch);
-      std::vector<std::string> numbers;
-      for (size_t i = 0; i < q.steps.size(); ++i) numbers.push_back(std::to_string(i + 1));
-      add_column({n + "_touch",
-                  ir::ResultKind::Enumerated,
-                  ir::ValueType::Int,
-                  {last_output()},
-                  numbers,
-                  true},
-                 q.decl->name_span);
-      add_column({n + "_step",
-                  ir::ResultKind::Enumerated,
-                  ir::ValueType::Text,
-                  {last_output()},
-                  q.steps,
-                  true},
-                 q.decl->name_span);
+      r.touch.output = last_output();
       add_output(n + "_channel", q.channel);
-      add_column({n + "_channel",
-                  ir::ResultKind::Enumerated,
-                  ir::ValueType::Text,
-                  {last_output()},
-                  q.channels,
-                  true},
-                 q.decl->name_span);
+      r.channel.output = last_output();
       add_output(n + "_offer", q.offer);
-      add_column({n + "_offer",
-                  ir::ResultKind::Enumerated,
-                  ir::ValueType::Text,
-                  {last_output()},
-                  q.offers,
-                  true},
-                 q.decl->name_span);
+      r.offer.output = last_output();
+      L.sequences.push_back(std::move(q.layout));
     }
+    program_.columns = ir::result_columns(L, program_.schema);
+    check_column_names();
   }
-
-  friend class SequenceLowering;
 
   SourceSet& src_;
   std::vector<Diagnostic>& diags_;
@@ -1888,7 +1823,6 @@ class Checker {
   ir::Program program_;
   int depth_ = 0;
   bool depth_reported_ = false;
-  std::vector<std::optional<ast::Span>> column_spans_;  // per result column, if declared
   std::set<std::string> unknown_reported_;  // each unknown name is reported at its first use
   std::set<std::string> cycles_reported_;   // each cycle is reported once
   std::set<uint32_t> cycle_use_reported_;   // ... and once per place
@@ -1936,12 +1870,16 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
           "add e.g. `channel email requires email_consent is true`");
     return fail();
   }
+  ir::Sequence& L = q.layout;
+  L.name = d.name;
+  for (const auto& c : q.channels) L.channels.push_back({c});
   std::vector<uint32_t> allowed(q.channels.size(), nb_.c_bool(true));
   for (const auto& c : d.channels) {
     if (c.requires_ == ast::kNoExpr) continue;
     const int ci = value_index(Type{TypeKind::Channel, si}, c.name);
     Typed r = check_cond(f, c.requires_);
     if (!r.type.is_error()) allowed[ci] = nb_.is_true(r.node);
+    L.channels[ci].requires_ = r.node;
     map_rule(SourceMap::Kind::Channel, d.name, c.name, c.span, r.node, map_term(f, c.requires_));
   }
   std::vector<uint32_t> fallback(q.channels.size(), nb_.null(ir::Ty::Int));
@@ -1961,7 +1899,9 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
       continue;
     }
     fallback[from] = nb_.c_int(to);
+    L.channels[from].fallback = static_cast<uint32_t>(to);
   }
+  for (size_t c = 0; c < L.channels.size(); ++c) L.channels[c].allowed = allowed[c];
 
   // Progress: the last touch sent and when.
   uint32_t last = nb_.c_int(0), last_date = nb_.null(ir::Ty::Int);
@@ -1973,6 +1913,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
                         d.progress_touch->first, type_name(t.type)));
     } else if (!t.type.is_error()) {
       last = nb_.op(ir::Op::Coalesce, ir::Ty::Int, {t.node, nb_.c_int(0)});
+      L.progress_touch = t.node;
     }
     Typed dt = resolve_name(f, d.progress_date->first, d.progress_date->second, nullptr);
     if (!dt.type.is_error() && dt.type.kind != TypeKind::Date) {
@@ -1981,8 +1922,10 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
                         d.progress_date->first, type_name(dt.type)));
     } else if (!dt.type.is_error()) {
       last_date = dt.node;
+      L.progress_date = dt.node;
     }
   }
+  L.last_touch = last;
 
   // Entry, stop, holdout, exits.
   uint32_t entered;
@@ -1991,6 +1934,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     Typed e = check_cond(f, d.enter);
     entered = e.type.is_error() ? nb_.c_bool(false) : nb_.is_true(e.node);
     enter_term = map_term(f, d.enter);
+    L.enter_cond = e.node;
     map_rule(SourceMap::Kind::Enter, d.name, "enter", f.expr(d.enter).span, e.node, enter_term);
   } else {
     entered = lower_candidate(use).node;
@@ -2000,7 +1944,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   if (d.holdout_share != ast::kNoExpr) {
     Typed share = check_expr(f, d.holdout_share, nullptr);
     const ast::Expr& se = f.expr(d.holdout_share);
-    const ir::Node* cn = share.type.is_error() ? nullptr : &nb_.nodes[share.node];
+    const ir::Node* cn = share.type.is_error() ? nullptr : &nb_.node(share.node);
     if (!share.type.is_error() &&
         (share.type.kind != TypeKind::Percent || cn->op != ir::Op::ConstFloat)) {
       error("RK0308", se.span, "the holdout share must be a fixed percent, e.g. `holdout 5%`");
@@ -2022,7 +1966,11 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
       } else {
         error("RK0308", se.span, "the holdout share must be a whole number of basis points");
       }
-      if (!has_errors(diags_)) hold = nb_.is_true(add_atom(std::move(a)));
+      if (!has_errors(diags_)) {
+        const uint32_t atom = add_atom(std::move(a));
+        L.holdout_atom = nb_.node(atom).index;
+        hold = nb_.is_true(atom);
+      }
     }
   }
   std::vector<uint32_t> exits;
@@ -2030,6 +1978,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   for (const auto& x : d.exits) {
     Typed c = check_cond(f, x.cond);
     exits.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
+    L.exits.push_back({x.name, c.node, exits.back()});
     map_rule(SourceMap::Kind::Exit, d.name, x.name, x.span, c.node, map_term(f, x.cond));
     exit_names.push_back(x.name);
   }
@@ -2039,6 +1988,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   current_seq_index_ = si;
   q.offers.push_back("none");
   q.offer_kinds.push_back(ast::OfferKind::None);
+  q.offer_amounts.push_back("");
   std::vector<uint32_t> next_conds, channel_of, offer_of, only_terms;
   std::unordered_map<std::string, ast::Span> touch_names;
   const Type channel_type{TypeKind::Channel, si};
@@ -2081,6 +2031,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     } else {
       offer_of.push_back(nb_.c_int(0));
     }
+    L.touches.push_back({t.name, channel_of.back(), offer_of.back(), only, cond});
   }
   current_seq_ = nullptr;
   current_seq_index_ = -1;
@@ -2096,12 +2047,11 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
             fmt::format("`wait` needs a number of days, e.g. `wait 7 days`, but this is {}",
                         type_name(w.type)));
     } else if (!w.type.is_error()) {
-      ir::Node asof;
-      asof.op = ir::Op::AsOf;
-      asof.ty = ir::Ty::Int;
-      const uint32_t since = nb_.op(ir::Op::Sub, ir::Ty::Int, {nb_.add(asof), last_date});
+      const uint32_t since = nb_.op(ir::Op::Sub, ir::Ty::Int, {nb_.as_of(), last_date});
       due_time = nb_.or_(nb_.is_true(nb_.cmp(ir::Op::Le, last, nb_.c_int(0))),
                          nb_.is_true(nb_.cmp(ir::Op::Ge, since, w.node)));
+      L.wait = w.node;
+      L.days_since_last = since;
     }
   }
   const uint32_t chosen = nb_.op(ir::Op::Switch, ir::Ty::Int, [&] {
@@ -2155,6 +2105,32 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   q.channel = nb_.if_(ir::Ty::Int, q.is_due, channel, none);
   q.offer = nb_.if_(ir::Ty::Int, q.is_due, offer, none);
   q.value = Typed{Type{TypeKind::Status, si}, q.status};
+  for (size_t i = 0; i < q.offers.size(); ++i)
+    L.offers.push_back({q.offers[i], offer_kind(q.offer_kinds[i]), q.offer_amounts[i]});
+  for (size_t i = 0; i < q.statuses.size(); ++i) {
+    using K = ir::StatusKind;
+    const size_t after_exits = 3 + exits.size();
+    static constexpr K kFirst[] = {K::NotEntered, K::Stopped, K::HeldOut};
+    static constexpr K kLast[] = {K::Exhausted, K::Waiting, K::NoChannel, K::Due};
+    ir::Status st;
+    st.name = q.statuses[i];
+    st.when = status_conds[i];
+    if (i < 3) {
+      st.kind = kFirst[i];
+    } else if (i < after_exits) {
+      st.kind = K::Exit;
+      st.exit = static_cast<uint32_t>(i - 3);
+    } else {
+      st.kind = kLast[i - after_exits];
+    }
+    L.statuses.push_back(std::move(st));
+  }
+  L.decision = {entered,   stopped, hold,  next,    exhausted, due_time, chosen,
+                chosen_ok, fb,      fb_ok, channel, offer,     q.is_due};
+  L.result.status.node = q.status;
+  L.result.touch.node = q.touch;
+  L.result.channel.node = q.channel;
+  L.result.offer.node = q.offer;
   q.state = State::Done;
   map_sequence(f, d, enter_term, only_terms);
   return q.value;

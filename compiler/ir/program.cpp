@@ -178,10 +178,12 @@ std::string dump(const Program& p) {
   for (size_t i = 0; i < p.outputs.size(); ++i)
     out += fmt::format("output {} {} = %{}\n", i, p.outputs[i].name, p.outputs[i].node);
   for (const auto& c : p.columns) {
-    out += fmt::format("column {} kind {} type {} outputs [{}] texts [{}]\n", c.name,
+    out += fmt::format("column {} kind {} type {} outputs [{}] texts [{}] role {} {}\n", c.name,
                        static_cast<int>(c.kind), static_cast<int>(c.type),
-                       fmt::join(c.outputs, ","), fmt::join(c.texts, ","));
+                       fmt::join(c.outputs, ","), fmt::join(c.texts, ","), static_cast<int>(c.role),
+                       static_cast<int64_t>(c.owner));
   }
+  out += dump_layout(p.layout);
   for (const auto& [k, v] : p.params) out += fmt::format("param {} = {}\n", k, v);
   return out;
 }

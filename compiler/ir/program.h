@@ -1,13 +1,14 @@
 // Rekindle IR: the checked, typed program that both executors run.
 // A program is a DAG of primitive nodes in topological order (SSA: each node is computed once per
 // row, so every `let` is computed once), a list of precomputed string/list/hash predicates
-// ("atoms"), the int8 outputs the kernels write, and the result columns of the output contract.
+// ("atoms"), the int8 outputs the kernels write, the typed layout of what those outputs mean
+// (layout.h), and the result columns of the output contract presented from it (columns.h).
 //
 // Semantics (the interpreter in runtime/interpreter.cpp is the executable definition):
 // - Every value is (value, present). Bool is three-valued: false, true, or unknown (= not present).
 // - Arithmetic and comparisons are missing when an operand is missing.
 // - And/Or/Not follow Kleene logic (SQL): false and unknown = false, true or unknown = true.
-// - IsMissing/IsTrue/IsFalse/InMask-free tests are two-valued (always present).
+// - IsMissing, IsTrue and IsFalse are two-valued (always present); InMask is three-valued.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/layout.h"
 #include "compiler/ir/schema.h"
 
 namespace rk::ir {
@@ -111,6 +113,20 @@ enum class ResultKind : uint8_t {
 };
 enum class ValueType : uint8_t { Text, Bool, Int };
 
+// What a result column presents of the layout (owner: the family or sequence index).
+enum class ColumnRole : uint8_t {
+  Key,        // the schema's key field
+  Candidate,  // Layout::candidate
+  Family,     // Layout::families[owner]
+  StoppedBy,  // Layout::stops
+  Review,     // Layout::reviews
+  Status,     // Layout::sequences[owner].result.status
+  Touch,      // ... .result.touch, as a touch number
+  Step,       // ... .result.touch, as a touch name
+  Channel,    // ... .result.channel
+  Offer,      // ... .result.offer
+};
+
 struct ResultColumn {
   std::string name;
   ResultKind kind = ResultKind::Enumerated;
@@ -118,6 +134,8 @@ struct ResultColumn {
   std::vector<uint32_t> outputs;
   std::vector<std::string> texts;
   bool summarize = true;  // counted per value in the summary
+  ColumnRole role = ColumnRole::Key;
+  uint32_t owner = kNoIndex;  // Family: index into Layout::families; sequence roles: sequences
 };
 
 struct Program {
@@ -125,6 +143,9 @@ struct Program {
   std::vector<Node> nodes;
   std::vector<Atom> atoms;
   std::vector<Output> outputs;
+  Layout layout;  // what the outputs mean
+  // The output contract's columns: the presentation of `layout` (columns.h: result_columns),
+  // set by lowering; writers and the summary read them.
   std::vector<ResultColumn> columns;
   // Facts for reproducibility (summary): resolved parameter values as written.
   std::map<std::string, std::string> params;
