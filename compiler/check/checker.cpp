@@ -253,6 +253,14 @@ class Checker {
     return std::move(program_);
   }
 
+  // The parsed files in source order (CompileResult::syntax).
+  std::vector<std::shared_ptr<const ast::File>> syntax() const {
+    std::vector<std::shared_ptr<const ast::File>> out(files_.begin(), files_.end());
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a->file_index < b->file_index; });
+    return out;
+  }
+
   std::optional<Schema> schema_only(uint32_t file_index) {
     auto parsed = parse_file(src_, file_index, diags_);
     if (!parsed) return std::nullopt;
@@ -261,7 +269,7 @@ class Checker {
             "schema files start with `schema NAME`");
       return std::nullopt;
     }
-    files_.push_back(std::make_unique<ast::File>(std::move(*parsed)));
+    files_.push_back(std::make_shared<ast::File>(std::move(*parsed)));
     schema_file_ = files_.back().get();
     build_schema();
     if (has_errors(diags_)) return std::nullopt;
@@ -290,7 +298,7 @@ class Checker {
 
   // ---- loading -------------------------------------------------------------------------------
   bool add_file(ast::File file) {
-    files_.push_back(std::make_unique<ast::File>(std::move(file)));
+    files_.push_back(std::make_shared<ast::File>(std::move(file)));
     const ast::File* f = files_.back().get();
     if (first_span_.line == 0) first_span_ = file_span(f->file_index);
     const fs::path dir = fs::path(src_.file(f->file_index).path).parent_path();
@@ -310,7 +318,7 @@ class Checker {
                   "a rule set reads one snapshot: import exactly one schema file");
             continue;
           }
-          files_.push_back(std::make_unique<ast::File>(std::move(*parsed)));
+          files_.push_back(std::make_shared<ast::File>(std::move(*parsed)));
           schema_file_ = files_.back().get();
         } else {
           add_file(std::move(*parsed));
@@ -1794,7 +1802,7 @@ class Checker {
   std::vector<Diagnostic>& diags_;
   const CompileOptions& opts_;
   SourceMap* map_;
-  std::vector<std::unique_ptr<ast::File>> files_;
+  std::vector<std::shared_ptr<ast::File>> files_;
   std::vector<const ast::File*> rule_files_;
   const ast::File* schema_file_ = nullptr;
   std::set<std::string> loaded_;
@@ -2171,6 +2179,7 @@ CompileResult compile_rules_text(const std::string& path, std::string text,
     Checker c(r.sources, r.diags, opts, &r.map);
     const uint32_t idx = r.sources.add(path, std::move(text));
     if (c.load_main(idx)) r.program = c.run();
+    r.syntax = c.syntax();
   });
   if (has_errors(r.diags)) r.program.reset();
   return r;
@@ -2182,6 +2191,7 @@ CompileResult compile_rules(const std::string& path, const CompileOptions& opts)
     Checker c(r.sources, r.diags, opts, &r.map);
     auto idx = r.sources.load(path, r.diags);
     if (idx && c.load_main(*idx)) r.program = c.run();
+    r.syntax = c.syntax();
   });
   if (has_errors(r.diags)) r.program.reset();
   return r;
