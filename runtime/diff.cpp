@@ -228,7 +228,8 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
       continue;
     }
     if (oc.kind == ir::ResultKind::Joined) {
-      if (oc.name == "review") old_review = &oc, new_review = nc;
+      if (oc.role == ir::ColumnRole::Review && nc->role == ir::ColumnRole::Review)
+        old_review = &oc, new_review = nc;
       continue;
     }
     ColPlan p;
@@ -245,6 +246,7 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
     p.new_uid = uid_table(nc->texts, p.values);
     DiffColumn dc;
     dc.name = oc.name;
+    dc.role = oc.role;
     for (const auto& t : nc->texts)
       if (std::find(oc.texts.begin(), oc.texts.end(), t) == oc.texts.end())
         dc.values_added.push_back(t);
@@ -444,20 +446,21 @@ std::string headline(const DiffReport& r) {
                      group_thousands(r.rows), percent_of(r.changed, r.rows));
 }
 
-const DiffColumn* column(const DiffReport& r, const std::string& name) {
+// The compared column presenting the stop rules, if both versions have it.
+const DiffColumn* stops_column(const DiffReport& r) {
   for (const auto& c : r.columns)
-    if (c.name == name) return &c;
+    if (c.role == ir::ColumnRole::StoppedBy) return &c;
   return nullptr;
 }
 
-// Stop-rule moves derived from the stopped_by matrix.
+// Stop-rule moves derived from the stop rules' matrix.
 struct StopMoves {
   std::vector<const DiffCell*> start, stop, switch_;
   int64_t started = 0, stopped = 0, switched = 0;
 };
 StopMoves stop_moves(const DiffReport& r) {
   StopMoves m;
-  const DiffColumn* c = column(r, "stopped_by");
+  const DiffColumn* c = stops_column(r);
   if (!c) return m;
   for (const auto& cell : c->cells) {
     if (!cell.changed()) continue;
@@ -495,7 +498,7 @@ std::string diff_text(const DiffReport& r, const DiffHeader& h) {
     out += fmt::format("columns only in the new rules (not compared): {}\n",
                        fmt::join(r.columns_only_new, ", "));
   const StopMoves sm = stop_moves(r);
-  if (column(r, "stopped_by")) {
+  if (stops_column(r)) {
     out += fmt::format(
         "\nstops: {} start being stopped, {} stop being stopped, {} change stop rule\n",
         group_thousands(sm.started), group_thousands(sm.stopped), group_thousands(sm.switched));

@@ -47,6 +47,7 @@ struct DiffCell {
 // One result column present in both programs (candidate, segments, stopped_by, sequences).
 struct DiffColumn {
   std::string name;
+  ir::ColumnRole role = ir::ColumnRole::Family;  // what it presents (the old program's column)
   std::vector<DiffCell> cells;  // non-zero cells, ordered by old value then new value
   int64_t changed = 0;          // customers whose value differs
   // Values only one version can produce (labels added or removed between versions).
