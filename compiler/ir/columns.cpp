@@ -61,4 +61,54 @@ std::vector<ResultColumn> result_columns(const Layout& layout, const Schema& sch
   return out;
 }
 
+std::string_view column_role_name(ColumnRole role) {
+  switch (role) {
+    case ColumnRole::Key:
+      return "key";
+    case ColumnRole::Candidate:
+      return "candidate";
+    case ColumnRole::Family:
+      return "family";
+    case ColumnRole::StoppedBy:
+      return "stopped_by";
+    case ColumnRole::Review:
+      return "review";
+    case ColumnRole::Status:
+      return "status";
+    case ColumnRole::Touch:
+      return "touch";
+    case ColumnRole::Step:
+      return "step";
+    case ColumnRole::Channel:
+      return "channel";
+    case ColumnRole::Offer:
+      return "offer";
+  }
+  return "?";
+}
+
+std::string_view result_kind_name(ResultKind kind) {
+  switch (kind) {
+    case ResultKind::Key:
+      return "key";
+    case ResultKind::Enumerated:
+      return "enumerated";
+    case ResultKind::Joined:
+      return "joined";
+  }
+  return "?";
+}
+
+std::string_view value_type_name(ValueType type) {
+  switch (type) {
+    case ValueType::Text:
+      return "text";
+    case ValueType::Bool:
+      return "bool";
+    case ValueType::Int:
+      return "int";
+  }
+  return "?";
+}
+
 }  // namespace rk::ir

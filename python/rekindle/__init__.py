@@ -197,6 +197,10 @@ class RuleSet:
         ]
         self._columns = compiled.columns()
         self.columns = [c["name"] for c in self._columns]
+        # What the columns mean: the candidate rule, the segment families and their labels, the
+        # stop and review rules, each sequence's statuses (with their kind), touches, channels
+        # and offers, and the column presenting each (docs/scale-out.md).
+        self.layout = compiled.layout()
         self.warnings = [
             Diagnostic(d["severity"], d["code"], d["message"], d["file"], d["line"], d["column"],
                        d["help"], tuple(d["notes"]), d["length"]) for d in compiled.diagnostics()

@@ -1,8 +1,9 @@
 // Rekindle Python bindings: the extension module `rekindle._core` (pybind11). A thin layer over
-// the same libraries the CLI uses: compile_rules (diagnostics as data and rendered text), the JIT
-// or the interpreter, open_snapshot + evaluate + open_result_writer for files, and an in-memory
-// batch built from numpy arrays (int64/float64 used in place) for pandas frames, and `measure`
-// (runtime/measure) for `rekindle.measure`. The friendly API
+// the same libraries the CLI uses: compile_rules (diagnostics as data and rendered text, the
+// output columns and the layout of what they mean), the JIT or the interpreter, open_snapshot +
+// evaluate + open_result_writer for files, an in-memory batch built from numpy arrays
+// (int64/float64 used in place) for pandas frames, and `measure` (runtime/measure) for
+// `rekindle.measure`. The friendly API
 // (rekindle.compile, RuleSet, CompileError, DataFrame conversion) is Python: rekindle/__init__.py.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "compiler/check/compile.h"
+#include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
 #include "runtime/evaluator.h"
@@ -131,16 +133,79 @@ class Compiled {
     for (const auto& c : program().columns) {
       py::dict e;
       e["name"] = c.name;
-      e["kind"] = c.kind == rk::ir::ResultKind::Key          ? "key"
-                  : c.kind == rk::ir::ResultKind::Enumerated ? "enumerated"
-                                                             : "joined";
-      e["type"] = c.type == rk::ir::ValueType::Text   ? "text"
-                  : c.type == rk::ir::ValueType::Bool ? "bool"
-                                                      : "int";
+      e["kind"] = std::string(rk::ir::result_kind_name(c.kind));
+      e["type"] = std::string(rk::ir::value_type_name(c.type));
       e["outputs"] = c.outputs;
       e["texts"] = c.texts;
       out.append(e);
     }
+    return out;
+  }
+
+  // What the result columns mean (Program::layout, without node ids): the candidate rule, the
+  // segment families with their labels, the stop and review rules, and each sequence's statuses
+  // (with their kinds), touches, channels and offers; `columns` names the result column that
+  // presents each value.
+  py::dict layout() const {
+    const rk::ir::Program& p = program();
+    const rk::ir::Layout& l = p.layout;
+    auto column_of = [&](rk::ir::ColumnRole role, uint32_t owner) -> py::object {
+      for (const auto& c : p.columns)
+        if (c.role == role && c.owner == owner) return py::str(c.name);
+      return py::none();
+    };
+    py::dict out;
+    out["candidate"] =
+        py::dict(py::arg("declared") = l.candidate.declared,
+                 py::arg("column") = column_of(rk::ir::ColumnRole::Candidate, rk::ir::kNoIndex));
+    py::list families;
+    for (uint32_t f = 0; f < l.families.size(); ++f) {
+      py::list labels;
+      for (const auto& lab : l.families[f].labels)
+        labels.append(py::dict(py::arg("name") = lab.name, py::arg("otherwise") = lab.otherwise));
+      families.append(py::dict(py::arg("name") = l.families[f].name, py::arg("labels") = labels,
+                               py::arg("column") = column_of(rk::ir::ColumnRole::Family, f)));
+    }
+    out["families"] = families;
+    py::list stops, reviews;
+    for (const auto& s : l.stops.rules)
+      stops.append(py::dict(py::arg("name") = s.name, py::arg("reason") = s.reason));
+    for (const auto& r : l.reviews.rules)
+      reviews.append(py::dict(py::arg("name") = r.name, py::arg("reason") = r.reason));
+    out["stops"] =
+        py::dict(py::arg("rules") = stops,
+                 py::arg("column") = column_of(rk::ir::ColumnRole::StoppedBy, rk::ir::kNoIndex));
+    out["reviews"] =
+        py::dict(py::arg("rules") = reviews,
+                 py::arg("column") = column_of(rk::ir::ColumnRole::Review, rk::ir::kNoIndex));
+    py::list sequences;
+    for (uint32_t s = 0; s < l.sequences.size(); ++s) {
+      const rk::ir::Sequence& q = l.sequences[s];
+      py::list statuses, touches, channels, offers;
+      for (const auto& st : q.statuses)
+        statuses.append(py::dict(py::arg("name") = st.name,
+                                 py::arg("kind") = std::string(rk::ir::status_kind_name(st.kind))));
+      for (const auto& t : q.touches) touches.append(t.name);
+      for (const auto& c : q.channels)
+        channels.append(
+            py::dict(py::arg("name") = c.name,
+                     py::arg("fallback") = c.fallback == rk::ir::kNoIndex
+                                               ? py::object(py::none())
+                                               : py::object(py::str(q.channels[c.fallback].name))));
+      for (const auto& o : q.offers)
+        offers.append(py::dict(py::arg("text") = o.text,
+                               py::arg("kind") = std::string(rk::ir::offer_kind_name(o.kind)),
+                               py::arg("amount") = o.amount));
+      py::dict columns;
+      for (auto role :
+           {rk::ir::ColumnRole::Status, rk::ir::ColumnRole::Touch, rk::ir::ColumnRole::Step,
+            rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer})
+        columns[py::str(std::string(rk::ir::column_role_name(role)))] = column_of(role, s);
+      sequences.append(py::dict(py::arg("name") = q.name, py::arg("statuses") = statuses,
+                                py::arg("touches") = touches, py::arg("channels") = channels,
+                                py::arg("offers") = offers, py::arg("columns") = columns));
+    }
+    out["sequences"] = sequences;
     return out;
   }
 
@@ -699,6 +764,7 @@ PYBIND11_MODULE(_core, m) {
       .def("rules_hash", &Compiled::rules_hash)
       .def("schema", &Compiled::schema)
       .def("columns", &Compiled::columns)
+      .def("layout", &Compiled::layout)
       .def("program_params", &Compiled::program_params)
       .def("engine", [](const Compiled& c, const std::string& engine) {
         std::string used, warning;
