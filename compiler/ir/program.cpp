@@ -44,9 +44,7 @@ Ty column_ty(FieldType t) {
   }
 }
 
-namespace {
-
-const char* op_name(Op op) {
+std::string_view op_name(Op op) {
   switch (op) {
     case Op::ConstBool:
       return "const.b";
@@ -111,6 +109,8 @@ const char* op_name(Op op) {
   }
   return "?";
 }
+
+namespace {
 
 const char* ty_name(Ty t) {
   return t == Ty::Bool ? "b" : t == Ty::Int ? "i" : "f";

@@ -14,6 +14,7 @@
 #include <random>
 #include <set>
 
+#include "compiler/ir/validate.h"
 #include "compiler/jit/jit.h"
 #include "compiler/jit/kernel_codegen.h"
 #include "compiler/jit/kernel_plan.h"
@@ -473,7 +474,7 @@ TEST_CASE("Wide FirstTrue and Switch nodes are narrowed without changing results
     const ir::Program narrow = jit::narrow_program(p);
     for (const ir::Node& n : narrow.nodes) CHECK(n.args.size() <= jit::kMaxOperands + 1);
     std::string error;
-    REQUIRE(jit::validate_program(narrow, error));
+    REQUIRE(ir::validate(narrow, error));
     auto interp = make_interpreter(p);
     const auto want = run_all(*interp, p, batch);
     CHECK(run_all(*make_interpreter(narrow), narrow, batch) == want);
