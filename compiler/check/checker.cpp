@@ -16,16 +16,19 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "compiler/check/codes.h"
 #include "compiler/check/compile.h"
 #include "compiler/check/types.h"
 #include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
 #include "compiler/ir/node_builder.h"
+#include "compiler/ir/validate.h"
 #include "grammar/parser.h"
 
 namespace rk {
 namespace {
 
+using check::Code;
 using check::Type;
 using check::TypeKind;
 using ir::NodeBuilder;
@@ -226,7 +229,7 @@ class Checker {
     auto parsed = parse_file(src_, file_index, diags_);
     if (!parsed) return false;
     if (parsed->is_schema) {
-      error("RK0410", file_span(file_index),
+      error(Code::WrongFileKind, file_span(file_index),
             "this is a schema file; give a rule file that imports it",
             "rule files start with `import \"customer.schema\"`");
       return false;
@@ -238,7 +241,7 @@ class Checker {
   std::optional<ir::Program> run() {
     if (has_errors(diags_)) return std::nullopt;
     if (!schema_file_) {
-      error("RK0203", first_span_, "no schema imported",
+      error(Code::SchemaImport, first_span_, "no schema imported",
             "add `import \"customer.schema\"` at the top of the rule file");
       return std::nullopt;
     }
@@ -250,6 +253,13 @@ class Checker {
     if (has_errors(diags_)) return std::nullopt;
     map_term_nodes();
     program_.nodes = nb_.take();
+    std::string why;
+    if (!ir::validate(program_, why)) {
+      error(Code::InvalidProgram, first_span_,
+            fmt::format("internal error: the checked program is invalid ({})", why),
+            "please report this with the rule file; nothing was evaluated");
+      return std::nullopt;
+    }
     return std::move(program_);
   }
 
@@ -265,7 +275,7 @@ class Checker {
     auto parsed = parse_file(src_, file_index, diags_);
     if (!parsed) return std::nullopt;
     if (!parsed->is_schema) {
-      error("RK0410", file_span(file_index), "this is a rule file, not a schema file",
+      error(Code::WrongFileKind, file_span(file_index), "this is a rule file, not a schema file",
             "schema files start with `schema NAME`");
       return std::nullopt;
     }
@@ -278,13 +288,18 @@ class Checker {
 
  private:
   // ---- diagnostics ---------------------------------------------------------------------------
-  void error(std::string code, const ast::Span& span, std::string msg, std::string help = {}) {
-    diags_.push_back(
-        Diagnostic{Severity::Error, std::move(code), std::move(msg), span, {}, std::move(help)});
+  void error(Code code, const ast::Span& span, std::string msg, std::string help = {}) {
+    diags_.push_back(Diagnostic{Severity::Error,
+                                std::string(check::info(code).code),
+                                std::move(msg),
+                                span,
+                                {},
+                                std::move(help)});
   }
-  void error_note(std::string code, const ast::Span& span, std::string msg, const ast::Span& at,
+  void error_note(Code code, const ast::Span& span, std::string msg, const ast::Span& at,
                   std::string note) {
-    Diagnostic d{Severity::Error, std::move(code), std::move(msg), span, {}, {}};
+    Diagnostic d{
+        Severity::Error, std::string(check::info(code).code), std::move(msg), span, {}, {}};
     d.notes.push_back({std::move(note), at});
     diags_.push_back(std::move(d));
   }
@@ -314,7 +329,7 @@ class Checker {
         if (!parsed) continue;
         if (parsed->is_schema) {
           if (schema_file_) {
-            error("RK0203", imp->span, "a second schema is imported",
+            error(Code::SchemaImport, imp->span, "a second schema is imported",
                   "a rule set reads one snapshot: import exactly one schema file");
             continue;
           }
@@ -354,8 +369,9 @@ class Checker {
       const auto* fd = std::get_if<ast::FieldDecl>(&top.decl);
       if (!fd) continue;
       if (auto it = seen.find(fd->name); it != seen.end()) {
-        error_note("RK0202", fd->name_span, fmt::format("field `{}` is declared twice", fd->name),
-                   it->second, "first declared here");
+        error_note(Code::DeclaredTwice, fd->name_span,
+                   fmt::format("field `{}` is declared twice", fd->name), it->second,
+                   "first declared here");
         continue;
       }
       seen.emplace(fd->name, fd->name_span);
@@ -396,21 +412,21 @@ class Checker {
         std::set<std::string> vals;
         for (const auto& item : fd->type.enum_values) {
           if (!vals.insert(item.text).second)
-            error("RK0202", item.span,
+            error(Code::DeclaredTwice, item.span,
                   fmt::format("enum value `{}` is listed twice in `{}`", item.text, fd->name));
           def.enum_values.push_back(item.text);
         }
         if (def.enum_values.size() > 64)
-          error("RK0405", fd->type.span,
+          error(Code::Limit, fd->type.span,
                 fmt::format("enum `{}` has {} values; the limit is 64", fd->name,
                             def.enum_values.size()));
       }
       if (def.key) {
         if (s.key_field >= 0) {
-          error("RK0205", fd->name_span,
+          error(Code::KeyField, fd->name_span,
                 fmt::format("`{}` is a second key field; a schema has exactly one", fd->name));
         } else if (def.type != FieldType::String || def.nullable) {
-          error("RK0205", fd->name_span, "the key field must be a non-missing `string`");
+          error(Code::KeyField, fd->name_span, "the key field must be a non-missing `string`");
         } else {
           s.key_field = static_cast<int>(s.fields.size());
         }
@@ -418,19 +434,19 @@ class Checker {
       s.fields.push_back(std::move(def));
     }
     if (s.key_field < 0 && !has_errors(diags_))
-      error("RK0205", file_span(schema_file_->file_index), "the schema has no key field",
+      error(Code::KeyField, file_span(schema_file_->file_index), "the schema has no key field",
             "mark the customer id with `key`, e.g. `field customer_id: string key`");
   }
 
   // ---- symbols -------------------------------------------------------------------------------
   void declare(const std::string& name, const ast::Span& span) {
     if (program_.schema.find(name) >= 0) {
-      error("RK0202", span,
+      error(Code::DeclaredTwice, span,
             fmt::format("`{}` is already a field of the schema; choose another name", name));
       return;
     }
     if (auto it = names_.find(name); it != names_.end()) {
-      error_note("RK0202", span, fmt::format("`{}` is declared twice", name), it->second,
+      error_note(Code::DeclaredTwice, span, fmt::format("`{}` is declared twice", name), it->second,
                  "first declared here");
       return;
     }
@@ -442,7 +458,7 @@ class Checker {
     for (const ast::File* f : rule_files_) {
       for (const auto& top : f->decls) {
         if (++count > kMaxDecls) {
-          error("RK0405", file_span(f->file_index),
+          error(Code::Limit, file_span(f->file_index),
                 fmt::format("too many declarations (limit {})", kMaxDecls));
           return;
         }
@@ -471,7 +487,7 @@ class Checker {
                 families_.push_back(std::move(e));
               } else if constexpr (std::is_same_v<D, ast::CandidateDecl>) {
                 if (candidate_decl_) {
-                  error("RK0408", d.span, "`candidate` is declared twice");
+                  error(Code::CandidateTwice, d.span, "`candidate` is declared twice");
                 } else {
                   candidate_decl_ = &d;
                   candidate_file_ = f;
@@ -480,14 +496,14 @@ class Checker {
                 // Stop and review names live in their own namespace (they are output values,
                 // never read by conditions), so `stop opted_out when opted_out` is fine.
                 if (auto it = rule_names_.find(d.name); it != rule_names_.end())
-                  error_note("RK0202", d.name_span,
+                  error_note(Code::DeclaredTwice, d.name_span,
                              fmt::format("rule `{}` is declared twice", d.name), it->second,
                              "first declared here");
                 else
                   rule_names_.emplace(d.name, d.name_span);
                 if (top.rule_kind == ast::RuleKind::Stop) {
                   if (d.reason.empty())
-                    error("RK0404", d.name_span,
+                    error(Code::StopWithoutReason, d.name_span,
                           fmt::format("stop rule `{}` has no reason", d.name),
                           "add `because \"...\"`: the reason is shown to whoever reads the "
                           "results");
@@ -509,7 +525,7 @@ class Checker {
     }
     for (const char* reserved : {"candidate", "stopped", "today"})
       if (auto it = names_.find(reserved); it != names_.end())
-        error("RK0202", it->second, fmt::format("`{}` is a built-in name", reserved));
+        error(Code::DeclaredTwice, it->second, fmt::format("`{}` is a built-in name", reserved));
   }
 
   std::vector<std::string> all_names() const {
@@ -631,7 +647,7 @@ class Checker {
         if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
         diags_.push_back(
             Diagnostic{Severity::Error,
-                       "RK0206",
+                       std::string(check::info(Code::BadParam).code),
                        fmt::format("--param {}: there is no parameter `{}`", name, name),
                        std::nullopt,
                        {},
@@ -644,7 +660,7 @@ class Checker {
       std::string why;
       if (!parse_override(def.type, text, v, nb_, why)) {
         diags_.push_back(Diagnostic{Severity::Error,
-                                    "RK0206",
+                                    std::string(check::info(Code::BadParam).code),
                                     fmt::format("--param {}={}: {}", name, text, why),
                                     std::nullopt,
                                     {},
@@ -670,7 +686,7 @@ class Checker {
                          (!neg && (std::holds_alternative<ast::BoolLit>(lit->kind) ||
                                    std::holds_alternative<ast::DateLit>(lit->kind)));
     if (!literal) {
-      error("RK0306", e.span,
+      error(Code::ParamNotLiteral, e.span,
             fmt::format("the default of parameter `{}` must be a literal value", p.decl->name),
             "e.g. `parameter whale_aov = $250`, `parameter wait = 7 days`, `parameter cap = 5%`");
       p.value = error_typed();
@@ -714,7 +730,7 @@ class Checker {
       for (const auto& m : members) key += m + "|";
       // The same cycle can be reached along several paths; report it once.
       if (cycles_reported_.insert(key).second && !cycle_use_reported_.count(use.offset))
-        error("RK0401", use, fmt::format("dependency cycle: {}", path),
+        error(Code::Cycle, use, fmt::format("dependency cycle: {}", path),
               "a rule cannot depend on itself; break the cycle");
       cycle_use_reported_.insert(use.offset);
       return false;
@@ -748,7 +764,7 @@ class Checker {
     // Label names first, so conditions may compare against labels of this family's kin.
     for (const auto& l : d.labels) {
       if (auto it = seen.find(l.name); it != seen.end()) {
-        error_note("RK0403", l.name_span,
+        error_note(Code::LabelTwice, l.name_span,
                    fmt::format("label `{}` appears twice in segment `{}`", l.name, d.name),
                    it->second, "first used here");
         continue;
@@ -757,13 +773,13 @@ class Checker {
       e.labels.push_back(l.name);
     }
     if (e.labels.size() > kMaxLabels)
-      error("RK0405", d.name_span,
+      error(Code::Limit, d.name_span,
             fmt::format("segment `{}` has {} labels; the limit is {}", d.name, e.labels.size(),
                         kMaxLabels));
     bool after_otherwise = false;
     for (const auto& l : d.labels) {
       if (after_otherwise) {
-        error("RK0402", l.span,
+        error(Code::LabelAfterOtherwise, l.span,
               fmt::format("label `{}` can never match: it comes after `otherwise`", l.name),
               "move `otherwise` to the end of the segment");
         continue;
@@ -861,7 +877,7 @@ class Checker {
     Typed t = check_expr(f, id, nullptr);
     if (t.type.is_error()) return t;
     if (t.type.kind != TypeKind::Bool) {
-      error("RK0303", f.expr(id).span,
+      error(Code::NotACondition, f.expr(id).span,
             fmt::format("a condition must be yes or no, but this is {}", type_name(t.type)),
             "compare it with something, e.g. `x > 0` or `x is present`");
       return error_typed();
@@ -921,10 +937,11 @@ class Checker {
       if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
     }
     if (t.kind == TypeKind::Channel)
-      error("RK0304", span,
+      error(Code::NoSuchValue, span,
             fmt::format("sequence `{}` has no channel `{}`", seqs_[t.ref].decl->name, name), help);
     else
-      error("RK0304", span, fmt::format("{} has no value `{}`", type_title(t), name), help);
+      error(Code::NoSuchValue, span, fmt::format("{} has no value `{}`", type_title(t), name),
+            help);
     return error_typed();
   }
 
@@ -956,7 +973,7 @@ class Checker {
     if (name == "candidate") return lower_candidate(span);
     if (name == "stopped") return Typed{Type{TypeKind::Bool}, stopped_node(span)};
     if (seq_index_.count(name)) {
-      error("RK0208", span,
+      error(Code::SequenceValue, span,
             fmt::format("`{}` is a sequence; use one of its values: {}.status, {}.touch, "
                         "{}.step, {}.channel, {}.offer",
                         name, name, name, name, name, name));
@@ -967,7 +984,7 @@ class Checker {
     const std::string near = closest(name, all_names());
     if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
     if (unknown_reported_.insert(name).second)
-      error("RK0201", span, fmt::format("unknown name `{}`", name), help);
+      error(Code::UnknownName, span, fmt::format("unknown name `{}`", name), help);
     return error_typed();
   }
 
@@ -1023,7 +1040,7 @@ class Checker {
                       : op == ast::BinOp::Mul ? "*"
                                               : "/";
     auto mismatch = [&]() {
-      error("RK0301", span,
+      error(Code::Arithmetic, span,
             fmt::format("cannot compute {} {} {}", type_name(a.type), sym, type_name(b.type)),
             unit_hint(a.type, b.type));
       return error_typed();
@@ -1108,23 +1125,23 @@ class Checker {
           b.type.kind == TypeKind::String) {
         // handled by the caller (string literals become atoms)
       }
-      error("RK0302", span, "strings can only be tested with `=`, `is`, `in {...}`",
+      error(Code::Comparison, span, "strings can only be tested with `=`, `is`, `in {...}`",
             "e.g. `customer_id is \"C1\"`");
       return error_typed();
     }
     if (a.type.kind == TypeKind::StringList || b.type.kind == TypeKind::StringList) {
-      error("RK0305", span,
+      error(Code::NotApplicable, span,
             "a list is tested with `has any of {...}`, `has all of {...}` or "
             "`has none of {...}`");
       return error_typed();
     }
     if (ordered && (a.type.is_enumerated() || a.type.kind == TypeKind::Bool)) {
-      error("RK0302", span,
+      error(Code::Comparison, span,
             fmt::format("{} has no order; use `is`, `=` or `in {{...}}`", type_name(a.type)));
       return error_typed();
     }
     if (!comparable(a, b)) {
-      error("RK0302", span,
+      error(Code::Comparison, span,
             fmt::format("cannot compare {} with {}", type_name(a.type), type_name(b.type)),
             unit_hint(a.type, b.type));
       return error_typed();
@@ -1179,7 +1196,7 @@ class Checker {
           unknown_value(subject.type, it.text, it.span);
           ok = false;
         } else if (idx >= 64) {
-          error("RK0405", it.span, "sets can only name the first 64 values of a segment");
+          error(Code::Limit, it.span, "sets can only name the first 64 values of a segment");
           ok = false;
         } else {
           mask |= uint64_t{1} << idx;
@@ -1193,7 +1210,7 @@ class Checker {
       for (const auto& it : items) {
         const uint64_t m = offer_kind_mask(subject.type.ref, it.text);
         if (m == UINT64_MAX) {
-          error("RK0304", it.span,
+          error(Code::NoSuchValue, it.span,
                 fmt::format("`{}` is not an offer kind (none, credit, points, early_access, "
                             "discount)",
                             it.text));
@@ -1203,7 +1220,7 @@ class Checker {
       }
       return Typed{Type{TypeKind::Bool}, nb_.in_mask(subject.node, mask)};
     }
-    error("RK0305", span,
+    error(Code::NotApplicable, span,
           fmt::format("`in {{...}}` needs a string, enum or segment value, not {}",
                       type_name(subject.type)),
           subject.type.is_numeric() ? "for numbers use a range: `x in 1 to 5`" : "");
@@ -1268,7 +1285,7 @@ class Checker {
           if (const auto* n = std::get_if<ast::Name>(&ve.kind)) {
             const uint64_t mask = offer_kind_mask(s.type.ref, n->name);
             if (mask == UINT64_MAX) {
-              error("RK0304", ve.span,
+              error(Code::NoSuchValue, ve.span,
                     fmt::format("`{}` is not an offer kind (none, credit, points, early_access, "
                                 "discount)",
                                 n->name));
@@ -1291,7 +1308,7 @@ class Checker {
             const std::string text = offer_text(f, std::get<ast::OfferLit>(ve.kind));
             const int idx = value_index(s.type, text);
             if (idx < 0) {
-              error("RK0310", ve.span,
+              error(Code::Offer, ve.span,
                     fmt::format("sequence `{}` never offers `{}`", seqs_[s.type.ref].decl->name,
                                 text),
                     fmt::format("its offers are: {}", fmt::join(seqs_[s.type.ref].offers, ", ")));
@@ -1308,7 +1325,7 @@ class Checker {
             node = nb_.is_true(m.node);
             break;
           }
-          error("RK0302", ve.span, "compare a string with a quoted text, e.g. `is \"C1\"`");
+          error(Code::Comparison, ve.span, "compare a string with a quoted text, e.g. `is \"C1\"`");
           return error_typed();
         }
         if (s.type.kind == TypeKind::Bool) {
@@ -1352,14 +1369,15 @@ class Checker {
 
   Typed check_offer(const ast::File& f, const ast::OfferLit& o, const ast::Span& span) {
     if (!current_seq_) {
-      error("RK0305", span, "an offer can only be given in a sequence's `touch ... offer ...`");
+      error(Code::NotApplicable, span,
+            "an offer can only be given in a sequence's `touch ... offer ...`");
       return error_typed();
     }
     const bool needs_amount = o.kind == ast::OfferKind::Credit ||
                               o.kind == ast::OfferKind::Points ||
                               o.kind == ast::OfferKind::Discount;
     if (needs_amount && o.amount == ast::kNoExpr) {
-      error("RK0310", span,
+      error(Code::Offer, span,
             o.kind == ast::OfferKind::Discount ? "say how much: e.g. `discount 20%`"
                                                : "say how much: e.g. `credit 10` or `points 500`");
       return error_typed();
@@ -1370,7 +1388,7 @@ class Checker {
       const bool want_percent = o.kind == ast::OfferKind::Discount;
       if (!n || (want_percent ? n->unit != ast::Unit::Percent
                               : (n->unit == ast::Unit::Percent || n->unit == ast::Unit::Days))) {
-        error("RK0301", e.span,
+        error(Code::Arithmetic, e.span,
               want_percent ? "a discount is a percent, e.g. `discount 20%`"
                            : "credit and points are amounts, e.g. `credit 10`");
         return error_typed();
@@ -1395,7 +1413,7 @@ class Checker {
     // on a thread with a large stack, see run_on_big_stack).
     if (depth_ >= kMaxExprDepth) {
       if (!depth_reported_)
-        error("RK0106", e.span,
+        error(Code::NestedTooDeeply, e.span,
               fmt::format("this expression is nested too deeply (limit {} levels)", kMaxExprDepth),
               "split it into several `let`s");
       depth_reported_ = true;
@@ -1500,7 +1518,7 @@ class Checker {
     return Typed{Type{TypeKind::Bool}, nb_.c_bool(b.value)};
   }
   Typed check_kind(const ast::File&, const ast::StringLit&, const ast::Span& span, const Type*) {
-    error("RK0305", span, "a quoted text can only follow `is`, `=` or appear in a set",
+    error(Code::NotApplicable, span, "a quoted text can only follow `is`, `=` or appear in a set",
           "e.g. `customer_id is \"C1\"`");
     return error_typed();
   }
@@ -1522,7 +1540,8 @@ class Checker {
     const auto* name = std::get_if<ast::Name>(&obj.kind);
     auto it = name ? seq_index_.find(name->name) : seq_index_.end();
     if (it == seq_index_.end()) {
-      error("RK0208", obj.span, "only a sequence has values after a dot, e.g. `winback.offer`");
+      error(Code::SequenceValue, obj.span,
+            "only a sequence has values after a dot, e.g. `winback.offer`");
       return error_typed();
     }
     Typed s = lower_sequence(it->second, span);
@@ -1538,7 +1557,7 @@ class Checker {
     std::string help;
     const std::string near = closest(m.member, {"status", "touch", "step", "channel", "offer"});
     if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
-    error("RK0208", m.member_span,
+    error(Code::SequenceValue, m.member_span,
           fmt::format("sequence `{}` has no value `{}` (it has status, touch, step, channel, "
                       "offer)",
                       name->name, m.member),
@@ -1554,7 +1573,7 @@ class Checker {
     Typed a = check_expr(f, u.operand, nullptr);
     if (a.type.is_error()) return a;
     if (!a.type.is_numeric()) {
-      error("RK0301", span, fmt::format("cannot negate {}", type_name(a.type)));
+      error(Code::Arithmetic, span, fmt::format("cannot negate {}", type_name(a.type)));
       return error_typed();
     }
     return Typed{a.type, nb_.op(ir::Op::Neg, phys(a.type), {a.node})};
@@ -1621,7 +1640,7 @@ class Checker {
     Typed s = check_expr(f, h.subject, nullptr);
     if (s.type.is_error()) return s;
     if (s.type.kind != TypeKind::StringList) {
-      error("RK0305", f.expr(h.subject).span,
+      error(Code::NotApplicable, f.expr(h.subject).span,
             fmt::format("`has` needs a list of strings, but this is {}", type_name(s.type)),
             s.type.kind == TypeKind::String || s.type.is_enumerated()
                 ? "for a single value use `is one of {...}`"
@@ -1643,7 +1662,7 @@ class Checker {
     Typed x = check_expr(f, d.date, nullptr);
     if (x.type.is_error()) return x;
     if (x.type.kind != TypeKind::Date) {
-      error("RK0305", f.expr(d.date).span,
+      error(Code::NotApplicable, f.expr(d.date).span,
             fmt::format("`days {}` needs a date, but this is {}", d.until ? "until" : "since",
                         type_name(x.type)));
       return error_typed();
@@ -1668,14 +1687,14 @@ class Checker {
         b.node = to_float(b);
         a.type.kind = TypeKind::Number;
       } else {
-        error("RK0307", span,
+        error(Code::IfBranches, span,
               fmt::format("the two branches differ: {} after `then`, {} after `else`",
                           type_name(a.type), type_name(b.type)));
         return error_typed();
       }
     }
     if (a.type.kind == TypeKind::String || a.type.kind == TypeKind::StringList) {
-      error("RK0305", span, "`if` cannot choose between strings or lists");
+      error(Code::NotApplicable, span, "`if` cannot choose between strings or lists");
       return error_typed();
     }
     Type t = a.type;
@@ -1724,7 +1743,7 @@ class Checker {
         continue;
       }
       // Point at whichever of the two was declared by the author.
-      error("RK0411", where ? *where : it->second.value_or(first_span_),
+      error(Code::DuplicateColumn, where ? *where : it->second.value_or(first_span_),
             fmt::format("two output columns would be called `{}`; rename this one", c.name),
             "the key field, `candidate`, `stopped_by`, `review`, every segment and every "
             "sequence's NAME_status/_touch/_step/_channel/_offer each give a column");
@@ -1852,12 +1871,12 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   };
 
   if (d.touches.empty()) {
-    error("RK0406", d.name_span, fmt::format("sequence `{}` has no touches", d.name),
+    error(Code::NoTouches, d.name_span, fmt::format("sequence `{}` has no touches", d.name),
           "add `touch NAME via CHANNEL`");
     return fail();
   }
   if (d.touches.size() > kMaxTouches) {
-    error("RK0405", d.name_span,
+    error(Code::Limit, d.name_span,
           fmt::format("sequence `{}` has {} touches; the limit is {}", d.name, d.touches.size(),
                       kMaxTouches));
     return fail();
@@ -1866,15 +1885,16 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   std::unordered_map<std::string, ast::Span> seen;
   for (const auto& c : d.channels) {
     if (auto it = seen.find(c.name); it != seen.end()) {
-      error_note("RK0202", c.name_span, fmt::format("channel `{}` is declared twice", c.name),
-                 it->second, "first declared here");
+      error_note(Code::DeclaredTwice, c.name_span,
+                 fmt::format("channel `{}` is declared twice", c.name), it->second,
+                 "first declared here");
       continue;
     }
     seen.emplace(c.name, c.name_span);
     q.channels.push_back(c.name);
   }
   if (q.channels.empty()) {
-    error("RK0409", d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
+    error(Code::Channels, d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
           "add e.g. `channel email requires email_consent is true`");
     return fail();
   }
@@ -1903,7 +1923,8 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
       continue;
     }
     if (from == to) {
-      error("RK0409", fb.span, fmt::format("channel `{}` cannot fall back to itself", fb.from));
+      error(Code::Channels, fb.span,
+            fmt::format("channel `{}` cannot fall back to itself", fb.from));
       continue;
     }
     fallback[from] = nb_.c_int(to);
@@ -1916,7 +1937,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   if (d.progress_touch) {
     Typed t = resolve_name(f, d.progress_touch->first, d.progress_touch->second, nullptr);
     if (!t.type.is_error() && t.type.kind != TypeKind::Int) {
-      error("RK0311", d.progress_touch->second,
+      error(Code::Progress, d.progress_touch->second,
             fmt::format("`progress` needs a whole-number field counting touches, but `{}` is {}",
                         d.progress_touch->first, type_name(t.type)));
     } else if (!t.type.is_error()) {
@@ -1925,7 +1946,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     }
     Typed dt = resolve_name(f, d.progress_date->first, d.progress_date->second, nullptr);
     if (!dt.type.is_error() && dt.type.kind != TypeKind::Date) {
-      error("RK0311", d.progress_date->second,
+      error(Code::Progress, d.progress_date->second,
             fmt::format("`progress ... on` needs a date field, but `{}` is {}",
                         d.progress_date->first, type_name(dt.type)));
     } else if (!dt.type.is_error()) {
@@ -1955,7 +1976,8 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     const ir::Node* cn = share.type.is_error() ? nullptr : &nb_.node(share.node);
     if (!share.type.is_error() &&
         (share.type.kind != TypeKind::Percent || cn->op != ir::Op::ConstFloat)) {
-      error("RK0308", se.span, "the holdout share must be a fixed percent, e.g. `holdout 5%`");
+      error(Code::HoldoutShare, se.span,
+            "the holdout share must be a fixed percent, e.g. `holdout 5%`");
     } else if (cn) {
       const double pct = cn->fimm * 100.0;
       const double bp = cn->fimm * 10000.0;
@@ -1964,7 +1986,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
       a.field = static_cast<uint32_t>(program_.schema.key_field);
       a.salt = d.holdout_salt;
       if (pct < 0 || pct > 100) {
-        error("RK0308", se.span, "the holdout share must lie between 0% and 100%");
+        error(Code::HoldoutShare, se.span, "the holdout share must lie between 0% and 100%");
       } else if (std::fabs(pct - std::round(pct)) < 1e-9) {
         a.modulus = 100;
         a.threshold = static_cast<uint64_t>(std::llround(pct));
@@ -1972,7 +1994,8 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
         a.modulus = 10000;
         a.threshold = static_cast<uint64_t>(std::llround(bp));
       } else {
-        error("RK0308", se.span, "the holdout share must be a whole number of basis points");
+        error(Code::HoldoutShare, se.span,
+              "the holdout share must be a whole number of basis points");
       }
       if (!has_errors(diags_)) {
         const uint32_t atom = add_atom(std::move(a));
@@ -2003,8 +2026,8 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   for (size_t i = 0; i < d.touches.size(); ++i) {
     const ast::TouchDecl& t = d.touches[i];
     if (auto it = touch_names.find(t.name); it != touch_names.end())
-      error_note("RK0202", t.name_span, fmt::format("touch `{}` appears twice", t.name), it->second,
-                 "first used here");
+      error_note(Code::DeclaredTwice, t.name_span, fmt::format("touch `{}` appears twice", t.name),
+                 it->second, "first used here");
     touch_names.emplace(t.name, t.name_span);
     q.steps.push_back(t.name);
     uint32_t cond = nb_.cmp(ir::Op::Gt, nb_.c_int(static_cast<int64_t>(i + 1)), last);
@@ -2019,7 +2042,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
     next_conds.push_back(cond);
     Typed ch = check_expr(f, t.channel, &channel_type);
     if (!ch.type.is_error() && !(ch.type == channel_type)) {
-      error("RK0409", f.expr(t.channel).span,
+      error(Code::Channels, f.expr(t.channel).span,
             fmt::format("`via` needs a channel of sequence `{}` ({}), but this is {}", d.name,
                         fmt::join(q.channels, ", "), type_name(ch.type)));
       ch = error_typed();
@@ -2029,7 +2052,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
       const Type offer_type{TypeKind::Offer, si};
       Typed o = check_expr(f, t.offer, &offer_type);
       if (!o.type.is_error() && !(o.type == offer_type)) {
-        error("RK0310", f.expr(t.offer).span,
+        error(Code::Offer, f.expr(t.offer).span,
               fmt::format("`offer` needs an offer (none, credit N, points N, early_access, "
                           "discount N%), but this is {}",
                           type_name(o.type)));
@@ -2043,7 +2066,8 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   }
   current_seq_ = nullptr;
   current_seq_index_ = -1;
-  if (q.offers.size() > 64) error("RK0405", d.name_span, "a sequence can have at most 64 offers");
+  if (q.offers.size() > 64)
+    error(Code::Limit, d.name_span, "a sequence can have at most 64 offers");
 
   const uint32_t next = nb_.op(ir::Op::FirstTrue, ir::Ty::Int, next_conds);
   const uint32_t exhausted = nb_.is_missing(next);
@@ -2051,7 +2075,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
   if (d.wait != ast::kNoExpr) {
     Typed w = check_expr(f, d.wait, nullptr);
     if (!w.type.is_error() && w.type.kind != TypeKind::Days) {
-      error("RK0309", f.expr(d.wait).span,
+      error(Code::WaitNotDays, f.expr(d.wait).span,
             fmt::format("`wait` needs a number of days, e.g. `wait 7 days`, but this is {}",
                         type_name(w.type)));
     } else if (!w.type.is_error()) {
@@ -2098,7 +2122,7 @@ Typed Checker::lower_sequence(size_t index, const ast::Span& use) {
         for (const auto& x : d.exits)
           if (x.name == s) at = x.name_span;
         error(
-            "RK0202", at,
+            Code::DeclaredTwice, at,
             fmt::format("exit `{}` has the name of a built-in status of sequence `{}`", s, d.name),
             "the statuses not_candidate, stopped, holdout, exhausted, waiting, no_channel and "
             "due are built in; give the exit another name");
