@@ -53,10 +53,6 @@ std::string join_names(const std::vector<std::string>& v) {
   return s;
 }
 
-const char* truth_name(int8_t v) {
-  return v < 0 ? "unknown" : v ? "true" : "false";
-}
-
 class TestRun {
  public:
   TestRun(const TestArgs& args, std::string path) : args_(args), path_(std::move(path)) {}

@@ -10,6 +10,8 @@ using C = Code;
 const std::vector<CodeInfo> kCatalog = {
     {C::NestedTooDeeply, "RK0106", "nested-too-deeply",
      "an expression nested deeper than the checker goes (20,000 levels)", "RK0106"},
+    {C::FileTooLarge, "RK0107", "file-too-large",
+     "an imported file given by CompileOptions::read_source above 16 MiB", "RK0107"},
     {C::UnknownName, "RK0201", "unknown-name", "a name that nothing declares", "RK0201"},
     {C::DeclaredTwice, "RK0202", "declared-twice",
      "a name, field, enum value, channel, touch or rule declared twice, or a built-in name taken",

@@ -13,6 +13,7 @@ namespace rk::check {
 
 enum class Code : uint8_t {
   NestedTooDeeply,      // RK0106
+  FileTooLarge,         // RK0107
   UnknownName,          // RK0201
   DeclaredTwice,        // RK0202
   SchemaImport,         // RK0203
