@@ -193,7 +193,9 @@ class TestRun {
       case ValueKind::Offer:
         text = v.canonical();
         break;
-      default:
+      case ValueKind::Missing:
+      case ValueKind::Date:
+      case ValueKind::List:
         return bad(fmt::format("`{}` is not a value of column `{}`", v.text, col.name));
     }
     if (std::find(col.texts.begin(), col.texts.end(), text) == col.texts.end())
@@ -711,9 +713,12 @@ class TestRun {
         return fmt::format("exit {}.{}", r.owner, r.name);
       case SourceMap::Kind::Channel:
         return fmt::format("channel {}.{} (requires)", r.owner, r.name);
-      default:
+      case SourceMap::Kind::Otherwise:
+      case SourceMap::Kind::Let:
+      case SourceMap::Kind::Enter:
         return r.name;
     }
+    return r.name;
   }
 
   std::string describe_value(size_t c, const std::string& text) const {

@@ -21,9 +21,14 @@ std::string Value::canonical() const {
       return word;
     case ValueKind::Offer:
       return word + " " + amount;
-    default:
+    case ValueKind::Missing:
+    case ValueKind::Bool:
+    case ValueKind::Number:
+    case ValueKind::Date:
+    case ValueKind::List:
       return text;
   }
+  return text;
 }
 
 namespace {

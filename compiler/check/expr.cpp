@@ -27,27 +27,6 @@ Exprs::Exprs(Context& ctx, Symbols& sym, SourceMapBuilder& smap, Lowering& low)
       seqs_(sym.seqs),
       seq_index_(sym.seq_index) {}
 
-Typed Exprs::check_expr(const ast::File& f, ast::ExprId id, const Type* expect) {
-  const ast::Expr& e = f.expr(id);
-  // Long flat chains (`a or b or ...`) build deep trees; bound the recursion (the checker runs
-  // on a thread with a large stack, see run_on_big_stack).
-  if (depth_ >= kMaxExprDepth) {
-    if (!depth_reported_)
-      error(Code::NestedTooDeeply, e.span,
-            fmt::format("this expression is nested too deeply (limit {} levels)", kMaxExprDepth),
-            "split it into several `let`s");
-    depth_reported_ = true;
-    return error_typed();
-  }
-  ++depth_;
-  Typed t = std::visit([&](const auto& k) { return check_kind(f, k, e.span, expect); }, e.kind);
-  --depth_;
-  ctx_.table.set(f, id, t);
-  if (t.node != UINT32_MAX && !t.type.is_error()) smap_.expr(e.span, t.node);
-  return t;
-}
-
-// ---- expressions ---------------------------------------------------------------------------
 Typed Exprs::check_cond(const ast::File& f, ast::ExprId id) {
   Typed t = check_expr(f, id, nullptr);
   if (t.type.is_error()) return t;
@@ -70,19 +49,11 @@ uint32_t Exprs::add_atom(ir::Atom a) {
     const auto& b = program_.atoms[i];
     if (b.kind == a.kind && b.field == a.field && b.set == a.set && b.salt == a.salt &&
         b.modulus == a.modulus && b.threshold == a.threshold) {
-      ir::Node n;
-      n.op = ir::Op::Atom;
-      n.ty = ir::Ty::Bool;
-      n.index = static_cast<uint32_t>(i);
-      return nb_.add(n);
+      return nb_.atom(static_cast<uint32_t>(i));
     }
   }
   program_.atoms.push_back(std::move(a));
-  ir::Node n;
-  n.op = ir::Op::Atom;
-  n.ty = ir::Ty::Bool;
-  n.index = static_cast<uint32_t>(program_.atoms.size() - 1);
-  return nb_.add(n);
+  return nb_.atom(static_cast<uint32_t>(program_.atoms.size() - 1));
 }
 
 // Membership of `subject` in a set of written items; three-valued.
@@ -315,6 +286,7 @@ Typed Exprs::check_offer(const ast::File& f, const ast::OfferLit& o, const ast::
   return Typed{Type{TypeKind::Offer, current_seq_index_}, nb_.c_int(idx)};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File&, const ast::NumberLit& n, const ast::Span&, const Type*) {
   Type t;
   t.literal = n.unit == ast::Unit::None;
@@ -337,10 +309,12 @@ Typed Exprs::check_kind(const ast::File&, const ast::NumberLit& n, const ast::Sp
   return Typed{t, nb_.c_float(n.value)};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File&, const ast::BoolLit& b, const ast::Span&, const Type*) {
   return Typed{Type{TypeKind::Bool}, nb_.c_bool(b.value)};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File&, const ast::StringLit&, const ast::Span& span,
                         const Type*) {
   error(Code::NotApplicable, span, "a quoted text can only follow `is`, `=` or appear in a set",
@@ -348,17 +322,17 @@ Typed Exprs::check_kind(const ast::File&, const ast::StringLit&, const ast::Span
   return error_typed();
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File&, const ast::DateLit& d, const ast::Span&, const Type*) {
   return Typed{Type{TypeKind::Date}, nb_.c_int(d.days)};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File&, const ast::Today&, const ast::Span&, const Type*) {
-  ir::Node n;
-  n.op = ir::Op::AsOf;
-  n.ty = ir::Ty::Int;
-  return Typed{Type{TypeKind::Date}, nb_.add(n)};
+  return Typed{Type{TypeKind::Date}, nb_.as_of()};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::Unary& u, const ast::Span& span,
                         const Type*) {
   if (u.op == ast::UnOp::Not) {
@@ -375,6 +349,7 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Unary& u, const ast::Span
   return Typed{a.type, nb_.op(ir::Op::Neg, phys(a.type), {a.node})};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::Binary& b, const ast::Span& span,
                         const Type*) {
   using ast::BinOp;
@@ -410,10 +385,12 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Binary& b, const ast::Spa
   return compare(o, l, r, span, !eq);
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::Is& is, const ast::Span& span, const Type*) {
   return check_is(f, is, span);
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::InSet& in, const ast::Span& span,
                         const Type*) {
   Typed s = check_expr(f, in.subject, nullptr);
@@ -423,6 +400,7 @@ Typed Exprs::check_kind(const ast::File& f, const ast::InSet& in, const ast::Spa
   return Typed{Type{TypeKind::Bool}, nb_.not_(m.node)};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::InRange& in, const ast::Span& span,
                         const Type*) {
   Typed s = check_expr(f, in.subject, nullptr);
@@ -440,6 +418,7 @@ Typed Exprs::check_kind(const ast::File& f, const ast::InRange& in, const ast::S
   return Typed{Type{TypeKind::Bool}, node};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::Has& h, const ast::Span& span, const Type*) {
   Typed s = check_expr(f, h.subject, nullptr);
   if (s.type.is_error()) return s;
@@ -462,6 +441,7 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Has& h, const ast::Span& 
   return Typed{Type{TypeKind::Bool}, add_atom(std::move(a))};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::DaysSince& d, const ast::Span& span,
                         const Type*) {
   Typed x = check_expr(f, d.date, nullptr);
@@ -472,15 +452,13 @@ Typed Exprs::check_kind(const ast::File& f, const ast::DaysSince& d, const ast::
                       type_name(x.type)));
     return error_typed();
   }
-  ir::Node n;
-  n.op = ir::Op::AsOf;
-  n.ty = ir::Ty::Int;
-  const uint32_t asof = nb_.add(n);
+  const uint32_t asof = nb_.as_of();
   const uint32_t node = d.until ? nb_.op(ir::Op::Sub, ir::Ty::Int, {x.node, asof})
                                 : nb_.op(ir::Op::Sub, ir::Ty::Int, {asof, x.node});
   return Typed{Type{TypeKind::Days}, node};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::IfExpr& i, const ast::Span& span,
                         const Type* expect) {
   Typed c = check_cond(f, i.cond);
@@ -508,8 +486,39 @@ Typed Exprs::check_kind(const ast::File& f, const ast::IfExpr& i, const ast::Spa
   return Typed{t, nb_.if_(phys(t), c.node, a.node, b.node)};
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::OfferLit& o, const ast::Span& span,
                         const Type*) {
   return check_offer(f, o, span);
 }
+
+// The handlers of Name and Member (names.cpp).
+template <>
+Typed Exprs::check_kind(const ast::File& f, const ast::Name& n, const ast::Span& span,
+                        const Type* expect);
+template <>
+Typed Exprs::check_kind(const ast::File& f, const ast::Member& m, const ast::Span& span,
+                        const Type*);
+
+// Every handler is declared above: a kind without one fails to compile here.
+Typed Exprs::check_expr(const ast::File& f, ast::ExprId id, const Type* expect) {
+  const ast::Expr& e = f.expr(id);
+  // Long flat chains (`a or b or ...`) build deep trees; bound the recursion (the checker runs
+  // on a thread with a large stack, see run_on_big_stack).
+  if (depth_ >= kMaxExprDepth) {
+    if (!depth_reported_)
+      error(Code::NestedTooDeeply, e.span,
+            fmt::format("this expression is nested too deeply (limit {} levels)", kMaxExprDepth),
+            "split it into several `let`s");
+    depth_reported_ = true;
+    return error_typed();
+  }
+  ++depth_;
+  Typed t = std::visit([&](const auto& k) { return check_kind(f, k, e.span, expect); }, e.kind);
+  --depth_;
+  ctx_.table.set(f, id, t);
+  if (t.node != UINT32_MAX && !t.type.is_error()) smap_.expr(e.span, t.node);
+  return t;
+}
+
 }  // namespace rk::check

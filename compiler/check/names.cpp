@@ -58,9 +58,19 @@ const std::vector<std::string>* Exprs::values_of(const Type& t) {
       return &seqs_[t.ref].steps;
     case TypeKind::Offer:
       return &seqs_[t.ref].offers;
-    default:
+    case TypeKind::Error:
+    case TypeKind::Bool:
+    case TypeKind::Int:
+    case TypeKind::Number:
+    case TypeKind::Money:
+    case TypeKind::Percent:
+    case TypeKind::Days:
+    case TypeKind::Date:
+    case TypeKind::String:
+    case TypeKind::StringList:
       return nullptr;
   }
+  return nullptr;
 }
 
 std::string Exprs::type_title(const Type& t) {
@@ -77,9 +87,19 @@ std::string Exprs::type_title(const Type& t) {
       return fmt::format("`{}.step`", seqs_[t.ref].decl->name);
     case TypeKind::Offer:
       return fmt::format("`{}.offer`", seqs_[t.ref].decl->name);
-    default:
+    case TypeKind::Error:
+    case TypeKind::Bool:
+    case TypeKind::Int:
+    case TypeKind::Number:
+    case TypeKind::Money:
+    case TypeKind::Percent:
+    case TypeKind::Days:
+    case TypeKind::Date:
+    case TypeKind::String:
+    case TypeKind::StringList:
       return type_name(t);
   }
+  return type_name(t);
 }
 
 Typed Exprs::unknown_value(const Type& t, const std::string& name, const ast::Span& span) {
@@ -114,11 +134,7 @@ Typed Exprs::resolve_name(const ast::File& f, const std::string& name, const ast
     Type t = field_type(program_.schema, fi);
     if (t.kind == TypeKind::String || t.kind == TypeKind::StringList)
       return Typed{t, UINT32_MAX, fi};
-    ir::Node n;
-    n.op = ir::Op::Column;
-    n.ty = phys(t);
-    n.index = static_cast<uint32_t>(fi);
-    return Typed{t, nb_.add(n), fi};
+    return Typed{t, nb_.column(static_cast<uint32_t>(fi), phys(t)), fi};
   }
   if (auto it = family_index_.find(name); it != family_index_.end())
     return low_.lower_family(it->second, span);
@@ -140,11 +156,13 @@ Typed Exprs::resolve_name(const ast::File& f, const std::string& name, const ast
   return error_typed();
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::Name& n, const ast::Span& span,
                         const Type* expect) {
   return resolve_name(f, n.name, span, expect);
 }
 
+template <>
 Typed Exprs::check_kind(const ast::File& f, const ast::Member& m, const ast::Span& span,
                         const Type*) {
   const ast::Expr& obj = f.expr(m.object);

@@ -11,7 +11,6 @@
 
 namespace rk::check {
 
-// ---- whole program -------------------------------------------------------------------------
 void Lowering::add_output(const std::string& name, uint32_t node) {
   program_.outputs.push_back(ir::Output{name, node});
 }

@@ -15,7 +15,6 @@ namespace rk::check {
 
 namespace {
 
-// ---- parameters ----------------------------------------------------------------------------
 // Parses an override by the parameter's type; returns false with a message.
 bool parse_override(const Type& t, std::string text, Typed& out, ir::NodeBuilder& nb,
                     std::string& why) {
@@ -109,10 +108,19 @@ bool parse_override(const Type& t, std::string text, Typed& out, ir::NodeBuilder
       why = "expected a date, e.g. 2026-11-01";
       return false;
     }
-    default:
+    case TypeKind::Error:
+    case TypeKind::String:
+    case TypeKind::StringList:
+    case TypeKind::Enum:
+    case TypeKind::Label:
+    case TypeKind::Channel:
+    case TypeKind::Offer:
+    case TypeKind::Status:
+    case TypeKind::Step:
       why = "this parameter cannot be overridden";
       return false;
   }
+  return false;
 }
 
 }  // namespace

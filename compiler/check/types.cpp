@@ -70,9 +70,21 @@ ir::Ty phys(const Type& t) {
     case TypeKind::Money:
     case TypeKind::Percent:
       return ir::Ty::Float;
-    default:
+    case TypeKind::Error:
+    case TypeKind::Int:
+    case TypeKind::Days:
+    case TypeKind::Date:
+    case TypeKind::String:
+    case TypeKind::StringList:
+    case TypeKind::Enum:
+    case TypeKind::Label:
+    case TypeKind::Channel:
+    case TypeKind::Offer:
+    case TypeKind::Status:
+    case TypeKind::Step:
       return ir::Ty::Int;
   }
+  return ir::Ty::Int;
 }
 
 Type field_type(const Schema& s, int f) {
@@ -119,9 +131,22 @@ std::string Exprs::unit_hint(const Type& a, const Type& b) {
       return "write percents with a %, e.g. 5%";
     case TypeKind::Days:
       return "write durations with a unit, e.g. 60 days";
-    default:
+    case TypeKind::Error:
+    case TypeKind::Bool:
+    case TypeKind::Int:
+    case TypeKind::Number:
+    case TypeKind::Date:
+    case TypeKind::String:
+    case TypeKind::StringList:
+    case TypeKind::Enum:
+    case TypeKind::Label:
+    case TypeKind::Channel:
+    case TypeKind::Offer:
+    case TypeKind::Status:
+    case TypeKind::Step:
       return {};
   }
+  return {};
 }
 
 // Brings two numeric operands to one physical type for comparison; false on unit mismatch.
@@ -211,8 +236,15 @@ Typed Exprs::arith(ast::BinOp op, Typed a, Typed b, const ast::Span& span) {
       }
       float_op = true;
       break;
-    default:
-      return mismatch();
+    case ast::BinOp::Eq:
+    case ast::BinOp::Ne:
+    case ast::BinOp::Lt:
+    case ast::BinOp::Le:
+    case ast::BinOp::Gt:
+    case ast::BinOp::Ge:
+    case ast::BinOp::And:
+    case ast::BinOp::Or:
+      return mismatch();  // not arithmetic (check_kind(Binary) sends only + - * / here)
   }
   ir::Ty ty = phys(result);
   if (float_op) ty = ir::Ty::Float;

@@ -39,9 +39,14 @@ Ty column_ty(FieldType t) {
     case FieldType::Money:
     case FieldType::Percent:
       return Ty::Float;
-    default:
+    case FieldType::Int:
+    case FieldType::Date:
+    case FieldType::String:
+    case FieldType::Enum:
+    case FieldType::StringList:
       return Ty::Int;
   }
+  return Ty::Int;
 }
 
 std::string_view op_name(Op op) {
@@ -154,24 +159,11 @@ std::string dump(const Program& p) {
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const auto& n = p.nodes[i];
     out += fmt::format("%{} = {}.{}", i, op_name(n.op), ty_name(n.ty));
-    switch (n.op) {
-      case Op::ConstBool:
-      case Op::ConstInt:
-        out += fmt::format(" {}", n.imm);
-        break;
-      case Op::ConstFloat:
-        out += fmt::format(" {}", n.fimm);
-        break;
-      case Op::Column:
-      case Op::Atom:
-        out += fmt::format(" #{}", n.index);
-        break;
-      case Op::InMask:
-        out += fmt::format(" mask {:#x}", n.mask);
-        break;
-      default:
-        break;
-    }
+    // The node's immediate, for the ops that have one.
+    if (n.op == Op::ConstBool || n.op == Op::ConstInt) out += fmt::format(" {}", n.imm);
+    if (n.op == Op::ConstFloat) out += fmt::format(" {}", n.fimm);
+    if (n.op == Op::Column || n.op == Op::Atom) out += fmt::format(" #{}", n.index);
+    if (n.op == Op::InMask) out += fmt::format(" mask {:#x}", n.mask);
     for (uint32_t a : n.args) out += fmt::format(" %{}", a);
     out += "\n";
   }

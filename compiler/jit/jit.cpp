@@ -95,9 +95,12 @@ size_t value_bytes(FieldType t) {
     case FieldType::Date:
     case FieldType::Enum:
       return 4;
-    default:
+    case FieldType::Bool:
+    case FieldType::String:
+    case FieldType::StringList:
       return 0;
   }
+  return 0;
 }
 
 // Rows per chunk of the gathering of dictionary atoms (a multiple of kBlockRows).

@@ -302,9 +302,12 @@ class Linter {
             r.name, r.owner);
       case Kind::Channel:
         return fmt::format("channel `{}` can never be used: its `requires` is never true", r.name);
-      default:
+      case Kind::Otherwise:
+      case Kind::Let:
+      case Kind::Enter:
         return "this condition is never true";
     }
+    return "this condition is never true";
   }
   static std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) {
     switch (r.kind) {
@@ -336,9 +339,12 @@ class Linter {
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
                 "it checks nothing; require the consent field, e.g. `requires "
                 "email_consent is true`"};
-      default:
+      case Kind::Otherwise:
+      case Kind::Let:
+      case Kind::Enter:
         return {"this condition is true for every customer", ""};
     }
+    return {"this condition is true for every customer", ""};
   }
 
   bool skip_context(const SourceMap::Rule* r) const {
@@ -424,9 +430,10 @@ class Linter {
         return fmt::format("${}", v);
       case ast::Unit::Percent:
         return fmt::format("{}%", v * 100);
-      default:
+      case ast::Unit::None:
         return fmt::format("{}", v);
     }
+    return fmt::format("{}", v);
   }
 
   void overlapping_ranges() {

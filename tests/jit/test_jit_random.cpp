@@ -135,7 +135,11 @@ class RandomCase {
         batch_->add_int32(v, with_validity);
         break;
       }
-      default: {
+      case FieldType::Number:
+      case FieldType::Money:
+      case FieldType::Percent:
+      case FieldType::String:
+      case FieldType::StringList: {
         std::vector<std::optional<double>> v(rows_);
         for (auto& x : v)
           if (!is_null()) x = any_float();
