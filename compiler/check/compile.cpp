@@ -33,7 +33,7 @@ std::optional<ir::Program> check_program(Context& ctx) {
   smap.finish();
   ctx.program.nodes = ctx.nb.take();
   std::string why;
-  if (!ir::validate(ctx.program, why)) {
+  if (!ir::validate(ctx.program, why) || !ir::validate_description(ctx.program, why)) {
     ctx.error(Code::InvalidProgram, ctx.files.first,
               fmt::format("internal error: the checked program is invalid ({})", why),
               "please report this with the rule file; nothing was evaluated");

@@ -141,14 +141,18 @@ bool validate_atoms(const Program& program, std::string& error) {
   return true;
 }
 
-// Outputs, result columns and the layout refer to nodes, outputs and atoms that exist.
-bool validate_references(const Program& p, std::string& error) {
-  const size_t nodes = p.nodes.size(), outputs = p.outputs.size();
-  for (size_t k = 0; k < outputs; ++k)
-    if (p.outputs[k].node >= nodes) {
+bool validate_outputs(const Program& p, std::string& error) {
+  for (size_t k = 0; k < p.outputs.size(); ++k)
+    if (p.outputs[k].node >= p.nodes.size()) {
       error = fmt::format("output {} ({}): no such node", k, p.outputs[k].name);
       return false;
     }
+  return true;
+}
+
+// Result columns and the layout refer to nodes, outputs and atoms that exist.
+bool validate_references(const Program& p, std::string& error) {
+  const size_t nodes = p.nodes.size(), outputs = p.outputs.size();
   for (const auto& c : p.columns)
     for (uint32_t o : c.outputs)
       if (o >= outputs) {
@@ -213,8 +217,11 @@ bool validate_references(const Program& p, std::string& error) {
 }  // namespace
 
 bool validate(const Program& program, std::string& error) {
-  return validate_nodes(program, error) && validate_atoms(program, error) &&
-         validate_references(program, error);
+  return validate_nodes(program, error) && validate_outputs(program, error);
+}
+
+bool validate_description(const Program& program, std::string& error) {
+  return validate_atoms(program, error) && validate_references(program, error);
 }
 
 }  // namespace rk::ir

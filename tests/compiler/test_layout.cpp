@@ -2,7 +2,8 @@
 // presentation as result columns (columns.h), and the IR validator (validate.h): the playbook's
 // layout says what each output means (statuses by kind, offers by kind, the nodes of every
 // decision), every column's role points back into it, compiled programs validate, and programs
-// with a broken node, atom, column or layout entry are rejected with a message naming it.
+// with a broken node or output (validate) or atom, column or layout entry (validate_description)
+// are rejected with a message naming it.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -146,12 +147,13 @@ TEST_CASE("validate: compiled programs are valid; broken ones are named", "[layo
   std::string error;
   const rk::ir::Program good = compiled(kRules);
   REQUIRE(rk::ir::validate(good, error));
-  REQUIRE(rk::ir::validate(compiled(kSequences), error));
+  REQUIRE(rk::ir::validate_description(good, error));
+  REQUIRE(rk::ir::validate_description(compiled(kSequences), error));
   const uint32_t beyond = static_cast<uint32_t>(good.nodes.size());
   {
     rk::ir::Program p = good;
     p.layout.sequences[0].statuses[2].when = beyond;
-    CHECK_FALSE(rk::ir::validate(p, error));
+    CHECK_FALSE(rk::ir::validate_description(p, error));
     CHECK(error ==
           "layout: sequence winback status holdout refers to a node, output or atom "
           "that does not exist");
@@ -159,19 +161,19 @@ TEST_CASE("validate: compiled programs are valid; broken ones are named", "[layo
   {
     rk::ir::Program p = good;
     p.layout.families[1].value.output = 0;  // the candidate's output holds another node
-    CHECK_FALSE(rk::ir::validate(p, error));
+    CHECK_FALSE(rk::ir::validate_description(p, error));
     CHECK(error.find("segment value_tier") != std::string::npos);
   }
   {
     rk::ir::Program p = good;
     p.columns.back().outputs = {static_cast<uint32_t>(p.outputs.size())};
-    CHECK_FALSE(rk::ir::validate(p, error));
+    CHECK_FALSE(rk::ir::validate_description(p, error));
     CHECK(error.find("result column winback_offer: no such output") == 0);
   }
   {
     rk::ir::Program p = good;
     p.atoms.at(p.layout.sequences[0].holdout_atom).field = 1;  // a date field
-    CHECK_FALSE(rk::ir::validate(p, error));
+    CHECK_FALSE(rk::ir::validate_description(p, error));
     CHECK(error.find("a holdout on a field that is no string") != std::string::npos);
   }
   {
