@@ -1,5 +1,6 @@
-// Rekindle CLI: `rekindle gen` writes a synthetic customer snapshot of the playbook schema (CSV or
-// Arrow IPC) with realistic value shapes, deterministic for a seed; with `--outcomes-for EVENTS`
+// Rekindle CLI: `rekindle gen` writes a synthetic customer snapshot of the playbook schema, or with
+// `--program` of the full program's schema (CSV or Arrow IPC), with realistic value shapes,
+// deterministic for a seed; with `--outcomes-for EVENTS`
 // it writes instead an outcomes file for the units of those events with a planted effect (for
 // `rekindle measure` demos and tests). Exit 0: written; 1: bad events; 2: usage or I/O error
 // (nothing is left at the target on failure).
@@ -27,6 +28,7 @@ struct GenArgs {
   std::string as_of, out, format;
   int threads = 0;
   bool quiet = false;
+  bool program = false;
   // Outcomes mode.
   std::vector<std::string> outcomes_for, offer_lift, variant_lift;
   measure::OutcomeGenOptions outcomes;
@@ -125,11 +127,17 @@ std::function<int()> setup_gen(CLI::App& app) {
                   "Worker threads (default: all cores); the output does not depend on it")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--quiet,-q", args->quiet, "Do not print the summary line");
+  auto* program = sub->add_flag(
+      "--program", args->program,
+      "The full program's schema: the playbook's 21 columns (as without --program) and first_name, "
+      "email, phone, timezone, csm_owner, last_contact_date, contacts_30d, welcome_touch, "
+      "welcome_touch_date");
   auto* o = &args->outcomes;
   sub->add_option("--outcomes-for", args->outcomes_for,
                   "Outcomes mode: write outcomes (customer_id, date, kind, revenue, "
                   "incentive_cost) for the units of these event files (`eval --events`)")
-      ->expected(1, -1);
+      ->expected(1, -1)
+      ->excludes(program);
   sub->add_option("--base-rate", o->base_rate,
                   "Outcomes: reactivation probability without a touch (default 0.08)")
       ->check(CLI::Range(0.0, 1.0));
@@ -157,7 +165,8 @@ std::function<int()> setup_gen(CLI::App& app) {
       "The snapshot has the 21 columns of rules/customer.schema: long-tailed order values with\n"
       "whales and exact rule boundaries (250.00, 75.00, 20.00; 60, 90, 120, 180, 365 days),\n"
       "missing values where the schema allows them, and some customer ids with commas, quotes\n"
-      "and non-ASCII text. The file is written atomically (temporary file, then rename).\n"
+      "and non-ASCII text; --program adds the program's nine columns. The file is written\n"
+      "atomically (temporary file, then rename).\n"
       "Outcomes mode: each unit (run, customer, sequence) reactivates with the base rate, plus\n"
       "--lift, --offer-lift and --variant-lift when it was treated (status due); its draws\n"
       "depend only on the seed and the unit, so the same seed gives the same file.\n"
@@ -183,6 +192,7 @@ std::function<int()> setup_gen(CLI::App& app) {
     opts.seed = args->seed;
     opts.as_of = *as_of;
     opts.threads = args->threads;
+    opts.program = args->program;
     const auto start = std::chrono::steady_clock::now();
     std::string error;
     if (!generate_snapshot(opts, args->out, format, error)) {
