@@ -1,5 +1,5 @@
 // Rekindle runtime: pieces shared by the snapshot generators (runtime/generate.cpp for the
-// playbook and program schemas): the random number
+// playbook and program schemas, runtime/generate_schema.cpp for any schema): the random number
 // generator (xoshiro256** seeded by splitmix64), owned buffers of a Batch, bitmap writes and the
 // parallel, ordered writing of generated batches. Internal to the runtime.
 #pragma once
@@ -97,6 +97,11 @@ inline int64_t batch_row_count(const GenerateOptions& opts, int64_t index) {
   const int64_t first = index * opts.batch_rows;
   return std::max<int64_t>(0, std::min(opts.batch_rows, opts.rows - first));
 }
+
+// The least difference between two values of a field type as the generator writes them (1 for
+// int and date, 0.01 for money, ...; 0 for types without order): the step from a boundary to its
+// neighbours. From the type table of runtime/generate_schema.cpp.
+double value_step(FieldType type);
 
 // Writes a snapshot of `schema` whose batch i is make(i), generated (and, for CSV, formatted) on
 // worker threads and written in order by the calling thread, atomically. `opts` gives the row
