@@ -93,8 +93,7 @@ struct FieldPlan {
   std::vector<int32_t> named, others;
   // List: the dictionary (rule items first), the rules' items and the generic ones (codes), the
   // `has all of` sets (codes).
-  std::shared_ptr<StringDict> dict;
-  std::shared_ptr<std::vector<std::string>> dict_storage;
+  std::shared_ptr<StringDict> dict;  // owns its strings: batches may outlive the generator
   std::vector<int32_t> rule_items, generic_items;
   std::vector<std::vector<int32_t>> all_of;
 };
@@ -587,8 +586,7 @@ SchemaGenerator::SchemaGenerator(const Schema& schema, const GenerationGuide& gu
         break;
       }
       case Storage::List: {
-        p.dict_storage = std::make_shared<std::vector<std::string>>();
-        auto& items = *p.dict_storage;
+        std::vector<std::string> items;
         auto code_of = [&](const std::string& s) -> int32_t {
           auto it = std::find(items.begin(), items.end(), s);
           if (it != items.end()) return static_cast<int32_t>(it - items.begin());
@@ -622,8 +620,12 @@ SchemaGenerator::SchemaGenerator(const Schema& schema, const GenerationGuide& gu
             p.generic_items.push_back(c);
         }
         p.dict = std::make_shared<StringDict>();
-        for (const auto& s : items) p.dict->entries.emplace_back(s);
-        p.dict->utf8_checked = false;
+        for (const auto& item : items) {
+          auto copy = std::make_unique<char[]>(item.size());
+          std::copy(item.begin(), item.end(), copy.get());
+          p.dict->entries.emplace_back(copy.get(), item.size());
+          p.dict->arena.push_back(std::move(copy));
+        }
         break;
       }
       case Storage::Bits:
@@ -743,9 +745,12 @@ std::vector<std::string> SchemaGenerator::describe() const {
       }
       line += p.edges.size() > 9 ? " ...)" : ")";
     }
-    if (!p.words.empty()) line += fmt::format(", {} values from the rules", p.words.size());
+    if (!p.words.empty())
+      line += fmt::format(", {} value{} from the rules", p.words.size(),
+                          p.words.size() == 1 ? "" : "s");
     if (!p.rule_items.empty())
-      line += fmt::format(", {} items from the rules", p.rule_items.size());
+      line += fmt::format(", {} item{} from the rules", p.rule_items.size(),
+                          p.rule_items.size() == 1 ? "" : "s");
     if (p.entry->storage == Storage::Ordinal && !p.named.empty() && !p.others.empty())
       line += fmt::format(", {} of {} values named by the rules", p.named.size(),
                           p.named.size() + p.others.size());

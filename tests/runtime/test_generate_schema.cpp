@@ -491,3 +491,22 @@ TEST_CASE("generate any schema: random rule files guide snapshots that evaluate"
   CHECK(total > 200);
   CHECK(static_cast<double>(both) / static_cast<double>(total) > 0.95);
 }
+
+TEST_CASE("generate any schema: a batch outlives its generator", "[generate]") {
+  // List dictionaries own their strings: a batch stays readable after the generator is gone.
+  const Schema s = every_type();
+  GenerationGuide guide;
+  guide.fields.resize(s.fields.size());
+  guide.fields[9].items = {"rule item"};
+  Batch b;
+  std::string expected, error;
+  {
+    SchemaGenerator g(s, guide, options(500, 1, 1, 20758));
+    b = g.batch(0);
+    REQUIRE(CsvSnapshotWriter::format_rows(s, b, expected, error));
+  }
+  std::string after;
+  REQUIRE(CsvSnapshotWriter::format_rows(s, b, after, error));
+  CHECK(after == expected);
+  CHECK(after.find("rule item") != std::string::npos);
+}
