@@ -97,12 +97,14 @@ class Analysis {
       std::vector<std::pair<double, Val>> points;
       for (double r : roots) add_triple(cone, cmp, field, type, r, points);
       // A negative value of a field that is not a date is left out when a value that is not
-      // negative gives the same answer (counts and amounts stay plausible: `x > 0` gets 0 and 1,
-      // `x >= 0` also -1, `x < 0` -1).
+      // negative gives the same answer, or when its answer is unknown (a division by zero):
+      // counts and amounts stay plausible (`x > 0` gets 0 and 1, `x >= 0` also -1, `x < 0` -1).
       for (const auto& [x, a] : points) {
         bool shown = false;
-        if (type != FieldType::Date && x < 0)
+        if (type != FieldType::Date && x < 0) {
+          shown = !a.present;
           for (const auto& [y, b] : points) shown |= y >= 0 && same(a, b);
+        }
         if (shown) continue;
         out.emplace_back(field, x);
         found = true;

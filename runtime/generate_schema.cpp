@@ -77,6 +77,8 @@ struct FieldPlan {
   double spread_min = 1;   // the least half-width of the spread around a boundary
   double spread_days = 0;  // dates: the half-width in days
   double (*natural)(const FieldPlan&, Rng&) = nullptr;  // the usual shape of the values
+  // Date: a date to come (a renewal, an expiry): mostly after the as-of date.
+  bool future = false;
   // Bool: the share of true values. Int: the share of zeros.
   double true_share = 0.35;
   double zero_share = 0.3;
@@ -161,6 +163,14 @@ bool is_problem_count(std::string_view name) {
        "violation",   "violations", "late",        "overdue",      "declined"});
 }
 
+// Whether a date field names a date to come (`renews_on`, `trial_ends`, `expiry_date`, ...).
+bool is_future_date_name(std::string_view name) {
+  return has_token(
+      name_tokens(name),
+      {"renews", "renewal", "renew", "expires", "expiry", "expiration", "due", "until", "ends",
+       "end", "next", "scheduled", "upcoming", "deadline", "valid", "birthday", "anniversary"});
+}
+
 // The share of true values of a bool field, from its name: consent-like flags are mostly true,
 // opt-out-like and problem flags rarely.
 double bool_true_share(std::string_view name) {
@@ -242,7 +252,8 @@ double natural_percent(const FieldPlan&, Rng& rng) {
   if (k < 0.07) return 1;
   return std::clamp(0.3 + 0.2 * rng.normal(), 0.0, 1.0);
 }
-// Dates: recent-heavy before the as-of date (within days, months, up to four years), a few after.
+// Dates: recent-heavy before the as-of date (within days, months, up to four years), a few after;
+// for dates to come (renewals, expiries, due dates) 60% are mirrored after the as-of date.
 double natural_date(const FieldPlan& p, Rng& rng) {
   const double k = rng.uniform();
   int64_t days_before;
@@ -254,7 +265,8 @@ double natural_date(const FieldPlan& p, Rng& rng) {
     days_before = rng.range(0, 1460);
   else
     days_before = -rng.range(1, 60);
-  return static_cast<double>(p.as_of - days_before);
+  const bool after = p.future && rng.chance(0.6);
+  return static_cast<double>(after ? p.as_of + days_before : p.as_of - days_before);
 }
 
 int decimals_of(double step) {
@@ -286,6 +298,7 @@ void plan_percent(FieldPlan& p) {
   plan_numeric(p, 0.01, natural_percent);
 }
 void plan_date(FieldPlan& p) {
+  p.future = is_future_date_name(p.def->name);
   plan_numeric(p, 1, natural_date);
   p.spread_days = 60;
   p.lo = -719162;  // 0001-01-01: the dates a CSV file can hold

@@ -87,6 +87,8 @@ Schema every_type() {
   add("opted_out", FieldType::Bool, false);
   add("sms_consent", FieldType::Bool, true);
   add("refunds_90d", FieldType::Int, false);
+  add("renews_on", FieldType::Date, false);
+  add("signed_up_on", FieldType::Date, false);
   return s;
 }
 
@@ -143,7 +145,8 @@ TEST_CASE("generate any schema: every field type, read back from CSV and Arrow",
   std::set<std::string> ids;
   std::map<std::string, int64_t> missing;
   std::set<std::string> enums, emails, zones, names;
-  int64_t opted = 0, consent = 0, refunds = 0, empty_nullable_lists = 0;
+  int64_t opted = 0, consent = 0, refunds = 0, empty_nullable_lists = 0, renews_after = 0,
+          signed_after = 0;
   for (int64_t r = 0; r < b.num_rows; ++r) {
     ids.emplace(*b.string_at(0, r));
     for (size_t f = 0; f < s.fields.size(); ++f)
@@ -156,6 +159,8 @@ TEST_CASE("generate any schema: every field type, read back from CSV and Arrow",
     consent += is_present(b.columns[25].validity, r) &&
                bit_is_set(static_cast<const uint8_t*>(b.columns[25].values), r);
     refunds += static_cast<const int64_t*>(b.columns[26].values)[r] > 0;
+    renews_after += static_cast<const int32_t*>(b.columns[27].values)[r] > as_of;
+    signed_after += static_cast<const int32_t*>(b.columns[28].values)[r] > as_of;
     const auto* off = static_cast<const int32_t*>(b.columns[18].offsets);
     if (is_present(b.columns[18].validity, r) && off[r + 1] == off[r]) ++empty_nullable_lists;
   }
@@ -178,6 +183,9 @@ TEST_CASE("generate any schema: every field type, read back from CSV and Arrow",
   CHECK(static_cast<double>(opted) / 20000 == Approx(0.05).margin(0.01));
   CHECK(static_cast<double>(consent) / 20000 == Approx(0.63).margin(0.03));  // 70% of 90%
   CHECK(static_cast<double>(refunds) / 20000 == Approx(0.1).margin(0.02));
+  // Dates to come (renewals) are mostly after the as-of date, others mostly before.
+  CHECK(static_cast<double>(renews_after) / 20000 == Approx(0.57).margin(0.04));
+  CHECK(static_cast<double>(signed_after) / 20000 == Approx(0.05).margin(0.01));
   for (const auto& p : {csv, arrow}) std::remove(p.c_str());
 }
 
@@ -254,6 +262,7 @@ TEST_CASE("generate any schema: the guide of lets, arithmetic, ranges and piecew
   // seats >= 100; seats in 10 to 99; the piecewise `capped_seats >= 150`.
   for (double v : {99.0, 100.0, 9.0, 10.0, 11.0, 98.0, 149.0, 150.0})
     CHECK(has(field("seats").edges, v));
+  CHECK_FALSE(has(field("seats").edges, -1.0));  // mrr / seats is unknown at 0, not a side
   // mrr / seats > $50 with seats at a typical 3: mrr around 150; mrr >= $1000.
   for (double v : {149.99, 150.0, 150.01, 999.99, 1000.0}) CHECK(has(field("mrr").edges, v));
   // seats * 2 + touches > 40 with seats at 3: touches 34 and 35.
