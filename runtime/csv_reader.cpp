@@ -882,6 +882,19 @@ std::unique_ptr<SnapshotReader> open_csv_snapshot_memory(
 
 // ---- Schema inference --------------------------------------------
 
+namespace {
+
+// Whether `s` is written like an amount of money: an optional minus, digits, a point, two digits.
+bool written_like_money(std::string_view s) {
+  auto digit = [&](size_t i) { return i < s.size() && s[i] >= '0' && s[i] <= '9'; };
+  size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
+  const size_t first = i;
+  while (digit(i)) ++i;
+  return i > first && s.size() == i + 3 && s[i] == '.' && digit(i + 1) && digit(i + 2);
+}
+
+}  // namespace
+
 bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<InferredField>& out,
                       std::optional<SnapshotError>& err) {
   CsvScanner sc;
@@ -902,6 +915,7 @@ bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<Inf
   struct Seen {
     bool nonempty = false, empty = false;
     bool is_bool = true, is_int = true, is_number = true, is_date = true, has_bar = false;
+    bool two_decimals = true;  // every value written like 84.50: money
   };
   out.clear();
   for (auto f : fields) out.push_back(InferredField{std::string(f)});
@@ -941,6 +955,7 @@ bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<Inf
         k.is_number = r == NumParse::Ok || r == NumParse::NaN;
       }
       if (k.is_date) k.is_date = parse_iso_date(s, date);
+      if (k.two_decimals) k.two_decimals = written_like_money(s);
       if (s.find('|') != std::string_view::npos) k.has_bar = true;
     }
   }
@@ -955,7 +970,7 @@ bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<Inf
     else if (k.is_int)
       f.type = FieldType::Int;
     else if (k.is_number)
-      f.type = FieldType::Number;
+      f.type = k.two_decimals ? FieldType::Money : FieldType::Number;
     else if (k.is_date)
       f.type = FieldType::Date;
     else if (k.has_bar)

@@ -114,8 +114,9 @@ struct InferredField {
   bool nullable = false;
 };
 // Infers a schema from the header and the first `max_rows` records of a CSV file.
-// Types: bool (true/false in any case seen above), int, number, date, string, list of string
-// (when a value contains `|`); nullable when an empty value is seen.
+// Types: bool (true/false in any case seen above), int, number (money when every value is written
+// with exactly two decimals, like 84.50), date, string, list of string (when a value contains
+// `|`); nullable when an empty value is seen.
 bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<InferredField>& out,
                       std::optional<SnapshotError>& err);
 
