@@ -8,6 +8,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include "base/date.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
@@ -91,7 +92,7 @@ int run_diff(const DiffArgs& a) {
     print_error(err);
     return kExitFindings;
   }
-  DiffHeader h{a.old_rules, a.new_rules, a.snapshot, format_date(*as_of), engine, copts.params};
+  DiffHeader h{a.old_rules, a.new_rules, a.snapshot, format_iso_date(*as_of), engine, copts.params};
   std::string out;
   if (a.format == "json")
     out = diff_json(report, h);

@@ -11,11 +11,12 @@
 #include <cstring>
 #include <filesystem>
 
+#include "base/date.h"
+#include "base/fnv1a.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
 #include "runtime/evaluator.h"
 #include "runtime/interpreter.h"
@@ -206,7 +207,7 @@ int run_eval(const EvalArgs& a) {
   std::map<std::string, std::string> inputs{{"rules", a.rules},
                                             {"rules_fnv1a64", rules_hash(compiled.sources)},
                                             {"snapshot", a.snapshot},
-                                            {"as_of", format_date(*as_of)},
+                                            {"as_of", format_iso_date(*as_of)},
                                             {"engine", engine}};
   // The summary is made before the results are committed and committed after them, so nearly
   // every failure leaves neither file; only committing its few KB (write, fsync, rename) can

@@ -14,11 +14,11 @@
 #include <map>
 #include <set>
 
+#include "base/fnv1a.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
 #include "grammar/test_file.h"
 #include "runtime/atoms.h"

@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 
 namespace rk::cli {
 

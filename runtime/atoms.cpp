@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "base/fnv1a.h"
 #include "compiler/ir/helpers.h"
 
 namespace rk {

@@ -11,15 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
 
 namespace rk {
-
-std::string format_date(int32_t days) {
-  const auto c = civil_from_days(days);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
-}
 
 void Summary::init(const ir::Program& program) {
   rows = 0;

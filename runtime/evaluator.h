@@ -57,6 +57,4 @@ std::string summary_json(const ir::Program& program, const Summary& summary,
 // The summary as human-readable text.
 std::string summary_text(const ir::Program& program, const Summary& summary);
 
-std::string format_date(int32_t days);
-
 }  // namespace rk

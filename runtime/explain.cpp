@@ -13,6 +13,8 @@
 #include <set>
 #include <tuple>
 
+#include "base/date.h"
+#include "base/fnv1a.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
 #include "runtime/csv_reader.h"
@@ -206,7 +208,7 @@ std::optional<std::string> field_text(const Schema& schema, const Batch& b, size
       return number_text(v);
     }
     case FieldType::Date:
-      return format_date(static_cast<const int32_t*>(c.values)[r]);
+      return format_iso_date(static_cast<const int32_t*>(c.values)[r]);
     case FieldType::Enum: {
       const int32_t o = static_cast<const int32_t*>(c.values)[r];
       if (o < 0 || static_cast<size_t>(o) >= fd.enum_values.size()) return std::to_string(o);
@@ -253,7 +255,7 @@ class Explainer {
     e.key_field = s.key_field >= 0 ? s.fields[s.key_field].name : "";
     if (s.key_field >= 0)
       e.customer = field_text(s, b_, static_cast<size_t>(s.key_field), row_).value_or("");
-    e.as_of = format_date(as_of_);
+    e.as_of = format_iso_date(as_of_);
     e.rules_file = c_.sources.size() ? c_.sources.file(0).path : "";
     for (size_t f = 0; f < s.fields.size(); ++f)
       e.fields.emplace_back(s.fields[f].name, field_text(s, b_, f, row_).value_or(""));
@@ -723,7 +725,7 @@ class Explainer {
           const int64_t since = static_cast<int64_t>(as_of_) - *last_date;
           const bool ok = w.present && since >= w.i;
           say(fmt::format("{} days since the last touch on {}; wait {}: {}", since,
-                          format_date(*last_date), wshow, ok ? "passed" : "not yet"));
+                          format_iso_date(*last_date), wshow, ok ? "passed" : "not yet"));
           if (!ok) return decide("waiting");
         } else {
           say("no touch sent yet: no wait");

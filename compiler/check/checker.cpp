@@ -16,9 +16,9 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
 #include "compiler/check/types.h"
-#include "compiler/ir/helpers.h"
 #include "grammar/parser.h"
 
 namespace rk {

@@ -10,7 +10,7 @@
 #include <set>
 #include <utility>
 
-#include "compiler/ir/helpers.h"
+#include "base/fnv1a.h"
 
 namespace rk::lint {
 namespace {

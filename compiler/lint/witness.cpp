@@ -8,7 +8,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
+#include "base/fnv1a.h"
 
 namespace rk::lint {
 namespace {
@@ -261,12 +262,8 @@ std::vector<bool> fields_read(const ir::Program& p, const std::vector<uint32_t>&
 
 std::string describe(const ir::Program& p, const Customer& c, const std::vector<bool>& fields,
                      bool with_as_of) {
-  auto date = [](int64_t days) {
-    const auto d = civil_from_days(days);
-    return fmt::format("{:04}-{:02}-{:02}", d.year, d.month, d.day);
-  };
   std::vector<std::string> parts;
-  if (with_as_of) parts.push_back("as of " + date(c.as_of));
+  if (with_as_of) parts.push_back("as of " + format_iso_date(c.as_of));
   for (size_t f = 0; f < p.schema.fields.size(); ++f) {
     if (f >= fields.size() || !fields[f]) continue;
     const FieldDef& fd = p.schema.fields[f];
@@ -284,7 +281,7 @@ std::string describe(const ir::Program& p, const Customer& c, const std::vector<
         text = std::to_string(fv.i);
         break;
       case FieldType::Date:
-        text = date(fv.i);
+        text = format_iso_date(fv.i);
         break;
       case FieldType::Enum:
         text = fv.i >= 0 && fv.i < static_cast<int64_t>(fd.enum_values.size())

@@ -17,6 +17,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/date.h"
+#include "base/fnv1a.h"
 #include "compiler/check/compile.h"
 #include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
@@ -709,7 +711,7 @@ PYBIND11_MODULE(_core, m) {
   m.def("compile", &compile, py::arg("path"), py::arg("params"), py::arg("text") = py::none(),
         "Compiles a rule file (or its text); check .ok and .diagnostics()");
   m.def("parse_date", &parse_date, "YYYY-MM-DD -> days since 1970-01-01");
-  m.def("format_date", &rk::format_date, "days since 1970-01-01 -> YYYY-MM-DD");
+  m.def("format_date", &rk::format_iso_date, "days since 1970-01-01 -> YYYY-MM-DD");
   m.def("evaluate_columns", &evaluate_columns, py::arg("compiled"), py::arg("fields"),
         py::arg("rows"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
         py::arg("inputs"));

@@ -11,8 +11,8 @@
 #include <string>
 #include <tuple>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
 #include "runtime/diff.h"
 #include "runtime/evaluator.h"
 #include "runtime/generate.h"
