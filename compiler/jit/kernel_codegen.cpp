@@ -41,72 +41,6 @@ namespace {
 // How far ahead of the current group the row loop prefetches its columns (see build()).
 constexpr int64_t kPrefetchRows = 512;
 
-const char* op_text(Op op) {
-  switch (op) {
-    case Op::ConstBool:
-      return "ConstBool";
-    case Op::ConstInt:
-      return "ConstInt";
-    case Op::ConstFloat:
-      return "ConstFloat";
-    case Op::Null:
-      return "Null";
-    case Op::AsOf:
-      return "AsOf";
-    case Op::Column:
-      return "Column";
-    case Op::Atom:
-      return "Atom";
-    case Op::Add:
-      return "Add";
-    case Op::Sub:
-      return "Sub";
-    case Op::Mul:
-      return "Mul";
-    case Op::Div:
-      return "Div";
-    case Op::Neg:
-      return "Neg";
-    case Op::IntToFloat:
-      return "IntToFloat";
-    case Op::Eq:
-      return "Eq";
-    case Op::Ne:
-      return "Ne";
-    case Op::Lt:
-      return "Lt";
-    case Op::Le:
-      return "Le";
-    case Op::Gt:
-      return "Gt";
-    case Op::Ge:
-      return "Ge";
-    case Op::And:
-      return "And";
-    case Op::Or:
-      return "Or";
-    case Op::Not:
-      return "Not";
-    case Op::IsMissing:
-      return "IsMissing";
-    case Op::IsTrue:
-      return "IsTrue";
-    case Op::IsFalse:
-      return "IsFalse";
-    case Op::InMask:
-      return "InMask";
-    case Op::If:
-      return "If";
-    case Op::Coalesce:
-      return "Coalesce";
-    case Op::FirstTrue:
-      return "FirstTrue";
-    case Op::Switch:
-      return "Switch";
-  }
-  return "?";
-}
-
 // A node's value for one group of rows: `v` is <L x i1> (Bool), <L x i64> (Int) or <L x double>
 // (Float); `p` is <L x i1>. A Bool is normalized: `v` is false where `p` is (so "present and
 // true" is `v` alone, and "present and false" is p ^ v); Int and Float values are arbitrary
@@ -471,7 +405,7 @@ Val PartBuilder::slot_row(uint32_t node) {
     if (internal_error_.empty())
       internal_error_ =
           fmt::format("internal error: part reads node {} ({}), which no earlier part materializes",
-                      node, op_text(program_.nodes[node].op));
+                      node, ir::op_name(program_.nodes[node].op));
     return {llvm::Constant::getNullValue(vec_ty(program_.nodes[node].ty)), no()};
   }
   const ScratchSlot& s = plan_.slots[plan_.slot_of[node]];
@@ -1012,7 +946,7 @@ bool validate_program(const ir::Program& program, std::string& error) {
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& n = nodes[i];
     auto fail = [&](const std::string& what) {
-      error = fmt::format("node {} ({}): {}", i, op_text(n.op), what);
+      error = fmt::format("node {} ({}): {}", i, ir::op_name(n.op), what);
       return false;
     };
     for (uint32_t a : n.args)
