@@ -1,7 +1,7 @@
 // Rekindle IR: the one list of the IR's operations. Each row X(Name, "mnemonic") makes the
 // enumerator ir::Op::Name, its name (op_name: "FirstTrue", in messages such as the validator's)
 // and its mnemonic (op_mnemonic: "first_true", in ir::dump); an op cannot lack either. What each
-// op computes is documented beside it.
+// op computes is defined once, in compiler/ir/semantics.h; the comments here say what it reads.
 #pragma once
 
 #include <cstdint>

@@ -3,11 +3,9 @@
 // row, so every `let` is computed once), a list of precomputed string/list/hash predicates
 // ("atoms"), the int8 outputs the kernels write, and the result columns of the output contract.
 //
-// Semantics (the interpreter in runtime/interpreter.cpp is the executable definition):
-// - Every value is (value, present). Bool is three-valued: false, true, or unknown (= not present).
-// - Arithmetic and comparisons are missing when an operand is missing.
-// - And/Or/Not follow Kleene logic (SQL): false and unknown = false, true or unknown = true.
-// - IsMissing/IsTrue/IsFalse/InMask-free tests are two-valued (always present).
+// The operations are listed in compiler/ir/ops.h; what each computes on (value, present) pairs
+// (missing values, Kleene logic, int64 overflow, NaN, dates) is defined once in
+// compiler/ir/semantics.h, which the interpreter and the lint witness run.
 #pragma once
 
 #include <cstdint>
@@ -42,7 +40,7 @@ enum class AtomKind : uint8_t {
   ListHasAny,   // StringList field holds any of `set`
   ListHasAll,   // ... all of `set`
   ListHasNone,  // ... none of `set`
-  Holdout,      // fnv1a64(salt + ":" + key) % modulus < threshold, key = String field `field`
+  Holdout,      // bucket(salt, key, modulus) < threshold (compiler/ir/bucket.h), key = field
 };
 
 struct Atom {

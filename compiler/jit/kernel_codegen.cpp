@@ -2,8 +2,8 @@
 // part walks rows in blocks of 64 (one validity word per bitmap per block, loaded outside the row
 // loop) and each block in groups of L rows, L = the host's 64-bit vector lanes: the code is
 // vector code from the start (no loop vectorizer), every node a (value, present) vector pair
-// computed with selects only, no branches and no calls. Semantics mirror the reference
-// interpreter exactly.
+// computed with selects only, no branches and no calls. It implements the semantics of
+// compiler/ir/semantics.h (the interpreter's), which the differential tests check.
 #include "compiler/jit/kernel_codegen.h"
 
 #include <llvm/IR/BasicBlock.h>
