@@ -10,8 +10,8 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
-#include "compiler/check/compile.h"
 #include "runtime/explain.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 namespace {
@@ -43,15 +43,12 @@ int run_explain(const ExplainArgs& a) {
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
-  CompileResult compiled = compile_rules(a.rules, copts);
-  if (!compiled.program) {
-    std::fputs(
-        render_diagnostics({{&compiled.sources, compiled.diags}}, DiagFormat::Text, isatty(2))
-            .c_str(),
-        stderr);
+  const auto rules = load_rules(a.rules, copts);
+  if (!rules->ok()) {
+    print_diagnostics({{&rules->result().sources, rules->result().diags}});
     return kExitFindings;
   }
-  const ir::Program& program = *compiled.program;
+  const ir::Program& program = rules->program();
   Batch batch;
   int64_t row = 0;
   std::string err;
@@ -73,7 +70,7 @@ int run_explain(const ExplainArgs& a) {
                : kExitFindings;
   }
   Explanation e;
-  if (!explain_row(compiled, batch, row, *as_of, e, err)) {
+  if (!explain_row(rules->result(), batch, row, *as_of, e, err)) {
     print_error(err);
     return kExitFindings;
   }

@@ -13,6 +13,16 @@ void print_error(const std::string& message) {
   fmt::print(stderr, "rekindle: error: {}\n", message);
 }
 
+SessionOptions session_options(const std::string& engine, int threads) {
+  SessionOptions o;
+  o.engine = parse_engine(engine).value_or(Engine::Jit);
+  o.threads = threads;
+  o.warn = [](const std::string& message) {
+    fmt::print(stderr, "rekindle: warning: {}\n", message);
+  };
+  return o;
+}
+
 bool parse_params(const std::vector<std::string>& in, std::map<std::string, std::string>& out) {
   for (const auto& p : in) {
     const auto eq = p.find('=');

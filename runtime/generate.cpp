@@ -17,6 +17,7 @@
 #include "runtime/arrow_writer.h"
 #include "runtime/csv_writer.h"
 #include "runtime/result_writer.h"
+#include "runtime/thread_pool.h"
 
 namespace rk {
 
@@ -429,10 +430,8 @@ class ArrowSink final : public Sink {
 
 bool run_pipeline(const GenerateOptions& opts, Sink& sink, std::string& error) {
   const int64_t batches = (opts.rows + opts.batch_rows - 1) / opts.batch_rows;
-  int threads = opts.threads > 0
-                    ? opts.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, batches)));
+  const int threads = static_cast<int>(
+      std::min<int64_t>(thread_count(opts.threads), std::max<int64_t>(1, batches)));
   const int64_t window = 2 * threads;  // batches in flight
 
   struct Slot {
