@@ -37,4 +37,30 @@ inline constexpr std::string_view kBadEscapeMessage =
 inline constexpr std::string_view kUnterminatedStringMessage =
     "unterminated string: a string must end with `\"` on the same line";
 
+// The match() of a PEGTL rule for a string literal (any input with begin(), current(), end() and
+// bump(); base/ does not include PEGTL): consumes the literal at the input's position and returns
+// true, returns false when none starts there, and throws Error{code, message, offset, length}
+// (offset in the whole input) for a bad escape or an unterminated literal, with the grammar's
+// own codes.
+template <class Error, class Input>
+bool match_string_literal(Input& in, std::string_view bad_escape_code,
+                          std::string_view unterminated_code) {
+  const auto scan = scan_string_literal(
+      std::string_view(in.current(), static_cast<size_t>(in.end() - in.current())));
+  const auto at = static_cast<size_t>(in.current() - in.begin());
+  switch (scan.status) {
+    case StringLiteralScan::Status::NotAString:
+      return false;
+    case StringLiteralScan::Status::Ok:
+      in.bump(scan.length);
+      return true;
+    case StringLiteralScan::Status::BadEscape:
+      throw Error{std::string(bad_escape_code), std::string(kBadEscapeMessage),
+                  at + scan.error_offset, scan.error_length};
+    case StringLiteralScan::Status::Unterminated:
+      throw Error{std::string(unterminated_code), std::string(kUnterminatedStringMessage), at, 1};
+  }
+  return false;
+}
+
 }  // namespace rk

@@ -56,22 +56,7 @@ struct string_raw {
   using subs_t = empty_list;
   template <typename ParseInput>
   static bool match(ParseInput& in) {
-    const auto scan = scan_string_literal(
-        std::string_view(in.current(), static_cast<size_t>(in.end() - in.current())));
-    const size_t at = static_cast<size_t>(in.current() - in.begin());
-    switch (scan.status) {
-      case StringLiteralScan::Status::NotAString:
-        return false;
-      case StringLiteralScan::Status::Ok:
-        in.bump(scan.length);
-        return true;
-      case StringLiteralScan::Status::BadEscape:
-        throw SyntaxError{"RK0702", std::string(kBadEscapeMessage), at + scan.error_offset,
-                          scan.error_length};
-      case StringLiteralScan::Status::Unterminated:
-        throw SyntaxError{"RK0702", std::string(kUnterminatedStringMessage), at, 1};
-    }
-    return false;
+    return match_string_literal<SyntaxError>(in, "RK0702", "RK0702");
   }
 };
 
