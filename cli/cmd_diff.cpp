@@ -101,20 +101,15 @@ std::function<int()> setup_diff(CLI::App& app) {
   sub->add_option("new", a->new_rules, "The rule file after the change")
       ->required()
       ->check(CLI::ExistingFile);
-  sub->add_option("--snapshot", a->snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  add_snapshot_option(sub, a->snapshot)->required();
+  add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params,
                   "Override a parameter in both rule files, NAME=VALUE (repeatable)");
   sub->add_option("--format", a->format, "Output: text (default), json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   sub->add_option("--samples", a->samples, "Sample customer ids per move (default 5)")
       ->check(CLI::Range(0, 1000));
-  sub->add_option("--threads", a->threads, "Worker threads (default: all cores)")
-      ->check(CLI::Range(0, 1024));
-  sub->add_option("--engine", a->engine, "jit (default) or interp")
-      ->check(CLI::IsMember({"jit", "interp"}));
+  add_session_options(sub, a->threads, a->engine);
   sub->footer(
       "Exit status: 0 when the diff ran (whatever it found), 1 on rule or data errors, 2 on "
       "usage errors.\n"

@@ -175,22 +175,15 @@ std::function<int()> setup_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* sub = app.add_subcommand(
       "eval", "Evaluate rules over a customer snapshot and write one result row per customer");
-  sub->add_option("rules", a->rules, "The rule file (e.g. rules/winback.rules)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--snapshot", a->snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  add_rules_argument(sub, a->rules);
+  add_snapshot_option(sub, a->snapshot)->required();
+  add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
   sub->add_option("--out", a->out, "Result file (default: CSV on standard output)");
   sub->add_option("--format", a->format,
                   "Result format: csv, jsonl or arrow (default: from --out's extension)");
   sub->add_option("--summary", a->summary, "Write the summary as JSON to this file");
-  sub->add_option("--threads", a->threads, "Worker threads (default: all cores)")
-      ->check(CLI::Range(0, 1024));
-  sub->add_option("--engine", a->engine, "jit (default) or interp")
-      ->check(CLI::IsMember({"jit", "interp"}));
+  add_session_options(sub, a->threads, a->engine);
   sub->add_flag("--quiet", a->quiet, "No summary or progress on standard error");
   sub->footer(
       "Example: rekindle eval rules/winback.rules --snapshot rules/sample.csv --as-of "

@@ -84,16 +84,13 @@ std::function<int()> setup_explain(CLI::App& app) {
   auto* sub = app.add_subcommand(
       "explain",
       "Explain one customer's result: the rule behind every segment, stop, review and touch");
-  sub->add_option("rules", a->rules, "The rule file (e.g. rules/winback.rules)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--snapshot", a->snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
-      ->check(CLI::ExistingFile);
+  add_rules_argument(sub, a->rules);
+  add_snapshot_option(sub, a->snapshot);
   sub->add_option("--customer", a->customer, "The customer's key (e.g. its customer_id)");
   sub->add_option("--given", a->given,
                   "A field of a made-up customer, FIELD=VALUE as written in a CSV snapshot "
                   "(repeatable; instead of --snapshot/--customer)");
-  sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
   sub->add_option("--format", a->format, "Output: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));

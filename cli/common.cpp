@@ -35,6 +35,28 @@ bool parse_params(const std::vector<std::string>& in, std::map<std::string, std:
   return true;
 }
 
+CLI::Option* add_rules_argument(CLI::App* sub, std::string& rules) {
+  return sub->add_option("rules", rules, "The rule file (e.g. rules/winback.rules)")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
+CLI::Option* add_snapshot_option(CLI::App* sub, std::string& snapshot) {
+  return sub->add_option("--snapshot", snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
+      ->check(CLI::ExistingFile);
+}
+
+CLI::Option* add_as_of_option(CLI::App* sub, std::string& as_of) {
+  return sub->add_option("--as-of", as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+}
+
+void add_session_options(CLI::App* sub, int& threads, std::string& engine) {
+  sub->add_option("--threads", threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("--engine", engine, "jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
+}
+
 std::optional<int32_t> parse_as_of(const std::string& text) {
   if (text.empty()) return static_cast<int32_t>(std::time(nullptr) / 86400);
   int32_t days;

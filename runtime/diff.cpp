@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "runtime/atoms.h"
+#include "runtime/evaluator.h"
 
 namespace rk {
 
@@ -264,8 +265,7 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
   std::vector<std::string> changed_ids;
 
   PreparedAtoms old_atoms, new_atoms;
-  std::vector<std::vector<int8_t>> old_buf(old_p.outputs.size()), new_buf(new_p.outputs.size());
-  std::vector<int8_t*> old_ptr(old_buf.size()), new_ptr(new_buf.size());
+  OutputColumns old_out(old_p.outputs.size()), new_out(new_p.outputs.size());
   const int key = merged.schema.key_field;
   Batch batch;
   while (reader.next(batch)) {
@@ -274,22 +274,18 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
       return false;
     }
     const int64_t n = batch.num_rows;
-    for (size_t k = 0; k < old_buf.size(); ++k) {
-      old_buf[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-      old_ptr[k] = old_buf[k].data();
-    }
-    for (size_t k = 0; k < new_buf.size(); ++k) {
-      new_buf[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-      new_ptr[k] = new_buf[k].data();
-    }
+    old_out.resize(n);
+    new_out.resize(n);
+    int8_t* const* const old_ptr = old_out.pointers();
+    int8_t* const* const new_ptr = new_out.pointers();
     const Batch old_b = view_of(batch, merged.old_fields);
     const Batch new_b = view_of(batch, merged.new_fields);
     old_atoms.prepare(old_p, old_b);
     new_atoms.prepare(new_p, new_b);
     const RkBatchView old_v{old_b.columns.data(), old_atoms.data(), n, opts.as_of, 0};
     const RkBatchView new_v{new_b.columns.data(), new_atoms.data(), n, opts.as_of, 0};
-    const RkResultView old_r{old_ptr.data(), n};
-    const RkResultView new_r{new_ptr.data(), n};
+    const RkResultView old_r = old_out.view(n);
+    const RkResultView new_r = new_out.view(n);
     const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
     const int64_t tasks = (n + chunk - 1) / chunk;
     std::vector<Acc> accs(static_cast<size_t>(tasks));

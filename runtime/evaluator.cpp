@@ -156,8 +156,7 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
   const bool pieces = writer && writer->parallel_encoding();
   std::vector<Summary> partial;      // per task of a batch
   std::vector<EncodedRows> encoded;  // per task of a batch, when the writer encodes in parallel
-  std::vector<std::vector<int8_t>> out_buffers(program.outputs.size());
-  std::vector<int8_t*> out_ptrs(program.outputs.size());
+  OutputColumns out(program.outputs.size());
   Batch batch;
   const int64_t total = reader.total_rows();
   int64_t done = 0;
@@ -191,13 +190,10 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       return false;
     }
     const int64_t n = batch.num_rows;
-    for (size_t k = 0; k < out_buffers.size(); ++k) {
-      out_buffers[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-      out_ptrs[k] = out_buffers[k].data();
-    }
+    out.resize(n);
     atoms.prepare_batch(program, batch);
     RkBatchView view{batch.columns.data(), atoms.data(), n, opts.as_of, 0};
-    RkResultView results{out_ptrs.data(), n};
+    const RkResultView results = out.view(n);
     const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
     const int64_t tasks = (n + chunk - 1) / chunk;
     // Each task evaluates, counts and encodes its own rows; the pieces are then merged and
@@ -211,9 +207,9 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       executor.run(view, results, begin, end);
       Summary& part = partial[static_cast<size_t>(t)];
       part.init(program);
-      part.add(program, out_ptrs.data(), begin, end);
+      part.add(program, out.pointers(), begin, end);
       if (pieces)
-        writer->encode(batch, out_ptrs.data(), begin, end, encoded[static_cast<size_t>(t)]);
+        writer->encode(batch, out.pointers(), begin, end, encoded[static_cast<size_t>(t)]);
     });
     for (int64_t t = 0; t < tasks; ++t) summary.merge(partial[static_cast<size_t>(t)]);
     bool written = true;
@@ -223,7 +219,7 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       for (int64_t t = 0; t < tasks && written; ++t)
         written = writer->append(encoded[static_cast<size_t>(t)]);
     } else if (writer) {
-      written = writer->write(batch, out_ptrs.data());
+      written = writer->write(batch, out.pointers());
     }
     if (!written) {
       error = writer->error();

@@ -33,6 +33,26 @@ struct Summary {
   void merge(const Summary& other);
 };
 
+// The int8 output columns of one program for the current batch, reused from batch to batch.
+class OutputColumns {
+ public:
+  explicit OutputColumns(size_t outputs) : columns_(outputs), pointers_(outputs) {}
+  // Sizes every column for `rows` rows (at least one byte, so no pointer is null).
+  void resize(int64_t rows) {
+    for (size_t k = 0; k < columns_.size(); ++k) {
+      columns_[k].resize(static_cast<size_t>(rows > 1 ? rows : 1));
+      pointers_[k] = columns_[k].data();
+    }
+  }
+  // pointers()[k] is output k's column.
+  int8_t* const* pointers() const { return pointers_.data(); }
+  RkResultView view(int64_t rows) const { return RkResultView{pointers_.data(), rows}; }
+
+ private:
+  std::vector<std::vector<int8_t>> columns_;
+  std::vector<int8_t*> pointers_;
+};
+
 struct EvalOptions {
   int32_t as_of = 0;           // days since 1970-01-01
   int64_t chunk_rows = 16384;  // rows per task
