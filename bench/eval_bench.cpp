@@ -30,8 +30,8 @@
 
 #include <unistd.h>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
 #include "runtime/atoms.h"
 #include "runtime/generate.h"

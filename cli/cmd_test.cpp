@@ -16,18 +16,18 @@
 #include <map>
 #include <set>
 
+#include "base/fnv1a.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
-#include "compiler/jit/jit.h"
 #include "grammar/test_file.h"
 #include "runtime/atoms.h"
 #include "runtime/batch_builder.h"
 #include "runtime/evaluator.h"
 #include "runtime/explain.h"
 #include "runtime/interpreter.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 namespace {
@@ -326,16 +326,15 @@ class TestRun {
     auto interp = make_interpreter(ext_);
     run_engine(*interp, interp_);
     if (args_.engine == "both") {
-      std::string jerr;
-      auto jit = jit::compile(ext_, jerr);
-      if (!jit) {
+      EngineChoice jit = choose_engine(ext_, Engine::Jit);
+      if (jit.used != Engine::Jit) {
         fmt::print(stderr,
                    "rekindle: warning: the JIT is unavailable ({}); tests ran on the interpreter "
                    "only\n",
-                   jerr);
+                   jit.fallback);
       } else {
         jit_.emplace();
-        run_engine(*jit, *jit_);
+        run_engine(*jit.executor, *jit_);
       }
     }
     return true;

@@ -1,10 +1,14 @@
-// Rekindle CLI: small helpers shared by subcommands (flag parsing, dates, errors).
+// Rekindle CLI: small helpers shared by subcommands (flag parsing, dates, errors, the session of a
+// command that evaluates rules).
 #pragma once
 
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "cli/command.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 
@@ -14,5 +18,17 @@ bool parse_params(const std::vector<std::string>& in, std::map<std::string, std:
 std::optional<int32_t> parse_as_of(const std::string& text);
 // Prints `rekindle: error: MESSAGE` to standard error.
 void print_error(const std::string& message);
+// The session of a command's `--engine` ("jit" or "interp", checked by CLI11) and `--threads`;
+// its warnings are printed as `rekindle: warning: MESSAGE` on standard error.
+SessionOptions session_options(const std::string& engine, int threads);
+
+// Options shared by the commands that evaluate rules, each added where the command wants it (so
+// every command keeps its order of options and its help). The rule file argument `rules`
+// (required, existing); `--snapshot FILE` (existing); `--as-of DATE`; `--threads N` and
+// `--engine jit|interp` (the session's).
+CLI::Option* add_rules_argument(CLI::App* sub, std::string& rules);
+CLI::Option* add_snapshot_option(CLI::App* sub, std::string& snapshot);
+CLI::Option* add_as_of_option(CLI::App* sub, std::string& as_of);
+void add_session_options(CLI::App* sub, int& threads, std::string& engine);
 
 }  // namespace rk::cli

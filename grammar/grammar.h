@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/literal.h"
 #include "grammar/ast.h"
 #include "grammar/names.h"
 
@@ -90,33 +91,14 @@ struct reserved_as_name {
   }
 };
 
-// A "double-quoted string" on one line; \" and \\ are its only escapes (RK0102 when unterminated).
+// A "double-quoted string" on one line; \" and \\ are its only escapes (base/literal.h): RK0101
+// for another escape, RK0102 when unterminated.
 struct string_raw {
   using rule_t = string_raw;
   using subs_t = empty_list;
   template <typename ParseInput>
   static bool match(ParseInput& in) {
-    const char* b = in.current();
-    const char* e = in.end();
-    if (b == e || *b != '"') return false;
-    const size_t start = static_cast<size_t>(b - in.begin());
-    for (const char* p = b + 1; p != e; ++p) {
-      if (*p == '"') {
-        in.bump(static_cast<size_t>(p + 1 - b));
-        return true;
-      }
-      if (*p == '\n') break;
-      if (*p == '\\') {
-        if (p + 1 != e && (p[1] == '"' || p[1] == '\\')) {
-          ++p;
-          continue;
-        }
-        throw SyntaxError{"RK0101", "unknown escape in string (only \\\" and \\\\ are allowed)",
-                          static_cast<size_t>(p - in.begin()), p + 1 != e ? 2u : 1u};
-      }
-    }
-    throw SyntaxError{"RK0102", "unterminated string: a string must end with `\"` on the same line",
-                      start, 1};
+    return match_string_literal<SyntaxError>(in, "RK0101", "RK0102");
   }
 };
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "compiler/ir/bucket.h"
 #include "compiler/ir/helpers.h"
 
 namespace rk {
@@ -157,7 +158,8 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
       }
       case ir::AtomKind::Holdout: {
         // Eight rows at a time through the interleaved hash (see fnv1a64_update_lanes).
-        const uint64_t salted = fnv1a64_update(fnv1a64(a.salt), ":");
+        const ir::Bucketing buckets(a.salt, a.modulus);
+        const ir::BucketRange held = ir::holdout_range(a);
         constexpr int kLanes = 8;
         std::string_view s[kLanes];
         bool present[kLanes];
@@ -170,9 +172,8 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
             present[i] = v.has_value();
             s[i] = v.value_or(std::string_view());
           }
-          fnv1a64_update_lanes<kLanes>(salted, s, h);
-          for (int i = 0; i < lanes; ++i)
-            table[r0 + i] = present[i] && (h[i] % a.modulus) < a.threshold;
+          buckets.of_lanes<kLanes>(s, h);
+          for (int i = 0; i < lanes; ++i) table[r0 + i] = present[i] && held.contains(h[i]);
         }
         break;
       }

@@ -18,7 +18,7 @@
 #include <functional>
 #include <limits>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 
 namespace rk {
 

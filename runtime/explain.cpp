@@ -13,6 +13,8 @@
 #include <set>
 #include <tuple>
 
+#include "base/date.h"
+#include "compiler/ir/bucket.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
 #include "runtime/csv_reader.h"
@@ -206,7 +208,7 @@ std::optional<std::string> field_text(const Schema& schema, const Batch& b, size
       return number_text(v);
     }
     case FieldType::Date:
-      return format_date(static_cast<const int32_t*>(c.values)[r]);
+      return format_iso_date(static_cast<const int32_t*>(c.values)[r]);
     case FieldType::Enum: {
       const int32_t o = static_cast<const int32_t*>(c.values)[r];
       if (o < 0 || static_cast<size_t>(o) >= fd.enum_values.size()) return std::to_string(o);
@@ -304,7 +306,7 @@ std::optional<HoldoutDraw> RowReading::holdout(const ir::Sequence& q) const {
   HoldoutDraw d;
   d.salt = atom.salt;
   d.key = std::string(b_.string_at(static_cast<size_t>(p_.schema.key_field), row_).value_or(""));
-  d.bucket = fnv1a64_update(fnv1a64_update(fnv1a64(atom.salt), ":"), d.key) % atom.modulus;
+  d.bucket = ir::bucket(atom.salt, d.key, atom.modulus);
   d.modulus = atom.modulus;
   d.threshold = atom.threshold;
   d.held = truth(q.decision.held_out) == "true";
@@ -333,7 +335,7 @@ class Explainer {
     e.key_field = s.key_field >= 0 ? s.fields[s.key_field].name : "";
     if (s.key_field >= 0)
       e.customer = field_text(s, b_, static_cast<size_t>(s.key_field), row_).value_or("");
-    e.as_of = format_date(as_of_);
+    e.as_of = format_iso_date(as_of_);
     e.rules_file = c_.sources.size() ? c_.sources.file(0).path : "";
     for (size_t f = 0; f < s.fields.size(); ++f)
       e.fields.emplace_back(s.fields[f].name, field_text(s, b_, f, row_).value_or(""));
@@ -835,7 +837,7 @@ class Explainer {
       return;
     }
     steps.say(fmt::format("{} days since the last touch on {}; wait {}: {}",
-                          val(q.days_since_last).i, format_date(*p.last_date), wshow,
+                          val(q.days_since_last).i, format_iso_date(*p.last_date), wshow,
                           waiting ? "not yet" : "passed"));
   }
 

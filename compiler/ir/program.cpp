@@ -49,72 +49,6 @@ Ty column_ty(FieldType t) {
   return Ty::Int;
 }
 
-std::string_view op_name(Op op) {
-  switch (op) {
-    case Op::ConstBool:
-      return "const.b";
-    case Op::ConstInt:
-      return "const.i";
-    case Op::ConstFloat:
-      return "const.f";
-    case Op::Null:
-      return "null";
-    case Op::AsOf:
-      return "as_of";
-    case Op::Column:
-      return "column";
-    case Op::Atom:
-      return "atom";
-    case Op::Add:
-      return "add";
-    case Op::Sub:
-      return "sub";
-    case Op::Mul:
-      return "mul";
-    case Op::Div:
-      return "div";
-    case Op::Neg:
-      return "neg";
-    case Op::IntToFloat:
-      return "i2f";
-    case Op::Eq:
-      return "eq";
-    case Op::Ne:
-      return "ne";
-    case Op::Lt:
-      return "lt";
-    case Op::Le:
-      return "le";
-    case Op::Gt:
-      return "gt";
-    case Op::Ge:
-      return "ge";
-    case Op::And:
-      return "and";
-    case Op::Or:
-      return "or";
-    case Op::Not:
-      return "not";
-    case Op::IsMissing:
-      return "is_missing";
-    case Op::IsTrue:
-      return "is_true";
-    case Op::IsFalse:
-      return "is_false";
-    case Op::InMask:
-      return "in_mask";
-    case Op::If:
-      return "if";
-    case Op::Coalesce:
-      return "coalesce";
-    case Op::FirstTrue:
-      return "first_true";
-    case Op::Switch:
-      return "switch";
-  }
-  return "?";
-}
-
 namespace {
 
 const char* ty_name(Ty t) {
@@ -158,7 +92,7 @@ std::string dump(const Program& p) {
   }
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const auto& n = p.nodes[i];
-    out += fmt::format("%{} = {}.{}", i, op_name(n.op), ty_name(n.ty));
+    out += fmt::format("%{} = {}.{}", i, op_mnemonic(n.op), ty_name(n.ty));
     // The node's immediate, for the ops that have one.
     if (n.op == Op::ConstBool || n.op == Op::ConstInt) out += fmt::format(" {}", n.imm);
     if (n.op == Op::ConstFloat) out += fmt::format(" {}", n.fimm);

@@ -4,11 +4,9 @@
 // ("atoms"), the int8 outputs the kernels write, the typed layout of what those outputs mean
 // (layout.h), and the result columns of the output contract presented from it (columns.h).
 //
-// Semantics (the interpreter in runtime/interpreter.cpp is the executable definition):
-// - Every value is (value, present). Bool is three-valued: false, true, or unknown (= not present).
-// - Arithmetic and comparisons are missing when an operand is missing.
-// - And/Or/Not follow Kleene logic (SQL): false and unknown = false, true or unknown = true.
-// - IsMissing, IsTrue and IsFalse are two-valued (always present); InMask is three-valued.
+// The operations are listed in compiler/ir/ops.h; what each computes on (value, present) pairs
+// (missing values, Kleene logic, int64 overflow, NaN, dates) is defined once in
+// compiler/ir/semantics.h, which the interpreter and the lint witness run.
 #pragma once
 
 #include <cstdint>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "compiler/ir/layout.h"
+#include "compiler/ir/ops.h"
 #include "compiler/ir/schema.h"
 
 namespace rk::ir {
@@ -27,49 +26,6 @@ enum class Ty : uint8_t {
   Bool,   // 0 or 1
   Int,    // int64: ints, days, dates (days since epoch), enum ordinals, label indices
   Float,  // double: number, money, percent
-};
-
-enum class Op : uint8_t {
-  // Leaves.
-  ConstBool,   // imm (0/1)
-  ConstInt,    // imm
-  ConstFloat,  // fimm
-  Null,        // a missing value of type ty
-  AsOf,        // Int: the evaluation's as-of date, days since 1970-01-01
-  Column,  // index = schema field; Bool field -> Bool, Int/Date/Enum -> Int, Number/Money/Percent
-           // -> Float. String and list fields are only read through atoms.
-  Atom,    // Bool: index = Program::atoms entry
-  // Arithmetic; operands and result of type ty. Missing if an operand is missing, if an Int
-  // operation overflows int64, on division by zero, or when a Float result is NaN.
-  Add,
-  Sub,
-  Mul,
-  Div,  // Float only
-  Neg,
-  IntToFloat,  // args[0] Int -> Float
-  // Comparisons: operands of one type (Int or Float), result Bool, missing if an operand is.
-  Eq,
-  Ne,
-  Lt,
-  Le,
-  Gt,
-  Ge,
-  // Kleene logic on Bool.
-  And,
-  Or,
-  Not,
-  // Two-valued tests (result always present).
-  IsMissing,  // args[0] of any type
-  IsTrue,     // args[0] Bool: present and 1
-  IsFalse,    // args[0] Bool: present and 0
-  // Set membership of a small Int (enum ordinal, label index) in [0, 64): bit x of `mask`.
-  // Three-valued: missing when args[0] is missing; false when x is outside [0, 64).
-  InMask,
-  // Selection.
-  If,         // args: cond (Bool), then, else. IsTrue(cond) ? then : else (an unknown cond -> else)
-  Coalesce,   // args[0] if present, else args[1]
-  FirstTrue,  // Int: index of the first arg that is present and true; missing if none
-  Switch,     // args[0] Int index i; value of args[1 + i]; missing if i is missing or out of range
 };
 
 struct Node {
@@ -87,7 +43,7 @@ enum class AtomKind : uint8_t {
   ListHasAny,   // StringList field holds any of `set`
   ListHasAll,   // ... all of `set`
   ListHasNone,  // ... none of `set`
-  Holdout,      // fnv1a64(salt + ":" + key) % modulus < threshold, key = String field `field`
+  Holdout,      // bucket(salt, key, modulus) < threshold (compiler/ir/bucket.h), key = field
 };
 
 struct Atom {

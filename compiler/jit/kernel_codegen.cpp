@@ -2,8 +2,8 @@
 // part walks rows in blocks of 64 (one validity word per bitmap per block, loaded outside the row
 // loop) and each block in groups of L rows, L = the host's 64-bit vector lanes: the code is
 // vector code from the start (no loop vectorizer), every node a (value, present) vector pair
-// computed with selects only, no branches and no calls. Semantics mirror the reference
-// interpreter exactly.
+// computed with selects only, no branches and no calls. It implements the semantics of
+// compiler/ir/semantics.h (the interpreter's), which the differential tests check.
 #include "compiler/jit/kernel_codegen.h"
 
 #include <llvm/IR/BasicBlock.h>
@@ -40,72 +40,6 @@ namespace {
 
 // How far ahead of the current group the row loop prefetches its columns (see build()).
 constexpr int64_t kPrefetchRows = 512;
-
-const char* op_text(Op op) {
-  switch (op) {
-    case Op::ConstBool:
-      return "ConstBool";
-    case Op::ConstInt:
-      return "ConstInt";
-    case Op::ConstFloat:
-      return "ConstFloat";
-    case Op::Null:
-      return "Null";
-    case Op::AsOf:
-      return "AsOf";
-    case Op::Column:
-      return "Column";
-    case Op::Atom:
-      return "Atom";
-    case Op::Add:
-      return "Add";
-    case Op::Sub:
-      return "Sub";
-    case Op::Mul:
-      return "Mul";
-    case Op::Div:
-      return "Div";
-    case Op::Neg:
-      return "Neg";
-    case Op::IntToFloat:
-      return "IntToFloat";
-    case Op::Eq:
-      return "Eq";
-    case Op::Ne:
-      return "Ne";
-    case Op::Lt:
-      return "Lt";
-    case Op::Le:
-      return "Le";
-    case Op::Gt:
-      return "Gt";
-    case Op::Ge:
-      return "Ge";
-    case Op::And:
-      return "And";
-    case Op::Or:
-      return "Or";
-    case Op::Not:
-      return "Not";
-    case Op::IsMissing:
-      return "IsMissing";
-    case Op::IsTrue:
-      return "IsTrue";
-    case Op::IsFalse:
-      return "IsFalse";
-    case Op::InMask:
-      return "InMask";
-    case Op::If:
-      return "If";
-    case Op::Coalesce:
-      return "Coalesce";
-    case Op::FirstTrue:
-      return "FirstTrue";
-    case Op::Switch:
-      return "Switch";
-  }
-  return "?";
-}
 
 // A node's value for one group of rows: `v` is <L x i1> (Bool), <L x i64> (Int) or <L x double>
 // (Float); `p` is <L x i1>. A Bool is normalized: `v` is false where `p` is (so "present and
@@ -470,7 +404,7 @@ Val PartBuilder::slot_row(uint32_t node) {
     if (internal_error_.empty())
       internal_error_ =
           fmt::format("internal error: part reads node {} ({}), which no earlier part materializes",
-                      node, op_text(program_.nodes[node].op));
+                      node, ir::op_name(program_.nodes[node].op));
     return {llvm::Constant::getNullValue(vec_ty(program_.nodes[node].ty)), no()};
   }
   const ScratchSlot& s = plan_.slots[plan_.slot_of[node]];

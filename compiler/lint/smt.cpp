@@ -10,7 +10,7 @@
 #include <set>
 #include <utility>
 
-#include "compiler/ir/helpers.h"
+#include "compiler/ir/bucket.h"
 
 namespace rk::lint {
 namespace {
@@ -448,8 +448,7 @@ std::optional<Customer> Encoder::read_model(const z3::model& m) {
         if (std::binary_search(ms.begin(), ms.end(), cand)) continue;
         bool ok = true;
         for (const auto& [a, in] : want) {
-          const uint64_t h = fnv1a64_update(fnv1a64_update(fnv1a64(a->salt), ":"), cand);
-          if (((h % a->modulus) < a->threshold) != in) {
+          if (ir::held_out(*a, cand) != in) {
             ok = false;
             break;
           }

@@ -13,7 +13,7 @@
 #include <cmath>
 #include <cstring>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 
 namespace rk::measure {
 

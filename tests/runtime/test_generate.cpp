@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/date.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_reader.h"
 #include "runtime/csv_writer.h"
