@@ -13,6 +13,7 @@
 
 #include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
+#include "runtime/worker_pool.h"
 
 namespace rk {
 
@@ -149,74 +150,6 @@ class Appender {
   std::vector<std::vector<EncodedRows>> free_;
   bool stop_ = false, failed_ = false;
   std::thread thread_;  // last: started once the members above exist
-};
-
-// A fixed pool of workers that run a function over task indices [0, n).
-class WorkerPool {
- public:
-  explicit WorkerPool(int threads) {
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { loop(); });
-  }
-  ~WorkerPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  // Runs fn(i) for every i in [0, n), on the workers and the calling thread.
-  void run(int64_t n, const std::function<void(int64_t)>& fn) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      fn_ = &fn;
-      total_ = n;
-      next_ = 0;
-      done_ = 0;
-      ++generation_;
-    }
-    cv_.notify_all();
-    work();
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return done_ == total_; });
-    fn_ = nullptr;
-  }
-
- private:
-  void work() {
-    for (;;) {
-      int64_t i;
-      const std::function<void(int64_t)>* fn;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!fn_ || next_ >= total_) return;
-        i = next_++;
-        fn = fn_;
-      }
-      (*fn)(i);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (++done_ == total_) done_cv_.notify_all();
-    }
-  }
-  void loop() {
-    uint64_t seen = 0;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || (generation_ != seen && fn_); });
-        if (stop_) return;
-        seen = generation_;
-      }
-      work();
-    }
-  }
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable cv_, done_cv_;
-  const std::function<void(int64_t)>* fn_ = nullptr;
-  int64_t total_ = 0, next_ = 0, done_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
 };
 
 }  // namespace
