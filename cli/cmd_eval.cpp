@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "cli/command.h"
 #include "cli/common.h"
@@ -147,7 +148,11 @@ int run_eval(const EvalArgs& a) {
   if (!executor) executor = make_interpreter(program);
 
   std::optional<SnapshotError> serr;
-  auto reader = open_snapshot(a.snapshot, program.schema, ReaderOptions{}, serr);
+  ReaderOptions ropts;
+  ropts.threads = a.threads > 0
+                      ? a.threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto reader = open_snapshot(a.snapshot, program.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
