@@ -13,6 +13,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -25,6 +26,7 @@
 #include "runtime/arrow_format/ipc_io.h"
 #include "runtime/csv_reader.h"
 #include "runtime/view_index.h"
+#include "runtime/worker_pool.h"
 
 namespace rk {
 
@@ -606,10 +608,15 @@ int64_t floor_div(int64_t a, int64_t b) {
   return q;
 }
 
+// Where fail() records an error: the reader's own, or, while a column is decoded as a task of the
+// pool, that column's (the first column in schema order with an error wins, as one thread would
+// have it).
+thread_local std::optional<SnapshotError>* tl_column_error = nullptr;
+
 class ArrowReader final : public SnapshotReader {
  public:
-  ArrowReader(std::string path, Schema schema)
-      : path_(std::move(path)), schema_(std::move(schema)) {}
+  ArrowReader(std::string path, Schema schema, int threads = 1)
+      : path_(std::move(path)), schema_(std::move(schema)), pool_(std::max(1, threads)) {}
 
   bool open(std::optional<SnapshotError>& err);
   bool open_schema_only(std::optional<SnapshotError>& err);  // for inference
@@ -621,7 +628,8 @@ class ArrowReader final : public SnapshotReader {
 
  private:
   bool fail(int64_t row, const std::string& column, std::string message) {
-    err_ = SnapshotError{path_, row, column, std::move(message)};
+    (tl_column_error ? *tl_column_error : err_) =
+        SnapshotError{path_, row, column, std::move(message)};
     return false;
   }
   std::string where() const { return fmt::format("record batch {}: ", batch_index_ + 1); }
@@ -682,6 +690,12 @@ class ArrowReader final : public SnapshotReader {
   int64_t total_ = -1;
   bool done_ = false;
   std::optional<SnapshotError> err_;
+  WorkerPool pool_;  // decodes the columns of a batch
+  struct ColumnJob {
+    Batch batch;
+    std::optional<SnapshotError> error;
+  };
+  std::vector<ColumnJob> jobs_;
 };
 
 bool ArrowReader::open_container() {
@@ -968,10 +982,39 @@ bool ArrowReader::decode_batch(const fb::RecordBatch* rb, Span body_span, Batch&
     return fail(0, "", where() + "fewer field nodes than the schema needs");
   if (!rb->buffers() || rb->buffers()->size() < buffers)
     return fail(0, "", where() + "fewer buffers than the schema needs");
-  BodyAccess body(rb, body_span, out.owned);
-  for (size_t c = 0; c < plans_.size(); ++c)
-    if (!decode_column(c, rb, positions[static_cast<size_t>(plans_[c].arrow_index)], body, out))
+  // The columns are independent: each is decoded by a task of the pool into a batch of its own
+  // (its buffers, its decompressed bodies, its error), then moved into `out` in schema order.
+  const size_t nc = plans_.size();
+  if (jobs_.size() < nc) jobs_.resize(nc);
+  pool_.run(static_cast<int64_t>(nc), [&](int64_t ci) {
+    const auto c = static_cast<size_t>(ci);
+    ColumnJob& job = jobs_[c];
+    job.error.reset();
+    job.batch = Batch{};
+    job.batch.num_rows = n;
+    job.batch.first_row = next_row_;
+    job.batch.columns.assign(nc, RkColumn{});
+    job.batch.dicts.assign(nc, nullptr);
+    tl_column_error = &job.error;
+    BodyAccess body(rb, body_span, job.batch.owned);
+    if (!decode_column(c, rb, positions[static_cast<size_t>(plans_[c].arrow_index)], body,
+                       job.batch) &&
+        !job.error)
+      job.error = SnapshotError{path_, 0, schema_.fields[c].name, where() + "cannot decode"};
+    tl_column_error = nullptr;
+  });
+  for (size_t c = 0; c < nc; ++c)
+    if (jobs_[c].error) {
+      err_ = std::move(jobs_[c].error);
       return false;
+    }
+  for (size_t c = 0; c < nc; ++c) {
+    Batch& b = jobs_[c].batch;
+    out.columns[c] = b.columns[c];
+    out.dicts[c] = std::move(b.dicts[c]);
+    for (auto& keep : b.owned) out.owned.push_back(std::move(keep));
+    b = Batch{};
+  }
   next_row_ += n;
   return true;
 }
@@ -1029,11 +1072,13 @@ bool a_value_starts_inside_a_character(const RkColumn& col, int64_t n, int64_t e
 bool ArrowReader::check_utf8(const RkColumn& col, const StringDict* dict, int64_t n,
                              const std::string& name) {
   if (dict) {
-    if (dict->utf8_checked || dict->entries.empty()) return true;  // (the shared empty one too)
+    // (Columns are decoded in parallel; two could share a dictionary: the flag is atomic.)
+    std::atomic_ref<bool> checked(dict->utf8_checked);
+    if (checked.load(std::memory_order_acquire) || dict->entries.empty()) return true;
     for (size_t i = 0; i < dict->entries.size(); ++i)
       if (std::string problem = utf8_problem(dict->entries[i]); !problem.empty())
         return fail(0, name, where() + fmt::format("dictionary entry {}: {}", i, problem));
-    dict->utf8_checked = true;
+    checked.store(true, std::memory_order_release);
     return true;
   }
   if (n == 0 || (col.encoding != RK_STR_PLAIN32 && col.encoding != RK_STR_PLAIN64)) return true;
@@ -1470,7 +1515,7 @@ bool looks_like_arrow(const std::string& path) {
 std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,
                                                     const ReaderOptions& opts,
                                                     std::optional<SnapshotError>& err) {
-  auto reader = std::make_unique<ArrowReader>(path, schema);
+  auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads);
   if (!reader->open(err)) return nullptr;
   return reader;
 }

@@ -1,7 +1,11 @@
 // Rekindle runtime: the CSV snapshot reader (streaming RFC 4180 scanner + typed batch builder).
-// The scanner reads into a fixed buffer and re-parses a record that crosses the buffer's end after
-// compacting and refilling; the typed reader converts each record straight into column buffers
-// (strings dictionary-encoded per batch), without per-field heap allocation.
+// The scanner reads into a buffer and re-parses a record that crosses the buffer's end after
+// compacting and refilling. The typed reader has two paths to the same batches: vectorised (a
+// structural scan of a whole batch's bytes for line ends outside quotes, then the rows converted
+// in parallel tasks, each record split at its commas 32-64 bytes at a time) and record by record
+// through the scanner, the reference, which takes every batch the vectorised path hands over
+// (anything irregular: bad quotes, wrong field counts, bad values), so errors are reported by
+// one piece of code. Values go straight into column buffers, strings as offsets + bytes.
 #include "runtime/csv_reader.h"
 
 #include <fcntl.h>

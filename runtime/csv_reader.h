@@ -107,9 +107,10 @@ class CsvScanner {
 //     inf/infinity; `NaN` (any case) is a missing value for nullable fields, an error otherwise
 //   date: YYYY-MM-DD
 //   enum: exactly one of the schema's values
-//   string: any valid UTF-8 (dictionary-encoded per batch)
+//   string: any valid UTF-8 (offsets + bytes, RK_STR_PLAIN32)
 //   list of string: elements joined with `|`; an empty field is the empty list for a non-nullable
-//     list field and a missing value for a nullable one; empty elements are an error
+//     list field and a missing value for a nullable one; empty elements are an error (items are
+//     dictionary-encoded per batch, in order of first appearance)
 std::unique_ptr<SnapshotReader> open_csv_snapshot(const std::string& path, const Schema& schema,
                                                   const ReaderOptions& opts,
                                                   std::optional<SnapshotError>& err,
