@@ -71,11 +71,14 @@ function e2e(src, asOf, out) {
   const t0 = now();
   const df = load(src);
   const t1 = now();
-  const result = playbook(df.lazy(), asOf, maxKeyBytes(df)).collectSync();
+  const plan = playbook(df.lazy(), asOf, maxKeyBytes(df));
+  const tp = now();
+  const result = plan.collectSync();
   const t2 = now();
   write(result, out);
   const t3 = now();
-  return { threads, rows: df.height, read_s: t1 - t0, query_s: t2 - t1, write_s: t3 - t2, seconds: t3 - t0 };
+  return { threads, rows: df.height, read_s: t1 - t0, plan_s: tp - t1, query_s: t2 - tp,
+    write_s: t3 - t2, seconds: t3 - t0 };
 }
 
 const [mode, ...args] = process.argv.slice(2);
