@@ -613,6 +613,47 @@ int64_t floor_div(int64_t a, int64_t b) {
 // have it).
 thread_local std::optional<SnapshotError>* tl_column_error = nullptr;
 
+// Whether all n values of type T at p are in [0, size) (as int64; a uint64 above INT64_MAX is
+// not). One loop without branches: it vectorizes.
+template <typename T>
+bool all_below(const uint8_t* p, int64_t n, int64_t size) {
+  uint64_t bad = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    T v;
+    std::memcpy(&v, p + r * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    bad |= static_cast<uint64_t>(static_cast<int64_t>(v)) >= static_cast<uint64_t>(size);
+  }
+  return bad == 0;
+}
+
+// Whether the n + 1 offsets of type O at p are in order and within [0, limit]: the first at least
+// 0, each at least the one before, the last at most `limit` (one loop without branches).
+template <typename O>
+bool offsets_valid(const uint8_t* p, int64_t n, size_t limit) {
+  O prev, last;
+  std::memcpy(&prev, p, sizeof(O));
+  std::memcpy(&last, p + n * static_cast<int64_t>(sizeof(O)), sizeof(O));
+  if (prev < 0 || last < 0 || static_cast<uint64_t>(last) > limit) return false;
+  unsigned bad = 0;
+  for (int64_t i = 1; i <= n; ++i) {
+    O o;
+    std::memcpy(&o, p + i * static_cast<int64_t>(sizeof(O)), sizeof(O));
+    bad |= o < prev;
+    prev = o;
+  }
+  return bad == 0;
+}
+
+// n values of type T at p (all known to fit) as int32.
+template <typename T>
+void widen(const uint8_t* p, int64_t n, int32_t* out) {
+  for (int64_t r = 0; r < n; ++r) {
+    T v;
+    std::memcpy(&v, p + r * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    out[r] = static_cast<int32_t>(v);
+  }
+}
+
 class ArrowReader final : public SnapshotReader {
  public:
   ArrowReader(std::string path, Schema schema, int threads = 1)
@@ -1129,6 +1170,51 @@ bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf,
   const int64_t size = static_cast<int64_t>(dict->entries.size());
   IntAccess ia{s.p, width, is_signed};
   bool in_place = width == 4 && is_signed && aligned<int32_t>(s.p);
+  // The usual case first: every index (of present and missing rows alike) inside the dictionary,
+  // checked by one loop without branches per width; then the codes are used in place or copied.
+  bool all_inside = false;
+  switch (width) {
+    case 1:
+      all_inside = is_signed ? all_below<int8_t>(s.p, n, size) : all_below<uint8_t>(s.p, n, size);
+      break;
+    case 2:
+      all_inside = is_signed ? all_below<int16_t>(s.p, n, size) : all_below<uint16_t>(s.p, n, size);
+      break;
+    case 4:
+      all_inside = is_signed ? all_below<int32_t>(s.p, n, size) : all_below<uint32_t>(s.p, n, size);
+      break;
+    default:
+      all_inside = is_signed ? all_below<int64_t>(s.p, n, size) : all_below<uint64_t>(s.p, n, size);
+      break;
+  }
+  if (all_inside && in_place) {
+    codes = reinterpret_cast<const int32_t*>(s.p);
+    return true;
+  }
+  if (all_inside) {
+    auto buf_out = make_buffer<int32_t>(static_cast<size_t>(n));
+    int32_t* dst = buf_out->data();
+    switch (width) {
+      case 1:
+        is_signed ? widen<int8_t>(s.p, n, dst) : widen<uint8_t>(s.p, n, dst);
+        break;
+      case 2:
+        is_signed ? widen<int16_t>(s.p, n, dst) : widen<uint16_t>(s.p, n, dst);
+        break;
+      case 4:
+        is_signed ? widen<int32_t>(s.p, n, dst) : widen<uint32_t>(s.p, n, dst);
+        break;
+      default:
+        is_signed ? widen<int64_t>(s.p, n, dst) : widen<uint64_t>(s.p, n, dst);
+        break;
+    }
+    if (validity)  // missing rows get code 0, as below
+      for (int64_t r = 0; r < n; ++r)
+        if (!bit_is_set(validity, r)) dst[r] = 0;
+    codes = dst;
+    out.owned.push_back(buf_out);
+    return true;
+  }
   for (int64_t r = 0; r < n; ++r) {
     int64_t v = 0;
     const bool ok = ia.get(r, v);
@@ -1232,13 +1318,9 @@ bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t bu
   }
   if (off.n / w < static_cast<size_t>(n) + 1)
     return fail(0, name, where() + "offsets buffer shorter than the column");
-  int64_t prev = 0;
-  for (int64_t i = 0; i <= n; ++i) {
-    const int64_t o = large ? load<int64_t>(off.p + i * 8) : load<int32_t>(off.p + i * 4);
-    if (o < 0 || static_cast<uint64_t>(o) > data.n || (i > 0 && o < prev))
-      return fail(0, name, where() + "string offsets out of order or outside the data");
-    prev = o;
-  }
+  if (!(large ? offsets_valid<int64_t>(off.p, n, data.n)
+              : offsets_valid<int32_t>(off.p, n, data.n)))
+    return fail(0, name, where() + "string offsets out of order or outside the data");
   if ((large && aligned<int64_t>(off.p)) || (!large && aligned<int32_t>(off.p))) {
     col.offsets = off.p;
   } else {
@@ -1393,6 +1475,20 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
         for (size_t i = 0; i < dict->entries.size(); ++i)
           by_code[i] = Schema::enum_ordinal(def, dict->entries[i]);
       }
+      // Every dictionary entry an enum value (the usual case): a table lookup per row, no
+      // checks (the codes of every row, missing ones too, are inside the dictionary).
+      if (dict && !by_code.empty() &&
+          std::all_of(by_code.begin(), by_code.end(), [](int32_t o) { return o >= 0; })) {
+        const auto* codes = static_cast<const int32_t*>(tmp.values);
+        int32_t* dst = v->data();
+        for (int64_t r = 0; r < n; ++r) dst[r] = by_code[static_cast<size_t>(codes[r])];
+        if (validity)
+          for (int64_t r = 0; r < n; ++r)
+            if (!bit_is_set(validity, r)) dst[r] = 0;
+        col.values = v->data();
+        out.owned.push_back(v);
+        return true;
+      }
       Batch view;  // string_at needs a batch; borrow the column
       view.columns.push_back(tmp);
       for (int64_t r = 0; r < n; ++r) {
@@ -1461,7 +1557,23 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       const int64_t last = n > 0 ? offs[static_cast<size_t>(n)] : 0;
       codes->reserve(static_cast<size_t>(last - first));
       if (!cdict) local = std::make_shared<StringDict>();
-      for (int64_t r = 0; r < n; ++r) {
+      // The usual plain list<utf8> without missing items: straight over the child's offsets and
+      // bytes into the codes (their count is known: the items between the first and last
+      // offsets), one index lookup per item.
+      const bool plain = !cdict && !cvalid && ccol.encoding == RK_STR_PLAIN32 &&
+                         last - first <= static_cast<int64_t>(INT32_MAX);
+      for (int64_t r = 0; plain && r < n; ++r) {
+        if (r == 0) codes->resize(static_cast<size_t>(last - first));
+        const auto* coff = static_cast<const int32_t*>(ccol.offsets);
+        int32_t* dst = codes->data();
+        (*out_off)[static_cast<size_t>(r)] =
+            static_cast<int32_t>(offs[static_cast<size_t>(r)] - first);
+        for (int64_t j = offs[static_cast<size_t>(r)]; j < offs[static_cast<size_t>(r) + 1]; ++j)
+          dst[j - first] = index.find_or_add(
+              std::string_view(ccol.data + coff[j], static_cast<size_t>(coff[j + 1] - coff[j])),
+              local->entries);
+      }
+      for (int64_t r = 0; !plain && r < n; ++r) {
         (*out_off)[static_cast<size_t>(r)] = static_cast<int32_t>(codes->size());
         for (int64_t j = offs[static_cast<size_t>(r)]; j < offs[static_cast<size_t>(r) + 1]; ++j) {
           if (!is_present(cvalid, j)) continue;  // a missing element is dropped
