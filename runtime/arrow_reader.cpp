@@ -1195,8 +1195,8 @@ bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf,
     auto buf_out = make_buffer<int32_t>(static_cast<size_t>(n));
     int32_t* dst = buf_out->data();
     switch (width) {
-      case 1:
-        is_signed ? widen<int8_t>(s.p, n, dst) : widen<uint8_t>(s.p, n, dst);
+      case 1:  // (every index is in [0, size): signed or not, the byte is the same value)
+        widen<uint8_t>(s.p, n, dst);
         break;
       case 2:
         is_signed ? widen<int16_t>(s.p, n, dst) : widen<uint16_t>(s.p, n, dst);
