@@ -354,18 +354,30 @@ CsvScanner::Status CsvScanner::next(std::vector<std::string_view>& fields) {
 namespace {
 
 enum class BoolParse { False, True, Bad };
-inline BoolParse parse_bool(std::string_view s) {
+inline uint32_t load4(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+[[gnu::always_inline]] inline BoolParse parse_bool(std::string_view s) {
   switch (s.size()) {
     case 1:
       if (s[0] == '1') return BoolParse::True;
       if (s[0] == '0') return BoolParse::False;
       return BoolParse::Bad;
-    case 4:
-      if (s == "true" || s == "TRUE" || s == "True") return BoolParse::True;
+    case 4: {  // the four bytes as one word against the three spellings
+      const uint32_t w = load4(s.data());
+      if (w == load4("true") || w == load4("TRUE") || w == load4("True")) return BoolParse::True;
       return BoolParse::Bad;
-    case 5:
-      if (s == "false" || s == "FALSE" || s == "False") return BoolParse::False;
+    }
+    case 5: {
+      const uint32_t w = load4(s.data() + 1);
+      const char c = s[0];
+      if ((c == 'f' && w == load4("alse")) ||
+          (c == 'F' && (w == load4("ALSE") || w == load4("alse"))))
+        return BoolParse::False;
       return BoolParse::Bad;
+    }
     default:
       return BoolParse::Bad;
   }
@@ -1113,7 +1125,8 @@ class CsvSnapshotReader final : public SnapshotReader {
     for (int64_t r = first; r < end; ++r) {
       const char* p = w + starts_[static_cast<size_t>(r)];
       const size_t len = ends_[static_cast<size_t>(r)] - starts_[static_cast<size_t>(r)];
-      const size_t k = csv_simd::split_record(p, len, task.commas.data() + 1, ncols - 1);
+      bool ascii = false;
+      const size_t k = csv_simd::split_record(p, len, task.commas.data() + 1, ncols - 1, ascii);
       if (k == SIZE_MAX) {  // quoted fields: split by hand, then convert
         if (!split_quoted(p, len, ncols, task)) return false;
         for (const FieldPlan& pl : plans_)
@@ -1130,7 +1143,7 @@ class CsvSnapshotReader final : public SnapshotReader {
       for (const FieldPlan& pl : plans_) {
         const ptrdiff_t h = pl.header_index;
         const uint32_t b = c[h - 1] + 1, e = c[h];
-        if (!convert<false>(pl, std::string_view(p + b, e - b), r, task, task.no_message))
+        if (!convert<false>(pl, std::string_view(p + b, e - b), r, task, task.no_message, ascii))
           return false;
       }
     }
@@ -1262,9 +1275,11 @@ class CsvSnapshotReader final : public SnapshotReader {
   // written relative to the task (stitch() makes them relative to the batch). On a bad value
   // returns false, with the message in `message` when kReport (the vectorised path only needs
   // to know, and leaves the message to the record-by-record path).
+  // `ascii`: the whole record is known to be ASCII (no UTF-8 check needed).
   template <bool kReport>
   [[gnu::always_inline]] static bool convert(const FieldPlan& c, std::string_view s, int64_t row,
-                                             CsvTask& task, std::string& message) {
+                                             CsvTask& task, std::string& message,
+                                             bool ascii = false) {
     if (s.empty()) {
       if (c.type == FieldType::StringList && !c.nullable) {
         c.i32[row + 1] = static_cast<int32_t>(task.items[c.field].size());
@@ -1318,7 +1333,8 @@ class CsvSnapshotReader final : public SnapshotReader {
         break;
       }
       case FieldType::String: {
-        if (!all_ascii(s.data(), s.size()) && first_invalid_utf8(s) != std::string_view::npos) {
+        if (!ascii && !all_ascii(s.data(), s.size()) &&
+            first_invalid_utf8(s) != std::string_view::npos) {
           if constexpr (kReport) message = utf8_message(s);
           return false;
         }
@@ -1332,7 +1348,8 @@ class CsvSnapshotReader final : public SnapshotReader {
         break;
       }
       case FieldType::StringList: {
-        if (!all_ascii(s.data(), s.size()) && first_invalid_utf8(s) != std::string_view::npos) {
+        if (!ascii && !all_ascii(s.data(), s.size()) &&
+            first_invalid_utf8(s) != std::string_view::npos) {
           if constexpr (kReport) message = utf8_message(s);
           return false;
         }

@@ -10,14 +10,14 @@ namespace rk::csv_simd {
 #if defined(__x86_64__)
 LineScan scan_lines_avx2(const char* origin, const char* p, size_t n, bool in_quote, bool prev_cr,
                          std::vector<uint32_t>& ends);
-size_t split_record_avx2(const char* p, size_t n, uint32_t* commas, size_t max);
+size_t split_record_avx2(const char* p, size_t n, uint32_t* commas, size_t max, bool& ascii);
 #endif
 
 namespace {
 
 struct Impl {
   LineScan (*scan_lines)(const char*, const char*, size_t, bool, bool, std::vector<uint32_t>&);
-  size_t (*split_record)(const char*, size_t, uint32_t*, size_t);
+  size_t (*split_record)(const char*, size_t, uint32_t*, size_t, bool&);
   const char* name;
 };
 
@@ -48,8 +48,8 @@ LineScan scan_lines(const char* origin, const char* p, size_t n, bool in_quote, 
   return impl().scan_lines(origin, p, n, in_quote, prev_cr, ends);
 }
 
-size_t split_record(const char* p, size_t n, uint32_t* commas, size_t max) {
-  return impl().split_record(p, n, commas, max);
+size_t split_record(const char* p, size_t n, uint32_t* commas, size_t max, bool& ascii) {
+  return impl().split_record(p, n, commas, max, ascii);
 }
 
 const char* isa() {

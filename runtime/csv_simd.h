@@ -33,8 +33,9 @@ LineScan scan_lines(const char* origin, const char* p, size_t n, bool in_quote, 
 // `commas` and returns how many there are, or max + 1 when there are more than `max` (it then
 // stops early). `commas` must have room for max + 64 entries: the positions of a 64-byte block are
 // written before they are counted. Returns SIZE_MAX when the record has a '"' (then the caller
-// splits it by hand).
-size_t split_record(const char* p, size_t n, uint32_t* commas, size_t max);
+// splits it by hand). `ascii`: set when the whole record is ASCII (every byte below 0x80; only
+// meaningful when the count is returned).
+size_t split_record(const char* p, size_t n, uint32_t* commas, size_t max, bool& ascii);
 
 // The name of the version in use ("avx2", "sse2" or "portable").
 const char* isa();

@@ -11,8 +11,8 @@ LineScan scan_lines_avx2(const char* origin, const char* p, size_t n, bool in_qu
   return scan_lines_impl(origin, p, n, in_quote, prev_cr, ends);
 }
 
-size_t split_record_avx2(const char* p, size_t n, uint32_t* commas, size_t max) {
-  return split_record_impl(p, n, commas, max);
+size_t split_record_avx2(const char* p, size_t n, uint32_t* commas, size_t max, bool& ascii) {
+  return split_record_impl(p, n, commas, max, ascii);
 }
 
 }  // namespace rk::csv_simd

@@ -19,7 +19,7 @@ namespace {
 
 // Bit i of each mask: byte i of the 64-byte block at p is that character.
 struct Masks {
-  uint64_t quote, lf, cr, comma;
+  uint64_t quote, lf, cr, comma, high;  // high: bytes of 0x80 and above (not ASCII)
 };
 
 #if defined(RK_CSV_SIMD_AVX2)
@@ -40,6 +40,8 @@ inline Masks classify(const char* p) {
     m.cr = eq_mask(lo, hi, '\r');
   } else {
     m.comma = eq_mask(lo, hi, ',');
+    m.high = static_cast<uint32_t>(_mm256_movemask_epi8(lo)) |
+             static_cast<uint64_t>(static_cast<uint32_t>(_mm256_movemask_epi8(hi))) << 32;
   }
   return m;
 }
@@ -70,6 +72,8 @@ inline Masks classify(const char* p) {
     m.cr = eq_mask(v, '\r');
   } else {
     m.comma = eq_mask(v, ',');
+    for (int i = 0; i < 4; ++i)
+      m.high |= static_cast<uint64_t>(static_cast<uint32_t>(_mm_movemask_epi8(v[i]))) << (16 * i);
   }
   return m;
 }
@@ -94,6 +98,7 @@ inline Masks classify(const char* p) {
       m.cr |= eq_mask8(w, '\r') << (8 * i);
     } else {
       m.comma |= eq_mask8(w, ',') << (8 * i);
+      m.high |= (((w & 0x8080808080808080ull) >> 7) * 0x0102040810204080ull >> 56) << (8 * i);
     }
   }
   return m;
@@ -142,12 +147,15 @@ LineScan scan_lines_impl(const char* origin, const char* p, size_t n, bool in_qu
   return out;
 }
 
-size_t split_record_impl(const char* p, size_t n, uint32_t* commas, size_t max) {
+size_t split_record_impl(const char* p, size_t n, uint32_t* commas, size_t max, bool& ascii) {
   size_t count = 0;
+  uint64_t high = 0;
+  ascii = false;
   for (size_t off = 0; off < n; off += 64) {
     const Masks m = classify<false>(p + off);
     const uint64_t valid = low_bits(n - off);
     if (m.quote & valid) return SIZE_MAX;
+    high |= m.high & valid;
     uint64_t c = m.comma & valid;
     uint32_t* dst = commas + count;  // count <= max: room for the block's 64 at most
     count += static_cast<size_t>(__builtin_popcountll(c));
@@ -157,6 +165,7 @@ size_t split_record_impl(const char* p, size_t n, uint32_t* commas, size_t max) 
     }
     if (count > max) return max + 1;
   }
+  ascii = high == 0;
   return count;
 }
 

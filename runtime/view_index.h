@@ -20,21 +20,21 @@ class ViewIndex {
  public:
   // The position of `s` in `entries`, appending it when it is new (as store(s): the view to keep,
   // e.g. a copy of the bytes when `s` does not outlive the index).
-  int32_t find_or_add(std::string_view s, std::vector<std::string_view>& entries) {
+  // (Inlined: it runs once per list item, in the readers' innermost loops.)
+  [[gnu::always_inline]] int32_t find_or_add(std::string_view s,
+                                             std::vector<std::string_view>& entries) {
     return find_or_add(s, entries, [](std::string_view v) { return v; });
   }
   template <typename Store>
-  int32_t find_or_add(std::string_view s, std::vector<std::string_view>& entries, Store&& store) {
+  [[gnu::always_inline]] int32_t find_or_add(std::string_view s,
+                                             std::vector<std::string_view>& entries,
+                                             Store&& store) {
     if ((entries.size() + 1) * 2 > slots_.size())
       rehash(entries, std::max<size_t>(64, slots_.size() * 2));
     const Key key = key_of(s);
     for (size_t i = hash(key) & mask_;; i = (i + 1) & mask_) {
       Slot& slot = slots_[i];
-      if (slot.entry < 0) {
-        slot = Slot{static_cast<int32_t>(entries.size()), key};
-        entries.push_back(store(s));
-        return slot.entry;
-      }
+      if (slot.entry < 0) return add(slot, key, entries, store(s));
       if (slot.key.size == key.size && slot.key.head == key.head && slot.key.tail == key.tail &&
           (key.size <= 16 || entries[static_cast<size_t>(slot.entry)] == s))
         return slot.entry;
@@ -53,6 +53,15 @@ class ViewIndex {
     int32_t entry = -1;
     Key key;
   };
+  // A new entry (out of line: rare).
+  [[gnu::noinline]] static int32_t add(Slot& slot, const Key& key,
+                                       std::vector<std::string_view>& entries,
+                                       std::string_view kept) {
+    slot = Slot{static_cast<int32_t>(entries.size()), key};
+    entries.push_back(kept);
+    return slot.entry;
+  }
+
   // head: bytes 0..7 (shorter strings: overlapping loads that cover every byte); tail: the last
   // 8 bytes of a string longer than 8. Equal sizes and keys mean equal strings up to 16 bytes.
   static Key key_of(std::string_view s) {

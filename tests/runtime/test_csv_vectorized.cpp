@@ -248,6 +248,7 @@ TEST_CASE("csv scanner: splitting a record at its commas", "[csv]") {
     const size_t n = rng() % 200;
     std::string s(n, 'x');
     for (auto& c : s) c = rng() % 5 == 0 ? ',' : static_cast<char>('a' + rng() % 26);
+    if (rng() % 4 == 0 && n > 0) s[rng() % n] = "\x80\xC3\xFF"[rng() % 3];
     if (rng() % 10 == 0 && n > 0) s[rng() % n] = '"';
     std::string padded = s + std::string(csv_simd::kReadPastEnd, ',');
     std::vector<uint32_t> want;
@@ -258,12 +259,14 @@ TEST_CASE("csv scanner: splitting a record at its commas", "[csv]") {
     }
     const size_t max = rng() % 50;
     std::vector<uint32_t> got(max + 64);
-    const size_t k = csv_simd::split_record(padded.data(), n, got.data(), max);
+    bool ascii = false;
+    const size_t k = csv_simd::split_record(padded.data(), n, got.data(), max, ascii);
     if (quote) {  // (or more commas than max before the block with the quote: it stops early)
       CHECK((k == SIZE_MAX || (k == max + 1 && want.size() > max)));
       continue;
     }
     CHECK(k == std::min(want.size(), max + 1));
+    if (k <= max) CHECK(ascii == (s.find_first_of("\x80\xC3\xFF") == std::string::npos));
     for (size_t i = 0; i < std::min(want.size(), max); ++i) CHECK(got[i] == want[i]);
   }
 }
