@@ -600,22 +600,34 @@ class ArrowResultWriter final : public ResultWriter {
       size_t r = 0, present = 0;
 #if defined(__SSE2__)
       if (texts > 0) {
+        // Present codes counted in byte lanes (a present code's compare is -1: subtracting it
+        // adds 1), summed every 255 steps before a lane can wrap.
         const __m128i last = _mm_set1_epi8(static_cast<char>(texts - 1));
-        for (; r + 16 <= rows; r += 16) {
-          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u + r));
-          const auto m =
-              static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, last), x)));
-          bits[r >> 3] = static_cast<uint8_t>(m);
-          bits[(r >> 3) + 1] = static_cast<uint8_t>(m >> 8);
-          present += static_cast<size_t>(__builtin_popcount(m));
+        const __m128i zero = _mm_setzero_si128();
+        while (r + 16 <= rows) {
+          __m128i counts = zero;
+          for (int step = 0; step < 255 && r + 16 <= rows; ++step, r += 16) {
+            const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(u + r));
+            const __m128i ok = _mm_cmpeq_epi8(_mm_min_epu8(x, last), x);
+            const auto m = static_cast<uint32_t>(_mm_movemask_epi8(ok));
+            bits[r >> 3] = static_cast<uint8_t>(m);
+            bits[(r >> 3) + 1] = static_cast<uint8_t>(m >> 8);
+            counts = _mm_sub_epi8(counts, ok);
+          }
+          const __m128i sums = _mm_sad_epu8(counts, zero);  // two 64-bit lanes of byte sums
+          present += static_cast<size_t>(_mm_cvtsi128_si32(sums)) +
+                     static_cast<size_t>(_mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums)));
         }
       }
 #endif
       for (; r < rows; r += 8) {
         unsigned byte = 0;
-        for (size_t j = 0; j < 8 && r + j < rows; ++j) byte |= unsigned{u[r + j] < texts} << j;
+        for (size_t j = 0; j < 8 && r + j < rows; ++j) {
+          const bool ok = u[r + j] < texts;
+          byte |= unsigned{ok} << j;
+          present += ok;
+        }
         bits[r >> 3] = static_cast<uint8_t>(byte);
-        present += static_cast<size_t>(__builtin_popcount(byte));
       }
       nulls = n - static_cast<int64_t>(present);
       if (nulls == 0) valid.clear();

@@ -158,11 +158,11 @@ size_t split_record_impl(const char* p, size_t n, uint32_t* commas, size_t max, 
     high |= m.high & valid;
     uint64_t c = m.comma & valid;
     uint32_t* dst = commas + count;  // count <= max: room for the block's 64 at most
-    count += static_cast<size_t>(__builtin_popcountll(c));
     while (c) {
       *dst++ = static_cast<uint32_t>(off) + static_cast<uint32_t>(__builtin_ctzll(c));
       c &= c - 1;
     }
+    count = static_cast<size_t>(dst - commas);
     if (count > max) return max + 1;
   }
   ascii = high == 0;
