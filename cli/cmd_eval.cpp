@@ -9,6 +9,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
+#include <thread>
 
 #include "base/date.h"
 #include "cli/command.h"
@@ -96,7 +98,11 @@ int run_eval(const EvalArgs& a) {
   session.executor(*rules);  // the engine now, so a JIT fallback is said before anything else
 
   std::optional<SnapshotError> serr;
-  auto reader = open_snapshot(a.snapshot, program.schema, ReaderOptions{}, serr);
+  ReaderOptions ropts;
+  ropts.threads = a.threads > 0
+                      ? a.threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto reader = open_snapshot(a.snapshot, program.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;

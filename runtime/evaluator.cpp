@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "runtime/atoms.h"
+#include "runtime/thread_pool.h"
 
 namespace rk {
 

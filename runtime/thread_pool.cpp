@@ -24,6 +24,10 @@ WorkerPool::~WorkerPool() {
 }
 
 void WorkerPool::run(int64_t n, const std::function<void(int64_t)>& fn) {
+  if (workers_.empty() || n <= 1) {  // a pool of one, or one task: the caller runs it
+    for (int64_t i = 0; i < n; ++i) fn(i);
+    return;
+  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     fn_ = &fn;
