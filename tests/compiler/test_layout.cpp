@@ -143,7 +143,7 @@ TEST_CASE("layout: result columns are its presentation, each with its role", "[l
   }
 }
 
-TEST_CASE("validate: compiled programs are valid; broken ones are named", "[layout][validate]") {
+TEST_CASE("validate: compiled programs are valid, broken ones are named", "[layout][validate]") {
   std::string error;
   const rk::ir::Program good = compiled(kRules);
   REQUIRE(rk::ir::validate(good, error));
