@@ -16,6 +16,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
+#include "runtime/handoff.h"
 #include "runtime/session.h"
 
 namespace rk::cli {
@@ -23,6 +24,8 @@ namespace {
 
 struct EvalArgs {
   std::string rules, snapshot, as_of, out, format, summary, engine = "jit";
+  std::string drafts, review_queue, events;
+  std::optional<std::string> run_id;  // unset: the default run id
   std::vector<std::string> params;
   int threads = 0;
   bool quiet = false;
@@ -120,13 +123,29 @@ int run_eval(const EvalArgs& a) {
     return kExitUsage;
   }
 
+  HandoffOptions hopts;
+  hopts.drafts = a.drafts;
+  hopts.review_queue = a.review_queue;
+  hopts.events = a.events;
+  hopts.as_of = *as_of;
+  hopts.run_id = a.run_id ? *a.run_id : default_run_id(*as_of, rules->hash());
+  if (const std::string bad = check_run_id(hopts.run_id); !bad.empty()) {
+    print_error(bad);
+    return kExitUsage;
+  }
+
+  // The result, the hand-off files and the summary are one group: each is written under a
+  // temporary name, and they appear together once all are complete (runtime/handoff.h).
   std::string err;
-  std::unique_ptr<ResultWriter> writer =
+  std::unique_ptr<ResultWriter> result =
       open_result_writer(a.out.empty() ? "-" : a.out, *format, program, err);
+  std::unique_ptr<OutputGroupWriter> writer;
+  if (result) writer = OutputGroupWriter::open(std::move(result), program, hopts, err);
   if (!writer) {
     print_error(err);
     return kExitUsage;
   }
+  if (!a.summary.empty()) writer->add_companion(summary_file);
 
   ProgressBar bar(isatty(2) && !a.quiet);
   EvalOptions eopts;
@@ -148,23 +167,16 @@ int run_eval(const EvalArgs& a) {
     return kExitFindings;
   }
   const RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
-  // The summary is made before the results are committed and committed after them, so nearly
-  // every failure leaves neither file; only committing its few KB (write, fsync, rename) can
-  // still fail once the results exist.
+  // The summary is written before the group is committed and appears with the other files.
   if (!a.summary.empty() && !summary_file.write(summary_json(program, summary, run.to_map()))) {
     print_error(summary_file.error());
-    return kExitFindings;  // the writer's destructor removes its temporary file
+    return kExitFindings;  // the writers' destructors remove their temporary files
   }
   if (!writer->finish()) {
     print_error(writer->error());
     return kExitFindings;
   }
-  if (!a.summary.empty()) {
-    if (!summary_file.commit()) {
-      print_error(summary_file.error());
-      return kExitFindings;
-    }
-  } else if (!a.quiet) {
+  if (a.summary.empty() && !a.quiet) {
     // The run's inputs first, so a summary pasted into a ticket says how to reproduce it.
     std::string params;
     for (const auto& [name, value] : program.params)
@@ -189,6 +201,14 @@ std::function<int()> setup_eval(CLI::App& app) {
   sub->add_option("--format", a->format,
                   "Result format: csv, jsonl or arrow (default: from --out's extension)");
   sub->add_option("--summary", a->summary, "Write the summary as JSON to this file");
+  sub->add_option("--drafts", a->drafts,
+                  "Write one outreach draft per due touch to this file (JSON lines)");
+  sub->add_option("--review-queue", a->review_queue,
+                  "Write the owner-approval queue, one row per reviewed customer (CSV)");
+  sub->add_option("--events", a->events,
+                  "Write one decision event per customer and sequence entered (JSON lines)");
+  sub->add_option("--run-id", a->run_id,
+                  "The events' run id (default: AS_OF/ and the rule set's hash's first 8 digits)");
   add_session_options(sub, a->threads, a->engine);
   sub->add_flag("--quiet", a->quiet, "No summary or progress on standard error");
   sub->footer(

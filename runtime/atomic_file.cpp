@@ -72,7 +72,7 @@ AtomicFile::~AtomicFile() {
 bool AtomicFile::open(const std::string& target) {
   abort();
   error_.clear();
-  committed_ = false;
+  committed_ = completed_ = to_stdout_ = false;
   written_ = writeback_ = 0;
   target_ = target;
   if (target == "-") {
@@ -83,6 +83,7 @@ bool AtomicFile::open(const std::string& target) {
       return false;
     }
     target_ = "standard output";
+    to_stdout_ = true;
     buffer_.clear();
     buffer_.reserve(kBufferBytes);
     return true;
@@ -179,12 +180,16 @@ bool AtomicFile::write(const void* data, size_t size) {
 }
 
 bool AtomicFile::commit() {
-  if (committed_) return true;
+  return complete() && publish();
+}
+
+bool AtomicFile::complete() {
+  if (committed_ || completed_) return true;
   if (!flush()) return false;
   if (temp_.empty()) {  // standard output
     ::close(fd_);
     fd_ = -1;
-    committed_ = true;
+    completed_ = true;
     return true;
   }
   if (::fsync(fd_) != 0) {
@@ -198,6 +203,20 @@ bool AtomicFile::commit() {
     error_ = fmt::format("cannot write {}: {}", target_, std::strerror(errno));
     abort();
     return false;
+  }
+  completed_ = true;
+  return true;
+}
+
+bool AtomicFile::publish() {
+  if (committed_) return true;
+  if (!completed_) {
+    if (error_.empty()) error_ = fmt::format("{}: published before it was complete", target_);
+    return false;
+  }
+  if (temp_.empty()) {  // standard output
+    committed_ = true;
+    return true;
   }
   if (::rename(temp_.c_str(), target_.c_str()) != 0) {
     error_ = fmt::format("cannot rename {} to {}: {}", temp_, target_, std::strerror(errno));
@@ -229,6 +248,7 @@ void AtomicFile::abort() {
   }
   temp_.clear();
   buffer_.clear();
+  completed_ = false;
 }
 
 }  // namespace rk
