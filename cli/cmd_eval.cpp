@@ -166,13 +166,23 @@ int run_eval(const EvalArgs& a) {
     print_error(err);
     return kExitFindings;
   }
-  const RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
-  // The summary is written before the group is committed and appears with the other files.
-  if (!a.summary.empty() && !summary_file.write(summary_json(program, summary, run.to_map()))) {
-    print_error(summary_file.error());
+  // The result and the hand-off files are completed (written and synced) first; the snapshot's
+  // SHA-256, computed on a thread of its own as the snapshot was read, finishes meanwhile. Then
+  // the summary states the run (the manifest), and every file is renamed into place together.
+  if (!writer->complete()) {
+    print_error(writer->error());
     return kExitFindings;  // the writers' destructors remove their temporary files
   }
-  if (!writer->finish()) {
+  RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
+  run.run_id = hopts.run_id;
+  run.snapshot_sha256 = reader->sha256();
+  run.snapshot_bytes = reader->bytes_read();
+  if (!a.summary.empty() &&
+      !summary_file.write(summary_json(program, summary, run.to_map(), run.numbers()))) {
+    print_error(summary_file.error());
+    return kExitFindings;
+  }
+  if (!writer->publish()) {
     print_error(writer->error());
     return kExitFindings;
   }
@@ -184,6 +194,9 @@ int run_eval(const EvalArgs& a) {
     fmt::print(stderr, "rules {} (fnv1a64 {}), snapshot {}, as of {}, {} engine\n", run.rules,
                run.rules_hash, run.snapshot, format_iso_date(run.as_of), engine_name(run.engine));
     if (!params.empty()) fmt::print(stderr, "params: {}\n", params);
+    fmt::print(stderr, "run {}, rekindle {}, {} thread(s), snapshot {} bytes, sha256 {}\n",
+               run.run_id, rekindle_version(), run.threads, run.snapshot_bytes,
+               run.snapshot_sha256.empty() ? "-" : run.snapshot_sha256);
     fmt::print(stderr, "{}", summary_text(program, summary));
   }
   return kExitOk;

@@ -609,15 +609,18 @@ bool OutputGroupWriter::complete() {
     if (!files_[k].complete()) return fail(files_[k].error());
     maybe_kill(++completed);
   }
-  for (AtomicFile* f : companions_) {
-    if (!f->complete()) return fail(f->error());
-    maybe_kill(++completed);
-  }
+  completed_ = completed;
   return true;
 }
 
 bool OutputGroupWriter::publish() {
   if (failed_) return false;
+  // The companions (the summary, written after complete()) are completed first, so every file is
+  // complete before any is renamed.
+  for (AtomicFile* f : companions_) {
+    if (!f->complete()) return fail(f->error());
+    maybe_kill(++completed_);
+  }
   // Every file is complete: the renames follow one another. Should one fail, the files already
   // renamed are removed again, so the group still appears whole or not at all.
   std::vector<std::string> published;

@@ -124,7 +124,9 @@ class OutputGroupWriter final : public ResultWriter {
                                                  const HandoffOptions& options, std::string& error);
   ~OutputGroupWriter() override;
 
-  // A file written by the caller that appears with the group (complete()d and publish()ed by it).
+  // A file written by the caller that appears with the group: it may be written until publish(),
+  // which completes it before renaming anything (the summary, which states what complete() waits
+  // for: the snapshot's digest).
   void add_companion(AtomicFile& file) { companions_.push_back(&file); }
 
   bool write(const Batch& batch, const int8_t* const* outputs) override;
@@ -153,6 +155,7 @@ class OutputGroupWriter final : public ResultWriter {
   std::unique_ptr<QueueSorter> sorter_;
   std::vector<AtomicFile*> companions_;
   EncodedRows whole_;  // write()'s piece
+  int completed_ = 0;  // files completed (for RK_TEST_KILL_IN_COMMIT)
   std::string error_;
   bool failed_ = false;
 };

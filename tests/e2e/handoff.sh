@@ -55,6 +55,27 @@ ids = {json.loads(line)["run_id"] for line in open(sys.argv[1], encoding="utf-8"
 assert ids == {sys.argv[2]}, (ids, sys.argv[2])
 EOF
 
+# The run manifest in the summary: version, run id, rules hash, the snapshot's path, size and
+# SHA-256 (computed while reading), as-of, parameters, engine and threads; CSV and Arrow.
+"$REKINDLE" convert "$TMP/adv.csv" "$TMP/adv.arrow" --schema "$SRC/rules/customer.schema" 2> /dev/null
+for snap in "$TMP/adv.csv" "$TMP/adv.arrow"; do
+  "$REKINDLE" eval "$RULES" --snapshot "$snap" --as-of 2026-11-01 --out "$TMP/m.csv" \
+    --events "$TMP/m.jsonl" --run-id nightly-9 --threads 2 --engine interp \
+    --summary "$TMP/m.json" --quiet
+  python3 - "$TMP/m.json" "$snap" "$("$REKINDLE" --version)" <<'EOF'
+import hashlib, json, os, sys
+s = json.load(open(sys.argv[1]))["inputs"]
+snap = sys.argv[2]
+want = {"run_id": "nightly-9", "snapshot": snap, "snapshot_bytes": os.path.getsize(snap),
+        "snapshot_sha256": hashlib.sha256(open(snap, "rb").read()).hexdigest(),
+        "as_of": "2026-11-01", "engine": "interp", "threads": 2,
+        "version": sys.argv[3].split()[-1]}
+for k, v in want.items():
+    assert s.get(k) == v, (k, s.get(k), v)
+assert len(s["rules_fnv1a64"]) == 16 and s["params"]["whale_aov"] == "$250", s
+EOF
+done
+
 # A bad run id is a usage error, before any file is made.
 if "$REKINDLE" eval "$RULES" --snapshot "$TMP/adv.csv" --as-of 2026-11-01 --out "$TMP/b.csv" \
   --events "$TMP/b.jsonl" --run-id "" --quiet 2> "$TMP/err"; then
