@@ -483,6 +483,20 @@ bool QueueSorter::write_sorted(AtomicFile& out) {
   }
 }
 
+std::string sorted_queue_text(std::string_view records) {
+  std::vector<RecordView> rows;
+  for (size_t pos = 0; pos < records.size();) {
+    size_t size = 0;
+    rows.push_back(record_at(records.data() + pos, size));
+    pos += size;
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const RecordView& a, const RecordView& b) { return a.owner < b.owner; });
+  std::string out = HandoffEncoder::queue_header();
+  for (const RecordView& r : rows) out += r.row;
+  return out;
+}
+
 // ---- The output group -------------------------------------------------------------------------
 
 OutputGroupWriter::OutputGroupWriter(std::unique_ptr<ResultWriter> result,

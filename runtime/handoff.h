@@ -110,6 +110,10 @@ class QueueSorter {
   std::string error_;
 };
 
+// The review queue of `records` (HandoffEncoder::queue_records, in snapshot order) as CSV text with
+// its header, sorted in memory (the Python binding's frames).
+std::string sorted_queue_text(std::string_view records);
+
 // The result writer and the hand-off files as one group: every file is written under a temporary
 // name and renamed onto its target only when all of them are complete; a failure in any leaves
 // none. Companions (the summary) join the group with add_companion. The environment variable

@@ -21,6 +21,7 @@
 #include "compiler/check/compile.h"
 #include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
+#include "runtime/handoff.h"
 #include "runtime/measure/measure.h"
 #include "runtime/result_writer.h"
 #include "runtime/session.h"
@@ -291,20 +292,32 @@ class OneBatchReader : public rk::SnapshotReader {
   std::optional<rk::SnapshotError> error_;
 };
 
-// A writer that copies every output column into caller-owned int8 arrays (by snapshot row).
+// A writer that copies every output column into caller-owned int8 arrays (by snapshot row) and,
+// when asked, encodes the hand-off files' text from the same outputs (runtime/handoff.h).
 class CollectWriter : public rk::ResultWriter {
  public:
-  explicit CollectWriter(std::vector<int8_t*> dest) : dest_(std::move(dest)) {}
+  explicit CollectWriter(std::vector<int8_t*> dest, const rk::HandoffEncoder* handoff = nullptr,
+                         const rk::HandoffOptions* wanted = nullptr)
+      : dest_(std::move(dest)), handoff_(handoff), wanted_(wanted) {}
   bool write(const rk::Batch& batch, const int8_t* const* outputs) override {
     for (size_t k = 0; k < dest_.size(); ++k)
       std::memcpy(dest_[k] + batch.first_row, outputs[k], static_cast<size_t>(batch.num_rows));
+    if (handoff_) {
+      if (!wanted_->drafts.empty()) handoff_->drafts(batch, outputs, 0, batch.num_rows, drafts);
+      if (!wanted_->review_queue.empty())
+        handoff_->queue_records(batch, outputs, 0, batch.num_rows, queue);
+      if (!wanted_->events.empty()) handoff_->events(batch, outputs, 0, batch.num_rows, events);
+    }
     return true;
   }
+  std::string drafts, queue, events;  // the hand-off files' text (queue: unsorted records)
   bool finish() override { return true; }
   const std::string& error() const override { return error_; }
 
  private:
   std::vector<int8_t*> dest_;
+  const rk::HandoffEncoder* handoff_;
+  const rk::HandoffOptions* wanted_;
   std::string error_;
 };
 
@@ -578,7 +591,8 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
 // program output, summary JSON, engine used, warning).
 py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t rows, int32_t as_of,
                            const std::string& engine, int threads, const std::string& rules_name,
-                           const std::string& rules_hash) {
+                           const std::string& rules_hash, const std::string& handoff,
+                           const std::string& run_id) {
   const rk::ir::Program& program = c.program();
   if (static_cast<size_t>(py::len(fields)) != program.schema.fields.size())
     throw py::value_error("expected one description per schema field");
@@ -602,13 +616,25 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     outs.emplace_back(static_cast<py::ssize_t>(rows));
     dest.push_back(outs.back().mutable_data());
   }
+  if (!handoff.empty() && program.schema.key_field < 0)
+    throw py::value_error("the hand-off files need a key field in the schema");
   rk::Summary summary;
   std::string error, json;
+  std::string writer_drafts, writer_queue, writer_events;
   bool ok = true;
   {
     py::gil_scoped_release release;
     OneBatchReader reader(std::move(batch));
-    CollectWriter writer(dest);
+    // `handoff` names the hand-off files wanted: d (drafts), q (review queue), e (events).
+    rk::HandoffOptions wanted;
+    if (handoff.find('d') != std::string::npos) wanted.drafts = "-";
+    if (handoff.find('q') != std::string::npos) wanted.review_queue = "-";
+    if (handoff.find('e') != std::string::npos) wanted.events = "-";
+    wanted.as_of = as_of;
+    wanted.run_id = run_id.empty() ? rk::default_run_id(as_of, rules_hash) : run_id;
+    std::optional<rk::HandoffEncoder> encoder;
+    if (wanted.any()) encoder.emplace(program, wanted);
+    CollectWriter writer(dest, encoder ? &*encoder : nullptr, &wanted);
     rk::EvalOptions opts;
     opts.as_of = as_of;
     if (rows > 0)
@@ -618,11 +644,20 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     if (ok)
       json = rk::summary_json(program, summary,
                               run_inputs(session, c, "<DataFrame>", as_of, rules_name, rules_hash));
+    writer_drafts = std::move(writer.drafts);
+    writer_queue = std::move(writer.queue);
+    writer_events = std::move(writer.events);
   }
   if (!ok) throw EvaluationError(error);
   py::list out_list;
   for (auto& o : outs) out_list.append(o);
-  return py::make_tuple(out_list, json, std::string(rk::engine_name(session.engine())), warning);
+  py::dict files;
+  if (handoff.find('d') != std::string::npos) files["drafts"] = py::bytes(writer_drafts);
+  if (handoff.find('q') != std::string::npos)
+    files["review_queue"] = py::bytes(rk::sorted_queue_text(writer_queue));
+  if (handoff.find('e') != std::string::npos) files["events"] = py::bytes(writer_events);
+  return py::make_tuple(out_list, json, std::string(rk::engine_name(session.engine())), warning,
+                        files);
 }
 
 // Evaluates a snapshot file with the C++ readers and writes `out` (atomically; "" = no output).
@@ -746,7 +781,8 @@ PYBIND11_MODULE(_core, m) {
   m.def("format_date", &rk::format_iso_date, "days since 1970-01-01 -> YYYY-MM-DD");
   m.def("evaluate_columns", &evaluate_columns, py::arg("compiled"), py::arg("fields"),
         py::arg("rows"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
-        py::arg("rules_name"), py::arg("rules_hash"));
+        py::arg("rules_name"), py::arg("rules_hash"), py::arg("handoff") = "",
+        py::arg("run_id") = "");
   m.def("measure", &measure, py::arg("compiled"), py::arg("events"), py::arg("outcomes"),
         py::arg("window"), py::arg("min_sample"), py::arg("out"), py::arg("verdicts"),
         py::arg("html"));

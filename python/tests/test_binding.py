@@ -243,3 +243,31 @@ def test_data_errors(rules, snapshot):
         rules.evaluate(bad, as_of=AS_OF)
     with pytest.raises(ValueError, match="engine"):
         rules.evaluate(df, as_of=AS_OF, engine="gpu")
+
+
+def test_handoff_frames_equal_the_cli_files(rules, snapshot, tmp_path):
+    # RuleSet.evaluate(..., drafts=True, review_queue=True, events=True) returns the hand-off files
+    # of `rekindle eval --drafts --review-queue --events` as DataFrames, row for row.
+    import json
+
+    d, q, e = (str(tmp_path / n) for n in ("d.jsonl", "q.csv", "e.jsonl"))
+    run_cli("eval", RULES, "--snapshot", snapshot["csv"], "--as-of", AS_OF, "--out",
+            str(tmp_path / "r.csv"), "--drafts", d, "--review-queue", q, "--events", e,
+            "--run-id", "py-1", "--quiet")
+    df = pd.read_csv(snapshot["csv"])
+    ev = rules.evaluate(df, as_of=AS_OF, drafts=True, review_queue=True, events=True,
+                        run_id="py-1", summary=True)
+    assert isinstance(ev, rekindle.Evaluation) and ev.summary["rows"] == len(df)
+    for frame, path, fields in ((ev.drafts, d, rekindle.DRAFT_FIELDS),
+                                (ev.events, e, rekindle.EVENT_FIELDS)):
+        want = [json.loads(line) for line in open(path, encoding="utf-8")]
+        assert list(frame.columns) == fields
+        got = frame.to_dict(orient="records")
+        assert len(got) == len(want) > 0
+        assert got == want
+    assert ev.events["would_be"].notna().any()  # the holdout's counterfactual is there
+    assert ev.review_queue.equals(pd.read_csv(q, dtype=str, keep_default_na=False))
+    # Not asked for: None; without hand-off flags evaluate returns the result frame as before.
+    only = rules.evaluate(df.head(50), as_of=AS_OF, drafts=True)
+    assert only.review_queue is None and only.events is None and len(only.drafts) >= 0
+    assert isinstance(rules.evaluate(df.head(5), as_of=AS_OF), pd.DataFrame)
