@@ -190,6 +190,6 @@ TEST_CASE("validate: compiled programs are valid, broken ones are named", "[layo
     n.args = {0, 0};
     p.nodes.push_back(n);
     CHECK_FALSE(rk::ir::validate(p, error));
-    CHECK(error.find("(div): ") != std::string::npos);
+    CHECK(error.find("(Div): ") != std::string::npos);
   }
 }
