@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "compiler/lint/lint.h"
+#include "grammar/doc_links.h"
 #include "grammar/names.h"
 #include "lsp/analysis.h"
 #include "lsp/completion.h"
@@ -20,6 +21,7 @@
 namespace {
 
 using namespace rk::lsp;
+using rk::docs_link;
 using rk::Severity;
 
 const std::string kRules = std::string(RK_SOURCE_DIR) + "/rules/";
