@@ -13,6 +13,7 @@
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
 #include "runtime/arrow_writer.h"
+#include "runtime/data_errors.h"
 #include "runtime/csv_writer.h"
 #include "runtime/result_writer.h"
 
@@ -94,8 +95,10 @@ std::function<int()> setup_convert(CLI::App& app) {
     std::signal(SIGINT, convert_on_signal);
     std::signal(SIGTERM, convert_on_signal);
 
+    DataErrors bad_rows;  // every bad row of the input, not only the first
     ReaderOptions ro;
     ro.batch_rows = args->batch_rows;
+    ro.errors = &bad_rows;
     std::optional<SnapshotError> rerr;
     auto reader = open_snapshot(args->in, schema, ro, rerr);
     if (!reader) {
@@ -130,7 +133,7 @@ std::function<int()> setup_convert(CLI::App& app) {
       }
     }
     if (reader->error()) {
-      print_error(reader->error()->to_string());
+      print_read_errors(bad_rows, reader->error()->to_string());
       return exit_code_for(*reader->error());
     }
     if (!(csv ? csv->finish() : arrow->finish())) {

@@ -13,6 +13,7 @@
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
 #include "compiler/jit/jit.h"
+#include "runtime/data_errors.h"
 #include "runtime/diff.h"
 #include "runtime/evaluator.h"
 #include "runtime/interpreter.h"
@@ -73,7 +74,10 @@ int run_diff(const DiffArgs& a) {
   auto new_x = make_executor(new_p, engine);
 
   std::optional<SnapshotError> serr;
-  auto reader = open_snapshot(a.snapshot, merged.schema, ReaderOptions{}, serr);
+  DataErrors bad_rows;  // every bad row of the snapshot, not only the first
+  ReaderOptions ropts;
+  ropts.errors = &bad_rows;
+  auto reader = open_snapshot(a.snapshot, merged.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
@@ -88,7 +92,10 @@ int run_diff(const DiffArgs& a) {
   dopts.cancel = &g_diff_cancel;
   DiffReport report;
   if (!diff_programs(old_p, *old_x, new_p, *new_x, merged, *reader, dopts, report, err)) {
-    print_error(err);
+    if (reader->error())
+      print_read_errors(bad_rows, err);
+    else
+      print_error(err);
     return kExitFindings;
   }
   DiffHeader h{a.old_rules, a.new_rules, a.snapshot, format_date(*as_of), engine, copts.params};

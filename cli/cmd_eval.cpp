@@ -17,6 +17,7 @@
 #include "compiler/check/compile.h"
 #include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
+#include "runtime/data_errors.h"
 #include "runtime/evaluator.h"
 #include "runtime/interpreter.h"
 
@@ -147,7 +148,10 @@ int run_eval(const EvalArgs& a) {
   if (!executor) executor = make_interpreter(program);
 
   std::optional<SnapshotError> serr;
-  auto reader = open_snapshot(a.snapshot, program.schema, ReaderOptions{}, serr);
+  DataErrors bad_rows;  // every bad row of the snapshot, not only the first
+  ReaderOptions ropts;
+  ropts.errors = &bad_rows;
+  auto reader = open_snapshot(a.snapshot, program.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
@@ -200,7 +204,10 @@ int run_eval(const EvalArgs& a) {
   bar.finish();
   if (!ok) {
     writer.reset();  // removes the temporary file
-    print_error(err);
+    if (reader->error())
+      print_read_errors(bad_rows, err);
+    else
+      print_error(err);
     return kExitFindings;
   }
   std::map<std::string, std::string> inputs{{"rules", a.rules},

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "compiler/ir/helpers.h"
+#include "runtime/value_hints.h"
 
 namespace rk {
 
@@ -195,7 +196,7 @@ std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view t
     }
     return FieldValue::missing();
   }
-  auto bad = [&](const char* what) -> std::optional<FieldValue> {
+  auto bad = [&](std::string_view what) -> std::optional<FieldValue> {
     error = fmt::format("field `{}`: `{}` is not {}", f.name, text, what);
     return std::nullopt;
   };
@@ -223,7 +224,7 @@ std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view t
     }
     case FieldType::Date: {
       int32_t d = 0;
-      if (!parse_iso_date(text, d)) return bad("a date (write YYYY-MM-DD)");
+      if (!parse_iso_date(text, d)) return bad(date_expectation(text));
       return FieldValue::of_date(d);
     }
     case FieldType::String:

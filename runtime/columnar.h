@@ -83,8 +83,14 @@ class SnapshotReader {
   virtual double fraction_read() const { return -1; }
 };
 
+class DataErrors;
+
 struct ReaderOptions {
   int64_t batch_rows = 64 * 1024;  // target rows per batch (CSV); Arrow uses its record batches
+  // Where bad rows are reported (runtime/data_errors.h). Null: reading stops at the first bad
+  // row. Set: every bad row is reported and the snapshot is read to its end; no batch is handed
+  // out after a bad row, and next() then fails with error() naming the first.
+  DataErrors* errors = nullptr;
 };
 
 // Opens a snapshot by extension (.arrow/.feather/.ipc/.arrows -> Arrow, .csv -> CSV) or content.

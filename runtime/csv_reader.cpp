@@ -19,6 +19,8 @@
 #include <limits>
 
 #include "compiler/ir/helpers.h"
+#include "runtime/data_errors.h"
+#include "runtime/value_hints.h"
 
 namespace rk {
 
@@ -495,7 +497,7 @@ inline void set_bit(uint8_t* bits, int64_t i) {
 class CsvSnapshotReader final : public SnapshotReader {
  public:
   CsvSnapshotReader(const Schema& schema, const ReaderOptions& opts)
-      : schema_(schema), batch_rows_(std::max<int64_t>(1, opts.batch_rows)) {}
+      : schema_(schema), batch_rows_(std::max<int64_t>(1, opts.batch_rows)), sink_(opts.errors) {}
 
   CsvScanner& scanner() { return scanner_; }
 
@@ -529,6 +531,10 @@ class CsvSnapshotReader final : public SnapshotReader {
           return false;
         }
     }
+    if (auto hint = separator_hint(header_, schema_)) {  // a file separated by `;` or tabs
+      err = SnapshotError{display_, header_row_, {}, std::move(*hint)};
+      return false;
+    }
     cols_.resize(schema_.fields.size());
     for (size_t f = 0; f < schema_.fields.size(); ++f) {
       const FieldDef& fd = schema_.fields[f];
@@ -552,7 +558,11 @@ class CsvSnapshotReader final : public SnapshotReader {
   double fraction_read() const override { return fraction_.load(std::memory_order_relaxed); }
 
   bool next(Batch& out) override {
-    const bool ok = next_batch(out);
+    bool ok = next_batch(out);
+    // With a sink, a snapshot with a bad row is read to its end (every bad row reported) and no
+    // batch is handed out after it; error() is then the first bad row.
+    while (ok && first_error_) ok = next_batch(out);
+    if (first_error_) error_ = first_error_;
     const uint64_t size = scanner_.file_bytes();
     if (size > 0)
       fraction_.store(std::min(1.0, static_cast<double>(scanner_.bytes_consumed()) / size),
@@ -620,9 +630,10 @@ class CsvSnapshotReader final : public SnapshotReader {
         done_ = true;
         break;
       }
-      if (st == CsvScanner::Status::Error) {
+      if (st == CsvScanner::Status::Error) {  // the file cannot be read further
         error_ = scanner_.error();
         name_column(*error_);
+        if (sink_) sink_->report(*error_);
         return false;
       }
       if (fields_.size() != expected) {
@@ -631,10 +642,15 @@ class CsvSnapshotReader final : public SnapshotReader {
                           scanner_.row(),
                           {},
                           fmt::format("expected {} fields, found {}", expected, fields_.size())};
-        return false;
+        if (!bad_row()) return false;
+        continue;
       }
-      for (size_t f = 0; f < nf; ++f)
-        if (!convert(f, fields_[cols_[f].header_index], n)) return false;
+      bool good = true;
+      for (size_t f = 0; f < nf && good; ++f) good = convert(f, fields_[cols_[f].header_index], n);
+      if (!good) {
+        if (!bad_row()) return false;
+        continue;  // the row's slot is reused: this batch is never handed out
+      }
       ++n;
     }
     if (n == 0) return false;
@@ -703,6 +719,16 @@ class CsvSnapshotReader final : public SnapshotReader {
     DictBuilder dict;
     size_t last_dict_size = 0;
   };
+
+  // The row in error_ is bad. Without a sink the read stops there (false); with one it is
+  // reported and reading goes on, remembering the first.
+  bool bad_row() {
+    if (!sink_) return false;
+    sink_->report(*error_);
+    if (!first_error_) first_error_ = std::move(error_);
+    error_.reset();
+    return true;
+  }
 
   // The scanner names a column by its 1-based position; show the header's name instead.
   void name_column(SnapshotError& e) const {
@@ -797,7 +823,7 @@ class CsvSnapshotReader final : public SnapshotReader {
         break;
       }
       case FieldType::Date:
-        if (!parse_iso_date(s, c.i32[row])) return bad_value(f, s, "a date");
+        if (!parse_iso_date(s, c.i32[row])) return bad_value(f, s, date_expectation(s));
         break;
       case FieldType::Enum: {
         const int o = Schema::enum_ordinal(fd, s);
@@ -852,6 +878,8 @@ class CsvSnapshotReader final : public SnapshotReader {
   bool done_ = false;
   std::atomic<double> fraction_{-1.0};
   std::optional<SnapshotError> error_;
+  DataErrors* sink_ = nullptr;
+  std::optional<SnapshotError> first_error_;  // with a sink: the first bad row
 };
 
 }  // namespace

@@ -20,6 +20,7 @@
 #include "compiler/check/compile.h"
 #include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
+#include "runtime/data_errors.h"
 #include "runtime/evaluator.h"
 #include "runtime/interpreter.h"
 #include "runtime/measure/measure.h"
@@ -607,7 +608,10 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   {
     py::gil_scoped_release release;
     std::optional<rk::SnapshotError> serr;
-    auto reader = rk::open_snapshot(snapshot, program.schema, rk::ReaderOptions{}, serr);
+    rk::DataErrors bad_rows;  // every bad row of the snapshot, not only the first
+    rk::ReaderOptions ropts;
+    ropts.errors = &bad_rows;
+    auto reader = rk::open_snapshot(snapshot, program.schema, ropts, serr);
     std::unique_ptr<rk::ResultWriter> writer;
     if (!reader) {
       error = serr ? serr->to_string() : "cannot open " + snapshot;
@@ -628,6 +632,10 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
       };
       rk::Summary summary;
       ok = rk::evaluate(program, exec, *reader, writer.get(), opts, summary, error);
+      if (!ok && reader->error() && !bad_rows.empty()) {  // one line per bad row, then the count
+        error.clear();
+        for (const auto& line : bad_rows.lines()) error += (error.empty() ? "" : "\n") + line;
+      }
       if (ok && writer && !writer->finish()) {
         ok = false;
         error = writer->error();
