@@ -5,7 +5,7 @@
 
 #include <ctime>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 #include "runtime/data_errors.h"
 
 namespace rk::cli {
@@ -22,6 +22,16 @@ void print_read_errors(const DataErrors& bad, const std::string& message) {
   for (const auto& line : bad.lines()) print_error(line);
 }
 
+SessionOptions session_options(const std::string& engine, int threads) {
+  SessionOptions o;
+  o.engine = parse_engine(engine).value_or(Engine::Jit);
+  o.threads = threads;
+  o.warn = [](const std::string& message) {
+    fmt::print(stderr, "rekindle: warning: {}\n", message);
+  };
+  return o;
+}
+
 bool parse_params(const std::vector<std::string>& in, std::map<std::string, std::string>& out) {
   for (const auto& p : in) {
     const auto eq = p.find('=');
@@ -32,6 +42,28 @@ bool parse_params(const std::vector<std::string>& in, std::map<std::string, std:
     out[p.substr(0, eq)] = p.substr(eq + 1);
   }
   return true;
+}
+
+CLI::Option* add_rules_argument(CLI::App* sub, std::string& rules) {
+  return sub->add_option("rules", rules, "The rule file (e.g. rules/winback.rules)")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
+CLI::Option* add_snapshot_option(CLI::App* sub, std::string& snapshot) {
+  return sub->add_option("--snapshot", snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
+      ->check(CLI::ExistingFile);
+}
+
+CLI::Option* add_as_of_option(CLI::App* sub, std::string& as_of) {
+  return sub->add_option("--as-of", as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+}
+
+void add_session_options(CLI::App* sub, int& threads, std::string& engine) {
+  sub->add_option("--threads", threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("--engine", engine, "jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
 }
 
 std::optional<int32_t> parse_as_of(const std::string& text) {

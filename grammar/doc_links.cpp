@@ -3,6 +3,7 @@
 #include "grammar/doc_links.h"
 
 #include <cstdlib>
+#include <optional>
 #include <utility>
 
 namespace rk {
@@ -44,6 +45,17 @@ std::string slug(std::string_view heading) {
       out += '-';
   }
   return out;
+}
+
+// The id of a line `<a id="ID"></a>` (an anchor placed above a heading), or nullopt.
+std::optional<std::string> explicit_anchor(std::string_view l) {
+  constexpr std::string_view kOpen = "<a id=\"", kClose = "\"></a>";
+  if (l.substr(0, kOpen.size()) != kOpen || l.size() < kOpen.size() + kClose.size() ||
+      l.substr(l.size() - kClose.size()) != kClose)
+    return std::nullopt;
+  const std::string_view id = l.substr(kOpen.size(), l.size() - kOpen.size() - kClose.size());
+  if (id.empty() || id.find('"') != std::string_view::npos) return std::nullopt;
+  return std::string(id);
 }
 
 std::vector<std::string_view> split_lines(std::string_view text) {
@@ -110,7 +122,9 @@ std::vector<CodeDoc> parse_code_docs(std::string_view page, std::string_view mar
       const size_t level = line.find_first_not_of('#');
       if (level == std::string_view::npos || line[level] != ' ') continue;
       const std::string_view heading = trim(line.substr(level + 1));
-      section = slug(heading);
+      // `<a id="RK0201"></a>` on the line above names the heading's anchor; else GitHub's slug.
+      const std::string_view above = i > 0 ? trim(lines[i - 1]) : std::string_view();
+      section = explicit_anchor(above).value_or(slug(heading));
       if (level != 3 || !is_code_at(heading, 0)) continue;
       // The first paragraph below the heading.
       std::string description;

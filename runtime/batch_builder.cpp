@@ -10,7 +10,7 @@
 #include <map>
 #include <memory>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 #include "runtime/value_hints.h"
 
 namespace rk {

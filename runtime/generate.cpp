@@ -22,6 +22,7 @@
 #include "runtime/csv_writer.h"
 #include "runtime/generate_util.h"
 #include "runtime/result_writer.h"
+#include "runtime/thread_pool.h"
 
 namespace rk {
 
@@ -872,10 +873,8 @@ class ArrowSink final : public Sink {
 bool run_pipeline(const GenerateOptions& opts, const std::function<Batch(int64_t)>& make,
                   Sink& sink, std::string& error) {
   const int64_t batches = (opts.rows + opts.batch_rows - 1) / opts.batch_rows;
-  int threads = opts.threads > 0
-                    ? opts.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = static_cast<int>(std::min<int64_t>(threads, std::max<int64_t>(1, batches)));
+  const int threads = static_cast<int>(
+      std::min<int64_t>(thread_count(opts.threads), std::max<int64_t>(1, batches)));
   const int64_t window = 2 * threads;  // batches in flight
 
   struct Slot {

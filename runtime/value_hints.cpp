@@ -5,6 +5,8 @@
 
 #include <array>
 
+#include "base/date.h"
+
 namespace rk {
 namespace {
 
@@ -12,12 +14,9 @@ constexpr std::array<const char*, 12> kMonths = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
-bool leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
-
 bool valid(int y, int m, int d) {
-  static constexpr std::array<int, 12> kDays = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m < 1 || m > 12 || d < 1) return false;
-  return d <= kDays[static_cast<size_t>(m - 1)] + (m == 2 && leap(y) ? 1 : 0);
+  return m >= 1 && m <= 12 && d >= 1 &&
+         static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(m));
 }
 
 std::string iso(int y, int m, int d) { return fmt::format("{:04}-{:02}-{:02}", y, m, d); }
@@ -69,8 +68,7 @@ std::string date_expectation(std::string_view value) {
       return fmt::format("a date (write dates as YYYY-MM-DD: {})", iso(v[0], v[1], v[2]));
     if (v[1] < 1 || v[1] > 12) return fmt::format("a date (there is no month {})", v[1]);
     if (len[1] <= 2 && len[2] <= 2) {
-      int days = 28;
-      while (valid(v[0], v[1], days + 1)) ++days;
+      const unsigned days = days_in_month(v[0], static_cast<unsigned>(v[1]));
       return fmt::format("a date ({} {} has {} days)", kMonths[static_cast<size_t>(v[1] - 1)],
                          v[0], days);
     }

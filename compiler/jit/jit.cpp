@@ -26,6 +26,7 @@
 #include <system_error>
 #include <thread>
 
+#include "compiler/ir/validate.h"
 #include "compiler/jit/jit_build_id.h"
 #include "compiler/jit/kernel_codegen.h"
 #include "compiler/jit/kernel_plan.h"
@@ -94,9 +95,12 @@ size_t value_bytes(FieldType t) {
     case FieldType::Date:
     case FieldType::Enum:
       return 4;
-    default:
+    case FieldType::Bool:
+    case FieldType::String:
+    case FieldType::StringList:
       return 0;
   }
+  return 0;
 }
 
 // Rows per chunk of the gathering of dictionary atoms (a multiple of kBlockRows).
@@ -488,7 +492,7 @@ std::unique_ptr<rk::Executor> compile(const ir::Program& program, std::string& e
     return nullptr;
   }
   const auto start = Clock::now();
-  if (!validate_program(program, error)) return nullptr;
+  if (!ir::validate(program, error)) return nullptr;
   const ir::Program narrow = narrow_program(program);
   const KernelPlan plan = plan_kernel(narrow, limits_of(opts));
   std::vector<std::string> symbols;
@@ -535,7 +539,7 @@ std::unique_ptr<rk::Executor> compile(const ir::Program& program, std::string& e
 
 std::string llvm_ir(const ir::Program& program, const JitOptions& opts) {
   std::string error;
-  if (!validate_program(program, error)) return "error: " + error;
+  if (!ir::validate(program, error)) return "error: " + error;
   const ir::Program narrow = narrow_program(program);
   const KernelPlan plan = plan_kernel(narrow, limits_of(opts));
   std::string text;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/date.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_reader.h"
 #include "runtime/generate.h"

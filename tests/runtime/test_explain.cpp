@@ -6,8 +6,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
 #include "runtime/csv_reader.h"
 #include "runtime/explain.h"

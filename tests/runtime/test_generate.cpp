@@ -11,6 +11,8 @@
 #include <sstream>
 #include <string>
 
+#include "base/date.h"
+#include "base/fnv1a.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_reader.h"
 #include "runtime/csv_writer.h"
