@@ -13,8 +13,8 @@
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
 #include "runtime/arrow_writer.h"
-#include "runtime/data_errors.h"
 #include "runtime/csv_writer.h"
+#include "runtime/data_errors.h"
 #include "runtime/result_writer.h"
 
 namespace rk::cli {
@@ -61,7 +61,8 @@ std::function<int()> setup_convert(CLI::App& app) {
   sub->add_flag("--quiet,-q", args->quiet, "Do not print the summary line");
   sub->footer(
       "Columns are matched by name (extra input columns are dropped) and every value is checked\n"
-      "against the schema; the first bad value is reported as FILE:ROW: column NAME: problem.\n"
+      "against the schema; each bad row of a CSV input is reported (up to 100, then their count)\n"
+      "as FILE:ROW: column NAME: problem, and nothing is written.\n"
       "The output is written atomically (temporary file, then rename).\n"
       "Exit status: 0 when converted, 1 on data or schema errors, 2 on usage or I/O errors.\n"
       "Example: rekindle convert customers.csv customers.arrow --schema rules/customer.schema");

@@ -26,9 +26,9 @@
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_simd.h"
 #include "runtime/data_errors.h"
-#include "runtime/view_index.h"
 #include "runtime/thread_pool.h"
 #include "runtime/value_hints.h"
+#include "runtime/view_index.h"
 
 namespace rk {
 

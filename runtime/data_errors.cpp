@@ -56,8 +56,9 @@ size_t DataErrors::more() const {
 }
 
 std::vector<std::string> DataErrors::lines() const {
-  std::vector<std::string> out;
   const std::vector<SnapshotError> errors = listed();
+  std::vector<std::string> out;
+  out.reserve(errors.size() + 1);
   for (const auto& e : errors) out.push_back(e.to_string());
   const size_t total = rows();
   if (total > 1 && !errors.empty()) {

@@ -10,16 +10,18 @@
 namespace rk {
 namespace {
 
-constexpr std::array<const char*, 12> kMonths = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
+constexpr std::array<const char*, 12> kMonths = {"January",   "February", "March",    "April",
+                                                 "May",       "June",     "July",     "August",
+                                                 "September", "October",  "November", "December"};
 
 bool valid(int y, int m, int d) {
   return m >= 1 && m <= 12 && d >= 1 &&
          static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(m));
 }
 
-std::string iso(int y, int m, int d) { return fmt::format("{:04}-{:02}-{:02}", y, m, d); }
+std::string iso(int y, int m, int d) {
+  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
+}
 
 // `1/2/2026` -> {1, 2, 2026} and the digits of each part; false unless three groups of 1 to 4
 // digits joined by one separator (`/`, `.` or `-`).
@@ -69,8 +71,8 @@ std::string date_expectation(std::string_view value) {
     if (v[1] < 1 || v[1] > 12) return fmt::format("a date (there is no month {})", v[1]);
     if (len[1] <= 2 && len[2] <= 2) {
       const unsigned days = days_in_month(v[0], static_cast<unsigned>(v[1]));
-      return fmt::format("a date ({} {} has {} days)", kMonths[static_cast<size_t>(v[1] - 1)],
-                         v[0], days);
+      return fmt::format("a date ({} {} has {} days)", kMonths[static_cast<size_t>(v[1] - 1)], v[0],
+                         days);
     }
     return kPlain;
   }
@@ -79,10 +81,9 @@ std::string date_expectation(std::string_view value) {
   const bool us = len[0] <= 2 && len[1] <= 2 && valid(y, v[0], v[1]);  // month first
   const bool eu = len[0] <= 2 && len[1] <= 2 && valid(y, v[1], v[0]);  // day first
   if (us && eu && v[0] != v[1])
-    return fmt::format(
-        "a date (write dates as YYYY-MM-DD: {} if this is {} {}, {} if it is {} {})",
-        iso(y, v[0], v[1]), kMonths[static_cast<size_t>(v[0] - 1)], v[1], iso(y, v[1], v[0]),
-        kMonths[static_cast<size_t>(v[1] - 1)], v[0]);
+    return fmt::format("a date (write dates as YYYY-MM-DD: {} if this is {} {}, {} if it is {} {})",
+                       iso(y, v[0], v[1]), kMonths[static_cast<size_t>(v[0] - 1)], v[1],
+                       iso(y, v[1], v[0]), kMonths[static_cast<size_t>(v[1] - 1)], v[0]);
   if (us) return fmt::format("a date (write dates as YYYY-MM-DD: {})", iso(y, v[0], v[1]));
   if (eu) return fmt::format("a date (write dates as YYYY-MM-DD: {})", iso(y, v[1], v[0]));
   return kPlain;
@@ -111,8 +112,7 @@ std::optional<std::string> separator_hint(const std::vector<std::string>& header
         "the header is a single column, \"{}\", that holds the schema's field names separated "
         "by {}: the file is separated by {}, and Rekindle reads CSV separated by commas (export "
         "it again with `,` as the field separator)",
-        shorten(shown, 60),
-        sep == ';' ? "`;`" : "tabs",
+        shorten(shown, 60), sep == ';' ? "`;`" : "tabs",
         sep == ';' ? "semicolons (as spreadsheets write CSV in many countries)"
                    : "tabs (a TSV file)");
   }

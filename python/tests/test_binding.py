@@ -2,7 +2,7 @@
 # the same snapshot row for row (several input dtypes, both engines); evaluate_file writes the
 # CLI's bytes and summary; the layout says what each column means; CompileError carries the
 # diagnostics `rekindle check` prints; a RuleSet survives pickling (also where its files do not
-# exist); bad frames raise DataError.
+# exist); bad frames raise DataError; a bad snapshot file lists every bad row.
 import os
 import pickle
 
@@ -128,6 +128,20 @@ def test_evaluate_file_errors_leave_nothing(rules, tmp_path):
     gen.write_bytes(b"\n".join(lines))
     with pytest.raises(rekindle.EvaluationError, match=r":100002: column orders_total"):
         rules.evaluate_file(str(gen), as_of=AS_OF, out=str(out))
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv", "gen.csv"]
+    # Several bad rows: each is listed (one line each, in row order), then their count.
+    for k in (5, 9, 700):
+        fields = lines[k].split(b",")
+        fields[1] = b"10/07/2026"  # last_purchase_date, a US date
+        lines[k] = b",".join(fields)
+    gen.write_bytes(b"\n".join(lines))
+    with pytest.raises(rekindle.EvaluationError) as info:
+        rules.evaluate_file(str(gen), as_of=AS_OF, out=str(out))
+    listed = str(info.value).split("\n")
+    assert [m.split(": column ")[0].rsplit(":", 1)[1] for m in listed[:-1]] == \
+        ["6", "10", "701", "100002"]
+    assert "write dates as YYYY-MM-DD: 2026-10-07 if this is October 7" in listed[0]
+    assert listed[-1] == f"{gen}: 4 rows with errors"
     assert sorted(os.listdir(tmp_path)) == ["bad.csv", "gen.csv"]
     with pytest.raises(ValueError, match="not a date"):
         rules.evaluate_file(str(bad), as_of="2026-13-01")

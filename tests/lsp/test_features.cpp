@@ -183,8 +183,7 @@ TEST_CASE("features: a misspelled field is an error at its place, with a link, a
   CHECK(j["severity"] == 1);
   CHECK(j["code"] == "RK0201");
   CHECK(j["source"] == "rekindle");
-  CHECK(j["codeDescription"]["href"] ==
-        "https://docs.example/rekindle/diagnostics.md#RK0201");
+  CHECK(j["codeDescription"]["href"] == "https://docs.example/rekindle/diagnostics.md#RK0201");
   CHECK(j["range"]["start"]["line"] == d.at("last_purchse_date").line);
   CHECK(j["range"]["start"]["character"] == d.at("last_purchse_date").character);
   CHECK(j["range"]["end"]["character"] == d.at("last_purchse_date").character + 17);

@@ -3,6 +3,7 @@
 // with a sink reports every bad row up to the limit, reads to the end, never hands out a batch
 // after a bad row and fails with the first; the hints for dates in a national order and for CSV
 // separated by semicolons or tabs (runtime/value_hints.h).
+#include <fmt/format.h>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -35,10 +36,11 @@ struct Run {
   std::optional<SnapshotError> error;
 };
 
-Run read(const std::string& csv, DataErrors* sink, int64_t batch_rows = 4) {
+Run read(const std::string& csv, DataErrors* sink, int64_t batch_rows = 4, int threads = 1) {
   Run out;
   ReaderOptions ro;
   ro.batch_rows = batch_rows;
+  ro.threads = threads;
   ro.errors = sink;
   auto r = open_csv_snapshot_memory(csv, "s.csv", schema(), ro, out.error);
   REQUIRE(r);
@@ -86,8 +88,9 @@ TEST_CASE("data errors: the first rows by number are kept, the rest counted", "[
 
   DataErrors small(3);
   for (int64_t r : {9, 4, 6, 2, 8}) small.report({"s.csv", r, "", "x"});
-  CHECK(small.lines() == std::vector<std::string>{"s.csv:2: x", "s.csv:4: x", "s.csv:6: x",
-                                                  "s.csv: 5 rows with errors (the first 3 are shown)"});
+  CHECK(small.lines() ==
+        std::vector<std::string>{"s.csv:2: x", "s.csv:4: x", "s.csv:6: x",
+                                 "s.csv: 5 rows with errors (the first 3 are shown)"});
 }
 
 TEST_CASE("data errors: the CSV reader reports every bad row, all or nothing", "[data_errors]") {
@@ -97,35 +100,38 @@ TEST_CASE("data errors: the CSV reader reports every bad row, all or nothing", "
   std::vector<std::string> want;
   for (int i = 0; i < 40; ++i) {
     const int row = i + 2;
-    const std::string id = "c" + std::to_string(i);
+    const std::string id = fmt::format("c{}", i);
     switch (i % 12) {
       case 3:
         csv += id + ",eleven,2026-01-02,pro\n";
-        want.push_back("s.csv:" + std::to_string(row) + ": column nps: \"eleven\" is not an int");
+        want.push_back(fmt::format("s.csv:{}: column nps: \"eleven\" is not an int", row));
         break;
       case 6:
         csv += id + ",5,10/07/2026,pro\n";
-        want.push_back("s.csv:" + std::to_string(row) +
-                       ": column d: \"10/07/2026\" is not a date (write dates as YYYY-MM-DD: "
-                       "2026-10-07 if this is October 7, 2026-07-10 if it is July 10)");
+        want.push_back(fmt::format(
+            "s.csv:{}: column d: \"10/07/2026\" is not a date (write dates as YYYY-MM-DD: "
+            "2026-10-07 if this is October 7, 2026-07-10 if it is July 10)",
+            row));
         break;
       case 9:
         csv += id + ",5,2026-01-02,enterprise,extra\n";
-        want.push_back("s.csv:" + std::to_string(row) + ": expected 4 fields, found 5");
+        want.push_back(fmt::format("s.csv:{}: expected 4 fields, found 5", row));
         break;
       case 11:
         csv += id + ",5,2026-01-02,gold\n";
-        want.push_back("s.csv:" + std::to_string(row) +
-                       ": column plan: \"gold\" is not one of free, pro");
+        want.push_back(fmt::format("s.csv:{}: column plan: \"gold\" is not one of free, pro", row));
         break;
       default:
         csv += id + ",5,2026-01-02,free\n";
     }
   }
-  for (int64_t batch_rows : {1, 4, 7, 1000}) {
-    INFO("batch rows " << batch_rows);
+  // Batches of every size, decoded by one thread or three (the vectorised path hands a batch
+  // with a bad record to the record-by-record path, which reports it).
+  for (const auto& [batch_rows, threads] :
+       std::vector<std::pair<int64_t, int>>{{1, 1}, {4, 1}, {7, 3}, {1000, 1}, {1000, 3}}) {
+    INFO("batch rows " << batch_rows << ", threads " << threads);
     DataErrors sink;
-    const Run r = read(csv, &sink, batch_rows);
+    const Run r = read(csv, &sink, batch_rows, threads);
     REQUIRE(r.error);
     CHECK(r.error->to_string() == want.front());  // error() is the first bad row
     std::vector<std::string> got;
@@ -140,9 +146,24 @@ TEST_CASE("data errors: the CSV reader reports every bad row, all or nothing", "
   REQUIRE(first.error);
   CHECK(first.error->to_string() == want.front());
 
+  // Good batches before the first bad row are read by the vectorised path; bad rows after it are
+  // all reported, and nothing is handed out once one is found.
+  std::string late = header;
+  for (int i = 0; i < 5000; ++i)
+    late += fmt::format("c{},{},,free\n", i, i >= 4100 && i % 300 == 0 ? "x" : "1");
+  for (int threads : {1, 2}) {
+    DataErrors sink;
+    const Run r = read(late, &sink, 1024, threads);
+    REQUIRE(r.error);
+    CHECK(r.error->row == 4202);  // c4200, the first bad row
+    CHECK(sink.rows() == 3);      // c4200, c4500, c4800
+    CHECK(sink.listed().back().row == 4802);
+    CHECK(r.rows_handed_out == 4096);  // the four batches before the first bad row
+  }
+
   // Over the limit: 100 listed, the rest counted.
   std::string many = header;
-  for (int i = 0; i < 250; ++i) many += "c" + std::to_string(i) + ",x,,free\n";
+  for (int i = 0; i < 250; ++i) many += fmt::format("c{},x,,free\n", i);
   DataErrors sink;
   REQUIRE(read(many, &sink, 64).error);
   CHECK(sink.rows() == 250);
@@ -177,7 +198,8 @@ TEST_CASE("data errors: dates written in another order say how to write them", "
   CHECK(date_expectation("2026-13-01") == "a date (there is no month 13)");
   CHECK(date_expectation("2026-02-30") == "a date (February 2026 has 28 days)");
   CHECK(date_expectation("2028-02-30") == "a date (February 2028 has 29 days)");
-  CHECK(date_expectation("10/07/26") == "a date (write dates as YYYY-MM-DD, with the year in full)");
+  CHECK(date_expectation("10/07/26") ==
+        "a date (write dates as YYYY-MM-DD, with the year in full)");
   CHECK(date_expectation("32/13/2026") == "a date (write dates as YYYY-MM-DD, e.g. 2026-11-01)");
   CHECK(date_expectation("10/07-2026") == "a date (write dates as YYYY-MM-DD, e.g. 2026-11-01)");
   CHECK(date_expectation("yesterday") == "a date (write dates as YYYY-MM-DD, e.g. 2026-11-01)");
