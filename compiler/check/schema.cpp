@@ -7,6 +7,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/check/examples.h"
 #include "compiler/check/passes.h"
 
 namespace rk::check {
@@ -86,7 +87,7 @@ void build_schema(Context& ctx) {
   if (s.key_field < 0 && !ctx.failed())
     ctx.error(Code::KeyField, ctx.file_span(ctx.files.schema->file_index),
               "the schema has no key field",
-              "mark the customer id with `key`, e.g. `field customer_id: string key`");
+              fmt::format("mark the customer id with `key`, e.g. `{}`", key_field_example(s)));
 }
 
 }  // namespace rk::check

@@ -9,6 +9,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/check/examples.h"
 #include "compiler/check/lower.h"
 
 namespace rk::check {
@@ -53,7 +54,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   }
   if (q.channels.empty()) {
     error(Code::Channels, d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
-          "add e.g. `channel email requires email_consent is true`");
+          fmt::format("add e.g. `channel email requires {}`",
+                      consent_example(program_.schema, "email")));
     return fail();
   }
   ir::Sequence& L = q.layout;

@@ -16,6 +16,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/check/examples.h"
 #include "compiler/lint/smt.h"
 #include "compiler/lint/witness.h"
 #include "grammar/ast.h"
@@ -309,7 +310,7 @@ class Linter {
     }
     return "this condition is never true";
   }
-  static std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) {
+  std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) const {
     switch (r.kind) {
       case Kind::Label:
         return {fmt::format("the condition of label `{}` is true for every customer", r.name),
@@ -337,8 +338,8 @@ class Linter {
                 "no touch of the sequence can ever be sent"};
       case Kind::Channel:
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
-                "it checks nothing; require the consent field, e.g. `requires "
-                "email_consent is true`"};
+                fmt::format("it checks nothing; require the consent field, e.g. `requires {}`",
+                            check::consent_example(p_.schema, r.name))};
       case Kind::Otherwise:
       case Kind::Let:
       case Kind::Enter:
@@ -678,9 +679,8 @@ class Linter {
                              "it never checks consent",
                              c.name, s.layout->name),
                  {c.span}, {},
-                 fmt::format("add the consent it needs, e.g. `channel {} requires {}_consent is "
-                             "true`",
-                             c.name, c.name));
+                 fmt::format("add the consent it needs, e.g. `channel {} requires {}`", c.name,
+                             check::consent_example(p_.schema, c.name)));
   }
 
   // ---- RK0609: discounts nobody reviews --------------------------------------------------------
@@ -757,7 +757,7 @@ class Linter {
                  fmt::format("sequence `{}` has no `exit`: customers who respond keep getting "
                              "touches",
                              q->name),
-                 {q->span}, {}, "add e.g. `exit responded when last_touch > 0 and responded`");
+                 {q->span}, {}, check::exit_example(p_.schema));
         if (q->holdout_share == ast::kNoExpr)
           report("RK0612", q->name_span,
                  fmt::format("sequence `{}` has no `holdout`: without a control group its lift "

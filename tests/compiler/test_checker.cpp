@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "compiler/check/compile.h"
+#include "compiler/check/examples.h"
 
 namespace {
 
@@ -376,4 +377,32 @@ TEST_CASE("check: compile_schema_text checks a schema from memory like compile_s
   CHECK_FALSE(bad.schema);
   REQUIRE_FALSE(bad.diags.empty());
   CHECK(bad.diags[0].code == "RK0202");
+}
+
+TEST_CASE("check: help examples come from the user's schema", "[examples]") {
+  rk::Schema s;
+  s.name = "account";
+  s.fields.push_back({"account_id", rk::FieldType::String, false, true, {}});
+  s.key_field = 0;
+  s.fields.push_back({"plan", rk::FieldType::Enum, false, false, {"free", "team"}});
+  s.fields.push_back({"marketing_consent", rk::FieldType::Bool, true, false, {}});
+  s.fields.push_back({"sms_consent", rk::FieldType::Bool, true, false, {}});
+  s.fields.push_back({"push_enabled", rk::FieldType::Bool, false, false, {}});
+  s.fields.push_back({"upgraded", rk::FieldType::Bool, false, false, {}});
+  CHECK(rk::check::string_test_example(s) == "account_id is \"A1\"");
+  CHECK(rk::check::key_field_example(s) == "field account_id: string key");
+  // The channel's own consent field, else any consent field, else a field named after the
+  // channel, else CHANNEL_consent.
+  CHECK(rk::check::consent_example(s, "sms") == "sms_consent is true");
+  CHECK(rk::check::consent_example(s, "email") == "marketing_consent is true");
+  CHECK(rk::check::exit_example(s) == "add e.g. `exit upgraded when upgraded`");
+  rk::Schema bare;
+  bare.name = "shop";
+  bare.fields.push_back({"n", rk::FieldType::Int, false, false, {}});
+  bare.fields.push_back({"push_enabled", rk::FieldType::Bool, false, false, {}});
+  CHECK(rk::check::string_test_example(bare).empty());
+  CHECK(rk::check::key_field_example(bare) == "field shop_id: string key");
+  CHECK(rk::check::consent_example(bare, "push") == "push_enabled is true");
+  CHECK(rk::check::consent_example(bare, "email") == "email_consent is true");
+  CHECK(rk::check::exit_example(bare).find("exit replied when FIELD") != std::string::npos);
 }

@@ -353,6 +353,8 @@ TEST_CASE("lint RK0608 / RK0609: consent and discounts", "[lint]") {
         only(lint(replace(kSeq, "channel sms requires sms_ok is true", "channel sms")), "RK0608");
     REQUIRE(f.size() == 1);
     CHECK(mentions(f[0], "channel `sms` of sequence `nudge` has no `requires`"));
+    // The help names this schema's consent field (no `sms_consent` here: `consent`).
+    CHECK(f[0].help == "add the consent it needs, e.g. `channel sms requires consent is true`");
   }
   SECTION("a discount nobody reviews") {
     const auto f = only(lint(replace(kSeq, "review discount when nudge.offer is discount",
@@ -384,7 +386,9 @@ sequence nudge {
 )";
   const auto ds = lint(bare);
   CHECK(only(ds, "RK0610").size() == 1);
-  CHECK(only(ds, "RK0611").size() == 1);
+  REQUIRE(only(ds, "RK0611").size() == 1);
+  // The help's exit reads this schema's yes/no field that says the customer responded.
+  CHECK(only(ds, "RK0611")[0].help == "add e.g. `exit responded when responded`");
   CHECK(only(ds, "RK0612").size() == 1);
   const auto full = lint(kSeq);
   CHECK(only(full, "RK0610").empty());
