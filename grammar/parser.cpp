@@ -62,6 +62,8 @@ struct State {
   ast::TypeRef type;
   bool nullable = false;
   bool key = false;
+  std::optional<ast::FieldRange> range;
+  bool range_lower = true, range_inclusive = true;  // the operator of `>= 0` and the like
   std::string str;
   ast::Span str_span;
   bool has_str = false;
@@ -639,15 +641,47 @@ struct action<g::key_mark> {
   }
 };
 template <>
+struct action<g::range_neg> : unary_action<ast::UnOp::Neg> {};
+template <bool Lower, bool Inclusive>
+struct action<g::range_op<Lower, Inclusive>> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.range_lower = Lower;
+    st.range_inclusive = Inclusive;
+  }
+};
+template <>
+struct action<g::field_range_cmp> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    const Operand x = st.pop();
+    ast::FieldRange r;
+    (st.range_lower ? r.lo : r.hi) = x.id;
+    (st.range_lower ? r.lo_inclusive : r.hi_inclusive) = st.range_inclusive;
+    r.span = st.token_span(in);
+    st.range = r;
+  }
+};
+template <>
+struct action<g::field_range_span> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    const Operand hi = st.pop();
+    const Operand lo = st.pop();
+    st.range = ast::FieldRange{lo.id, hi.id, true, true, st.token_span(in)};
+  }
+};
+template <>
 struct action<g::field_decl> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
     auto info = decl_info(in, st);
     auto [name, name_span] = st.pop_name();
     ast::FieldDecl f{std::move(name), name_span,           std::move(st.type), st.nullable,
-                     st.key,          std::move(info.doc), info.span};
+                     st.key,          std::move(info.doc), info.span,          st.range};
     st.type = {};
     st.nullable = st.key = false;
+    st.range.reset();
     st.out.decls.push_back({std::move(f)});
   }
 };

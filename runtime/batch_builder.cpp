@@ -12,6 +12,8 @@
 
 #include "base/date.h"
 #include "runtime/value_hints.h"
+#include "runtime/value_ranges.h"
+#include "runtime/value_text.h"
 
 namespace rk {
 
@@ -181,9 +183,40 @@ std::string field_value_error(const FieldDef& f, const FieldValue& v) {
       ok = v.kind == K::List;
       break;
   }
-  if (ok) return "";
-  return fmt::format("field `{}` is {}, but the value is {}", f.name, type_phrase(f),
-                     kind_name(v.kind));
+  if (!ok)
+    return fmt::format("field `{}` is {}, but the value is {}", f.name, type_phrase(f),
+                       kind_name(v.kind));
+  if (!f.has_range()) return "";
+  // Within the field's range (runtime/value_ranges.h), shown as a snapshot shows the value.
+  std::string shown;
+  bool in = true;
+  switch (f.type) {
+    case FieldType::Int:
+      in = f.in_range(v.i);
+      append_int_text(shown, v.i);
+      break;
+    case FieldType::Number:
+    case FieldType::Money:
+    case FieldType::Percent: {
+      const double d = v.kind == K::Int ? static_cast<double>(v.i) : v.f;
+      in = f.in_range(d);
+      if (f.type == FieldType::Money)
+        append_money_text(shown, d);
+      else
+        append_number_text(shown, d);
+      break;
+    }
+    case FieldType::Date:
+      in = f.in_range(int64_t{v.date});
+      append_iso_date_expanded(shown, v.date);
+      break;
+    case FieldType::Bool:
+    case FieldType::String:
+    case FieldType::Enum:
+    case FieldType::StringList:
+      break;
+  }
+  return in ? "" : fmt::format("field `{}`: {}", f.name, outside_range_message(f, shown));
 }
 
 std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view text,

@@ -28,6 +28,7 @@
 #include "runtime/data_errors.h"
 #include "runtime/thread_pool.h"
 #include "runtime/value_hints.h"
+#include "runtime/value_ranges.h"
 #include "runtime/view_index.h"
 
 namespace rk {
@@ -796,6 +797,7 @@ class CsvSnapshotReader final : public SnapshotReader {
     double* f64 = nullptr;
     int32_t* i32 = nullptr;
     const FieldDef* def = nullptr;
+    bool ranged = false;  // the field has a value range to check
   };
 
   enum class Fast { Batch, End, Fallback, Error };
@@ -868,7 +870,8 @@ class CsvSnapshotReader final : public SnapshotReader {
                             c.i64,
                             c.f64,
                             c.i32,
-                            &fd};
+                            &fd,
+                            fd.has_range()};
     }
   }
 
@@ -1265,6 +1268,14 @@ class CsvSnapshotReader final : public SnapshotReader {
     return fmt::format("{} is not one of {}", show(s), values);
   }
 
+  // A value outside the field's range (runtime/value_ranges.h).
+  template <bool kReport>
+  [[gnu::cold, gnu::noinline]] static bool outside(const FieldPlan& c, std::string_view s,
+                                                   std::string& message) {
+    if constexpr (kReport) message = outside_range_message(*c.def, show(s));
+    return false;
+  }
+
   template <bool kReport>
   static bool missing(const FieldPlan& c, int64_t row, CsvTask& task, std::string& message,
                       bool nan = false) {
@@ -1334,13 +1345,17 @@ class CsvSnapshotReader final : public SnapshotReader {
             message = r == NumParse::Range ? range_message(s, "an int") : bad_message(s, "an int");
           return false;
         }
+        if (c.ranged && !c.def->in_range(c.i64[row])) return outside<kReport>(c, s, message);
         break;
       }
       case FieldType::Number:
       case FieldType::Money:
       case FieldType::Percent: {
         const NumParse r = parse_number(s, c.f64[row]);
-        if (r == NumParse::Ok) break;
+        if (r == NumParse::Ok) {
+          if (c.ranged && !c.def->in_range(c.f64[row])) return outside<kReport>(c, s, message);
+          break;
+        }
         if (r == NumParse::NaN) return missing<kReport>(c, row, task, message, true);
         if constexpr (kReport)
           message =
@@ -1352,6 +1367,8 @@ class CsvSnapshotReader final : public SnapshotReader {
           if constexpr (kReport) message = bad_message(s, date_expectation(s));
           return false;
         }
+        if (c.ranged && !c.def->in_range(int64_t{c.i32[row]}))
+          return outside<kReport>(c, s, message);
         break;
       case FieldType::Enum: {
         const int o = Schema::enum_ordinal(*c.def, s);

@@ -586,6 +586,15 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
               break;
           }
           if (d.nullable) t += "?";
+          if (d.range) {  // `0 to 10`, `>= 0`, `< 100%`
+            const ast::FieldRange& r = *d.range;
+            if (r.lo != ast::kNoExpr && r.hi != ast::kNoExpr)
+              t += " " + expr(r.lo, kIf) + " to " + expr(r.hi, kIf);
+            else if (r.lo != ast::kNoExpr)
+              t += std::string(r.lo_inclusive ? " >= " : " > ") + expr(r.lo, kIf);
+            else
+              t += std::string(r.hi_inclusive ? " <= " : " < ") + expr(r.hi, kIf);
+          }
           if (d.key) t += " key";
           add_line(0, std::move(t), Role::First, 0, {{b, e}}, kField, true);
         } else if constexpr (std::is_same_v<T, CandidateDecl>) {

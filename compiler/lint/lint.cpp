@@ -255,6 +255,28 @@ class Linter {
   // ---- RK0603 / RK0604: conditions that are always or never true -------------------------------
   static bool fails_closed_kind(Kind k) { return k == Kind::Stop || k == Kind::Review; }
 
+  // Notes naming the schema's value ranges of the fields a condition's text reads (the solver
+  // keeps every field within its range, so a range can be why a condition is never or always
+  // true).
+  std::vector<DiagNote> range_notes(const ast::Span& cond) const {
+    std::vector<DiagNote> out;
+    const std::string_view t = text(cond);
+    auto word_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    };
+    for (const auto& f : p_.schema.fields) {
+      if (!f.has_range()) continue;
+      for (size_t at = t.find(f.name); at != std::string_view::npos; at = t.find(f.name, at + 1)) {
+        const size_t end = at + f.name.size();
+        if ((at > 0 && word_char(t[at - 1])) || (end < t.size() && word_char(t[end]))) continue;
+        out.push_back({fmt::format("the schema gives `{}` the range {}", f.name, range_text(f)),
+                       std::nullopt});
+        break;
+      }
+    }
+    return out;
+  }
+
   void conditions() {
     for (const auto& rule : r_.map.rules) {
       if (rule.kind == Kind::Let || rule.kind == Kind::Otherwise || rule.cond == UINT32_MAX)
@@ -265,12 +287,12 @@ class Linter {
       const ast::Span span = cond_span(rule);
       if (enc_.check(holds) == Verdict::Unsat) {
         never_.insert(&rule);
-        report("RK0604", span, never_message(rule), {rule.span});
+        report("RK0604", span, never_message(rule), {rule.span}, range_notes(span));
         continue;
       }
       if (enc_.check(!holds) == Verdict::Unsat) {
         auto [msg, help] = always_message(rule);
-        report("RK0603", span, msg, {rule.span}, {}, help);
+        report("RK0603", span, msg, {rule.span}, range_notes(span), help);
       }
     }
   }

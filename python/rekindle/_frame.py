@@ -237,10 +237,10 @@ def _text_array(texts: List[str], codes: np.ndarray) -> np.ndarray:
     return lookup[idx]
 
 
-def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool):
+def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool, rows: int):
     texts = col["texts"]
     if col["kind"] == "joined":
-        n = len(outputs[col["outputs"][0]]) if col["outputs"] else 0
+        n = rows  # (a joined column without outputs, e.g. stopped_by without stop rules, is empty)
         combo = np.zeros(n, dtype=np.int64)
         for k, o in enumerate(col["outputs"]):
             combo |= (outputs[o] == 1).astype(np.int64) << k
@@ -287,7 +287,7 @@ def _assemble(arrays, names, index) -> pd.DataFrame:
 def result_frame(frame: pd.DataFrame, columns, outputs, key: Optional[str],
                  categorical: bool) -> pd.DataFrame:
     arrays = [frame[key].to_numpy(dtype=object) if col["kind"] == "key"
-              else _column(col, outputs, categorical) for col in columns]
+              else _column(col, outputs, categorical, len(frame)) for col in columns]
     return _assemble(arrays, [c["name"] for c in columns], frame.index)
 
 
@@ -295,7 +295,7 @@ def empty_result(columns, categorical: bool) -> pd.DataFrame:
     empty = [np.zeros(0, dtype=np.int8) for _ in range(max(
         [max(c["outputs"], default=-1) for c in columns], default=-1) + 1)]
     arrays = [np.array([], dtype=object) if col["kind"] == "key"
-              else _column(col, empty, categorical) for col in columns]
+              else _column(col, empty, categorical, 0) for col in columns]
     return _assemble(arrays, [c["name"] for c in columns], pd.RangeIndex(0))
 
 

@@ -25,6 +25,7 @@
 #include "runtime/measure/measure.h"
 #include "runtime/result_writer.h"
 #include "runtime/session.h"
+#include "runtime/value_ranges.h"
 
 namespace py = pybind11;
 
@@ -112,6 +113,7 @@ class Compiled {
       e["nullable"] = f.nullable;
       e["key"] = f.key;
       e["enum_values"] = f.enum_values;
+      e["range"] = rk::range_text(f);
       out.append(e);
     }
     return out;
@@ -575,6 +577,25 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
   return col;
 }
 
+// Raises rekindle.DataError listing the rows of a frame whose values lie outside their fields'
+// ranges (runtime/value_ranges.h): one line per row, up to DataErrors' limit, then the count.
+void check_frame_ranges(const rk::Schema& schema, const rk::Batch& batch) {
+  const auto limit = static_cast<int64_t>(rk::DataErrors::kDefaultLimit);
+  std::string lines;
+  int64_t listed = 0;
+  const int64_t bad =
+      rk::check_ranges(schema, batch, true, [&](int64_t r, size_t f, const std::string& m) {
+        if (listed++ >= limit) return;
+        lines += (lines.empty() ? "" : "\n") + row_place(schema.fields[f].name, r) + m;
+      });
+  if (bad == 0) return;
+  if (bad > 1) lines += "\n" + std::to_string(bad) + " rows with errors";
+  if (bad > limit) lines += " (the first " + std::to_string(limit) + " are shown)";
+  const py::object data_error = py::module_::import("rekindle").attr("DataError");
+  PyErr_SetString(data_error.ptr(), lines.c_str());
+  throw py::error_already_set();
+}
+
 // Evaluates in-memory columns (one description per schema field). Returns (one int8 array per
 // program output, summary JSON, engine used, warning).
 py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t rows, int32_t as_of,
@@ -596,6 +617,7 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     batch.columns.push_back(
         build_column(batch, keep, program.schema.fields[i], fields[i].cast<py::tuple>(), rows));
   }
+  check_frame_ranges(program.schema, batch);
 
   std::vector<py::array_t<int8_t>> outs;
   std::vector<int8_t*> dest;

@@ -234,6 +234,36 @@ def test_pickle_where_the_files_do_not_exist(rules, snapshot):
         rekindle.as_text(rules.evaluate(df, as_of=AS_OF)))
 
 
+def test_value_ranges(tmp_path):
+    # A schema with ranges (tests/fixtures/ranges): a frame's values outside them are a DataError
+    # listing every such row (the first bad field of each), and the schema says the ranges.
+    from conftest import SOURCE_DIR
+    fix = os.path.join(SOURCE_DIR, "tests", "fixtures", "ranges")
+    rules = rekindle.compile(os.path.join(fix, "account.rules"))
+    ranges = {f.name: f.range for f in rules.schema}
+    assert ranges["nps"] == "0 to 10" and ranges["mrr"] == ">= $0" and ranges["plan"] == ""
+    gen = tmp_path / "gen.csv"
+    run_cli("gen", "--schema", os.path.join(fix, "account.schema"), "--rows", "300", "--seed", "2",
+            "--as-of", AS_OF, "--out", str(gen), "--quiet")
+    df = pd.read_csv(gen)
+    assert len(rules.evaluate(df, as_of=AS_OF)) == 300
+    bad = df.copy()
+    bad.loc[4, "seats"] = 0
+    bad.loc[9, "mrr"] = -1.0
+    bad.loc[9, "seats"] = -3  # the first bad field of row 9 is named
+    with pytest.raises(rekindle.DataError) as info:
+        rules.evaluate(bad, as_of=AS_OF)
+    assert str(info.value).split("\n") == [
+        "column seats, row 4: 0 is outside the range of the schema (>= 1)",
+        "column seats, row 9: -3 is outside the range of the schema (>= 1)",
+        "2 rows with errors"]
+    one = df.copy()
+    one.loc[0, "health"] = 0.0
+    with pytest.raises(rekindle.DataError,
+                       match=r"^column health, row 0: 0 is outside the range of the schema \(> 0\)$"):
+        rules.evaluate(one, as_of=AS_OF)
+
+
 def test_data_errors(rules, snapshot):
     df = pd.read_csv(snapshot["csv"], nrows=100)
     with pytest.raises(rekindle.DataError, match="column orders_total: missing from the frame"):

@@ -150,6 +150,13 @@ TEST_CASE("Format: layout of declarations", "[format]") {
         "parameter a = 1\n\nlet b = a\n\ncandidate when b > 1\n");
   CHECK(fmt_ok("schema c field a: string key field b: enum {x,y}? field l: list  of string") ==
         "schema c\n\nfield a: string key\nfield b: enum {x, y}?\nfield l: list of string\n");
+  // Value ranges: `A to B`, one end with its operator, negative ends, each unit's literals.
+  CHECK(fmt_ok("schema c field a: string key field n: int?0  to   10 field t: int>=0 "
+               "field m: money >$0 field p: percent <  100% field d: date >=2010-01-01 "
+               "field x: number -1.5 to -0.5 field y: int <= -1") ==
+        "schema c\n\nfield a: string key\nfield n: int? 0 to 10\nfield t: int >= 0\n"
+        "field m: money > $0\nfield p: percent < 100%\nfield d: date >= 2010-01-01\n"
+        "field x: number -1.5 to -0.5\nfield y: int <= -1\n");
   CHECK(fmt_ok("sequence q { touch a via e touch b via e offer\n (if x then credit 1 else none) "
                "only when y channel e requires z holdout 5% salt \"q\" wait 7 days progress t "
                "on d }") ==

@@ -482,3 +482,32 @@ TEST_CASE("lint: a stop function ends the solver questions, and what needs them 
   o.stop = [] { return false; };
   CHECK(only(rk::lint_program(r, o), "RK0601").size() == 1);
 }
+
+TEST_CASE("lint: the schema's value ranges bound the solver", "[lint]") {
+  auto lint_ranged = [](const std::string& body) {
+    auto r = rk::compile_rules_text(kDir + "ranged.rules",
+                                    "import \"../fixtures/ranges/account.schema\"\n" + body);
+    for (const auto& d : r.diags) INFO(d.message);
+    REQUIRE(r.program);
+    return rk::lint_program(r, rk::LintOptions{});
+  };
+  // nps is `int? 0 to 10`, last_touch `int >= 0`, mrr `money >= $0`.
+  const auto never = only(lint_ranged("segment s {\n  off when nps > 10\n  otherwise fine\n}\n"
+                                      "candidate when last_touch < 0 or mrr < $0\n"),
+                          "RK0604");
+  REQUIRE(never.size() == 2);
+  CHECK(mentions(never[0], "label `off` of segment `s` can never match"));
+  CHECK(mentions(never[0], "the schema gives `nps` the range 0 to 10"));
+  CHECK(mentions(never[1], "no customer is ever a candidate"));
+  CHECK(mentions(never[1], "the schema gives `last_touch` the range >= 0"));
+  CHECK(mentions(never[1], "the schema gives `mrr` the range >= $0"));
+  // Within the range the same conditions are possible; an always-true one says why too.
+  CHECK(only(lint_ranged("segment s {\n  top when nps >= 10\n  otherwise rest\n}\n"
+                         "candidate when seats > 1\n"),
+             "RK0604")
+            .empty());
+  const auto always =
+      only(lint_ranged("candidate when seats >= 1 and last_touch >= 0\n"), "RK0603");
+  REQUIRE(always.size() == 1);
+  CHECK(mentions(always[0], "the schema gives `seats` the range >= 1"));
+}
