@@ -245,16 +245,13 @@ struct action<g::date_lit> {
     const CivilDate c = *split_iso_date(t);  // date_lit has the shape
     const int64_t y = c.year;
     const unsigned m = c.month, d = c.day;
-    static const char* const kMonths[] = {"January",   "February", "March",    "April",
-                                          "May",       "June",     "July",     "August",
-                                          "September", "October",  "November", "December"};
     const uint32_t len = static_cast<uint32_t>(t.size());
     if (m < 1 || m > 12)
       fail("RK0104", fmt::format("invalid date `{}`: the month must be 01 to 12", t), b, len);
     const unsigned last = days_in_month(y, m);
     if (d < 1 || d > last)
-      fail("RK0104",
-           fmt::format("invalid date `{}`: {} {} has {} days", t, kMonths[m - 1], y, last), b, len);
+      fail("RK0104", fmt::format("invalid date `{}`: {} {} has {} days", t, month_name(m), y, last),
+           b, len);
     st.push(ast::DateLit{static_cast<int32_t>(days_from_civil(y, m, d)), t}, b, b + len);
   }
 };

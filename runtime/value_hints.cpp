@@ -10,10 +10,6 @@
 namespace rk {
 namespace {
 
-constexpr std::array<const char*, 12> kMonths = {"January",   "February", "March",    "April",
-                                                 "May",       "June",     "July",     "August",
-                                                 "September", "October",  "November", "December"};
-
 bool valid(int y, int m, int d) {
   return m >= 1 && m <= 12 && d >= 1 &&
          static_cast<unsigned>(d) <= days_in_month(y, static_cast<unsigned>(m));
@@ -71,8 +67,8 @@ std::string date_expectation(std::string_view value) {
     if (v[1] < 1 || v[1] > 12) return fmt::format("a date (there is no month {})", v[1]);
     if (len[1] <= 2 && len[2] <= 2) {
       const unsigned days = days_in_month(v[0], static_cast<unsigned>(v[1]));
-      return fmt::format("a date ({} {} has {} days)", kMonths[static_cast<size_t>(v[1] - 1)], v[0],
-                         days);
+      return fmt::format("a date ({} {} has {} days)", month_name(static_cast<unsigned>(v[1])),
+                         v[0], days);
     }
     return kPlain;
   }
@@ -82,8 +78,8 @@ std::string date_expectation(std::string_view value) {
   const bool eu = len[0] <= 2 && len[1] <= 2 && valid(y, v[1], v[0]);  // day first
   if (us && eu && v[0] != v[1])
     return fmt::format("a date (write dates as YYYY-MM-DD: {} if this is {} {}, {} if it is {} {})",
-                       iso(y, v[0], v[1]), kMonths[static_cast<size_t>(v[0] - 1)], v[1],
-                       iso(y, v[1], v[0]), kMonths[static_cast<size_t>(v[1] - 1)], v[0]);
+                       iso(y, v[0], v[1]), month_name(static_cast<unsigned>(v[0])), v[1],
+                       iso(y, v[1], v[0]), month_name(static_cast<unsigned>(v[1])), v[0]);
   if (us) return fmt::format("a date (write dates as YYYY-MM-DD: {})", iso(y, v[0], v[1]));
   if (eu) return fmt::format("a date (write dates as YYYY-MM-DD: {})", iso(y, v[1], v[0]));
   return kPlain;

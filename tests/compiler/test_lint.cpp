@@ -322,6 +322,7 @@ sequence nudge {
     const auto ds = lint(seq);
     const auto f = only(ds, "RK0602");
     std::vector<std::string> msgs;
+    msgs.reserve(f.size());
     for (const auto& d : f) msgs.push_back(d.message);
     INFO(Catch::Detail::stringify(msgs));
     CHECK(f.size() == 4);

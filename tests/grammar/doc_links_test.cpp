@@ -153,5 +153,5 @@ TEST_CASE("doc links: Markdown to plain text", "[doc_links]") {
   CHECK(rk::markdown_to_text("a `b` **c** [d](e.md#f) g") == "a b c d g");
   CHECK(rk::markdown_to_text("`\\\"` and \\* x") == "\\\" and * x");
   CHECK(rk::markdown_to_text("[unclosed") == "[unclosed");
-  CHECK(rk::markdown_to_text("") == "");
+  CHECK(rk::markdown_to_text("").empty());
 }

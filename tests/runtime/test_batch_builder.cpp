@@ -201,6 +201,7 @@ TEST_CASE("a built batch evaluates like a snapshot: the playbook on two customer
   atoms.prepare(p, *batch);
   std::vector<std::vector<int8_t>> out(p.outputs.size(), std::vector<int8_t>(2, -1));
   std::vector<int8_t*> ptrs;
+  ptrs.reserve(out.size());
   for (auto& o : out) ptrs.push_back(o.data());
   RkBatchView view{batch->columns.data(), atoms.data(), 2, as_of, 0};
   RkResultView results{ptrs.data(), 2};
