@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "base/date.h"
 #include "compiler/check/lower.h"
 #include "compiler/ir/helpers.h"
 
