@@ -28,6 +28,7 @@
 #include "runtime/explain.h"
 #include "runtime/interpreter.h"
 #include "runtime/session.h"
+#include "runtime/value_text.h"
 
 namespace rk::cli {
 namespace {
@@ -155,6 +156,20 @@ class TestRun {
     if (col.role == Role::Key) {
       if (v.kind == ValueKind::String || v.kind == ValueKind::Word) return v.word;
       return bad(fmt::format("column `{}` is the customer key: write it in quotes", col.name));
+    }
+    if (col.kind == ir::ResultKind::Number) {
+      // A score: a whole number (or, for a decimal score, a decimal) as the result writes it.
+      if (v.kind != ValueKind::Number || v.unit != ast::Unit::None ||
+          (col.type == ir::ValueType::Int && !v.is_int))
+        return bad(fmt::format("column `{}` holds {}: write e.g. `{}`", col.name,
+                               col.type == ir::ValueType::Int ? "a whole number" : "a number",
+                               col.type == ir::ValueType::Int ? "45" : "4.5"));
+      std::string text;
+      if (col.type == ir::ValueType::Int)
+        append_int_text(text, v.inumber);
+      else
+        append_number_text(text, v.is_int ? static_cast<double>(v.inumber) : v.number);
+      return text;
     }
     if (col.kind == ir::ResultKind::Joined) {
       std::vector<std::string> names;
@@ -341,7 +356,11 @@ class TestRun {
   }
 
   void run_engine(const Executor& ex, Outputs& o) {
-    o.out.assign(ext_.outputs.size(), std::vector<int8_t>(std::max<int64_t>(rows_, 1), -1));
+    o.out.clear();
+    for (const auto& out : ext_.outputs)
+      o.out.emplace_back(
+          static_cast<size_t>(std::max<int64_t>(rows_, 1)) * ir::output_bytes(out.width),
+          int8_t{-1});
     if (rows_ == 0) return;
     PreparedAtoms atoms;
     atoms.prepare(ext_, batch_);
@@ -368,6 +387,15 @@ class TestRun {
         std::string s;
         for (size_t k = 0; k < col.outputs.size(); ++k)
           if (o.out[col.outputs[k]][r] == 1) s += (s.empty() ? "" : ";") + col.texts[k];
+        return s;
+      }
+      case ir::ResultKind::Number: {
+        std::string s;
+        if (o.out[col.outputs[1]][r] != 1) return s;
+        if (col.type == ir::ValueType::Int)
+          append_int_text(s, output_int(o.out[col.outputs[0]].data(), r));
+        else
+          append_number_text(s, output_float(o.out[col.outputs[0]].data(), r));
         return s;
       }
     }
@@ -398,6 +426,13 @@ class TestRun {
     for (const auto& r : compiled_.map.rules)
       if (r.kind == kind && r.owner == owner && r.name == name) return &r;
     return nullptr;
+  }
+  std::vector<const SourceMap::Rule*> rules_of_owner(SourceMap::Kind kind,
+                                                     const std::string& owner) const {
+    std::vector<const SourceMap::Rule*> out;
+    for (const auto& r : compiled_.map.rules)
+      if (r.kind == kind && r.owner == owner) out.push_back(&r);
+    return out;
   }
   const SourceMap::Rule* label_rule(const std::string& family, const std::string& label) const {
     if (auto* r = rule(SourceMap::Kind::Label, family, label)) return r;
@@ -442,6 +477,16 @@ class TestRun {
           lines.push_back(
               rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "", "candidate", rr));
         break;
+      case Role::Score: {
+        // Every line, whether it gave its points (only a true condition does).
+        const ir::Score& sc = layout.scores[col.owner];
+        for (const auto* r : rules_of_owner(SourceMap::Kind::ScoreLine, sc.name)) {
+          const std::string v = rr.condition(*r).value_or("unknown");
+          lines.push_back(fmt::format("{} points at {}: condition {}{}", r->name, cite(*r), v,
+                                      v == "true" ? "" : ", no points"));
+        }
+        break;
+      }
       case Role::Family: {
         const std::string& family = layout.families[col.owner].name;
         if (!actual.empty()) {
@@ -464,9 +509,12 @@ class TestRun {
         if (!actual.empty())
           lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", actual, rr) +
                           " fired first");
-        else if (rr.truth(layout.candidate.value.node) == "false")
+        else if (layout.stops.scope == layout.candidate.value.node &&
+                 rr.truth(layout.candidate.value.node) == "false")
           lines.push_back("not a candidate: stop rules apply to candidates only" +
                           candidate_rule(rr));
+        else if (rr.truth(layout.stops.scope) == "false")
+          lines.push_back("enters no sequence: stop rules apply to customers who enter one");
         else
           lines.push_back("no stop rule fired");
         if (!expected.empty() && expected != actual)
@@ -712,6 +760,8 @@ class TestRun {
         return fmt::format("exit {}.{}", r.owner, r.name);
       case SourceMap::Kind::Channel:
         return fmt::format("channel {}.{} (requires)", r.owner, r.name);
+      case SourceMap::Kind::ScoreLine:
+        return fmt::format("score {} line `{} points`", r.owner, r.name);
       case SourceMap::Kind::Otherwise:
       case SourceMap::Kind::Let:
       case SourceMap::Kind::Enter:
@@ -756,6 +806,7 @@ class TestRun {
       case Role::Candidate:
       case Role::Touch:
       case Role::Offer:
+      case Role::Score:
         break;
     }
     if (r) what += fmt::format(" ({})", where(r->span));

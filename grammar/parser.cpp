@@ -57,6 +57,9 @@ struct State {
 
   // Declaration scratch.
   std::vector<ast::LabelRule> labels;
+  std::vector<ast::ScoreLine> score_lines;
+  std::string points;
+  ast::Span points_span;
   ast::SequenceDecl seq;
   ast::TypeRef type;
   bool nullable = false;
@@ -688,6 +691,38 @@ struct action<g::label_rule> {
     st.labels.push_back({std::move(name), name_span, c.id, false, std::move(info.doc), info.span});
   }
 };
+template <>
+struct action<g::score_number> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.points = in.string();
+    st.points_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::score_line> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    const Operand c = st.pop();
+    st.score_lines.push_back(
+        {std::move(st.points), st.points_span, c.id, std::move(info.doc), info.span});
+    st.points.clear();
+  }
+};
+template <>
+struct action<g::score_decl> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    auto [name, name_span] = st.pop_name();
+    ast::ScoreDecl s{std::move(name), name_span, std::move(st.score_lines), std::move(info.doc),
+                     info.span};
+    st.score_lines.clear();
+    st.out.decls.push_back({std::move(s)});
+  }
+};
+
 template <>
 struct action<g::segment_decl> {
   template <typename Input>

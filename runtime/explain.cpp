@@ -627,12 +627,20 @@ class Explainer {
 
   void stops(Explanation& e) const {
     e.stopped_by = rr().stopped_by();
-    if (!e.candidate) e.stops_note = "stop rules apply to candidates only";
+    // Stops apply to the customers who enter some sequence (the candidates, when every sequence
+    // enters the candidates or there is none).
+    const ir::Stops& st = p_.layout.stops;
+    const bool in_scope = rr().truth(st.scope) == "true";
+    if (!in_scope)
+      e.stops_note = st.scope == p_.layout.candidate.value.node
+                         ? "stop rules apply to candidates only"
+                         : "stop rules apply to customers who enter a sequence; this customer "
+                           "enters none";
     bool fired = false;
     for (const auto* m : rules_of(SourceMap::Kind::Stop, "")) {
-      const bool applies = e.candidate && !fired;
+      const bool applies = in_scope && !fired;
       ExplainRule r = rule(*m, "stop", applies);
-      if (!e.candidate) {
+      if (!in_scope) {
         r.verdict = "not applied";
       } else if (fired) {
         r.verdict = "not reached (" + e.stopped_by + " fired first)";

@@ -51,6 +51,14 @@ class AtomicFile {
 // Removes every temporary file AtomicFile has open; safe to call from a signal handler.
 void remove_open_temp_files_from_signal();
 
+// Row `r` of a wide output column (ir::OutputWidth::Int64 / Float64).
+inline int64_t output_int(const int8_t* column, int64_t r) {
+  return reinterpret_cast<const int64_t*>(column)[r];
+}
+inline double output_float(const int8_t* column, int64_t r) {
+  return reinterpret_cast<const double*>(column)[r];
+}
+
 enum class ResultFormat { Csv, Jsonl, Arrow };
 
 // Rows [begin, end) of a batch, encoded by ResultWriter::encode and not yet in the file: the

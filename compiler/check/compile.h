@@ -46,7 +46,8 @@ struct SourceMap {
     Exit,
     Channel,
     Let,
-    Enter
+    Enter,
+    ScoreLine  // owner: the score; name: the points as written
   };
   struct Rule {
     Kind kind;

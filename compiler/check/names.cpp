@@ -1,7 +1,7 @@
 // Rekindle compiler: names. What a name in an expression refers to — a value of the expected
 // enumerated type (a label, channel, status, enum value), a let, a parameter, a schema field, a
-// segment family, `candidate`, `stopped`, or a sequence's member (`winback.offer`) — with the
-// value sets of enumerated types, and "did you mean" for names that refer to nothing.
+// segment family, a score, `candidate`, `stopped`, or a sequence's member (`winback.offer`) — with
+// the value sets of enumerated types, and "did you mean" for names that refer to nothing.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -138,6 +138,8 @@ Typed Exprs::resolve_name(const ast::File& f, const std::string& name, const ast
   }
   if (auto it = family_index_.find(name); it != family_index_.end())
     return low_.lower_family(it->second, span);
+  if (auto it = sym_.score_index.find(name); it != sym_.score_index.end())
+    return low_.lower_score(it->second, span);
   if (name == "candidate") return low_.lower_candidate(span);
   if (name == "stopped") return Typed{Type{TypeKind::Bool}, low_.stopped_node(span)};
   if (seq_index_.count(name)) {

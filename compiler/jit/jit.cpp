@@ -53,7 +53,7 @@ struct ThreadBuffers {
   std::vector<uint8_t> rows;       // per staged atom: 64 table bytes
   std::vector<RkAtom> view_atoms;  // the batch's atoms, dictionary atoms replaced by gathered
   std::vector<uint8_t> gathered;   // per dictionary atom: kGatherRows bytes
-  std::vector<int8_t> outputs;     // per output: 64 bytes
+  std::vector<uint64_t> outputs;   // per output: 64 rows of up to 8 bytes
   std::vector<int8_t*> output_ptrs;
   ~ThreadBuffers() { std::free(scratch); }
 
@@ -120,6 +120,7 @@ class JitExecutor final : public rk::Executor {
         num_outputs_(program.outputs.size()) {
     for (uint64_t address : code_->addresses()) parts_.push_back(reinterpret_cast<PartFn>(address));
     for (uint32_t f : fields_) types_.push_back(program.schema.fields[f].type);
+    for (const auto& o : program.outputs) output_bytes_.push_back(ir::output_bytes(o.width));
   }
 
   void run(const RkBatchView& batch, const RkResultView& results, int64_t begin,
@@ -248,13 +249,17 @@ class JitExecutor final : public rk::Executor {
     }
     b.outputs.resize(kBlockRows * num_outputs_);
     b.output_ptrs.resize(num_outputs_);
-    for (size_t k = 0; k < num_outputs_; ++k) b.output_ptrs[k] = &b.outputs[kBlockRows * k];
+    for (size_t k = 0; k < num_outputs_; ++k)
+      b.output_ptrs[k] = reinterpret_cast<int8_t*>(&b.outputs[kBlockRows * k]);
     const RkBatchView staged{b.columns.data(), b.atoms.data(), kBlockRows, batch.as_of, 0};
     const RkResultView staged_results{b.output_ptrs.data(), kBlockRows};
     run_blocks(&staged, &staged_results, 0, 1, scratch);
-    for (size_t k = 0; k < num_outputs_; ++k)
-      std::memcpy(results.outputs[k] + begin, b.output_ptrs[k] + jlo,
-                  static_cast<size_t>(jhi - jlo));
+    for (size_t k = 0; k < num_outputs_; ++k) {
+      const size_t size = output_bytes_[k];
+      std::memcpy(results.outputs[k] + static_cast<size_t>(begin) * size,
+                  b.output_ptrs[k] + static_cast<size_t>(jlo) * size,
+                  static_cast<size_t>(jhi - jlo) * size);
+    }
   }
 
   std::unique_ptr<compat::LoadedCode> code_;
@@ -265,6 +270,7 @@ class JitExecutor final : public rk::Executor {
   std::vector<FieldType> types_;
   std::vector<uint32_t> atoms_;
   size_t num_fields_, num_atoms_, num_outputs_;
+  std::vector<size_t> output_bytes_;  // per output: bytes per row (ir::output_bytes)
 };
 
 using Clock = std::chrono::steady_clock;

@@ -254,6 +254,14 @@ def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool):
             return pd.Categorical.from_codes(table[inverse] if n else table[:0], categories=cats)
         return np.array(names + [None], dtype=object)[inverse] if n else np.array([],
                                                                                   dtype=object)
+    if col["kind"] == "number":
+        # A wide output (eight bytes per row) and the output saying whether it is present.
+        present = outputs[col["outputs"][1]] == 1
+        if col["type"] == "int":
+            return pd.arrays.IntegerArray(outputs[col["outputs"][0]].view(np.int64).copy(),
+                                          ~present)
+        return pd.arrays.FloatingArray(outputs[col["outputs"][0]].view(np.float64).copy(),
+                                       ~present)
     codes = outputs[col["outputs"][0]]
     if col["type"] == "bool":
         truth = np.array([t == "true" for t in texts] + [False])

@@ -291,13 +291,18 @@ class OneBatchReader : public rk::SnapshotReader {
   std::optional<rk::SnapshotError> error_;
 };
 
-// A writer that copies every output column into caller-owned int8 arrays (by snapshot row).
+// A writer that copies every output column into caller-owned arrays (by snapshot row; a wide
+// output's array holds eight bytes per row).
 class CollectWriter : public rk::ResultWriter {
  public:
-  explicit CollectWriter(std::vector<int8_t*> dest) : dest_(std::move(dest)) {}
+  CollectWriter(std::vector<int8_t*> dest, const rk::ir::Program& program)
+      : dest_(std::move(dest)) {
+    for (const auto& o : program.outputs) bytes_.push_back(rk::ir::output_bytes(o.width));
+  }
   bool write(const rk::Batch& batch, const int8_t* const* outputs) override {
     for (size_t k = 0; k < dest_.size(); ++k)
-      std::memcpy(dest_[k] + batch.first_row, outputs[k], static_cast<size_t>(batch.num_rows));
+      std::memcpy(dest_[k] + static_cast<size_t>(batch.first_row) * bytes_[k], outputs[k],
+                  static_cast<size_t>(batch.num_rows) * bytes_[k]);
     return true;
   }
   bool finish() override { return true; }
@@ -305,6 +310,7 @@ class CollectWriter : public rk::ResultWriter {
 
  private:
   std::vector<int8_t*> dest_;
+  std::vector<size_t> bytes_;
   std::string error_;
 };
 
@@ -599,7 +605,9 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
   std::vector<py::array_t<int8_t>> outs;
   std::vector<int8_t*> dest;
   for (size_t k = 0; k < program.outputs.size(); ++k) {
-    outs.emplace_back(static_cast<py::ssize_t>(rows));
+    // A wide output (a score) holds eight bytes per row; numpy's buffers are 16-byte aligned.
+    outs.emplace_back(static_cast<py::ssize_t>(rows) *
+                      static_cast<py::ssize_t>(rk::ir::output_bytes(program.outputs[k].width)));
     dest.push_back(outs.back().mutable_data());
   }
   rk::Summary summary;
@@ -608,7 +616,7 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
   {
     py::gil_scoped_release release;
     OneBatchReader reader(std::move(batch));
-    CollectWriter writer(dest);
+    CollectWriter writer(dest, program);
     rk::EvalOptions opts;
     opts.as_of = as_of;
     if (rows > 0)

@@ -154,6 +154,10 @@ TEST_CASE("Format: layout of declarations", "[format]") {
         "sequence q {\n  touch a via e\n  touch b via e\n    offer (if x then credit 1 else none)\n"
         "    only when y\n\n  channel e requires z\n\n  holdout 5% salt \"q\"\n  wait 7 days\n"
         "  progress t on d\n}\n");
+  // Scores: points right-aligned, `point` for one; `- 1 points` starts a line, not a subtraction.
+  CHECK(fmt_ok("score s{10 points when x -1 points when y 2.5  point when z}") ==
+        "score s {\n   10 points when x\n   -1 point when y\n  2.5 points when z\n}\n");
+  CHECK(fmt_ok("score s { 1 point when x - 2 > 0 }") == "score s {\n  1 point when x - 2 > 0\n}\n");
   CHECK(fmt_ok("sequence q { channel e\n touch a via e offer credit 10 touch bb via e }") ==
         "sequence q {\n  channel e\n\n  touch a  via e offer credit 10\n  touch bb via e\n}\n");
 }
