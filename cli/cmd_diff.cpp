@@ -23,6 +23,7 @@ namespace {
 struct DiffArgs {
   std::string old_rules, new_rules, snapshot, as_of, format = "text", engine = "jit";
   std::vector<std::string> params;
+  std::string root;
   int samples = 5;
   int threads = 0;
 };
@@ -36,7 +37,10 @@ extern "C" void on_diff_signal(int) {
 std::unique_ptr<Executor> make_executor(const ir::Program& program, std::string& engine) {
   if (engine == "jit") {
     std::string err;
-    auto x = jit::compile(program, err);
+    jit::JitStats stats;
+    auto x = jit::compile(program, err, {}, &stats);
+    if (!stats.cache_warning.empty())
+      fmt::print(stderr, "rekindle: warning: {}\n", stats.cache_warning);
     if (x) return x;
     fmt::print(stderr, "rekindle: warning: the JIT is unavailable ({}); using the interpreter\n",
                err);
@@ -48,6 +52,7 @@ std::unique_ptr<Executor> make_executor(const ir::Program& program, std::string&
 int run_diff(const DiffArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
@@ -120,6 +125,7 @@ std::function<int()> setup_diff(CLI::App& app) {
   sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
   sub->add_option("--param", a->params,
                   "Override a parameter in both rule files, NAME=VALUE (repeatable)");
+  add_root_option(sub, a->root);
   sub->add_option("--format", a->format, "Output: text (default), json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   sub->add_option("--samples", a->samples, "Sample customer ids per move (default 5)")

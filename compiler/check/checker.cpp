@@ -17,9 +17,11 @@
 #include <unordered_map>
 
 #include "compiler/check/compile.h"
+#include "compiler/check/param_value.h"
 #include "compiler/check/types.h"
 #include "compiler/ir/helpers.h"
 #include "grammar/parser.h"
+#include "grammar/source_root.h"
 
 namespace rk {
 namespace {
@@ -276,6 +278,9 @@ class Checker {
           SourceMap* map = nullptr)
       : src_(sources), diags_(diags), opts_(opts), map_(map) {}
 
+  // The canonical folder imports are confined to (grammar/source_root.h).
+  void set_source_root(SourceRoot root) { root_ = std::move(root); }
+
   bool load_main(uint32_t file_index) {
     auto parsed = parse_file(src_, file_index, diags_);
     if (!parsed) return false;
@@ -347,14 +352,15 @@ class Checker {
     files_.push_back(std::make_unique<ast::File>(std::move(file)));
     const ast::File* f = files_.back().get();
     if (first_span_.line == 0) first_span_ = file_span(f->file_index);
-    const fs::path dir = fs::path(src_.file(f->file_index).path).parent_path();
     for (const auto& top : f->decls) {
       if (const auto* imp = std::get_if<ast::ImportDecl>(&top.decl)) {
-        const std::string path = (dir / imp->path).lexically_normal().string();
-        const std::string key = canonical(path);
+        auto resolved = resolve_source(root_, src_.file(f->file_index).path, imp->path,
+                                       {".rules", ".schema"}, "import", imp->span, diags_);
+        if (!resolved) continue;
+        const std::string key = canonical(resolved->open);
         if (loaded_.count(key)) continue;
         loaded_.insert(key);
-        auto idx = load_import(path, imp->span);
+        auto idx = load_import(*resolved, imp->span);
         if (!idx) continue;
         auto parsed = parse_file(src_, *idx, diags_);
         if (!parsed) continue;
@@ -377,7 +383,8 @@ class Checker {
 
   // Reads an imported file: through CompileOptions::read_source when it has the text (an
   // editor's unsaved buffer), else from disk.
-  std::optional<uint32_t> load_import(const std::string& path, const ast::Span& from) {
+  std::optional<uint32_t> load_import(const ResolvedSource& source, const ast::Span& from) {
+    const std::string& path = source.display;
     if (opts_.read_source) {
       if (std::optional<std::string> text = opts_.read_source(path)) {
         if (text->size() > kMaxSourceBytes) {
@@ -389,7 +396,7 @@ class Checker {
         return src_.add(path, std::move(*text));
       }
     }
-    return src_.load(path, diags_, from);
+    return src_.load(source.open, diags_, from, source.display);
   }
 
   void build_schema() {
@@ -568,104 +575,65 @@ class Checker {
   }
 
   // ---- parameters ----------------------------------------------------------------------------
-  // Parses an override by the parameter's type; returns false with a message.
-  static bool parse_override(const Type& t, std::string text, Typed& out, NodeBuilder& nb,
-                             std::string& why) {
-    auto trim = [](std::string s) {
-      while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-      size_t i = 0;
-      while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-      return s.substr(i);
-    };
-    text = trim(text);
-    auto number = [&](const std::string& s, double& v) {
-      if (s.empty()) return false;
-      char* end = nullptr;
-      v = std::strtod(s.c_str(), &end);
-      return end == s.c_str() + s.size() && std::isfinite(v);
-    };
-    auto integer = [&](const std::string& s, int64_t& v) {
-      if (s.empty()) return false;
-      char* end = nullptr;
-      errno = 0;
-      v = std::strtoll(s.c_str(), &end, 10);
-      return errno == 0 && end == s.c_str() + s.size();
-    };
-    out.type = t;
+  // Parses an override by the parameter's type (compiler/check/param_value.h); returns false with
+  // a message. `shown` is the value as summaries show it (with its unit).
+  static bool parse_override(const Type& t, const std::string& text, Typed& out, NodeBuilder& nb,
+                             std::string& shown, std::string& why) {
+    ParamKind kind = ParamKind::Bool;
     switch (t.kind) {
       case TypeKind::Bool:
-        if (text == "true" || text == "false") {
-          out.node = nb.c_bool(text == "true");
-          return true;
-        }
-        why = "expected true or false";
-        return false;
-      case TypeKind::Int: {
-        int64_t v;
-        if (integer(text, v)) {
-          out.node = nb.c_int(v);
-          return true;
-        }
-        why = "expected a whole number";
-        return false;
-      }
-      case TypeKind::Days: {
-        for (const char* suffix : {" days", " day", "days", "day"})
-          if (text.size() > strlen(suffix) &&
-              text.compare(text.size() - strlen(suffix), strlen(suffix), suffix) == 0) {
-            text = trim(text.substr(0, text.size() - strlen(suffix)));
-            break;
-          }
-        int64_t v;
-        if (integer(text, v)) {
-          out.node = nb.c_int(v);
-          return true;
-        }
-        why = "expected a number of days, e.g. 7 or \"7 days\"";
-        return false;
-      }
-      case TypeKind::Number: {
-        double v;
-        if (number(text, v)) {
-          out.node = nb.c_float(v);
-          return true;
-        }
-        why = "expected a number";
-        return false;
-      }
-      case TypeKind::Money: {
-        if (!text.empty() && text[0] == '$') text = text.substr(1);
-        double v;
-        if (number(text, v)) {
-          out.node = nb.c_float(v);
-          return true;
-        }
-        why = "expected an amount of money, e.g. 300 or $300";
-        return false;
-      }
-      case TypeKind::Percent: {
-        double v;
-        if (!text.empty() && text.back() == '%' &&
-            number(trim(text.substr(0, text.size() - 1)), v)) {
-          out.node = nb.c_float(v / 100.0);
-          return true;
-        }
-        why = "expected a percent, e.g. 5%";
-        return false;
-      }
-      case TypeKind::Date: {
-        int32_t d;
-        if (parse_iso_date(text, d)) {
-          out.node = nb.c_int(d);
-          return true;
-        }
-        why = "expected a date, e.g. 2026-11-01";
-        return false;
-      }
-      default:
+        kind = ParamKind::Bool;
+        break;
+      case TypeKind::Int:
+        kind = ParamKind::Int;
+        break;
+      case TypeKind::Days:
+        kind = ParamKind::Days;
+        break;
+      case TypeKind::Number:
+        kind = ParamKind::Number;
+        break;
+      case TypeKind::Money:
+        kind = ParamKind::Money;
+        break;
+      case TypeKind::Percent:
+        kind = ParamKind::Percent;
+        break;
+      case TypeKind::Date:
+        kind = ParamKind::Date;
+        break;
+      case TypeKind::Error:
+      case TypeKind::String:
+      case TypeKind::StringList:
+      case TypeKind::Enum:
+      case TypeKind::Label:
+      case TypeKind::Channel:
+      case TypeKind::Offer:
+      case TypeKind::Status:
+      case TypeKind::Step:
         why = "this parameter cannot be overridden";
         return false;
     }
+    ParamValue v;
+    if (!read_param_value(kind, text, v, why)) return false;
+    out.type = t;
+    switch (kind) {
+      case ParamKind::Bool:
+        out.node = nb.c_bool(v.b);
+        break;
+      case ParamKind::Int:
+      case ParamKind::Days:
+      case ParamKind::Date:
+        out.node = nb.c_int(v.i);
+        break;
+      case ParamKind::Number:
+      case ParamKind::Money:
+      case ParamKind::Percent:
+        out.node = nb.c_float(v.f);
+        break;
+    }
+    shown = v.text;
+    return true;
   }
 
   void apply_param_overrides() {
@@ -687,8 +655,8 @@ class Checker {
       Typed def = lower_param(it->second);
       if (def.type.is_error()) continue;
       Typed v;
-      std::string why;
-      if (!parse_override(def.type, text, v, nb_, why)) {
+      std::string why, shown;
+      if (!parse_override(def.type, text, v, nb_, shown, why)) {
         diags_.push_back(Diagnostic{Severity::Error,
                                     "RK0206",
                                     fmt::format("--param {}={}: {}", name, text, why),
@@ -698,7 +666,7 @@ class Checker {
         continue;
       }
       it->second.value = v;
-      program_.params[name] = text;
+      program_.params[name] = shown;
     }
   }
 
@@ -777,6 +745,7 @@ class Checker {
     e.value.type.literal = false;
     map_rule(SourceMap::Kind::Let, "", e.decl->name, e.decl->span, e.value.node,
              map_term(*e.file, e.decl->value), e.decl->doc);
+    if (map_) map_->rules.back().shown = shown_as(e.value.type.kind);
     e.state = State::Done;
     return e.value;
   }
@@ -1442,6 +1411,33 @@ class Checker {
     if (map_ && t.node != UINT32_MAX && !t.type.is_error()) map_->exprs.push_back({e.span, t.node});
     return t;
   }
+  static SourceMap::Rule::Shown shown_as(TypeKind k) {
+    using S = SourceMap::Rule::Shown;
+    switch (k) {
+      case TypeKind::Date:
+        return S::Date;
+      case TypeKind::Days:
+        return S::Days;
+      case TypeKind::Money:
+        return S::Money;
+      case TypeKind::Percent:
+        return S::Percent;
+      case TypeKind::Error:
+      case TypeKind::Bool:
+      case TypeKind::Int:
+      case TypeKind::Number:
+      case TypeKind::String:
+      case TypeKind::StringList:
+      case TypeKind::Enum:
+      case TypeKind::Label:
+      case TypeKind::Channel:
+      case TypeKind::Offer:
+      case TypeKind::Status:
+      case TypeKind::Step:
+        return S::Other;
+    }
+    return S::Other;
+  }
   void map_rule(SourceMap::Kind kind, std::string owner, std::string name, const ast::Span& span,
                 uint32_t cond, uint32_t term, std::string doc = {}) {
     if (map_)
@@ -1863,6 +1859,7 @@ class Checker {
   std::vector<const ast::File*> rule_files_;
   const ast::File* schema_file_ = nullptr;
   std::set<std::string> loaded_;
+  SourceRoot root_;
   ast::Span first_span_;
 
   std::unordered_map<std::string, ast::Span> names_;
@@ -2191,8 +2188,11 @@ void Checker::map_sequence(const ast::File& f, const ast::SequenceDecl& d, uint3
 CompileResult compile_rules_text(const std::string& path, std::string text,
                                  const CompileOptions& opts) {
   CompileResult r;
+  auto root = source_root(path, opts.root, r.diags);
+  if (!root) return r;
   run_on_big_stack([&] {
     Checker c(r.sources, r.diags, opts, &r.map);
+    c.set_source_root(*root);
     const uint32_t idx = r.sources.add(path, std::move(text));
     if (c.load_main(idx)) r.program = c.run();
   });
@@ -2202,8 +2202,11 @@ CompileResult compile_rules_text(const std::string& path, std::string text,
 
 CompileResult compile_rules(const std::string& path, const CompileOptions& opts) {
   CompileResult r;
+  auto root = source_root(path, opts.root, r.diags);
+  if (!root) return r;
   run_on_big_stack([&] {
     Checker c(r.sources, r.diags, opts, &r.map);
+    c.set_source_root(*root);
     auto idx = r.sources.load(path, r.diags);
     if (idx && c.load_main(*idx)) r.program = c.run();
   });
