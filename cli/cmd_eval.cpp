@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +18,7 @@
 #include "compiler/jit/jit.h"
 #include "runtime/evaluator.h"
 #include "runtime/interpreter.h"
+#include "runtime/output_guard.h"
 
 namespace rk::cli {
 namespace {
@@ -26,24 +26,12 @@ namespace {
 struct EvalArgs {
   std::string rules, snapshot, as_of, out, format, summary, engine = "jit";
   std::vector<std::string> params;
+  std::string root;
   int threads = 0;
   bool quiet = false;
 };
 
 std::atomic<bool> g_cancel{false};
-
-extern "C" void on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  // Say why the run ended (write(2) is async-signal-safe; fmt is not).
-  const char* msg = sig == SIGINT
-                        ? "\nrekindle: interrupted by signal SIGINT; no output was written\n"
-                        : "\nrekindle: stopped by signal SIGTERM; no output was written\n";
-  ssize_t ignored = ::write(STDERR_FILENO, msg, std::strlen(msg));
-  (void)ignored;
-  // Re-raise with the default action so the exit status says which signal ended the run.
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 // Rules text hash (FNV-1a 64 over every source file, in load order) for reproducibility.
 std::string rules_hash(const SourceSet& sources) {
@@ -111,6 +99,7 @@ class ProgressBar {
 int run_eval(const EvalArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
   ResultFormat format = ResultFormat::Csv;
@@ -137,7 +126,10 @@ int run_eval(const EvalArgs& a) {
   std::string engine = a.engine;
   if (engine == "jit") {
     std::string err;
-    executor = jit::compile(program, err);
+    jit::JitStats stats;
+    executor = jit::compile(program, err, {}, &stats);
+    if (!stats.cache_warning.empty())
+      fmt::print(stderr, "rekindle: warning: {}\n", stats.cache_warning);
     if (!executor) {
       fmt::print(stderr, "rekindle: warning: the JIT is unavailable ({}); using the interpreter\n",
                  err);
@@ -146,16 +138,20 @@ int run_eval(const EvalArgs& a) {
   }
   if (!executor) executor = make_interpreter(program);
 
+  // No output may be an input of the run or another output (runtime/output_guard.h).
+  if (auto refused =
+          check_outputs(run_inputs(a.snapshot, compiled.sources),
+                        {{"--out", a.out.empty() ? "-" : a.out}, {"--summary", a.summary}})) {
+    print_error(*refused);
+    return kExitUsage;
+  }
+
   std::optional<SnapshotError> serr;
   auto reader = open_snapshot(a.snapshot, program.schema, ReaderOptions{}, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
   }
-
-  std::signal(SIGXFSZ, SIG_IGN);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
   // The summary's temporary file is opened before the run, so a summary that cannot be written
   // (a missing or read-only folder) fails at once, before any result file is made.
@@ -199,9 +195,11 @@ int run_eval(const EvalArgs& a) {
   const bool ok = evaluate(program, *executor, *reader, writer.get(), eopts, summary, err);
   bar.finish();
   if (!ok) {
+    // A write error (a full disk, a closed pipe) is an I/O error; anything else is in the data.
+    const bool io = !writer->error().empty();
     writer.reset();  // removes the temporary file
     print_error(err);
-    return kExitFindings;
+    return io ? kExitUsage : kExitFindings;
   }
   std::map<std::string, std::string> inputs{{"rules", a.rules},
                                             {"rules_fnv1a64", rules_hash(compiled.sources)},
@@ -217,7 +215,7 @@ int run_eval(const EvalArgs& a) {
   }
   if (!writer->finish()) {
     print_error(writer->error());
-    return kExitFindings;
+    return kExitUsage;
   }
   if (!a.summary.empty()) {
     if (!summary_file.commit()) {
@@ -249,6 +247,7 @@ std::function<int()> setup_eval(CLI::App& app) {
       ->check(CLI::ExistingFile);
   sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
+  add_root_option(sub, a->root);
   sub->add_option("--out", a->out, "Result file (default: CSV on standard output)");
   sub->add_option("--format", a->format,
                   "Result format: csv, jsonl or arrow (default: from --out's extension)");

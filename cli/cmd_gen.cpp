@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -31,12 +30,6 @@ struct GenArgs {
   std::vector<std::string> outcomes_for, offer_lift, variant_lift;
   measure::OutcomeGenOptions outcomes;
 };
-
-extern "C" void gen_on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 // The output format from --format or the file extension.
 bool snapshot_format(const std::string& name, const std::string& path, SnapshotFormat& out) {
@@ -175,9 +168,6 @@ std::function<int()> setup_gen(CLI::App& app) {
     if (!as_of) return kExitUsage;
     SnapshotFormat format;
     if (!snapshot_format(args->format, args->out, format)) return kExitUsage;
-    std::signal(SIGXFSZ, SIG_IGN);
-    std::signal(SIGINT, gen_on_signal);
-    std::signal(SIGTERM, gen_on_signal);
     GenerateOptions opts;
     opts.rows = args->rows;
     opts.seed = args->seed;
