@@ -15,6 +15,7 @@
 #include "grammar/names.h"
 #include "runtime/arrow_reader.h"
 #include "runtime/csv_reader.h"
+#include "runtime/snapshot_format.h"
 
 namespace rk::cli {
 namespace {
@@ -88,12 +89,18 @@ std::function<int()> setup_schema(CLI::App& app) {
       "Example: rekindle schema customers.csv > customer.schema");
   return [args]() -> int {
     const std::string& path = args->snapshot;
-    std::string ext = std::filesystem::path(path).extension().string();
-    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const bool arrow = ext == ".csv" ? false
-                       : (ext == ".arrow" || ext == ".feather" || ext == ".ipc" || ext == ".arrows")
-                           ? true
-                           : looks_like_arrow(path);
+    // The format from the content (Parquet, compressed or UTF-16 files are refused with a
+    // message); the file is read twice (types, then the key), so a pipe is refused.
+    bool regular = false;
+    const SnapshotFormat format = sniff_snapshot_file(path, regular);
+    if (format.kind == SnapshotFormat::Kind::Unsupported) {
+      print_error(fmt::format("{}: {}{}", path, format.problem,
+                              regular ? ""
+                                      : " (`rekindle schema` reads the file twice: write the "
+                                        "stream to a file first)"));
+      return regular ? kExitFindings : kExitUsage;
+    }
+    const bool arrow = format.kind == SnapshotFormat::Kind::Arrow;
     struct Out {
       std::string name;
       FieldType type;
@@ -127,22 +134,28 @@ std::function<int()> setup_schema(CLI::App& app) {
     bool has_key = false;
     for (const auto& f : fields) has_key = has_key || f.key;
     if (!has_key) {
+      // Only the candidate columns are read (a file of 20,000 columns reads a few).
       Schema probe;
-      for (const auto& f : fields)
-        probe.fields.push_back({f.name, f.type, f.nullable, false, f.enum_values});
-      std::vector<std::unordered_set<std::string>> seen(fields.size());
-      std::vector<bool> candidate(fields.size());
+      std::vector<size_t> field_of;  // probe column -> fields index
       for (size_t i = 0; i < fields.size(); ++i)
-        candidate[i] = fields[i].type == FieldType::String && !fields[i].nullable;
+        if (fields[i].type == FieldType::String && !fields[i].nullable) {
+          probe.fields.push_back({fields[i].name, fields[i].type, false, false, {}});
+          field_of.push_back(i);
+        }
+      std::vector<std::unordered_set<std::string>> seen(probe.fields.size());
+      std::vector<bool> candidate(probe.fields.size(), true);
       ReaderOptions ro;
       ro.batch_rows = args->rows;
       std::optional<SnapshotError> rerr;
-      if (auto reader = open_snapshot(path, probe, ro, rerr)) {
+      ro.check_keys = false;
+      std::unique_ptr<SnapshotReader> reader;
+      if (!probe.fields.empty()) reader = open_snapshot(path, probe, ro, rerr);
+      if (reader) {
         Batch batch;
         int64_t rows = 0;
         while (rows < args->rows && reader->next(batch)) {
           for (int64_t r = 0; r < batch.num_rows && rows + r < args->rows; ++r)
-            for (size_t i = 0; i < fields.size(); ++i) {
+            for (size_t i = 0; i < probe.fields.size(); ++i) {
               if (!candidate[i]) continue;
               auto v = batch.string_at(i, r);
               if (!v || !seen[i].emplace(*v).second) candidate[i] = false;
@@ -150,9 +163,9 @@ std::function<int()> setup_schema(CLI::App& app) {
           rows += batch.num_rows;
         }
         if (rows > 0)
-          for (size_t i = 0; i < fields.size(); ++i)
+          for (size_t i = 0; i < probe.fields.size(); ++i)
             if (candidate[i]) {
-              fields[i].key = true;
+              fields[field_of[i]].key = true;
               break;
             }
       }

@@ -19,6 +19,8 @@
 #include <limits>
 
 #include "compiler/ir/helpers.h"
+#include "compiler/ir/value_text.h"
+#include "runtime/column_match.h"
 
 namespace rk {
 
@@ -110,6 +112,17 @@ bool CsvScanner::open(const std::string& path, const std::string& display,
   return true;
 }
 
+void CsvScanner::open_fd(int fd, std::string prefix, const std::string& display,
+                         const CsvScanOptions& opts) {
+  display_ = display;
+  opts_ = opts;
+  fd_ = fd;
+  memory_ = std::move(prefix);  // served before the descriptor's bytes (see read_some)
+  cap_ = std::max<size_t>(opts_.buffer_bytes, 16);
+  buf_.reset(new char[cap_]);
+  scratch_.reserve(cap_);
+}
+
 void CsvScanner::open_memory(std::string data, const std::string& display,
                              const CsvScanOptions& opts) {
   display_ = display;
@@ -128,7 +141,7 @@ void CsvScanner::fail(int64_t row, std::string message, size_t column) {
 }
 
 size_t CsvScanner::read_some(char* dst, size_t n) {
-  if (from_memory_) {
+  if (from_memory_ || memory_pos_ < memory_.size()) {
     const size_t k = std::min(n, memory_.size() - memory_pos_);
     std::memcpy(dst, memory_.data() + memory_pos_, k);
     memory_pos_ += k;
@@ -326,69 +339,6 @@ CsvScanner::Status CsvScanner::next(std::vector<std::string_view>& fields) {
 
 namespace {
 
-enum class BoolParse { False, True, Bad };
-inline BoolParse parse_bool(std::string_view s) {
-  switch (s.size()) {
-    case 1:
-      if (s[0] == '1') return BoolParse::True;
-      if (s[0] == '0') return BoolParse::False;
-      return BoolParse::Bad;
-    case 4:
-      if (s == "true" || s == "TRUE" || s == "True") return BoolParse::True;
-      return BoolParse::Bad;
-    case 5:
-      if (s == "false" || s == "FALSE" || s == "False") return BoolParse::False;
-      return BoolParse::Bad;
-    default:
-      return BoolParse::Bad;
-  }
-}
-
-enum class NumParse { Ok, Bad, Range, NaN };
-
-inline NumParse parse_int(std::string_view s, int64_t& out) {
-  const char* p = s.data();
-  const char* e = p + s.size();
-  bool neg = false;
-  if (p < e && (*p == '-' || *p == '+')) {
-    neg = *p == '-';
-    ++p;
-  }
-  if (p == e) return NumParse::Bad;
-  uint64_t v = 0;
-  constexpr uint64_t kMaxPos = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  bool overflow = false;
-  for (; p < e; ++p) {
-    const unsigned d = static_cast<unsigned char>(*p) - '0';
-    if (d > 9) return NumParse::Bad;
-    if (v > (UINT64_MAX - d) / 10) {
-      overflow = true;
-      v = UINT64_MAX;
-    } else {
-      v = v * 10 + d;
-    }
-  }
-  if (overflow || v > kMaxPos + (neg ? 1 : 0)) return NumParse::Range;
-  out = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-  return NumParse::Ok;
-}
-
-inline NumParse parse_number(std::string_view s, double& out) {
-  const char* p = s.data();
-  const char* e = p + s.size();
-  if (p < e && *p == '+') {
-    ++p;
-    if (p < e && (*p == '-' || *p == '+')) return NumParse::Bad;
-  }
-  if (p == e) return NumParse::Bad;
-  const auto r = std::from_chars(p, e, out, std::chars_format::general);
-  if (r.ptr != e) return NumParse::Bad;
-  if (r.ec == std::errc::result_out_of_range) return NumParse::Range;
-  if (r.ec != std::errc()) return NumParse::Bad;
-  if (std::isnan(out)) return NumParse::NaN;
-  return NumParse::Ok;
-}
-
 // A value as shown in an error message (shortened at a character boundary).
 std::string show(std::string_view s) {
   if (s.size() <= 80) return fmt::format("\"{}\"", s);
@@ -520,34 +470,25 @@ class CsvSnapshotReader final : public SnapshotReader {
                             fmt::format("column {} of the header is not valid UTF-8", i + 1)};
         return false;
       }
-      for (size_t j = 0; j < i; ++j)
-        if (header_[j] == header_[i]) {
-          err =
-              SnapshotError{display_, header_row_, header_[i],
-                            fmt::format("appears more than once in the header (columns {} and {})",
-                                        j + 1, i + 1)};
-          return false;
-        }
     }
+    const std::vector<std::string_view> names(header_.begin(), header_.end());
+    const auto positions = match_columns(names, schema_, display_, "header", header_row_, err);
+    if (!positions) return false;
     cols_.resize(schema_.fields.size());
-    for (size_t f = 0; f < schema_.fields.size(); ++f) {
-      const FieldDef& fd = schema_.fields[f];
-      int idx = -1;
-      for (size_t i = 0; i < header_.size(); ++i)
-        if (header_[i] == fd.name) idx = static_cast<int>(i);
-      if (idx < 0) {
-        std::string has;
-        for (size_t i = 0; i < header_.size(); ++i) has += (i ? ", " : "") + header_[i];
-        err = SnapshotError{display_, 0, fd.name,
-                            fmt::format("missing from the header (it has: {})", has)};
-        return false;
-      }
-      cols_[f].header_index = static_cast<size_t>(idx);
-    }
+    for (size_t f = 0; f < schema_.fields.size(); ++f) cols_[f].header_index = (*positions)[f];
     return true;
   }
 
   void set_display(const std::string& d) { display_ = d; }
+
+  int64_t display_row(int64_t index) const override {
+    // The last shift at or before `index` (blank lines skipped so far).
+    auto it = std::upper_bound(
+        row_shifts_.begin(), row_shifts_.end(), index,
+        [](int64_t i, const std::pair<int64_t, int64_t>& s) { return i < s.first; });
+    const int64_t shift = it == row_shifts_.begin() ? 0 : std::prev(it)->second;
+    return header_row_ + 1 + index + shift;
+  }
 
   double fraction_read() const override { return fraction_.load(std::memory_order_relaxed); }
 
@@ -635,6 +576,7 @@ class CsvSnapshotReader final : public SnapshotReader {
       }
       for (size_t f = 0; f < nf; ++f)
         if (!convert(f, fields_[cols_[f].header_index], n)) return false;
+      note_row(rows_read_ + n);
       ++n;
     }
     if (n == 0) return false;
@@ -703,6 +645,14 @@ class CsvSnapshotReader final : public SnapshotReader {
     DictBuilder dict;
     size_t last_dict_size = 0;
   };
+
+  // Records where the spreadsheet row of a record stops being header_row_ + 1 + index (blank
+  // lines are skipped but counted), for display_row(). One comparison per record.
+  void note_row(int64_t index) {
+    const int64_t shift = scanner_.row() - (header_row_ + 1 + index);
+    if (shift != (row_shifts_.empty() ? 0 : row_shifts_.back().second))
+      row_shifts_.emplace_back(index, shift);
+  }
 
   // The scanner names a column by its 1-based position; show the header's name instead.
   void name_column(SnapshotError& e) const {
@@ -846,6 +796,7 @@ class CsvSnapshotReader final : public SnapshotReader {
   std::string display_;
   std::vector<std::string> header_;
   int64_t header_row_ = 1;
+  std::vector<std::pair<int64_t, int64_t>> row_shifts_;  // (record index, rows skipped before it)
   std::vector<Col> cols_;
   std::vector<std::string_view> fields_;
   int64_t rows_read_ = 0;
@@ -866,6 +817,18 @@ std::unique_ptr<SnapshotReader> open_csv_snapshot(const std::string& path, const
     err = r->scanner().error();
     return nullptr;
   }
+  if (!r->start(err)) return nullptr;
+  return r;
+}
+
+std::unique_ptr<SnapshotReader> open_csv_snapshot_fd(int fd, std::string prefix,
+                                                     const std::string& display,
+                                                     const Schema& schema,
+                                                     const ReaderOptions& opts,
+                                                     std::optional<SnapshotError>& err) {
+  auto r = std::make_unique<CsvSnapshotReader>(schema, opts);
+  r->set_display(display);
+  r->scanner().open_fd(fd, std::move(prefix), display);
   if (!r->start(err)) return nullptr;
   return r;
 }
