@@ -320,9 +320,11 @@ struct action<g::v_date> {
     int32_t days = 0;
     if (!iso_date_days(in.string_view(), days)) {
       const std::string t = in.string();
+      const int y = std::stoi(t.substr(0, 4));
       const int m = std::stoi(t.substr(5, 2));
       fail("RK0703",
-           m < 1 || m > 12
+           y < 1 ? fmt::format("invalid date `{}`: the year must be 0001 to 9999", t)
+           : m < 1 || m > 12
                ? fmt::format("invalid date `{}`: the month must be 01 to 12", t)
                : fmt::format("invalid date `{}`: that month has no day {}", t, t.substr(8, 2)),
            st.off(in.begin()), in.size());
