@@ -18,7 +18,12 @@ namespace rk {
 
 std::string format_date(int32_t days) {
   const auto c = civil_from_days(days);
-  return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
+  // Years 0000..9999 as YYYY; others (an Arrow date32 reaches +/-5.8 million) in ISO 8601's
+  // expanded form with a sign, never a raw number of days.
+  if (c.year >= 0 && c.year <= 9999)
+    return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
+  return fmt::format("{}{:05}-{:02}-{:02}", c.year < 0 ? "-" : "+", c.year < 0 ? -c.year : c.year,
+                     c.month, c.day);
 }
 
 void Summary::init(const ir::Program& program) {
