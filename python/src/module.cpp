@@ -22,7 +22,9 @@
 #include "compiler/jit/jit.h"
 #include "runtime/evaluator.h"
 #include "runtime/interpreter.h"
+#include "runtime/key_check.h"
 #include "runtime/measure/measure.h"
+#include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 
 namespace py = pybind11;
@@ -59,6 +61,7 @@ class Compiled {
     if (!result_.program) throw std::logic_error("the rules did not compile");
     return *result_.program;
   }
+  const rk::SourceSet& source_set() const { return result_.sources; }
 
   py::list diagnostics() const {
     py::list out;
@@ -156,8 +159,11 @@ class Compiled {
     if (engine == "jit") {
       if (!jit_tried_) {
         jit_tried_ = true;
-        jit_ = rk::jit::compile(program(), jit_error_);
+        rk::jit::JitStats stats;
+        jit_ = rk::jit::compile(program(), jit_error_, {}, &stats);
+        cache_warning_ = stats.cache_warning;
       }
+      if (!cache_warning_.empty()) warning = cache_warning_;
       if (jit_) {
         used = "jit";
         return *jit_;
@@ -189,15 +195,16 @@ class Compiled {
   rk::CompileResult result_;
   mutable std::mutex mu_;
   mutable bool jit_tried_ = false;
-  mutable std::string jit_error_;
+  mutable std::string jit_error_, cache_warning_;
   mutable std::unique_ptr<rk::Executor> jit_, interp_;
 };
 
 std::shared_ptr<Compiled> compile(const std::string& path,
                                   const std::map<std::string, std::string>& params,
-                                  const std::optional<std::string>& text) {
+                                  const std::optional<std::string>& text, const std::string& root) {
   rk::CompileOptions opts;
   opts.params = params;
+  opts.root = root;
   rk::CompileResult r;
   {
     py::gil_scoped_release release;
@@ -273,11 +280,30 @@ const uint8_t* validity_from_mask(rk::Batch& b, const py::object& mask, int64_t 
 }
 
 // UTF-8 bytes of a Python str (nullopt if not a str).
-std::optional<std::string_view> utf8_of(PyObject* o) {
+// Raises rekindle.DataError (a bad value in a frame) with `message`.
+[[noreturn]] void raise_data_error(const std::string& message) {
+  py::object cls = py::module_::import("rekindle").attr("DataError");
+  PyErr_SetString(cls.ptr(), message.c_str());
+  throw py::error_already_set();
+}
+
+std::string row_place(const std::string& name, int64_t r);
+
+// The UTF-8 of a str, nullopt for any other object. A str that is not valid Unicode (a lone
+// surrogate) is a DataError naming its column and row (`field`, `row`; none when `field` is
+// null), never a raw UnicodeEncodeError.
+std::optional<std::string_view> utf8_of(PyObject* o, const std::string* field = nullptr,
+                                        int64_t row = 0) {
   if (!PyUnicode_Check(o)) return std::nullopt;
   Py_ssize_t n = 0;
   const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-  if (!s) throw py::error_already_set();
+  if (!s) {
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) throw py::error_already_set();
+    PyErr_Clear();
+    raise_data_error((field ? row_place(*field, row) : std::string()) +
+                     py::repr(o).cast<std::string>() +
+                     " is not valid Unicode text (a lone surrogate cannot be encoded as UTF-8)");
+  }
   return std::string_view(s, static_cast<size_t>(n));
 }
 
@@ -462,7 +488,7 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
           // Not nullable: a missing value is an empty list (as an empty CSV field).
         } else {
           if (bits) (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
-          if (auto s = utf8_of(o)) {
+          if (auto s = utf8_of(o, &f.name, r)) {
             if (!s->empty()) {
               auto it = joined.find(std::string(*s));
               if (it == joined.end()) {
@@ -492,7 +518,7 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
                                     std::string(Py_TYPE(o)->tp_name));
             for (auto item : py::iter(h)) {
               if (is_missing_object(item.ptr())) continue;  // missing elements are dropped
-              auto e = utf8_of(item.ptr());
+              auto e = utf8_of(item.ptr(), &f.name, r);
               if (!e)
                 throw py::value_error(row_place(f.name, r) + "list elements must be str, not " +
                                       std::string(Py_TYPE(item.ptr())->tp_name));
@@ -547,20 +573,39 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
   }
   rk::Summary summary;
   std::string error, json;
-  bool ok = true;
+  bool ok = true, bad_data = false;
   {
     py::gil_scoped_release release;
-    OneBatchReader reader(std::move(batch));
+    // The key's uniqueness is checked like for every snapshot (runtime/key_check.h); the frame
+    // is in memory, so suspects are confirmed by reading its key column again.
+    std::unique_ptr<rk::SnapshotReader> reader;
+    if (program.schema.key_field >= 0) {
+      const auto key = static_cast<size_t>(program.schema.key_field);
+      rk::Batch keys;
+      keys.num_rows = batch.num_rows;
+      keys.columns = {batch.columns[key]};
+      keys.dicts = {batch.dicts[key]};
+      keys.owned = batch.owned;
+      reader = std::make_unique<rk::KeyCheckingReader>(
+          std::make_unique<OneBatchReader>(std::move(batch)), program.schema, "<DataFrame>",
+          [keys](const rk::Schema&) -> std::unique_ptr<rk::SnapshotReader> {
+            return std::make_unique<OneBatchReader>(keys);
+          });
+    } else {
+      reader = std::make_unique<OneBatchReader>(std::move(batch));
+    }
     CollectWriter writer(dest);
     rk::EvalOptions opts;
     opts.as_of = as_of;
     opts.threads = threads;
     if (rows > 0)
-      ok = rk::evaluate(program, exec, reader, &writer, opts, summary, error);
+      ok = rk::evaluate(program, exec, *reader, &writer, opts, summary, error);
     else
       summary.init(program);
+    bad_data = !ok && reader->error().has_value();
     if (ok) json = rk::summary_json(program, summary, inputs);
   }
+  if (bad_data) raise_data_error(error);  // e.g. a key in two rows
   if (!ok) throw EvaluationError(error);
   py::list out_list;
   for (auto& o : outs) out_list.append(o);
@@ -599,6 +644,12 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   rk::ResultFormat rf = rk::ResultFormat::Csv;
   if (!format_from(format, out, rf))
     throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
+  // No output may be an input (runtime/output_guard.h).
+  std::vector<rk::RunFile> run_inputs{{"the snapshot", snapshot}};
+  for (size_t i = 0; i < c.source_set().size(); ++i)
+    run_inputs.push_back(
+        {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
+  if (auto refused = rk::check_outputs(run_inputs, {{"out", out}})) throw py::value_error(*refused);
   std::string used, warning;
   const rk::Executor& exec = c.executor(engine, used, warning);
 
@@ -707,6 +758,7 @@ PYBIND11_MODULE(_core, m) {
       });
 
   m.def("compile", &compile, py::arg("path"), py::arg("params"), py::arg("text") = py::none(),
+        py::arg("root") = std::string(),
         "Compiles a rule file (or its text); check .ok and .diagnostics()");
   m.def("parse_date", &parse_date, "YYYY-MM-DD -> days since 1970-01-01");
   m.def("format_date", &rk::format_date, "days since 1970-01-01 -> YYYY-MM-DD");
