@@ -45,6 +45,7 @@ std::function<int()> setup_check(CLI::App& app) {
     bool errors = false, io_error = false;
     for (const auto& f : args->files) {
       results.push_back(compile_rules(f, opts));
+      if (stdout_is_an_input(run_inputs("", results.back().sources))) return kExitUsage;
       for (const auto& d : results.back().diags) {
         if (d.severity != Severity::Error) continue;
         errors = true;

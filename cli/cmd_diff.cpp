@@ -65,6 +65,11 @@ int run_diff(const DiffArgs& a) {
                stderr);
     return kExitFindings;
   }
+  {
+    std::vector<RunFile> inputs = run_inputs(a.snapshot, old_c.sources);
+    for (auto& f : run_inputs("", new_c.sources)) inputs.push_back(std::move(f));
+    if (stdout_is_an_input(inputs)) return kExitUsage;
+  }
   const ir::Program& old_p = *old_c.program;
   const ir::Program& new_p = *new_c.program;
   MergedSchema merged;

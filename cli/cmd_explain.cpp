@@ -54,6 +54,8 @@ int run_explain(const ExplainArgs& a) {
     return kExitFindings;
   }
   const ir::Program& program = *compiled.program;
+  if (stdout_is_an_input(run_inputs(by_snapshot ? a.snapshot : "", compiled.sources)))
+    return kExitUsage;
   Batch batch;
   int64_t row = 0;
   std::string err;

@@ -67,6 +67,7 @@ std::function<int()> setup_lint(CLI::App& app) {
     bool errors = false, warnings = false, io_error = false;
     for (const auto& f : args->files) {
       results.push_back(compile_rules(f, opts));
+      if (stdout_is_an_input(run_inputs("", results.back().sources))) return kExitUsage;
       const CompileResult& r = results.back();
       for (const auto& d : r.diags) {
         if (d.severity == Severity::Error) errors = true;

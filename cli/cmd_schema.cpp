@@ -89,6 +89,7 @@ std::function<int()> setup_schema(CLI::App& app) {
       "Example: rekindle schema customers.csv > customer.schema");
   return [args]() -> int {
     const std::string& path = args->snapshot;
+    if (stdout_is_an_input({{"the snapshot", path}})) return kExitUsage;
     // The format from the content (Parquet, compressed or UTF-16 files are refused with a
     // message); the file is read twice (types, then the key), so a pipe is refused.
     bool regular = false;

@@ -135,6 +135,14 @@ class TestRun {
     CompileOptions copts;
     copts.root = root->shown;
     compiled_ = compile_rules(rules_path_, copts);
+    {
+      std::vector<RunFile> inputs = run_inputs("", compiled_.sources);
+      inputs.push_back({"the test file", path_});
+      if (stdout_is_an_input(inputs)) {
+        exit_ = kExitUsage;
+        return false;
+      }
+    }
     if (!compiled_.program) {
       std::fputs(
           render_diagnostics({{&compiled_.sources, compiled_.diags}}, DiagFormat::Text, isatty(2))

@@ -46,6 +46,14 @@ std::vector<RunFile> run_inputs(const std::string& snapshot, const SourceSet& so
   return out;
 }
 
+bool stdout_is_an_input(const std::vector<RunFile>& inputs) {
+  if (auto refused = check_outputs(inputs, {{"the output", "-"}})) {
+    print_error(*refused);
+    return true;
+  }
+  return false;
+}
+
 void add_root_option(CLI::App* sub, std::string& root) {
   sub->add_option("--root", root,
                   "The project folder: imports are read only from this folder and below it "

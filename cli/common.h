@@ -25,6 +25,9 @@ void print_error(const std::string& message);
 // The inputs of a run for check_outputs(): the snapshot (if any) and every source file read (the
 // rule file, its imports and the schema).
 std::vector<RunFile> run_inputs(const std::string& snapshot, const SourceSet& sources);
+// True (after printing why) when standard output is one of `inputs` (`rekindle ... >> input`):
+// the command would append to a file it reads. Callers exit with kExitUsage.
+bool stdout_is_an_input(const std::vector<RunFile>& inputs);
 // Adds `--root FOLDER` to a subcommand that compiles rules: the folder imports (and a test
 // file's rules file) may be read from; by default the folder of the top file.
 void add_root_option(CLI::App* sub, std::string& root);

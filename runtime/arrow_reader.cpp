@@ -1585,6 +1585,10 @@ std::optional<Schema> infer_arrow_schema(const std::string& path,
     std::string stem = path.substr(path.find_last_of('/') + 1);
     out.name = stem.substr(0, stem.find('.'));
   }
+  std::vector<std::string_view> names;
+  for (const fb::Field* f : *reader.arrow_schema()->fields())
+    names.push_back(f->name() ? f->name()->string_view() : std::string_view("(unnamed)"));
+  if (!unique_column_names(names, path, "Arrow schema", 0, err)) return std::nullopt;
   for (const fb::Field* f : *reader.arrow_schema()->fields()) {
     FieldDef d;
     d.name = f->name() ? f->name()->str() : std::string();

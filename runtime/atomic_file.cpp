@@ -74,7 +74,7 @@ bool AtomicFile::open(const std::string& target) {
       return false;
     }
     // A device or a FIFO is written straight through: replacing it with a file by a rename
-    // would destroy it (as root, /dev/null).
+    // would destroy it (as root, /dev/null). A FIFO waits for its reader, as for any writer.
     fd_ = ::open(final_.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
     if (fd_ < 0) {
       error_ = fmt::format("cannot write {}: {}", target, std::strerror(errno));

@@ -51,11 +51,12 @@ std::string closest_name(std::string_view name, const std::vector<std::string_vi
   return std::string(found);
 }
 
-std::optional<std::vector<size_t>> match_columns(const std::vector<std::string_view>& names,
-                                                 const Schema& schema, const std::string& display,
-                                                 std::string_view where, int64_t row,
-                                                 std::optional<SnapshotError>& err) {
-  std::unordered_map<std::string_view, size_t> position;
+namespace {
+
+// Each name's position; false with `err` when a name appears twice.
+bool positions_of(const std::vector<std::string_view>& names, const std::string& display,
+                  std::string_view where, int64_t row, std::optional<SnapshotError>& err,
+                  std::unordered_map<std::string_view, size_t>& position) {
   position.reserve(names.size() * 2);
   for (size_t i = 0; i < names.size(); ++i) {
     auto [it, fresh] = position.emplace(names[i], i);
@@ -63,9 +64,26 @@ std::optional<std::vector<size_t>> match_columns(const std::vector<std::string_v
       err = SnapshotError{display, row, std::string(names[i]),
                           fmt::format("appears more than once in the {} (columns {} and {})", where,
                                       it->second + 1, i + 1)};
-      return std::nullopt;
+      return false;
     }
   }
+  return true;
+}
+
+}  // namespace
+
+bool unique_column_names(const std::vector<std::string_view>& names, const std::string& display,
+                         std::string_view where, int64_t row, std::optional<SnapshotError>& err) {
+  std::unordered_map<std::string_view, size_t> position;
+  return positions_of(names, display, where, row, err, position);
+}
+
+std::optional<std::vector<size_t>> match_columns(const std::vector<std::string_view>& names,
+                                                 const Schema& schema, const std::string& display,
+                                                 std::string_view where, int64_t row,
+                                                 std::optional<SnapshotError>& err) {
+  std::unordered_map<std::string_view, size_t> position;
+  if (!positions_of(names, display, where, row, err, position)) return std::nullopt;
   std::vector<size_t> out;
   out.reserve(schema.fields.size());
   for (const FieldDef& fd : schema.fields) {

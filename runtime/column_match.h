@@ -23,6 +23,11 @@ std::optional<std::vector<size_t>> match_columns(const std::vector<std::string_v
                                                  std::string_view where, int64_t row,
                                                  std::optional<SnapshotError>& err);
 
+// False, with `err` naming both positions, when a name appears twice in `names` (also used by
+// schema inference: a file with a name twice cannot be typed by a schema).
+bool unique_column_names(const std::vector<std::string_view>& names, const std::string& display,
+                         std::string_view where, int64_t row, std::optional<SnapshotError>& err);
+
 // The name of `names` closest to `name` (case differences first, then a small edit distance),
 // or "" when none is close.
 std::string closest_name(std::string_view name, const std::vector<std::string_view>& names);

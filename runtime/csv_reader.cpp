@@ -866,6 +866,7 @@ bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<Inf
     bool nonempty = false, empty = false;
     bool is_bool = true, is_int = true, is_number = true, is_date = true, has_bar = false;
   };
+  if (!unique_column_names(fields, path, "header", sc.row(), err)) return false;
   out.clear();
   for (auto f : fields) out.push_back(InferredField{std::string(f)});
   std::vector<Seen> seen(out.size());

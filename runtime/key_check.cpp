@@ -77,19 +77,43 @@ KeyFingerprints::KeyFingerprints(uint64_t seed, int bits)
     : seed_(seed), mask_(bits >= 64 ? ~uint64_t{0} : ~((uint64_t{1} << (64 - bits)) - 1)) {
   parts_.reserve(kPartitions);
   for (size_t i = 0; i < kPartitions; ++i) parts_.push_back(std::make_unique<Partition>());
+  stages_.resize(kPartitions);
 }
 
 KeyFingerprints::~KeyFingerprints() = default;
 
+size_t KeyFingerprints::bytes() const {
+  size_t n = 0;
+  for (const auto& part : parts_)
+    for (const auto& b : part->blocks)
+      n += b.fp.capacity() * sizeof(uint64_t) + b.row_low.capacity() * sizeof(uint32_t);
+  return n;
+}
+
 uint64_t KeyFingerprints::fingerprint(std::string_view key) const {
   return XXH3_64bits_withSeed(key.data(), key.size(), seed_) & mask_;
+}
+
+// Rows are first staged per partition, Stage::kSize at a time, in one contiguous array (64 KiB,
+// stays in cache), and moved to the partition's block in a run, instead of one write into one of
+// 256 growing blocks per row.
+
+void KeyFingerprints::flush(size_t p) {
+  Stage& st = stages_[p];
+  Partition& part = *parts_[p];
+  for (int i = 0; i < st.n; ++i) part.push(st.fp[i], st.row[i]);
+  st.n = 0;
 }
 
 void KeyFingerprints::add(const Batch& batch, size_t field) {
   const RkColumn& col = batch.columns[field];
   const int64_t n = batch.num_rows;
   auto push = [&](uint64_t fp, int64_t r) {
-    parts_[fp >> (64 - kPartitionBits)]->push(fp, batch.first_row + r);
+    const size_t p = fp >> (64 - kPartitionBits);
+    Stage& st = stages_[p];
+    st.fp[st.n] = fp;
+    st.row[st.n] = batch.first_row + r;
+    if (++st.n == Stage::kSize) flush(p);
   };
   const auto* dict =
       col.encoding == RK_STR_DICT ? static_cast<const StringDict*>(col.dict) : nullptr;
@@ -107,7 +131,8 @@ void KeyFingerprints::add(const Batch& batch, size_t field) {
   rows_ += n;
 }
 
-std::vector<KeyFingerprints::Suspect> KeyFingerprints::suspects() const {
+std::vector<KeyFingerprints::Suspect> KeyFingerprints::suspects() {
+  for (size_t p = 0; p < parts_.size(); ++p) flush(p);
   std::vector<Suspect> out;
   std::vector<uint64_t> fps;
   std::vector<int64_t> rows;

@@ -49,17 +49,28 @@ class KeyFingerprints {
     uint64_t fp = 0;
     int64_t row = 0;
   };
-  // Every suspect, ordered by fingerprint, then row.
-  std::vector<Suspect> suspects() const;
+  // Every suspect, ordered by fingerprint, then row (after the last add()).
+  std::vector<Suspect> suspects();
   int64_t rows() const { return rows_; }
+  // Bytes held for the rows added so far (the blocks' capacity), for measurements.
+  size_t bytes() const;
   static constexpr size_t kBytesPerRow = 12;
 
  private:
   struct Partition;
+  // Rows staged for one partition (see add()).
+  struct Stage {
+    static constexpr int kSize = 16;
+    uint64_t fp[kSize];
+    int64_t row[kSize];
+    int n = 0;
+  };
+  void flush(size_t partition);
   uint64_t seed_;
   uint64_t mask_;
   int64_t rows_ = 0;
   std::vector<std::unique_ptr<Partition>> parts_;
+  std::vector<Stage> stages_;
   std::vector<uint64_t> scratch_;  // per-dictionary-entry fingerprints of the current batch
 };
 

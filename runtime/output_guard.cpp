@@ -32,7 +32,7 @@ bool resolve_write_target(const std::string& path, std::string& resolved, std::s
     target.resize(static_cast<size_t>(n));
     if (target.empty() || target[0] != '/') {
       const size_t slash = p.find_last_of('/');
-      if (slash != std::string::npos) target = p.substr(0, slash + 1) + target;
+      if (slash != std::string::npos) target.insert(0, p, 0, slash + 1);
     }
     p = target;
   }

@@ -54,6 +54,24 @@ set -e
 grep -qF -- "--out (standard output) is the snapshot \`sample.csv\`" err.txt || fail ">> snapshot: $(cat err.txt)"
 sums | cmp -s - before.md5 || fail ">> snapshot: the snapshot changed"
 [ ! -e r.csv ] && [ ! -e r2.csv ] || fail "a refused run made an output"
+# Every command that reads files and prints refuses to print onto one of them.
+appended() {  # appended WHAT MESSAGE-PART TARGET ARGS...
+  local what=$1 want=$2 target=$3
+  shift 3
+  set +e
+  "$REKINDLE" "$@" >> "$target" 2> err.txt
+  local code=$?
+  set -e
+  [ "$code" = 2 ] && grep -qF -- "$want" err.txt || fail "$what >> $target: exit $code: $(cat err.txt)"
+  sums | cmp -s - before.md5 || fail "$what >> $target: an input changed"
+}
+appended check "the output (standard output) is the rule file" winback.rules check winback.rules --format json
+appended lint "is the schema" customer.schema lint winback.rules --format json
+appended explain "is the snapshot" sample.csv explain winback.rules --snapshot sample.csv \
+  --customer C000000001 --as-of 2026-11-01
+appended diff "is the snapshot" sample.csv diff winback.rules winback.rules --snapshot sample.csv \
+  --as-of 2026-11-01
+appended schema "is the snapshot" sample.csv schema sample.csv
 # convert: the output is the input.
 set +e
 "$REKINDLE" convert sample.csv sample.csv --schema customer.schema --quiet 2> err.txt

@@ -76,5 +76,13 @@ timeout 60 "$REKINDLE" schema <(cat rules/sample.csv) > /dev/null 2> "$TMP/err.t
 code=$?
 set -e
 [ "$code" = 2 ] && grep -qF "reads the file twice" "$TMP/err.txt" || fail "schema of a pipe: $code $(cat "$TMP/err.txt")"
+# A name given twice cannot be typed: schema says so instead of printing a field twice.
+printf 'id,n,id\na,1,b\n' > "$TMP/twice.csv"
+set +e
+timeout 60 "$REKINDLE" schema "$TMP/twice.csv" > /dev/null 2> "$TMP/err.txt"
+code=$?
+set -e
+[ "$code" = 1 ] && grep -qF "column id: appears more than once in the header (columns 1 and 3)" \
+  "$TMP/err.txt" || fail "schema of a header with a name twice: $code $(cat "$TMP/err.txt")"
 echo "snapshot_sources: Parquet, compressed, ZIP and UTF-16 files are refused by what they are"
 echo "snapshot_sources: ok"
