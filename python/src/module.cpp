@@ -757,6 +757,35 @@ PYBIND11_MODULE(_core, m) {
         return py::make_tuple(used, warning);
       });
 
+  // The output rules of runtime/output_guard.h and the atomic file every output is written
+  // through, for the Python side's own outputs (rekindle.dask: markers, summary, --merged).
+  py::class_<rk::AtomicFile>(m, "AtomicFile")
+      .def(py::init<>())
+      .def("open",
+           [](rk::AtomicFile& f, const std::string& path) {
+             if (!f.open(path)) throw EvaluationError(f.error());
+           })
+      .def("write",
+           [](rk::AtomicFile& f, const py::bytes& data) {
+             const std::string bytes = data;
+             if (!f.write(bytes.data(), bytes.size())) throw EvaluationError(f.error());
+           })
+      .def("commit",
+           [](rk::AtomicFile& f) {
+             if (!f.commit()) throw EvaluationError(f.error());
+           })
+      .def("abort", &rk::AtomicFile::abort);
+  m.def(
+      "check_outputs",
+      [](const std::vector<std::pair<std::string, std::string>>& inputs,
+         const std::vector<std::pair<std::string, std::string>>& outputs) {
+        std::vector<rk::RunFile> in, out;
+        for (const auto& [role, path] : inputs) in.push_back({role, path});
+        for (const auto& [role, path] : outputs) out.push_back({role, path});
+        return rk::check_outputs(in, out);
+      },
+      "The message refusing outputs that are inputs or one another, or None");
+
   m.def("compile", &compile, py::arg("path"), py::arg("params"), py::arg("text") = py::none(),
         py::arg("root") = std::string(),
         "Compiles a rule file (or its text); check .ok and .diagnostics()");
