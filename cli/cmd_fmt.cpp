@@ -19,6 +19,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "compiler/format/format.h"
+#include "grammar/source_root.h"
 #include "runtime/result_writer.h"
 
 namespace rk::cli {
@@ -26,6 +27,7 @@ namespace {
 
 struct FmtArgs {
   std::vector<std::string> files;
+  std::string root;
   bool check = false;
 };
 
@@ -179,6 +181,7 @@ std::function<int()> setup_fmt(CLI::App& app) {
       "fmt", "Rewrite rule and schema files in the canonical layout, keeping every comment");
   sub->add_option("files", args->files, "Rule or schema files to format; `-` for standard input")
       ->required();
+  add_root_option(sub, args->root);
   sub->add_flag("--check", args->check,
                 "Write nothing; print a diff of each file that is not formatted and exit 1");
   sub->footer(
@@ -194,6 +197,12 @@ std::function<int()> setup_fmt(CLI::App& app) {
       const bool is_stdin = path == "-";
       if (is_stdin) {
         text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      } else if (std::vector<Diagnostic> outside; !source_root(path, args->root, outside)) {
+        // A file that leads out of its folder (or --root) through a symlink is not read: its
+        // content would be quoted in a diff or a syntax error.
+        for (const auto& d : outside) print_error(fmt::format("{}: {}", d.message, d.help));
+        io_error = true;
+        continue;
       } else if (std::string why; !read_file(path, text, why)) {
         print_error(fmt::format("cannot read `{}`: {}", path, why));
         io_error = true;

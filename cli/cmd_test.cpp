@@ -110,6 +110,10 @@ class TestRun {
   }
 
   bool load() {
+    // The test file and its rules file, like an import, stay in the test file's folder (or
+    // --root); checked before anything is read.
+    const auto root = source_root(path_, args_.root, diags_);
+    if (!root) return flush_diags(kExitUsage);
     std::vector<Diagnostic> d;
     auto idx = tsrc_.load(path_, d);
     if (!idx) {
@@ -119,9 +123,6 @@ class TestRun {
     file_idx_ = *idx;
     tf_ = testfile::parse_test_file(tsrc_, *idx, diags_);
     if (!tf_) return flush_diags(kExitUsage);
-    // The rules file, like an import, is confined to the test file's folder (or --root).
-    const auto root = source_root(path_, args_.root, diags_);
-    if (!root) return flush_diags(kExitUsage);
     const auto rules = resolve_source(*root, path_, tf_->rules_path, {".rules"}, "rules file",
                                       tf_->rules_span, diags_);
     if (!rules) return flush_diags(kExitUsage);

@@ -56,6 +56,14 @@ std::optional<SourceRoot> source_root(const std::string& top_file, const std::st
     if (dir.empty()) dir = ".";
     const fs::path c = fs::weakly_canonical(fs::absolute(dir, ec), ec);
     if (ec) return fail(fmt::format("cannot resolve the folder of `{}`", top_file));
+    // The file itself must not lead out of its folder through a symlink (a rule file in a pull
+    // request made a link to /etc/passwd would otherwise be read and quoted).
+    const fs::path top = fs::weakly_canonical(fs::absolute(top_file, ec), ec);
+    if (!ec && !inside(c, top))
+      return fail(fmt::format("`{}` leads, through a symbolic link, outside its folder `{}`",
+                              top_file, dir.string()),
+                  "files are read only inside the project folder; to allow a wider folder, run "
+                  "with --root FOLDER");
     return SourceRoot{c.string(), dir.string()};
   }
   const fs::path c = fs::canonical(root, ec);

@@ -64,6 +64,18 @@ printf 'rules "../../outside/secret.schema"\nas of 2026-11-01\n' > proj/rules/up
 run "test: rules outside" "RK0502" 2 test proj/rules/up.test
 printf 'rules "notes.txt"\nas of 2026-11-01\n' > proj/rules/notes.test
 run "test: rules not a rule file" "RK0503" 2 test proj/rules/notes.test
+# A rule or test file given on the command line (a glob in CI) that is a symlink out of its
+# folder is refused before it is read: a pull request cannot add `rules/x.rules -> /etc/passwd`.
+ln -s ../../outside/secret.schema proj/rules/evil.rules
+ln -s ../../outside/secret.schema proj/rules/evil.test
+run "check: a symlinked rule file" "\`proj/rules/evil.rules\` leads, through a symbolic link, outside its folder" 2 \
+  check proj/rules/evil.rules
+run "lint: a symlinked rule file" "RK0502" 2 lint proj/rules/evil.rules
+run "fmt --check: a symlinked rule file" "leads, through a symbolic link, outside its folder" 2 \
+  fmt --check proj/rules/evil.rules
+run "test: a symlinked test file" "RK0502" 2 test proj/rules/evil.test
+run "eval: a symlinked rule file" "RK0502" 1 eval proj/rules/evil.rules \
+  --snapshot proj/rules/sample.csv --as-of 2026-11-01
 echo "imports: imports leaving the project folder are refused, nothing of them is shown"
 
 # --root widens the folder; it must hold the top file.
