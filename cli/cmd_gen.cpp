@@ -80,9 +80,7 @@ int run_outcomes(GenArgs& a) {
   if (!parse_lifts("--offer-lift", a.offer_lift, a.outcomes.offer_lift) ||
       !parse_lifts("--variant-lift", a.variant_lift, a.outcomes.variant_lift))
     return kExitUsage;
-  std::signal(SIGXFSZ, SIG_IGN);
-  std::signal(SIGINT, gen_on_signal);
-  std::signal(SIGTERM, gen_on_signal);
+  // Signals: cli/signals.h (every command).
   measure::OutcomeGenStats stats;
   std::string error;
   if (!measure::generate_outcomes(a.outcomes_for, a.out, format, a.outcomes, stats, error)) {

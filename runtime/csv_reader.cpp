@@ -19,7 +19,7 @@
 #include <limits>
 
 #include "compiler/ir/helpers.h"
-#include "compiler/ir/value_text.h"
+#include "compiler/ir/value_parse.h"
 #include "runtime/column_match.h"
 
 namespace rk {

@@ -7,7 +7,7 @@
 #include <cmath>
 
 #include "compiler/ir/helpers.h"
-#include "compiler/ir/value_text.h"
+#include "compiler/ir/value_parse.h"
 
 namespace rk {
 

@@ -1,7 +1,8 @@
-// Rekindle IR: the text forms of snapshot values, one definition shared by the CSV reader (every
-// value of a CSV snapshot) and the checker (`--param NAME=VALUE`, which accepts a value exactly
-// when a snapshot would, besides the rule file's own literals). Locale-free; no leading or
-// trailing spaces; header-only (inline) for the CSV reader's per-value loop.
+// Rekindle IR: reading the text forms of snapshot values (bool, int, number): one definition
+// shared by the CSV reader (every value of a CSV snapshot) and the checker (`--param NAME=VALUE`,
+// which accepts a value exactly when a snapshot would, besides the rule file's own literals).
+// Locale-free; no leading or trailing spaces; header-only (inline) for the CSV reader's
+// per-value loop. (The other direction, how a value is written as text: runtime/value_text.h.)
 #pragma once
 
 #include <charconv>
