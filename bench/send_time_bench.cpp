@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 #include "compiler/ir/message_template.h"
 #include "runtime/columnar.h"
 #include "runtime/send_time.h"

@@ -8,14 +8,12 @@
 #include <csignal>
 #include <cstdio>
 
+#include "base/date.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
-#include "compiler/check/compile.h"
-#include "compiler/jit/jit.h"
 #include "runtime/diff.h"
-#include "runtime/evaluator.h"
-#include "runtime/interpreter.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 namespace {
@@ -34,21 +32,6 @@ extern "C" void on_diff_signal(int) {
   g_diff_cancel.store(true);
 }
 
-std::unique_ptr<Executor> make_executor(const ir::Program& program, std::string& engine) {
-  if (engine == "jit") {
-    std::string err;
-    jit::JitStats stats;
-    auto x = jit::compile(program, err, {}, &stats);
-    if (!stats.cache_warning.empty())
-      fmt::print(stderr, "rekindle: warning: {}\n", stats.cache_warning);
-    if (x) return x;
-    fmt::print(stderr, "rekindle: warning: the JIT is unavailable ({}); using the interpreter\n",
-               err);
-    engine = "interp";
-  }
-  return make_interpreter(program);
-}
-
 int run_diff(const DiffArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
@@ -56,31 +39,28 @@ int run_diff(const DiffArgs& a) {
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
-  CompileResult old_c = compile_rules(a.old_rules, copts);
-  CompileResult new_c = compile_rules(a.new_rules, copts);
-  if (!old_c.program || !new_c.program) {
-    std::fputs(render_diagnostics({{&old_c.sources, old_c.diags}, {&new_c.sources, new_c.diags}},
-                                  DiagFormat::Text, isatty(2))
-                   .c_str(),
-               stderr);
+  const auto old_rules = load_rules(a.old_rules, copts);
+  const auto new_rules = load_rules(a.new_rules, copts);
+  if (!old_rules->ok() || !new_rules->ok()) {
+    print_diagnostics({{&old_rules->result().sources, old_rules->result().diags},
+                       {&new_rules->result().sources, new_rules->result().diags}});
     return kExitFindings;
   }
   {
-    std::vector<RunFile> inputs = run_inputs(a.snapshot, old_c.sources);
-    for (auto& f : run_inputs("", new_c.sources)) inputs.push_back(std::move(f));
+    std::vector<RunFile> inputs = run_inputs(a.snapshot, old_rules->result().sources);
+    for (auto& f : run_inputs("", new_rules->result().sources)) inputs.push_back(std::move(f));
     if (stdout_is_an_input(inputs)) return kExitUsage;
   }
-  const ir::Program& old_p = *old_c.program;
-  const ir::Program& new_p = *new_c.program;
   MergedSchema merged;
   std::string err;
-  if (!merge_schemas(old_p, new_p, a.old_rules, a.new_rules, merged, err)) {
+  if (!merge_schemas(old_rules->program(), new_rules->program(), a.old_rules, a.new_rules, merged,
+                     err)) {
     print_error(err);
     return kExitFindings;
   }
-  std::string engine = a.engine;
-  auto old_x = make_executor(old_p, engine);
-  auto new_x = make_executor(new_p, engine);
+  Session session(session_options(a.engine, a.threads));
+  session.executor(*old_rules);  // the engines now, so a JIT fallback is said before anything else
+  session.executor(*new_rules);
 
   std::optional<SnapshotError> serr;
   auto reader = open_snapshot(a.snapshot, merged.schema, ReaderOptions{}, serr);
@@ -93,15 +73,19 @@ int run_diff(const DiffArgs& a) {
 
   DiffOptions dopts;
   dopts.as_of = *as_of;
-  dopts.threads = a.threads;
   dopts.samples = a.samples;
   dopts.cancel = &g_diff_cancel;
   DiffReport report;
-  if (!diff_programs(old_p, *old_x, new_p, *new_x, merged, *reader, dopts, report, err)) {
+  if (!session.diff(*old_rules, *new_rules, merged, *reader, dopts, report, err)) {
     print_error(err);
     return kExitFindings;
   }
-  DiffHeader h{a.old_rules, a.new_rules, a.snapshot, format_date(*as_of), engine, copts.params};
+  DiffHeader h{a.old_rules,
+               a.new_rules,
+               a.snapshot,
+               format_iso_date(*as_of),
+               std::string(engine_name(session.engine())),
+               copts.params};
   std::string out;
   if (a.format == "json")
     out = diff_json(report, h);
@@ -124,10 +108,8 @@ std::function<int()> setup_diff(CLI::App& app) {
   sub->add_option("new", a->new_rules, "The rule file after the change")
       ->required()
       ->check(CLI::ExistingFile);
-  sub->add_option("--snapshot", a->snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  add_snapshot_option(sub, a->snapshot)->required();
+  add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params,
                   "Override a parameter in both rule files, NAME=VALUE (repeatable)");
   add_root_option(sub, a->root);
@@ -135,10 +117,7 @@ std::function<int()> setup_diff(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   sub->add_option("--samples", a->samples, "Sample customer ids per move (default 5)")
       ->check(CLI::Range(0, 1000));
-  sub->add_option("--threads", a->threads, "Worker threads (default: all cores)")
-      ->check(CLI::Range(0, 1024));
-  sub->add_option("--engine", a->engine, "jit (default) or interp")
-      ->check(CLI::IsMember({"jit", "interp"}));
+  add_session_options(sub, a->threads, a->engine);
   sub->footer(
       "Exit status: 0 when the diff ran (whatever it found), 1 on rule or data errors, 2 on "
       "usage errors.\n"

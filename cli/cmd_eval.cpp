@@ -9,16 +9,14 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
+#include "base/date.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
-#include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
-#include "compiler/jit/jit.h"
-#include "runtime/evaluator.h"
-#include "runtime/interpreter.h"
 #include "runtime/output_guard.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 namespace {
@@ -32,39 +30,6 @@ struct EvalArgs {
 };
 
 std::atomic<bool> g_cancel{false};
-
-// Rules text hash (FNV-1a 64 over every source file, in load order) for reproducibility.
-std::string rules_hash(const SourceSet& sources) {
-  uint64_t h = kFnvOffset;
-  for (size_t i = 0; i < sources.size(); ++i) {
-    h = fnv1a64_update(h, sources.file(i).path);
-    h = fnv1a64_update(h, std::string_view("\0", 1));
-    h = fnv1a64_update(h, sources.file(i).text);
-  }
-  return fmt::format("{:016x}", h);
-}
-
-bool format_from(const std::string& name, const std::string& path, ResultFormat& out) {
-  std::string f = name;
-  if (f.empty()) {
-    const std::string ext = std::filesystem::path(path).extension().string();
-    if (ext == ".arrow" || ext == ".feather" || ext == ".ipc")
-      f = "arrow";
-    else if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json")
-      f = "jsonl";
-    else
-      f = "csv";
-  }
-  if (f == "csv")
-    out = ResultFormat::Csv;
-  else if (f == "jsonl")
-    out = ResultFormat::Jsonl;
-  else if (f == "arrow")
-    out = ResultFormat::Arrow;
-  else
-    return false;
-  return true;
-}
 
 class ProgressBar {
  public:
@@ -102,52 +67,39 @@ int run_eval(const EvalArgs& a) {
   copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
-  ResultFormat format = ResultFormat::Csv;
-  if (!format_from(a.format, a.out, format)) {
+  const std::optional<ResultFormat> format = result_format_for(a.format, a.out);
+  if (!format) {
     print_error(fmt::format("--format {}: expected csv, jsonl or arrow", a.format));
     return kExitUsage;
   }
-  if (a.out.empty() && format == ResultFormat::Arrow) {
+  if (a.out.empty() && *format == ResultFormat::Arrow) {
     print_error("--format arrow needs --out FILE");
     return kExitUsage;
   }
 
-  CompileResult compiled = compile_rules(a.rules, copts);
-  if (!compiled.program) {
-    std::fputs(
-        render_diagnostics({{&compiled.sources, compiled.diags}}, DiagFormat::Text, isatty(2))
-            .c_str(),
-        stderr);
+  const auto rules = load_rules(a.rules, copts);
+  if (!rules->ok()) {
+    print_diagnostics({{&rules->result().sources, rules->result().diags}});
     return kExitFindings;
   }
-  const ir::Program& program = *compiled.program;
-
-  std::unique_ptr<Executor> executor;
-  std::string engine = a.engine;
-  if (engine == "jit") {
-    std::string err;
-    jit::JitStats stats;
-    executor = jit::compile(program, err, {}, &stats);
-    if (!stats.cache_warning.empty())
-      fmt::print(stderr, "rekindle: warning: {}\n", stats.cache_warning);
-    if (!executor) {
-      fmt::print(stderr, "rekindle: warning: the JIT is unavailable ({}); using the interpreter\n",
-                 err);
-      engine = "interp";
-    }
-  }
-  if (!executor) executor = make_interpreter(program);
+  const ir::Program& program = rules->program();
+  Session session(session_options(a.engine, a.threads));
+  session.executor(*rules);  // the engine now, so a JIT fallback is said before anything else
 
   // No output may be an input of the run or another output (runtime/output_guard.h).
   if (auto refused =
-          check_outputs(run_inputs(a.snapshot, compiled.sources),
+          check_outputs(run_inputs(a.snapshot, rules->result().sources),
                         {{"--out", a.out.empty() ? "-" : a.out}, {"--summary", a.summary}})) {
     print_error(*refused);
     return kExitUsage;
   }
 
   std::optional<SnapshotError> serr;
-  auto reader = open_snapshot(a.snapshot, program.schema, ReaderOptions{}, serr);
+  ReaderOptions ropts;
+  ropts.threads = a.threads > 0
+                      ? a.threads
+                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto reader = open_snapshot(a.snapshot, program.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
@@ -161,27 +113,17 @@ int run_eval(const EvalArgs& a) {
     return kExitUsage;
   }
 
-  std::unique_ptr<ResultWriter> writer;
-  if (!a.out.empty()) {
-    std::string err;
-    writer = open_result_writer(a.out, format, program, err);
-    if (!writer) {
-      print_error(err);
-      return kExitUsage;
-    }
-  } else {
-    std::string err;
-    writer = open_result_writer("-", format, program, err);
-    if (!writer) {
-      print_error(err);
-      return kExitUsage;
-    }
+  std::string err;
+  std::unique_ptr<ResultWriter> writer =
+      open_result_writer(a.out.empty() ? "-" : a.out, *format, program, err);
+  if (!writer) {
+    print_error(err);
+    return kExitUsage;
   }
 
   ProgressBar bar(isatty(2) && !a.quiet);
   EvalOptions eopts;
   eopts.as_of = *as_of;
-  eopts.threads = a.threads;
   eopts.cancel = &g_cancel;
   eopts.read_ahead = true;  // the C++ readers may run on another thread
   eopts.progress = [&](int64_t done, int64_t total) {
@@ -191,8 +133,7 @@ int run_eval(const EvalArgs& a) {
     bar.update(done, total, total >= 0 && read > 0);
   };
   Summary summary;
-  std::string err;
-  const bool ok = evaluate(program, *executor, *reader, writer.get(), eopts, summary, err);
+  const bool ok = session.evaluate(*rules, *reader, writer.get(), eopts, summary, err);
   bar.finish();
   if (!ok) {
     // A write error (a full disk, a closed pipe) is an I/O error; anything else is in the data.
@@ -201,15 +142,11 @@ int run_eval(const EvalArgs& a) {
     print_error(err);
     return io ? kExitUsage : kExitFindings;
   }
-  std::map<std::string, std::string> inputs{{"rules", a.rules},
-                                            {"rules_fnv1a64", rules_hash(compiled.sources)},
-                                            {"snapshot", a.snapshot},
-                                            {"as_of", format_date(*as_of)},
-                                            {"engine", engine}};
+  const RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
   // The summary is made before the results are committed and committed after them, so nearly
   // every failure leaves neither file; only committing its few KB (write, fsync, rename) can
   // still fail once the results exist.
-  if (!a.summary.empty() && !summary_file.write(summary_json(program, summary, inputs))) {
+  if (!a.summary.empty() && !summary_file.write(summary_json(program, summary, run.to_map()))) {
     print_error(summary_file.error());
     return kExitFindings;  // the writer's destructor removes its temporary file
   }
@@ -227,8 +164,8 @@ int run_eval(const EvalArgs& a) {
     std::string params;
     for (const auto& [name, value] : program.params)
       params += fmt::format("{}{} = {}", params.empty() ? "" : ", ", name, value);
-    fmt::print(stderr, "rules {} (fnv1a64 {}), snapshot {}, as of {}, {} engine\n", inputs["rules"],
-               inputs["rules_fnv1a64"], inputs["snapshot"], inputs["as_of"], engine);
+    fmt::print(stderr, "rules {} (fnv1a64 {}), snapshot {}, as of {}, {} engine\n", run.rules,
+               run.rules_hash, run.snapshot, format_iso_date(run.as_of), engine_name(run.engine));
     if (!params.empty()) fmt::print(stderr, "params: {}\n", params);
     fmt::print(stderr, "{}", summary_text(program, summary));
   }
@@ -239,23 +176,16 @@ std::function<int()> setup_eval(CLI::App& app) {
   auto a = std::make_shared<EvalArgs>();
   auto* sub = app.add_subcommand(
       "eval", "Evaluate rules over a customer snapshot and write one result row per customer");
-  sub->add_option("rules", a->rules, "The rule file (e.g. rules/winback.rules)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--snapshot", a->snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  add_rules_argument(sub, a->rules);
+  add_snapshot_option(sub, a->snapshot)->required();
+  add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
   add_root_option(sub, a->root);
   sub->add_option("--out", a->out, "Result file (default: CSV on standard output)");
   sub->add_option("--format", a->format,
                   "Result format: csv, jsonl or arrow (default: from --out's extension)");
   sub->add_option("--summary", a->summary, "Write the summary as JSON to this file");
-  sub->add_option("--threads", a->threads, "Worker threads (default: all cores)")
-      ->check(CLI::Range(0, 1024));
-  sub->add_option("--engine", a->engine, "jit (default) or interp")
-      ->check(CLI::IsMember({"jit", "interp"}));
+  add_session_options(sub, a->threads, a->engine);
   sub->add_flag("--quiet", a->quiet, "No summary or progress on standard error");
   sub->footer(
       "Example: rekindle eval rules/winback.rules --snapshot rules/sample.csv --as-of "

@@ -10,8 +10,8 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
-#include "compiler/check/compile.h"
 #include "runtime/explain.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 namespace {
@@ -45,16 +45,13 @@ int run_explain(const ExplainArgs& a) {
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
-  CompileResult compiled = compile_rules(a.rules, copts);
-  if (!compiled.program) {
-    std::fputs(
-        render_diagnostics({{&compiled.sources, compiled.diags}}, DiagFormat::Text, isatty(2))
-            .c_str(),
-        stderr);
+  const auto rules = load_rules(a.rules, copts);
+  if (!rules->ok()) {
+    print_diagnostics({{&rules->result().sources, rules->result().diags}});
     return kExitFindings;
   }
-  const ir::Program& program = *compiled.program;
-  if (stdout_is_an_input(run_inputs(by_snapshot ? a.snapshot : "", compiled.sources)))
+  const ir::Program& program = rules->program();
+  if (stdout_is_an_input(run_inputs(by_snapshot ? a.snapshot : "", rules->result().sources)))
     return kExitUsage;
   Batch batch;
   int64_t row = 0;
@@ -77,7 +74,7 @@ int run_explain(const ExplainArgs& a) {
                : kExitFindings;
   }
   Explanation e;
-  if (!explain_row(compiled, batch, row, *as_of, e, err)) {
+  if (!explain_row(rules->result(), batch, row, *as_of, e, err)) {
     print_error(err);
     return kExitFindings;
   }
@@ -91,16 +88,13 @@ std::function<int()> setup_explain(CLI::App& app) {
   auto* sub = app.add_subcommand(
       "explain",
       "Explain one customer's result: the rule behind every segment, stop, review and touch");
-  sub->add_option("rules", a->rules, "The rule file (e.g. rules/winback.rules)")
-      ->required()
-      ->check(CLI::ExistingFile);
-  sub->add_option("--snapshot", a->snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
-      ->check(CLI::ExistingFile);
+  add_rules_argument(sub, a->rules);
+  add_snapshot_option(sub, a->snapshot);
   sub->add_option("--customer", a->customer, "The customer's key (e.g. its customer_id)");
   sub->add_option("--given", a->given,
                   "A field of a made-up customer, FIELD=VALUE as written in a CSV snapshot "
                   "(repeatable; instead of --snapshot/--customer)");
-  sub->add_option("--as-of", a->as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+  add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
   add_root_option(sub, a->root);
   sub->add_option("--format", a->format, "Output: text (default) or json")

@@ -1,6 +1,7 @@
 // Rekindle CLI: `rekindle schema SNAPSHOT` prints the snapshot's columns in schema-file syntax
 // (`schema NAME`, then `field NAME: TYPE[?]`), inferred from the first rows of a CSV file or from
-// an Arrow file's own schema: a starting point for a .schema file. Exit 0: printed; 1: the file's
+// an Arrow file's own schema, then refined by the values (the key, money and enum columns:
+// runtime/infer_types.h): a starting point for a .schema file. Exit 0: printed; 1: the file's
 // content is malformed; 2: usage or I/O errors.
 #include <fmt/format.h>
 
@@ -15,6 +16,7 @@
 #include "grammar/names.h"
 #include "runtime/arrow_reader.h"
 #include "runtime/csv_reader.h"
+#include "runtime/infer_types.h"
 #include "runtime/snapshot_format.h"
 
 namespace rk::cli {
@@ -60,6 +62,55 @@ std::string type_text(FieldType t, const std::vector<std::string>& enum_values) 
   return s + "}";
 }
 
+// Key candidates whose distinct values are tracked at once (see the scan below).
+constexpr size_t kKeyProbe = 64;
+
+// Rows per batch: at most about a million cells, so a file of 20,000 columns is read in small
+// batches (a batch of 10,000 rows of it took over a gigabyte); at least 64 rows.
+int64_t batch_rows_for(size_t columns, int64_t rows) {
+  constexpr int64_t kCells = int64_t{1} << 20;
+  const int64_t by_width = kCells / static_cast<int64_t>(std::max<size_t>(columns, 1));
+  return std::max<int64_t>(64, std::min(rows, by_width));
+}
+
+// The first of candidates[start..] whose values in the first `rows` rows are all present and
+// distinct, reading only candidate columns, kKeyProbe at a time in column order.
+template <typename Fields>
+std::optional<size_t> probe_key(const std::string& path, const Fields& fields,
+                                const std::vector<size_t>& candidates, size_t start,
+                                int64_t rows_to_read) {
+  for (; start < candidates.size(); start += kKeyProbe) {
+    Schema probe;
+    const size_t end = std::min(candidates.size(), start + kKeyProbe);
+    for (size_t k = start; k < end; ++k)
+      probe.fields.push_back({fields[candidates[k]].name, FieldType::String, false, false, {}});
+    std::vector<std::unordered_set<std::string>> seen(probe.fields.size());
+    std::vector<bool> alive(probe.fields.size(), true);
+    ReaderOptions ro;
+    ro.batch_rows = batch_rows_for(probe.fields.size(), rows_to_read);
+    ro.check_keys = false;
+    std::optional<SnapshotError> rerr;
+    auto reader = open_snapshot(path, probe, ro, rerr);
+    if (!reader) return std::nullopt;
+    Batch batch;
+    int64_t rows = 0;
+    while (rows < rows_to_read && reader->next(batch)) {
+      const int64_t take = std::min(batch.num_rows, rows_to_read - rows);
+      for (int64_t r = 0; r < take; ++r)
+        for (size_t i = 0; i < probe.fields.size(); ++i) {
+          if (!alive[i]) continue;
+          auto v = batch.string_at(i, r);
+          if (!v || !seen[i].emplace(*v).second) alive[i] = false;
+        }
+      rows += take;
+    }
+    if (rows == 0) return std::nullopt;
+    for (size_t i = 0; i < probe.fields.size(); ++i)
+      if (alive[i]) return candidates[start + i];
+  }
+  return std::nullopt;
+}
+
 int exit_code_for(const SnapshotError& e) {
   if (e.row == 0 && e.column.empty() &&
       (e.message.rfind("cannot open", 0) == 0 || e.message.rfind("read error", 0) == 0))
@@ -84,7 +135,10 @@ std::function<int()> setup_schema(CLI::App& app) {
       "(YYYY-MM-DD), list of string (values containing |) or string; a column with an empty\n"
       "value is nullable (`?`). Arrow columns are typed by the file's schema. The key is the\n"
       "first string column whose values are present and distinct in the rows looked at.\n"
-      "Money, percent and enums cannot be told from CSV values: edit the printed schema.\n"
+      "Then, in both: a number column is money when its values have at most two decimals and\n"
+      "its name says so (price, amount, revenue, value, ...) or values like 84.57 show it; a\n"
+      "string column of at most 12 distinct words, each seen 3 times on average, is an enum.\n"
+      "Percents cannot be told from values: edit the printed schema.\n"
       "Exit status: 0 when printed, 1 when the file is malformed, 2 on usage or I/O errors.\n"
       "Example: rekindle schema customers.csv > customer.schema");
   return [args]() -> int {
@@ -130,50 +184,63 @@ std::function<int()> setup_schema(CLI::App& app) {
       for (const auto& f : inferred) fields.push_back({f.name, f.type, f.nullable, {}, false});
       source_note = fmt::format("up to the first {} rows of {}", args->rows, path);
     }
-    // The key: the first string column without missing values whose values are all distinct in
-    // the rows looked at (the schema language needs one).
+    // One scan of the rows looked at: the key (the first string column without missing values
+    // whose values are all distinct: the schema language needs one) and the money and enum
+    // columns the values show (runtime/infer_types.h).
     bool has_key = false;
     for (const auto& f : fields) has_key = has_key || f.key;
-    if (!has_key) {
-      // Only candidate columns are read, 64 at a time in column order, until one has distinct
-      // values: a file of 20,000 string columns reads the first few (it read all of them at
-      // once: 1.1 GB of batch buffers).
-      std::vector<size_t> candidates;
+    // The key candidates: string columns without missing values, in column order. The scan
+    // tracks the distinct values of the first kProbe of them only, so its memory does not grow
+    // with the width of the file (20,000 string columns used to take 1.1 GB); when none of those
+    // is distinct, the later ones are probed kProbe at a time, reading only their columns.
+    std::vector<size_t> candidates;
+    if (!has_key)
       for (size_t i = 0; i < fields.size(); ++i)
         if (fields[i].type == FieldType::String && !fields[i].nullable) candidates.push_back(i);
-      constexpr size_t kProbe = 64;
-      bool found = false;
-      for (size_t start = 0; start < candidates.size() && !found; start += kProbe) {
-        Schema probe;
-        const size_t end = std::min(candidates.size(), start + kProbe);
-        for (size_t k = start; k < end; ++k)
-          probe.fields.push_back({fields[candidates[k]].name, FieldType::String, false, false, {}});
-        std::vector<std::unordered_set<std::string>> seen(probe.fields.size());
-        std::vector<bool> candidate(probe.fields.size(), true);
-        ReaderOptions ro;
-        ro.batch_rows = std::min<int64_t>(args->rows, 65536);
-        ro.check_keys = false;
-        std::optional<SnapshotError> rerr;
-        auto reader = open_snapshot(path, probe, ro, rerr);
-        if (!reader) break;
-        Batch batch;
-        int64_t rows = 0;
-        while (rows < args->rows && reader->next(batch)) {
-          for (int64_t r = 0; r < batch.num_rows && rows + r < args->rows; ++r)
-            for (size_t i = 0; i < probe.fields.size(); ++i) {
-              if (!candidate[i]) continue;
-              auto v = batch.string_at(i, r);
-              if (!v || !seen[i].emplace(*v).second) candidate[i] = false;
-            }
-          rows += batch.num_rows;
-        }
-        if (rows == 0) break;
-        for (size_t i = 0; i < probe.fields.size() && !found; ++i)
-          if (candidate[i]) {
-            fields[candidates[start + i]].key = true;
-            found = true;
+    const size_t tracked = std::min(candidates.size(), kKeyProbe);
+    std::vector<std::unordered_set<std::string>> seen(tracked);
+    std::vector<bool> alive(tracked, true);
+    Schema probe;
+    for (const auto& f : fields)
+      probe.fields.push_back({f.name, f.type, f.nullable, false, f.enum_values});
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (fields[i].key) probe.key_field = static_cast<int>(i);
+    ValueTypeInference inference(probe);
+    ReaderOptions ro;
+    ro.batch_rows = batch_rows_for(fields.size(), args->rows);
+    ro.check_keys = false;  // the key is what is being looked for
+    std::optional<SnapshotError> rerr;
+    int64_t rows = 0;
+    if (auto reader = open_snapshot(path, probe, ro, rerr)) {
+      Batch batch;
+      while (rows < args->rows && reader->next(batch)) {
+        const int64_t take = std::min(batch.num_rows, args->rows - rows);
+        for (int64_t r = 0; r < take; ++r)
+          for (size_t k = 0; k < tracked; ++k) {
+            if (!alive[k]) continue;
+            auto v = batch.string_at(candidates[k], r);
+            if (!v || !seen[k].emplace(*v).second) alive[k] = false;
           }
+        inference.add(batch, take);
+        rows += take;
       }
+    }
+    seen.clear();
+    if (rows > 0 && !has_key) {
+      std::optional<size_t> key;
+      for (size_t k = 0; k < tracked && !key; ++k)
+        if (alive[k]) key = candidates[k];
+      if (!key) key = probe_key(path, fields, candidates, tracked, args->rows);
+      if (key) {
+        fields[*key].key = true;
+        probe.key_field = static_cast<int>(*key);
+      }
+    }
+    Schema refined = probe;
+    inference.refine(refined);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      fields[i].type = refined.fields[i].type;
+      fields[i].enum_values = refined.fields[i].enum_values;
     }
     std::string out = fmt::format("# Inferred by `rekindle schema` from {}.\n", source_note);
     out += fmt::format("schema {}\n\n", args->name.empty() ? name_from_path(path) : args->name);

@@ -1,8 +1,10 @@
 // Rekindle CLI: `rekindle test FILE.test...` runs rule tests: each test builds one customer from
 // the file's defaults and its `given` values, evaluates the rules with the interpreter (and the
 // JIT, asserting both agree) and compares output columns with its `expect` values, naming the
-// rule that decided each differing column. `--coverage` reports labels, stop and review rules,
-// touches, statuses, channels, offers and condition branches that no test reached.
+// rule that decided each differing column (read from runtime/explain's RowReading through the
+// program's layout; what a column presents is its role, never its name). `--coverage` reports
+// labels, stop and review rules, touches, statuses, channels, offers and condition branches that
+// no test reached.
 // Exit 0: every test passed; 1: a test failed (or, with --fail-uncovered, something is not
 // covered), or the rules do not compile; 2: usage errors or errors in the test file.
 #include <fmt/format.h>
@@ -14,18 +16,19 @@
 #include <map>
 #include <set>
 
+#include "base/fnv1a.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
-#include "compiler/jit/jit.h"
 #include "grammar/source_root.h"
 #include "grammar/test_file.h"
 #include "runtime/atoms.h"
 #include "runtime/batch_builder.h"
 #include "runtime/evaluator.h"
+#include "runtime/explain.h"
 #include "runtime/interpreter.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 namespace {
@@ -38,24 +41,7 @@ struct TestArgs {
   bool fail_uncovered = false;
 };
 
-// What an output column means, for checks and explanations.
-enum class ColKind {
-  Key,
-  Candidate,
-  Segment,
-  StoppedBy,
-  Review,
-  Status,
-  Touch,
-  Step,
-  Channel,
-  Offer
-};
-
-struct ColInfo {
-  ColKind kind;
-  std::string owner;  // segment or sequence name
-};
+using Role = ir::ColumnRole;
 
 // The evaluated outputs of every test row, for one engine.
 struct Outputs {
@@ -66,10 +52,6 @@ std::string join_names(const std::vector<std::string>& v) {
   std::string s;
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
   return s;
-}
-
-const char* truth_name(int8_t v) {
-  return v < 0 ? "unknown" : v ? "true" : "false";
 }
 
 class TestRun {
@@ -163,41 +145,6 @@ class TestRun {
     return fmt::format("{}:{}", tsrc_.file(s.file).path, s.line);
   }
 
-  void classify_columns() {
-    const ir::Program& p = *compiled_.program;
-    std::set<std::string> segments, sequences;
-    for (const auto& r : compiled_.map.rules) {
-      if (r.kind == SourceMap::Kind::Label || r.kind == SourceMap::Kind::Otherwise)
-        segments.insert(r.owner);
-      if (r.kind == SourceMap::Kind::Touch) sequences.insert(r.owner);
-    }
-    for (const auto& c : p.columns) {
-      ColInfo info{ColKind::Segment, c.name};
-      if (c.kind == ir::ResultKind::Key)
-        info.kind = ColKind::Key;
-      else if (c.name == "candidate")
-        info.kind = ColKind::Candidate;
-      else if (c.name == "stopped_by")
-        info.kind = ColKind::StoppedBy;
-      else if (c.name == "review")
-        info.kind = ColKind::Review;
-      else if (segments.count(c.name))
-        info.kind = ColKind::Segment;
-      else {
-        for (const auto& s : sequences) {
-          static const std::pair<const char*, ColKind> kSuffix[] = {{"_status", ColKind::Status},
-                                                                    {"_touch", ColKind::Touch},
-                                                                    {"_step", ColKind::Step},
-                                                                    {"_channel", ColKind::Channel},
-                                                                    {"_offer", ColKind::Offer}};
-          for (const auto& [suffix, kind] : kSuffix)
-            if (c.name == s + suffix) info = ColInfo{kind, s};
-        }
-      }
-      cols_.push_back(info);
-    }
-  }
-
   int find_column(const std::string& name) const {
     const auto& cs = compiled_.program->columns;
     for (size_t i = 0; i < cs.size(); ++i)
@@ -221,7 +168,7 @@ class TestRun {
                                             join_names(col.texts)));
       return std::nullopt;
     };
-    if (cols_[c].kind == ColKind::Key) {
+    if (col.role == Role::Key) {
       if (v.kind == ValueKind::String || v.kind == ValueKind::Word) return v.word;
       return bad(fmt::format("column `{}` is the customer key: write it in quotes", col.name));
     }
@@ -262,7 +209,9 @@ class TestRun {
       case ValueKind::Offer:
         text = v.canonical();
         break;
-      default:
+      case ValueKind::Missing:
+      case ValueKind::Date:
+      case ValueKind::List:
         return bad(fmt::format("`{}` is not a value of column `{}`", v.text, col.name));
     }
     if (std::find(col.texts.begin(), col.texts.end(), text) == col.texts.end())
@@ -299,7 +248,6 @@ class TestRun {
   }
 
   bool prepare() {
-    classify_columns();
     const ir::Program& p = *compiled_.program;
     const Schema& schema = p.schema;
     // Defaults: checked once on a scratch row.
@@ -351,7 +299,8 @@ class TestRun {
     }
     for (const auto& u : tf_->unreachable) {
       const int c = find_column(u.what.name);
-      if (c < 0 || cols_[c].kind == ColKind::Key || cols_[c].kind == ColKind::Touch) {
+      const Role role = c < 0 ? Role::Key : p.columns[static_cast<size_t>(c)].role;
+      if (role == Role::Key || role == Role::Touch) {
         error("RK0713", u.what.name_span,
               fmt::format("`{}` is not an output column whose values coverage counts", u.what.name),
               "coverage counts candidate, segments, stopped_by, review and each sequence's "
@@ -393,19 +342,17 @@ class TestRun {
     auto interp = make_interpreter(ext_);
     run_engine(*interp, interp_);
     if (args_.engine == "both") {
-      std::string jerr;
-      jit::JitStats stats;
-      auto jit = jit::compile(ext_, jerr, {}, &stats);
-      if (!stats.cache_warning.empty())
-        fmt::print(stderr, "rekindle: warning: {}\n", stats.cache_warning);
-      if (!jit) {
+      EngineChoice jit = choose_engine(ext_, Engine::Jit);
+      if (!jit.cache_warning.empty())
+        fmt::print(stderr, "rekindle: warning: {}\n", jit.cache_warning);
+      if (jit.used != Engine::Jit) {
         fmt::print(stderr,
                    "rekindle: warning: the JIT is unavailable ({}); tests ran on the interpreter "
                    "only\n",
-                   jerr);
+                   jit.fallback);
       } else {
         jit_.emplace();
-        run_engine(*jit, *jit_);
+        run_engine(*jit.executor, *jit_);
       }
     }
     return true;
@@ -461,27 +408,18 @@ class TestRun {
     return none_is_value ? "missing" : "none";
   }
 
-  // ---- explanations --------------------------------------------------------------------------
+  // ---- explanations ----------------------------------------------------------------------------
+  // Why a column has its value: the facts come from runtime/explain's RowReading of the row (the
+  // layout's evaluated nodes); this only chooses which to cite for each kind of column.
   const SourceMap::Rule* rule(SourceMap::Kind kind, const std::string& owner,
-                              const std::string& name, size_t* index = nullptr) const {
-    const auto& rs = compiled_.map.rules;
-    for (size_t i = 0; i < rs.size(); ++i)
-      if (rs[i].kind == kind && rs[i].owner == owner && rs[i].name == name) {
-        if (index) *index = i;
-        return &rs[i];
-      }
+                              const std::string& name) const {
+    for (const auto& r : compiled_.map.rules)
+      if (r.kind == kind && r.owner == owner && r.name == name) return &r;
     return nullptr;
   }
-  const SourceMap::Rule* label_rule(const std::string& family, const std::string& label,
-                                    size_t* index = nullptr) const {
-    if (auto* r = rule(SourceMap::Kind::Label, family, label, index)) return r;
-    return rule(SourceMap::Kind::Otherwise, family, label, index);
-  }
-  // The condition's value for row r (-1 unknown), or nullopt when the rule has none.
-  std::optional<int8_t> cond_value(size_t rule_index, int64_t r) const {
-    auto it = cond_output_.find(rule_index);
-    if (it == cond_output_.end()) return std::nullopt;
-    return interp_.out[it->second][r];
+  const SourceMap::Rule* label_rule(const std::string& family, const std::string& label) const {
+    if (auto* r = rule(SourceMap::Kind::Label, family, label)) return r;
+    return rule(SourceMap::Kind::Otherwise, family, label);
   }
   std::string cite(const SourceMap::Rule& r) const {
     std::string_view line = compiled_.sources.line_text(r.span.file, r.span.line);
@@ -489,67 +427,71 @@ class TestRun {
     return fmt::format("{}: `{}`", where(r.span), line);
   }
   std::string rule_with_cond(const char* what, SourceMap::Kind kind, const std::string& owner,
-                             const std::string& name, int64_t row) const {
-    size_t idx = 0;
-    const SourceMap::Rule* r = rule(kind, owner, name, &idx);
+                             const std::string& name, const RowReading& rr) const {
+    const SourceMap::Rule* r = rule(kind, owner, name);
     if (!r) return fmt::format("{} `{}`", what, name);
     std::string s = fmt::format("{} `{}` at {}", what, name, cite(*r));
-    if (auto v = cond_value(idx, row)) s += fmt::format(" (condition {})", truth_name(*v));
+    if (auto v = rr.condition(*r)) s += fmt::format(" (condition {})", *v);
     return s;
+  }
+  std::string candidate_rule(const RowReading& rr) const {
+    if (!rule(SourceMap::Kind::Candidate, "", "candidate")) return {};
+    return " (" +
+           rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "", "candidate", rr) + ")";
+  }
+  // The name of the result column with `role` presenting sequence `owner`.
+  std::string column_name(Role role, uint32_t owner) const {
+    for (const auto& c : ext_.columns)
+      if (c.role == role && c.owner == owner) return c.name;
+    return {};
   }
 
   std::vector<std::string> explain(size_t c, int64_t row, const std::string& expected,
                                    const std::string& actual) const {
     std::vector<std::string> lines;
-    const ColInfo& info = cols_[c];
-    const std::string status_col = info.owner + "_status";
-    switch (info.kind) {
-      case ColKind::Key:
+    const ir::ResultColumn& col = ext_.columns[c];
+    const ir::Layout& layout = compiled_.program->layout;
+    const RowReading rr(compiled_, batch_, row, as_of_);
+    switch (col.role) {
+      case Role::Key:
         break;
-      case ColKind::Candidate:
+      case Role::Candidate:
         if (rule(SourceMap::Kind::Candidate, "", "candidate"))
           lines.push_back(
-              rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "", "candidate", row));
+              rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "", "candidate", rr));
         break;
-      case ColKind::Segment: {
+      case Role::Family: {
+        const std::string& family = layout.families[col.owner].name;
         if (!actual.empty()) {
-          size_t idx = 0;
-          if (auto* r = label_rule(info.owner, actual, &idx))
+          if (auto* r = label_rule(family, actual))
             lines.push_back(fmt::format("label `{}` matched at {}", actual, cite(*r)));
         } else {
-          lines.push_back(fmt::format("no label of segment `{}` matched", info.owner));
+          lines.push_back(fmt::format("no label of segment `{}` matched", family));
         }
         if (!expected.empty()) {
-          size_t idx = 0;
-          if (auto* r = label_rule(info.owner, expected, &idx)) {
-            auto v = cond_value(idx, row);
-            lines.push_back(fmt::format(
-                "label `{}` at {}{}", expected, cite(*r),
-                v ? fmt::format(": condition {}", truth_name(*v)) : std::string(" (otherwise)")));
+          if (auto* r = label_rule(family, expected)) {
+            auto v = rr.condition(*r);
+            lines.push_back(
+                fmt::format("label `{}` at {}{}", expected, cite(*r),
+                            v ? fmt::format(": condition {}", *v) : std::string(" (otherwise)")));
           }
         }
         break;
       }
-      case ColKind::StoppedBy: {
+      case Role::StoppedBy: {
         if (!actual.empty())
-          lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", actual, row) +
+          lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", actual, rr) +
                           " fired first");
-        else if (actual_column_text("candidate", row) == "false")
-          lines.push_back(
-              "not a candidate: stop rules apply to candidates only" +
-              std::string(rule(SourceMap::Kind::Candidate, "", "candidate")
-                              ? " (" +
-                                    rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "",
-                                                   "candidate", row) +
-                                    ")"
-                              : ""));
+        else if (rr.truth(layout.candidate.value.node) == "false")
+          lines.push_back("not a candidate: stop rules apply to candidates only" +
+                          candidate_rule(rr));
         else
           lines.push_back("no stop rule fired");
         if (!expected.empty() && expected != actual)
-          lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", expected, row));
+          lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", expected, rr));
         break;
       }
-      case ColKind::Review: {
+      case Role::Review: {
         std::set<std::string> names;
         auto split = [&](const std::string& s) {
           size_t start = 0;
@@ -563,84 +505,82 @@ class TestRun {
         split(expected);
         split(actual);
         for (const auto& n : names)
-          lines.push_back(rule_with_cond("review rule", SourceMap::Kind::Review, "", n, row));
+          lines.push_back(rule_with_cond("review rule", SourceMap::Kind::Review, "", n, rr));
         bool any_due = false;
-        for (size_t k = 0; k < cols_.size(); ++k)
-          if (cols_[k].kind == ColKind::Status && actual_text(interp_, k, row) == "due")
-            any_due = true;
+        for (const auto& q : layout.sequences)
+          any_due = any_due || rr.status(q).kind == ir::StatusKind::Due;
         if (!any_due && !expected.empty())
           lines.push_back("review rules apply only to customers with a touch due");
         break;
       }
-      case ColKind::Status:
-        explain_status(info.owner, actual, row, lines);
+      case Role::Status:
+        explain_status(layout.sequences[col.owner], rr, lines);
         break;
-      case ColKind::Touch:
-      case ColKind::Step:
-      case ColKind::Channel:
-      case ColKind::Offer: {
-        const std::string step = actual_column_text(info.owner + "_step", row);
-        const std::string status = actual_column_text(status_col, row);
-        if (status != "due")
-          lines.push_back(fmt::format("`{}` is {}: no touch is due", status_col, status));
-        if (!step.empty())
-          lines.push_back(rule_with_cond("touch", SourceMap::Kind::Touch, info.owner, step, row));
-        if (info.kind == ColKind::Channel)
+      case Role::Touch:
+      case Role::Step:
+      case Role::Channel:
+      case Role::Offer: {
+        const ir::Sequence& q = layout.sequences[col.owner];
+        const ir::Status& status = rr.status(q);
+        if (status.kind != ir::StatusKind::Due)
+          lines.push_back(fmt::format("`{}` is {}: no touch is due",
+                                      column_name(Role::Status, col.owner), status.name));
+        if (const ir::Touch* t = rr.touch(q))
+          lines.push_back(rule_with_cond("touch", SourceMap::Kind::Touch, q.name, t->name, rr));
+        if (col.role == Role::Channel)
           for (const auto& r : compiled_.map.rules)
-            if (r.kind == SourceMap::Kind::Channel && r.owner == info.owner)
+            if (r.kind == SourceMap::Kind::Channel && r.owner == q.name)
               lines.push_back(
-                  rule_with_cond("channel", SourceMap::Kind::Channel, info.owner, r.name, row));
+                  rule_with_cond("channel", SourceMap::Kind::Channel, q.name, r.name, rr));
         break;
       }
     }
     return lines;
   }
 
-  std::string actual_column_text(const std::string& name, int64_t row) const {
-    const int c = find_column(name);
-    return c < 0 ? std::string() : actual_text(interp_, static_cast<size_t>(c), row);
-  }
-
-  void explain_status(const std::string& seq, const std::string& status, int64_t row,
+  void explain_status(const ir::Sequence& q, const RowReading& rr,
                       std::vector<std::string>& lines) const {
-    if (status == "not_candidate") {
-      lines.push_back(
-          "not a candidate" +
-          std::string(rule(SourceMap::Kind::Candidate, "", "candidate")
-                          ? " (" +
-                                rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "",
-                                               "candidate", row) +
-                                ")"
-                          : ""));
-    } else if (status == "stopped") {
-      const std::string s = actual_column_text("stopped_by", row);
-      lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", s, row) + " fired");
-    } else if (status == "holdout") {
-      for (const auto& a : ext_.atoms)
-        if (a.kind == ir::AtomKind::Holdout) {
-          auto key = batch_.string_at(a.field, row);
-          const std::string k = key ? std::string(*key) : std::string();
-          const uint64_t h = fnv1a64(a.salt + ":" + k) % a.modulus;
+    const ir::Status& status = rr.status(q);
+    switch (status.kind) {
+      case ir::StatusKind::NotEntered:
+        lines.push_back("not a candidate" + candidate_rule(rr));
+        return;
+      case ir::StatusKind::Stopped:
+        lines.push_back(
+            rule_with_cond("stop rule", SourceMap::Kind::Stop, "", rr.stopped_by(), rr) + " fired");
+        return;
+      case ir::StatusKind::HeldOut:
+        if (auto d = rr.holdout(q))
           lines.push_back(
               fmt::format("holdout: fnv1a64(\"{}:{}\") mod {} = {}, below {}: in the control group",
-                          a.salt, k, a.modulus, h, a.threshold));
-        }
-    } else if (auto* r = rule(SourceMap::Kind::Exit, seq, status)) {
-      lines.push_back(rule_with_cond("exit", SourceMap::Kind::Exit, seq, status, row));
-      (void)r;
-    } else if (status == "due") {
-      const std::string step = actual_column_text(seq + "_step", row);
-      lines.push_back(rule_with_cond("next touch", SourceMap::Kind::Touch, seq, step, row) +
-                      " is due");
-    } else {
-      lines.push_back(fmt::format(
-          "sequence `{}`: {}", seq,
-          status == "exhausted"    ? "no touch left after the last one sent (touches whose `only "
-                                     "when` is not true are skipped)"
-          : status == "waiting"    ? "fewer than `wait` days since the last touch, or its date is "
-                                     "missing"
-          : status == "no_channel" ? "neither the touch's channel nor its fallback is allowed"
-                                   : "see its clauses"));
+                          d->salt, d->key, d->modulus, d->bucket, d->threshold));
+        return;
+      case ir::StatusKind::Exit:
+        lines.push_back(rule_with_cond("exit", SourceMap::Kind::Exit, q.name, status.name, rr));
+        return;
+      case ir::StatusKind::Due: {
+        const ir::Touch* t = rr.touch(q);
+        lines.push_back(
+            rule_with_cond("next touch", SourceMap::Kind::Touch, q.name, t ? t->name : "", rr) +
+            " is due");
+        return;
+      }
+      case ir::StatusKind::Exhausted:
+        lines.push_back(
+            fmt::format("sequence `{}`: no touch left after the last one sent "
+                        "(touches whose `only when` is not true are skipped)",
+                        q.name));
+        return;
+      case ir::StatusKind::Waiting:
+        lines.push_back(
+            fmt::format("sequence `{}`: fewer than `wait` days since the last touch, "
+                        "or its date is missing",
+                        q.name));
+        return;
+      case ir::StatusKind::NoChannel:
+        lines.push_back(fmt::format(
+            "sequence `{}`: neither the touch's channel nor its fallback is allowed", q.name));
+        return;
     }
   }
 
@@ -704,8 +644,8 @@ class TestRun {
         }
       }
     for (size_t c = 0; c < p.columns.size(); ++c) {
-      const ColInfo& info = cols_[c];
-      if (info.kind == ColKind::Key || info.kind == ColKind::Touch) continue;
+      const Role role = p.columns[c].role;
+      if (role == Role::Key || role == Role::Touch) continue;
       for (const auto& text : p.columns[c].texts) {
         ++values;
         const auto key = std::make_pair(c, text);
@@ -790,39 +730,50 @@ class TestRun {
         return fmt::format("exit {}.{}", r.owner, r.name);
       case SourceMap::Kind::Channel:
         return fmt::format("channel {}.{} (requires)", r.owner, r.name);
-      default:
+      case SourceMap::Kind::Otherwise:
+      case SourceMap::Kind::Let:
+      case SourceMap::Kind::Enter:
         return r.name;
     }
+    return r.name;
   }
 
   std::string describe_value(size_t c, const std::string& text) const {
-    const ColInfo& info = cols_[c];
-    const std::string& name = ext_.columns[c].name;
+    const ir::ResultColumn& col = ext_.columns[c];
+    const ir::Layout& layout = compiled_.program->layout;
     const SourceMap::Rule* r = nullptr;
-    std::string what;
-    switch (info.kind) {
-      case ColKind::Segment:
-        r = label_rule(info.owner, text);
-        what = fmt::format("label `{}` of segment `{}`", text, info.owner);
+    std::string what = fmt::format("{} = {}", col.name, text);
+    switch (col.role) {
+      case Role::Family: {
+        const std::string& family = layout.families[col.owner].name;
+        r = label_rule(family, text);
+        what = fmt::format("label `{}` of segment `{}`", text, family);
         break;
-      case ColKind::StoppedBy:
+      }
+      case Role::StoppedBy:
         r = rule(SourceMap::Kind::Stop, "", text);
         what = fmt::format("stop rule `{}`", text);
         break;
-      case ColKind::Review:
+      case Role::Review:
         r = rule(SourceMap::Kind::Review, "", text);
         what = fmt::format("review rule `{}`", text);
         break;
-      case ColKind::Step:
-        r = rule(SourceMap::Kind::Touch, info.owner, text);
-        what = fmt::format("touch `{}` of sequence `{}`", text, info.owner);
+      case Role::Step: {
+        const std::string& seq = layout.sequences[col.owner].name;
+        r = rule(SourceMap::Kind::Touch, seq, text);
+        what = fmt::format("touch `{}` of sequence `{}`", text, seq);
         break;
-      default:
-        what = fmt::format("{} = {}", name, text);
-        if (info.kind == ColKind::Status)
-          if (auto* x = rule(SourceMap::Kind::Exit, info.owner, text)) r = x;
-        if (info.kind == ColKind::Channel)
-          if (auto* x = rule(SourceMap::Kind::Channel, info.owner, text)) r = x;
+      }
+      case Role::Status:
+        r = rule(SourceMap::Kind::Exit, layout.sequences[col.owner].name, text);
+        break;
+      case Role::Channel:
+        r = rule(SourceMap::Kind::Channel, layout.sequences[col.owner].name, text);
+        break;
+      case Role::Key:
+      case Role::Candidate:
+      case Role::Touch:
+      case Role::Offer:
         break;
     }
     if (r) what += fmt::format(" ({})", where(r->span));
@@ -839,7 +790,6 @@ class TestRun {
   std::string rules_path_;
   CompileResult compiled_;
   int32_t as_of_ = 0;
-  std::vector<ColInfo> cols_;
   std::optional<BatchBuilder> builder_;
   std::vector<Prepared> selected_;
   std::map<std::pair<size_t, std::string>, const testfile::Unreachable*> unreachable_;

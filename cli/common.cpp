@@ -6,12 +6,22 @@
 #include <CLI/CLI.hpp>
 #include <ctime>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 
 namespace rk::cli {
 
 void print_error(const std::string& message) {
   fmt::print(stderr, "rekindle: error: {}\n", message);
+}
+
+SessionOptions session_options(const std::string& engine, int threads) {
+  SessionOptions o;
+  o.engine = parse_engine(engine).value_or(Engine::Jit);
+  o.threads = threads;
+  o.warn = [](const std::string& message) {
+    fmt::print(stderr, "rekindle: warning: {}\n", message);
+  };
+  return o;
 }
 
 bool parse_params(const std::vector<std::string>& in, std::map<std::string, std::string>& out) {
@@ -58,6 +68,28 @@ void add_root_option(CLI::App* sub, std::string& root) {
   sub->add_option("--root", root,
                   "The project folder: imports are read only from this folder and below it "
                   "(default: the folder of the rule file)");
+}
+
+CLI::Option* add_rules_argument(CLI::App* sub, std::string& rules) {
+  return sub->add_option("rules", rules, "The rule file (e.g. rules/winback.rules)")
+      ->required()
+      ->check(CLI::ExistingFile);
+}
+
+CLI::Option* add_snapshot_option(CLI::App* sub, std::string& snapshot) {
+  return sub->add_option("--snapshot", snapshot, "Customer snapshot: Arrow IPC (.arrow) or CSV")
+      ->check(CLI::ExistingFile);
+}
+
+CLI::Option* add_as_of_option(CLI::App* sub, std::string& as_of) {
+  return sub->add_option("--as-of", as_of, "Evaluation date YYYY-MM-DD (default: today, UTC)");
+}
+
+void add_session_options(CLI::App* sub, int& threads, std::string& engine) {
+  sub->add_option("--threads", threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("--engine", engine, "jit (default) or interp")
+      ->check(CLI::IsMember({"jit", "interp"}));
 }
 
 std::optional<int32_t> parse_as_of(const std::string& text) {

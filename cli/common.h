@@ -1,4 +1,5 @@
-// Rekindle CLI: small helpers shared by subcommands (flag parsing, dates, errors).
+// Rekindle CLI: small helpers shared by subcommands (flag parsing, dates, errors, the session of a
+// command that evaluates rules).
 #pragma once
 
 #include <map>
@@ -6,12 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "grammar/diagnostics.h"
 #include "runtime/output_guard.h"
-
-namespace CLI {
-class App;
-}
+#include "runtime/session.h"
 
 namespace rk::cli {
 
@@ -31,5 +30,17 @@ bool stdout_is_an_input(const std::vector<RunFile>& inputs);
 // Adds `--root FOLDER` to a subcommand that compiles rules: the folder imports (and a test
 // file's rules file) may be read from; by default the folder of the top file.
 void add_root_option(CLI::App* sub, std::string& root);
+// The session of a command's `--engine` ("jit" or "interp", checked by CLI11) and `--threads`;
+// its warnings are printed as `rekindle: warning: MESSAGE` on standard error.
+SessionOptions session_options(const std::string& engine, int threads);
+
+// Options shared by the commands that evaluate rules, each added where the command wants it (so
+// every command keeps its order of options and its help). The rule file argument `rules`
+// (required, existing); `--snapshot FILE` (existing); `--as-of DATE`; `--threads N` and
+// `--engine jit|interp` (the session's).
+CLI::Option* add_rules_argument(CLI::App* sub, std::string& rules);
+CLI::Option* add_snapshot_option(CLI::App* sub, std::string& snapshot);
+CLI::Option* add_as_of_option(CLI::App* sub, std::string& as_of);
+void add_session_options(CLI::App* sub, int& threads, std::string& engine);
 
 }  // namespace rk::cli

@@ -2,6 +2,9 @@
 #include "cli/diag_output.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
+
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 #include <set>
@@ -144,6 +147,10 @@ std::string render_diagnostics(const std::vector<DiagSet>& sets, DiagFormat form
     }
   }
   return out;
+}
+
+void print_diagnostics(const std::vector<DiagSet>& sets) {
+  std::fputs(render_diagnostics(sets, DiagFormat::Text, isatty(2)).c_str(), stderr);
 }
 
 }  // namespace rk::cli

@@ -19,5 +19,8 @@ struct DiagSet {
 };
 std::string render_diagnostics(const std::vector<DiagSet>& sets, DiagFormat format, bool color,
                                const std::string& tool_name = "rekindle");
+// Prints diagnostics as text on standard error (coloured on a terminal): the errors of rules a
+// command could not compile.
+void print_diagnostics(const std::vector<DiagSet>& sets);
 
 }  // namespace rk::cli

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -145,6 +146,47 @@ struct Expr {
   ExprKind kind;
   Span span;  // the whole expression
 };
+
+// For `static_assert` in the last branch of an `if constexpr` chain over the kinds of a variant,
+// so that a new kind fails to compile where it is not handled.
+template <typename T>
+inline constexpr bool kUnhandled = false;
+
+// The sub-expressions of an expression in source order (kNoExpr where an optional one is absent:
+// a value of `is` other than `is V`, an offer without amount). Walkers that only need the tree's
+// shape use this; a new kind says here what its operands are.
+inline std::vector<ExprId> children(const ExprKind& kind) {
+  return std::visit(
+      [](const auto& k) -> std::vector<ExprId> {
+        using T = std::decay_t<decltype(k)>;
+        if constexpr (std::is_same_v<T, NumberLit> || std::is_same_v<T, BoolLit> ||
+                      std::is_same_v<T, StringLit> || std::is_same_v<T, DateLit> ||
+                      std::is_same_v<T, Today> || std::is_same_v<T, Name>) {
+          return {};
+        } else if constexpr (std::is_same_v<T, Member>) {
+          return {k.object};
+        } else if constexpr (std::is_same_v<T, Unary>) {
+          return {k.operand};
+        } else if constexpr (std::is_same_v<T, Binary>) {
+          return {k.lhs, k.rhs};
+        } else if constexpr (std::is_same_v<T, Is>) {
+          return {k.subject, k.value};
+        } else if constexpr (std::is_same_v<T, InSet> || std::is_same_v<T, Has>) {
+          return {k.subject};
+        } else if constexpr (std::is_same_v<T, InRange>) {
+          return {k.subject, k.lo, k.hi};
+        } else if constexpr (std::is_same_v<T, DaysSince>) {
+          return {k.date};
+        } else if constexpr (std::is_same_v<T, IfExpr>) {
+          return {k.cond, k.then_, k.else_};
+        } else if constexpr (std::is_same_v<T, OfferLit>) {
+          return {k.amount};
+        } else {
+          static_assert(kUnhandled<T>, "ast::children: an expression kind without its operands");
+        }
+      },
+      kind);
+}
 
 // ---- Schema files ---------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "base/literal.h"
 #include "grammar/ast.h"
 #include "grammar/names.h"
 
@@ -90,112 +91,23 @@ struct reserved_as_name {
   }
 };
 
-// A "double-quoted string" on one line; \" and \\ are its only escapes (RK0102 when unterminated).
+// A "double-quoted string" on one line; \" and \\ are its only escapes (base/literal.h): RK0101
+// for another escape, RK0102 when unterminated.
 struct string_raw {
   using rule_t = string_raw;
   using subs_t = empty_list;
   template <typename ParseInput>
   static bool match(ParseInput& in) {
-    const char* b = in.current();
-    const char* e = in.end();
-    if (b == e || *b != '"') return false;
-    const size_t start = static_cast<size_t>(b - in.begin());
-    for (const char* p = b + 1; p != e; ++p) {
-      if (*p == '"') {
-        in.bump(static_cast<size_t>(p + 1 - b));
-        return true;
-      }
-      if (*p == '\n') break;
-      if (*p == '\\') {
-        if (p + 1 != e && (p[1] == '"' || p[1] == '\\')) {
-          ++p;
-          continue;
-        }
-        throw SyntaxError{"RK0101", "unknown escape in string (only \\\" and \\\\ are allowed)",
-                          static_cast<size_t>(p - in.begin()), p + 1 != e ? 2u : 1u};
-      }
-    }
-    throw SyntaxError{"RK0102", "unterminated string: a string must end with `\"` on the same line",
-                      start, 1};
+    return match_string_literal<SyntaxError>(in, "RK0101", "RK0102");
   }
 };
 
-// Keywords: the word not followed by an identifier character.
-#define RK_KEYWORD(id, text) \
-  struct k_##id : TAO_PEGTL_KEYWORD(text) {};
-RK_KEYWORD(schema, "schema")
-RK_KEYWORD(field, "field")
-RK_KEYWORD(key, "key")
-RK_KEYWORD(list, "list")
-RK_KEYWORD(of, "of")
-RK_KEYWORD(string, "string")
-RK_KEYWORD(int, "int")
-RK_KEYWORD(number, "number")
-RK_KEYWORD(money, "money")
-RK_KEYWORD(percent, "percent")
-RK_KEYWORD(date, "date")
-RK_KEYWORD(bool, "bool")
-RK_KEYWORD(enum, "enum")
-RK_KEYWORD(import, "import")
-RK_KEYWORD(parameter, "parameter")
-RK_KEYWORD(let, "let")
-RK_KEYWORD(segment, "segment")
-RK_KEYWORD(when, "when")
-RK_KEYWORD(otherwise, "otherwise")
-RK_KEYWORD(candidate, "candidate")
-RK_KEYWORD(stop, "stop")
-RK_KEYWORD(review, "review")
-RK_KEYWORD(because, "because")
-RK_KEYWORD(sequence, "sequence")
-RK_KEYWORD(enter, "enter")
-RK_KEYWORD(progress, "progress")
-RK_KEYWORD(on, "on")
-RK_KEYWORD(wait, "wait")
-RK_KEYWORD(holdout, "holdout")
-RK_KEYWORD(salt, "salt")
-RK_KEYWORD(exit, "exit")
-RK_KEYWORD(channel, "channel")
-RK_KEYWORD(requires, "requires")
-RK_KEYWORD(fallback, "fallback")
-RK_KEYWORD(to, "to")
-RK_KEYWORD(touch, "touch")
-RK_KEYWORD(via, "via")
-RK_KEYWORD(offer, "offer")
-RK_KEYWORD(only, "only")
-RK_KEYWORD(and, "and")
-RK_KEYWORD(or, "or")
-RK_KEYWORD(not, "not")
-RK_KEYWORD(is, "is")
-RK_KEYWORD(missing, "missing")
-RK_KEYWORD(present, "present")
-RK_KEYWORD(one, "one")
-RK_KEYWORD(in, "in")
-RK_KEYWORD(has, "has")
-RK_KEYWORD(any, "any")
-RK_KEYWORD(all, "all")
-RK_KEYWORD(none, "none")
-RK_KEYWORD(if, "if")
-RK_KEYWORD(then, "then")
-RK_KEYWORD(else, "else")
-RK_KEYWORD(days, "days")
-RK_KEYWORD(day, "day")
-RK_KEYWORD(weeks, "weeks")
-RK_KEYWORD(week, "week")
-RK_KEYWORD(since, "since")
-RK_KEYWORD(until, "until")
-RK_KEYWORD(today, "today")
-RK_KEYWORD(true, "true")
-RK_KEYWORD(false, "false")
-RK_KEYWORD(credit, "credit")
-RK_KEYWORD(points, "points")
-RK_KEYWORD(early_access, "early_access")
-RK_KEYWORD(discount, "discount")
-RK_KEYWORD(at, "at")
-RK_KEYWORD(least, "least")
-RK_KEYWORD(most, "most")
-RK_KEYWORD(above, "above")
-RK_KEYWORD(below, "below")
-RK_KEYWORD(under, "under")
+// Keywords: the word not followed by an identifier character, one struct k_WORD per word of
+// names.h (RK_RESERVED_WORDS and RK_CONTEXTUAL_WORDS: the one list).
+#define RK_KEYWORD(id) \
+  struct k_##id : TAO_PEGTL_KEYWORD(#id) {};
+RK_RESERVED_WORDS(RK_KEYWORD)
+RK_CONTEXTUAL_WORDS(RK_KEYWORD)
 #undef RK_KEYWORD
 
 // ---- Names ----------------------------------------------------------------------------------

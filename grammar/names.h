@@ -1,6 +1,7 @@
-// Rekindle grammar: the words of the language without PEGTL: the one list of reserved words, the
-// offer words and what an identifier is. The grammar (grammar.h) builds its tokens on these; tools
-// that write rule or schema text (`rekindle schema`) use them without including the parser.
+// Rekindle grammar: the words of the language without PEGTL: the one list of reserved and
+// contextual words (RK_RESERVED_WORDS, RK_CONTEXTUAL_WORDS), the offer words and what an
+// identifier is. The grammar (grammar.h) makes its keyword tokens from these lists; tools that
+// write rule or schema text (`rekindle schema`) use them without including the parser.
 #pragma once
 
 #include <cstddef>
@@ -8,21 +9,28 @@
 
 namespace rk::grammar {
 
-// ---- Reserved words (the one list) ---------------------------------------------------------
+// ---- Words of the language (the one list) ---------------------------------------------------
 
-// `enter` is a contextual word (it only has a meaning at the start of a sequence clause).
-inline constexpr std::string_view kKeywords[] = {
-    "schema",    "field",        "key",      "list",     "of",        "string",    "int",
-    "number",    "money",        "percent",  "date",     "bool",      "enum",      "import",
-    "parameter", "let",          "segment",  "when",     "otherwise", "candidate", "stop",
-    "review",    "because",      "sequence", "progress", "on",        "wait",      "holdout",
-    "salt",      "exit",         "channel",  "requires", "fallback",  "to",        "touch",
-    "via",       "offer",        "only",     "and",      "or",        "not",       "is",
-    "missing",   "present",      "one",      "in",       "has",       "any",       "all",
-    "none",      "if",           "then",     "else",     "days",      "day",       "weeks",
-    "week",      "since",        "until",    "today",    "true",      "false",     "credit",
-    "points",    "early_access", "discount", "at",       "least",     "most",      "above",
-    "below",     "under"};
+// Every reserved word, in the grammar's order: X(word) for each. The grammar (grammar.h) makes
+// its keyword rules from this list, and `is_keyword` reads it.
+// clang-format off
+#define RK_RESERVED_WORDS(X) \
+  X(schema) X(field) X(key) X(list) X(of) X(string) X(int) X(number) X(money) X(percent) \
+  X(date) X(bool) X(enum) X(import) X(parameter) X(let) X(segment) X(when) X(otherwise) \
+  X(candidate) X(stop) X(review) X(because) X(sequence) X(progress) X(on) X(wait) X(holdout) \
+  X(salt) X(exit) X(channel) X(requires) X(fallback) X(to) X(touch) X(via) X(offer) X(only) \
+  X(and) X(or) X(not) X(is) X(missing) X(present) X(one) X(in) X(has) X(any) X(all) X(none) \
+  X(if) X(then) X(else) X(days) X(day) X(weeks) X(week) X(since) X(until) X(today) X(true) \
+  X(false) X(credit) X(points) X(early_access) X(discount) X(at) X(least) X(most) X(above) \
+  X(below) X(under)
+// Contextual words: a keyword only where the grammar expects it (`enter` at the start of a
+// sequence clause); elsewhere a name.
+#define RK_CONTEXTUAL_WORDS(X) X(enter)
+// clang-format on
+
+#define RK_WORD_TEXT(word) #word,
+inline constexpr std::string_view kKeywords[] = {RK_RESERVED_WORDS(RK_WORD_TEXT)};
+#undef RK_WORD_TEXT
 
 // True when `word` is reserved and cannot name a field, segment, label, rule, channel, ...
 constexpr bool is_keyword(std::string_view word) {

@@ -14,6 +14,7 @@
 #include <new>
 #include <type_traits>
 
+#include "base/date.h"
 #include "grammar/grammar.h"
 
 namespace rk {
@@ -147,16 +148,6 @@ struct State {
   }
 };
 
-std::string unescape(std::string_view raw) {  // raw includes both quotes
-  std::string v;
-  v.reserve(raw.size());
-  for (size_t i = 1; i + 1 < raw.size(); ++i) {
-    if (raw[i] == '\\') ++i;
-    v += raw[i];
-  }
-  return v;
-}
-
 [[noreturn]] void fail(std::string code, std::string message, uint32_t offset, uint32_t len) {
   throw g::SyntaxError{std::move(code), std::move(message), offset, len};
 }
@@ -259,24 +250,15 @@ struct action<g::number_lit> {
   }
 };
 
-int32_t days_from_civil(int y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int>(doe) - 719468;
-}
-
 template <>
 struct action<g::date_lit> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
     const uint32_t b = st.off(in.begin());
     const std::string t = in.string();
-    const int y = std::stoi(t.substr(0, 4));
-    const unsigned m = static_cast<unsigned>(std::stoi(t.substr(5, 2)));
-    const unsigned d = static_cast<unsigned>(std::stoi(t.substr(8, 2)));
+    const CivilDate c = *split_iso_date(t);  // date_lit has the shape
+    const int64_t y = c.year;
+    const unsigned m = c.month, d = c.day;
     static const char* const kMonths[] = {"January",   "February", "March",    "April",
                                           "May",       "June",     "July",     "August",
                                           "September", "October",  "November", "December"};
@@ -285,13 +267,11 @@ struct action<g::date_lit> {
       fail("RK0104", fmt::format("invalid date `{}`: the month must be 01 to 12", t), b, len);
     if (y < 1)
       fail("RK0104", fmt::format("invalid date `{}`: the year must be 0001 to 9999", t), b, len);
-    const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    static const unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    const unsigned last = kDays[m - 1] + (m == 2 && leap ? 1 : 0);
+    const unsigned last = days_in_month(y, m);
     if (d < 1 || d > last)
       fail("RK0104",
            fmt::format("invalid date `{}`: {} {} has {} days", t, kMonths[m - 1], y, last), b, len);
-    st.push(ast::DateLit{days_from_civil(y, m, d), t}, b, b + len);
+    st.push(ast::DateLit{static_cast<int32_t>(days_from_civil(y, m, d)), t}, b, b + len);
   }
 };
 
@@ -299,7 +279,8 @@ template <>
 struct action<g::string_lit> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
-    st.push(ast::StringLit{unescape(in.string_view())}, st.off(in.begin()), st.off(in.end()));
+    st.push(ast::StringLit{unescape_string_literal(in.string_view())}, st.off(in.begin()),
+            st.off(in.end()));
   }
 };
 
@@ -499,8 +480,8 @@ template <>
 struct action<g::set_string> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
-    st.items.push_back(
-        {unescape(in.string_view()), true, st.span(st.off(in.begin()), st.off(in.end()))});
+    st.items.push_back({unescape_string_literal(in.string_view()), true,
+                        st.span(st.off(in.begin()), st.off(in.end()))});
   }
 };
 
@@ -607,7 +588,7 @@ struct action<g::offer_word_name_raw> : name_action {};
 struct string_slot_action {
   template <typename Input>
   static void apply(const Input& in, State& st) {
-    st.str = unescape(in.string_view());
+    st.str = unescape_string_literal(in.string_view());
     st.str_span = st.span(st.off(in.begin()), st.off(in.end()));
     st.has_str = true;
   }

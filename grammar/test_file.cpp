@@ -12,6 +12,9 @@
 #include <string_view>
 #include <tao/pegtl.hpp>
 
+#include "base/date.h"
+#include "base/literal.h"
+
 namespace rk::testfile {
 
 std::string Value::canonical() const {
@@ -21,42 +24,17 @@ std::string Value::canonical() const {
       return word;
     case ValueKind::Offer:
       return word + " " + amount;
-    default:
+    case ValueKind::Missing:
+    case ValueKind::Bool:
+    case ValueKind::Number:
+    case ValueKind::Date:
+    case ValueKind::List:
       return text;
   }
+  return text;
 }
 
 namespace {
-
-// Parses a strict "YYYY-MM-DD" (year 0001..9999) into days since 1970-01-01; false for a date
-// that does not exist (2026-02-30, 2026-13-01). The rules of the IR's parse_iso_date
-// (compiler/ir/helpers.h), written here because grammar/ includes nothing of the compiler.
-bool iso_date_days(std::string_view s, int32_t& out) {
-  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
-  auto digits = [&](size_t a, size_t n, int& v) {
-    v = 0;
-    for (size_t i = a; i < a + n; ++i) {
-      if (s[i] < '0' || s[i] > '9') return false;
-      v = v * 10 + (s[i] - '0');
-    }
-    return true;
-  };
-  int y = 0, m = 0, d = 0;
-  if (!digits(0, 4, y) || !digits(5, 2, m) || !digits(8, 2, d)) return false;
-  if (y < 1 || m < 1 || m > 12 || d < 1) return false;
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  if (d > ((m == 2 && leap) ? 29 : kDays[m - 1])) return false;
-  // Howard Hinnant's days_from_civil.
-  const int64_t yy = y - (m <= 2);
-  const int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-  const auto yoe = static_cast<unsigned>(yy - era * 400);
-  const auto mu = static_cast<unsigned>(m), du = static_cast<unsigned>(d);
-  const unsigned doy = (153 * (mu + (mu > 2 ? -3 : 9)) + 2) / 5 + du - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  out = static_cast<int32_t>(era * 146097 + static_cast<int64_t>(doe) - 719468);
-  return true;
-}
 
 namespace pegtl = tao::pegtl;
 
@@ -76,33 +54,14 @@ struct ws : star<sor<space, comment>> {};
 template <typename R>
 struct tok : seq<R, ws> {};
 
-// A "double-quoted string" on one line; \" and \\ are its only escapes.
+// A "double-quoted string" on one line; \" and \\ are its only escapes (base/literal.h).
 template <int Tag>
 struct string_raw {
   using rule_t = string_raw;
   using subs_t = empty_list;
   template <typename ParseInput>
   static bool match(ParseInput& in) {
-    const char* b = in.current();
-    const char* e = in.end();
-    if (b == e || *b != '"') return false;
-    for (const char* p = b + 1; p != e; ++p) {
-      if (*p == '"') {
-        in.bump(static_cast<size_t>(p + 1 - b));
-        return true;
-      }
-      if (*p == '\n') break;
-      if (*p == '\\') {
-        if (p + 1 != e && (p[1] == '"' || p[1] == '\\')) {
-          ++p;
-          continue;
-        }
-        throw SyntaxError{"RK0702", "unknown escape in string (only \\\" and \\\\ are allowed)",
-                          static_cast<size_t>(p - in.begin()), p + 1 != e ? 2u : 1u};
-      }
-    }
-    throw SyntaxError{"RK0702", "unterminated string: a string must end with `\"` on the same line",
-                      static_cast<size_t>(b - in.begin()), 1};
+    return match_string_literal<SyntaxError>(in, "RK0702", "RK0702");
   }
 };
 
@@ -255,15 +214,6 @@ struct State {
   throw SyntaxError{std::move(code), std::move(message), offset, len};
 }
 
-std::string unescape(std::string_view quoted) {
-  std::string out;
-  for (size_t i = 1; i + 1 < quoted.size(); ++i) {
-    if (quoted[i] == '\\' && i + 2 < quoted.size()) ++i;
-    out += quoted[i];
-  }
-  return out;
-}
-
 // Fills the number fields of `v` from "12", "-1", "0.5", "5%", "90 days", "2 weeks" (no `$`).
 void number_from(std::string_view t, Value& v, size_t offset) {
   size_t end = 0;
@@ -318,10 +268,11 @@ struct action<g::v_date> {
   static void apply(const Input& in, State& st) {
     st.cur = start_value(in, st, ValueKind::Date);
     int32_t days = 0;
-    if (!iso_date_days(in.string_view(), days)) {
+    if (!parse_iso_date(in.string_view(), days)) {
       const std::string t = in.string();
-      const int y = std::stoi(t.substr(0, 4));
-      const int m = std::stoi(t.substr(5, 2));
+      const CivilDate c = *split_iso_date(t);  // v_date has the shape
+      const int64_t y = c.year;
+      const unsigned m = c.month;
       fail("RK0703",
            y < 1 ? fmt::format("invalid date `{}`: the year must be 0001 to 9999", t)
            : m < 1 || m > 12
@@ -374,7 +325,7 @@ struct action<g::v_string> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
     st.cur = start_value(in, st, ValueKind::String);
-    st.cur.word = unescape(in.string_view());
+    st.cur.word = unescape_string_literal(in.string_view());
   }
 };
 template <>
@@ -391,7 +342,7 @@ struct action<g::list_string> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
     Value v = start_value(in, st, ValueKind::String);
-    v.word = unescape(in.string_view());
+    v.word = unescape_string_literal(in.string_view());
     st.items.push_back(std::move(v));
   }
 };
@@ -532,7 +483,7 @@ struct action<g::string_raw<3>> {
     if (st.out.rules_span.len)
       fail("RK0705", "`rules` is given twice (a test file tests one rules file)",
            st.off(in.begin()), in.size());
-    st.out.rules_path = unescape(in.string_view());
+    st.out.rules_path = unescape_string_literal(in.string_view());
     st.out.rules_span = st.span(in);
   }
 };
@@ -580,7 +531,7 @@ template <>
 struct action<g::string_raw<4>> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
-    st.test.name = unescape(in.string_view());
+    st.test.name = unescape_string_literal(in.string_view());
     st.test.name_span = st.span(in);
     if (st.test.name.empty()) fail("RK0701", "a test needs a name", st.off(in.begin()), in.size());
     if (!st.test_names.insert(st.test.name).second)

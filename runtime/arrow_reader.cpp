@@ -14,6 +14,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <map>
@@ -25,6 +26,8 @@
 #include "compiler/ir/helpers.h"
 #include "runtime/arrow_format/ipc_io.h"
 #include "runtime/csv_reader.h"
+#include "runtime/view_index.h"
+#include "runtime/thread_pool.h"
 
 namespace rk {
 
@@ -130,79 +133,6 @@ bool structs_aligned(const flatbuffers::Vector<const T*>* v) {
 bool record_batch_aligned(const fb::RecordBatch* rb) {
   return !rb || (structs_aligned(rb->nodes()) && structs_aligned(rb->buffers()));
 }
-
-// string_view -> position in `entries`, for the per-batch dictionary of a plain list<utf8>
-// column: open addressing over a cheap hash of the length and the first and last 8 bytes. List
-// items are few distinct words repeated on every row, so this runs once per item of the snapshot.
-// Each slot keeps the length and those 16 bytes: they decide equality without reading the entry
-// for items of up to 16 bytes (the usual category word), and rule out almost every other mismatch.
-class ViewIndex {
- public:
-  int32_t find_or_add(std::string_view s, std::vector<std::string_view>& entries) {
-    if ((entries.size() + 1) * 2 > slots_.size())
-      rehash(entries, std::max<size_t>(64, slots_.size() * 2));
-    const Key key = key_of(s);
-    for (size_t i = hash(key) & mask_;; i = (i + 1) & mask_) {
-      Slot& slot = slots_[i];
-      if (slot.entry < 0) {
-        slot = Slot{static_cast<int32_t>(entries.size()), key};
-        entries.push_back(s);
-        return slot.entry;
-      }
-      if (slot.key.size == key.size && slot.key.head == key.head && slot.key.tail == key.tail &&
-          (key.size <= 16 || entries[static_cast<size_t>(slot.entry)] == s))
-        return slot.entry;
-    }
-  }
-
- private:
-  struct Key {
-    uint64_t head = 0, tail = 0;  // together every byte of a string of up to 16 bytes
-    uint32_t size = 0;
-  };
-  struct Slot {
-    int32_t entry = -1;
-    Key key;
-  };
-  // head: bytes 0..7 (shorter strings: overlapping loads that cover every byte); tail: the last
-  // 8 bytes of a string longer than 8. Equal sizes and keys mean equal strings up to 16 bytes.
-  static Key key_of(std::string_view s) {
-    Key k;
-    const char* p = s.data();
-    const size_t n = s.size();
-    k.size = static_cast<uint32_t>(n);
-    if (n >= 8) {
-      std::memcpy(&k.head, p, 8);
-      if (n > 8) std::memcpy(&k.tail, p + n - 8, 8);
-    } else if (n >= 4) {
-      uint32_t a = 0, b = 0;
-      std::memcpy(&a, p, 4);
-      std::memcpy(&b, p + n - 4, 4);
-      k.head = a | uint64_t{b} << 32;
-    } else if (n > 0) {
-      k.head = uint64_t{static_cast<uint8_t>(p[0])} |
-               uint64_t{static_cast<uint8_t>(p[n / 2])} << 8 |
-               uint64_t{static_cast<uint8_t>(p[n - 1])} << 16;
-    }
-    return k;
-  }
-  static size_t hash(const Key& k) {
-    const uint64_t h = (k.head ^ (k.tail * 0x9E3779B97F4A7C15ull) ^ k.size) * 0xD6E8FEB86659FD93ull;
-    return static_cast<size_t>(h ^ (h >> 32));
-  }
-  void rehash(const std::vector<std::string_view>& entries, size_t size) {
-    slots_.assign(size, Slot{});
-    mask_ = size - 1;
-    for (size_t e = 0; e < entries.size(); ++e) {
-      const Key key = key_of(entries[e]);
-      size_t i = hash(key) & mask_;
-      while (slots_[i].entry >= 0) i = (i + 1) & mask_;
-      slots_[i] = Slot{static_cast<int32_t>(e), key};
-    }
-  }
-  std::vector<Slot> slots_;
-  size_t mask_ = 0;
-};
 
 // Reads the encapsulated message at `pos` (continuation-prefixed or legacy), verifying its
 // flatbuffer and that its body lies within the mapping.
@@ -686,10 +616,56 @@ int64_t floor_div(int64_t a, int64_t b) {
   return q;
 }
 
+// Where fail() records an error: the reader's own, or, while a column is decoded as a task of the
+// pool, that column's (the first column in schema order with an error wins, as one thread would
+// have it).
+thread_local std::optional<SnapshotError>* tl_column_error = nullptr;
+
+// Whether all n values of type T at p are in [0, size) (as int64; a uint64 above INT64_MAX is
+// not). One loop without branches: it vectorizes.
+template <typename T>
+bool all_below(const uint8_t* p, int64_t n, int64_t size) {
+  uint64_t bad = 0;
+  for (int64_t r = 0; r < n; ++r) {
+    T v;
+    std::memcpy(&v, p + r * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    bad |= static_cast<uint64_t>(static_cast<int64_t>(v)) >= static_cast<uint64_t>(size);
+  }
+  return bad == 0;
+}
+
+// Whether the n + 1 offsets of type O at p are in order and within [0, limit]: the first at least
+// 0, each at least the one before, the last at most `limit` (one loop without branches).
+template <typename O>
+bool offsets_valid(const uint8_t* p, int64_t n, size_t limit) {
+  O prev, last;
+  std::memcpy(&prev, p, sizeof(O));
+  std::memcpy(&last, p + n * static_cast<int64_t>(sizeof(O)), sizeof(O));
+  if (prev < 0 || last < 0 || static_cast<uint64_t>(last) > limit) return false;
+  unsigned bad = 0;
+  for (int64_t i = 1; i <= n; ++i) {
+    O o;
+    std::memcpy(&o, p + i * static_cast<int64_t>(sizeof(O)), sizeof(O));
+    bad |= o < prev;
+    prev = o;
+  }
+  return bad == 0;
+}
+
+// n values of type T at p (all known to fit) as int32.
+template <typename T>
+void widen(const uint8_t* p, int64_t n, int32_t* out) {
+  for (int64_t r = 0; r < n; ++r) {
+    T v;
+    std::memcpy(&v, p + r * static_cast<int64_t>(sizeof(T)), sizeof(T));
+    out[r] = static_cast<int32_t>(v);
+  }
+}
+
 class ArrowReader final : public SnapshotReader {
  public:
-  ArrowReader(std::string path, Schema schema)
-      : path_(std::move(path)), schema_(std::move(schema)) {}
+  ArrowReader(std::string path, Schema schema, int threads = 1)
+      : path_(std::move(path)), schema_(std::move(schema)), pool_(std::max(1, threads)) {}
   // Reads from `fd` (a regular file or a memfd, mapped and closed) instead of opening the path.
   void use_fd(int fd) { fd_ = fd; }
 
@@ -703,7 +679,8 @@ class ArrowReader final : public SnapshotReader {
 
  private:
   bool fail(int64_t row, const std::string& column, std::string message) {
-    err_ = SnapshotError{path_, row, column, std::move(message)};
+    (tl_column_error ? *tl_column_error : err_) =
+        SnapshotError{path_, row, column, std::move(message)};
     return false;
   }
   std::string where() const { return fmt::format("record batch {}: ", batch_index_ + 1); }
@@ -765,6 +742,12 @@ class ArrowReader final : public SnapshotReader {
   int64_t total_ = -1;
   bool done_ = false;
   std::optional<SnapshotError> err_;
+  WorkerPool pool_;  // decodes the columns of a batch
+  struct ColumnJob {
+    Batch batch;
+    std::optional<SnapshotError> error;
+  };
+  std::vector<ColumnJob> jobs_;
 };
 
 bool ArrowReader::open_container() {
@@ -1053,10 +1036,39 @@ bool ArrowReader::decode_batch(const fb::RecordBatch* rb, Span body_span, Batch&
     return fail(0, "", where() + "fewer field nodes than the schema needs");
   if (!rb->buffers() || rb->buffers()->size() < buffers)
     return fail(0, "", where() + "fewer buffers than the schema needs");
-  BodyAccess body(rb, body_span, out.owned);
-  for (size_t c = 0; c < plans_.size(); ++c)
-    if (!decode_column(c, rb, positions[static_cast<size_t>(plans_[c].arrow_index)], body, out))
+  // The columns are independent: each is decoded by a task of the pool into a batch of its own
+  // (its buffers, its decompressed bodies, its error), then moved into `out` in schema order.
+  const size_t nc = plans_.size();
+  if (jobs_.size() < nc) jobs_.resize(nc);
+  pool_.run(static_cast<int64_t>(nc), [&](int64_t ci) {
+    const auto c = static_cast<size_t>(ci);
+    ColumnJob& job = jobs_[c];
+    job.error.reset();
+    job.batch = Batch{};
+    job.batch.num_rows = n;
+    job.batch.first_row = next_row_;
+    job.batch.columns.assign(nc, RkColumn{});
+    job.batch.dicts.assign(nc, nullptr);
+    tl_column_error = &job.error;
+    BodyAccess body(rb, body_span, job.batch.owned);
+    if (!decode_column(c, rb, positions[static_cast<size_t>(plans_[c].arrow_index)], body,
+                       job.batch) &&
+        !job.error)
+      job.error = SnapshotError{path_, 0, schema_.fields[c].name, where() + "cannot decode"};
+    tl_column_error = nullptr;
+  });
+  for (size_t c = 0; c < nc; ++c)
+    if (jobs_[c].error) {
+      err_ = std::move(jobs_[c].error);
       return false;
+    }
+  for (size_t c = 0; c < nc; ++c) {
+    Batch& b = jobs_[c].batch;
+    out.columns[c] = b.columns[c];
+    out.dicts[c] = std::move(b.dicts[c]);
+    for (auto& keep : b.owned) out.owned.push_back(std::move(keep));
+    b = Batch{};
+  }
   next_row_ += n;
   return true;
 }
@@ -1114,11 +1126,13 @@ bool a_value_starts_inside_a_character(const RkColumn& col, int64_t n, int64_t e
 bool ArrowReader::check_utf8(const RkColumn& col, const StringDict* dict, int64_t n,
                              const std::string& name) {
   if (dict) {
-    if (dict->utf8_checked || dict->entries.empty()) return true;  // (the shared empty one too)
+    // (Columns are decoded in parallel; two could share a dictionary: the flag is atomic.)
+    std::atomic_ref<bool> checked(dict->utf8_checked);
+    if (checked.load(std::memory_order_acquire) || dict->entries.empty()) return true;
     for (size_t i = 0; i < dict->entries.size(); ++i)
       if (std::string problem = utf8_problem(dict->entries[i]); !problem.empty())
         return fail(0, name, where() + fmt::format("dictionary entry {}: {}", i, problem));
-    dict->utf8_checked = true;
+    checked.store(true, std::memory_order_release);
     return true;
   }
   if (n == 0 || (col.encoding != RK_STR_PLAIN32 && col.encoding != RK_STR_PLAIN64)) return true;
@@ -1169,6 +1183,51 @@ bool ArrowReader::decode_codes(const fb::Field* f, BodyAccess& body, size_t buf,
   const int64_t size = static_cast<int64_t>(dict->entries.size());
   IntAccess ia{s.p, width, is_signed};
   bool in_place = width == 4 && is_signed && aligned<int32_t>(s.p);
+  // The usual case first: every index (of present and missing rows alike) inside the dictionary,
+  // checked by one loop without branches per width; then the codes are used in place or copied.
+  bool all_inside = false;
+  switch (width) {
+    case 1:
+      all_inside = is_signed ? all_below<int8_t>(s.p, n, size) : all_below<uint8_t>(s.p, n, size);
+      break;
+    case 2:
+      all_inside = is_signed ? all_below<int16_t>(s.p, n, size) : all_below<uint16_t>(s.p, n, size);
+      break;
+    case 4:
+      all_inside = is_signed ? all_below<int32_t>(s.p, n, size) : all_below<uint32_t>(s.p, n, size);
+      break;
+    default:
+      all_inside = is_signed ? all_below<int64_t>(s.p, n, size) : all_below<uint64_t>(s.p, n, size);
+      break;
+  }
+  if (all_inside && in_place) {
+    codes = reinterpret_cast<const int32_t*>(s.p);
+    return true;
+  }
+  if (all_inside) {
+    auto buf_out = make_buffer<int32_t>(static_cast<size_t>(n));
+    int32_t* dst = buf_out->data();
+    switch (width) {
+      case 1:  // (every index is in [0, size): signed or not, the byte is the same value)
+        widen<uint8_t>(s.p, n, dst);
+        break;
+      case 2:
+        is_signed ? widen<int16_t>(s.p, n, dst) : widen<uint16_t>(s.p, n, dst);
+        break;
+      case 4:
+        is_signed ? widen<int32_t>(s.p, n, dst) : widen<uint32_t>(s.p, n, dst);
+        break;
+      default:
+        is_signed ? widen<int64_t>(s.p, n, dst) : widen<uint64_t>(s.p, n, dst);
+        break;
+    }
+    if (validity)  // missing rows get code 0, as below
+      for (int64_t r = 0; r < n; ++r)
+        if (!bit_is_set(validity, r)) dst[r] = 0;
+    codes = dst;
+    out.owned.push_back(buf_out);
+    return true;
+  }
   for (int64_t r = 0; r < n; ++r) {
     int64_t v = 0;
     const bool ok = ia.get(r, v);
@@ -1272,13 +1331,9 @@ bool ArrowReader::decode_strings(const fb::Field* f, BodyAccess& body, size_t bu
   }
   if (off.n / w < static_cast<size_t>(n) + 1)
     return fail(0, name, where() + "offsets buffer shorter than the column");
-  int64_t prev = 0;
-  for (int64_t i = 0; i <= n; ++i) {
-    const int64_t o = large ? load<int64_t>(off.p + i * 8) : load<int32_t>(off.p + i * 4);
-    if (o < 0 || static_cast<uint64_t>(o) > data.n || (i > 0 && o < prev))
-      return fail(0, name, where() + "string offsets out of order or outside the data");
-    prev = o;
-  }
+  if (!(large ? offsets_valid<int64_t>(off.p, n, data.n)
+              : offsets_valid<int32_t>(off.p, n, data.n)))
+    return fail(0, name, where() + "string offsets out of order or outside the data");
   if ((large && aligned<int64_t>(off.p)) || (!large && aligned<int32_t>(off.p))) {
     col.offsets = off.p;
   } else {
@@ -1433,6 +1488,20 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
         for (size_t i = 0; i < dict->entries.size(); ++i)
           by_code[i] = Schema::enum_ordinal(def, dict->entries[i]);
       }
+      // Every dictionary entry an enum value (the usual case): a table lookup per row, no
+      // checks (the codes of every row, missing ones too, are inside the dictionary).
+      if (dict && !by_code.empty() &&
+          std::all_of(by_code.begin(), by_code.end(), [](int32_t o) { return o >= 0; })) {
+        const auto* codes = static_cast<const int32_t*>(tmp.values);
+        int32_t* dst = v->data();
+        for (int64_t r = 0; r < n; ++r) dst[r] = by_code[static_cast<size_t>(codes[r])];
+        if (validity)
+          for (int64_t r = 0; r < n; ++r)
+            if (!bit_is_set(validity, r)) dst[r] = 0;
+        col.values = v->data();
+        out.owned.push_back(v);
+        return true;
+      }
       Batch view;  // string_at needs a batch; borrow the column
       view.columns.push_back(tmp);
       for (int64_t r = 0; r < n; ++r) {
@@ -1501,7 +1570,23 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
       const int64_t last = n > 0 ? offs[static_cast<size_t>(n)] : 0;
       codes->reserve(static_cast<size_t>(last - first));
       if (!cdict) local = std::make_shared<StringDict>();
-      for (int64_t r = 0; r < n; ++r) {
+      // The usual plain list<utf8> without missing items: straight over the child's offsets and
+      // bytes into the codes (their count is known: the items between the first and last
+      // offsets), one index lookup per item.
+      const bool plain = !cdict && !cvalid && ccol.encoding == RK_STR_PLAIN32 &&
+                         last - first <= static_cast<int64_t>(INT32_MAX);
+      for (int64_t r = 0; plain && r < n; ++r) {
+        if (r == 0) codes->resize(static_cast<size_t>(last - first));
+        const auto* coff = static_cast<const int32_t*>(ccol.offsets);
+        int32_t* dst = codes->data();
+        (*out_off)[static_cast<size_t>(r)] =
+            static_cast<int32_t>(offs[static_cast<size_t>(r)] - first);
+        for (int64_t j = offs[static_cast<size_t>(r)]; j < offs[static_cast<size_t>(r) + 1]; ++j)
+          dst[j - first] = index.find_or_add(
+              std::string_view(ccol.data + coff[j], static_cast<size_t>(coff[j + 1] - coff[j])),
+              local->entries);
+      }
+      for (int64_t r = 0; !plain && r < n; ++r) {
         (*out_off)[static_cast<size_t>(r)] = static_cast<int32_t>(codes->size());
         for (int64_t j = offs[static_cast<size_t>(r)]; j < offs[static_cast<size_t>(r) + 1]; ++j) {
           if (!is_present(cvalid, j)) continue;  // a missing element is dropped
@@ -1562,15 +1647,16 @@ bool looks_like_arrow(const std::string& path) {
 std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,
                                                     const ReaderOptions& opts,
                                                     std::optional<SnapshotError>& err) {
-  auto reader = std::make_unique<ArrowReader>(path, schema);
+  auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads);
   if (!reader->open(err)) return nullptr;
   return reader;
 }
 
 std::unique_ptr<SnapshotReader> open_arrow_snapshot_fd(int fd, const std::string& display,
                                                        const Schema& schema,
+                                                       const ReaderOptions& opts,
                                                        std::optional<SnapshotError>& err) {
-  auto reader = std::make_unique<ArrowReader>(display, schema);
+  auto reader = std::make_unique<ArrowReader>(display, schema, opts.threads);
   reader->use_fd(fd);
   if (!reader->open(err)) return nullptr;
   return reader;

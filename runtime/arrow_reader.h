@@ -25,6 +25,7 @@ std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, con
 // descriptor over); `display` names it in errors.
 std::unique_ptr<SnapshotReader> open_arrow_snapshot_fd(int fd, const std::string& display,
                                                        const Schema& schema,
+                                                       const ReaderOptions& opts,
                                                        std::optional<SnapshotError>& err);
 
 // Maps the file's columns to schema field types (ints -> int, floats -> number, utf8, large_utf8,

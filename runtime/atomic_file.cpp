@@ -147,16 +147,15 @@ bool AtomicFile::write(const void* data, size_t size) {
     if (error_.empty()) error_ = fmt::format("{}: the file is not open", target_);
     return false;
   }
-  if (buffer_.size() + size < kBufferBytes) {
+  // Small writes are gathered in the buffer; a large one (an encoded piece of a result is
+  // hundreds of KB) goes straight from the caller's bytes to the file after what is buffered,
+  // without another copy.
+  if (size < kBufferBytes / 4) {
+    if (buffer_.size() + size > kBufferBytes && !flush()) return false;
     buffer_.append(static_cast<const char*>(data), size);
     return true;
   }
-  // A large write: flush what is buffered, then write the bytes straight from the caller.
-  if (!flush()) return false;
-  if (size < kBufferBytes) {
-    buffer_.append(static_cast<const char*>(data), size);
-    return true;
-  }
+  if (!buffer_.empty() && !flush()) return false;
   return write_through(static_cast<const char*>(data), size);
 }
 

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "compiler/ir/bucket.h"
 #include "compiler/ir/helpers.h"
 
 namespace rk {
@@ -118,16 +119,21 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
         const int32_t* const codes = col.child_codes;
         const uint8_t* const validity = col.validity;
         if (use_mask_[i]) {
+          // One loop per kind, without a branch inside (they vectorize); missing lists are
+          // cleared after.
           const uint64_t* const mask = masks_[a.field].data();
           const uint64_t bits = set_bits_[i];
-          const bool all_known = all_known_[i];
-          for (int64_t r = begin; r < end; ++r) {
-            const uint64_t hit = mask[r] & bits;
-            const bool v = a.kind == ir::AtomKind::ListHasAny    ? hit != 0
-                           : a.kind == ir::AtomKind::ListHasNone ? hit == 0
-                                                                 : all_known && hit == bits;
-            table[r] = is_present(validity, r) && v;
+          if (a.kind == ir::AtomKind::ListHasAny) {
+            for (int64_t r = begin; r < end; ++r) table[r] = (mask[r] & bits) != 0;
+          } else if (a.kind == ir::AtomKind::ListHasNone) {
+            for (int64_t r = begin; r < end; ++r) table[r] = (mask[r] & bits) == 0;
+          } else if (all_known_[i]) {
+            for (int64_t r = begin; r < end; ++r) table[r] = (mask[r] & bits) == bits;
+          } else {
+            std::fill(table + begin, table + end, uint8_t{0});
           }
+          if (validity)
+            for (int64_t r = begin; r < end; ++r) table[r] &= bit_is_set(validity, r);
           break;
         }
         if (a.kind != ir::AtomKind::ListHasAll) {
@@ -157,7 +163,8 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
       }
       case ir::AtomKind::Holdout: {
         // Eight rows at a time through the interleaved hash (see fnv1a64_update_lanes).
-        const uint64_t salted = fnv1a64_update(fnv1a64(a.salt), ":");
+        const ir::Bucketing buckets(a.salt, a.modulus);
+        const ir::BucketRange held = ir::holdout_range(a);
         constexpr int kLanes = 8;
         std::string_view s[kLanes];
         bool present[kLanes];
@@ -170,9 +177,8 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
             present[i] = v.has_value();
             s[i] = v.value_or(std::string_view());
           }
-          fnv1a64_update_lanes<kLanes>(salted, s, h);
-          for (int i = 0; i < lanes; ++i)
-            table[r0 + i] = present[i] && (h[i] % a.modulus) < a.threshold;
+          buckets.of_lanes<kLanes>(s, h);
+          for (int i = 0; i < lanes; ++i) table[r0 + i] = present[i] && held.contains(h[i]);
         }
         break;
       }

@@ -10,7 +10,7 @@
 #include <map>
 #include <memory>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 
 namespace rk {
 

@@ -3,8 +3,6 @@
 
 #include <fmt/format.h>
 
-#include "compiler/ir/helpers.h"
-
 namespace rk {
 
 std::string SnapshotError::to_string() const {

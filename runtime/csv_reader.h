@@ -20,6 +20,10 @@ inline constexpr size_t kCsvMaxRecordBytes = size_t{64} << 20;
 struct CsvScanOptions {
   size_t buffer_bytes = size_t{1} << 20;         // the fixed read buffer
   size_t max_record_bytes = kCsvMaxRecordBytes;  // guard (the buffer grows up to this for a record)
+  // The typed reader's vectorised path (structural scan of a whole batch, then its rows
+  // converted in parallel tasks); off: record by record only. Both give the same batches and the
+  // same errors: the vectorised path hands any batch it cannot take to the record-by-record one.
+  bool vectorized = true;
 };
 
 // Low-level record scanner: splits a CSV file into records of fields (quotes removed, doubled
@@ -52,11 +56,27 @@ class CsvScanner {
   uint64_t bytes_consumed() const { return consumed_total_; }
   // The file's size when opened (0 for memory and for files whose size is unknown, e.g. pipes).
   uint64_t file_bytes() const { return file_bytes_; }
+  const CsvScanOptions& options() const { return opts_; }
+  // The input's size (the file's, or the memory's), 0 when unknown.
+  uint64_t input_bytes() const { return from_memory_ ? memory_.size() : file_bytes_; }
+
+  // The unconsumed bytes as one window, for scanning many records at once: fill_window() makes
+  // at least `want` bytes available (fewer only at the end of the input), growing the buffer to
+  // `want` if needed; returns false on a read error (then error() is set). window() is followed
+  // by at least csv_simd::kReadPastEnd readable bytes; it moves when fill_window() runs.
+  bool fill_window(size_t want);
+  const char* window() const { return buf_.get() + begin_; }
+  size_t window_size() const { return end_ - begin_; }
+  bool at_end_of_input() const { return eof_; }
+  // Consumes the first `bytes` of the window, which held `lines` lines (records and blank lines).
+  void consume(size_t bytes, int64_t lines);
 
  private:
   enum class Parse { Done, NeedMore, Bad };
   Parse parse_record(std::vector<std::string_view>& fields, size_t& record_end);
   bool refill();
+  // Moves the unconsumed bytes into a new buffer of `new_cap` bytes (plus the read-past pad).
+  void grow(size_t new_cap);
   size_t read_some(char* dst, size_t n);
   // `column`: 1-based position of the field concerned, 0 for none (stored as text in the error).
   void fail(int64_t row, std::string message, size_t column = 0);
@@ -91,9 +111,10 @@ class CsvScanner {
 //     inf/infinity; `NaN` (any case) is a missing value for nullable fields, an error otherwise
 //   date: YYYY-MM-DD
 //   enum: exactly one of the schema's values
-//   string: any valid UTF-8 (dictionary-encoded per batch)
+//   string: any valid UTF-8 (offsets + bytes, RK_STR_PLAIN32)
 //   list of string: elements joined with `|`; an empty field is the empty list for a non-nullable
-//     list field and a missing value for a nullable one; empty elements are an error
+//     list field and a missing value for a nullable one; empty elements are an error (items are
+//     dictionary-encoded per batch, in order of first appearance)
 std::unique_ptr<SnapshotReader> open_csv_snapshot(const std::string& path, const Schema& schema,
                                                   const ReaderOptions& opts,
                                                   std::optional<SnapshotError>& err,
@@ -126,8 +147,9 @@ struct InferredField {
   bool nullable = false;
 };
 // Infers a schema from the header and the first `max_rows` records of a CSV file.
-// Types: bool (true/false in any case seen above), int, number, date, string, list of string
-// (when a value contains `|`); nullable when an empty value is seen.
+// Types: bool (true/false in any case seen above), int, number (money when every value is written
+// with exactly two decimals, like 84.50), date, string, list of string (when a value contains
+// `|`); nullable when an empty value is seen.
 bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<InferredField>& out,
                       std::optional<SnapshotError>& err);
 

@@ -7,6 +7,7 @@
 
 #include <charconv>
 
+#include "base/date.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/value_text.h"
 
@@ -365,7 +366,7 @@ bool CsvSnapshotWriter::format_rows(const Schema& schema, const Batch& batch, st
           break;
         case FieldType::Date: {
           const int32_t d = static_cast<const int32_t*>(col.values)[r];
-          if (!append_date_text(out, d))
+          if (!append_iso_date(out, d))
             return fail(r, fd,
                         fmt::format("date {} days from 1970-01-01 is outside 0001..9999", d));
           break;

@@ -8,10 +8,10 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 #include "runtime/atoms.h"
+#include "runtime/evaluator.h"
 
 namespace rk {
 
@@ -187,28 +187,12 @@ Batch view_of(const Batch& merged, const std::vector<int>& fields) {
   return b;
 }
 
-// Runs fn(t) for t in [0, tasks) on up to `threads` threads.
-void parallel_for(int threads, int64_t tasks, const std::function<void(int64_t)>& fn) {
-  const int n = static_cast<int>(std::min<int64_t>(threads, tasks));
-  if (n <= 1) {
-    for (int64_t t = 0; t < tasks; ++t) fn(t);
-    return;
-  }
-  std::atomic<int64_t> next{0};
-  auto work = [&] {
-    for (int64_t t; (t = next.fetch_add(1)) < tasks;) fn(t);
-  };
-  std::vector<std::thread> pool;
-  for (int i = 1; i < n; ++i) pool.emplace_back(work);
-  work();
-  for (auto& th : pool) th.join();
-}
-
 }  // namespace
 
 bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Program& new_p,
                    const Executor& new_x, const MergedSchema& merged, SnapshotReader& reader,
-                   const DiffOptions& opts, DiffReport& report, std::string& error) {
+                   WorkerPool& pool, const DiffOptions& opts, DiffReport& report,
+                   std::string& error) {
   report = DiffReport{};
   const size_t samples = static_cast<size_t>(std::max(0, opts.samples));
   // Plan the compared columns and review rules.
@@ -228,7 +212,8 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
       continue;
     }
     if (oc.kind == ir::ResultKind::Joined) {
-      if (oc.name == "review") old_review = &oc, new_review = nc;
+      if (oc.role == ir::ColumnRole::Review && nc->role == ir::ColumnRole::Review)
+        old_review = &oc, new_review = nc;
       continue;
     }
     ColPlan p;
@@ -245,6 +230,7 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
     p.new_uid = uid_table(nc->texts, p.values);
     DiffColumn dc;
     dc.name = oc.name;
+    dc.role = oc.role;
     for (const auto& t : nc->texts)
       if (std::find(oc.texts.begin(), oc.texts.end(), t) == oc.texts.end())
         dc.values_added.push_back(t);
@@ -280,12 +266,8 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
   std::vector<std::vector<std::string>> enter_ids(reviews.size()), leave_ids(reviews.size());
   std::vector<std::string> changed_ids;
 
-  const int threads = opts.threads > 0
-                          ? opts.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   PreparedAtoms old_atoms, new_atoms;
-  std::vector<std::vector<int8_t>> old_buf(old_p.outputs.size()), new_buf(new_p.outputs.size());
-  std::vector<int8_t*> old_ptr(old_buf.size()), new_ptr(new_buf.size());
+  OutputColumns old_out(old_p.outputs.size()), new_out(new_p.outputs.size());
   const int key = merged.schema.key_field;
   Batch batch;
   while (reader.next(batch)) {
@@ -294,26 +276,22 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
       return false;
     }
     const int64_t n = batch.num_rows;
-    for (size_t k = 0; k < old_buf.size(); ++k) {
-      old_buf[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-      old_ptr[k] = old_buf[k].data();
-    }
-    for (size_t k = 0; k < new_buf.size(); ++k) {
-      new_buf[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-      new_ptr[k] = new_buf[k].data();
-    }
+    old_out.resize(n);
+    new_out.resize(n);
+    int8_t* const* const old_ptr = old_out.pointers();
+    int8_t* const* const new_ptr = new_out.pointers();
     const Batch old_b = view_of(batch, merged.old_fields);
     const Batch new_b = view_of(batch, merged.new_fields);
     old_atoms.prepare(old_p, old_b);
     new_atoms.prepare(new_p, new_b);
     const RkBatchView old_v{old_b.columns.data(), old_atoms.data(), n, opts.as_of, 0};
     const RkBatchView new_v{new_b.columns.data(), new_atoms.data(), n, opts.as_of, 0};
-    const RkResultView old_r{old_ptr.data(), n};
-    const RkResultView new_r{new_ptr.data(), n};
+    const RkResultView old_r = old_out.view(n);
+    const RkResultView new_r = new_out.view(n);
     const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
     const int64_t tasks = (n + chunk - 1) / chunk;
     std::vector<Acc> accs(static_cast<size_t>(tasks));
-    parallel_for(threads, tasks, [&](int64_t t) {
+    pool.run(tasks, [&](int64_t t) {
       const int64_t begin = t * chunk, end = std::min(n, begin + chunk);
       old_x.run(old_v, old_r, begin, end);
       new_x.run(new_v, new_r, begin, end);
@@ -444,20 +422,21 @@ std::string headline(const DiffReport& r) {
                      group_thousands(r.rows), percent_of(r.changed, r.rows));
 }
 
-const DiffColumn* column(const DiffReport& r, const std::string& name) {
+// The compared column presenting the stop rules, if both versions have it.
+const DiffColumn* stops_column(const DiffReport& r) {
   for (const auto& c : r.columns)
-    if (c.name == name) return &c;
+    if (c.role == ir::ColumnRole::StoppedBy) return &c;
   return nullptr;
 }
 
-// Stop-rule moves derived from the stopped_by matrix.
+// Stop-rule moves derived from the stop rules' matrix.
 struct StopMoves {
   std::vector<const DiffCell*> start, stop, switch_;
   int64_t started = 0, stopped = 0, switched = 0;
 };
 StopMoves stop_moves(const DiffReport& r) {
   StopMoves m;
-  const DiffColumn* c = column(r, "stopped_by");
+  const DiffColumn* c = stops_column(r);
   if (!c) return m;
   for (const auto& cell : c->cells) {
     if (!cell.changed()) continue;
@@ -495,7 +474,7 @@ std::string diff_text(const DiffReport& r, const DiffHeader& h) {
     out += fmt::format("columns only in the new rules (not compared): {}\n",
                        fmt::join(r.columns_only_new, ", "));
   const StopMoves sm = stop_moves(r);
-  if (column(r, "stopped_by")) {
+  if (stops_column(r)) {
     out += fmt::format(
         "\nstops: {} start being stopped, {} stop being stopped, {} change stop rule\n",
         group_thousands(sm.started), group_thousands(sm.stopped), group_thousands(sm.switched));

@@ -14,6 +14,7 @@
 #include "compiler/ir/executor.h"
 #include "compiler/ir/program.h"
 #include "runtime/columnar.h"
+#include "runtime/thread_pool.h"
 
 namespace rk {
 
@@ -47,6 +48,7 @@ struct DiffCell {
 // One result column present in both programs (candidate, segments, stopped_by, sequences).
 struct DiffColumn {
   std::string name;
+  ir::ColumnRole role = ir::ColumnRole::Family;  // what it presents (the old program's column)
   std::vector<DiffCell> cells;  // non-zero cells, ordered by old value then new value
   int64_t changed = 0;          // customers whose value differs
   // Values only one version can produce (labels added or removed between versions).
@@ -72,17 +74,17 @@ struct DiffReport {
 
 struct DiffOptions {
   int32_t as_of = 0;           // days since 1970-01-01
-  int threads = 0;             // 0: all cores
   int64_t chunk_rows = 16384;  // rows per task
   int samples = 5;             // sample customer ids per move
   const std::atomic<bool>* cancel = nullptr;
 };
 
-// Evaluates both programs over every batch of `reader` (opened with `merged.schema`) and fills
-// `report`. Returns false with `error` set on a data error or cancellation.
+// Evaluates both programs over every batch of `reader` (opened with `merged.schema`), chunks on
+// `pool`, and fills `report`. Returns false with `error` set on a data error or cancellation.
 bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Program& new_p,
                    const Executor& new_x, const MergedSchema& merged, SnapshotReader& reader,
-                   const DiffOptions& opts, DiffReport& report, std::string& error);
+                   WorkerPool& pool, const DiffOptions& opts, DiffReport& report,
+                   std::string& error);
 
 // What the report is about, shown in its header.
 struct DiffHeader {

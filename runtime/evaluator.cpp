@@ -11,20 +11,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
+#include "runtime/thread_pool.h"
 
 namespace rk {
-
-std::string format_date(int32_t days) {
-  const auto c = civil_from_days(days);
-  // Years 0000..9999 as YYYY; others (an Arrow date32 reaches +/-5.8 million) in ISO 8601's
-  // expanded form with a sign, never a raw number of days.
-  if (c.year >= 0 && c.year <= 9999)
-    return fmt::format("{:04}-{:02}-{:02}", c.year, c.month, c.day);
-  return fmt::format("{}{:05}-{:02}-{:02}", c.year < 0 ? "-" : "+", c.year < 0 ? -c.year : c.year,
-                     c.month, c.day);
-}
 
 void Summary::init(const ir::Program& program) {
   rows = 0;
@@ -156,89 +146,18 @@ class Appender {
   std::thread thread_;  // last: started once the members above exist
 };
 
-// A fixed pool of workers that run a function over task indices [0, n).
-class WorkerPool {
- public:
-  explicit WorkerPool(int threads) {
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this] { loop(); });
-  }
-  ~WorkerPool() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : workers_) t.join();
-  }
-  // Runs fn(i) for every i in [0, n), on the workers and the calling thread.
-  void run(int64_t n, const std::function<void(int64_t)>& fn) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      fn_ = &fn;
-      total_ = n;
-      next_ = 0;
-      done_ = 0;
-      ++generation_;
-    }
-    cv_.notify_all();
-    work();
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [&] { return done_ == total_; });
-    fn_ = nullptr;
-  }
-
- private:
-  void work() {
-    for (;;) {
-      int64_t i;
-      const std::function<void(int64_t)>* fn;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!fn_ || next_ >= total_) return;
-        i = next_++;
-        fn = fn_;
-      }
-      (*fn)(i);
-      std::lock_guard<std::mutex> lock(mu_);
-      if (++done_ == total_) done_cv_.notify_all();
-    }
-  }
-  void loop() {
-    uint64_t seen = 0;
-    for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || (generation_ != seen && fn_); });
-        if (stop_) return;
-        seen = generation_;
-      }
-      work();
-    }
-  }
-  std::vector<std::thread> workers_;
-  std::mutex mu_;
-  std::condition_variable cv_, done_cv_;
-  const std::function<void(int64_t)>* fn_ = nullptr;
-  int64_t total_ = 0, next_ = 0, done_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
-};
-
 }  // namespace
 
 bool evaluate(const ir::Program& program, const Executor& executor, SnapshotReader& reader,
-              ResultWriter* writer, const EvalOptions& opts, Summary& summary, std::string& error) {
-  int threads = opts.threads > 0
-                    ? opts.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  WorkerPool pool(threads);
+              ResultWriter* writer, WorkerPool& pool, const EvalOptions& opts, Summary& summary,
+              std::string& error) {
+  const int threads = pool.threads();
   summary.init(program);
   PreparedAtoms atoms;
   const bool pieces = writer && writer->parallel_encoding();
   std::vector<Summary> partial;      // per task of a batch
   std::vector<EncodedRows> encoded;  // per task of a batch, when the writer encodes in parallel
-  std::vector<std::vector<int8_t>> out_buffers(program.outputs.size());
-  std::vector<int8_t*> out_ptrs(program.outputs.size());
+  OutputColumns out(program.outputs.size());
   Batch batch;
   const int64_t total = reader.total_rows();
   int64_t done = 0;
@@ -272,13 +191,10 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       return false;
     }
     const int64_t n = batch.num_rows;
-    for (size_t k = 0; k < out_buffers.size(); ++k) {
-      out_buffers[k].resize(static_cast<size_t>(std::max<int64_t>(n, 1)));
-      out_ptrs[k] = out_buffers[k].data();
-    }
+    out.resize(n);
     atoms.prepare_batch(program, batch);
     RkBatchView view{batch.columns.data(), atoms.data(), n, opts.as_of, 0};
-    RkResultView results{out_ptrs.data(), n};
+    const RkResultView results = out.view(n);
     const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
     const int64_t tasks = (n + chunk - 1) / chunk;
     // Each task evaluates, counts and encodes its own rows; the pieces are then merged and
@@ -292,9 +208,9 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       executor.run(view, results, begin, end);
       Summary& part = partial[static_cast<size_t>(t)];
       part.init(program);
-      part.add(program, out_ptrs.data(), begin, end);
+      part.add(program, out.pointers(), begin, end);
       if (pieces)
-        writer->encode(batch, out_ptrs.data(), begin, end, encoded[static_cast<size_t>(t)]);
+        writer->encode(batch, out.pointers(), begin, end, encoded[static_cast<size_t>(t)]);
     });
     for (int64_t t = 0; t < tasks; ++t) summary.merge(partial[static_cast<size_t>(t)]);
     bool written = true;
@@ -304,7 +220,7 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       for (int64_t t = 0; t < tasks && written; ++t)
         written = writer->append(encoded[static_cast<size_t>(t)]);
     } else if (writer) {
-      written = writer->write(batch, out_ptrs.data());
+      written = writer->write(batch, out.pointers());
     }
     if (!written) {
       error = writer->error();

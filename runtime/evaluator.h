@@ -14,6 +14,7 @@
 #include "compiler/ir/program.h"
 #include "runtime/columnar.h"
 #include "runtime/result_writer.h"
+#include "runtime/thread_pool.h"
 
 namespace rk {
 
@@ -32,31 +33,50 @@ struct Summary {
   void merge(const Summary& other);
 };
 
+// The int8 output columns of one program for the current batch, reused from batch to batch.
+class OutputColumns {
+ public:
+  explicit OutputColumns(size_t outputs) : columns_(outputs), pointers_(outputs) {}
+  // Sizes every column for `rows` rows (at least one byte, so no pointer is null).
+  void resize(int64_t rows) {
+    for (size_t k = 0; k < columns_.size(); ++k) {
+      columns_[k].resize(static_cast<size_t>(rows > 1 ? rows : 1));
+      pointers_[k] = columns_[k].data();
+    }
+  }
+  // pointers()[k] is output k's column.
+  int8_t* const* pointers() const { return pointers_.data(); }
+  RkResultView view(int64_t rows) const { return RkResultView{pointers_.data(), rows}; }
+
+ private:
+  std::vector<std::vector<int8_t>> columns_;
+  std::vector<int8_t*> pointers_;
+};
+
 struct EvalOptions {
   int32_t as_of = 0;           // days since 1970-01-01
-  int threads = 0;             // 0: all cores
   int64_t chunk_rows = 16384;  // rows per task
   // Called after every batch with rows done so far (and total rows when known, else -1).
   std::function<void(int64_t done, int64_t total)> progress;
   const std::atomic<bool>* cancel = nullptr;  // stop early when set
-  // With more than one thread: read (decode) the next batch on a thread of its own while the
-  // pool evaluates the current one, so decoding overlaps evaluation. Only for readers that may
-  // be called from another thread (the C++ readers; not readers over Python objects). At most
-  // two batches are in memory at once.
+  // With a pool of more than one thread: read (decode) the next batch on a thread of its own
+  // while the pool evaluates the current one, so decoding overlaps evaluation. Only for readers
+  // that may be called from another thread (the C++ readers; not readers over Python objects). At
+  // most two batches are in memory at once.
   bool read_ahead = false;
 };
 
-// Evaluates the whole snapshot. `writer` may be null (summary only). Returns false with `error`
-// set on a data error, a write error or cancellation; the writer is then not finished.
+// Evaluates the whole snapshot, its chunks on `pool`. `writer` may be null (summary only). Returns
+// false with `error` set on a data error, a write error or cancellation; the writer is then not
+// finished.
 bool evaluate(const ir::Program& program, const Executor& executor, SnapshotReader& reader,
-              ResultWriter* writer, const EvalOptions& opts, Summary& summary, std::string& error);
+              ResultWriter* writer, WorkerPool& pool, const EvalOptions& opts, Summary& summary,
+              std::string& error);
 
 // The summary as JSON text (pretty-printed), with the run's inputs for reproducibility.
 std::string summary_json(const ir::Program& program, const Summary& summary,
                          const std::map<std::string, std::string>& inputs);
 // The summary as human-readable text.
 std::string summary_text(const ir::Program& program, const Summary& summary);
-
-std::string format_date(int32_t days);
 
 }  // namespace rk

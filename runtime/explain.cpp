@@ -13,6 +13,8 @@
 #include <set>
 #include <tuple>
 
+#include "base/date.h"
+#include "compiler/ir/bucket.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
 #include "runtime/csv_reader.h"
@@ -215,7 +217,7 @@ std::optional<std::string> field_text(const Schema& schema, const Batch& b, size
       return number_text(v);
     }
     case FieldType::Date:
-      return format_date(static_cast<const int32_t*>(c.values)[r]);
+      return format_iso_date(static_cast<const int32_t*>(c.values)[r]);
     case FieldType::Enum: {
       const int32_t o = static_cast<const int32_t*>(c.values)[r];
       if (o < 0 || static_cast<size_t>(o) >= fd.enum_values.size()) return std::to_string(o);
@@ -238,6 +240,92 @@ std::optional<std::string> field_text(const Schema& schema, const Batch& b, size
   return std::nullopt;
 }
 
+// The first value of `m` whose key is `name`, or nullptr.
+template <typename T>
+const T* named(const std::vector<T>& v, const std::string& name) {
+  for (const auto& x : v)
+    if (x.name == name) return &x;
+  return nullptr;
+}
+
+}  // namespace
+
+// ---- one customer's evaluated program ----------------------------------------------------------
+
+RowReading::RowReading(const CompileResult& compiled, const Batch& batch, int64_t row,
+                       int32_t as_of)
+    : p_(*compiled.program), b_(batch), row_(row), as_of_(as_of) {
+  PreparedAtoms atoms;
+  atoms.prepare(p_, b_);
+  const RkBatchView view{b_.columns.data(), atoms.data(), b_.num_rows, as_of_, 0};
+  v_ = evaluate_row(p_, view, row_);
+}
+
+std::string RowReading::truth(uint32_t node) const {
+  return truth_text(v_[node]);
+}
+
+std::optional<std::string> RowReading::condition(const SourceMap::Rule& r) const {
+  if (r.cond == SourceMap::kNone || r.cond >= v_.size()) return std::nullopt;
+  return truth(r.cond);
+}
+
+std::optional<size_t> RowReading::index(uint32_t node) const {
+  const NodeValue& v = v_[node];
+  if (!v.present || v.i < 0) return std::nullopt;
+  return static_cast<size_t>(v.i);
+}
+
+template <typename T>
+const T* RowReading::pick(const std::vector<T>& values, uint32_t node) const {
+  const auto i = index(node);
+  return i && *i < values.size() ? &values[*i] : nullptr;
+}
+
+std::string RowReading::label(const ir::Family& f) const {
+  const ir::Label* l = pick(f.labels, f.value.node);
+  return l ? l->name : "";
+}
+
+std::string RowReading::stopped_by() const {
+  const ir::StopRule* s = pick(p_.layout.stops.rules, p_.layout.stops.value.node);
+  return s ? s->name : "";
+}
+
+const ir::Status& RowReading::status(const ir::Sequence& q) const {
+  const ir::Status* s = pick(q.statuses, q.result.status.node);
+  return s ? *s : q.statuses.back();  // a status always applies (the last, due, is true)
+}
+
+const ir::Touch* RowReading::touch(const ir::Sequence& q) const {
+  return pick(q.touches, q.result.touch.node);
+}
+
+const ir::Channel* RowReading::channel(const ir::Sequence& q) const {
+  return pick(q.channels, q.result.channel.node);
+}
+
+const ir::Offer* RowReading::offer(const ir::Sequence& q) const {
+  return pick(q.offers, q.result.offer.node);
+}
+
+std::optional<HoldoutDraw> RowReading::holdout(const ir::Sequence& q) const {
+  if (q.holdout_atom == ir::kNoIndex || p_.schema.key_field < 0) return std::nullopt;
+  const ir::Atom& atom = p_.atoms[q.holdout_atom];
+  HoldoutDraw d;
+  d.salt = atom.salt;
+  d.key = std::string(b_.string_at(static_cast<size_t>(p_.schema.key_field), row_).value_or(""));
+  d.bucket = ir::bucket(atom.salt, d.key, atom.modulus);
+  d.modulus = atom.modulus;
+  d.threshold = atom.threshold;
+  d.held = truth(q.decision.held_out) == "true";
+  return d;
+}
+
+// ---- explanation -------------------------------------------------------------------------------
+
+namespace {
+
 class Explainer {
  public:
   Explainer(const CompileResult& c, const Batch& b, int64_t row, int32_t as_of)
@@ -245,13 +333,7 @@ class Explainer {
 
   bool run(Explanation& e, std::string& error) {
     if (!map_fits(error)) return false;
-    PreparedAtoms atoms;
-    atoms.prepare(p_, b_);
-    const RkBatchView view{b_.columns.data(), atoms.data(), b_.num_rows, as_of_, 0};
-    v_ = evaluate_row(p_, view, row_);
-    for (size_t k = 0; k < p_.outputs.size(); ++k)
-      output_node_[p_.outputs[k].name] = p_.outputs[k].node;
-    for (size_t k = 0; k < p_.columns.size(); ++k) column_[p_.columns[k].name] = &p_.columns[k];
+    rr_.emplace(c_, b_, row_, as_of_);
     for (const auto& r : c_.map.rules)
       if (r.kind == SourceMap::Kind::Let) lets_[r.name] = &r;
     for (const auto& q : c_.map.sequences) seqs_[q.name] = &q;
@@ -262,7 +344,7 @@ class Explainer {
     e.key_field = s.key_field >= 0 ? s.fields[s.key_field].name : "";
     if (s.key_field >= 0)
       e.customer = field_text(s, b_, static_cast<size_t>(s.key_field), row_).value_or("");
-    e.as_of = format_date(as_of_);
+    e.as_of = format_iso_date(as_of_);
     e.rules_file = c_.sources.size() ? c_.sources.file(0).path : "";
     for (size_t f = 0; f < s.fields.size(); ++f)
       e.fields.emplace_back(s.fields[f].name, field_text(s, b_, f, row_).value_or(""));
@@ -275,8 +357,8 @@ class Explainer {
   }
 
  private:
-  // The source map belongs to the program: every index and node it holds is in range, and
-  // and/or/not terms have their operands.
+  // The source map and the layout belong to the program: every index and node they hold is in
+  // range, and and/or/not terms have their operands.
   bool map_fits(std::string& error) const {
     const SourceMap& m = c_.map;
     const size_t nodes = p_.nodes.size(), terms = m.terms.size();
@@ -298,10 +380,35 @@ class Explainer {
              term_ok(t.only_when);
     }
     for (const auto& x : m.exprs) ok = ok && x.node < nodes;
+    const ir::Layout& l = p_.layout;
+    ok = ok && node_ok(l.candidate.value.node) && node_ok(l.stops.value.node) &&
+         node_ok(l.reviews.scope);
+    for (const auto& f : l.families) ok = ok && node_ok(f.value.node);
+    for (const auto& r : l.reviews.rules) ok = ok && node_ok(r.value.node);
+    for (const auto& q : l.sequences) {
+      const auto& d = q.decision;
+      for (uint32_t n :
+           {d.held_out, d.next_touch, d.chosen_channel, d.chosen_allowed, d.fallback_channel,
+            d.fallback_allowed, q.result.status.node, q.result.touch.node, q.result.channel.node,
+            q.result.offer.node, q.progress_touch, q.progress_date, q.last_touch, q.wait,
+            q.days_since_last})
+        ok = ok && node_ok(n);
+      ok = ok && !q.statuses.empty() && seqs_fit(q) &&
+           (q.holdout_atom == ir::kNoIndex || q.holdout_atom < p_.atoms.size());
+    }
     if (!ok) error = "the source map does not belong to the compiled program";
     return ok;
   }
+  bool seqs_fit(const ir::Sequence& q) const {
+    for (const auto& st : q.statuses)
+      if (st.kind == ir::StatusKind::Exit && st.exit >= q.exits.size()) return false;
+    for (const auto& ch : q.channels)
+      if (ch.fallback != ir::kNoIndex && ch.fallback >= q.channels.size()) return false;
+    return true;
+  }
 
+  const RowReading& rr() const { return *rr_; }
+  const NodeValue& val(uint32_t node) const { return rr().value(node); }
   const Term& term(uint32_t t) const { return c_.map.terms[t]; }
   std::optional<uint32_t> node_of(uint32_t t) const {
     if (t == kNone || term(t).node == kNone) return std::nullopt;
@@ -313,24 +420,7 @@ class Explainer {
   }
   std::string value_of(uint32_t t) const {
     auto n = node_of(t);
-    return n ? truth_text(v_[*n]) : "unknown";
-  }
-  const NodeValue* output(const std::string& name) const {
-    auto it = output_node_.find(name);
-    return it == output_node_.end() ? nullptr : &v_[it->second];
-  }
-  // The text of an enumerated result column's value, "" when empty.
-  std::string column_text(const std::string& column, const NodeValue& v) const {
-    auto it = column_.find(column);
-    if (it == column_.end() || !v.present || v.i < 0 ||
-        static_cast<size_t>(v.i) >= it->second->texts.size())
-      return {};
-    return it->second->texts[static_cast<size_t>(v.i)];
-  }
-  std::string column_value(const std::string& column) const {
-    auto it = column_.find(column);
-    if (it == column_.end() || it->second->outputs.empty()) return {};
-    return column_text(column, v_[p_.outputs[it->second->outputs[0]].node]);
+    return n ? rr().truth(*n) : "unknown";
   }
 
   // "what it read": fields, lets, segments, the candidate flag and sequence values named in a
@@ -349,18 +439,34 @@ class Explainer {
       const std::string name = e.name + "." + e.member;
       if (!seen.insert(name).second) return;
       if (e.node == kNone) return;
-      const NodeValue& v = v_[e.node];
-      std::string text;
-      if (e.member == "touch")
-        text = v.present ? std::to_string(v.i) : "";
-      else if (e.member == "step")
-        text = column_text(e.name + "_step", v);
-      else
-        text = column_text(e.name + "_" + e.member, v);
+      const std::string text = member_text(e.name, e.member, e.node);
       out.push_back(text.empty() ? name + " is empty" : name + " = " + text);
       return;
     }
     for (uint32_t sub : e.subs) collect_reads(sub, out, seen);
+  }
+
+  // The value of `sequence.member` (node `node`) as text, "" when empty.
+  std::string member_text(const std::string& sequence, const std::string& member,
+                          uint32_t node) const {
+    const ir::Sequence* q = named(p_.layout.sequences, sequence);
+    if (!q) return {};
+    if (member == "touch") {
+      const NodeValue& v = val(node);
+      return v.present ? std::to_string(v.i) : "";
+    }
+    auto name_of = [&](const auto& values) -> std::string {
+      const auto i = rr().index(node);
+      return i && *i < values.size() ? values[*i].name : "";
+    };
+    if (member == "status") return name_of(q->statuses);
+    if (member == "step") return name_of(q->touches);
+    if (member == "channel") return name_of(q->channels);
+    if (member == "offer") {
+      const auto i = rr().index(node);
+      return i && *i < q->offers.size() ? q->offers[*i].text : "";
+    }
+    return {};
   }
 
   std::optional<std::string> read_text(const std::string& name) const {
@@ -371,7 +477,7 @@ class Explainer {
     }
     if (auto it = lets_.find(name); it != lets_.end() && it->second->cond != kNone) {
       const SourceMap::Rule& let = *it->second;
-      const NodeValue& v = v_[let.cond];
+      const NodeValue& v = val(let.cond);
       if (!v.present) return name + " is missing";
       const ir::Node& n = p_.nodes[let.cond];
       using Shown = SourceMap::Rule::Shown;
@@ -379,7 +485,7 @@ class Explainer {
       // their units.
       switch (let.shown) {
         case Shown::Date:
-          return name + " = " + format_date(static_cast<int32_t>(v.i));
+          return name + " = " + format_iso_date(v.i);
         case Shown::Days:
           return name + " = " + std::to_string(v.i) + " days";
         case Shown::Money:
@@ -395,14 +501,9 @@ class Explainer {
       if (n.ty == Ty::Float) return name + " = " + number_text(v.f);
       return name + " = " + std::to_string(v.i) + unit;
     }
-    if (name == "candidate") {
-      if (const NodeValue* v = output("candidate")) return "candidate = " + truth_text(*v);
-      return std::nullopt;
-    }
-    if (auto it = column_.find(name); it != column_.end() &&
-                                      it->second->kind == ir::ResultKind::Enumerated &&
-                                      seqs_.find(name) == seqs_.end() && name != "stopped_by") {
-      const std::string label = column_value(name);
+    if (name == "candidate") return "candidate = " + rr().truth(p_.layout.candidate.value.node);
+    if (const ir::Family* f = named(p_.layout.families, name)) {
+      const std::string label = rr().label(*f);
       return label.empty() ? name + " has no label" : name + " = " + label;
     }
     return std::nullopt;
@@ -469,7 +570,7 @@ class Explainer {
     const uint32_t c = m.term;
     if (c == kNone) return r;
     r.condition = text_of(c);
-    r.value = m.cond != kNone ? truth_text(v_[m.cond]) : value_of(c);
+    r.value = m.cond != kNone ? rr().truth(m.cond) : value_of(c);
     if (!with_clauses) return r;
     if (term(c).kind == Term::Kind::Not) {
       // `not (...)`: the whole condition first, so its value shows beside the negated part.
@@ -490,27 +591,30 @@ class Explainer {
       if (r.kind == kind && r.owner == owner) out.push_back(&r);
     return out;
   }
+  const SourceMap::Rule* rule_of(SourceMap::Kind kind, const std::string& owner,
+                                 const std::string& name) const {
+    for (const auto& r : c_.map.rules)
+      if (r.kind == kind && r.owner == owner && r.name == name) return &r;
+    return nullptr;
+  }
 
   void families(Explanation& e) const {
-    for (const auto& col : p_.columns) {
-      if (col.kind != ir::ResultKind::Enumerated || col.name == "candidate" ||
-          col.name == "stopped_by")
-        continue;
-      // Segment families are the columns with label rules in the source map.
+    for (const ir::Family& f : p_.layout.families) {
+      auto doc = segments_.find(f.name);
+      if (doc == segments_.end()) continue;
+      // The labels' rules, in source order (the map lists `otherwise` after the others).
       std::vector<const SourceMap::Rule*> labels;
       for (const auto& r : c_.map.rules)
         if ((r.kind == SourceMap::Kind::Label || r.kind == SourceMap::Kind::Otherwise) &&
-            r.owner == col.name)
+            r.owner == f.name)
           labels.push_back(&r);
-      if (!is_family(col.name)) continue;
-      ExplainFamily fam;
-      fam.name = col.name;
-      fam.doc = segments_.at(col.name);
-      fam.label = column_value(col.name);
-      // Labels in source order (the map lists `otherwise` after the others).
       std::sort(labels.begin(), labels.end(), [](const auto* a, const auto* b) {
         return std::tie(a->span.file, a->span.offset) < std::tie(b->span.file, b->span.offset);
       });
+      ExplainFamily fam;
+      fam.name = f.name;
+      fam.doc = doc->second;
+      fam.label = rr().label(f);
       for (const auto* m : labels) {
         const bool is_otherwise = m->kind == SourceMap::Kind::Otherwise;
         const bool decided = m->name == fam.label;
@@ -526,11 +630,9 @@ class Explainer {
       e.families.push_back(std::move(fam));
     }
   }
-  bool is_family(const std::string& name) const { return segments_.count(name) != 0; }
 
   void candidate(Explanation& e) const {
-    const NodeValue* c = output("candidate");
-    e.candidate = c && truth(*c) == 1;
+    e.candidate = rr().truth(p_.layout.candidate.value.node) == "true";
     for (const auto& m : c_.map.rules)
       if (m.kind == SourceMap::Kind::Candidate) {
         e.has_candidate_rule = true;
@@ -548,11 +650,10 @@ class Explainer {
   }
 
   void stops(Explanation& e) const {
-    e.stopped_by = column_value("stopped_by");
-    const auto list = rules_of(SourceMap::Kind::Stop, "");
+    e.stopped_by = rr().stopped_by();
     if (!e.candidate) e.stops_note = "stop rules apply to candidates only";
     bool fired = false;
-    for (const auto* m : list) {
+    for (const auto* m : rules_of(SourceMap::Kind::Stop, "")) {
       const bool applies = e.candidate && !fired;
       ExplainRule r = rule(*m, "stop", applies);
       if (!e.candidate) {
@@ -568,31 +669,23 @@ class Explainer {
   }
 
   void reviews(Explanation& e) const {
-    auto it = column_.find("review");
-    bool in_scope = false;
-    std::vector<std::string> due_seqs, not_due;
-    for (const auto& q : e.sequences) (q.status == "due" ? due_seqs : not_due).push_back(q.name);
-    if (e.sequences.empty()) {
-      in_scope = e.candidate && e.stopped_by.empty();
-      if (!in_scope)
+    const ir::Reviews& rv = p_.layout.reviews;
+    const bool in_scope = rr().truth(rv.scope) == "true";
+    if (!in_scope) {
+      if (e.sequences.empty()) {
         e.review_note = e.candidate ? "review applies to candidates that are not stopped; "
                                       "this customer is stopped by " +
                                           e.stopped_by
                                     : "review applies to candidates only";
-    } else {
-      in_scope = !due_seqs.empty();
-      if (!in_scope) {
+      } else {
         std::vector<std::string> st;
         for (const auto& q : e.sequences) st.push_back(q.name + " is " + q.status);
         e.review_note = fmt::format("review applies only to customers with a touch due ({})",
                                     fmt::join(st, ", "));
       }
     }
-    if (it != column_.end()) {
-      const ir::ResultColumn& col = *it->second;
-      for (size_t k = 0; k < col.outputs.size(); ++k)
-        if (truth(v_[p_.outputs[col.outputs[k]].node]) == 1) e.review.push_back(col.texts[k]);
-    }
+    for (const auto& r : rv.rules)
+      if (rr().truth(r.value.node) == "true") e.review.push_back(r.name);
     for (const auto* m : rules_of(SourceMap::Kind::Review, "")) {
       ExplainRule r = rule(*m, "review", in_scope);
       if (!in_scope) {
@@ -606,202 +699,204 @@ class Explainer {
   }
 
   void sequences(Explanation& e) const {
-    for (const auto& col : p_.columns) {
-      if (col.name.size() < 8 || col.name.compare(col.name.size() - 7, 7, "_status") != 0) continue;
-      const std::string name = col.name.substr(0, col.name.size() - 7);
-      auto sit = seqs_.find(name);
-      if (sit == seqs_.end()) continue;
-      e.sequences.push_back(sequence(name, *sit->second, e));
+    for (const ir::Sequence& q : p_.layout.sequences) {
+      auto it = seqs_.find(q.name);
+      if (it == seqs_.end()) continue;
+      e.sequences.push_back(sequence(q, *it->second, e));
     }
   }
 
-  ExplainSequence sequence(const std::string& name, const SourceMap::Sequence& d,
+  // The decision of sequence `q`, status by status in the order they are tried, up to the one
+  // the evaluation gave: for each, the rule or value that made it apply or not.
+  ExplainSequence sequence(const ir::Sequence& q, const SourceMap::Sequence& d,
                            const Explanation& e) const {
-    ExplainSequence q;
-    q.name = name;
-    q.doc = d.doc;
-    q.status = column_value(name + "_status");
-    q.step = column_value(name + "_step");
-    q.channel = column_value(name + "_channel");
-    q.offer = column_value(name + "_offer");
-    if (const NodeValue* t = output(name + "_touch"); t && t->present)
-      q.touch = static_cast<int>(t->i) + 1;
-    std::string derived;
-    auto say = [&](std::string s, std::optional<ExplainRule> r = std::nullopt) {
-      q.steps.push_back({std::move(s), std::move(r)});
-    };
-    auto decide = [&](const std::string& status) {
-      derived = status;
-      return true;
-    };
-    [&] {
-      // 1. entry
-      if (d.enter != kNone) {
-        const std::string v = value_of(d.enter);
-        say(fmt::format("enter when {}: {}", text_of(d.enter), v));
-        if (v != "true") return decide("not_candidate");
-      } else {
-        say(fmt::format("entered: candidate = {}", e.candidate ? "true" : "false"));
-        if (!e.candidate) return decide("not_candidate");
-      }
-      // 2. stops
-      if (!e.stopped_by.empty()) {
-        say(fmt::format("stopped by {}", e.stopped_by));
-        return decide("stopped");
-      }
-      say("no stop rule fired");
-      // 3. holdout
-      if (d.holdout != kNone) {
-        const ir::Atom* atom = nullptr;
-        for (const auto& a : p_.atoms)
-          if (a.kind == ir::AtomKind::Holdout && a.salt == d.holdout_salt) atom = &a;
-        if (atom && p_.schema.key_field >= 0) {
-          const std::string key = std::string(
-              b_.string_at(static_cast<size_t>(p_.schema.key_field), row_).value_or(""));
-          const uint64_t bucket =
-              fnv1a64_update(fnv1a64_update(fnv1a64(atom->salt), ":"), key) % atom->modulus;
-          const bool held = bucket < atom->threshold;
-          say(fmt::format("holdout {} salt \"{}\": bucket {} of {} is {} {}", text_of(d.holdout),
-                          d.holdout_salt, bucket, atom->modulus, held ? "below" : "not below",
-                          atom->threshold));
-          if (held) return decide("holdout");
-        }
-      }
-      // 4. exits
-      for (const auto* m : rules_of(SourceMap::Kind::Exit, name)) {
-        ExplainRule r = rule(*m, "exit", true);
-        const bool out = r.value == "true";
-        r.verdict = out ? "EXITS" : "does not exit (" + r.value + ")";
-        r.decided = out;
-        say(fmt::format("exit {} ({}:{}): {}", m->name, r.file, r.line, r.verdict), r);
-        if (out) return decide(m->name);
-      }
-      // 5. the next touch
-      int64_t last = 0;
-      std::string last_text = "no progress field: no touch sent";
-      std::optional<int32_t> last_date;
-      if (!d.progress_touch.empty()) {
-        const int tf = p_.schema.find(d.progress_touch);
-        const int df = p_.schema.find(d.progress_date);
-        const NodeValue lv = tf >= 0 ? column_value_of(static_cast<size_t>(tf)) : NodeValue{};
-        last = lv.present ? lv.i : 0;
-        last_text = lv.present
-                        ? fmt::format("last touch {} ({} = {})", last, d.progress_touch, lv.i)
-                        : fmt::format("last touch 0 ({} is missing)", d.progress_touch);
-        if (df >= 0) {
-          const NodeValue dv = column_value_of(static_cast<size_t>(df));
-          if (dv.present) last_date = static_cast<int32_t>(dv.i);
-        }
-      }
-      say(last_text);
-      const auto touch_rules = rules_of(SourceMap::Kind::Touch, name);
-      int next = 0;
-      for (size_t i = 0; i < d.touches.size(); ++i) {
-        if (static_cast<int64_t>(i + 1) <= last) continue;
-        const SourceMap::Touch& t = d.touches[i];
-        if (t.only_when == kNone) {
-          next = static_cast<int>(i + 1);
-          break;
-        }
-        const SourceMap::Rule* m = nullptr;
-        for (const auto* tr : touch_rules)
-          if (tr->name == t.name) m = tr;
-        const std::string v = value_of(t.only_when);
-        std::optional<ExplainRule> r;
-        if (m) {
-          r = rule(*m, "touch", true);
-          r->verdict = v == "true" ? "eligible" : "skipped (" + v + ")";
-          r->decided = v == "true";
-        }
-        if (v == "true") {
-          say(fmt::format("touch {} {}: only when {}: true", i + 1, t.name, text_of(t.only_when)),
-              std::move(r));
-          next = static_cast<int>(i + 1);
-          break;
-        }
-        say(fmt::format("touch {} {} skipped: only when {}: {}", i + 1, t.name,
-                        text_of(t.only_when), v),
-            std::move(r));
-      }
-      if (next == 0) {
-        say(fmt::format("no touch after touch {}", last));
-        return decide("exhausted");
-      }
-      const SourceMap::Touch& t = d.touches[static_cast<size_t>(next - 1)];
-      say(fmt::format("next touch: {} {} ({}:{})", next, t.name, place(t.span), t.span.line));
-      // 6. waiting
-      if (d.wait != kNone) {
-        auto wn = node_of(d.wait);
-        const NodeValue w = wn ? v_[*wn] : NodeValue{};
-        const std::string wtext = text_of(d.wait);
-        const std::string wshow = w.present && wtext.find(std::to_string(w.i)) == std::string::npos
-                                      ? fmt::format("{} ({} days)", wtext, w.i)
-                                      : wtext;
-        if (last > 0) {
-          if (!last_date) {
-            say(fmt::format("waiting: {} is missing, so the wait ({}) cannot have passed",
-                            d.progress_date.empty() ? "the progress date" : d.progress_date,
-                            wshow));
-            return decide("waiting");
-          }
-          const int64_t since = static_cast<int64_t>(as_of_) - *last_date;
-          const bool ok = w.present && since >= w.i;
-          say(fmt::format("{} days since the last touch on {}; wait {}: {}", since,
-                          format_date(*last_date), wshow, ok ? "passed" : "not yet"));
-          if (!ok) return decide("waiting");
-        } else {
-          say("no touch sent yet: no wait");
-        }
-      }
-      // 7. channel
-      std::string chosen;
-      if (auto cn = node_of(t.channel); cn && v_[*cn].present) {
-        const int64_t ci = v_[*cn].i;
-        auto cit = column_.find(name + "_channel");
-        if (cit != column_.end() && ci >= 0 && static_cast<size_t>(ci) < cit->second->texts.size())
-          chosen = cit->second->texts[static_cast<size_t>(ci)];
-      }
-      const auto channel_rules = rules_of(SourceMap::Kind::Channel, name);
-      auto allowed = [&](const std::string& ch) {
-        for (const auto* m : channel_rules)
-          if (m->name == ch) {
-            ExplainRule r = rule(*m, "channel", true);
-            const bool ok = r.value == "true";
-            r.verdict = ok ? "allowed" : "not allowed (" + r.value + ")";
-            say(fmt::format("channel {} requires {}: {}", ch, r.condition, r.value), r);
-            return ok;
-          }
-        say(fmt::format("channel {}: no requirement", ch));
-        return true;
-      };
-      if (chosen.empty()) {
-        say(fmt::format("via {}: no channel", text_of(t.channel)));
-        return decide("no_channel");
-      }
-      if (t.channel != kNone && term(t.channel).kind != Term::Kind::Name)
-        say(fmt::format("via {}: {}", text_of(t.channel), chosen));
-      if (!allowed(chosen)) {
-        std::string fb;
-        for (const auto& x : d.fallbacks)
-          if (x.from == chosen) fb = x.to;
-        if (fb.empty()) {
-          say(fmt::format("no fallback for {}", chosen));
-          return decide("no_channel");
-        }
-        say(fmt::format("fallback {} to {}", chosen, fb));
-        if (!allowed(fb)) return decide("no_channel");
-      }
-      say(fmt::format("due: touch {} {} via {}, offer {}", next, t.name, q.channel, q.offer));
-      return decide("due");
-    }();
-    if (derived != q.status)
-      say(fmt::format("(note: the evaluation says {}; the steps above say {})", q.status, derived));
-    return q;
+    ExplainSequence x;
+    x.name = q.name;
+    x.doc = d.doc;
+    const ir::Status& given = rr().status(q);
+    x.status = given.name;
+    const ir::Touch* due_touch = rr().touch(q);
+    x.step = due_touch ? due_touch->name : "";
+    x.channel = rr().channel(q) ? rr().channel(q)->name : "";
+    x.offer = rr().offer(q) ? rr().offer(q)->text : "";
+    if (due_touch) x.touch = static_cast<int>(due_touch - q.touches.data()) + 1;
+    Steps steps{x.steps};
+    for (const ir::Status& st : q.statuses) {
+      const bool applies = &st == &given;
+      status_steps(q, d, st, applies, e, x, steps);
+      if (applies) break;
+    }
+    return x;
   }
 
-  NodeValue column_value_of(size_t field) const {
-    const RkBatchView view{b_.columns.data(), nullptr, b_.num_rows, as_of_, 0};
-    return rk::column_value(p_, static_cast<uint32_t>(field), view, row_);
+  struct Steps {
+    std::vector<ExplainStep>& out;
+    void say(std::string s, std::optional<ExplainRule> r = std::nullopt) {
+      out.push_back({std::move(s), std::move(r)});
+    }
+  };
+
+  // The last touch sent, as the sequence's progress field says.
+  struct Progress {
+    int64_t last = 0;
+    std::optional<int32_t> last_date;
+    int next = 0;  // the next touch's number, 0: none
+  };
+  Progress progress(const ir::Sequence& q) const {
+    Progress p;
+    const NodeValue& last = val(q.last_touch);
+    p.last = last.present ? last.i : 0;
+    if (q.progress_date != ir::kNoNode && val(q.progress_date).present)
+      p.last_date = static_cast<int32_t>(val(q.progress_date).i);
+    if (auto n = rr().index(q.decision.next_touch)) p.next = static_cast<int>(*n) + 1;
+    return p;
+  }
+
+  // What status `st` of `q` says for this customer (`applies`: it is the customer's status).
+  void status_steps(const ir::Sequence& q, const SourceMap::Sequence& d, const ir::Status& st,
+                    bool applies, const Explanation& e, const ExplainSequence& x,
+                    Steps& steps) const {
+    switch (st.kind) {
+      case ir::StatusKind::NotEntered:
+        if (d.enter != kNone)
+          steps.say(fmt::format("enter when {}: {}", text_of(d.enter), value_of(d.enter)));
+        else
+          steps.say(fmt::format("entered: candidate = {}", e.candidate ? "true" : "false"));
+        return;
+      case ir::StatusKind::Stopped:
+        steps.say(applies ? fmt::format("stopped by {}", e.stopped_by) : "no stop rule fired");
+        return;
+      case ir::StatusKind::HeldOut:
+        if (d.holdout != kNone)
+          if (auto draw = rr().holdout(q))
+            steps.say(fmt::format("holdout {} salt \"{}\": bucket {} of {} is {} {}",
+                                  text_of(d.holdout), d.holdout_salt, draw->bucket, draw->modulus,
+                                  draw->held ? "below" : "not below", draw->threshold));
+        return;
+      case ir::StatusKind::Exit:
+        if (const auto* m = rule_of(SourceMap::Kind::Exit, q.name, st.name)) {
+          ExplainRule r = rule(*m, "exit", true);
+          r.verdict = applies ? "EXITS" : "does not exit (" + r.value + ")";
+          r.decided = applies;
+          steps.say(fmt::format("exit {} ({}:{}): {}", m->name, r.file, r.line, r.verdict), r);
+        }
+        return;
+      case ir::StatusKind::Exhausted:
+        touch_steps(q, d, applies, steps);
+        return;
+      case ir::StatusKind::Waiting:
+        wait_steps(q, d, applies, steps);
+        return;
+      case ir::StatusKind::NoChannel:
+        channel_steps(q, d, steps);
+        return;
+      case ir::StatusKind::Due: {
+        const Progress p = progress(q);
+        steps.say(fmt::format("due: touch {} {} via {}, offer {}", p.next,
+                              q.touches[static_cast<size_t>(p.next - 1)].name, x.channel, x.offer));
+        return;
+      }
+    }
+  }
+
+  // The last touch sent, the touches after it skipped for their `only when`, and the next one.
+  void touch_steps(const ir::Sequence& q, const SourceMap::Sequence& d, bool exhausted,
+                   Steps& steps) const {
+    const Progress p = progress(q);
+    if (q.progress_touch != ir::kNoNode) {
+      const NodeValue& lv = val(q.progress_touch);
+      steps.say(lv.present ? fmt::format("last touch {} ({} = {})", p.last, d.progress_touch, lv.i)
+                           : fmt::format("last touch 0 ({} is missing)", d.progress_touch));
+    } else {
+      steps.say("no progress field: no touch sent");
+    }
+    for (size_t i = 0; i < q.touches.size() && i < d.touches.size(); ++i) {
+      if (static_cast<int64_t>(i + 1) <= p.last) continue;
+      const SourceMap::Touch& t = d.touches[i];
+      const bool next = static_cast<int>(i + 1) == p.next;
+      if (t.only_when == kNone) break;  // eligible: it is the next touch
+      const std::string v = value_of(t.only_when);
+      std::optional<ExplainRule> r;
+      if (const auto* m = rule_of(SourceMap::Kind::Touch, q.name, t.name)) {
+        r = rule(*m, "touch", true);
+        r->verdict = next ? "eligible" : "skipped (" + v + ")";
+        r->decided = next;
+      }
+      if (next) {
+        steps.say(
+            fmt::format("touch {} {}: only when {}: true", i + 1, t.name, text_of(t.only_when)),
+            std::move(r));
+        break;
+      }
+      steps.say(fmt::format("touch {} {} skipped: only when {}: {}", i + 1, t.name,
+                            text_of(t.only_when), v),
+                std::move(r));
+    }
+    if (exhausted) {
+      steps.say(fmt::format("no touch after touch {}", p.last));
+      return;
+    }
+    const SourceMap::Touch& t = d.touches[static_cast<size_t>(p.next - 1)];
+    steps.say(fmt::format("next touch: {} {} ({}:{})", p.next, t.name, place(t.span), t.span.line));
+  }
+
+  // The wait since the last touch.
+  void wait_steps(const ir::Sequence& q, const SourceMap::Sequence& d, bool waiting,
+                  Steps& steps) const {
+    if (d.wait == kNone || q.wait == ir::kNoNode) return;
+    const Progress p = progress(q);
+    const NodeValue& w = val(q.wait);
+    const std::string wtext = text_of(d.wait);
+    const std::string wshow = w.present && wtext.find(std::to_string(w.i)) == std::string::npos
+                                  ? fmt::format("{} ({} days)", wtext, w.i)
+                                  : wtext;
+    if (p.last <= 0) {
+      steps.say("no touch sent yet: no wait");
+      return;
+    }
+    if (!p.last_date) {
+      steps.say(fmt::format("waiting: {} is missing, so the wait ({}) cannot have passed",
+                            d.progress_date.empty() ? "the progress date" : d.progress_date,
+                            wshow));
+      return;
+    }
+    steps.say(fmt::format("{} days since the last touch on {}; wait {}: {}",
+                          val(q.days_since_last).i, format_iso_date(*p.last_date), wshow,
+                          waiting ? "not yet" : "passed"));
+  }
+
+  // The next touch's channel, its `requires`, and its fallback.
+  void channel_steps(const ir::Sequence& q, const SourceMap::Sequence& d, Steps& steps) const {
+    const Progress p = progress(q);
+    const SourceMap::Touch& t = d.touches[static_cast<size_t>(p.next - 1)];
+    const ir::SequenceDecision& dec = q.decision;
+    auto allowed = [&](const ir::Channel& ch, uint32_t ok_node) {
+      if (const auto* m = rule_of(SourceMap::Kind::Channel, q.name, ch.name)) {
+        ExplainRule r = rule(*m, "channel", true);
+        const bool ok = rr().truth(ok_node) == "true";
+        r.verdict = ok ? "allowed" : "not allowed (" + r.value + ")";
+        steps.say(fmt::format("channel {} requires {}: {}", ch.name, r.condition, r.value), r);
+        return ok;
+      }
+      steps.say(fmt::format("channel {}: no requirement", ch.name));
+      return true;
+    };
+    const auto chosen = rr().index(dec.chosen_channel);
+    if (!chosen || *chosen >= q.channels.size()) {
+      steps.say(fmt::format("via {}: no channel", text_of(t.channel)));
+      return;
+    }
+    const ir::Channel& ch = q.channels[*chosen];
+    if (term(t.channel).kind != Term::Kind::Name)
+      steps.say(fmt::format("via {}: {}", text_of(t.channel), ch.name));
+    if (allowed(ch, dec.chosen_allowed)) return;
+    const auto fb = rr().index(dec.fallback_channel);
+    if (!fb || *fb >= q.channels.size()) {
+      steps.say(fmt::format("no fallback for {}", ch.name));
+      return;
+    }
+    steps.say(fmt::format("fallback {} to {}", ch.name, q.channels[*fb].name));
+    allowed(q.channels[*fb], dec.fallback_allowed);
   }
 
   const CompileResult& c_;
@@ -809,9 +904,7 @@ class Explainer {
   const Batch& b_;
   int64_t row_;
   int32_t as_of_;
-  std::vector<NodeValue> v_;
-  std::map<std::string, uint32_t> output_node_;
-  std::map<std::string, const ir::ResultColumn*> column_;
+  std::optional<RowReading> rr_;
   std::map<std::string, const SourceMap::Rule*> lets_;
   std::map<std::string, const SourceMap::Sequence*> seqs_;
   std::map<std::string, std::string> segments_;  // segment family -> its doc comment

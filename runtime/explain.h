@@ -1,10 +1,12 @@
 // Rekindle runtime: why one customer got what they got (`rekindle explain`). Evaluates every IR
-// node for one row with the interpreter's semantics, then walks the compiler's source map
-// (CompileResult::map: rules with their condition nodes, the terms of each condition as written,
-// segments and sequence clauses) and quotes CompileResult::sources to say, for every segment
-// family, the candidate rule, every stop and review rule and each sequence decision, which rule
-// decided it (name and file:line), the values of the fields it read and which part of its
-// condition was true, false or unknown. It never sees the AST or the parser.
+// node for one row with the interpreter's semantics (RowReading), reads the decisions from the
+// program's layout (which label, which stop rule, which status of each sequence applied, which
+// touch, channel and fallback), and walks the compiler's source map (CompileResult::map: rules
+// with their condition nodes, the terms of each condition as written, segments and sequence
+// clauses), quoting CompileResult::sources, to say for every segment family, the candidate rule,
+// every stop and review rule and each sequence decision which rule decided it (name and
+// file:line), the values of the fields it read and which part of its condition was true, false or
+// unknown. It never sees the AST or the parser, and never re-derives a decision.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,50 @@ bool find_customer(SnapshotReader& reader, const Schema& schema, const std::stri
 // nullable; a non-nullable field not given is an error listing every field still needed.
 bool given_batch(const Schema& schema, const std::vector<std::string>& given, Batch& out,
                  std::string& error);
+
+// A customer's holdout draw for a sequence: fnv1a64(salt ":" key) mod modulus, held out when
+// below threshold.
+struct HoldoutDraw {
+  std::string salt, key;
+  uint64_t bucket = 0, modulus = 100, threshold = 0;
+  bool held = false;
+};
+
+// One customer's evaluated program: the value of every IR node for one row (the interpreter's
+// semantics), read through the program's layout (Program::layout). `rekindle explain` is written
+// on it, and `rekindle test` reads from it why an expectation failed.
+class RowReading {
+ public:
+  // `compiled.program` must be set; `batch` is typed by its schema.
+  RowReading(const CompileResult& compiled, const Batch& batch, int64_t row, int32_t as_of);
+
+  const NodeValue& value(uint32_t node) const { return v_[node]; }
+  std::string truth(uint32_t node) const;  // "true", "false" or "unknown"
+  // The value of a rule's condition as written; nullopt for a rule without one.
+  std::optional<std::string> condition(const SourceMap::Rule& rule) const;
+  // The value of an Int node as an index; nullopt when missing or negative.
+  std::optional<size_t> index(uint32_t node) const;
+
+  std::string label(const ir::Family& family) const;  // "" when no label matched
+  std::string stopped_by() const;                     // "" when no stop rule fired
+  const ir::Status& status(const ir::Sequence& sequence) const;
+  // The touch, channel and offer of a sequence with a touch due; nullptr otherwise.
+  const ir::Touch* touch(const ir::Sequence& sequence) const;
+  const ir::Channel* channel(const ir::Sequence& sequence) const;
+  const ir::Offer* offer(const ir::Sequence& sequence) const;
+  // The holdout draw; nullopt for a sequence without `holdout`.
+  std::optional<HoldoutDraw> holdout(const ir::Sequence& sequence) const;
+
+ private:
+  template <typename T>
+  const T* pick(const std::vector<T>& values, uint32_t node) const;
+
+  const ir::Program& p_;
+  const Batch& b_;
+  int64_t row_;
+  int32_t as_of_;
+  std::vector<NodeValue> v_;
+};
 
 // One line under a rule: a part of its condition, its value and what it read.
 struct ExplainClause {

@@ -1,6 +1,6 @@
-// Rekindle runtime: the reference interpreter of the IR. It is the executable definition of the
-// semantics (three-valued logic, fail-closed rules, first-match families, sequences): simple
-// enough to trust, one row and one node at a time. The JIT must agree with it on every input.
+// Rekindle runtime: the reference interpreter of the IR: the scalar definitions of
+// compiler/ir/semantics.h (three-valued logic, missing values, overflow) run one row and one node
+// at a time over a batch, simple enough to trust. The JIT must agree with it on every input.
 #pragma once
 
 #include <cstdint>
@@ -9,18 +9,14 @@
 
 #include "compiler/ir/executor.h"
 #include "compiler/ir/program.h"
+#include "compiler/ir/semantics.h"
 
 namespace rk {
 
 std::unique_ptr<Executor> make_interpreter(const ir::Program& program);
 
-// One node's value for one row: Bool and Int in `i`, Float in `f`; `present` false = missing
-// (a Bool that is not present is unknown).
-struct NodeValue {
-  int64_t i = 0;
-  double f = 0;
-  bool present = false;
-};
+// One node's value for one row (compiler/ir/semantics.h).
+using NodeValue = ir::Value;
 
 // Every node's value for row `row` of a prepared batch view (atoms prepared): the interpreter's
 // own evaluation, exposed for tools that explain a decision (`rekindle explain`).

@@ -16,7 +16,7 @@
 #include <limits>
 #include <mutex>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 
 namespace rk {
 

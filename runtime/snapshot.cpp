@@ -137,7 +137,7 @@ std::unique_ptr<SnapshotReader> open_snapshot(const std::string& path, const Sch
       err = SnapshotError{path, 0, {}, error};
       return nullptr;
     }
-    reader = open_arrow_snapshot_fd(mfd, path, schema, err);
+    reader = open_arrow_snapshot_fd(mfd, path, schema, opts, err);
   } else {
     reader = open_csv_snapshot_fd(fd, std::move(head), path, schema, opts, err);
   }

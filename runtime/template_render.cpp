@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "base/date.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/value_text.h"
 
@@ -65,7 +66,7 @@ ValueRead append_typed(const TemplateValue& v, const RkColumn& col, int64_t r, s
       return ValueRead::Present;
     }
     case FieldType::Date:
-      append_any_date_text(out, static_cast<const int32_t*>(col.values)[r]);
+      append_iso_date_expanded(out, static_cast<const int32_t*>(col.values)[r]);
       return ValueRead::Present;
     case FieldType::Enum: {
       const int32_t o = static_cast<const int32_t*>(col.values)[r];

@@ -1,10 +1,11 @@
 // Rekindle compiler: the front door. Parses a rule file with its imports (or a schema file),
-// checks names, types, units and structure, and lowers the result to the IR. Every problem is a
-// Diagnostic in the result; nothing is thrown.
+// checks names, types, units and structure, and lowers the result to the IR and its layout. Every
+// problem is a Diagnostic in the result; nothing is thrown.
 #pragma once
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,10 @@
 #include "grammar/diagnostics.h"
 
 namespace rk {
+
+namespace ast {
+struct File;
+}
 
 struct CompileOptions {
   // `--param name=value` overrides, parsed by the parameter's declared type.
@@ -30,8 +35,10 @@ struct CompileOptions {
 
 // Where the IR came from: every rule with its condition node and every checked expression with
 // its node, the shape of each condition as written (terms) and the clauses of every segment and
-// sequence, so tools (explain, lint, test coverage) can point back at the source and take a
-// condition apart without the AST or the parser. Spans index CompileResult::sources.
+// sequence, so tools (explain, test coverage, lint) can point back at the source and take a
+// condition apart without the parser (the runtime's tools also without the AST; lint, inside the
+// compiler, reads CompileResult::syntax where it needs the syntax itself). What the outputs mean
+// is Program::layout. Spans index CompileResult::sources.
 struct SourceMap {
   static constexpr uint32_t kNone = UINT32_MAX;
   enum class Kind : uint8_t {
@@ -132,6 +139,9 @@ struct CompileResult {
   std::vector<Diagnostic> diags;
   SourceSet sources;
   SourceMap map;
+  // The parsed files in source order, for the tools in compiler/ that read syntax (lint); the
+  // runtime never includes the AST and works from `map` and `program->layout`.
+  std::vector<std::shared_ptr<const ast::File>> syntax;
 };
 
 // Compiles the rule file at `path` (reading its imports relative to it).

@@ -6,8 +6,8 @@
 #include <charconv>
 #include <cmath>
 
-#include "compiler/ir/helpers.h"
-#include "compiler/ir/value_parse.h"
+#include "base/date.h"
+#include "base/value_parse.h"
 
 namespace rk {
 

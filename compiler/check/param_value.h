@@ -1,7 +1,7 @@
 // Rekindle compiler: reading a `--param NAME=VALUE` value by the parameter's type. A value is
 // accepted when it is a literal of that type as a rule file writes it (`$300`, `-$5`, `7%`,
 // `10 days`, `2 weeks`, `2026-11-01`, `true`) or a value of that type as a snapshot holds it
-// (compiler/ir/value_parse.h: `300`, `1e3`, `14` days, `TRUE`), and never otherwise: no spaces
+// (base/value_parse.h: `300`, `1e3`, `14` days, `TRUE`), and never otherwise: no spaces
 // around it, no `$-5`, nothing out of range (`1e-400`), no NaN. Percents must carry `%` (a bare
 // `5` would be 500% as a snapshot fraction: too easy to get wrong on a command line).
 #pragma once

@@ -1,9 +1,13 @@
 // Rekindle compiler: the checker's types. Logical types carry units (days, money, percent) and
-// references to the value sets of enums, segment families, channels and offers.
+// references to the value sets of enums, segment families, channels and offers. types.cpp holds
+// their names, their physical IR types and the rules of arithmetic and comparison.
 #pragma once
 
 #include <cstdint>
 #include <string>
+
+#include "compiler/ir/program.h"
+#include "grammar/ast.h"
 
 namespace rk::check {
 
@@ -43,5 +47,13 @@ struct Type {
            kind == TypeKind::Offer || kind == TypeKind::Status || kind == TypeKind::Step;
   }
 };
+
+// "a whole number", "money", "a segment label", ... (for messages).
+std::string type_name(const Type& t);
+// The physical type of a value of type `t` in the IR.
+ir::Ty phys(const Type& t);
+// The logical type of schema field `f`.
+Type field_type(const Schema& s, int f);
+ir::OfferKind offer_kind(ast::OfferKind k);
 
 }  // namespace rk::check

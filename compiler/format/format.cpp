@@ -167,6 +167,8 @@ class Formatter {
   static int level(const ast::Expr& e);
   std::string expr(ast::ExprId id, int min_level) const;
   std::string expr_inner(ast::ExprId id) const;
+  std::string binary(const ast::Expr& e, const ast::Binary& b) const;
+  std::string member(const ast::Member& m) const;
   std::string number(const ast::NumberLit& n) const;
   std::string word_op(const ast::Binary& b) const;
 
@@ -213,9 +215,15 @@ int Formatter::level(const ast::Expr& e) {
             case BinOp::Mul:
             case BinOp::Div:
               return kMul;
-            default:
+            case BinOp::Eq:
+            case BinOp::Ne:
+            case BinOp::Lt:
+            case BinOp::Le:
+            case BinOp::Gt:
+            case BinOp::Ge:
               return kCmp;
           }
+          return kCmp;
         } else if constexpr (std::is_same_v<T, Unary>) {
           return k.op == UnOp::Not ? kNot : kNeg;
         } else if constexpr (std::is_same_v<T, Is> || std::is_same_v<T, InSet> ||
@@ -227,8 +235,12 @@ int Formatter::level(const ast::Expr& e) {
           return k.amount == kNoExpr ? kPrim : kPost;
         } else if constexpr (std::is_same_v<T, NumberLit>) {
           return k.unit == Unit::Days ? kPost : kPrim;  // `5 days.x` would read differently
-        } else {
+        } else if constexpr (std::is_same_v<T, BoolLit> || std::is_same_v<T, StringLit> ||
+                             std::is_same_v<T, DateLit> || std::is_same_v<T, Today> ||
+                             std::is_same_v<T, Name>) {
           return kPrim;
+        } else {
+          static_assert(kUnhandled<T>, "Formatter::level: an expression kind without a level");
         }
       },
       e.kind);
@@ -276,84 +288,80 @@ std::string Formatter::expr(ast::ExprId id, int min_level) const {
   return expr_inner(id);
 }
 
+// The operator as a symbol or word: `or`, `and`, `+`, ..., `>=`.
+std::string_view symbol(ast::BinOp op) {
+  using ast::BinOp;
+  switch (op) {
+    case BinOp::Or:
+      return "or";
+    case BinOp::And:
+      return "and";
+    case BinOp::Add:
+      return "+";
+    case BinOp::Sub:
+      return "-";
+    case BinOp::Mul:
+      return "*";
+    case BinOp::Div:
+      return "/";
+    case BinOp::Eq:
+      return "=";
+    case BinOp::Ne:
+      return "!=";
+    case BinOp::Lt:
+      return "<";
+    case BinOp::Le:
+      return "<=";
+    case BinOp::Gt:
+      return ">";
+    case BinOp::Ge:
+      return ">=";
+  }
+  return "?";
+}
+
+std::string Formatter::binary(const ast::Expr& e, const ast::Binary& b) const {
+  using namespace ast;
+  const int lv = level(e);
+  if (lv != kCmp) {
+    // A left-leaning chain of one level: walk it without recursion.
+    std::vector<const Binary*> chain{&b};
+    for (;;) {
+      const Expr& l = f_.expr(chain.back()->lhs);
+      const auto* lb = std::get_if<Binary>(&l.kind);
+      if (!lb || level(l) != lv) break;
+      chain.push_back(lb);
+    }
+    std::string out = expr(chain.back()->lhs, lv);
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      out += " " + std::string(symbol((*it)->op)) + " ";
+      out += expr((*it)->rhs, lv + 1);
+    }
+    return out;
+  }
+  const std::string_view src = text_.substr(b.op_span.offset, b.op_span.len);
+  std::string op;
+  if (!src.empty() && is_word_char(src[0])) {
+    op = word_op(b);
+  } else {
+    op = symbol(b.op);
+  }
+  return expr(b.lhs, kAdd) + " " + op + " " + expr(b.rhs, kAdd);
+}
+
+std::string Formatter::member(const ast::Member& m) const {
+  using namespace ast;
+  std::vector<const Member*> chain{&m};
+  while (const auto* inner = std::get_if<Member>(&f_.expr(chain.back()->object).kind))
+    chain.push_back(inner);
+  std::string out = expr(chain.back()->object, kPrim);
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) out += "." + (*it)->member;
+  return out;
+}
+
 std::string Formatter::expr_inner(ast::ExprId id) const {
   using namespace ast;
   const Expr& e = f_.expr(id);
-  if (const auto* b = std::get_if<Binary>(&e.kind)) {
-    const int lv = level(e);
-    if (lv != kCmp) {
-      // A left-leaning chain of one level: walk it without recursion.
-      std::vector<const Binary*> chain{b};
-      for (;;) {
-        const Expr& l = f_.expr(chain.back()->lhs);
-        const auto* lb = std::get_if<Binary>(&l.kind);
-        if (!lb || level(l) != lv) break;
-        chain.push_back(lb);
-      }
-      std::string out = expr(chain.back()->lhs, lv);
-      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-        const char* op = "";
-        switch ((*it)->op) {
-          case BinOp::Or:
-            op = " or ";
-            break;
-          case BinOp::And:
-            op = " and ";
-            break;
-          case BinOp::Add:
-            op = " + ";
-            break;
-          case BinOp::Sub:
-            op = " - ";
-            break;
-          case BinOp::Mul:
-            op = " * ";
-            break;
-          default:
-            op = " / ";
-            break;
-        }
-        out += op;
-        out += expr((*it)->rhs, lv + 1);
-      }
-      return out;
-    }
-    const std::string_view src = text_.substr(b->op_span.offset, b->op_span.len);
-    std::string op;
-    if (!src.empty() && is_word_char(src[0])) {
-      op = word_op(*b);
-    } else {
-      switch (b->op) {
-        case BinOp::Eq:
-          op = "=";
-          break;
-        case BinOp::Ne:
-          op = "!=";
-          break;
-        case BinOp::Lt:
-          op = "<";
-          break;
-        case BinOp::Le:
-          op = "<=";
-          break;
-        case BinOp::Gt:
-          op = ">";
-          break;
-        default:
-          op = ">=";
-          break;
-      }
-    }
-    return expr(b->lhs, kAdd) + " " + op + " " + expr(b->rhs, kAdd);
-  }
-  if (const auto* m = std::get_if<Member>(&e.kind)) {
-    std::vector<const Member*> chain{m};
-    while (const auto* inner = std::get_if<Member>(&f_.expr(chain.back()->object).kind))
-      chain.push_back(inner);
-    std::string out = expr(chain.back()->object, kPrim);
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) out += "." + (*it)->member;
-    return out;
-  }
   return std::visit(
       [&](const auto& k) -> std::string {
         using T = std::decay_t<decltype(k)>;
@@ -424,8 +432,12 @@ std::string Formatter::expr_inner(ast::ExprId id) const {
           }
           if (k.amount != kNoExpr) w += " " + expr_inner(k.amount);
           return w;
+        } else if constexpr (std::is_same_v<T, Binary>) {
+          return binary(e, k);
+        } else if constexpr (std::is_same_v<T, Member>) {
+          return member(k);
         } else {
-          return "";  // Binary and Member are handled above
+          static_assert(kUnhandled<T>, "Formatter::expr_inner: an expression kind it cannot write");
         }
       },
       e.kind);
@@ -500,6 +512,8 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
           layout_segment(d);
         } else if constexpr (std::is_same_v<T, SequenceDecl>) {
           layout_sequence(d);
+        } else {
+          static_assert(kUnhandled<T>, "Formatter::layout_decl: a declaration it cannot write");
         }
       },
       td.decl);
@@ -530,25 +544,30 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
   add_line(0, "sequence " + s.name + " {", Role::Header, 0, {{s.span.offset, open + 1}}, kOther,
            true);
   // Clauses in source order; groups (header clauses, channels, touches) get their own paragraph.
+  enum class Kind : uint8_t { Enter, Progress, Wait, Holdout, Exit, Channel, Fallback, Touch };
   struct Clause {
     uint32_t begin;
     int group;
-    int kind;
+    Kind kind;
     size_t index;
   };
   std::vector<Clause> clauses;
   if (s.enter != ast::kNoExpr)
-    clauses.push_back({word_before(word_before(expr_begin(s.enter))), 0, 0, 0});
-  if (s.progress_touch) clauses.push_back({word_before(s.progress_touch->second.offset), 0, 1, 0});
-  if (s.wait != ast::kNoExpr) clauses.push_back({word_before(expr_begin(s.wait)), 0, 2, 0});
-  if (s.holdout_share != ast::kNoExpr) clauses.push_back({s.holdout_span.offset, 0, 3, 0});
-  for (size_t i = 0; i < s.exits.size(); ++i) clauses.push_back({s.exits[i].span.offset, 0, 4, i});
+    clauses.push_back({word_before(word_before(expr_begin(s.enter))), 0, Kind::Enter, 0});
+  if (s.progress_touch)
+    clauses.push_back({word_before(s.progress_touch->second.offset), 0, Kind::Progress, 0});
+  if (s.wait != ast::kNoExpr)
+    clauses.push_back({word_before(expr_begin(s.wait)), 0, Kind::Wait, 0});
+  if (s.holdout_share != ast::kNoExpr)
+    clauses.push_back({s.holdout_span.offset, 0, Kind::Holdout, 0});
+  for (size_t i = 0; i < s.exits.size(); ++i)
+    clauses.push_back({s.exits[i].span.offset, 0, Kind::Exit, i});
   for (size_t i = 0; i < s.channels.size(); ++i)
-    clauses.push_back({s.channels[i].span.offset, 1, 5, i});
+    clauses.push_back({s.channels[i].span.offset, 1, Kind::Channel, i});
   for (size_t i = 0; i < s.fallbacks.size(); ++i)
-    clauses.push_back({s.fallbacks[i].span.offset, 1, 6, i});
+    clauses.push_back({s.fallbacks[i].span.offset, 1, Kind::Fallback, i});
   for (size_t i = 0; i < s.touches.size(); ++i)
-    clauses.push_back({s.touches[i].span.offset, 2, 7, i});
+    clauses.push_back({s.touches[i].span.offset, 2, Kind::Touch, i});
   std::stable_sort(clauses.begin(), clauses.end(),
                    [](const Clause& a, const Clause& b) { return a.begin < b.begin; });
 
@@ -567,41 +586,41 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
   for (const Clause& c : clauses) {
     const uint32_t b = c.begin;
     switch (c.kind) {
-      case 0:
+      case Kind::Enter:
         add_line(1, "enter when " + expr(s.enter, kIf), Role::First, 1, {{b, expr_end(s.enter)}},
                  c.group);
         break;
-      case 1:
+      case Kind::Progress:
         add_line(1, "progress " + s.progress_touch->first + " on " + s.progress_date->first,
                  Role::First, 1, {{b, end_of(s.progress_date->second)}}, c.group);
         break;
-      case 2:
+      case Kind::Wait:
         add_line(1, "wait " + expr(s.wait, kIf), Role::First, 1, {{b, expr_end(s.wait)}}, c.group);
         break;
-      case 3:
+      case Kind::Holdout:
         add_line(1, "holdout " + expr(s.holdout_share, kIf) + " salt " + quote(s.holdout_salt),
                  Role::First, 1, {{b, end_of(s.holdout_span)}}, c.group);
         break;
-      case 4: {
+      case Kind::Exit: {
         const auto& x = s.exits[c.index];
         add_line(1, "exit " + x.name + " when " + expr(x.cond, kIf), Role::First, 1,
                  {{b, end_of(x.span)}}, c.group);
         break;
       }
-      case 5: {
+      case Kind::Channel: {
         const auto& x = s.channels[c.index];
         std::string t = "channel " + x.name;
         if (x.requires_ != ast::kNoExpr) t += " requires " + expr(x.requires_, kIf);
         add_line(1, std::move(t), Role::First, 1, {{b, end_of(x.span)}}, c.group);
         break;
       }
-      case 6: {
+      case Kind::Fallback: {
         const auto& x = s.fallbacks[c.index];
         add_line(1, "fallback " + x.from + " to " + x.to, Role::First, 1, {{b, end_of(x.span)}},
                  c.group);
         break;
       }
-      default: {
+      case Kind::Touch: {
         const auto& t = s.touches[c.index];
         std::string text = "touch " + t.name;
         if (one_line) text += std::string(width - t.name.size(), ' ');

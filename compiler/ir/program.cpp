@@ -39,78 +39,17 @@ Ty column_ty(FieldType t) {
     case FieldType::Money:
     case FieldType::Percent:
       return Ty::Float;
-    default:
+    case FieldType::Int:
+    case FieldType::Date:
+    case FieldType::String:
+    case FieldType::Enum:
+    case FieldType::StringList:
       return Ty::Int;
   }
+  return Ty::Int;
 }
 
 namespace {
-
-const char* op_name(Op op) {
-  switch (op) {
-    case Op::ConstBool:
-      return "const.b";
-    case Op::ConstInt:
-      return "const.i";
-    case Op::ConstFloat:
-      return "const.f";
-    case Op::Null:
-      return "null";
-    case Op::AsOf:
-      return "as_of";
-    case Op::Column:
-      return "column";
-    case Op::Atom:
-      return "atom";
-    case Op::Add:
-      return "add";
-    case Op::Sub:
-      return "sub";
-    case Op::Mul:
-      return "mul";
-    case Op::Div:
-      return "div";
-    case Op::Neg:
-      return "neg";
-    case Op::IntToFloat:
-      return "i2f";
-    case Op::Eq:
-      return "eq";
-    case Op::Ne:
-      return "ne";
-    case Op::Lt:
-      return "lt";
-    case Op::Le:
-      return "le";
-    case Op::Gt:
-      return "gt";
-    case Op::Ge:
-      return "ge";
-    case Op::And:
-      return "and";
-    case Op::Or:
-      return "or";
-    case Op::Not:
-      return "not";
-    case Op::IsMissing:
-      return "is_missing";
-    case Op::IsTrue:
-      return "is_true";
-    case Op::IsFalse:
-      return "is_false";
-    case Op::InMask:
-      return "in_mask";
-    case Op::If:
-      return "if";
-    case Op::Coalesce:
-      return "coalesce";
-    case Op::FirstTrue:
-      return "first_true";
-    case Op::Switch:
-      return "switch";
-  }
-  return "?";
-}
 
 const char* ty_name(Ty t) {
   return t == Ty::Bool ? "b" : t == Ty::Int ? "i" : "f";
@@ -153,35 +92,24 @@ std::string dump(const Program& p) {
   }
   for (size_t i = 0; i < p.nodes.size(); ++i) {
     const auto& n = p.nodes[i];
-    out += fmt::format("%{} = {}.{}", i, op_name(n.op), ty_name(n.ty));
-    switch (n.op) {
-      case Op::ConstBool:
-      case Op::ConstInt:
-        out += fmt::format(" {}", n.imm);
-        break;
-      case Op::ConstFloat:
-        out += fmt::format(" {}", n.fimm);
-        break;
-      case Op::Column:
-      case Op::Atom:
-        out += fmt::format(" #{}", n.index);
-        break;
-      case Op::InMask:
-        out += fmt::format(" mask {:#x}", n.mask);
-        break;
-      default:
-        break;
-    }
+    out += fmt::format("%{} = {}.{}", i, op_mnemonic(n.op), ty_name(n.ty));
+    // The node's immediate, for the ops that have one.
+    if (n.op == Op::ConstBool || n.op == Op::ConstInt) out += fmt::format(" {}", n.imm);
+    if (n.op == Op::ConstFloat) out += fmt::format(" {}", n.fimm);
+    if (n.op == Op::Column || n.op == Op::Atom) out += fmt::format(" #{}", n.index);
+    if (n.op == Op::InMask) out += fmt::format(" mask {:#x}", n.mask);
     for (uint32_t a : n.args) out += fmt::format(" %{}", a);
     out += "\n";
   }
   for (size_t i = 0; i < p.outputs.size(); ++i)
     out += fmt::format("output {} {} = %{}\n", i, p.outputs[i].name, p.outputs[i].node);
   for (const auto& c : p.columns) {
-    out += fmt::format("column {} kind {} type {} outputs [{}] texts [{}]\n", c.name,
+    out += fmt::format("column {} kind {} type {} outputs [{}] texts [{}] role {} {}\n", c.name,
                        static_cast<int>(c.kind), static_cast<int>(c.type),
-                       fmt::join(c.outputs, ","), fmt::join(c.texts, ","));
+                       fmt::join(c.outputs, ","), fmt::join(c.texts, ","), static_cast<int>(c.role),
+                       static_cast<int64_t>(c.owner));
   }
+  out += dump_layout(p.layout);
   for (const auto& [k, v] : p.params) out += fmt::format("param {} = {}\n", k, v);
   return out;
 }

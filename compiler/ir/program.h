@@ -1,20 +1,22 @@
 // Rekindle IR: the checked, typed program that both executors run.
 // A program is a DAG of primitive nodes in topological order (SSA: each node is computed once per
 // row, so every `let` is computed once), a list of precomputed string/list/hash predicates
-// ("atoms"), the int8 outputs the kernels write, and the result columns of the output contract.
+// ("atoms"), the int8 outputs the kernels write, the typed layout of what those outputs mean
+// (layout.h), and the result columns of the output contract presented from it (columns.h).
 //
-// Semantics (the interpreter in runtime/interpreter.cpp is the executable definition):
-// - Every value is (value, present). Bool is three-valued: false, true, or unknown (= not present).
-// - Arithmetic and comparisons are missing when an operand is missing.
-// - And/Or/Not follow Kleene logic (SQL): false and unknown = false, true or unknown = true.
-// - IsMissing/IsTrue/IsFalse/InMask-free tests are two-valued (always present).
+// The operations are listed in compiler/ir/ops.h; what each computes on (value, present) pairs
+// (missing values, Kleene logic, int64 overflow, NaN, dates) is defined once in
+// compiler/ir/semantics.h, which the interpreter and the lint witness run.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "compiler/ir/layout.h"
+#include "compiler/ir/ops.h"
 #include "compiler/ir/schema.h"
 
 namespace rk::ir {
@@ -24,49 +26,6 @@ enum class Ty : uint8_t {
   Bool,   // 0 or 1
   Int,    // int64: ints, days, dates (days since epoch), enum ordinals, label indices
   Float,  // double: number, money, percent
-};
-
-enum class Op : uint8_t {
-  // Leaves.
-  ConstBool,   // imm (0/1)
-  ConstInt,    // imm
-  ConstFloat,  // fimm
-  Null,        // a missing value of type ty
-  AsOf,        // Int: the evaluation's as-of date, days since 1970-01-01
-  Column,  // index = schema field; Bool field -> Bool, Int/Date/Enum -> Int, Number/Money/Percent
-           // -> Float. String and list fields are only read through atoms.
-  Atom,    // Bool: index = Program::atoms entry
-  // Arithmetic; operands and result of type ty. Missing if an operand is missing, if an Int
-  // operation overflows int64, on division by zero, or when a Float result is NaN.
-  Add,
-  Sub,
-  Mul,
-  Div,  // Float only
-  Neg,
-  IntToFloat,  // args[0] Int -> Float
-  // Comparisons: operands of one type (Int or Float), result Bool, missing if an operand is.
-  Eq,
-  Ne,
-  Lt,
-  Le,
-  Gt,
-  Ge,
-  // Kleene logic on Bool.
-  And,
-  Or,
-  Not,
-  // Two-valued tests (result always present).
-  IsMissing,  // args[0] of any type
-  IsTrue,     // args[0] Bool: present and 1
-  IsFalse,    // args[0] Bool: present and 0
-  // Set membership of a small Int (enum ordinal, label index) in [0, 64): bit x of `mask`.
-  // Three-valued: missing when args[0] is missing; false when x is outside [0, 64).
-  InMask,
-  // Selection.
-  If,         // args: cond (Bool), then, else. IsTrue(cond) ? then : else (an unknown cond -> else)
-  Coalesce,   // args[0] if present, else args[1]
-  FirstTrue,  // Int: index of the first arg that is present and true; missing if none
-  Switch,     // args[0] Int index i; value of args[1 + i]; missing if i is missing or out of range
 };
 
 struct Node {
@@ -84,7 +43,7 @@ enum class AtomKind : uint8_t {
   ListHasAny,   // StringList field holds any of `set`
   ListHasAll,   // ... all of `set`
   ListHasNone,  // ... none of `set`
-  Holdout,      // fnv1a64(salt + ":" + key) % modulus < threshold, key = String field `field`
+  Holdout,      // bucket(salt, key, modulus) < threshold (compiler/ir/bucket.h), key = field
 };
 
 struct Atom {
@@ -111,6 +70,20 @@ enum class ResultKind : uint8_t {
 };
 enum class ValueType : uint8_t { Text, Bool, Int };
 
+// What a result column presents of the layout (owner: the family or sequence index).
+enum class ColumnRole : uint8_t {
+  Key,        // the schema's key field
+  Candidate,  // Layout::candidate
+  Family,     // Layout::families[owner]
+  StoppedBy,  // Layout::stops
+  Review,     // Layout::reviews
+  Status,     // Layout::sequences[owner].result.status
+  Touch,      // ... .result.touch, as a touch number
+  Step,       // ... .result.touch, as a touch name
+  Channel,    // ... .result.channel
+  Offer,      // ... .result.offer
+};
+
 struct ResultColumn {
   std::string name;
   ResultKind kind = ResultKind::Enumerated;
@@ -118,6 +91,8 @@ struct ResultColumn {
   std::vector<uint32_t> outputs;
   std::vector<std::string> texts;
   bool summarize = true;  // counted per value in the summary
+  ColumnRole role = ColumnRole::Key;
+  uint32_t owner = kNoIndex;  // Family: index into Layout::families; sequence roles: sequences
 };
 
 struct Program {
@@ -125,6 +100,9 @@ struct Program {
   std::vector<Node> nodes;
   std::vector<Atom> atoms;
   std::vector<Output> outputs;
+  Layout layout;  // what the outputs mean
+  // The output contract's columns: the presentation of `layout` (columns.h: result_columns),
+  // set by lowering; writers and the summary read them.
   std::vector<ResultColumn> columns;
   // Facts for reproducibility (summary): resolved parameter values as written.
   std::map<std::string, std::string> params;
@@ -136,5 +114,8 @@ std::string dump(const Program& program);
 
 // Which physical type a column node of this field type has.
 Ty column_ty(FieldType t);
+
+// The op's name in dumps and messages (const.i, add, first_true, ...).
+std::string_view op_name(Op op);
 
 }  // namespace rk::ir

@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "compiler/ir/temp_files.h"
+#include "compiler/ir/validate.h"
 #include "compiler/jit/jit_build_id.h"
 #include "compiler/jit/kernel_codegen.h"
 #include "compiler/jit/kernel_plan.h"
@@ -96,9 +97,12 @@ size_t value_bytes(FieldType t) {
     case FieldType::Date:
     case FieldType::Enum:
       return 4;
-    default:
+    case FieldType::Bool:
+    case FieldType::String:
+    case FieldType::StringList:
       return 0;
   }
+  return 0;
 }
 
 // Rows per chunk of the gathering of dictionary atoms (a multiple of kBlockRows).
@@ -589,7 +593,7 @@ std::unique_ptr<rk::Executor> compile(const ir::Program& program, std::string& e
     return nullptr;
   }
   const auto start = Clock::now();
-  if (!validate_program(program, error)) return nullptr;
+  if (!ir::validate(program, error)) return nullptr;
   const ir::Program narrow = narrow_program(program);
   const KernelPlan plan = plan_kernel(narrow, limits_of(opts));
   std::vector<std::string> symbols;
@@ -638,7 +642,7 @@ std::unique_ptr<rk::Executor> compile(const ir::Program& program, std::string& e
 
 std::string llvm_ir(const ir::Program& program, const JitOptions& opts) {
   std::string error;
-  if (!validate_program(program, error)) return "error: " + error;
+  if (!ir::validate(program, error)) return "error: " + error;
   const ir::Program narrow = narrow_program(program);
   const KernelPlan plan = plan_kernel(narrow, limits_of(opts));
   std::string text;

@@ -2,8 +2,8 @@
 // part walks rows in blocks of 64 (one validity word per bitmap per block, loaded outside the row
 // loop) and each block in groups of L rows, L = the host's 64-bit vector lanes: the code is
 // vector code from the start (no loop vectorizer), every node a (value, present) vector pair
-// computed with selects only, no branches and no calls. Semantics mirror the reference
-// interpreter exactly.
+// computed with selects only, no branches and no calls. It implements the semantics of
+// compiler/ir/semantics.h (the interpreter's), which the differential tests check.
 #include "compiler/jit/kernel_codegen.h"
 
 #include <llvm/IR/BasicBlock.h>
@@ -40,72 +40,6 @@ namespace {
 
 // How far ahead of the current group the row loop prefetches its columns (see build()).
 constexpr int64_t kPrefetchRows = 512;
-
-const char* op_text(Op op) {
-  switch (op) {
-    case Op::ConstBool:
-      return "ConstBool";
-    case Op::ConstInt:
-      return "ConstInt";
-    case Op::ConstFloat:
-      return "ConstFloat";
-    case Op::Null:
-      return "Null";
-    case Op::AsOf:
-      return "AsOf";
-    case Op::Column:
-      return "Column";
-    case Op::Atom:
-      return "Atom";
-    case Op::Add:
-      return "Add";
-    case Op::Sub:
-      return "Sub";
-    case Op::Mul:
-      return "Mul";
-    case Op::Div:
-      return "Div";
-    case Op::Neg:
-      return "Neg";
-    case Op::IntToFloat:
-      return "IntToFloat";
-    case Op::Eq:
-      return "Eq";
-    case Op::Ne:
-      return "Ne";
-    case Op::Lt:
-      return "Lt";
-    case Op::Le:
-      return "Le";
-    case Op::Gt:
-      return "Gt";
-    case Op::Ge:
-      return "Ge";
-    case Op::And:
-      return "And";
-    case Op::Or:
-      return "Or";
-    case Op::Not:
-      return "Not";
-    case Op::IsMissing:
-      return "IsMissing";
-    case Op::IsTrue:
-      return "IsTrue";
-    case Op::IsFalse:
-      return "IsFalse";
-    case Op::InMask:
-      return "InMask";
-    case Op::If:
-      return "If";
-    case Op::Coalesce:
-      return "Coalesce";
-    case Op::FirstTrue:
-      return "FirstTrue";
-    case Op::Switch:
-      return "Switch";
-  }
-  return "?";
-}
 
 // A node's value for one group of rows: `v` is <L x i1> (Bool), <L x i64> (Int) or <L x double>
 // (Float); `p` is <L x i1>. A Bool is normalized: `v` is false where `p` is (so "present and
@@ -242,10 +176,13 @@ class PartBuilder {
   Val atom_row(uint32_t atom);
   Val slot_row(uint32_t node);
   Val value_of(uint32_t id);
-  Val leaf(const Node& n);
+  // The value of node `n` from its operands' values (leaves: from the entry block's loads).
   Val compute(const Node& n);
   Val arith(const Node& n, const Val& a, const Val& b);
-  Val compare(const Node& n, const Val& a, const Val& b);
+  struct Predicates {
+    llvm::CmpInst::Predicate f, s, u;  // on Float, on Int (signed), on Bool (unsigned, as 0/1)
+  };
+  Val compare(const Val& a, const Val& b, const Predicates& pred);
   std::optional<Val> fold_range(const Node& n);
   // Whether node `id` can be read in this part without a new plan entry: a constant, a column,
   // atom or as-of the part loads, a node this part has computed (its own or a copy of a cheap node
@@ -427,7 +364,9 @@ Val PartBuilder::column_row(uint32_t field) {
       r.v = load_vec(f64(), c.values, row_, 8);
       r.p = and_(r.p, b_.CreateFCmpORD(r.v, r.v));
       break;
-    default:  // String and StringList columns are read through atoms only: always missing
+    case FieldType::String:
+    case FieldType::StringList:  // String and StringList columns are read through atoms only:
+                                 // always missing
       r.v = llvm::Constant::getNullValue(vec_ty(ir::column_ty(c.type)));
       r.p = no();
       break;
@@ -448,16 +387,10 @@ Val PartBuilder::atom_row(uint32_t atom) {
 
 bool PartBuilder::available(uint32_t id) const {
   const Node& n = program_.nodes[id];
-  switch (n.op) {
-    case Op::Column:  // loaded in the entry block only when the part reads the field
-      return columns_.count(n.index) > 0;
-    case Op::Atom:
-      return atoms_.count(n.index) > 0;
-    case Op::AsOf:
-      return as_of_ != nullptr;
-    default:
-      break;
-  }
+  // Leaves loaded in the entry block only when the part reads them.
+  if (n.op == Op::Column) return columns_.count(n.index) > 0;
+  if (n.op == Op::Atom) return atoms_.count(n.index) > 0;
+  if (n.op == Op::AsOf) return as_of_ != nullptr;
   if (is_leaf(n.op)) return true;
   if (auto it = vals_.find(id); it != vals_.end() && it->second.v) return true;
   return std::binary_search(part_.loads.begin(), part_.loads.end(), id);
@@ -471,7 +404,7 @@ Val PartBuilder::slot_row(uint32_t node) {
     if (internal_error_.empty())
       internal_error_ =
           fmt::format("internal error: part reads node {} ({}), which no earlier part materializes",
-                      node, op_text(program_.nodes[node].op));
+                      node, ir::op_name(program_.nodes[node].op));
     return {llvm::Constant::getNullValue(vec_ty(program_.nodes[node].ty)), no()};
   }
   const ScratchSlot& s = plan_.slots[plan_.slot_of[node]];
@@ -525,105 +458,50 @@ void PartBuilder::store_output(size_t i, const Val& r) {
   store_vec(out, column, row_, 1);
 }
 
+// Add, Sub, Mul and Div (compute() sends only these).
 Val PartBuilder::arith(const Node& n, const Val& a, const Val& b) {
   llvm::Value* p = and_(a.p, b.p);
   if (n.ty == Ty::Float) {
     llvm::Value* v = nullptr;
-    switch (n.op) {
-      case Op::Add:
-        v = b_.CreateFAdd(a.v, b.v);
-        break;
-      case Op::Sub:
-        v = b_.CreateFSub(a.v, b.v);
-        break;
-      case Op::Mul:
-        v = b_.CreateFMul(a.v, b.v);
-        break;
-      default:
-        v = b_.CreateFDiv(a.v, b.v);
-        p = and_(p, b_.CreateFCmpUNE(b.v, splat(llvm::ConstantFP::get(f64(), 0.0))));
-        break;
+    if (n.op == Op::Add) {
+      v = b_.CreateFAdd(a.v, b.v);
+    } else if (n.op == Op::Sub) {
+      v = b_.CreateFSub(a.v, b.v);
+    } else if (n.op == Op::Mul) {
+      v = b_.CreateFMul(a.v, b.v);
+    } else {  // Div
+      v = b_.CreateFDiv(a.v, b.v);
+      p = and_(p, b_.CreateFCmpUNE(b.v, splat(llvm::ConstantFP::get(f64(), 0.0))));
     }
     return {v, and_(p, b_.CreateFCmpORD(v, v))};
   }
   // Int: wrapping arithmetic plus an explicit overflow bit. Add and Sub use the sign-bit tests;
-  // Mul uses llvm.smul.with.overflow.
+  // Mul uses llvm.smul.with.overflow (Div is Float only).
   llvm::Value* zero = v64(0);
-  switch (n.op) {
-    case Op::Add: {
-      llvm::Value* v = b_.CreateAdd(a.v, b.v);
-      llvm::Value* ovf =
-          b_.CreateICmpSLT(b_.CreateAnd(b_.CreateXor(a.v, v), b_.CreateXor(b.v, v)), zero);
-      return {v, and_(p, not_(ovf))};
-    }
-    case Op::Sub: {
-      llvm::Value* v = b_.CreateSub(a.v, b.v);
-      llvm::Value* ovf =
-          b_.CreateICmpSLT(b_.CreateAnd(b_.CreateXor(a.v, b.v), b_.CreateXor(a.v, v)), zero);
-      return {v, and_(p, not_(ovf))};
-    }
-    default: {
-      llvm::Function* f =
-          compat::intrinsic(module_, llvm::Intrinsic::smul_with_overflow, {vec(i64())});
-      llvm::Value* pair = b_.CreateCall(f, {a.v, b.v});
-      llvm::Value* ovf = b_.CreateExtractValue(pair, 1);
-      return {b_.CreateExtractValue(pair, 0), and_(p, not_(ovf))};
-    }
+  if (n.op == Op::Add) {
+    llvm::Value* v = b_.CreateAdd(a.v, b.v);
+    llvm::Value* ovf =
+        b_.CreateICmpSLT(b_.CreateAnd(b_.CreateXor(a.v, v), b_.CreateXor(b.v, v)), zero);
+    return {v, and_(p, not_(ovf))};
   }
+  if (n.op == Op::Sub) {
+    llvm::Value* v = b_.CreateSub(a.v, b.v);
+    llvm::Value* ovf =
+        b_.CreateICmpSLT(b_.CreateAnd(b_.CreateXor(a.v, b.v), b_.CreateXor(a.v, v)), zero);
+    return {v, and_(p, not_(ovf))};
+  }
+  llvm::Function* f = compat::intrinsic(module_, llvm::Intrinsic::smul_with_overflow, {vec(i64())});
+  llvm::Value* pair = b_.CreateCall(f, {a.v, b.v});
+  llvm::Value* ovf = b_.CreateExtractValue(pair, 1);
+  return {b_.CreateExtractValue(pair, 0), and_(p, not_(ovf))};
 }
 
-Val PartBuilder::compare(const Node& n, const Val& a, const Val& b) {
+// A comparison with its predicates: ordered on Float, signed on Int, unsigned on Bool (as 0/1).
+Val PartBuilder::compare(const Val& a, const Val& b, const Predicates& pred) {
   llvm::Value* p = and_(a.p, b.p);
-  llvm::Value* x = a.v;
-  llvm::Value* y = b.v;
-  llvm::Type* elem = llvm::cast<llvm::VectorType>(x->getType())->getElementType();
-  if (elem->isDoubleTy()) {
-    llvm::CmpInst::Predicate pred = llvm::CmpInst::FCMP_OEQ;
-    switch (n.op) {
-      case Op::Eq:
-        pred = llvm::CmpInst::FCMP_OEQ;
-        break;
-      case Op::Ne:
-        pred = llvm::CmpInst::FCMP_UNE;
-        break;  // C++ `!=`: true when unordered
-      case Op::Lt:
-        pred = llvm::CmpInst::FCMP_OLT;
-        break;
-      case Op::Le:
-        pred = llvm::CmpInst::FCMP_OLE;
-        break;
-      case Op::Gt:
-        pred = llvm::CmpInst::FCMP_OGT;
-        break;
-      default:
-        pred = llvm::CmpInst::FCMP_OGE;
-        break;
-    }
-    return {and_(b_.CreateFCmp(pred, x, y), p), p};
-  }
-  llvm::CmpInst::Predicate pred = llvm::CmpInst::ICMP_EQ;
-  const bool is_bool = elem == i1();  // Bool operands compare as 0/1: unsigned on i1
-  switch (n.op) {
-    case Op::Eq:
-      pred = llvm::CmpInst::ICMP_EQ;
-      break;
-    case Op::Ne:
-      pred = llvm::CmpInst::ICMP_NE;
-      break;
-    case Op::Lt:
-      pred = is_bool ? llvm::CmpInst::ICMP_ULT : llvm::CmpInst::ICMP_SLT;
-      break;
-    case Op::Le:
-      pred = is_bool ? llvm::CmpInst::ICMP_ULE : llvm::CmpInst::ICMP_SLE;
-      break;
-    case Op::Gt:
-      pred = is_bool ? llvm::CmpInst::ICMP_UGT : llvm::CmpInst::ICMP_SGT;
-      break;
-    default:
-      pred = is_bool ? llvm::CmpInst::ICMP_UGE : llvm::CmpInst::ICMP_SGE;
-      break;
-  }
-  return {and_(b_.CreateICmp(pred, x, y), p), p};
+  llvm::Type* elem = llvm::cast<llvm::VectorType>(a.v->getType())->getElementType();
+  if (elem->isDoubleTy()) return {and_(b_.CreateFCmp(pred.f, a.v, b.v), p), p};
+  return {and_(b_.CreateICmp(elem == i1() ? pred.u : pred.s, a.v, b.v), p), p};
 }
 
 // And(x >= lo, x <= hi) (or >, <) of one Int node and two constants, as a range check written
@@ -642,20 +520,17 @@ std::optional<Val> PartBuilder::fold_range(const Node& n) {
     const Node& r = nodes[c.args[1]];
     if (l.ty != Ty::Int || r.op != Op::ConstInt || l.op == Op::ConstInt) return std::nullopt;
     const int64_t k = r.imm;
-    switch (c.op) {
-      case Op::Ge:
-        return Bound{c.args[0], k, INT64_MAX};
-      case Op::Gt:
-        if (k == INT64_MAX) return std::nullopt;
-        return Bound{c.args[0], k + 1, INT64_MAX};
-      case Op::Le:
-        return Bound{c.args[0], INT64_MIN, k};
-      case Op::Lt:
-        if (k == INT64_MIN) return std::nullopt;
-        return Bound{c.args[0], INT64_MIN, k - 1};
-      default:
-        return std::nullopt;
+    if (c.op == Op::Ge) return Bound{c.args[0], k, INT64_MAX};
+    if (c.op == Op::Gt) {
+      if (k == INT64_MAX) return std::nullopt;
+      return Bound{c.args[0], k + 1, INT64_MAX};
     }
+    if (c.op == Op::Le) return Bound{c.args[0], INT64_MIN, k};
+    if (c.op == Op::Lt) {
+      if (k == INT64_MIN) return std::nullopt;
+      return Bound{c.args[0], INT64_MIN, k - 1};
+    }
+    return std::nullopt;  // not a bound: Eq, Ne, or not a comparison
   };
   const auto a = bound(n.args[0]);
   const auto b = bound(n.args[1]);
@@ -687,30 +562,11 @@ void PartBuilder::forget_reads() {
   memo_.clear();
 }
 
-Val PartBuilder::leaf(const Node& n) {
-  switch (n.op) {
-    case Op::ConstBool:
-      return {splat(b_.getInt1(n.imm != 0)), yes()};
-    case Op::ConstInt:
-      return {v64(n.imm), yes()};
-    case Op::ConstFloat:  // a NaN constant is missing, like every NaN Float value
-      return {splat(llvm::ConstantFP::get(f64(), n.fimm)), std::isnan(n.fimm) ? no() : yes()};
-    case Op::AsOf:
-      return {as_of_, yes()};
-    case Op::Column:
-      return column_row(n.index);
-    case Op::Atom:
-      return atom_row(n.index);
-    default:  // Null
-      return {llvm::Constant::getNullValue(vec_ty(n.ty)), no()};
-  }
-}
-
 Val PartBuilder::value_of(uint32_t id) {
   Val& v = vals_[id];
   if (v.v) return v;
   const Node& n = program_.nodes[id];
-  v = is_leaf(n.op) ? leaf(n) : slot_row(id);
+  v = is_leaf(n.op) ? compute(n) : slot_row(id);
   return v;
 }
 
@@ -736,12 +592,23 @@ Val PartBuilder::compute(const Node& n) {
       return {b_.CreateSIToFP(a.v, vec(f64())), a.p};
     }
     case Op::Eq:
-    case Op::Ne:
+      return compare(arg(0), arg(1),
+                     {llvm::CmpInst::FCMP_OEQ, llvm::CmpInst::ICMP_EQ, llvm::CmpInst::ICMP_EQ});
+    case Op::Ne:  // C++ `!=` on Float: true when unordered (NaN is never present anyway)
+      return compare(arg(0), arg(1),
+                     {llvm::CmpInst::FCMP_UNE, llvm::CmpInst::ICMP_NE, llvm::CmpInst::ICMP_NE});
     case Op::Lt:
+      return compare(arg(0), arg(1),
+                     {llvm::CmpInst::FCMP_OLT, llvm::CmpInst::ICMP_SLT, llvm::CmpInst::ICMP_ULT});
     case Op::Le:
+      return compare(arg(0), arg(1),
+                     {llvm::CmpInst::FCMP_OLE, llvm::CmpInst::ICMP_SLE, llvm::CmpInst::ICMP_ULE});
     case Op::Gt:
+      return compare(arg(0), arg(1),
+                     {llvm::CmpInst::FCMP_OGT, llvm::CmpInst::ICMP_SGT, llvm::CmpInst::ICMP_UGT});
     case Op::Ge:
-      return compare(n, arg(0), arg(1));
+      return compare(arg(0), arg(1),
+                     {llvm::CmpInst::FCMP_OGE, llvm::CmpInst::ICMP_SGE, llvm::CmpInst::ICMP_UGE});
     case Op::And: {
       if (auto range = fold_range(n)) return *range;
       const Val a = arg(0);
@@ -815,9 +682,23 @@ Val PartBuilder::compute(const Node& n) {
       p = and_(index.p, p);
       return {n.ty == Ty::Bool ? and_(v, p) : v, p};
     }
-    default:
-      return leaf(n);
+    // Leaves.
+    case Op::ConstBool:
+      return {splat(b_.getInt1(n.imm != 0)), yes()};
+    case Op::ConstInt:
+      return {v64(n.imm), yes()};
+    case Op::ConstFloat:  // a NaN constant is missing, like every NaN Float value
+      return {splat(llvm::ConstantFP::get(f64(), n.fimm)), std::isnan(n.fimm) ? no() : yes()};
+    case Op::AsOf:
+      return {as_of_, yes()};
+    case Op::Column:
+      return column_row(n.index);
+    case Op::Atom:
+      return atom_row(n.index);
+    case Op::Null:
+      break;
   }
+  return {llvm::Constant::getNullValue(vec_ty(n.ty)), no()};  // Null: missing
 }
 
 bool PartBuilder::build(const std::string& symbol, std::string& error) {
@@ -894,9 +775,14 @@ bool PartBuilder::build(const std::string& symbol, std::string& error) {
       case FieldType::Enum:
         c.elem = i32();
         break;
-      default:  // Number, Money, Percent
+      case FieldType::Number:
+      case FieldType::Money:
+      case FieldType::Percent:
         c.elem = f64();
         break;
+      case FieldType::String:
+      case FieldType::StringList:
+        break;  // read through atoms only (column_row: always missing)
     }
     if (c.elem) c.values = b_.CreatePointerCast(values, compat::pointer_to(c.elem));
     columns_[f] = c;
@@ -1007,115 +893,6 @@ bool PartBuilder::build(const std::string& symbol, std::string& error) {
 
 }  // namespace
 
-bool validate_program(const ir::Program& program, std::string& error) {
-  const auto& nodes = program.nodes;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    const Node& n = nodes[i];
-    auto fail = [&](const std::string& what) {
-      error = fmt::format("node {} ({}): {}", i, op_text(n.op), what);
-      return false;
-    };
-    for (uint32_t a : n.args)
-      if (a >= i) return fail(fmt::format("argument {} is not an earlier node", a));
-    auto arity = [&](size_t want) { return n.args.size() == want; };
-    auto arg_ty = [&](size_t k) { return nodes[n.args[k]].ty; };
-    switch (n.op) {
-      case Op::ConstBool:
-        if (n.ty != Ty::Bool) return fail("must be Bool");
-        break;
-      case Op::ConstInt:
-      case Op::AsOf:
-        if (n.ty != Ty::Int) return fail("must be Int");
-        break;
-      case Op::ConstFloat:
-        if (n.ty != Ty::Float) return fail("must be Float");
-        break;
-      case Op::Null:
-        break;
-      case Op::Column: {
-        if (n.index >= program.schema.fields.size()) return fail("no such field");
-        const FieldType t = program.schema.fields[n.index].type;
-        // A Column of a String field is always missing (strings are read through atoms).
-        if (n.ty != ir::column_ty(t)) return fail("type does not match the field");
-        break;
-      }
-      case Op::Atom:
-        if (n.index >= program.atoms.size()) return fail("no such atom");
-        if (n.ty != Ty::Bool) return fail("must be Bool");
-        break;
-      case Op::Add:
-      case Op::Sub:
-      case Op::Mul:
-      case Op::Div:
-        if (!arity(2)) return fail("needs 2 arguments");
-        if (n.ty == Ty::Bool || arg_ty(0) != n.ty || arg_ty(1) != n.ty)
-          return fail("operands must be Int or Float of the node's type");
-        if (n.op == Op::Div && n.ty != Ty::Float) return fail("division is Float only");
-        break;
-      case Op::Neg:
-        if (!arity(1) || n.ty == Ty::Bool || arg_ty(0) != n.ty)
-          return fail("needs one Int or Float operand of the node's type");
-        break;
-      case Op::IntToFloat:
-        if (!arity(1) || arg_ty(0) != Ty::Int || n.ty != Ty::Float)
-          return fail("converts one Int to Float");
-        break;
-      case Op::Eq:
-      case Op::Ne:
-      case Op::Lt:
-      case Op::Le:
-      case Op::Gt:
-      case Op::Ge:
-        if (!arity(2) || arg_ty(0) != arg_ty(1) || n.ty != Ty::Bool)
-          return fail("compares two operands of one type into Bool");
-        break;
-      case Op::And:
-      case Op::Or:
-        if (!arity(2) || arg_ty(0) != Ty::Bool || arg_ty(1) != Ty::Bool || n.ty != Ty::Bool)
-          return fail("needs two Bool operands");
-        break;
-      case Op::Not:
-      case Op::IsTrue:
-      case Op::IsFalse:
-        if (!arity(1) || arg_ty(0) != Ty::Bool || n.ty != Ty::Bool)
-          return fail("needs one Bool operand");
-        break;
-      case Op::IsMissing:
-        if (!arity(1) || n.ty != Ty::Bool) return fail("needs one operand and is Bool");
-        break;
-      case Op::InMask:
-        if (!arity(1) || arg_ty(0) != Ty::Int || n.ty != Ty::Bool)
-          return fail("tests one Int operand into Bool");
-        break;
-      case Op::If:
-        if (!arity(3) || arg_ty(0) != Ty::Bool || arg_ty(1) != n.ty || arg_ty(2) != n.ty)
-          return fail("needs a Bool condition and two operands of the node's type");
-        break;
-      case Op::Coalesce:
-        if (!arity(2) || arg_ty(0) != n.ty || arg_ty(1) != n.ty)
-          return fail("needs two operands of the node's type");
-        break;
-      case Op::FirstTrue:
-        if (n.ty != Ty::Int) return fail("must be Int");
-        for (size_t k = 0; k < n.args.size(); ++k)
-          if (arg_ty(k) != Ty::Bool) return fail("operands must be Bool");
-        break;
-      case Op::Switch:
-        if (n.args.empty() || arg_ty(0) != Ty::Int) return fail("needs an Int index");
-        for (size_t k = 1; k < n.args.size(); ++k)
-          if (arg_ty(k) != n.ty) return fail("cases must have the node's type");
-        break;
-    }
-  }
-  for (size_t k = 0; k < program.outputs.size(); ++k) {
-    const ir::Output& o = program.outputs[k];
-    if (o.node >= nodes.size()) {
-      error = fmt::format("output {} ({}): no such node", k, o.name);
-      return false;
-    }
-  }
-  return true;
-}
 std::unique_ptr<llvm::Module> build_part_module(const ir::Program& program, const KernelPlan& plan,
                                                 size_t part, const std::string& symbol,
                                                 llvm::LLVMContext& context, std::string& error) {

@@ -17,10 +17,6 @@ class Module;
 
 namespace rk::jit {
 
-// Checks that `program` is well formed and typed for code generation (argument order, arity,
-// operand types, column kinds, output types). Sets `error` and returns false otherwise.
-bool validate_program(const ir::Program& program, std::string& error);
-
 // The signature of a part: the rows of blocks [first_block, end_block) of `batch` (64 rows each,
 // all of them evaluated; at most plan.chunk_blocks blocks when the plan has several parts) into
 // `results`, with `scratch` holding plan.scratch_bytes bytes (64-byte aligned) shared by the parts
@@ -30,7 +26,8 @@ using PartFn = void (*)(const RkBatchView* batch, const RkResultView* results, i
 
 // Builds a module holding part `part` of `plan` as the function `symbol` (external linkage,
 // PartFn signature) in `context`, prepared for the host target and verified but not yet
-// optimized. `program` must be valid. Returns null and sets `error` when the host is unsupported.
+// optimized. `program` must be valid (ir::validate). Returns null and sets `error` when the host is
+// unsupported.
 std::unique_ptr<llvm::Module> build_part_module(const ir::Program& program, const KernelPlan& plan,
                                                 size_t part, const std::string& symbol,
                                                 llvm::LLVMContext& context, std::string& error);

@@ -25,9 +25,32 @@ bool is_leaf(Op op) {
     case Op::Column:
     case Op::Atom:
       return true;
-    default:
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div:
+    case Op::Neg:
+    case Op::IntToFloat:
+    case Op::Eq:
+    case Op::Ne:
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge:
+    case Op::And:
+    case Op::Or:
+    case Op::Not:
+    case Op::IsMissing:
+    case Op::IsTrue:
+    case Op::IsFalse:
+    case Op::InMask:
+    case Op::If:
+    case Op::Coalesce:
+    case Op::FirstTrue:
+    case Op::Switch:
       return false;
   }
+  return false;
 }
 
 namespace {

@@ -1,5 +1,6 @@
-// Rekindle lints: the RK06xx checks run on a checked program (IR + SourceMap) and the re-parsed
-// AST. Questions of the form "can this ever happen?" are put to Z3 through compiler/lint/smt.h:
+// Rekindle lints: the RK06xx checks run on a checked program (the IR and its layout, the
+// SourceMap) and the parsed files the compiler kept (CompileResult::syntax; nothing is parsed
+// again). Questions of the form "can this ever happen?" are put to Z3 through compiler/lint/smt.h:
 // an UNSAT answer proves "never" (or, negated, "always"); a SAT answer is confirmed on a concrete
 // customer (compiler/lint/witness.h) before it is reported; UNKNOWN or a timeout stays silent.
 #include "compiler/lint/lint.h"
@@ -17,7 +18,7 @@
 
 #include "compiler/lint/smt.h"
 #include "compiler/lint/witness.h"
-#include "grammar/parser.h"
+#include "grammar/ast.h"
 
 namespace rk {
 namespace {
@@ -66,15 +67,9 @@ std::tuple<uint32_t, uint32_t, uint32_t> span_key(const ast::Span& s) {
   return {s.file, s.offset, s.len};
 }
 
-struct FamilyInfo {
-  std::string name;
-  std::vector<std::string> labels;
-  uint32_t node = 0;
-};
+// A sequence of the layout with its declaration.
 struct SeqInfo {
-  std::string name;
-  std::vector<std::string> statuses, offers;
-  uint32_t status = 0, touch = 0, offer = 0;
+  const ir::Sequence* layout = nullptr;
   const ast::SequenceDecl* decl = nullptr;
 };
 
@@ -84,7 +79,7 @@ class Linter {
       : r_(r), p_(*r.program), enc_(p_, opts.timeout_ms, opts.stop) {}
 
   std::vector<Diagnostic> run() {
-    parse_sources();
+    index_sources();
     read_layout();
     empty_ranges();
     conditions();
@@ -114,12 +109,8 @@ class Linter {
 
  private:
   // ---- setup ---------------------------------------------------------------------------------
-  void parse_sources() {
-    for (uint32_t i = 0; i < r_.sources.size(); ++i) {
-      std::vector<Diagnostic> ignored;
-      auto f = parse_file(r_.sources, i, ignored);
-      if (f) files_.push_back(std::move(*f));
-    }
+  void index_sources() {
+    for (const auto& f : r_.syntax) files_.push_back(f.get());
     for (const auto& e : r_.map.exprs) expr_node_.emplace(span_key(e.span), e.node);
     for (const auto& rule : r_.map.rules) {
       if (rule.kind == Kind::Let) continue;
@@ -127,39 +118,20 @@ class Linter {
     }
   }
 
-  uint32_t output_node(const ir::ResultColumn& c, size_t k = 0) const {
-    return p_.outputs[c.outputs[k]].node;
-  }
-
   void read_layout() {
-    const auto& cols = p_.columns;
-    size_t i = 1;
-    if (i < cols.size() && cols[i].name == "candidate") candidate_ = output_node(cols[i++]);
-    for (; i < cols.size() && cols[i].name != "stopped_by"; ++i)
-      families_.push_back({cols[i].name, cols[i].texts, output_node(cols[i])});
-    if (i < cols.size()) {
-      stops_ = output_node(cols[i]);
-      stop_names_ = cols[i].texts;
-      ++i;
-    }
-    if (i < cols.size() && cols[i].name == "review") {
-      for (size_t k = 0; k < cols[i].outputs.size(); ++k)
-        reviews_.emplace_back(cols[i].texts[k], output_node(cols[i], k));
-      ++i;
-    }
-    for (; i + 4 < cols.size(); i += 5) {
-      SeqInfo s;
-      s.name = cols[i].name.substr(0, cols[i].name.size() - std::string("_status").size());
-      s.statuses = cols[i].texts;
-      s.status = output_node(cols[i]);
-      s.touch = output_node(cols[i + 1]);
-      s.offers = cols[i + 4].texts;
-      s.offer = output_node(cols[i + 4]);
-      for (const auto& f : files_)
-        for (const auto& d : f.decls)
-          if (const auto* q = std::get_if<ast::SequenceDecl>(&d.decl); q && q->name == s.name)
-            s.decl = q;
-      if (s.decl) seqs_.push_back(std::move(s));
+    const ir::Layout& l = p_.layout;
+    candidate_ = l.candidate.value.node;
+    stops_ = l.stops.value.node;
+    for (const auto& st : l.stops.rules) stop_names_.push_back(st.name);
+    for (const auto& rv : l.reviews.rules) reviews_.emplace_back(rv.name, rv.value.node);
+    for (const auto& q : l.sequences) {
+      SeqInfo s{&q, nullptr};
+      for (const ast::File* f : files_)
+        for (const auto& d : f->decls)
+          if (const auto* decl = std::get_if<ast::SequenceDecl>(&d.decl);
+              decl && decl->name == q.name)
+            s.decl = decl;
+      if (s.decl) seqs_.push_back(s);
     }
   }
 
@@ -249,7 +221,8 @@ class Linter {
   }
 
   void empty_ranges() {
-    for (const auto& f : files_) {
+    for (const ast::File* fp : files_) {
+      const ast::File& f = *fp;
       if (f.is_schema) continue;
       for (const auto& e : f.exprs) {
         const auto* in = std::get_if<ast::InRange>(&e.kind);
@@ -329,9 +302,12 @@ class Linter {
             r.name, r.owner);
       case Kind::Channel:
         return fmt::format("channel `{}` can never be used: its `requires` is never true", r.name);
-      default:
+      case Kind::Otherwise:
+      case Kind::Let:
+      case Kind::Enter:
         return "this condition is never true";
     }
+    return "this condition is never true";
   }
   static std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) {
     switch (r.kind) {
@@ -363,9 +339,12 @@ class Linter {
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
                 "it checks nothing; require the consent field, e.g. `requires "
                 "email_consent is true`"};
-      default:
+      case Kind::Otherwise:
+      case Kind::Let:
+      case Kind::Enter:
         return {"this condition is true for every customer", ""};
     }
+    return {"this condition is true for every customer", ""};
   }
 
   bool skip_context(const SourceMap::Rule* r) const {
@@ -374,23 +353,24 @@ class Linter {
 
   // ---- RK0601: shadowed labels -----------------------------------------------------------------
   void shadowed_labels() {
-    for (const auto& fam : families_) {
+    for (const auto& fam : p_.layout.families) {
       for (size_t i = 0; i < fam.labels.size(); ++i) {
-        const SourceMap::Rule* r = rule(Kind::Label, fam.name, fam.labels[i]);
-        const bool otherwise = !r;
-        if (otherwise) r = rule(Kind::Otherwise, fam.name, fam.labels[i]);
+        const bool otherwise = fam.labels[i].otherwise;
+        const SourceMap::Rule* r =
+            rule(otherwise ? Kind::Otherwise : Kind::Label, fam.name, fam.labels[i].name);
         if (!r || skip_context(r)) continue;
-        if (enc_.check(enc_.equals(fam.node, static_cast<int64_t>(i))) != Verdict::Unsat) continue;
+        if (enc_.check(enc_.equals(fam.value.node, static_cast<int64_t>(i))) != Verdict::Unsat)
+          continue;
         std::vector<DiagNote> notes;
         std::vector<const SourceMap::Rule*> earlier;
         for (size_t j = 0; j < i; ++j)
-          if (const auto* e = rule(Kind::Label, fam.name, fam.labels[j]);
+          if (const auto* e = rule(Kind::Label, fam.name, fam.labels[j].name);
               e && e->cond != UINT32_MAX)
             earlier.push_back(e);
         if (otherwise) {
           notes.push_back({"the labels before it cover every customer", std::nullopt});
           report("RK0601", r->span,
-                 fmt::format("`otherwise {}` of segment `{}` can never match", fam.labels[i],
+                 fmt::format("`otherwise {}` of segment `{}` can never match", fam.labels[i].name,
                              fam.name),
                  {r->span}, std::move(notes), "remove it, or narrow the labels before it");
           continue;
@@ -450,13 +430,15 @@ class Linter {
         return fmt::format("${}", v);
       case ast::Unit::Percent:
         return fmt::format("{}%", v * 100);
-      default:
+      case ast::Unit::None:
         return fmt::format("{}", v);
     }
+    return fmt::format("{}", v);
   }
 
   void overlapping_ranges() {
-    for (const auto& f : files_) {
+    for (const ast::File* fp : files_) {
+      const ast::File& f = *fp;
       if (f.is_schema) continue;
       for (const auto& d : f.decls) {
         const auto* seg = std::get_if<ast::SegmentDecl>(&d.decl);
@@ -554,16 +536,25 @@ class Linter {
     }
   }
 
+  // The index of the first status of `q` that `pred` accepts.
+  template <typename Pred>
+  static std::optional<int64_t> status_index(const ir::Sequence& q, Pred pred) {
+    for (size_t i = 0; i < q.statuses.size(); ++i)
+      if (pred(q.statuses[i])) return static_cast<int64_t>(i);
+    return std::nullopt;
+  }
+
   void sequences_never() {
     for (const auto& s : seqs_) {
       const ast::SequenceDecl& d = *s.decl;
-      const int64_t due = static_cast<int64_t>(s.statuses.size()) - 1;
+      const ir::Sequence& q = *s.layout;
+      const uint32_t status = q.result.status.node, touch = q.result.touch.node;
       // Touches.
       for (size_t i = 0; i < d.touches.size(); ++i) {
         const ast::TouchDecl& t = d.touches[i];
         const SourceMap::Rule* r = rule(Kind::Touch, d.name, t.name);
         if (skip_context(r)) continue;
-        if (enc_.check(enc_.equals(s.touch, static_cast<int64_t>(i))) != Verdict::Unsat) continue;
+        if (enc_.check(enc_.equals(touch, static_cast<int64_t>(i))) != Verdict::Unsat) continue;
         std::vector<DiagNote> notes;
         if (!d.progress_touch && i > 0)
           notes.push_back(
@@ -580,8 +571,10 @@ class Linter {
       for (size_t k = 0; k < d.exits.size(); ++k) {
         const SourceMap::Rule* r = rule(Kind::Exit, d.name, d.exits[k].name);
         if (skip_context(r)) continue;
-        if (enc_.check(enc_.equals(s.status, static_cast<int64_t>(3 + k))) != Verdict::Unsat)
-          continue;
+        const auto idx = status_index(q, [&](const ir::Status& st) {
+          return st.kind == ir::StatusKind::Exit && st.exit == k;
+        });
+        if (!idx || enc_.check(enc_.equals(status, *idx)) != Verdict::Unsat) continue;
         report("RK0602", d.exits[k].name_span,
                fmt::format("exit `{}` of sequence `{}` can never apply", d.exits[k].name, d.name),
                {d.exits[k].span},
@@ -590,29 +583,29 @@ class Linter {
                  std::nullopt}});
       }
       // Built-in statuses, where the sequence asks for them.
-      std::vector<std::pair<std::string, std::string>> ask;
+      using SK = ir::StatusKind;
+      std::vector<std::pair<SK, std::string>> ask;
       if (!stop_names_.empty())
-        ask.emplace_back("stopped", "no stop rule fires for a customer who enters the sequence");
-      if (d.holdout_share != ast::kNoExpr)
-        ask.emplace_back("holdout", "no customer who enters the sequence is held out");
-      if (d.progress_touch) {
-        ask.emplace_back("exhausted", "no customer ever gets past the last touch");
-        if (d.wait != ast::kNoExpr)
-          ask.emplace_back("waiting", "no customer ever has to wait for the next touch");
+        ask.emplace_back(SK::Stopped, "no stop rule fires for a customer who enters the sequence");
+      if (q.holdout_atom != ir::kNoIndex)
+        ask.emplace_back(SK::HeldOut, "no customer who enters the sequence is held out");
+      if (q.progress_touch != ir::kNoNode) {
+        ask.emplace_back(SK::Exhausted, "no customer ever gets past the last touch");
+        if (q.wait != ir::kNoNode)
+          ask.emplace_back(SK::Waiting, "no customer ever has to wait for the next touch");
       }
-      ask.emplace_back("no_channel",
+      ask.emplace_back(SK::NoChannel,
                        "every customer with a touch due may use the touch's channel or its "
                        "fallback");
-      ask.emplace_back("due",
+      ask.emplace_back(SK::Due,
                        "no customer ever has a touch due: the sequence never sends anything");
-      for (const auto& [status, why] : ask) {
-        auto it = std::find(s.statuses.begin(), s.statuses.end(), status);
-        if (it == s.statuses.end()) continue;
-        const auto idx = static_cast<int64_t>(it - s.statuses.begin());
-        if (idx == due && status != "due") continue;
-        if (enc_.check(enc_.equals(s.status, idx)) != Verdict::Unsat) continue;
+      for (const auto& [kind, why] : ask) {
+        const SK k = kind;
+        const auto idx = status_index(q, [&](const ir::Status& st) { return st.kind == k; });
+        if (!idx || enc_.check(enc_.equals(status, *idx)) != Verdict::Unsat) continue;
         report("RK0602", d.name_span,
-               fmt::format("status `{}` of sequence `{}` can never happen", status, d.name),
+               fmt::format("status `{}` of sequence `{}` can never happen",
+                           q.statuses[static_cast<size_t>(*idx)].name, d.name),
                {d.span}, {{why, std::nullopt}});
       }
     }
@@ -683,7 +676,7 @@ class Linter {
           report("RK0608", c.name_span,
                  fmt::format("channel `{}` of sequence `{}` has no `requires`: outreach through "
                              "it never checks consent",
-                             c.name, s.name),
+                             c.name, s.layout->name),
                  {c.span}, {},
                  fmt::format("add the consent it needs, e.g. `channel {} requires {}_consent is "
                              "true`",
@@ -700,8 +693,8 @@ class Linter {
     return false;
   }
   const ast::File* file_of(const ast::Span& s) const {
-    for (const auto& f : files_)
-      if (f.file_index == s.file) return &f;
+    for (const ast::File* f : files_)
+      if (f->file_index == s.file) return f;
     return nullptr;
   }
 
@@ -709,42 +702,46 @@ class Linter {
     for (const auto& s : seqs_) {
       const ast::File* f = file_of(s.decl->span);
       if (!f) continue;
+      const ir::Sequence& q = *s.layout;
+      const uint32_t offer = q.result.offer.node, touch = q.result.touch.node;
       std::vector<int64_t> discount;
-      for (size_t k = 0; k < s.offers.size(); ++k)
-        if (s.offers[k].rfind("discount", 0) == 0) discount.push_back(static_cast<int64_t>(k));
+      for (size_t k = 0; k < q.offers.size(); ++k)
+        if (q.offers[k].kind == ir::OfferKind::Discount)
+          discount.push_back(static_cast<int64_t>(k));
       if (discount.empty()) continue;
       for (size_t i = 0; i < s.decl->touches.size(); ++i) {
         const ast::TouchDecl& t = s.decl->touches[i];
         if (!has_discount(*f, t.offer)) continue;
         const auto ti = static_cast<int64_t>(i);
         z3::expr_vector is_discount(enc_.ctx());
-        for (int64_t k : discount) is_discount.push_back(enc_.equals(s.offer, k));
-        z3::expr q = enc_.equals(s.touch, ti) && z3::mk_or(is_discount);
-        for (const auto& [name, node] : reviews_) q = q && !enc_.is_true(node);
+        for (int64_t k : discount) is_discount.push_back(enc_.equals(offer, k));
+        z3::expr query = enc_.equals(touch, ti) && z3::mk_or(is_discount);
+        for (const auto& [name, node] : reviews_) query = query && !enc_.is_true(node);
         std::optional<Customer> w;
-        if (enc_.check(q, w) != Verdict::Sat || !w) continue;
+        if (enc_.check(query, w) != Verdict::Sat || !w) continue;
         const auto v = lint::evaluate(p_, *w);
-        bool ok = v[s.touch].equals(ti) && v[s.offer].present &&
-                  std::find(discount.begin(), discount.end(), v[s.offer].i) != discount.end();
+        bool ok = v[touch].equals(ti) && v[offer].present &&
+                  std::find(discount.begin(), discount.end(), v[offer].i) != discount.end();
         for (const auto& [name, node] : reviews_) ok = ok && !v[node].is_true();
         if (!ok) continue;
         report("RK0609", t.name_span,
                fmt::format("touch `{}` of sequence `{}` can offer `{}` and no review rule covers "
                            "it",
-                           t.name, s.name, s.offers[static_cast<size_t>(v[s.offer].i)]),
+                           t.name, q.name, q.offers[static_cast<size_t>(v[offer].i)].text),
                {t.span},
-               {{"for example: " + lint::describe(p_, *w, lint::fields_read(p_, {s.offer}), true),
+               {{"for example: " + lint::describe(p_, *w, lint::fields_read(p_, {offer}), true),
                  std::nullopt}},
                fmt::format("add `review discount when {}.offer is discount because \"Discount "
                            "offers need approval\"`",
-                           s.name));
+                           q.name));
       }
     }
   }
 
   // ---- RK0610 / RK0611 / RK0612: incomplete sequences ------------------------------------------
   void sequence_clauses() {
-    for (const auto& f : files_) {
+    for (const ast::File* fp : files_) {
+      const ast::File& f = *fp;
       if (f.is_schema) continue;
       for (const auto& d : f.decls) {
         const auto* q = std::get_if<ast::SequenceDecl>(&d.decl);
@@ -776,15 +773,16 @@ class Linter {
     std::set<std::string> read;
     std::vector<ast::Span> schema_imports;
     const ast::File* schema = nullptr;
-    for (const auto& f : files_)
-      if (f.is_schema) schema = &f;
+    for (const ast::File* f : files_)
+      if (f->is_schema) schema = f;
     namespace fs = std::filesystem;
     auto canonical = [](const fs::path& p) {
       std::error_code ec;
       auto c = fs::weakly_canonical(p, ec);
       return ec ? p.lexically_normal() : c;
     };
-    for (const auto& f : files_) {
+    for (const ast::File* fp : files_) {
+      const ast::File& f = *fp;
       if (f.is_schema) continue;
       for (const auto& e : f.exprs)
         if (const auto* n = std::get_if<ast::Name>(&e.kind)) read.insert(n->name);
@@ -801,7 +799,8 @@ class Linter {
         }
       }
     }
-    for (const auto& f : files_) {
+    for (const ast::File* fp : files_) {
+      const ast::File& f = *fp;
       for (const auto& d : f.decls) {
         if (const auto* pd = std::get_if<ast::ParamDecl>(&d.decl); pd && !read.count(pd->name))
           report("RK0613", pd->name_span, fmt::format("parameter `{}` is never read", pd->name),
@@ -827,11 +826,10 @@ class Linter {
   const CompileResult& r_;
   const ir::Program& p_;
   Encoder enc_;
-  std::vector<ast::File> files_;
+  std::vector<const ast::File*> files_;  // CompileResult::syntax
   std::map<std::tuple<uint32_t, uint32_t, uint32_t>, uint32_t> expr_node_;
   std::map<std::tuple<int, std::string, std::string>, const SourceMap::Rule*> rule_index_;
   uint32_t candidate_ = 0;
-  std::vector<FamilyInfo> families_;
   uint32_t stops_ = 0;
   std::vector<std::string> stop_names_;
   std::vector<std::pair<std::string, uint32_t>> reviews_;

@@ -10,7 +10,7 @@
 #include <set>
 #include <utility>
 
-#include "compiler/ir/helpers.h"
+#include "compiler/ir/bucket.h"
 
 namespace rk::lint {
 namespace {
@@ -154,9 +154,10 @@ void Encoder::encode(uint32_t id) {
         return ctx_.bool_val(false);
       case ir::Ty::Int:
         return ctx_.int_val(0);
-      default:
+      case ir::Ty::Float:
         return ctx_.real_val(0);
     }
+    return ctx_.real_val(0);
   };
   auto push = [&](z3::expr value, z3::expr present) {
     val_.push_back(std::move(value));
@@ -237,19 +238,15 @@ void Encoder::encode(uint32_t id) {
         if (const_float(n.args[0], a) && const_float(n.args[1], b)) {
           double r = 0;
           bool ok = true;
-          switch (n.op) {
-            case ir::Op::Add:
-              r = a + b;
-              break;
-            case ir::Op::Sub:
-              r = a - b;
-              break;
-            case ir::Op::Mul:
-              r = a * b;
-              break;
-            default:
-              ok = b != 0;
-              r = ok ? a / b : 0;
+          if (n.op == ir::Op::Add) {
+            r = a + b;
+          } else if (n.op == ir::Op::Sub) {
+            r = a - b;
+          } else if (n.op == ir::Op::Mul) {
+            r = a * b;
+          } else {  // Div: the only other op that reaches here
+            ok = b != 0;
+            r = ok ? a / b : 0;
           }
           if (!ok || std::isnan(r)) return push(zero(ir::Ty::Float), ctx_.bool_val(false));
           return push(std::isinf(r) ? fresh_real() : real_of_double(r), ctx_.bool_val(true));
@@ -451,8 +448,7 @@ std::optional<Customer> Encoder::read_model(const z3::model& m) {
         if (std::binary_search(ms.begin(), ms.end(), cand)) continue;
         bool ok = true;
         for (const auto& [a, in] : want) {
-          const uint64_t h = fnv1a64_update(fnv1a64_update(fnv1a64(a->salt), ":"), cand);
-          if (((h % a->modulus) < a->threshold) != in) {
+          if (ir::held_out(*a, cand) != in) {
             ok = false;
             break;
           }

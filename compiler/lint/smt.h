@@ -17,23 +17,11 @@
 #include <vector>
 
 #include "compiler/ir/program.h"
+#include "compiler/lint/witness.h"
 
 namespace rk::lint {
 
 enum class Verdict { Sat, Unsat, Unknown };
-
-// A concrete customer and as-of date, read off a model (see witness.h for its evaluation).
-struct FieldValue {
-  bool present = false;
-  int64_t i = 0;                  // Bool (0/1), Int, Date, Enum ordinal
-  double f = 0;                   // Number, Money, Percent
-  std::string s;                  // String
-  std::vector<std::string> list;  // StringList
-};
-struct Customer {
-  std::vector<FieldValue> fields;  // per schema field
-  int64_t as_of = 0;
-};
 
 class Encoder {
  public:

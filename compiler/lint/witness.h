@@ -1,23 +1,34 @@
-// Rekindle lints: concrete customers. Evaluates the IR on one customer exactly as the reference
-// interpreter does (so every "there is a customer who ..." finding is confirmed on real doubles,
-// real strings and real hashes before it is reported), and shows a customer's values in notes.
+// Rekindle lints: concrete customers. Evaluates the IR on one customer with the definitions the
+// reference interpreter runs (compiler/ir/semantics.h), atoms computed from the customer's actual
+// strings, lists and holdout buckets, so every "there is a customer who ..." finding is confirmed
+// on real doubles, real strings and real hashes before it is reported; and shows a customer's
+// values in notes. The differential tests (tests/jit) hold it to the interpreter and the JIT.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 #include "compiler/ir/program.h"
-#include "compiler/lint/smt.h"
+#include "compiler/ir/semantics.h"
 
 namespace rk::lint {
 
-struct ConcreteValue {
-  int64_t i = 0;
-  double f = 0;
+// A concrete customer and as-of date (read off a solver's model by smt.h, or made by a test).
+struct FieldValue {
   bool present = false;
-  bool is_true() const { return present && i != 0; }
-  bool equals(int64_t k) const { return present && i == k; }
+  int64_t i = 0;                  // Bool (0/1), Int, Date, Enum ordinal
+  double f = 0;                   // Number, Money, Percent
+  std::string s;                  // String
+  std::vector<std::string> list;  // StringList
 };
+struct Customer {
+  std::vector<FieldValue> fields;  // per schema field
+  int64_t as_of = 0;
+};
+
+// A node's value for one customer.
+using ConcreteValue = ir::Value;
 
 // Every node's value for one customer.
 std::vector<ConcreteValue> evaluate(const ir::Program& p, const Customer& c);

@@ -201,6 +201,10 @@ class RuleSet:
         ]
         self._columns = compiled.columns()
         self.columns = [c["name"] for c in self._columns]
+        # What the columns mean: the candidate rule, the segment families and their labels, the
+        # stop and review rules, each sequence's statuses (with their kind), touches, channels
+        # and offers, and the column presenting each (docs/scale-out.md).
+        self.layout = compiled.layout()
         self.warnings = [
             Diagnostic(d["severity"], d["code"], d["message"], d["file"], d["line"], d["column"],
                        d["help"], tuple(d["notes"]), d["length"]) for d in compiled.diagnostics()
@@ -242,10 +246,6 @@ class RuleSet:
             _warnings.warn(f"rekindle: {warning}", RuntimeWarning, stacklevel=3)
         return used
 
-    def _inputs(self, snapshot: str, as_of: str, engine: str) -> Dict[str, str]:
-        return {"rules": self.path, "rules_fnv1a64": self.rules_hash, "snapshot": snapshot,
-                "as_of": as_of, "engine": engine}
-
     # -- files: the C++ readers and writers, no pandas --
     def evaluate_file(self, path, as_of: Any = None, out=None, format: Optional[str] = None,
                       threads: int = 0, engine: str = "jit") -> Dict[str, Any]:
@@ -259,7 +259,7 @@ class RuleSet:
         snapshot = _os.fspath(path)
         text, used, _ = _core.evaluate_file(
             self._c, snapshot, _os.fspath(out) if out is not None else "", format or "", days,
-            used, int(threads), self._inputs(snapshot, as_of_text, used))
+            used, int(threads), self.path, self.rules_hash)
         return _json.loads(text)
 
     # -- pandas --
@@ -276,8 +276,7 @@ class RuleSet:
         used = self._engine(engine)
         fields = _frame.field_arrays(frame, self.schema)
         outputs, text, used, _ = _core.evaluate_columns(
-            self._c, fields, len(frame), days, used, int(threads),
-            self._inputs("<DataFrame>", as_of_text, used))
+            self._c, fields, len(frame), days, used, int(threads), self.path, self.rules_hash)
         result = _frame.result_frame(frame, self._columns, outputs, self.key, categorical)
         if summary:
             return result, _json.loads(text)

@@ -1,8 +1,10 @@
 // Rekindle Python bindings: the extension module `rekindle._core` (pybind11). A thin layer over
-// the same libraries the CLI uses: compile_rules (diagnostics as data and rendered text), the JIT
-// or the interpreter, open_snapshot + evaluate + open_result_writer for files, and an in-memory
-// batch built from numpy arrays (int64/float64 used in place) for pandas frames, and `measure`
-// (runtime/measure) for `rekindle.measure`. The friendly API
+// the same evaluation session the CLI uses (runtime/session.h: a compiled rule set with its hash
+// and executors, the engine choice, the result format, the worker pool, the summary's inputs):
+// diagnostics as data and rendered text, the output columns and the layout of what they mean,
+// open_snapshot + evaluation + open_result_writer for files, an in-memory batch built from numpy
+// arrays (int64/float64 used in place) for pandas frames, and `measure` (runtime/measure) for
+// `rekindle.measure`. The friendly API
 // (rekindle.compile, RuleSet, CompileError, DataFrame conversion) is Python: rekindle/__init__.py.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
@@ -10,22 +12,20 @@
 
 #include <cmath>
 #include <cstring>
-#include <filesystem>
-#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
+#include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
-#include "compiler/jit/jit.h"
-#include "runtime/evaluator.h"
-#include "runtime/interpreter.h"
 #include "runtime/key_check.h"
 #include "runtime/measure/measure.h"
 #include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
+#include "runtime/session.h"
 
 namespace py = pybind11;
 
@@ -44,28 +44,27 @@ std::string severity_text(rk::Severity s) {
   return std::string(rk::severity_name(s));
 }
 
-// One compilation: the program (when there were no errors), its diagnostics and sources, and the
-// executors, created on first use and shared by every later evaluation (they are thread-safe).
+// One compilation: the rule set (the program when there were no errors, its diagnostics, sources
+// and hash) whose executors are made on first use and shared by every later evaluation (they are
+// thread-safe).
 class Compiled {
  public:
-  Compiled(std::string path, std::map<std::string, std::string> params, rk::CompileResult r)
-      : path_(std::move(path)), params_(std::move(params)), result_(std::move(r)) {}
+  explicit Compiled(std::shared_ptr<const rk::RuleSet> rules) : rules_(std::move(rules)) {}
 
-  bool ok() const { return result_.program.has_value(); }
-  const std::string& path() const { return path_; }
-  const std::map<std::string, std::string>& params() const { return params_; }
-
-  const rk::CompileResult& result() const { return result_; }
-
-  const rk::ir::Program& program() const {
-    if (!result_.program) throw std::logic_error("the rules did not compile");
-    return *result_.program;
+  bool ok() const { return rules_->ok(); }
+  const std::string& path() const { return rules_->path(); }
+  const std::map<std::string, std::string>& params() const { return rules_->options().params; }
+  const rk::CompileResult& result() const { return rules_->result(); }
+  const rk::RuleSet& rules() const {
+    if (!rules_->ok()) throw std::logic_error("the rules did not compile");
+    return *rules_;
   }
-  const rk::SourceSet& source_set() const { return result_.sources; }
+  const rk::ir::Program& program() const { return rules().program(); }
+  const rk::SourceSet& source_set() const { return rules_->result().sources; }
 
   py::list diagnostics() const {
     py::list out;
-    for (const auto& d : result_.diags) {
+    for (const auto& d : rules_->result().diags) {
       py::dict e;
       e["severity"] = severity_text(d.severity);
       e["code"] = d.code;
@@ -88,32 +87,23 @@ class Compiled {
   // The diagnostics as `rekindle check` prints them (text, no colour).
   std::string rendered() const {
     std::string out;
-    for (const auto& d : result_.diags) out += rk::render_text(result_.sources, d, false);
+    for (const auto& d : rules_->result().diags)
+      out += rk::render_text(rules_->result().sources, d, false);
     return out;
   }
 
   py::list sources() const {
     py::list out;
-    for (size_t i = 0; i < result_.sources.size(); ++i) {
-      const auto& f = result_.sources.file(static_cast<uint32_t>(i));
+    const rk::SourceSet& sources = rules_->result().sources;
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const auto& f = sources.file(static_cast<uint32_t>(i));
       out.append(py::make_tuple(f.path, py::bytes(f.text)));
     }
     return out;
   }
 
   // FNV-1a 64 over every source file (path, NUL, text), as `rekindle eval`'s summary.
-  std::string rules_hash() const {
-    uint64_t h = rk::kFnvOffset;
-    for (size_t i = 0; i < result_.sources.size(); ++i) {
-      const auto& f = result_.sources.file(static_cast<uint32_t>(i));
-      h = rk::fnv1a64_update(h, f.path);
-      h = rk::fnv1a64_update(h, std::string_view("\0", 1));
-      h = rk::fnv1a64_update(h, f.text);
-    }
-    char buf[17];
-    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-    return buf;
-  }
+  const std::string& rules_hash() const { return rules_->hash(); }
 
   py::list schema() const {
     py::list out;
@@ -134,12 +124,8 @@ class Compiled {
     for (const auto& c : program().columns) {
       py::dict e;
       e["name"] = c.name;
-      e["kind"] = c.kind == rk::ir::ResultKind::Key          ? "key"
-                  : c.kind == rk::ir::ResultKind::Enumerated ? "enumerated"
-                                                             : "joined";
-      e["type"] = c.type == rk::ir::ValueType::Text   ? "text"
-                  : c.type == rk::ir::ValueType::Bool ? "bool"
-                                                      : "int";
+      e["kind"] = std::string(rk::ir::result_kind_name(c.kind));
+      e["type"] = std::string(rk::ir::value_type_name(c.type));
       e["outputs"] = c.outputs;
       e["texts"] = c.texts;
       out.append(e);
@@ -147,38 +133,79 @@ class Compiled {
     return out;
   }
 
-  std::map<std::string, std::string> program_params() const { return program().params; }
-
-  // The executor for `engine` ("jit" or "interp"). When the JIT cannot start, returns the
-  // interpreter and sets `used` to "interp" and `warning` to why.
-  const rk::Executor& executor(const std::string& engine, std::string& used,
-                               std::string& warning) const {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (engine != "jit" && engine != "interp")
-      throw py::value_error("engine must be \"jit\" or \"interp\", not \"" + engine + "\"");
-    if (engine == "jit") {
-      if (!jit_tried_) {
-        jit_tried_ = true;
-        rk::jit::JitStats stats;
-        jit_ = rk::jit::compile(program(), jit_error_, {}, &stats);
-        cache_warning_ = stats.cache_warning;
-      }
-      if (!cache_warning_.empty()) warning = cache_warning_;
-      if (jit_) {
-        used = "jit";
-        return *jit_;
-      }
-      warning = "the JIT is unavailable (" + jit_error_ + "); using the interpreter";
+  // What the result columns mean (Program::layout, without node ids): the candidate rule, the
+  // segment families with their labels, the stop and review rules, and each sequence's statuses
+  // (with their kinds), touches, channels and offers; `columns` names the result column that
+  // presents each value.
+  py::dict layout() const {
+    const rk::ir::Program& p = program();
+    const rk::ir::Layout& l = p.layout;
+    auto column_of = [&](rk::ir::ColumnRole role, uint32_t owner) -> py::object {
+      for (const auto& c : p.columns)
+        if (c.role == role && c.owner == owner) return py::str(c.name);
+      return py::none();
+    };
+    py::dict out;
+    out["candidate"] =
+        py::dict(py::arg("declared") = l.candidate.declared,
+                 py::arg("column") = column_of(rk::ir::ColumnRole::Candidate, rk::ir::kNoIndex));
+    py::list families;
+    for (uint32_t f = 0; f < l.families.size(); ++f) {
+      py::list labels;
+      for (const auto& lab : l.families[f].labels)
+        labels.append(py::dict(py::arg("name") = lab.name, py::arg("otherwise") = lab.otherwise));
+      families.append(py::dict(py::arg("name") = l.families[f].name, py::arg("labels") = labels,
+                               py::arg("column") = column_of(rk::ir::ColumnRole::Family, f)));
     }
-    if (!interp_) interp_ = rk::make_interpreter(program());
-    used = "interp";
-    return *interp_;
+    out["families"] = families;
+    py::list stops, reviews;
+    for (const auto& s : l.stops.rules)
+      stops.append(py::dict(py::arg("name") = s.name, py::arg("reason") = s.reason));
+    for (const auto& r : l.reviews.rules)
+      reviews.append(py::dict(py::arg("name") = r.name, py::arg("reason") = r.reason));
+    out["stops"] =
+        py::dict(py::arg("rules") = stops,
+                 py::arg("column") = column_of(rk::ir::ColumnRole::StoppedBy, rk::ir::kNoIndex));
+    out["reviews"] =
+        py::dict(py::arg("rules") = reviews,
+                 py::arg("column") = column_of(rk::ir::ColumnRole::Review, rk::ir::kNoIndex));
+    py::list sequences;
+    for (uint32_t s = 0; s < l.sequences.size(); ++s) {
+      const rk::ir::Sequence& q = l.sequences[s];
+      py::list statuses, touches, channels, offers;
+      for (const auto& st : q.statuses)
+        statuses.append(py::dict(py::arg("name") = st.name,
+                                 py::arg("kind") = std::string(rk::ir::status_kind_name(st.kind))));
+      for (const auto& t : q.touches) touches.append(t.name);
+      for (const auto& c : q.channels)
+        channels.append(
+            py::dict(py::arg("name") = c.name,
+                     py::arg("fallback") = c.fallback == rk::ir::kNoIndex
+                                               ? py::object(py::none())
+                                               : py::object(py::str(q.channels[c.fallback].name))));
+      for (const auto& o : q.offers)
+        offers.append(py::dict(py::arg("text") = o.text,
+                               py::arg("kind") = std::string(rk::ir::offer_kind_name(o.kind)),
+                               py::arg("amount") = o.amount));
+      py::dict columns;
+      for (auto role :
+           {rk::ir::ColumnRole::Status, rk::ir::ColumnRole::Touch, rk::ir::ColumnRole::Step,
+            rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer})
+        columns[py::str(std::string(rk::ir::column_role_name(role)))] = column_of(role, s);
+      sequences.append(py::dict(py::arg("name") = q.name, py::arg("statuses") = statuses,
+                                py::arg("touches") = touches, py::arg("channels") = channels,
+                                py::arg("offers") = offers, py::arg("columns") = columns));
+    }
+    out["sequences"] = sequences;
+    return out;
   }
+
+  std::map<std::string, std::string> program_params() const { return program().params; }
 
  private:
   void place(py::dict& e, const std::optional<rk::ast::Span>& span) const {
     if (span) {
-      e["file"] = result_.sources.file(span->file).path;
+      e["file"] = rules_->result().sources.file(span->file).path;
       e["line"] = span->line;
       e["column"] = span->col;
       e["length"] = span->len;
@@ -190,13 +217,7 @@ class Compiled {
     }
   }
 
-  std::string path_;
-  std::map<std::string, std::string> params_;
-  rk::CompileResult result_;
-  mutable std::mutex mu_;
-  mutable bool jit_tried_ = false;
-  mutable std::string jit_error_, cache_warning_;
-  mutable std::unique_ptr<rk::Executor> jit_, interp_;
+  std::shared_ptr<const rk::RuleSet> rules_;
 };
 
 std::shared_ptr<Compiled> compile(const std::string& path,
@@ -205,12 +226,46 @@ std::shared_ptr<Compiled> compile(const std::string& path,
   rk::CompileOptions opts;
   opts.params = params;
   opts.root = root;
-  rk::CompileResult r;
+  std::shared_ptr<const rk::RuleSet> rules;
   {
     py::gil_scoped_release release;
-    r = text ? rk::compile_rules_text(path, *text, opts) : rk::compile_rules(path, opts);
+    rules = text ? rk::load_rules_text(path, *text, opts) : rk::load_rules(path, opts);
   }
-  return std::make_shared<Compiled>(path, params, std::move(r));
+  return std::make_shared<Compiled>(std::move(rules));
+}
+
+// A session on `engine` ("jit" or "interp") with `threads` worker threads; a JIT fallback's
+// warning goes to `warning`, for Python to show.
+rk::SessionOptions session_options(const std::string& engine, int threads, std::string& warning) {
+  const std::optional<rk::Engine> e = rk::parse_engine(engine);
+  if (!e) throw py::value_error("engine must be \"jit\" or \"interp\", not \"" + engine + "\"");
+  rk::SessionOptions o;
+  o.engine = *e;
+  o.threads = threads;
+  o.warn = [&warning](const std::string& message) {
+    warning += (warning.empty() ? "" : "; ") + message;
+  };
+  return o;
+}
+
+// The engine that runs the rules for `engine`, and the warning of a JIT fallback ("" when none).
+py::tuple engine_of(const Compiled& c, const std::string& engine) {
+  std::string warning;
+  rk::Session session(session_options(engine, 1, warning));
+  session.executor(c.rules());
+  return py::make_tuple(std::string(rk::engine_name(session.engine())), warning);
+}
+
+// The summary's inputs: the rules named and hashed as Python's RuleSet says (a rule set restored
+// from a pickle keeps the names of the original files).
+std::map<std::string, std::string> run_inputs(const rk::Session& session, const Compiled& c,
+                                              const std::string& snapshot, int32_t as_of,
+                                              const std::string& rules_name,
+                                              const std::string& rules_hash) {
+  rk::RunInputs run = session.inputs(c.rules(), snapshot, as_of);
+  run.rules = rules_name;
+  run.rules_hash = rules_hash;
+  return run.to_map();
 }
 
 int32_t parse_date(const std::string& s) {
@@ -547,13 +602,14 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
 // Evaluates in-memory columns (one description per schema field). Returns (one int8 array per
 // program output, summary JSON, engine used, warning).
 py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t rows, int32_t as_of,
-                           const std::string& engine, int threads,
-                           const std::map<std::string, std::string>& inputs) {
+                           const std::string& engine, int threads, const std::string& rules_name,
+                           const std::string& rules_hash) {
   const rk::ir::Program& program = c.program();
   if (static_cast<size_t>(py::len(fields)) != program.schema.fields.size())
     throw py::value_error("expected one description per schema field");
-  std::string used, warning;
-  const rk::Executor& exec = c.executor(engine, used, warning);
+  std::string warning;
+  rk::Session session(session_options(engine, threads, warning));
+  session.executor(c.rules());
 
   rk::Batch batch;
   batch.num_rows = rows;
@@ -597,41 +653,20 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     CollectWriter writer(dest);
     rk::EvalOptions opts;
     opts.as_of = as_of;
-    opts.threads = threads;
     if (rows > 0)
-      ok = rk::evaluate(program, exec, *reader, &writer, opts, summary, error);
+      ok = session.evaluate(c.rules(), *reader, &writer, opts, summary, error);
     else
       summary.init(program);
     bad_data = !ok && reader->error().has_value();
-    if (ok) json = rk::summary_json(program, summary, inputs);
+    if (ok)
+      json = rk::summary_json(program, summary,
+                              run_inputs(session, c, "<DataFrame>", as_of, rules_name, rules_hash));
   }
   if (bad_data) raise_data_error(error);  // e.g. a key in two rows
   if (!ok) throw EvaluationError(error);
   py::list out_list;
   for (auto& o : outs) out_list.append(o);
-  return py::make_tuple(out_list, json, used, warning);
-}
-
-bool format_from(const std::string& name, const std::string& path, rk::ResultFormat& out) {
-  std::string f = name;
-  if (f.empty()) {
-    const std::string ext = std::filesystem::path(path).extension().string();
-    if (ext == ".arrow" || ext == ".feather" || ext == ".ipc")
-      f = "arrow";
-    else if (ext == ".jsonl" || ext == ".ndjson" || ext == ".json")
-      f = "jsonl";
-    else
-      f = "csv";
-  }
-  if (f == "csv")
-    out = rk::ResultFormat::Csv;
-  else if (f == "jsonl")
-    out = rk::ResultFormat::Jsonl;
-  else if (f == "arrow")
-    out = rk::ResultFormat::Arrow;
-  else
-    return false;
-  return true;
+  return py::make_tuple(out_list, json, std::string(rk::engine_name(session.engine())), warning);
 }
 
 // Evaluates a snapshot file with the C++ readers and writes `out` (atomically; "" = no output).
@@ -639,19 +674,19 @@ bool format_from(const std::string& name, const std::string& path, rk::ResultFor
 // leaves nothing at `out`.
 py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const std::string& out,
                         const std::string& format, int32_t as_of, const std::string& engine,
-                        int threads, const std::map<std::string, std::string>& inputs) {
+                        int threads, const std::string& rules_name, const std::string& rules_hash) {
   const rk::ir::Program& program = c.program();
-  rk::ResultFormat rf = rk::ResultFormat::Csv;
-  if (!format_from(format, out, rf))
-    throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
+  const std::optional<rk::ResultFormat> rf = rk::result_format_for(format, out);
+  if (!rf) throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
   // No output may be an input (runtime/output_guard.h).
-  std::vector<rk::RunFile> run_inputs{{"the snapshot", snapshot}};
+  std::vector<rk::RunFile> inputs{{"the snapshot", snapshot}};
   for (size_t i = 0; i < c.source_set().size(); ++i)
-    run_inputs.push_back(
+    inputs.push_back(
         {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
-  if (auto refused = rk::check_outputs(run_inputs, {{"out", out}})) throw py::value_error(*refused);
-  std::string used, warning;
-  const rk::Executor& exec = c.executor(engine, used, warning);
+  if (auto refused = rk::check_outputs(inputs, {{"out", out}})) throw py::value_error(*refused);
+  std::string warning;
+  rk::Session session(session_options(engine, threads, warning));
+  session.executor(c.rules());
 
   std::string error, json;
   bool ok = false, interrupted = false;
@@ -662,13 +697,12 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
     std::unique_ptr<rk::ResultWriter> writer;
     if (!reader) {
       error = serr ? serr->to_string() : "cannot open " + snapshot;
-    } else if (!out.empty() && !(writer = rk::open_result_writer(out, rf, program, error))) {
+    } else if (!out.empty() && !(writer = rk::open_result_writer(out, *rf, program, error))) {
       // error set
     } else {
       std::atomic<bool> cancel{false};
       rk::EvalOptions opts;
       opts.as_of = as_of;
-      opts.threads = threads;
       opts.cancel = &cancel;
       opts.progress = [&](int64_t, int64_t) {
         py::gil_scoped_acquire acquire;
@@ -678,18 +712,20 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
         }
       };
       rk::Summary summary;
-      ok = rk::evaluate(program, exec, *reader, writer.get(), opts, summary, error);
+      ok = session.evaluate(c.rules(), *reader, writer.get(), opts, summary, error);
       if (ok && writer && !writer->finish()) {
         ok = false;
         error = writer->error();
       }
-      if (ok) json = rk::summary_json(program, summary, inputs);
+      if (ok)
+        json = rk::summary_json(program, summary,
+                                run_inputs(session, c, snapshot, as_of, rules_name, rules_hash));
       // On failure the writer's destructor removes its temporary file.
     }
   }
   if (interrupted && PyErr_Occurred()) throw py::error_already_set();
   if (!ok) throw EvaluationError(error);
-  return py::make_tuple(json, used, warning);
+  return py::make_tuple(json, std::string(rk::engine_name(session.engine())), warning);
 }
 
 // `rekindle measure`: the report as JSON text, the paused variants, and the files asked for
@@ -750,12 +786,9 @@ PYBIND11_MODULE(_core, m) {
       .def("rules_hash", &Compiled::rules_hash)
       .def("schema", &Compiled::schema)
       .def("columns", &Compiled::columns)
+      .def("layout", &Compiled::layout)
       .def("program_params", &Compiled::program_params)
-      .def("engine", [](const Compiled& c, const std::string& engine) {
-        std::string used, warning;
-        c.executor(engine, used, warning);
-        return py::make_tuple(used, warning);
-      });
+      .def("engine", &engine_of);
 
   // The output rules of runtime/output_guard.h and the atomic file every output is written
   // through, for the Python side's own outputs (rekindle.dask: markers, summary, --merged).
@@ -790,14 +823,14 @@ PYBIND11_MODULE(_core, m) {
         py::arg("root") = std::string(),
         "Compiles a rule file (or its text); check .ok and .diagnostics()");
   m.def("parse_date", &parse_date, "YYYY-MM-DD -> days since 1970-01-01");
-  m.def("format_date", &rk::format_date, "days since 1970-01-01 -> YYYY-MM-DD");
+  m.def("format_date", &rk::format_iso_date, "days since 1970-01-01 -> YYYY-MM-DD");
   m.def("evaluate_columns", &evaluate_columns, py::arg("compiled"), py::arg("fields"),
         py::arg("rows"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
-        py::arg("inputs"));
+        py::arg("rules_name"), py::arg("rules_hash"));
   m.def("measure", &measure, py::arg("compiled"), py::arg("events"), py::arg("outcomes"),
         py::arg("window"), py::arg("min_sample"), py::arg("out"), py::arg("verdicts"),
         py::arg("html"));
   m.def("evaluate_file", &evaluate_file, py::arg("compiled"), py::arg("snapshot"), py::arg("out"),
         py::arg("format"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
-        py::arg("inputs"));
+        py::arg("rules_name"), py::arg("rules_hash"));
 }

@@ -1,7 +1,8 @@
 # Rekindle Python tests: the binding. A DataFrame evaluated by rekindle equals `rekindle eval` on
 # the same snapshot row for row (several input dtypes, both engines); evaluate_file writes the
-# CLI's bytes and summary; CompileError carries the diagnostics `rekindle check` prints; a RuleSet
-# survives pickling (also where its files do not exist); bad frames raise DataError.
+# CLI's bytes and summary; the layout says what each column means; CompileError carries the
+# diagnostics `rekindle check` prints; a RuleSet survives pickling (also where its files do not
+# exist); bad frames raise DataError.
 import os
 import pickle
 
@@ -139,6 +140,34 @@ def test_params_match_cli(snapshot, tmp_path):
             "whale_aov=300", "--out", str(out), "--quiet")
     assert_same_rows(rules.evaluate(pd.read_csv(snapshot["csv"]), as_of=AS_OF), str(out))
     assert rules.resolved_params["whale_aov"] == "$300"
+
+
+def test_layout_says_what_the_columns_mean(rules):
+    layout = rules.layout
+    assert layout["candidate"] == {"declared": True, "column": "candidate"}
+    dormancy = next(f for f in layout["families"] if f["name"] == "dormancy")
+    assert dormancy["column"] == "dormancy"
+    assert [lab["name"] for lab in dormancy["labels"]][0] == "never_purchased"
+    assert layout["stops"]["column"] == "stopped_by"
+    assert [r["name"] for r in layout["stops"]["rules"]][0] == "opted_out"
+    assert layout["stops"]["rules"][0]["reason"] == "Contact opted out"
+    assert layout["reviews"]["column"] == "review"
+    (seq,) = layout["sequences"]
+    assert seq["name"] == "winback"
+    kinds = [s["kind"] for s in seq["statuses"]]
+    assert kinds[:3] == ["not_entered", "stopped", "held_out"]
+    assert kinds[-4:] == ["exhausted", "waiting", "no_channel", "due"]
+    assert [s["name"] for s in seq["statuses"] if s["kind"] == "exit"] == ["responded"]
+    assert seq["columns"] == {"status": "winback_status", "touch": "winback_touch",
+                              "step": "winback_step", "channel": "winback_channel",
+                              "offer": "winback_offer"}
+    assert seq["touches"][0] == "pattern_interrupt"
+    assert {"text": "discount 20%", "kind": "discount", "amount": "20%"} in seq["offers"]
+    assert {o["kind"] for o in seq["offers"]} <= {"none", "credit", "points", "early_access",
+                                                   "discount"}
+    columns = {c for f in layout["families"] for c in [f["column"]]}
+    columns |= set(seq["columns"].values()) | {"candidate", "stopped_by", "review", rules.key}
+    assert columns == set(rules.columns)
 
 
 def test_compile_error_carries_diagnostics(tmp_path):

@@ -1,7 +1,10 @@
 // Rekindle measurement: the reader of the measurement events that `rekindle eval --events` writes
 // (JSON lines, one object per customer and sequence entered; winback-program.md section 7).
-// Streaming: a fixed read buffer, one line parsed at a time by simdjson (fully validated; key
-// order, spacing and escapes are free), so files of any size are read in bounded memory.
+// Streaming: a regular file is memory-mapped (its pages released behind the reader), anything
+// else goes through a fixed read buffer; one line is parsed at a time, fully validated (key order,
+// spacing and escapes are free). A strict one-pass parser reads the lines that need nothing
+// unusual (no escapes, no repeated keys, numbers of ordinary size); every other line, and every
+// line with an error, is parsed by simdjson, so both give the same event or the same message.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +33,7 @@ struct CohortEntry {
 };
 
 // One event. The views stay valid until the second call to EventReader::next() after the one
-// that returned it (the reader parses with two parsers in turn, so a caller can look at the next
+// that returned it (the reader keeps the last two lines' text, so a caller can look at the next
 // event while it still holds this one).
 struct Event {
   int64_t line = 0;  // 1-based line in its file
@@ -40,6 +43,9 @@ struct Event {
   std::optional<EventDecision> would_be;
   double holdout_share = 0;  // percent
   std::vector<CohortEntry> cohort;
+  // The same nonzero value as an earlier event: this event's cohort has the same names in the same
+  // order as that one's (a consumer may reuse what it derived from the names); 0: not known.
+  uint64_t cohort_layout = 0;
 };
 
 class EventReader {
@@ -64,6 +70,10 @@ class EventReader {
   // Bytes consumed so far, and the file's size when known (0 otherwise): for progress.
   uint64_t bytes_consumed() const { return consumed_; }
   uint64_t file_bytes() const { return file_bytes_; }
+  // Lines read by the one-pass parser so far (the others went to simdjson).
+  int64_t fast_lines() const { return fast_lines_; }
+  // With false, every line goes to simdjson (tests compare the two parsers).
+  void set_fast_path(bool on) { fast_path_ = on; }
 
   // Reports a problem with the event last returned (`FILE:LINE: message`) as this reader's error.
   std::string located(std::string_view message) const;
@@ -71,6 +81,9 @@ class EventReader {
  private:
   struct Impl;
   bool refill();
+  // The next line: [p, p + len), and whether its bytes stay put until the reader is destroyed
+  // (a mapped file) rather than until the next refill (the read buffer).
+  Status next_line(const char*& p, size_t& len, bool& stable);
   Status fail(const std::string& message);
   std::unique_ptr<Impl> impl_;
   int fd_ = -1;
@@ -78,9 +91,14 @@ class EventReader {
   std::string display_, error_, memory_;
   size_t memory_pos_ = 0;
   bool from_memory_ = false;
+  // A mapped regular file: [map_, map_ + map_size_); pos_ is the next line's offset, released_
+  // the end of the prefix whose pages were given back.
+  const char* map_ = nullptr;
+  size_t map_size_ = 0, pos_ = 0, released_ = 0, previous_line_ = 0;
   std::unique_ptr<char[]> buf_;
   size_t cap_ = 0, begin_ = 0, end_ = 0;
-  int64_t line_ = 0;
+  int64_t line_ = 0, fast_lines_ = 0;
+  bool fast_path_ = true;
   uint64_t consumed_ = 0, file_bytes_ = 0;
 };
 

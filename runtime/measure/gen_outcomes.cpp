@@ -8,7 +8,7 @@
 #include <cmath>
 #include <memory>
 
-#include "compiler/ir/helpers.h"
+#include "base/fnv1a.h"
 #include "runtime/arrow_writer.h"
 #include "runtime/csv_writer.h"
 #include "runtime/measure/events.h"

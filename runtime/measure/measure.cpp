@@ -16,9 +16,9 @@
 #include <span>
 #include <unordered_map>
 
+#include "base/date.h"
 #include "compiler/ir/schema.h"
 #include "runtime/columnar.h"
-#include "runtime/evaluator.h"
 #include "runtime/measure/events.h"
 #include "runtime/measure/string_table.h"
 
@@ -405,7 +405,7 @@ class Measurer {
     const uint32_t run = prepared.run;
     if (run_as_of_[run] != e.as_of) {
       message = fmt::format("run \"{}\" has as_of {} here but {} in an earlier event", e.run_id,
-                            format_date(e.as_of), format_date(run_as_of_[run]));
+                            format_iso_date(e.as_of), format_iso_date(run_as_of_[run]));
       return false;
     }
     const int seq = prepared.seq;
@@ -831,7 +831,7 @@ json sequence_json(const SequenceResult& s) {
 json run_json(const RunResult& r) {
   json j = json::object();
   j["run_id"] = r.run_id;
-  j["as_of"] = r.as_of ? json(format_date(*r.as_of)) : json(nullptr);
+  j["as_of"] = r.as_of ? json(format_iso_date(*r.as_of)) : json(nullptr);
   json seqs = json::array();
   for (const auto& s : r.sequences) seqs.push_back(sequence_json(s));
   j["sequences"] = std::move(seqs);

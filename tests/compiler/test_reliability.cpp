@@ -13,7 +13,7 @@
 #include "compiler/check/param_value.h"
 #include "compiler/format/format.h"
 #include "compiler/ir/program.h"
-#include "compiler/ir/value_parse.h"
+#include "base/value_parse.h"
 
 namespace {
 
@@ -121,7 +121,7 @@ TEST_CASE("reliability: --param values are read as a rule file or a snapshot wri
 
 TEST_CASE("reliability: a number --param accepts what a snapshot's number column accepts",
           "[reliability]") {
-  // The snapshot's own definition (compiler/ir/value_parse.h, used by the CSV reader) decides;
+  // The snapshot's own definition (base/value_parse.h, used by the CSV reader) decides;
   // besides it only the rule file's decimal literals (with `-`) are accepted.
   for (const char* text : {"0",      "-0",    "+1",    "1.5",      ".5",     "5.",    "1e5", "1E-5",
                            "-2.5e3", "inf",   "-inf",  "infinity", "1e-400", "1e400", "nan", " 1",

@@ -70,7 +70,7 @@ RULES
 # gross_margin_pct,is_subscriber,email_opens_90d,email_clicks_90d,purchases_90d,categories,
 # acquisition_channel,email_consent,sms_consent,opted_out,relationship_flag,spam_complaints_90d,
 # email_bounce_rate,last_touch,last_touch_date,responded
-hdr=$(head -1 rules/sample.csv)
+hdr=$(head -1 rules/sample.csv | cut -d, -f1-21)  # the sample also has the program's columns
 cat > "$TMP/numeric.csv" <<CSV
 $hdr
 plain,2026-10-02,,2,50,0.5,false,3,1,0,home,email,true,true,false,,0,0.01,0,,false

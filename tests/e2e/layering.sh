@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Rekindle layering test: the libraries are linked one way (grammar -> compiler -> runtime -> cli,
-# and grammar -> compiler -> lsp -> cli; see docs/design.md), and these #include rules keep it so.
-# It prints every offending file:line.
+# Rekindle layering test: the libraries are linked one way (base -> grammar -> compiler -> runtime
+# -> cli, and grammar -> compiler -> lsp -> cli; see docs/design.md), and these #include rules
+# keep it so. It prints every offending file:line.
+#   - base/ includes nothing of the project (grammar/, compiler/, runtime/, lsp/, cli/, python/), no
+#     LLVM header: it is the library under everything.
 #   - runtime/ and cli/ never include the parser (grammar/parser.h) or the PEGTL grammar
 #     (grammar/grammar.h): they work from what the compiler returns (CompileResult: the IR, the
 #     source map, the sources); runtime/ does not include the AST (grammar/ast.h) directly either.
@@ -40,6 +42,8 @@ scan() {  # scan ROOT: every violation, one per line
   done
   check "$root" runtime 'grammar/ast\.h' "" \
     "runtime/ must not include the AST (the source map in compiler/check/compile.h has spans)"
+  check "$root" base "grammar/[^\">]*|compiler/[^\">]*|runtime/[^\">]*|lsp/[^\">]*|cli/[^\">]*|python/[^\">]*|$LLVM" \
+    "" "base/ must not include anything of the project or LLVM"
   check "$root" grammar "compiler/[^\">]*|runtime/[^\">]*|$LLVM" "" \
     "grammar/ must not include the compiler, the runtime or LLVM"
   check "$root" compiler "$LLVM" compiler/jit "only compiler/jit may include LLVM"
@@ -54,7 +58,7 @@ scan() {  # scan ROOT: every violation, one per line
 # 1. The scanner finds planted violations (and only those).
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-mkdir -p "$TMP"/{runtime/sub,cli,grammar,compiler/check,compiler/jit,lsp}
+mkdir -p "$TMP"/{runtime/sub,cli,grammar,compiler/check,compiler/jit,lsp,base}
 printf '#include "grammar/parser.h"\n#include "compiler/check/compile.h"\n' > "$TMP/runtime/a.cpp"
 printf '// x\n  #  include <grammar/grammar.h>\n' > "$TMP/runtime/sub/b.h"
 printf '#include "grammar/ast.h"\n#include <llvm/IR/Module.h>\n' > "$TMP/runtime/c.cpp"
@@ -63,6 +67,8 @@ printf '#include "compiler/ir/helpers.h"\n#include "runtime/x.h"\n#include "llvm
   > "$TMP/grammar/e.cpp"
 printf '#include "grammar/ast.h"\n' > "$TMP/grammar/ok.h"
 printf '#include "llvm/ADT/StringRef.h"\n' > "$TMP/compiler/check/f.cpp"
+printf '#include "base/date.h"\n#include "grammar/ast.h"\n#include "runtime/x.h"\n' > "$TMP/base/g.cpp"
+printf '#include <string>\n#include "compiler/ir/program.h"\n#include "llvm/IR/Module.h"\n' > "$TMP/base/h.h"
 printf '#include "llvm/ADT/StringRef.h"\n// #include "grammar/parser.h"\n' \
   > "$TMP/compiler/jit/ok.cpp"
 printf '#include "grammar/parser.h"\n#include "compiler/lint/lint.h"\n#include "runtime/x.h"\n' \
@@ -70,9 +76,9 @@ printf '#include "grammar/parser.h"\n#include "compiler/lint/lint.h"\n#include "
 printf '#include "compiler/jit/jit.h"\n#include <llvm/IR/Module.h>\n' > "$TMP/lsp/h.h"
 printf '#include "lsp/server.h"\n' > "$TMP/compiler/check/i.cpp"
 got=$(scan "$TMP" | cut -d: -f1,2 | sort | tr '\n' ' ')
-want="cli/d.cpp:1 compiler/check/f.cpp:1 compiler/check/i.cpp:1 grammar/e.cpp:1 grammar/e.cpp:2 \
-grammar/e.cpp:3 lsp/g.cpp:3 lsp/h.h:1 lsp/h.h:2 runtime/a.cpp:1 runtime/c.cpp:1 runtime/c.cpp:2 \
-runtime/sub/b.h:2 "
+want="base/g.cpp:2 base/g.cpp:3 base/h.h:2 base/h.h:3 cli/d.cpp:1 compiler/check/f.cpp:1 \
+compiler/check/i.cpp:1 grammar/e.cpp:1 grammar/e.cpp:2 grammar/e.cpp:3 lsp/g.cpp:3 lsp/h.h:1 \
+lsp/h.h:2 runtime/a.cpp:1 runtime/c.cpp:1 runtime/c.cpp:2 runtime/sub/b.h:2 "
 if [ "$got" != "$want" ]; then
   echo "layering.sh: the scanner is broken"
   echo "  found:    $got"
@@ -87,4 +93,4 @@ if [ -n "$found" ]; then
   echo "$found"
   exit 1
 fi
-echo "layering: no parser in runtime/ or cli/, nothing above grammar/ in it, LLVM only in compiler/jit, lsp/ beside runtime/"
+echo "layering: nothing of the project in base/, no parser in runtime/ or cli/, nothing above grammar/ in it, LLVM only in compiler/jit, lsp/ beside runtime/"

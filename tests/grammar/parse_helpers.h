@@ -84,55 +84,66 @@ inline std::string items_str(const std::vector<ast::SetItem>& items) {
 
 inline std::string sexpr(const ast::File& f, ast::ExprId id) {
   if (id == ast::kNoExpr) return "_";
-  const auto& k = f.expr(id).kind;
   auto rec = [&](ast::ExprId e) { return sexpr(f, e); };
-  if (auto* n = std::get_if<ast::NumberLit>(&k)) return n->text;
-  if (auto* b = std::get_if<ast::BoolLit>(&k)) return b->value ? "true" : "false";
-  if (auto* s = std::get_if<ast::StringLit>(&k)) return "\"" + s->value + "\"";
-  if (auto* d = std::get_if<ast::DateLit>(&k)) return d->text;
-  if (std::get_if<ast::Today>(&k)) return "today";
-  if (auto* n = std::get_if<ast::Name>(&k)) return n->name;
-  if (auto* m = std::get_if<ast::Member>(&k)) return "(. " + rec(m->object) + " " + m->member + ")";
-  if (auto* u = std::get_if<ast::Unary>(&k))
-    return std::string(u->op == ast::UnOp::Not ? "(not " : "(neg ") + rec(u->operand) + ")";
-  if (auto* b = std::get_if<ast::Binary>(&k))
-    return fmt::format("({} {} {})", bin_name(b->op), rec(b->lhs), rec(b->rhs));
-  if (auto* i = std::get_if<ast::Is>(&k)) {
-    const std::string neg = i->negated ? "-not" : "";
-    switch (i->kind) {
-      case ast::IsKind::Missing:
-        return "(is" + neg + "-missing " + rec(i->subject) + ")";
-      case ast::IsKind::Present:
-        return "(is" + neg + "-present " + rec(i->subject) + ")";
-      case ast::IsKind::Value:
-        return "(is" + neg + " " + rec(i->subject) + " " + rec(i->value) + ")";
-      case ast::IsKind::OneOf:
-        return "(is" + neg + "-one-of " + rec(i->subject) + " " + items_str(i->items) + ")";
-    }
-  }
-  if (auto* s = std::get_if<ast::InSet>(&k))
-    return std::string(s->negated ? "(not-in " : "(in ") + rec(s->subject) + " " +
-           items_str(s->items) + ")";
-  if (auto* r = std::get_if<ast::InRange>(&k))
-    return std::string(r->negated ? "(not-in-range " : "(in-range ") + rec(r->subject) + " " +
-           rec(r->lo) + " " + rec(r->hi) + ")";
-  if (auto* h = std::get_if<ast::Has>(&k)) {
-    const char* q = h->kind == ast::HasKind::Any   ? "any"
-                    : h->kind == ast::HasKind::All ? "all"
-                                                   : "none";
-    return fmt::format("(has-{} {} {})", q, rec(h->subject), items_str(h->items));
-  }
-  if (auto* d = std::get_if<ast::DaysSince>(&k))
-    return std::string(d->until ? "(days-until " : "(days-since ") + rec(d->date) + ")";
-  if (auto* i = std::get_if<ast::IfExpr>(&k))
-    return "(if " + rec(i->cond) + " " + rec(i->then_) + " " + rec(i->else_) + ")";
-  if (auto* o = std::get_if<ast::OfferLit>(&k)) {
-    static const char* kNames[] = {"none", "credit", "points", "early_access", "discount"};
-    std::string s = std::string("(offer ") + kNames[static_cast<int>(o->kind)];
-    if (o->amount != ast::kNoExpr) s += " " + rec(o->amount);
-    return s + ")";
-  }
-  return "?";
+  return std::visit(
+      [&](const auto& k) -> std::string {
+        using T = std::decay_t<decltype(k)>;
+        if constexpr (std::is_same_v<T, ast::NumberLit>) {
+          return k.text;
+        } else if constexpr (std::is_same_v<T, ast::BoolLit>) {
+          return k.value ? "true" : "false";
+        } else if constexpr (std::is_same_v<T, ast::StringLit>) {
+          return "\"" + k.value + "\"";
+        } else if constexpr (std::is_same_v<T, ast::DateLit>) {
+          return k.text;
+        } else if constexpr (std::is_same_v<T, ast::Today>) {
+          return "today";
+        } else if constexpr (std::is_same_v<T, ast::Name>) {
+          return k.name;
+        } else if constexpr (std::is_same_v<T, ast::Member>) {
+          return "(. " + rec(k.object) + " " + k.member + ")";
+        } else if constexpr (std::is_same_v<T, ast::Unary>) {
+          return std::string(k.op == ast::UnOp::Not ? "(not " : "(neg ") + rec(k.operand) + ")";
+        } else if constexpr (std::is_same_v<T, ast::Binary>) {
+          return fmt::format("({} {} {})", bin_name(k.op), rec(k.lhs), rec(k.rhs));
+        } else if constexpr (std::is_same_v<T, ast::Is>) {
+          const std::string neg = k.negated ? "-not" : "";
+          switch (k.kind) {
+            case ast::IsKind::Missing:
+              return "(is" + neg + "-missing " + rec(k.subject) + ")";
+            case ast::IsKind::Present:
+              return "(is" + neg + "-present " + rec(k.subject) + ")";
+            case ast::IsKind::Value:
+              return "(is" + neg + " " + rec(k.subject) + " " + rec(k.value) + ")";
+            case ast::IsKind::OneOf:
+              return "(is" + neg + "-one-of " + rec(k.subject) + " " + items_str(k.items) + ")";
+          }
+          return "?";
+        } else if constexpr (std::is_same_v<T, ast::InSet>) {
+          return std::string(k.negated ? "(not-in " : "(in ") + rec(k.subject) + " " +
+                 items_str(k.items) + ")";
+        } else if constexpr (std::is_same_v<T, ast::InRange>) {
+          return std::string(k.negated ? "(not-in-range " : "(in-range ") + rec(k.subject) + " " +
+                 rec(k.lo) + " " + rec(k.hi) + ")";
+        } else if constexpr (std::is_same_v<T, ast::Has>) {
+          const char* q = k.kind == ast::HasKind::Any   ? "any"
+                          : k.kind == ast::HasKind::All ? "all"
+                                                        : "none";
+          return fmt::format("(has-{} {} {})", q, rec(k.subject), items_str(k.items));
+        } else if constexpr (std::is_same_v<T, ast::DaysSince>) {
+          return std::string(k.until ? "(days-until " : "(days-since ") + rec(k.date) + ")";
+        } else if constexpr (std::is_same_v<T, ast::IfExpr>) {
+          return "(if " + rec(k.cond) + " " + rec(k.then_) + " " + rec(k.else_) + ")";
+        } else if constexpr (std::is_same_v<T, ast::OfferLit>) {
+          static const char* kNames[] = {"none", "credit", "points", "early_access", "discount"};
+          std::string s = std::string("(offer ") + kNames[static_cast<int>(k.kind)];
+          if (k.amount != ast::kNoExpr) s.append(" ").append(rec(k.amount));
+          return s + ")";
+        } else {
+          static_assert(ast::kUnhandled<T>, "sexpr: an expression kind it cannot print");
+        }
+      },
+      f.expr(id).kind);
 }
 
 // Parses `let x = EXPR` and returns the value's S-expression (or the first error).

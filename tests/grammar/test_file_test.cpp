@@ -3,7 +3,7 @@
 // position and message.
 #include <catch2/catch.hpp>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 #include "grammar/test_file.h"
 #include "parse_helpers.h"
 
@@ -102,7 +102,7 @@ TEST_CASE("test file values use the rule language's literal syntax", "[testfile]
   v = value_of("2 weeks");
   CHECK((v.unit == ast::Unit::Days && v.inumber == 14));
   v = value_of("2024-02-29");
-  int32_t d;
+  int32_t d = 0;
   REQUIRE(parse_iso_date("2024-02-29", d));
   CHECK((v.kind == ValueKind::Date && !v.relative && v.date == d));
   v = value_of("today");

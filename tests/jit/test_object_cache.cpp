@@ -17,8 +17,8 @@
 #include <fstream>
 #include <thread>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
 #include "compiler/jit/jit.h"
 #include "runtime/atoms.h"
 #include "runtime/generate.h"

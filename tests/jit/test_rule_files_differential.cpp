@@ -1,7 +1,10 @@
-// Rekindle JIT tests: the interpreter and the JIT agree on random rule files. Each generated file
-// (tests/gen) is compiled, run by the reference interpreter and by the JIT (at varying LLVM
-// optimization levels, every fourth split into small parts) over generated snapshot batches at
-// several as-of dates, and every int8 output of every row must be identical. 2000 files by default,
+// Rekindle JIT tests: the interpreter, the JIT and the lint witness agree on random rule files.
+// Each generated file (tests/gen) is compiled, run by the reference interpreter and by the JIT (at
+// varying LLVM optimization levels, every fourth split into small parts) over generated snapshot
+// batches at several as-of dates, and every int8 output of every row must be identical; the lint
+// witness (compiler/lint/witness.h) evaluates every row as one customer, its strings, lists and
+// holdout buckets computed from the values rather than prepared as atoms, and every node's value
+// must equal the interpreter's. 2000 files by default,
 // in four test cases of a quarter each so that `ctest -j` runs them in parallel; RK_RULE_FILES=N
 // for shorter or longer runs (the sanitizer preset uses 100), RK_RULE_FILES_SEED=S shifts the
 // seeds.
@@ -18,6 +21,7 @@
 #include "runtime/generate.h"
 #include "runtime/interpreter.h"
 #include "tests/gen/rule_file_gen.h"
+#include "tests/jit/witness_support.h"
 
 using namespace rk;
 
@@ -92,6 +96,9 @@ void check_rule_files(int64_t part) {
       const Batch& batch = batches[b];
       PreparedAtoms atoms;
       atoms.prepare(program, batch);
+      std::vector<lint::Customer> customers;
+      for (int64_t r = 0; r < batch.num_rows; ++r)
+        customers.push_back(jit_test::customer_of_row(program, batch.columns.data(), r, 0));
       for (size_t a = b; a < std::size(as_ofs); a += 2) {
         RkBatchView view{batch.columns.data(), atoms.data(), batch.num_rows, as_ofs[a], 0};
         Outputs want(program.outputs.size(), batch.num_rows, 99),
@@ -110,6 +117,11 @@ void check_rule_files(int64_t part) {
                         << ", JIT " << int(got.columns[c][row]));
           REQUIRE(got.columns[c] == want.columns[c]);
         }
+        for (int64_t r = 0; r < batch.num_rows; ++r) {
+          customers[static_cast<size_t>(r)].as_of = as_ofs[a];
+          jit_test::require_witness_agrees(program, view, r, program,
+                                           customers[static_cast<size_t>(r)]);
+        }
         rows_compared += batch.num_rows;
       }
     }
@@ -119,19 +131,23 @@ void check_rule_files(int64_t part) {
 
 }  // namespace
 
-TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 1 of 4)",
-          "[jit][random][gen]") {
+TEST_CASE(
+    "Differential: interpreter, JIT and lint witness agree on random rule files (part 1 of 4)",
+    "[jit][random][gen]") {
   check_rule_files(0);
 }
-TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 2 of 4)",
-          "[jit][random][gen]") {
+TEST_CASE(
+    "Differential: interpreter, JIT and lint witness agree on random rule files (part 2 of 4)",
+    "[jit][random][gen]") {
   check_rule_files(1);
 }
-TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 3 of 4)",
-          "[jit][random][gen]") {
+TEST_CASE(
+    "Differential: interpreter, JIT and lint witness agree on random rule files (part 3 of 4)",
+    "[jit][random][gen]") {
   check_rule_files(2);
 }
-TEST_CASE("Differential: interpreter and JIT agree on random rule files (part 4 of 4)",
-          "[jit][random][gen]") {
+TEST_CASE(
+    "Differential: interpreter, JIT and lint witness agree on random rule files (part 4 of 4)",
+    "[jit][random][gen]") {
   check_rule_files(3);
 }

@@ -49,9 +49,12 @@ struct ReadResult {
   int64_t total_rows = -1;
 };
 
-inline ReadResult read_all(const std::string& path, const rk::Schema& schema) {
+// `threads`: decoding threads (the columns of a batch in parallel).
+inline ReadResult read_all(const std::string& path, const rk::Schema& schema, int threads = 1) {
   ReadResult out;
-  auto reader = rk::open_arrow_snapshot(path, schema, rk::ReaderOptions{}, out.error);
+  rk::ReaderOptions ro;
+  ro.threads = threads;
+  auto reader = rk::open_arrow_snapshot(path, schema, ro, out.error);
   if (!reader) return out;
   out.total_rows = reader->total_rows();
   rk::Batch b;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/fnv1a.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
 

@@ -3,6 +3,7 @@
 // misfits and unset fields are errors with exact messages.
 #include <catch2/catch.hpp>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "base/date.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_reader.h"
 #include "runtime/generate.h"
@@ -503,6 +504,34 @@ TEST_CASE("csv: schema inference from values", "[csv]") {
   // Only the first rows are looked at.
   REQUIRE(infer_csv_schema(path, 1, fields, err));
   CHECK(fields[1].nullable == false);
+  std::remove(path.c_str());
+}
+
+TEST_CASE("csv: a number column written like 84.50 is inferred as money", "[csv]") {
+  const std::string path = std::string(RK_BINARY_DIR) + "/test_csv_infer_money.csv";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    std::fputs(
+        "a,b,c,d,e,f,g\n"
+        "84.50,84.5,0.35,1e2,-3.00,10,.50\n"
+        "250.00,250,0.40,100.00,12.99,,0.50\n"
+        ",19.99,0.05,2.50,0.01,3,1.25\n",
+        f);
+    std::fclose(f);
+  }
+  std::vector<InferredField> fields;
+  std::optional<SnapshotError> err;
+  REQUIRE(infer_csv_schema(path, 10000, fields, err));
+  REQUIRE(fields.size() == 7);
+  CHECK(fields[0].type == FieldType::Money);  // every value with two decimals; empty: nullable
+  CHECK(fields[0].nullable);
+  CHECK(fields[1].type == FieldType::Number);  // 84.5 and 250 are not written like money
+  CHECK(fields[2].type == FieldType::Money);   // the text says so; the name may say otherwise
+  CHECK(fields[3].type == FieldType::Number);  // 1e2
+  CHECK(fields[4].type == FieldType::Money);   // negative amounts too
+  CHECK(fields[5].type == FieldType::Int);
+  CHECK(fields[6].type == FieldType::Number);  // .50 has no whole part
   std::remove(path.c_str());
 }
 

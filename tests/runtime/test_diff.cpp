@@ -11,8 +11,8 @@
 #include <string>
 #include <tuple>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
 #include "runtime/diff.h"
 #include "runtime/evaluator.h"
 #include "runtime/generate.h"
@@ -109,10 +109,10 @@ Collector collect(const ir::Program& p) {
   REQUIRE(reader);
   EvalOptions o;
   o.as_of = as_of();
-  o.threads = 1;
+  WorkerPool pool(1);
   Summary s;
   std::string err;
-  REQUIRE(evaluate(p, *x, *reader, &c, o, s, err));
+  REQUIRE(evaluate(p, *x, *reader, &c, pool, o, s, err));
   return c;
 }
 
@@ -130,12 +130,12 @@ DiffReport run_diff(const ir::Program& a, const ir::Program& b, int threads = 2,
   REQUIRE(reader);
   DiffOptions o;
   o.as_of = as_of();
-  o.threads = threads;
   o.chunk_rows = chunk;
   o.samples = samples;
   DiffReport r;
   INFO(err);
-  REQUIRE(diff_programs(a, *xa, b, *xb, m, *reader, o, r, err));
+  WorkerPool pool(threads);
+  REQUIRE(diff_programs(a, *xa, b, *xb, m, *reader, pool, o, r, err));
   return r;
 }
 

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 #include "runtime/send_time.h"
 
 using namespace rk;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 #include "compiler/ir/message_template.h"
 #include "runtime/batch_builder.h"
 #include "runtime/csv_writer.h"

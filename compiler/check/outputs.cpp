@@ -1,0 +1,123 @@
+// Rekindle compiler: the whole program. Lowers every declaration (so unused ones are checked
+// too), then the reviews (fail closed, for customers with a touch due), puts each result value
+// of the layout in a kernel output, presents the layout as the output contract's columns
+// (ir::result_columns) and reports two columns with one name.
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "compiler/check/lower.h"
+#include "compiler/ir/columns.h"
+
+namespace rk::check {
+
+void Lowering::add_output(const std::string& name, uint32_t node) {
+  program_.outputs.push_back(ir::Output{name, node});
+}
+
+// The declaration that introduces result column `c` (for RK0411), if the author wrote one.
+std::optional<ast::Span> Lowering::column_decl(const ir::ResultColumn& c) const {
+  switch (c.role) {
+    case ir::ColumnRole::Family:
+      return families_[c.owner].decl->name_span;
+    case ir::ColumnRole::Status:
+    case ir::ColumnRole::Touch:
+    case ir::ColumnRole::Step:
+    case ir::ColumnRole::Channel:
+    case ir::ColumnRole::Offer:
+      return seqs_[c.owner].decl->name_span;
+    case ir::ColumnRole::Key:
+    case ir::ColumnRole::Candidate:
+    case ir::ColumnRole::StoppedBy:
+    case ir::ColumnRole::Review:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// RK0411: two result columns with one name.
+void Lowering::check_column_names() {
+  std::vector<std::pair<std::string, std::optional<ast::Span>>> kept;
+  for (const auto& c : program_.columns) {
+    const std::optional<ast::Span> where = column_decl(c);
+    auto it =
+        std::find_if(kept.begin(), kept.end(), [&](const auto& k) { return k.first == c.name; });
+    if (it == kept.end()) {
+      kept.emplace_back(c.name, where);
+      continue;
+    }
+    // Point at whichever of the two was declared by the author.
+    error(Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
+          fmt::format("two output columns would be called `{}`; rename this one", c.name),
+          "the key field, `candidate`, `stopped_by`, `review`, every segment and every "
+          "sequence's NAME_status/_touch/_step/_channel/_offer each give a column");
+  }
+}
+
+void Lowering::lower_all() {
+  const ast::Span here = ctx_.files.first;
+  for (auto& [name, p] : params_) lower_param(p);
+  for (auto& [name, l] : lets_) lower_let(l, l.decl->name_span);
+  for (size_t i = 0; i < families_.size(); ++i) lower_family(i, families_[i].decl->name_span);
+  const uint32_t cand = lower_candidate(here).node;
+  const Typed stops = lower_stops(here);
+  for (size_t i = 0; i < seqs_.size(); ++i) lower_sequence(i, seqs_[i].decl->name_span);
+  if (ctx_.failed()) return;
+
+  // Reviews apply to customers with a touch due (or, without sequences, to candidates that
+  // are not stopped). Like stops they fail closed.
+  uint32_t scope;
+  if (seqs_.empty()) {
+    scope = nb_.and_(cand, nb_.is_missing(stops.node));
+  } else {
+    scope = seqs_[0].is_due;
+    for (size_t i = 1; i < seqs_.size(); ++i) scope = nb_.or_(scope, seqs_[i].is_due);
+  }
+  std::vector<uint32_t> review_nodes, review_conds;
+  for (const auto& r : reviews_) {
+    Typed c = ex_.check_cond(*r.file, r.decl->cond);
+    if (c.type.is_error()) continue;
+    review_conds.push_back(c.node);
+    smap_.rule(SourceMap::Kind::Review, "", r.decl->name, r.decl->span, c.node,
+               smap_.term(*r.file, r.decl->cond), r.decl->doc);
+    review_nodes.push_back(nb_.if_(ir::Ty::Bool, scope, nb_.fires(c.node), nb_.c_bool(false)));
+  }
+  if (ctx_.failed()) return;
+
+  // The layout's result values, each in a kernel output.
+  ir::Layout& L = program_.layout;
+  L.key_field = program_.schema.key_field;
+  add_output("candidate", cand);
+  L.candidate.value.output = last_output();
+  for (auto& fam : families_) {
+    add_output(fam.decl->name, fam.value.node);
+    fam.layout.value.output = last_output();
+    L.families.push_back(std::move(fam.layout));
+  }
+  add_output("stopped_by", stops.node);
+  L.stops.value.output = last_output();
+  L.reviews.scope = scope;
+  for (size_t i = 0; i < reviews_.size(); ++i) {
+    add_output("review " + reviews_[i].decl->name, review_nodes[i]);
+    L.reviews.rules.push_back({reviews_[i].decl->name,
+                               reviews_[i].decl->reason,
+                               review_conds[i],
+                               {review_nodes[i], last_output()}});
+  }
+  for (auto& q : seqs_) {
+    const std::string& n = q.decl->name;
+    ir::SequenceResult& r = q.layout.result;
+    add_output(n + "_status", q.status);
+    r.status.output = last_output();
+    add_output(n + "_touch", q.touch);
+    r.touch.output = last_output();
+    add_output(n + "_channel", q.channel);
+    r.channel.output = last_output();
+    add_output(n + "_offer", q.offer);
+    r.offer.output = last_output();
+    L.sequences.push_back(std::move(q.layout));
+  }
+  program_.columns = ir::result_columns(L, program_.schema);
+  check_column_names();
+}
+}  // namespace rk::check

@@ -1,0 +1,327 @@
+// Rekindle compiler: sequences. Lowers a sequence on first use: its channels with their
+// `requires` and fallbacks, its progress fields, entry, holdout, exits, touches (with their `via`
+// channel, offer and `only when`) and wait, to the nodes of each decision (next touch, channel,
+// offer) and the status as one FirstTrue over its statuses in order; records all of it in the
+// layout (ir::Sequence) and its clauses in the source map.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <set>
+#include <unordered_map>
+
+#include "compiler/check/lower.h"
+
+namespace rk::check {
+
+Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
+  SeqEnt& q = seqs_[index];
+  if (q.state == State::Done) return q.value;
+  if (!enter(q, q.decl->name, use)) return error_typed();
+  q.state = State::Active;
+  CycleGuard g(*this, q.decl->name, use);
+  const ast::SequenceDecl& d = *q.decl;
+  const ast::File& f = *q.file;
+  const int si = static_cast<int>(index);
+  auto fail = [&]() {
+    q.value = error_typed();
+    q.state = State::Done;
+    return q.value;
+  };
+
+  if (d.touches.empty()) {
+    error(Code::NoTouches, d.name_span, fmt::format("sequence `{}` has no touches", d.name),
+          "add `touch NAME via CHANNEL`");
+    return fail();
+  }
+  if (d.touches.size() > kMaxTouches) {
+    error(Code::Limit, d.name_span,
+          fmt::format("sequence `{}` has {} touches; the limit is {}", d.name, d.touches.size(),
+                      kMaxTouches));
+    return fail();
+  }
+  // Channels and their permissions.
+  std::unordered_map<std::string, ast::Span> seen;
+  for (const auto& c : d.channels) {
+    if (auto it = seen.find(c.name); it != seen.end()) {
+      error_note(Code::DeclaredTwice, c.name_span,
+                 fmt::format("channel `{}` is declared twice", c.name), it->second,
+                 "first declared here");
+      continue;
+    }
+    seen.emplace(c.name, c.name_span);
+    q.channels.push_back(c.name);
+  }
+  if (q.channels.empty()) {
+    error(Code::Channels, d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
+          "add e.g. `channel email requires email_consent is true`");
+    return fail();
+  }
+  ir::Sequence& L = q.layout;
+  L.name = d.name;
+  for (const auto& c : q.channels) L.channels.push_back({c});
+  std::vector<uint32_t> allowed(q.channels.size(), nb_.c_bool(true));
+  for (const auto& c : d.channels) {
+    if (c.requires_ == ast::kNoExpr) continue;
+    const int ci = ex_.value_index(Type{TypeKind::Channel, si}, c.name);
+    Typed r = ex_.check_cond(f, c.requires_);
+    if (!r.type.is_error()) allowed[ci] = nb_.is_true(r.node);
+    L.channels[ci].requires_ = r.node;
+    smap_.rule(SourceMap::Kind::Channel, d.name, c.name, c.span, r.node,
+               smap_.term(f, c.requires_));
+  }
+  std::vector<uint32_t> fallback(q.channels.size(), nb_.null(ir::Ty::Int));
+  for (const auto& fb : d.fallbacks) {
+    const int from = ex_.value_index(Type{TypeKind::Channel, si}, fb.from);
+    const int to = ex_.value_index(Type{TypeKind::Channel, si}, fb.to);
+    if (from < 0) {
+      ex_.unknown_value(Type{TypeKind::Channel, si}, fb.from, fb.from_span);
+      continue;
+    }
+    if (to < 0) {
+      ex_.unknown_value(Type{TypeKind::Channel, si}, fb.to, fb.to_span);
+      continue;
+    }
+    if (from == to) {
+      error(Code::Channels, fb.span,
+            fmt::format("channel `{}` cannot fall back to itself", fb.from));
+      continue;
+    }
+    fallback[from] = nb_.c_int(to);
+    L.channels[from].fallback = static_cast<uint32_t>(to);
+  }
+  for (size_t c = 0; c < L.channels.size(); ++c) L.channels[c].allowed = allowed[c];
+
+  // Progress: the last touch sent and when.
+  uint32_t last = nb_.c_int(0), last_date = nb_.null(ir::Ty::Int);
+  if (d.progress_touch) {
+    Typed t = ex_.resolve_name(f, d.progress_touch->first, d.progress_touch->second, nullptr);
+    if (!t.type.is_error() && t.type.kind != TypeKind::Int) {
+      error(Code::Progress, d.progress_touch->second,
+            fmt::format("`progress` needs a whole-number field counting touches, but `{}` is {}",
+                        d.progress_touch->first, type_name(t.type)));
+    } else if (!t.type.is_error()) {
+      last = nb_.op(ir::Op::Coalesce, ir::Ty::Int, {t.node, nb_.c_int(0)});
+      L.progress_touch = t.node;
+    }
+    Typed dt = ex_.resolve_name(f, d.progress_date->first, d.progress_date->second, nullptr);
+    if (!dt.type.is_error() && dt.type.kind != TypeKind::Date) {
+      error(Code::Progress, d.progress_date->second,
+            fmt::format("`progress ... on` needs a date field, but `{}` is {}",
+                        d.progress_date->first, type_name(dt.type)));
+    } else if (!dt.type.is_error()) {
+      last_date = dt.node;
+      L.progress_date = dt.node;
+    }
+  }
+  L.last_touch = last;
+
+  // Entry, stop, holdout, exits.
+  uint32_t entered;
+  uint32_t enter_term = SourceMap::kNone;
+  if (d.enter != ast::kNoExpr) {
+    Typed e = ex_.check_cond(f, d.enter);
+    entered = e.type.is_error() ? nb_.c_bool(false) : nb_.is_true(e.node);
+    enter_term = smap_.term(f, d.enter);
+    L.enter_cond = e.node;
+    smap_.rule(SourceMap::Kind::Enter, d.name, "enter", f.expr(d.enter).span, e.node, enter_term);
+  } else {
+    entered = lower_candidate(use).node;
+  }
+  const uint32_t stopped = stopped_node(use);
+  uint32_t hold = nb_.c_bool(false);
+  if (d.holdout_share != ast::kNoExpr) {
+    Typed share = ex_.check_expr(f, d.holdout_share, nullptr);
+    const ast::Expr& se = f.expr(d.holdout_share);
+    const ir::Node* cn = share.type.is_error() ? nullptr : &nb_.node(share.node);
+    if (!share.type.is_error() &&
+        (share.type.kind != TypeKind::Percent || cn->op != ir::Op::ConstFloat)) {
+      error(Code::HoldoutShare, se.span,
+            "the holdout share must be a fixed percent, e.g. `holdout 5%`");
+    } else if (cn) {
+      const double pct = cn->fimm * 100.0;
+      const double bp = cn->fimm * 10000.0;
+      ir::Atom a;
+      a.kind = ir::AtomKind::Holdout;
+      a.field = static_cast<uint32_t>(program_.schema.key_field);
+      a.salt = d.holdout_salt;
+      if (pct < 0 || pct > 100) {
+        error(Code::HoldoutShare, se.span, "the holdout share must lie between 0% and 100%");
+      } else if (std::fabs(pct - std::round(pct)) < 1e-9) {
+        a.modulus = 100;
+        a.threshold = static_cast<uint64_t>(std::llround(pct));
+      } else if (std::fabs(bp - std::round(bp)) < 1e-6) {
+        a.modulus = 10000;
+        a.threshold = static_cast<uint64_t>(std::llround(bp));
+      } else {
+        error(Code::HoldoutShare, se.span,
+              "the holdout share must be a whole number of basis points");
+      }
+      if (!ctx_.failed()) {
+        const uint32_t atom = ex_.add_atom(std::move(a));
+        L.holdout_atom = nb_.node(atom).index;
+        hold = nb_.is_true(atom);
+      }
+    }
+  }
+  std::vector<uint32_t> exits;
+  std::vector<std::string> exit_names;
+  for (const auto& x : d.exits) {
+    Typed c = ex_.check_cond(f, x.cond);
+    exits.push_back(c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
+    L.exits.push_back({x.name, c.node, exits.back()});
+    smap_.rule(SourceMap::Kind::Exit, d.name, x.name, x.span, c.node, smap_.term(f, x.cond));
+    exit_names.push_back(x.name);
+  }
+
+  // Touches: the next is the first after `last` whose `only when` holds.
+  ex_.begin_offers(&q, si);
+  q.offers.push_back("none");
+  q.offer_kinds.push_back(ast::OfferKind::None);
+  q.offer_amounts.push_back("");
+  std::vector<uint32_t> next_conds, channel_of, offer_of, only_terms;
+  std::unordered_map<std::string, ast::Span> touch_names;
+  const Type channel_type{TypeKind::Channel, si};
+  for (size_t i = 0; i < d.touches.size(); ++i) {
+    const ast::TouchDecl& t = d.touches[i];
+    if (auto it = touch_names.find(t.name); it != touch_names.end())
+      error_note(Code::DeclaredTwice, t.name_span, fmt::format("touch `{}` appears twice", t.name),
+                 it->second, "first used here");
+    touch_names.emplace(t.name, t.name_span);
+    q.steps.push_back(t.name);
+    uint32_t cond = nb_.cmp(ir::Op::Gt, nb_.c_int(static_cast<int64_t>(i + 1)), last);
+    uint32_t only = UINT32_MAX;
+    if (t.only_when != ast::kNoExpr) {
+      Typed c = ex_.check_cond(f, t.only_when);
+      cond = nb_.and_(cond, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node));
+      only = c.node;
+    }
+    only_terms.push_back(smap_.term(f, t.only_when));
+    smap_.rule(SourceMap::Kind::Touch, d.name, t.name, t.span, only, only_terms.back(), t.doc);
+    next_conds.push_back(cond);
+    Typed ch = ex_.check_expr(f, t.channel, &channel_type);
+    if (!ch.type.is_error() && !(ch.type == channel_type)) {
+      error(Code::Channels, f.expr(t.channel).span,
+            fmt::format("`via` needs a channel of sequence `{}` ({}), but this is {}", d.name,
+                        fmt::join(q.channels, ", "), type_name(ch.type)));
+      ch = error_typed();
+    }
+    channel_of.push_back(ch.type.is_error() ? nb_.null(ir::Ty::Int) : ch.node);
+    if (t.offer != ast::kNoExpr) {
+      const Type offer_type{TypeKind::Offer, si};
+      Typed o = ex_.check_expr(f, t.offer, &offer_type);
+      if (!o.type.is_error() && !(o.type == offer_type)) {
+        error(Code::Offer, f.expr(t.offer).span,
+              fmt::format("`offer` needs an offer (none, credit N, points N, early_access, "
+                          "discount N%), but this is {}",
+                          type_name(o.type)));
+        o = error_typed();
+      }
+      offer_of.push_back(o.type.is_error() ? nb_.null(ir::Ty::Int) : o.node);
+    } else {
+      offer_of.push_back(nb_.c_int(0));
+    }
+    L.touches.push_back({t.name, channel_of.back(), offer_of.back(), only, cond});
+  }
+  ex_.end_offers();
+  if (q.offers.size() > 64)
+    error(Code::Limit, d.name_span, "a sequence can have at most 64 offers");
+
+  const uint32_t next = nb_.op(ir::Op::FirstTrue, ir::Ty::Int, next_conds);
+  const uint32_t exhausted = nb_.is_missing(next);
+  uint32_t due_time = nb_.c_bool(true);
+  if (d.wait != ast::kNoExpr) {
+    Typed w = ex_.check_expr(f, d.wait, nullptr);
+    if (!w.type.is_error() && w.type.kind != TypeKind::Days) {
+      error(Code::WaitNotDays, f.expr(d.wait).span,
+            fmt::format("`wait` needs a number of days, e.g. `wait 7 days`, but this is {}",
+                        type_name(w.type)));
+    } else if (!w.type.is_error()) {
+      const uint32_t since = nb_.op(ir::Op::Sub, ir::Ty::Int, {nb_.as_of(), last_date});
+      due_time = nb_.or_(nb_.is_true(nb_.cmp(ir::Op::Le, last, nb_.c_int(0))),
+                         nb_.is_true(nb_.cmp(ir::Op::Ge, since, w.node)));
+      L.wait = w.node;
+      L.days_since_last = since;
+    }
+  }
+  const uint32_t chosen = nb_.op(ir::Op::Switch, ir::Ty::Int, [&] {
+    std::vector<uint32_t> a{next};
+    a.insert(a.end(), channel_of.begin(), channel_of.end());
+    return a;
+  }());
+  auto switch_on = [&](uint32_t idx, const std::vector<uint32_t>& table, ir::Ty ty) {
+    std::vector<uint32_t> a{idx};
+    a.insert(a.end(), table.begin(), table.end());
+    return nb_.op(ir::Op::Switch, ty, a);
+  };
+  const uint32_t chosen_ok = nb_.is_true(switch_on(chosen, allowed, ir::Ty::Bool));
+  const uint32_t fb = switch_on(chosen, fallback, ir::Ty::Int);
+  const uint32_t fb_ok = nb_.is_true(switch_on(fb, allowed, ir::Ty::Bool));
+  const uint32_t channel = nb_.if_(ir::Ty::Int, chosen_ok, chosen,
+                                   nb_.if_(ir::Ty::Int, fb_ok, fb, nb_.null(ir::Ty::Int)));
+  const uint32_t offer = switch_on(next, offer_of, ir::Ty::Int);
+
+  std::vector<uint32_t> status_conds{nb_.not_(entered), stopped, hold};
+  q.statuses = {"not_candidate", "stopped", "holdout"};
+  for (size_t i = 0; i < exits.size(); ++i) {
+    status_conds.push_back(exits[i]);
+    q.statuses.push_back(exit_names[i]);
+  }
+  status_conds.push_back(exhausted);
+  status_conds.push_back(nb_.not_(due_time));
+  status_conds.push_back(nb_.is_missing(channel));
+  status_conds.push_back(nb_.c_bool(true));
+  for (const char* s : {"exhausted", "waiting", "no_channel", "due"}) q.statuses.push_back(s);
+  {
+    std::set<std::string> uniq;
+    for (const auto& s : q.statuses)
+      if (!uniq.insert(s).second) {
+        ast::Span at = d.name_span;
+        for (const auto& x : d.exits)
+          if (x.name == s) at = x.name_span;
+        error(
+            Code::DeclaredTwice, at,
+            fmt::format("exit `{}` has the name of a built-in status of sequence `{}`", s, d.name),
+            "the statuses not_candidate, stopped, holdout, exhausted, waiting, no_channel and "
+            "due are built in; give the exit another name");
+      }
+  }
+  q.status = nb_.op(ir::Op::FirstTrue, ir::Ty::Int, status_conds);
+  q.is_due = nb_.is_true(
+      nb_.cmp(ir::Op::Eq, q.status, nb_.c_int(static_cast<int64_t>(q.statuses.size() - 1))));
+  const uint32_t none = nb_.null(ir::Ty::Int);
+  q.next = next;
+  q.touch = nb_.if_(ir::Ty::Int, q.is_due, next, none);
+  q.channel = nb_.if_(ir::Ty::Int, q.is_due, channel, none);
+  q.offer = nb_.if_(ir::Ty::Int, q.is_due, offer, none);
+  q.value = Typed{Type{TypeKind::Status, si}, q.status};
+  for (size_t i = 0; i < q.offers.size(); ++i)
+    L.offers.push_back({q.offers[i], offer_kind(q.offer_kinds[i]), q.offer_amounts[i]});
+  for (size_t i = 0; i < q.statuses.size(); ++i) {
+    using K = ir::StatusKind;
+    const size_t after_exits = 3 + exits.size();
+    static constexpr K kFirst[] = {K::NotEntered, K::Stopped, K::HeldOut};
+    static constexpr K kLast[] = {K::Exhausted, K::Waiting, K::NoChannel, K::Due};
+    ir::Status st;
+    st.name = q.statuses[i];
+    st.when = status_conds[i];
+    if (i < 3) {
+      st.kind = kFirst[i];
+    } else if (i < after_exits) {
+      st.kind = K::Exit;
+      st.exit = static_cast<uint32_t>(i - 3);
+    } else {
+      st.kind = kLast[i - after_exits];
+    }
+    L.statuses.push_back(std::move(st));
+  }
+  L.decision = {entered,   stopped, hold,  next,    exhausted, due_time, chosen,
+                chosen_ok, fb,      fb_ok, channel, offer,     q.is_due};
+  L.result.status.node = q.status;
+  L.result.touch.node = q.touch;
+  L.result.channel.node = q.channel;
+  L.result.offer.node = q.offer;
+  q.state = State::Done;
+  smap_.sequence(f, d, enter_term, only_terms);
+  return q.value;
+}
+}  // namespace rk::check

@@ -1,0 +1,81 @@
+// Rekindle compiler: the checker's symbol table (internal to compiler/check). Every declaration
+// of the rule files, by namespace: parameters, lets, segment families and sequences share one
+// (with the schema's fields beside it), stop and review rules have their own, and `candidate` is
+// one. Each is an entity lowered on first use (its state guards against cycles) holding its
+// typed value and what lowering learned (a family's labels, a sequence's channels, offers,
+// statuses and layout).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/check/context.h"
+#include "compiler/ir/layout.h"
+#include "grammar/ast.h"
+
+namespace rk::check {
+
+enum class State : uint8_t { Pending, Active, Done };
+
+struct Entity {
+  const ast::File* file = nullptr;
+  State state = State::Pending;
+  Typed value;
+};
+
+struct LetEnt : Entity {
+  const ast::LetDecl* decl = nullptr;
+};
+struct ParamEnt : Entity {
+  const ast::ParamDecl* decl = nullptr;
+};
+struct FamilyEnt : Entity {
+  const ast::SegmentDecl* decl = nullptr;
+  std::vector<std::string> labels;  // in order, the otherwise label last
+  ir::Family layout;
+};
+struct RuleEnt {
+  const ast::File* file = nullptr;
+  const ast::RuleDecl* decl = nullptr;
+};
+struct SeqEnt : Entity {
+  const ast::SequenceDecl* decl = nullptr;
+  std::vector<std::string> channels;
+  std::vector<std::string> offers;  // offer texts, index = offer value
+  std::vector<ast::OfferKind> offer_kinds;
+  std::vector<std::string> offer_amounts;
+  std::vector<std::string> statuses;
+  std::vector<std::string> steps;
+  uint32_t status = 0, next = 0, channel = 0, offer = 0, touch = 0, is_due = 0;
+  ir::Sequence layout;
+};
+
+struct Symbols {
+  std::unordered_map<std::string, ast::Span> names;       // lets, parameters, segments, sequences
+  std::unordered_map<std::string, ast::Span> rule_names;  // stop and review rules
+  std::map<std::string, ParamEnt> params;
+  std::vector<std::string> param_order;
+  std::map<std::string, LetEnt> lets;
+  std::vector<FamilyEnt> families;
+  std::unordered_map<std::string, size_t> family_index;
+  const ast::CandidateDecl* candidate_decl = nullptr;
+  const ast::File* candidate_file = nullptr;
+  Entity candidate;
+  std::vector<RuleEnt> stops;
+  Entity stops_ent;
+  std::vector<RuleEnt> reviews;
+  std::vector<SeqEnt> seqs;
+  std::unordered_map<std::string, size_t> seq_index;
+
+  // Every name an expression may read (for "did you mean").
+  std::vector<std::string> all_names(const Schema& schema) const;
+};
+
+// Declares every declaration of the rule files (ctx.files.rules) in `symbols`, reporting names
+// declared twice, taken from the schema or built in, and the limit on declarations.
+void declare_all(Context& ctx, Symbols& symbols);
+
+}  // namespace rk::check

@@ -1,0 +1,111 @@
+// Rekindle IR: names of the layout's kinds and its text dump (see layout.h).
+#include "compiler/ir/layout.h"
+
+#include <fmt/format.h>
+
+namespace rk::ir {
+
+std::string_view status_kind_name(StatusKind k) {
+  switch (k) {
+    case StatusKind::NotEntered:
+      return "not_entered";
+    case StatusKind::Stopped:
+      return "stopped";
+    case StatusKind::HeldOut:
+      return "held_out";
+    case StatusKind::Exit:
+      return "exit";
+    case StatusKind::Exhausted:
+      return "exhausted";
+    case StatusKind::Waiting:
+      return "waiting";
+    case StatusKind::NoChannel:
+      return "no_channel";
+    case StatusKind::Due:
+      return "due";
+  }
+  return "?";
+}
+
+std::string_view offer_kind_name(OfferKind k) {
+  switch (k) {
+    case OfferKind::None:
+      return "none";
+    case OfferKind::Credit:
+      return "credit";
+    case OfferKind::Points:
+      return "points";
+    case OfferKind::EarlyAccess:
+      return "early_access";
+    case OfferKind::Discount:
+      return "discount";
+  }
+  return "?";
+}
+
+namespace {
+
+std::string n(uint32_t node) {
+  return node == kNoNode ? "-" : fmt::format("%{}", node);
+}
+std::string v(const OutputValue& x) {
+  return x.output == kNoOutput ? n(x.node) : fmt::format("{} @{}", n(x.node), x.output);
+}
+std::string i(uint32_t index) {
+  return index == kNoIndex ? "-" : fmt::format("{}", index);
+}
+
+}  // namespace
+
+std::string dump_layout(const Layout& l) {
+  std::string out = fmt::format("layout key {}\n", l.key_field);
+  const auto& c = l.candidate;
+  out += fmt::format("  candidate {} cond {} = {}\n", c.declared ? "declared" : "everyone",
+                     n(c.cond), v(c.value));
+  for (const auto& f : l.families) {
+    out += fmt::format("  family {} = {}\n", f.name, v(f.value));
+    for (const auto& lab : f.labels)
+      out += fmt::format("    label {}{} cond {}\n", lab.name, lab.otherwise ? " otherwise" : "",
+                         n(lab.cond));
+  }
+  out += fmt::format("  stops = {} stopped {}\n", v(l.stops.value), n(l.stops.stopped));
+  for (const auto& s : l.stops.rules)
+    out += fmt::format("    stop {} cond {} fires {} because \"{}\"\n", s.name, n(s.cond),
+                       n(s.fires), s.reason);
+  out += fmt::format("  reviews scope {}\n", n(l.reviews.scope));
+  for (const auto& r : l.reviews.rules)
+    out += fmt::format("    review {} cond {} = {} because \"{}\"\n", r.name, n(r.cond), v(r.value),
+                       r.reason);
+  for (const auto& q : l.sequences) {
+    const auto& d = q.decision;
+    const auto& r = q.result;
+    out += fmt::format(
+        "  sequence {} enter {} progress {} {} last {} wait {} since {} holdout atom {}\n", q.name,
+        n(q.enter_cond), n(q.progress_touch), n(q.progress_date), n(q.last_touch), n(q.wait),
+        n(q.days_since_last), i(q.holdout_atom));
+    out += fmt::format(
+        "    decision entered {} stopped {} held_out {} next {} exhausted {} waited {} chosen {} "
+        "{} fallback {} {} channel {} offer {} due {}\n",
+        n(d.entered), n(d.stopped), n(d.held_out), n(d.next_touch), n(d.exhausted), n(d.waited),
+        n(d.chosen_channel), n(d.chosen_allowed), n(d.fallback_channel), n(d.fallback_allowed),
+        n(d.channel), n(d.offer), n(d.due));
+    out += fmt::format("    result status {} touch {} channel {} offer {}\n", v(r.status),
+                       v(r.touch), v(r.channel), v(r.offer));
+    for (const auto& s : q.statuses)
+      out += fmt::format("    status {} {} exit {} when {}\n", s.name, status_kind_name(s.kind),
+                         i(s.exit), n(s.when));
+    for (const auto& x : q.exits)
+      out += fmt::format("    exit {} cond {} applies {}\n", x.name, n(x.cond), n(x.applies));
+    for (const auto& ch : q.channels)
+      out += fmt::format("    channel {} requires {} allowed {} fallback {}\n", ch.name,
+                         n(ch.requires_), n(ch.allowed), i(ch.fallback));
+    for (const auto& o : q.offers)
+      out += fmt::format("    offer \"{}\" {} \"{}\"\n", o.text, offer_kind_name(o.kind), o.amount);
+    for (const auto& t : q.touches)
+      out += fmt::format("    touch {} via {} offer {} only_when {} eligible {}\n", t.name,
+                         n(t.channel), n(t.offer), n(t.only_when), n(t.eligible));
+  }
+  return out;
+}
+
+}  // namespace rk::ir

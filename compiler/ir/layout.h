@@ -1,0 +1,180 @@
+// Rekindle IR: the typed layout of a program's outputs, returned by lowering beside the nodes
+// (Program::layout). It says what the program decides for every customer, as data: the key, the
+// candidate rule, each segment family with its labels, the stop and review rules, and for each
+// sequence its statuses (a kind per status), exits, touches, channels and offers, with the IR
+// node that computes every decision and the kernel output (Program::outputs) that holds every
+// result value. Lint, explain, test, diff and the Python binding read meaning here, never from
+// column names; the result columns of the output contract are its presentation
+// (compiler/ir/columns.h), built from it in one place.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rk::ir {
+
+inline constexpr uint32_t kNoNode = UINT32_MAX;
+inline constexpr uint32_t kNoOutput = UINT32_MAX;
+inline constexpr uint32_t kNoIndex = UINT32_MAX;
+
+// A value of the result: the node that computes it and the kernel output that holds it.
+struct OutputValue {
+  uint32_t node = kNoNode;
+  uint32_t output = kNoOutput;  // index into Program::outputs
+};
+
+// `candidate when COND`; without it every customer is a candidate.
+struct CandidateLayout {
+  bool declared = false;
+  uint32_t cond = kNoNode;  // the condition as written (three-valued); kNoNode when not declared
+  OutputValue value;        // Bool: IsTrue(cond), or true
+};
+
+struct Label {
+  std::string name;
+  bool otherwise = false;
+  uint32_t cond = kNoNode;  // the condition as written; kNoNode for `otherwise`
+};
+// `segment NAME { ... }`: value = the index of the first label whose condition is true, else
+// the `otherwise` label, else missing.
+struct Family {
+  std::string name;
+  std::vector<Label> labels;  // in order; at most one is `otherwise`, and it is last
+  OutputValue value;          // Int: index into labels
+};
+
+struct StopRule {
+  std::string name, reason;
+  uint32_t cond = kNoNode;   // as written
+  uint32_t fires = kNoNode;  // Bool: fails closed, Not(IsFalse(cond))
+};
+// The stop rules: value = the index of the first rule that fires for a candidate; missing for a
+// customer who is not a candidate or whom no rule stops.
+struct Stops {
+  std::vector<StopRule> rules;
+  OutputValue value;           // Int: index into rules
+  uint32_t stopped = kNoNode;  // Bool: value is present
+};
+
+struct ReviewRule {
+  std::string name, reason;
+  uint32_t cond = kNoNode;  // as written
+  OutputValue value;        // Bool: fires (fail closed) for a customer in scope
+};
+struct Reviews {
+  // Bool: whom reviews apply to: customers with a touch due in some sequence; without
+  // sequences, candidates no stop rule stops.
+  uint32_t scope = kNoNode;
+  std::vector<ReviewRule> rules;
+};
+
+// What a sequence status means. Statuses are tried in order and the first that applies is the
+// customer's; a new kind is added here, placed in Sequence::statuses by lowering, and every
+// switch over it (explain, test) fails to compile until it is handled.
+enum class StatusKind : uint8_t {
+  NotEntered,  // "not_candidate": the customer does not enter the sequence
+  Stopped,     // a stop rule fired
+  HeldOut,     // "holdout": in the control group
+  Exit,        // an `exit NAME when ...` applies (Status::exit says which)
+  Exhausted,   // no touch left after the last one sent
+  Waiting,     // the `wait` since the last touch has not passed
+  NoChannel,   // neither the touch's channel nor its fallback is allowed
+  Due,         // a touch is due: the sequence's result values are set
+};
+std::string_view status_kind_name(StatusKind k);
+
+struct Status {
+  StatusKind kind = StatusKind::Due;
+  std::string name;          // as written in results: not_candidate, stopped, ..., the exit's name
+  uint32_t exit = kNoIndex;  // Exit: index into Sequence::exits
+  uint32_t when = kNoNode;   // Bool: applies when true and no earlier status applies
+};
+
+struct Exit {
+  std::string name;
+  uint32_t cond = kNoNode;     // as written
+  uint32_t applies = kNoNode;  // Bool: IsTrue(cond)
+};
+
+enum class OfferKind : uint8_t { None, Credit, Points, EarlyAccess, Discount };
+std::string_view offer_kind_name(OfferKind k);  // none, credit, points, early_access, discount
+struct Offer {
+  std::string text;  // as written in results: "none", "credit 10", "discount 20%"
+  OfferKind kind = OfferKind::None;
+  std::string amount;  // the amount as written ("10", "20%"); "" for none and early_access
+};
+
+struct Channel {
+  std::string name;
+  uint32_t requires_ = kNoNode;  // the `requires` condition as written; kNoNode: none
+  uint32_t allowed = kNoNode;    // Bool: IsTrue(requires), or true
+  uint32_t fallback = kNoIndex;  // `fallback NAME to OTHER`: index into Sequence::channels
+};
+
+struct Touch {
+  std::string name;              // touch i is number i + 1
+  uint32_t channel = kNoNode;    // Int: the `via` expression (index into Sequence::channels)
+  uint32_t offer = kNoNode;      // Int: the `offer` expression (index into Sequence::offers)
+  uint32_t only_when = kNoNode;  // the `only when` condition as written; kNoNode: none
+  uint32_t eligible = kNoNode;   // Bool: after the last touch sent, and `only when` holds
+};
+
+// What one sequence decides for a customer, step by step: each field is a node.
+struct SequenceDecision {
+  uint32_t entered = kNoNode;           // Bool: `enter when` holds (or: a candidate)
+  uint32_t stopped = kNoNode;           // Bool: a stop rule fired
+  uint32_t held_out = kNoNode;          // Bool: in the holdout
+  uint32_t next_touch = kNoNode;        // Int: index of the first eligible touch, missing: none
+  uint32_t exhausted = kNoNode;         // Bool: no eligible touch
+  uint32_t waited = kNoNode;            // Bool: no touch sent yet, or the wait has passed
+  uint32_t chosen_channel = kNoNode;    // Int: the next touch's `via` channel
+  uint32_t chosen_allowed = kNoNode;    // Bool: that channel's `requires` holds
+  uint32_t fallback_channel = kNoNode;  // Int: its fallback channel, missing: none
+  uint32_t fallback_allowed = kNoNode;  // Bool: the fallback's `requires` holds
+  uint32_t channel = kNoNode;           // Int: the channel used (chosen, else fallback), or missing
+  uint32_t offer = kNoNode;             // Int: the next touch's offer
+  uint32_t due = kNoNode;               // Bool: the status is `due`
+};
+
+// A sequence's result values: what the output contract shows for a customer.
+struct SequenceResult {
+  OutputValue status;   // Int: index into Sequence::statuses
+  OutputValue touch;    // Int: index into Sequence::touches; missing unless due
+  OutputValue channel;  // Int: index into Sequence::channels; missing unless due
+  OutputValue offer;    // Int: index into Sequence::offers; missing unless due
+};
+
+struct Sequence {
+  std::string name;
+  std::vector<Status> statuses;  // in the order they are tried; the last one is Due
+  std::vector<Exit> exits;
+  std::vector<Touch> touches;
+  std::vector<Channel> channels;
+  std::vector<Offer> offers;  // offer 0 is none
+  // What it reads.
+  uint32_t enter_cond = kNoNode;       // `enter when` as written; kNoNode: the candidates enter
+  uint32_t progress_touch = kNoNode;   // the `progress` count field's Column node, kNoNode: none
+  uint32_t progress_date = kNoNode;    // the `progress ... on` date field's Column node
+  uint32_t last_touch = kNoNode;       // Int: the last touch sent (a missing count is 0)
+  uint32_t wait = kNoNode;             // Int: `wait` in days; kNoNode without `wait`
+  uint32_t days_since_last = kNoNode;  // Int: as-of minus the progress date (with `wait`)
+  uint32_t holdout_atom = kNoIndex;    // index into Program::atoms; kNoIndex without holdout
+  SequenceDecision decision;
+  SequenceResult result;
+};
+
+struct Layout {
+  int32_t key_field = -1;  // Schema::key_field
+  CandidateLayout candidate;
+  std::vector<Family> families;  // in declaration order
+  Stops stops;
+  Reviews reviews;
+  std::vector<Sequence> sequences;  // in declaration order
+};
+
+// A deterministic text form of the layout (part of ir::dump).
+std::string dump_layout(const Layout& layout);
+
+}  // namespace rk::ir

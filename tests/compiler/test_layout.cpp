@@ -1,0 +1,195 @@
+// Rekindle tests: the layout lowering returns beside the IR (compiler/ir/layout.h), its
+// presentation as result columns (columns.h), and the IR validator (validate.h): the playbook's
+// layout says what each output means (statuses by kind, offers by kind, the nodes of every
+// decision), every column's role points back into it, compiled programs validate, and programs
+// with a broken node or output (validate) or atom, column or layout entry (validate_description)
+// are rejected with a message naming it.
+#include <catch2/catch.hpp>
+
+#include <string>
+
+#include "compiler/check/compile.h"
+#include "compiler/ir/columns.h"
+#include "compiler/ir/validate.h"
+
+namespace {
+
+const std::string kRules = std::string(RK_SOURCE_DIR) + "/rules/winback.rules";
+const std::string kSequences = std::string(RK_SOURCE_DIR) + "/tests/rules/sequences.rules";
+
+rk::ir::Program compiled(const std::string& path) {
+  auto r = rk::compile_rules(path);
+  REQUIRE(r.program);
+  return *r.program;
+}
+
+}  // namespace
+
+TEST_CASE("layout: the playbook's outputs as data", "[layout]") {
+  using rk::ir::StatusKind;
+  const rk::ir::Program p = compiled(kRules);
+  const rk::ir::Layout& l = p.layout;
+  CHECK(l.key_field == p.schema.key_field);
+  CHECK(l.candidate.declared);
+  REQUIRE(l.families.size() == 7);
+  CHECK(l.families[0].name == "dormancy");
+  CHECK(l.families[0].labels.front().name == "never_purchased");
+  CHECK_FALSE(l.families[0].labels.front().otherwise);
+  CHECK(l.families[0].labels.back().name == "deep");
+  CHECK_FALSE(l.families[0].labels.back().otherwise);
+  CHECK(l.families[1].name == "value_tier");
+  CHECK(l.families[1].labels.back().name == "low");
+  CHECK(l.families[1].labels.back().otherwise);
+  CHECK(l.families[1].labels.back().cond == rk::ir::kNoNode);
+  REQUIRE(l.stops.rules.size() == 5);
+  CHECK(l.stops.rules[0].name == "opted_out");
+  CHECK(l.stops.rules[0].reason == "Contact opted out");
+  REQUIRE(l.reviews.rules.size() == 3);
+  CHECK(l.reviews.rules[2].name == "discount");
+  REQUIRE(l.sequences.size() == 1);
+  const rk::ir::Sequence& q = l.sequences[0];
+  CHECK(q.name == "winback");
+  std::vector<StatusKind> kinds;
+  for (const auto& s : q.statuses) kinds.push_back(s.kind);
+  CHECK(kinds == std::vector<StatusKind>{StatusKind::NotEntered, StatusKind::Stopped,
+                                         StatusKind::HeldOut, StatusKind::Exit,
+                                         StatusKind::Exhausted, StatusKind::Waiting,
+                                         StatusKind::NoChannel, StatusKind::Due});
+  CHECK(q.statuses[3].name == "responded");
+  CHECK(q.exits.at(q.statuses[3].exit).name == "responded");
+  CHECK(q.touches.size() == 7);
+  CHECK(q.touches[0].name == "pattern_interrupt");
+  CHECK(q.touches[0].only_when == rk::ir::kNoNode);
+  REQUIRE(q.channels.size() == 2);
+  CHECK(q.channels[0].name == "email");
+  CHECK(q.channels[0].fallback == 1);  // fallback email to sms
+  CHECK(q.channels[1].fallback == rk::ir::kNoIndex);
+  CHECK(q.offers[0].text == "none");
+  CHECK(q.offers[0].kind == rk::ir::OfferKind::None);
+  bool discount = false;
+  for (const auto& o : q.offers)
+    discount =
+        discount || (o.kind == rk::ir::OfferKind::Discount && o.text == "discount " + o.amount);
+  CHECK(discount);
+  CHECK(q.holdout_atom != rk::ir::kNoIndex);
+  CHECK(p.atoms.at(q.holdout_atom).salt == "winback");
+  CHECK(q.progress_touch != rk::ir::kNoNode);
+  CHECK(q.wait != rk::ir::kNoNode);
+  // Every decision is a node; every result value is held by the output that says so.
+  const auto& d = q.decision;
+  for (uint32_t n :
+       {d.entered, d.stopped, d.held_out, d.next_touch, d.exhausted, d.waited, d.chosen_channel,
+        d.chosen_allowed, d.fallback_channel, d.fallback_allowed, d.channel, d.offer, d.due})
+    CHECK(n < p.nodes.size());
+  for (const auto* v : {&q.result.status, &q.result.touch, &q.result.channel, &q.result.offer}) {
+    REQUIRE(v->output < p.outputs.size());
+    CHECK(p.outputs[v->output].node == v->node);
+  }
+  // The status node picks the first status whose `when` holds.
+  const rk::ir::Node& status = p.nodes[q.result.status.node];
+  CHECK(status.op == rk::ir::Op::FirstTrue);
+  REQUIRE(status.args.size() == q.statuses.size());
+  for (size_t i = 0; i < q.statuses.size(); ++i) CHECK(status.args[i] == q.statuses[i].when);
+}
+
+TEST_CASE("layout: result columns are its presentation, each with its role", "[layout]") {
+  using Role = rk::ir::ColumnRole;
+  const rk::ir::Program p = compiled(kSequences);
+  const auto columns = rk::ir::result_columns(p.layout, p.schema);
+  REQUIRE(columns.size() == p.columns.size());
+  for (size_t i = 0; i < columns.size(); ++i) {
+    INFO(columns[i].name);
+    CHECK(columns[i].name == p.columns[i].name);
+    CHECK(columns[i].outputs == p.columns[i].outputs);
+    CHECK(columns[i].texts == p.columns[i].texts);
+    CHECK(columns[i].role == p.columns[i].role);
+  }
+  const rk::ir::Sequence& q = p.layout.sequences.at(0);
+  for (const auto& c : columns) {
+    INFO(c.name);
+    switch (c.role) {
+      case Role::Key:
+        CHECK(c.name == p.schema.fields[p.schema.key_field].name);
+        break;
+      case Role::Candidate:
+        CHECK(c.outputs == std::vector<uint32_t>{p.layout.candidate.value.output});
+        break;
+      case Role::Family:
+        CHECK(c.name == p.layout.families.at(c.owner).name);
+        break;
+      case Role::StoppedBy:
+        CHECK(c.texts.size() == p.layout.stops.rules.size());
+        break;
+      case Role::Review:
+        CHECK(c.outputs.size() == p.layout.reviews.rules.size());
+        break;
+      case Role::Status:
+        CHECK(c.name == q.name + "_status");
+        CHECK(c.texts.size() == q.statuses.size());
+        break;
+      case Role::Touch:
+        CHECK(c.texts.back() == std::to_string(q.touches.size()));
+        break;
+      case Role::Step:
+        CHECK(c.texts.front() == q.touches.front().name);
+        break;
+      case Role::Channel:
+        CHECK(c.texts.size() == q.channels.size());
+        break;
+      case Role::Offer:
+        CHECK(c.texts.size() == q.offers.size());
+        break;
+    }
+  }
+}
+
+TEST_CASE("validate: compiled programs are valid; broken ones are named", "[layout][validate]") {
+  std::string error;
+  const rk::ir::Program good = compiled(kRules);
+  REQUIRE(rk::ir::validate(good, error));
+  REQUIRE(rk::ir::validate_description(good, error));
+  REQUIRE(rk::ir::validate_description(compiled(kSequences), error));
+  const uint32_t beyond = static_cast<uint32_t>(good.nodes.size());
+  {
+    rk::ir::Program p = good;
+    p.layout.sequences[0].statuses[2].when = beyond;
+    CHECK_FALSE(rk::ir::validate_description(p, error));
+    CHECK(error ==
+          "layout: sequence winback status holdout refers to a node, output or atom "
+          "that does not exist");
+  }
+  {
+    rk::ir::Program p = good;
+    p.layout.families[1].value.output = 0;  // the candidate's output holds another node
+    CHECK_FALSE(rk::ir::validate_description(p, error));
+    CHECK(error.find("segment value_tier") != std::string::npos);
+  }
+  {
+    rk::ir::Program p = good;
+    p.columns.back().outputs = {static_cast<uint32_t>(p.outputs.size())};
+    CHECK_FALSE(rk::ir::validate_description(p, error));
+    CHECK(error.find("result column winback_offer: no such output") == 0);
+  }
+  {
+    rk::ir::Program p = good;
+    p.atoms.at(p.layout.sequences[0].holdout_atom).field = 1;  // a date field
+    CHECK_FALSE(rk::ir::validate_description(p, error));
+    CHECK(error.find("a holdout on a field that is no string") != std::string::npos);
+  }
+  {
+    rk::ir::Program p = good;
+    p.outputs[0].node = beyond;
+    CHECK_FALSE(rk::ir::validate(p, error));
+    CHECK(error == "output 0 (candidate): no such node");
+  }
+  {
+    rk::ir::Program p = good;
+    rk::ir::Node n;
+    n.op = rk::ir::Op::Div;
+    n.ty = rk::ir::Ty::Int;
+    n.args = {0, 0};
+    p.nodes.push_back(n);
+    CHECK_FALSE(rk::ir::validate(p, error));
+    CHECK(error.find("(div): ") != std::string::npos);
+  }
+}
