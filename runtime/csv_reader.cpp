@@ -523,12 +523,14 @@ struct CsvTask {
   std::vector<uint32_t> commas;
   std::string scratch;
   std::string no_message;  // convert<false> writes no message; this is where it would go
-  size_t bytes_base = 0, items_base = 0;  // where the task's strings and items go in the batch
+  // By field: where the task's string bytes (String) or list items (StringList) go in the batch.
+  std::vector<size_t> base;
 
   void reset(size_t nf, int64_t first, int64_t end) {
     first_row = first;
     end_row = end;
     nulls.assign(nf, 0);
+    base.assign(nf, 0);
     bytes.resize(nf);
     items.resize(nf);
     entries.resize(nf);
@@ -774,7 +776,7 @@ class CsvSnapshotReader final : public SnapshotReader {
         case FieldType::String: {
           size_t total = 0;
           for (size_t t = 0; t < ntasks; ++t) {
-            tasks[t].bytes_base = total;
+            tasks[t].base[f] = total;
             total += tasks[t].bytes[f].size();
           }
           c.chars = recycle(c.chars_buf, total + 1, out, false);
@@ -789,7 +791,7 @@ class CsvSnapshotReader final : public SnapshotReader {
           size_t total = 0;
           for (size_t t = 0; t < ntasks; ++t) {
             CsvTask& task = tasks[t];
-            task.items_base = total;
+            task.base[f] = total;
             total += task.items[f].size();
             auto& map = task.to_batch[f];
             map.resize(task.entries[f].size());
@@ -817,13 +819,11 @@ class CsvSnapshotReader final : public SnapshotReader {
         if (fd.type != FieldType::String && fd.type != FieldType::StringList) continue;
         Col& c = cols_[f];
         int32_t* off = c.i32;
-        size_t base;
+        const size_t base = task.base[f];
         if (fd.type == FieldType::String) {
-          base = task.bytes_base;
           const std::string& b = task.bytes[f];
           if (!b.empty()) std::memcpy(c.chars + base, b.data(), b.size());
         } else {
-          base = task.items_base;
           const auto& items = task.items[f];
           const int32_t* map = task.to_batch[f].data();
           int32_t* dst = c.child + base;

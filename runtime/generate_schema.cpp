@@ -12,6 +12,8 @@
 #include <set>
 #include <string_view>
 
+#include "base/date.h"
+#include "base/fnv1a.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/generate_util.h"
 

@@ -115,7 +115,4 @@ std::string dump(const Program& program);
 // Which physical type a column node of this field type has.
 Ty column_ty(FieldType t);
 
-// The op's name in dumps and messages (const.i, add, first_true, ...).
-std::string_view op_name(Op op);
-
 }  // namespace rk::ir

@@ -143,7 +143,7 @@ TEST_CASE("layout: result columns are its presentation, each with its role", "[l
   }
 }
 
-TEST_CASE("validate: compiled programs are valid; broken ones are named", "[layout][validate]") {
+TEST_CASE("validate: compiled programs are valid, broken ones are named", "[layout][validate]") {
   std::string error;
   const rk::ir::Program good = compiled(kRules);
   REQUIRE(rk::ir::validate(good, error));
@@ -190,6 +190,6 @@ TEST_CASE("validate: compiled programs are valid; broken ones are named", "[layo
     n.args = {0, 0};
     p.nodes.push_back(n);
     CHECK_FALSE(rk::ir::validate(p, error));
-    CHECK(error.find("(div): ") != std::string::npos);
+    CHECK(error.find("(Div): ") != std::string::npos);
   }
 }

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/date.h"
+#include "base/fnv1a.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_reader.h"
 #include "runtime/csv_writer.h"

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <string>
 
+#include "base/date.h"
 #include "compiler/check/compile.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/atoms.h"
