@@ -19,7 +19,7 @@
 #include <string>
 
 #include "compiler/check/compile.h"
-#include "compiler/ir/helpers.h"
+#include "base/date.h"
 #include "runtime/generate.h"
 #include "runtime/key_check.h"
 
