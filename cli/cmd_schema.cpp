@@ -62,8 +62,12 @@ std::string type_text(FieldType t, const std::vector<std::string>& enum_values) 
   return s + "}";
 }
 
-// Key candidates whose distinct values are tracked at once (see the scan below).
-constexpr size_t kKeyProbe = 64;
+// Key candidates whose distinct values are tracked at once (see the scan below): 64, or as many
+// as keep about 256K values in memory when few rows are looked at.
+size_t key_probe_width(int64_t rows) {
+  constexpr int64_t kValues = int64_t{1} << 18;
+  return static_cast<size_t>(std::max<int64_t>(64, kValues / std::max<int64_t>(rows, 1)));
+}
 
 // Rows per batch: at most about a million cells, so a file of 20,000 columns is read in small
 // batches (a batch of 10,000 rows of it took over a gigabyte); at least 64 rows.
@@ -73,15 +77,16 @@ int64_t batch_rows_for(size_t columns, int64_t rows) {
   return std::max<int64_t>(64, std::min(rows, by_width));
 }
 
-// The first of candidates[start..] whose values in the first `rows` rows are all present and
-// distinct, reading only candidate columns, kKeyProbe at a time in column order.
+// The first of candidates[start..] whose values in the first `rows_to_read` rows are all present
+// and distinct, reading only candidate columns, key_probe_width() at a time in column order.
 template <typename Fields>
 std::optional<size_t> probe_key(const std::string& path, const Fields& fields,
                                 const std::vector<size_t>& candidates, size_t start,
                                 int64_t rows_to_read) {
-  for (; start < candidates.size(); start += kKeyProbe) {
+  const size_t width = key_probe_width(rows_to_read);
+  for (; start < candidates.size(); start += width) {
     Schema probe;
-    const size_t end = std::min(candidates.size(), start + kKeyProbe);
+    const size_t end = std::min(candidates.size(), start + width);
     for (size_t k = start; k < end; ++k)
       probe.fields.push_back({fields[candidates[k]].name, FieldType::String, false, false, {}});
     std::vector<std::unordered_set<std::string>> seen(probe.fields.size());
@@ -100,7 +105,10 @@ std::optional<size_t> probe_key(const std::string& path, const Fields& fields,
         for (size_t i = 0; i < probe.fields.size(); ++i) {
           if (!alive[i]) continue;
           auto v = batch.string_at(i, r);
-          if (!v || !seen[i].emplace(*v).second) alive[i] = false;
+          if (!v || !seen[i].emplace(*v).second) {
+            alive[i] = false;
+            seen[i] = {};
+          }
         }
       rows += take;
     }
@@ -190,14 +198,15 @@ std::function<int()> setup_schema(CLI::App& app) {
     bool has_key = false;
     for (const auto& f : fields) has_key = has_key || f.key;
     // The key candidates: string columns without missing values, in column order. The scan
-    // tracks the distinct values of the first kProbe of them only, so its memory does not grow
-    // with the width of the file (20,000 string columns used to take 1.1 GB); when none of those
-    // is distinct, the later ones are probed kProbe at a time, reading only their columns.
+    // tracks the distinct values of the first key_probe_width() of them only, so its memory does
+    // not grow with the width of the file (20,000 string columns used to take 1.1 GB); when none
+    // of those is distinct, the later ones are probed as many at a time, reading only their
+    // columns.
     std::vector<size_t> candidates;
     if (!has_key)
       for (size_t i = 0; i < fields.size(); ++i)
         if (fields[i].type == FieldType::String && !fields[i].nullable) candidates.push_back(i);
-    const size_t tracked = std::min(candidates.size(), kKeyProbe);
+    const size_t tracked = std::min(candidates.size(), key_probe_width(args->rows));
     std::vector<std::unordered_set<std::string>> seen(tracked);
     std::vector<bool> alive(tracked, true);
     Schema probe;
@@ -219,7 +228,10 @@ std::function<int()> setup_schema(CLI::App& app) {
           for (size_t k = 0; k < tracked; ++k) {
             if (!alive[k]) continue;
             auto v = batch.string_at(candidates[k], r);
-            if (!v || !seen[k].emplace(*v).second) alive[k] = false;
+            if (!v || !seen[k].emplace(*v).second) {
+              alive[k] = false;
+              seen[k] = {};
+            }
           }
         inference.add(batch, take);
         rows += take;
@@ -230,7 +242,7 @@ std::function<int()> setup_schema(CLI::App& app) {
       std::optional<size_t> key;
       for (size_t k = 0; k < tracked && !key; ++k)
         if (alive[k]) key = candidates[k];
-      if (!key) key = probe_key(path, fields, candidates, tracked, args->rows);
+      if (!key) key = probe_key(path, fields, candidates, tracked, rows);
       if (key) {
         fields[*key].key = true;
         probe.key_field = static_cast<int>(*key);
