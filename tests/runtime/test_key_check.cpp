@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -30,19 +31,22 @@ Schema key_schema() {
 }
 
 // Reads `csv` (in memory) through the key check; the error, or "" when the snapshot is good.
+// `vectorized`: the CSV reader's vectorised path (else record by record only).
 std::string check_csv(const std::string& csv, int64_t batch_rows = 1024, int bits = 64,
-                      bool rereadable = true) {
+                      bool rereadable = true, bool vectorized = true) {
   const Schema schema = key_schema();
   ReaderOptions ro;
   ro.batch_rows = batch_rows;
+  CsvScanOptions scan;
+  scan.vectorized = vectorized;
   std::optional<SnapshotError> err;
-  auto inner = open_csv_snapshot_memory(csv, "mem.csv", schema, ro, err);
+  auto inner = open_csv_snapshot_memory(csv, "mem.csv", schema, ro, err, scan);
   REQUIRE(inner);
   KeyCheckingReader::Reopen reread;
   if (rereadable)
-    reread = [csv, ro](const Schema& key_only) {
+    reread = [csv, ro, scan](const Schema& key_only) {
       std::optional<SnapshotError> e;
-      return open_csv_snapshot_memory(csv, "mem.csv", key_only, ro, e);
+      return open_csv_snapshot_memory(csv, "mem.csv", key_only, ro, e, scan);
     };
   KeyCheckingReader reader(std::move(inner), schema, "mem.csv", reread, bits);
   Batch b;
@@ -93,10 +97,47 @@ TEST_CASE("key check: a key in three rows names each repeat with the first row",
 }
 
 TEST_CASE("key check: rows are numbered as a spreadsheet shows them (blank lines count)", "[key]") {
-  const std::string csv = "id,n\na,1\n\nb,2\n\n\na,3\n";
-  CHECK(check_csv(csv) ==
-        "mem.csv:7: column id: the key \"a\" is also in row 2: one customer has two rows (each "
-        "would get its own messages)");
+  const std::string want =
+      "mem.csv:7: column id: the key \"a\" is also in row 2: one customer has two rows (each "
+      "would get its own messages)";
+  // Both paths of the CSV reader, in one batch and across batches, with LF, CRLF and lone CR.
+  for (const char* eol : {"\n", "\r\n", "\r"})
+    for (bool vectorized : {true, false})
+      for (int64_t batch : {1024, 2, 1}) {
+        std::string csv = "id,n\na,1\n\nb,2\n\n\na,3\n";
+        for (size_t at = 0; (at = csv.find('\n', at)) != std::string::npos; at += 1)
+          csv.replace(at, 1, eol), at += std::strlen(eol) - 1;
+        INFO("eol " << (eol[0] == '\r' ? (eol[1] ? "CRLF" : "CR") : "LF") << ", vectorized "
+                    << vectorized << ", batch " << batch);
+        CHECK(check_csv(csv, batch, 64, true, vectorized) == want);
+      }
+}
+
+TEST_CASE("key check: row numbers past blank lines in every task of a large batch", "[key]") {
+  // 20,000 records with a blank line before every 997th: the vectorised path converts them in
+  // tasks of 4,096 records, and each record keeps its own line number.
+  std::string csv = "id,n\n";
+  int64_t line = 1, first_line = 0, dup_line = 0;
+  for (int i = 0; i < 20000; ++i) {
+    if (i % 997 == 996) {
+      csv += "\n";
+      ++line;
+    }
+    csv += "key" + std::to_string(i) + "," + std::to_string(i) + "\n";
+    ++line;
+    if (i == 5000) first_line = line;
+  }
+  csv += "\n\nkey5000,1\n";
+  dup_line = line + 3;
+  const std::string want = "mem.csv:" + std::to_string(dup_line) +
+                           ": column id: the key \"key5000\" is also in row " +
+                           std::to_string(first_line) +
+                           ": one customer has two rows (each would get its own messages)";
+  for (bool vectorized : {true, false})
+    for (int64_t batch : {65536, 4097, 1000}) {
+      INFO("vectorized " << vectorized << ", batch " << batch);
+      CHECK(check_csv(csv, batch, 64, true, vectorized) == want);
+    }
 }
 
 TEST_CASE("key check: many duplicates are listed up to a limit, then counted", "[key]") {
