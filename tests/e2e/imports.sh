@@ -76,6 +76,19 @@ run "fmt --check: a symlinked rule file" "leads, through a symbolic link, outsid
 run "test: a symlinked test file" "RK0502" 2 test proj/rules/evil.test
 run "eval: a symlinked rule file" "RK0502" 1 eval proj/rules/evil.rules \
   --snapshot proj/rules/sample.csv --as-of 2026-11-01
+# gen --rules and measure compile rules too; gen --schema and convert --schema read a schema file
+# given on the command line, refused when it is a symlink out of its folder.
+run "gen --rules" "RK0502" 1 gen --rules proj/rules/up.rules --rows 5 --as-of 2026-11-01 \
+  --out gen.csv --quiet
+echo '{}' > events.jsonl
+printf 'customer_id,date,kind,revenue,incentive_cost\n' > outcomes.csv
+run "measure" "RK0502" 1 measure proj/rules/up.rules --events events.jsonl --outcomes outcomes.csv \
+  --out report.json
+run "gen --schema: a symlink out" "RK0502" 1 gen --schema proj/rules/link.schema --rows 5 \
+  --as-of 2026-11-01 --out gen.csv --quiet
+run "convert --schema: a symlink out" "RK0502" 1 convert proj/rules/sample.csv conv.arrow \
+  --schema proj/rules/link.schema
+[ ! -e gen.csv ] && [ ! -e report.json ] && [ ! -e conv.arrow ] || fail "a refused run wrote"
 echo "imports: imports leaving the project folder are refused, nothing of them is shown"
 
 # --root widens the folder; it must hold the top file.
@@ -83,6 +96,8 @@ mkdir -p proj/rules/sub
 printf 'import "../customer.schema"\ncandidate when true\n' > proj/rules/sub/child.rules
 run "no --root" "is outside the project folder \`proj/rules/sub\`" 1 check proj/rules/sub/child.rules
 run "--root" "ok" 0 check proj/rules/sub/child.rules --root proj/rules
+run "gen --rules --root" "wrote 5 rows" 0 gen --rules proj/rules/sub/child.rules --root proj/rules \
+  --rows 5 --as-of 2026-11-01 --out gen.csv
 run "--root not holding the file" "is outside the --root folder" 2 check proj/rules/good.rules \
   --root proj/rules/sub
 run "--root not a folder" "--root proj/nothing: not a folder" 2 check proj/rules/good.rules \

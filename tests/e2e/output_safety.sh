@@ -80,6 +80,31 @@ set -e
 [ "$code" = 2 ] && grep -qF "the output \`sample.csv\` is the snapshot" err.txt ||
   fail "convert onto its input: exit $code: $(cat err.txt)"
 sums | cmp -s - before.md5 || fail "convert onto its input: an input changed"
+# gen: a snapshot guided by rules or a schema, and outcomes for events, onto one of its inputs.
+gen_refused() {  # gen_refused WHAT MESSAGE-PART FILE ARGS...
+  local what=$1 want=$2 file=$3
+  shift 3
+  local before
+  before=$(md5sum "$file")
+  set +e
+  "$REKINDLE" gen "$@" --quiet 2> err.txt
+  local code=$?
+  set -e
+  [ "$code" = 2 ] && grep -qF -- "$want" err.txt || fail "gen $what: exit $code: $(cat err.txt)"
+  [ "$(md5sum "$file")" = "$before" ] || fail "gen $what: the input changed"
+}
+gen_refused "--out = --schema" "--out \`customer.schema\` is the schema" customer.schema \
+  --schema customer.schema --rows 10 --as-of 2026-11-01 --out customer.schema --format csv
+gen_refused "--out = --rules" "--out \`winback.rules\` is the rule file" winback.rules \
+  --rules winback.rules --rows 10 --as-of 2026-11-01 --out winback.rules --format csv
+gen_refused "--out = the imported schema" "--out \`customer.schema\` is the schema" \
+  customer.schema --rules winback.rules --rows 10 --as-of 2026-11-01 --out customer.schema \
+  --format csv
+# (The outputs are checked before the events are read: any file stands for them.)
+echo '{}' > events.jsonl
+gen_refused "--out = --outcomes-for" "--out \`events.jsonl\` is an events file" events.jsonl \
+  --outcomes-for events.jsonl --out events.jsonl --format csv
+rm -f events.jsonl
 echo "output_safety: outputs that are inputs, or two outputs that are one file, are refused"
 
 # --- devices and FIFOs are written straight through --------------------------------------------
