@@ -337,3 +337,18 @@ def test_imports_stay_in_the_project_folder(tmp_path):
     assert rules.key == "customer_id"
     again = pickle.loads(pickle.dumps(rules))  # the root travels with the pickle
     assert again.key == "customer_id"
+
+
+def test_untrusted_object_cache_folder_is_not_used_and_warns(tmp_path, monkeypatch):
+    # A cache folder others can write to could hold planted machine code: it is not used, and the
+    # warning says why (runtime/session.h passes the JIT's cache warning on).
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setenv("REKINDLE_CACHE", "1")
+    monkeypatch.setenv("REKINDLE_CACHE_DIR", str(shared))
+    rules = rekindle.compile(RULES)
+    sample = os.path.join(os.path.dirname(RULES), "sample.csv")
+    with pytest.warns(RuntimeWarning, match="object cache is not used: .* writable by other users"):
+        rules.evaluate_file(sample, as_of=AS_OF)
+    assert list(shared.iterdir()) == []
