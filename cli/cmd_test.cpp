@@ -21,6 +21,7 @@
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
+#include "grammar/source_root.h"
 #include "grammar/test_file.h"
 #include "runtime/atoms.h"
 #include "runtime/batch_builder.h"
@@ -36,7 +37,7 @@ namespace {
 struct TestArgs {
   std::vector<std::string> files;
   std::string engine = "both";
-  std::string filter;
+  std::string filter, root;
   bool coverage = false;
   bool fail_uncovered = false;
 };
@@ -92,6 +93,10 @@ class TestRun {
   }
 
   bool load() {
+    // The test file and its rules file, like an import, stay in the test file's folder (or
+    // --root); checked before anything is read.
+    const auto root = source_root(path_, args_.root, diags_);
+    if (!root) return flush_diags(kExitUsage);
     std::vector<Diagnostic> d;
     auto idx = tsrc_.load(path_, d);
     if (!idx) {
@@ -101,16 +106,27 @@ class TestRun {
     file_idx_ = *idx;
     tf_ = testfile::parse_test_file(tsrc_, *idx, diags_);
     if (!tf_) return flush_diags(kExitUsage);
-    namespace fs = std::filesystem;
-    fs::path rules = fs::path(path_).parent_path() / tf_->rules_path;
-    rules_path_ = rules.lexically_normal().string();
+    const auto rules = resolve_source(*root, path_, tf_->rules_path, {".rules"}, "rules file",
+                                      tf_->rules_span, diags_);
+    if (!rules) return flush_diags(kExitUsage);
+    rules_path_ = rules->display;
     std::error_code ec;
-    if (!fs::is_regular_file(rules_path_, ec)) {
+    if (!std::filesystem::is_regular_file(rules->open, ec)) {
       error("RK0715", tf_->rules_span, fmt::format("cannot read the rules file `{}`", rules_path_),
             "the path is relative to the test file");
       return flush_diags(kExitUsage);
     }
-    compiled_ = compile_rules(rules_path_);
+    CompileOptions copts;
+    copts.root = root->shown;
+    compiled_ = compile_rules(rules_path_, copts);
+    {
+      std::vector<RunFile> inputs = run_inputs("", compiled_.sources);
+      inputs.push_back({"the test file", path_});
+      if (stdout_is_an_input(inputs)) {
+        exit_ = kExitUsage;
+        return false;
+      }
+    }
     if (!compiled_.program) {
       std::fputs(
           render_diagnostics({{&compiled_.sources, compiled_.diags}}, DiagFormat::Text, isatty(2))
@@ -342,6 +358,8 @@ class TestRun {
     run_engine(*interp, interp_);
     if (args_.engine == "both") {
       EngineChoice jit = choose_engine(ext_, Engine::Jit);
+      if (!jit.cache_warning.empty())
+        fmt::print(stderr, "rekindle: warning: {}\n", jit.cache_warning);
       if (jit.used != Engine::Jit) {
         fmt::print(stderr,
                    "rekindle: warning: the JIT is unavailable ({}); tests ran on the interpreter "
@@ -852,6 +870,7 @@ std::function<int()> setup_test(CLI::App& app) {
                   "both (default: the interpreter and the JIT, which must agree) or interp")
       ->check(CLI::IsMember({"both", "interp"}));
   sub->add_option("--filter", a->filter, "Run only the tests whose name contains this text");
+  add_root_option(sub, a->root);
   sub->footer(
       "Exit status: 0 when every test passed, 1 when a test failed (or, with --coverage "
       "--fail-uncovered, something is not covered) or the rules do not compile, 2 on usage "

@@ -123,9 +123,12 @@ struct name_slot : sor<tok<decl_name_raw>, reserved_as_name> {};
 struct digits : plus<digit> {};
 struct decimal : seq<digits, opt<one<'.'>, digits>> {};
 struct money_digits : decimal {};
-struct money_num : seq<one<'$'>, must<money_digits>> {};
+// Letters or digits running on from a number (`1e300`, `5x`, `$5k`): part of the literal, so the
+// parser reports it (RK0109) instead of reading a number followed by a name.
+struct number_junk : plus<identifier_other> {};
+struct money_num : seq<one<'$'>, must<money_digits>, opt<number_junk>> {};
 struct day_unit : sor<k_days, k_day, k_weeks, k_week> {};
-struct plain_num : seq<decimal, opt<sor<one<'%'>, seq<ws, day_unit>>>> {};
+struct plain_num : seq<decimal, opt<sor<one<'%'>, seq<ws, day_unit>>>, opt<number_junk>> {};
 struct number_lit : sor<money_num, plain_num> {};
 struct date_lit : seq<rep<4, digit>, one<'-'>, rep<2, digit>, one<'-'>, rep<2, digit>,
                       not_at<identifier_other>> {};

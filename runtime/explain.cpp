@@ -50,6 +50,15 @@ bool find_customer(SnapshotReader& reader, const Schema& schema, const std::stri
       auto s = out.string_at(key, r);
       if (s && *s == id) {
         row = r;
+        // The rest is read too: the key check (runtime/key_check.h) refuses a snapshot where a
+        // customer has two rows, as `eval` does, instead of explaining the first one.
+        Batch rest;
+        while (reader.next(rest)) {
+        }
+        if (reader.error()) {
+          error = reader.error()->to_string();
+          return false;
+        }
         return true;
       }
     }
@@ -471,6 +480,21 @@ class Explainer {
       const NodeValue& v = val(let.cond);
       if (!v.present) return name + " is missing";
       const ir::Node& n = p_.nodes[let.cond];
+      using Shown = SourceMap::Rule::Shown;
+      // Shown by its type: a date as a date (whatever its year), days, money and percents with
+      // their units.
+      switch (let.shown) {
+        case Shown::Date:
+          return name + " = " + format_iso_date(v.i);
+        case Shown::Days:
+          return name + " = " + std::to_string(v.i) + " days";
+        case Shown::Money:
+          return name + " = " + fmt::format("{:.2f}", v.f);
+        case Shown::Percent:
+          return name + " = " + number_text(v.f * 100) + "%";
+        case Shown::Other:
+          break;
+      }
       const std::string unit =
           let.term != kNone && term(let.term).kind == Term::Kind::DaysSince ? " days" : "";
       if (n.ty == Ty::Bool) return name + " = " + truth_text(v);

@@ -60,6 +60,7 @@ Typed Lowering::lower_let(LetEnt& e, const ast::Span& use) {
   e.value.type.literal = false;
   smap_.rule(SourceMap::Kind::Let, "", e.decl->name, e.decl->span, e.value.node,
              smap_.term(*e.file, e.decl->value), e.decl->doc);
+  smap_.shown_as(e.value.type.kind);
   e.state = State::Done;
   return e.value;
 }
