@@ -18,8 +18,8 @@
 #include <random>
 #include <string>
 
-#include "compiler/check/compile.h"
 #include "base/date.h"
+#include "compiler/check/compile.h"
 #include "runtime/generate.h"
 #include "runtime/key_check.h"
 

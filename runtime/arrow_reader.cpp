@@ -26,8 +26,8 @@
 #include "compiler/ir/helpers.h"
 #include "runtime/arrow_format/ipc_io.h"
 #include "runtime/csv_reader.h"
-#include "runtime/view_index.h"
 #include "runtime/thread_pool.h"
+#include "runtime/view_index.h"
 
 namespace rk {
 

@@ -902,10 +902,10 @@ class CsvSnapshotReader final : public SnapshotReader {
     size_t scanned = 0;
     bool in_quote = false;
     size_t records = 0;
-    size_t line_start = 0;   // where the line after the last one counted starts
-    size_t last_end = 0;     // bytes through the last record's terminator
-    int64_t last_lines = 0;  // lines through the last record
-    size_t counted = 0;      // lines_ entries examined
+    size_t line_start = 0;     // where the line after the last one counted starts
+    size_t last_end = 0;       // bytes through the last record's terminator
+    int64_t last_lines = 0;    // lines through the last record
+    size_t counted = 0;        // lines_ entries examined
     bool blank_lines = false;  // a blank line before a record (rows no longer follow records)
     starts_.clear();
     ends_.clear();
@@ -1110,7 +1110,8 @@ class CsvSnapshotReader final : public SnapshotReader {
     for (size_t r = 0; r < records; ++r) {
       const size_t start = starts_[r];
       while (line < lines_.size() && lines_[line] < start) ++line;
-      note_row(rows_read_ + static_cast<int64_t>(r), scanner_.row() + static_cast<int64_t>(line) + 1);
+      note_row(rows_read_ + static_cast<int64_t>(r),
+               scanner_.row() + static_cast<int64_t>(line) + 1);
     }
   }
 

@@ -292,33 +292,33 @@ std::string RowReading::stopped_by() const {
   return s ? s->name : "";
 }
 
-const ir::Status& RowReading::status(const ir::Sequence& q) const {
-  const ir::Status* s = pick(q.statuses, q.result.status.node);
-  return s ? *s : q.statuses.back();  // a status always applies (the last, due, is true)
+const ir::Status& RowReading::status(const ir::Sequence& sequence) const {
+  const ir::Status* s = pick(sequence.statuses, sequence.result.status.node);
+  return s ? *s : sequence.statuses.back();  // a status always applies (the last, due, is true)
 }
 
-const ir::Touch* RowReading::touch(const ir::Sequence& q) const {
-  return pick(q.touches, q.result.touch.node);
+const ir::Touch* RowReading::touch(const ir::Sequence& sequence) const {
+  return pick(sequence.touches, sequence.result.touch.node);
 }
 
-const ir::Channel* RowReading::channel(const ir::Sequence& q) const {
-  return pick(q.channels, q.result.channel.node);
+const ir::Channel* RowReading::channel(const ir::Sequence& sequence) const {
+  return pick(sequence.channels, sequence.result.channel.node);
 }
 
-const ir::Offer* RowReading::offer(const ir::Sequence& q) const {
-  return pick(q.offers, q.result.offer.node);
+const ir::Offer* RowReading::offer(const ir::Sequence& sequence) const {
+  return pick(sequence.offers, sequence.result.offer.node);
 }
 
-std::optional<HoldoutDraw> RowReading::holdout(const ir::Sequence& q) const {
-  if (q.holdout_atom == ir::kNoIndex || p_.schema.key_field < 0) return std::nullopt;
-  const ir::Atom& atom = p_.atoms[q.holdout_atom];
+std::optional<HoldoutDraw> RowReading::holdout(const ir::Sequence& sequence) const {
+  if (sequence.holdout_atom == ir::kNoIndex || p_.schema.key_field < 0) return std::nullopt;
+  const ir::Atom& atom = p_.atoms[sequence.holdout_atom];
   HoldoutDraw d;
   d.salt = atom.salt;
   d.key = std::string(b_.string_at(static_cast<size_t>(p_.schema.key_field), row_).value_or(""));
   d.bucket = ir::bucket(atom.salt, d.key, atom.modulus);
   d.modulus = atom.modulus;
   d.threshold = atom.threshold;
-  d.held = truth(q.decision.held_out) == "true";
+  d.held = truth(sequence.decision.held_out) == "true";
   return d;
 }
 

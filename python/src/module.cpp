@@ -742,6 +742,16 @@ py::tuple measure(const Compiled& c, const std::vector<std::string>& events,
                   const std::string& outcomes, int window, int64_t min_sample,
                   const std::string& out, const std::string& verdicts, const std::string& html) {
   c.program();  // the rules compiled
+  // No output may be an input (events, outcomes, rule files) or another output
+  // (runtime/output_guard.h), as for `rekindle measure`.
+  std::vector<rk::RunFile> inputs{{"the outcomes file", outcomes}};
+  for (const auto& e : events) inputs.push_back({"an events file", e});
+  for (size_t i = 0; i < c.source_set().size(); ++i)
+    inputs.push_back(
+        {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
+  if (auto refused =
+          rk::check_outputs(inputs, {{"out", out}, {"verdicts", verdicts}, {"html", html}}))
+    throw py::value_error(*refused);
   const rk::measure::MeasurePlan plan = rk::measure::measure_plan_from(c.result());
   std::string error, report_text;
   std::vector<std::string> paused;

@@ -9,11 +9,11 @@
 #include <sstream>
 #include <string>
 
+#include "base/value_parse.h"
 #include "compiler/check/compile.h"
 #include "compiler/check/param_value.h"
 #include "compiler/format/format.h"
 #include "compiler/ir/program.h"
-#include "base/value_parse.h"
 
 namespace {
 

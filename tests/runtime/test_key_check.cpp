@@ -129,10 +129,9 @@ TEST_CASE("key check: row numbers past blank lines in every task of a large batc
   }
   csv += "\n\nkey5000,1\n";
   dup_line = line + 3;
-  const std::string want = "mem.csv:" + std::to_string(dup_line) +
-                           ": column id: the key \"key5000\" is also in row " +
-                           std::to_string(first_line) +
-                           ": one customer has two rows (each would get its own messages)";
+  const std::string want =
+      "mem.csv:" + std::to_string(dup_line) + ": column id: the key \"key5000\" is also in row " +
+      std::to_string(first_line) + ": one customer has two rows (each would get its own messages)";
   for (bool vectorized : {true, false})
     for (int64_t batch : {65536, 4097, 1000}) {
       INFO("vectorized " << vectorized << ", batch " << batch);
