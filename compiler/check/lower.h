@@ -83,7 +83,7 @@ class Exprs {
   // One handler per expression kind: an explicit specialization each, in expr.cpp (Name and
   // Member in names.cpp); check_expr dispatches on the kind. A kind without one fails to compile.
   template <typename Kind>
-  Typed check_kind(const ast::File& f, const Kind& k, const ast::Span& span, const Type* expect) {
+  Typed check_kind(const ast::File&, const Kind&, const ast::Span&, const Type*) {
     static_assert(ast::kUnhandled<Kind>, "an expression kind without its check_kind handler");
     return {};
   }
