@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -15,6 +14,7 @@
 #include "runtime/arrow_writer.h"
 #include "runtime/csv_writer.h"
 #include "runtime/data_errors.h"
+#include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 
 namespace rk::cli {
@@ -25,12 +25,6 @@ struct ConvertArgs {
   int64_t batch_rows = 64 * 1024;
   bool quiet = false;
 };
-
-extern "C" void convert_on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 // I/O problems (unreadable files) exit 2; problems in the data exit 1.
 int exit_code_for(const SnapshotError& e) {
@@ -92,9 +86,11 @@ std::function<int()> setup_convert(CLI::App& app) {
       return io ? kExitUsage : kExitFindings;
     }
     const Schema& schema = *sr.schema;
-    std::signal(SIGXFSZ, SIG_IGN);
-    std::signal(SIGINT, convert_on_signal);
-    std::signal(SIGTERM, convert_on_signal);
+    if (auto refused =
+            check_outputs(run_inputs(args->in, sr.sources), {{"the output", args->out}})) {
+      print_error(*refused);
+      return kExitUsage;
+    }
 
     DataErrors bad_rows;  // every bad row of the input, not only the first
     ReaderOptions ro;

@@ -22,6 +22,7 @@ namespace {
 struct DiffArgs {
   std::string old_rules, new_rules, snapshot, as_of, format = "text", engine = "jit";
   std::vector<std::string> params;
+  std::string root;
   int samples = 5;
   int threads = 0;
 };
@@ -35,6 +36,7 @@ extern "C" void on_diff_signal(int) {
 int run_diff(const DiffArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
@@ -44,6 +46,11 @@ int run_diff(const DiffArgs& a) {
     print_diagnostics({{&old_rules->result().sources, old_rules->result().diags},
                        {&new_rules->result().sources, new_rules->result().diags}});
     return kExitFindings;
+  }
+  {
+    std::vector<RunFile> inputs = run_inputs(a.snapshot, old_rules->result().sources);
+    for (auto& f : run_inputs("", new_rules->result().sources)) inputs.push_back(std::move(f));
+    if (stdout_is_an_input(inputs)) return kExitUsage;
   }
   MergedSchema merged;
   std::string err;
@@ -112,6 +119,7 @@ std::function<int()> setup_diff(CLI::App& app) {
   add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params,
                   "Override a parameter in both rule files, NAME=VALUE (repeatable)");
+  add_root_option(sub, a->root);
   sub->add_option("--format", a->format, "Output: text (default), json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   sub->add_option("--samples", a->samples, "Sample customer ids per move (default 5)")

@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -17,6 +16,7 @@
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "runtime/data_errors.h"
+#include "runtime/output_guard.h"
 #include "runtime/session.h"
 
 namespace rk::cli {
@@ -25,24 +25,12 @@ namespace {
 struct EvalArgs {
   std::string rules, snapshot, as_of, out, format, summary, engine = "jit";
   std::vector<std::string> params;
+  std::string root;
   int threads = 0;
   bool quiet = false;
 };
 
 std::atomic<bool> g_cancel{false};
-
-extern "C" void on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  // Say why the run ended (write(2) is async-signal-safe; fmt is not).
-  const char* msg = sig == SIGINT
-                        ? "\nrekindle: interrupted by signal SIGINT; no output was written\n"
-                        : "\nrekindle: stopped by signal SIGTERM; no output was written\n";
-  ssize_t ignored = ::write(STDERR_FILENO, msg, std::strlen(msg));
-  (void)ignored;
-  // Re-raise with the default action so the exit status says which signal ended the run.
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 class ProgressBar {
  public:
@@ -77,6 +65,7 @@ class ProgressBar {
 int run_eval(const EvalArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
   const std::optional<ResultFormat> format = result_format_for(a.format, a.out);
@@ -98,6 +87,14 @@ int run_eval(const EvalArgs& a) {
   Session session(session_options(a.engine, a.threads));
   session.executor(*rules);  // the engine now, so a JIT fallback is said before anything else
 
+  // No output may be an input of the run or another output (runtime/output_guard.h).
+  if (auto refused =
+          check_outputs(run_inputs(a.snapshot, rules->result().sources),
+                        {{"--out", a.out.empty() ? "-" : a.out}, {"--summary", a.summary}})) {
+    print_error(*refused);
+    return kExitUsage;
+  }
+
   std::optional<SnapshotError> serr;
   DataErrors bad_rows;  // every bad row of the snapshot, not only the first
   ReaderOptions ropts;
@@ -110,10 +107,6 @@ int run_eval(const EvalArgs& a) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
   }
-
-  std::signal(SIGXFSZ, SIG_IGN);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
   // The summary's temporary file is opened before the run, so a summary that cannot be written
   // (a missing or read-only folder) fails at once, before any result file is made.
@@ -146,12 +139,14 @@ int run_eval(const EvalArgs& a) {
   const bool ok = session.evaluate(*rules, *reader, writer.get(), eopts, summary, err);
   bar.finish();
   if (!ok) {
+    // A write error (a full disk, a closed pipe) is an I/O error; anything else is in the data.
+    const bool io = !writer->error().empty();
     writer.reset();  // removes the temporary file
     if (reader->error())
       print_read_errors(bad_rows, err);
     else
       print_error(err);
-    return kExitFindings;
+    return io ? kExitUsage : kExitFindings;
   }
   const RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
   // The summary is made before the results are committed and committed after them, so nearly
@@ -163,7 +158,7 @@ int run_eval(const EvalArgs& a) {
   }
   if (!writer->finish()) {
     print_error(writer->error());
-    return kExitFindings;
+    return kExitUsage;
   }
   if (!a.summary.empty()) {
     if (!summary_file.commit()) {
@@ -191,6 +186,7 @@ std::function<int()> setup_eval(CLI::App& app) {
   add_snapshot_option(sub, a->snapshot)->required();
   add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
+  add_root_option(sub, a->root);
   sub->add_option("--out", a->out, "Result file (default: CSV on standard output)");
   sub->add_option("--format", a->format,
                   "Result format: csv, jsonl or arrow (default: from --out's extension)");

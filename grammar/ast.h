@@ -336,8 +336,25 @@ struct SequenceDecl {
   Span span;
 };
 
+// One line of a score: `N points when EXPR` (N a whole or decimal number, negative with `-`).
+struct ScoreLine {
+  std::string points;  // as written: "30", "-10", "2.5"
+  Span points_span;
+  ExprId cond = kNoExpr;
+  std::string doc;
+  Span span;
+};
+// `score NAME { lines }`: the sum of the points of the lines whose condition is true.
+struct ScoreDecl {
+  std::string name;
+  Span name_span;
+  std::vector<ScoreLine> lines;
+  std::string doc;
+  Span span;
+};
+
 using Decl = std::variant<ImportDecl, ParamDecl, LetDecl, SegmentDecl, CandidateDecl, RuleDecl,
-                          SequenceDecl, FieldDecl>;
+                          SequenceDecl, FieldDecl, ScoreDecl>;
 
 // What kind of rule a RuleDecl is (kept beside the decl to keep Decl small).
 enum class RuleKind : uint8_t { Stop, Review };

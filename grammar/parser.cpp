@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -58,6 +60,9 @@ struct State {
 
   // Declaration scratch.
   std::vector<ast::LabelRule> labels;
+  std::vector<ast::ScoreLine> score_lines;
+  std::string points;
+  ast::Span points_span;
   ast::SequenceDecl seq;
   ast::TypeRef type;
   bool nullable = false;
@@ -204,15 +209,38 @@ struct action<g::number_lit> {
     }
     const std::string digits(t.substr(i, j - i));
     int64_t factor = 1;
-    if (j < t.size()) {
-      if (t[j] == '%') {
+    // What follows the digits: nothing, `%`, or white space and a day unit; anything else ran on
+    // from the number (grammar.h, number_junk).
+    std::string_view rest = t.substr(j);
+    bool junk = false;
+    if (!rest.empty()) {
+      if (n.unit == ast::Unit::Money) {
+        junk = true;
+      } else if (rest[0] == '%') {
         n.unit = ast::Unit::Percent;
+        junk = rest.size() > 1;
       } else {
         n.unit = ast::Unit::Days;
-        const std::string_view word = t.substr(t.find_last_of(" \t\r\n") + 1);
-        if (word == "week" || word == "weeks") factor = 7;
+        // A unit written apart (white space or a comment before it) is the last word; anything
+        // attached to the digits must be the unit itself (`5days`), or it ran on (`1e300`).
+        const auto c = static_cast<unsigned char>(rest[0]);
+        const bool attached = std::isalnum(c) || c == '_';
+        const std::string_view word =
+            attached ? rest : rest.substr(rest.find_last_of(" \t\r\n") + 1);
+        if (word == "week" || word == "weeks")
+          factor = 7;
+        else if (word != "day" && word != "days")
+          junk = true;
       }
     }
+    if (junk)
+      fail("RK0109",
+           fmt::format("`{}` is not a number: letters or digits run on from `{}` (write numbers "
+                       "out in full)",
+                       t, t.substr(0, j)),
+           b, e - b);
+    if (n.unit == ast::Unit::Days && !n.is_int)
+      fail("RK0110", fmt::format("`{}`: a number of days must be whole", t), b, e - b);
     const auto too_large = [&] {
       fail("RK0105", fmt::format("number `{}` is too large (the largest is {})", t, INT64_MAX), b,
            e - b);
@@ -248,6 +276,8 @@ struct action<g::date_lit> {
     const uint32_t len = static_cast<uint32_t>(t.size());
     if (m < 1 || m > 12)
       fail("RK0104", fmt::format("invalid date `{}`: the month must be 01 to 12", t), b, len);
+    if (y < 1)
+      fail("RK0104", fmt::format("invalid date `{}`: the year must be 0001 to 9999", t), b, len);
     const unsigned last = days_in_month(y, m);
     if (d < 1 || d > last)
       fail("RK0104", fmt::format("invalid date `{}`: {} {} has {} days", t, month_name(m), y, last),
@@ -760,6 +790,38 @@ struct action<g::sequence_close> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
     close_block(in, st);
+  }
+};
+
+template <>
+struct action<g::score_number> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.points = in.string();
+    st.points_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::score_line> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    const Operand c = st.pop();
+    st.score_lines.push_back(
+        {std::move(st.points), st.points_span, c.id, std::move(info.doc), info.span});
+    st.points.clear();
+  }
+};
+template <>
+struct action<g::score_decl> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    auto [name, name_span] = st.pop_name();
+    ast::ScoreDecl s{std::move(name), name_span, std::move(st.score_lines), std::move(info.doc),
+                     info.span};
+    st.score_lines.clear();
+    st.out.decls.push_back({std::move(s)});
   }
 };
 

@@ -346,6 +346,12 @@ class IndexBuilder {
     ix_.symbols_[id].facts.push_back("computed once per customer");
     lets_[id] = {in_, d.value};
   }
+  // A score reads like a let in expressions (a number per customer).
+  void declare_decl(const ast::ScoreDecl& d, const ast::TopDecl&) {
+    const uint32_t id = declared(SymbolKind::Let, d.name, d.name_span, d.span, d.doc);
+    ix_.symbols_[id].facts.push_back(fmt::format(
+        "a score: the sum of the points of its {} lines whose condition is true", d.lines.size()));
+  }
   void declare_decl(const ast::SegmentDecl& d, const ast::TopDecl&) {
     const uint32_t id = declared(SymbolKind::Segment, d.name, d.name_span, d.span, d.doc);
     std::vector<std::string> names;
@@ -445,6 +451,9 @@ class IndexBuilder {
   void resolve_decl(const ast::LetDecl& d) { walk(d.value, nullptr); }
   void resolve_decl(const ast::SegmentDecl& d) {
     for (const auto& l : d.labels) walk(l.cond, nullptr);
+  }
+  void resolve_decl(const ast::ScoreDecl& d) {
+    for (const auto& l : d.lines) walk(l.cond, nullptr);
   }
   void resolve_decl(const ast::CandidateDecl& d) { walk(d.cond, nullptr); }
   void resolve_decl(const ast::RuleDecl& d) { walk(d.cond, nullptr); }

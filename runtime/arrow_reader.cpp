@@ -4,6 +4,7 @@
 // turns each record batch into an rk::Batch typed by the Rekindle schema (zero copy when the
 // Arrow layout already is Rekindle's physical layout).
 #include "runtime/arrow_reader.h"
+#include "runtime/column_match.h"
 
 #include <fcntl.h>
 #include <lz4frame.h>
@@ -49,12 +50,19 @@ struct Mapping {
   }
 };
 
+// Maps a regular file (or a memfd) open at `fd`; closes `fd`.
+std::shared_ptr<Mapping> map_fd(int fd, std::string& error);
+
 std::shared_ptr<Mapping> map_file(const std::string& path, std::string& error) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = fmt::format("cannot open: {}", std::strerror(errno));
     return nullptr;
   }
+  return map_fd(fd, error);
+}
+
+std::shared_ptr<Mapping> map_fd(int fd, std::string& error) {
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -665,6 +673,8 @@ class ArrowReader final : public SnapshotReader {
         sink_(sink) {
     for (const auto& f : schema_.fields) ranged_ = ranged_ || f.has_range();
   }
+  // Reads from `fd` (a regular file or a memfd, mapped and closed) instead of opening the path.
+  void use_fd(int fd) { fd_ = fd; }
 
   bool open(std::optional<SnapshotError>& err);
   bool open_schema_only(std::optional<SnapshotError>& err);  // for inference
@@ -727,6 +737,7 @@ class ArrowReader final : public SnapshotReader {
 
   std::string path_;
   Schema schema_;
+  int fd_ = -1;
   std::shared_ptr<Mapping> map_;
   std::shared_ptr<uint8_t[]> metadata_copy_;  // footer / schema message when copied to align it
   bool is_file_ = false;
@@ -756,7 +767,12 @@ class ArrowReader final : public SnapshotReader {
 
 bool ArrowReader::open_container() {
   std::string e;
-  map_ = map_file(path_, e);
+  if (fd_ >= 0) {
+    map_ = map_fd(fd_, e);
+    fd_ = -1;
+  } else {
+    map_ = map_file(path_, e);
+  }
   if (!map_) return fail(0, "", e);
   const Mapping& m = *map_;
   if (m.size >= 6 && std::memcmp(m.data, kMagic, 6) == 0) {
@@ -802,24 +818,21 @@ void ArrowReader::collect_dict_fields(const fb::Field* f, int depth) {
 
 bool ArrowReader::match_schema() {
   const auto* fields = fschema_->fields();
-  for (const FieldDef& def : schema_.fields) {
+  std::vector<std::string_view> names;
+  names.reserve(fields->size());
+  for (const fb::Field* f : *fields)
+    names.push_back(f->name() ? f->name()->string_view() : std::string_view("(unnamed)"));
+  std::optional<SnapshotError> e;
+  const auto positions = match_columns(names, schema_, path_, "Arrow schema", 0, e);
+  if (!positions) {
+    err_ = e;
+    return false;
+  }
+  for (size_t k = 0; k < schema_.fields.size(); ++k) {
+    const FieldDef& def = schema_.fields[k];
     Plan p;
-    for (flatbuffers::uoffset_t i = 0; i < fields->size(); ++i) {
-      const fb::Field* f = fields->Get(i);
-      if (f->name() && f->name()->string_view() == def.name) {
-        p.arrow_index = static_cast<int>(i);
-        p.field = f;
-        break;
-      }
-    }
-    if (!p.field) {
-      std::string have;
-      for (const fb::Field* f : *fields) {
-        if (!have.empty()) have += ", ";
-        have += f->name() ? f->name()->str() : std::string("(unnamed)");
-      }
-      return fail(0, def.name, fmt::format("missing from the snapshot (it has: {})", have));
-    }
+    p.arrow_index = static_cast<int>((*positions)[k]);
+    p.field = fields->Get(static_cast<flatbuffers::uoffset_t>((*positions)[k]));
     if (!compatible(def.type, p.field))
       return fail(0, def.name,
                   fmt::format("is {} in the snapshot but the schema says {}", type_name(p.field),
@@ -1646,30 +1659,47 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
 
 }  // namespace
 
+bool looks_like_arrow_head(std::string_view head) {
+  const auto* p = reinterpret_cast<const uint8_t*>(head.data());
+  const size_t got = head.size();
+  if (got >= 6 && std::memcmp(p, kMagic, 6) == 0) return true;
+  if (got < 8) return false;
+  if (load<uint32_t>(p) == kContinuation) return true;
+  // Legacy stream: int32 length, then a Message flatbuffer holding the schema.
+  const int32_t len = load<int32_t>(p);
+  if (len <= 0 || static_cast<size_t>(len) > got - 4) return false;
+  std::shared_ptr<uint8_t[]> keep;
+  const uint8_t* m = aligned_copy(p + 4, static_cast<size_t>(len), keep);
+  flatbuffers::Verifier v(m, static_cast<size_t>(len));
+  if (!v.VerifyBuffer<fb::Message>(nullptr)) return false;
+  return flatbuffers::GetRoot<fb::Message>(m)->header_type() == fb::MessageHeader::Schema;
+}
+
 bool looks_like_arrow(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
   // Enough for the file magic, a continuation marker, or a whole legacy schema message.
-  std::vector<uint8_t> head(64 * 1024);
+  std::string head(64 * 1024, '\0');
   const ssize_t got = ::read(fd, head.data(), head.size());
   ::close(fd);
-  if (got >= 6 && std::memcmp(head.data(), kMagic, 6) == 0) return true;
-  if (got < 8) return false;
-  if (load<uint32_t>(head.data()) == kContinuation) return true;
-  // Legacy stream: int32 length, then a Message flatbuffer holding the schema.
-  const int32_t len = load<int32_t>(head.data());
-  if (len <= 0 || len > got - 4) return false;
-  std::shared_ptr<uint8_t[]> keep;
-  const uint8_t* p = aligned_copy(head.data() + 4, static_cast<size_t>(len), keep);
-  flatbuffers::Verifier v(p, static_cast<size_t>(len));
-  if (!v.VerifyBuffer<fb::Message>(nullptr)) return false;
-  return flatbuffers::GetRoot<fb::Message>(p)->header_type() == fb::MessageHeader::Schema;
+  head.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return looks_like_arrow_head(head);
 }
 
 std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,
                                                     const ReaderOptions& opts,
                                                     std::optional<SnapshotError>& err) {
   auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads, opts.errors);
+  if (!reader->open(err)) return nullptr;
+  return reader;
+}
+
+std::unique_ptr<SnapshotReader> open_arrow_snapshot_fd(int fd, const std::string& display,
+                                                       const Schema& schema,
+                                                       const ReaderOptions& opts,
+                                                       std::optional<SnapshotError>& err) {
+  auto reader = std::make_unique<ArrowReader>(display, schema, opts.threads, opts.errors);
+  reader->use_fd(fd);
   if (!reader->open(err)) return nullptr;
   return reader;
 }
@@ -1683,6 +1713,10 @@ std::optional<Schema> infer_arrow_schema(const std::string& path,
     std::string stem = path.substr(path.find_last_of('/') + 1);
     out.name = stem.substr(0, stem.find('.'));
   }
+  std::vector<std::string_view> names;
+  for (const fb::Field* f : *reader.arrow_schema()->fields())
+    names.push_back(f->name() ? f->name()->string_view() : std::string_view("(unnamed)"));
+  if (!unique_column_names(names, path, "Arrow schema", 0, err)) return std::nullopt;
   for (const fb::Field* f : *reader.arrow_schema()->fields()) {
     FieldDef d;
     d.name = f->name() ? f->name()->str() : std::string();

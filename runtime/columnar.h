@@ -81,12 +81,19 @@ class SnapshotReader {
   // The share of the input consumed by the batches returned so far, 0..1, or -1 when unknown
   // (CSV: bytes read / file size, for a progress estimate). Safe to call from another thread.
   virtual double fraction_read() const { return -1; }
+  // The row number shown in messages for the snapshot's `index`-th record (0-based), as a
+  // spreadsheet shows it (see SnapshotError): Arrow index + 1; CSV counts the header and blank
+  // lines.
+  virtual int64_t display_row(int64_t index) const { return index + 1; }
 };
 
 class DataErrors;
 
 struct ReaderOptions {
   int64_t batch_rows = 64 * 1024;  // target rows per batch (CSV); Arrow uses its record batches
+  // Check that the schema's key is unique (runtime/key_check.h): a key in two rows is a data
+  // error reported after the last batch.
+  bool check_keys = true;
   // Threads that decode a batch (CSV: its rows in tasks of 4,096; Arrow: its columns), counting
   // the thread that calls next(). Batches are the same for any count.
   int threads = 1;

@@ -60,6 +60,8 @@ const std::vector<CodeInfo> kCatalog = {
      "a schema file where a rule file is expected, or the reverse", "RK0410"},
     {C::DuplicateColumn, "RK0411", "duplicate-column", "two output columns with one name",
      "RK0411"},
+    {C::Score, "RK0412", "score",
+     "a score without lines, or points with more than 6 decimals or too large", "RK0412"},
 };
 
 }  // namespace

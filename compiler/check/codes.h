@@ -43,6 +43,7 @@ enum class Code : uint8_t {
   Channels,             // RK0409
   WrongFileKind,        // RK0410
   DuplicateColumn,      // RK0411
+  Score,                // RK0412
 };
 
 struct CodeInfo {

@@ -96,8 +96,7 @@ class Exprs {
   // One handler per expression kind: an explicit specialization each, in expr.cpp (Name and
   // Member in names.cpp); check_expr dispatches on the kind. A kind without one fails to compile.
   template <typename Kind>
-  Typed check_kind(const ast::File& /*f*/, const Kind& /*k*/, const ast::Span& /*span*/,
-                   const Type* /*expect*/) {
+  Typed check_kind(const ast::File&, const Kind&, const ast::Span&, const Type*) {
     static_assert(ast::kUnhandled<Kind>, "an expression kind without its check_kind handler");
     return {};
   }
@@ -134,11 +133,15 @@ class Lowering {
   Typed lower_param(ParamEnt& p);
   Typed lower_let(LetEnt& e, const ast::Span& use);
   Typed lower_family(size_t index, const ast::Span& use);
+  // scores.cpp
+  Typed lower_score(size_t index, const ast::Span& use);
   Typed lower_candidate(const ast::Span& use);
   // Every stop rule; value = the index of the first that fires (missing when none did).
   Typed lower_stops(const ast::Span& use);
   uint32_t stopped_node(const ast::Span& use);
   Typed lower_sequence(size_t index, const ast::Span& use);
+  // Whether a customer enters sequence `index` (Bool): `enter when`, or the candidates.
+  Typed lower_entry(size_t index, const ast::Span& use);
 
  private:
   void error(Code code, const ast::Span& span, std::string msg, std::string help = {}) {
@@ -160,7 +163,8 @@ class Lowering {
   bool enter(Entity& e, const std::string& name, const ast::Span& use);
 
   // outputs.cpp
-  void add_output(const std::string& name, uint32_t node);
+  void add_output(const std::string& name, uint32_t node,
+                  ir::OutputWidth width = ir::OutputWidth::Code);
   uint32_t last_output() const { return static_cast<uint32_t>(program_.outputs.size() - 1); }
   std::optional<ast::Span> column_decl(const ir::ResultColumn& c) const;
   void check_column_names();

@@ -217,6 +217,7 @@ class Formatter {
   }
   void layout_decl(const ast::TopDecl& d);
   void layout_segment(const ast::SegmentDecl& s);
+  void layout_score(const ast::ScoreDecl& s);
   void layout_sequence(const ast::SequenceDecl& s);
   void attach_comments(std::vector<uint32_t>& tail);
   std::string emit(const std::vector<uint32_t>& tail) const;
@@ -610,6 +611,8 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
           }
         } else if constexpr (std::is_same_v<T, SegmentDecl>) {
           layout_segment(d);
+        } else if constexpr (std::is_same_v<T, ScoreDecl>) {
+          layout_score(d);
         } else if constexpr (std::is_same_v<T, SequenceDecl>) {
           layout_sequence(d);
         } else {
@@ -633,6 +636,22 @@ void Formatter::layout_segment(const ast::SegmentDecl& s) {
     } else {
       t = line_expr(1, l.name + std::string(width - l.name.size(), ' ') + " when ", l.cond);
     }
+    add_line(1, std::move(t), Role::First, 1, {{l.span.offset, end_of(l.span)}}, 0, true);
+  }
+  const uint32_t close = end_of(s.span) - 1;
+  add_line(0, "}", Role::Close, 0, {{close, close + 1}});
+}
+
+// Points right-aligned (`-10` under ` 30`); `point` for one, `points` otherwise.
+void Formatter::layout_score(const ast::ScoreDecl& s) {
+  const uint32_t open = skip_fwd(end_of(s.name_span));
+  add_line(0, "score " + s.name + " {", Role::Header, 0, {{s.span.offset, open + 1}}, kOther, true);
+  size_t width = 0;
+  for (const auto& l : s.lines) width = std::max(width, l.points.size());
+  for (const auto& l : s.lines) {
+    const bool one = l.points == "1" || l.points == "-1";
+    std::string t = std::string(width - l.points.size(), ' ') + l.points +
+                    (one ? " point when " : " points when ") + expr(l.cond, kIf);
     add_line(1, std::move(t), Role::First, 1, {{l.span.offset, end_of(l.span)}}, 0, true);
   }
   const uint32_t close = end_of(s.span) - 1;

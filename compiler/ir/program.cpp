@@ -114,7 +114,10 @@ std::string dump(const Program& p) {
     out += "\n";
   }
   for (size_t i = 0; i < p.outputs.size(); ++i)
-    out += fmt::format("output {} {} = %{}\n", i, p.outputs[i].name, p.outputs[i].node);
+    out += fmt::format("output {} {} = %{}{}\n", i, p.outputs[i].name, p.outputs[i].node,
+                       p.outputs[i].width == OutputWidth::Int64     ? " i64"
+                       : p.outputs[i].width == OutputWidth::Float64 ? " f64"
+                                                                    : "");
   for (const auto& c : p.columns) {
     out += fmt::format("column {} kind {} type {} outputs [{}] texts [{}] role {} {}\n", c.name,
                        static_cast<int>(c.kind), static_cast<int>(c.type),

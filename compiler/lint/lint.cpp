@@ -325,6 +325,11 @@ class Linter {
             r.name, r.owner);
       case Kind::Channel:
         return fmt::format("channel `{}` can never be used: its `requires` is never true", r.name);
+      case Kind::ScoreLine:
+        return fmt::format(
+            "the line `{} points` of score `{}` never gives points: its condition "
+            "is never true",
+            r.name, r.owner);
       case Kind::Otherwise:
       case Kind::Let:
       case Kind::Enter:
@@ -362,6 +367,11 @@ class Linter {
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
                 fmt::format("it checks nothing; require the consent field, e.g. `requires {}`",
                             check::consent_example(p_.schema, r.name))};
+      case Kind::ScoreLine:
+        return {fmt::format("the line `{} points` of score `{}` gives its points to every "
+                            "customer: its condition is always true",
+                            r.name, r.owner),
+                "the points only shift every customer's score; remove the line if that is meant"};
       case Kind::Otherwise:
       case Kind::Let:
       case Kind::Enter:
@@ -516,7 +526,10 @@ class Linter {
     if (stop_names_.empty()) return;
     std::vector<const SourceMap::Rule*> rules;
     for (const auto& n : stop_names_) rules.push_back(rule(Kind::Stop, "", n));
-    const z3::expr cand = enc_.is_true(candidate_);
+    // Stops apply to the customers who enter a sequence (the candidates without sequences).
+    const uint32_t scope = p_.layout.stops.scope;
+    const bool candidates = scope == candidate_;
+    const z3::expr cand = enc_.is_true(scope);
     auto fires = [&](const SourceMap::Rule* r) { return !enc_.is_false(r->cond); };
     for (size_t i = 0; i < rules.size(); ++i) {
       const SourceMap::Rule* r = rules[i];
@@ -524,10 +537,12 @@ class Linter {
       if (enc_.check(enc_.equals(stops_, static_cast<int64_t>(i))) != Verdict::Unsat) continue;
       std::vector<DiagNote> notes;
       if (enc_.check(cand && fires(r)) == Verdict::Unsat) {
-        notes.push_back(
-            {"it fires only for customers who are not candidates, and stop rules "
-             "apply to candidates only",
-             std::nullopt});
+        notes.push_back({candidates
+                             ? "it fires only for customers who are not candidates, and stop rules "
+                               "apply to candidates only"
+                             : "it fires only for customers who enter no sequence, and stop rules "
+                               "apply to customers who enter one",
+                         std::nullopt});
       } else {
         const SourceMap::Rule* cover = nullptr;
         for (size_t j = 0; j < i && !cover; ++j)

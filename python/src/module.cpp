@@ -22,7 +22,9 @@
 #include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/data_errors.h"
+#include "runtime/key_check.h"
 #include "runtime/measure/measure.h"
+#include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 #include "runtime/session.h"
 #include "runtime/value_ranges.h"
@@ -60,6 +62,7 @@ class Compiled {
     return *rules_;
   }
   const rk::ir::Program& program() const { return rules().program(); }
+  const rk::SourceSet& source_set() const { return rules_->result().sources; }
 
   py::list diagnostics() const {
     py::list out;
@@ -222,9 +225,10 @@ class Compiled {
 
 std::shared_ptr<Compiled> compile(const std::string& path,
                                   const std::map<std::string, std::string>& params,
-                                  const std::optional<std::string>& text) {
+                                  const std::optional<std::string>& text, const std::string& root) {
   rk::CompileOptions opts;
   opts.params = params;
+  opts.root = root;
   std::shared_ptr<const rk::RuleSet> rules;
   {
     py::gil_scoped_release release;
@@ -241,7 +245,9 @@ rk::SessionOptions session_options(const std::string& engine, int threads, std::
   rk::SessionOptions o;
   o.engine = *e;
   o.threads = threads;
-  o.warn = [&warning](const std::string& message) { warning = message; };
+  o.warn = [&warning](const std::string& message) {
+    warning += (warning.empty() ? "" : "; ") + message;
+  };
   return o;
 }
 
@@ -294,13 +300,18 @@ class OneBatchReader : public rk::SnapshotReader {
   std::optional<rk::SnapshotError> error_;
 };
 
-// A writer that copies every output column into caller-owned int8 arrays (by snapshot row).
+// A writer that copies every output column into caller-owned arrays (by snapshot row; a wide
+// output's array holds eight bytes per row).
 class CollectWriter : public rk::ResultWriter {
  public:
-  explicit CollectWriter(std::vector<int8_t*> dest) : dest_(std::move(dest)) {}
+  CollectWriter(std::vector<int8_t*> dest, const rk::ir::Program& program)
+      : dest_(std::move(dest)) {
+    for (const auto& o : program.outputs) bytes_.push_back(rk::ir::output_bytes(o.width));
+  }
   bool write(const rk::Batch& batch, const int8_t* const* outputs) override {
     for (size_t k = 0; k < dest_.size(); ++k)
-      std::memcpy(dest_[k] + batch.first_row, outputs[k], static_cast<size_t>(batch.num_rows));
+      std::memcpy(dest_[k] + static_cast<size_t>(batch.first_row) * bytes_[k], outputs[k],
+                  static_cast<size_t>(batch.num_rows) * bytes_[k]);
     return true;
   }
   bool finish() override { return true; }
@@ -308,6 +319,7 @@ class CollectWriter : public rk::ResultWriter {
 
  private:
   std::vector<int8_t*> dest_;
+  std::vector<size_t> bytes_;
   std::string error_;
 };
 
@@ -332,11 +344,30 @@ const uint8_t* validity_from_mask(rk::Batch& b, const py::object& mask, int64_t 
 }
 
 // UTF-8 bytes of a Python str (nullopt if not a str).
-std::optional<std::string_view> utf8_of(PyObject* o) {
+// Raises rekindle.DataError (a bad value in a frame) with `message`.
+[[noreturn]] void raise_data_error(const std::string& message) {
+  py::object cls = py::module_::import("rekindle").attr("DataError");
+  PyErr_SetString(cls.ptr(), message.c_str());
+  throw py::error_already_set();
+}
+
+std::string row_place(const std::string& name, int64_t r);
+
+// The UTF-8 of a str, nullopt for any other object. A str that is not valid Unicode (a lone
+// surrogate) is a DataError naming its column and row (`field`, `row`; none when `field` is
+// null), never a raw UnicodeEncodeError.
+std::optional<std::string_view> utf8_of(PyObject* o, const std::string* field = nullptr,
+                                        int64_t row = 0) {
   if (!PyUnicode_Check(o)) return std::nullopt;
   Py_ssize_t n = 0;
   const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-  if (!s) throw py::error_already_set();
+  if (!s) {
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) throw py::error_already_set();
+    PyErr_Clear();
+    raise_data_error((field ? row_place(*field, row) : std::string()) +
+                     py::repr(o).cast<std::string>() +
+                     " is not valid Unicode text (a lone surrogate cannot be encoded as UTF-8)");
+  }
   return std::string_view(s, static_cast<size_t>(n));
 }
 
@@ -521,7 +552,7 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
           // Not nullable: a missing value is an empty list (as an empty CSV field).
         } else {
           if (bits) (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
-          if (auto s = utf8_of(o)) {
+          if (auto s = utf8_of(o, &f.name, r)) {
             if (!s->empty()) {
               auto it = joined.find(std::string(*s));
               if (it == joined.end()) {
@@ -551,7 +582,7 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
                                     std::string(Py_TYPE(o)->tp_name));
             for (auto item : py::iter(h)) {
               if (is_missing_object(item.ptr())) continue;  // missing elements are dropped
-              auto e = utf8_of(item.ptr());
+              auto e = utf8_of(item.ptr(), &f.name, r);
               if (!e)
                 throw py::value_error(row_place(f.name, r) + "list elements must be str, not " +
                                       std::string(Py_TYPE(item.ptr())->tp_name));
@@ -591,9 +622,7 @@ void check_frame_ranges(const rk::Schema& schema, const rk::Batch& batch) {
   if (bad == 0) return;
   if (bad > 1) lines += "\n" + std::to_string(bad) + " rows with errors";
   if (bad > limit) lines += " (the first " + std::to_string(limit) + " are shown)";
-  const py::object data_error = py::module_::import("rekindle").attr("DataError");
-  PyErr_SetString(data_error.ptr(), lines.c_str());
-  throw py::error_already_set();
+  raise_data_error(lines);
 }
 
 // Evaluates in-memory columns (one description per schema field). Returns (one int8 array per
@@ -622,26 +651,47 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
   std::vector<py::array_t<int8_t>> outs;
   std::vector<int8_t*> dest;
   for (size_t k = 0; k < program.outputs.size(); ++k) {
-    outs.emplace_back(static_cast<py::ssize_t>(rows));
+    // A wide output (a score) holds eight bytes per row; numpy's buffers are 16-byte aligned.
+    outs.emplace_back(static_cast<py::ssize_t>(rows) *
+                      static_cast<py::ssize_t>(rk::ir::output_bytes(program.outputs[k].width)));
     dest.push_back(outs.back().mutable_data());
   }
   rk::Summary summary;
   std::string error, json;
-  bool ok = true;
+  bool ok = true, bad_data = false;
   {
     py::gil_scoped_release release;
-    OneBatchReader reader(std::move(batch));
-    CollectWriter writer(dest);
+    // The key's uniqueness is checked like for every snapshot (runtime/key_check.h); the frame
+    // is in memory, so suspects are confirmed by reading its key column again.
+    std::unique_ptr<rk::SnapshotReader> reader;
+    if (program.schema.key_field >= 0) {
+      const auto key = static_cast<size_t>(program.schema.key_field);
+      rk::Batch keys;
+      keys.num_rows = batch.num_rows;
+      keys.columns = {batch.columns[key]};
+      keys.dicts = {batch.dicts[key]};
+      keys.owned = batch.owned;
+      reader = std::make_unique<rk::KeyCheckingReader>(
+          std::make_unique<OneBatchReader>(std::move(batch)), program.schema, "<DataFrame>",
+          [keys](const rk::Schema&) -> std::unique_ptr<rk::SnapshotReader> {
+            return std::make_unique<OneBatchReader>(keys);
+          });
+    } else {
+      reader = std::make_unique<OneBatchReader>(std::move(batch));
+    }
+    CollectWriter writer(dest, program);
     rk::EvalOptions opts;
     opts.as_of = as_of;
     if (rows > 0)
-      ok = session.evaluate(c.rules(), reader, &writer, opts, summary, error);
+      ok = session.evaluate(c.rules(), *reader, &writer, opts, summary, error);
     else
       summary.init(program);
+    bad_data = !ok && reader->error().has_value();
     if (ok)
       json = rk::summary_json(program, summary,
                               run_inputs(session, c, "<DataFrame>", as_of, rules_name, rules_hash));
   }
+  if (bad_data) raise_data_error(error);  // e.g. a key in two rows
   if (!ok) throw EvaluationError(error);
   py::list out_list;
   for (auto& o : outs) out_list.append(o);
@@ -657,6 +707,12 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   const rk::ir::Program& program = c.program();
   const std::optional<rk::ResultFormat> rf = rk::result_format_for(format, out);
   if (!rf) throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
+  // No output may be an input (runtime/output_guard.h).
+  std::vector<rk::RunFile> inputs{{"the snapshot", snapshot}};
+  for (size_t i = 0; i < c.source_set().size(); ++i)
+    inputs.push_back(
+        {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
+  if (auto refused = rk::check_outputs(inputs, {{"out", out}})) throw py::value_error(*refused);
   std::string warning;
   rk::Session session(session_options(engine, threads, warning));
   session.executor(c.rules());
@@ -714,6 +770,16 @@ py::tuple measure(const Compiled& c, const std::vector<std::string>& events,
                   const std::string& outcomes, int window, int64_t min_sample,
                   const std::string& out, const std::string& verdicts, const std::string& html) {
   c.program();  // the rules compiled
+  // No output may be an input (events, outcomes, rule files) or another output
+  // (runtime/output_guard.h), as for `rekindle measure`.
+  std::vector<rk::RunFile> inputs{{"the outcomes file", outcomes}};
+  for (const auto& e : events) inputs.push_back({"an events file", e});
+  for (size_t i = 0; i < c.source_set().size(); ++i)
+    inputs.push_back(
+        {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
+  if (auto refused =
+          rk::check_outputs(inputs, {{"out", out}, {"verdicts", verdicts}, {"html", html}}))
+    throw py::value_error(*refused);
   const rk::measure::MeasurePlan plan = rk::measure::measure_plan_from(c.result());
   std::string error, report_text;
   std::vector<std::string> paused;
@@ -770,7 +836,37 @@ PYBIND11_MODULE(_core, m) {
       .def("program_params", &Compiled::program_params)
       .def("engine", &engine_of);
 
+  // The output rules of runtime/output_guard.h and the atomic file every output is written
+  // through, for the Python side's own outputs (rekindle.dask: markers, summary, --merged).
+  py::class_<rk::AtomicFile>(m, "AtomicFile")
+      .def(py::init<>())
+      .def("open",
+           [](rk::AtomicFile& f, const std::string& path) {
+             if (!f.open(path)) throw EvaluationError(f.error());
+           })
+      .def("write",
+           [](rk::AtomicFile& f, const py::bytes& data) {
+             const std::string bytes = data;
+             if (!f.write(bytes.data(), bytes.size())) throw EvaluationError(f.error());
+           })
+      .def("commit",
+           [](rk::AtomicFile& f) {
+             if (!f.commit()) throw EvaluationError(f.error());
+           })
+      .def("abort", &rk::AtomicFile::abort);
+  m.def(
+      "check_outputs",
+      [](const std::vector<std::pair<std::string, std::string>>& inputs,
+         const std::vector<std::pair<std::string, std::string>>& outputs) {
+        std::vector<rk::RunFile> in, out;
+        for (const auto& [role, path] : inputs) in.push_back({role, path});
+        for (const auto& [role, path] : outputs) out.push_back({role, path});
+        return rk::check_outputs(in, out);
+      },
+      "The message refusing outputs that are inputs or one another, or None");
+
   m.def("compile", &compile, py::arg("path"), py::arg("params"), py::arg("text") = py::none(),
+        py::arg("root") = std::string(),
         "Compiles a rule file (or its text); check .ok and .diagnostics()");
   m.def("parse_date", &parse_date, "YYYY-MM-DD -> days since 1970-01-01");
   m.def("format_date", &rk::format_iso_date, "days since 1970-01-01 -> YYYY-MM-DD");

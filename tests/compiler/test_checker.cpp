@@ -100,7 +100,9 @@ TEST_CASE("parameters can be overridden by type") {
   auto r = rk::compile_rules(kRules, opts);
   INFO(errors_of(r));
   REQUIRE(r.program);
-  CHECK(r.program->params.at("whale_aov") == "300");
+  // Shown with its unit, as summaries print it.
+  CHECK(r.program->params.at("whale_aov") == "$300");
+  CHECK(r.program->params.at("touch_interval") == "10 days");
 
   opts.params = {{"max_bounce_rate", "0.07"}};
   auto bad = rk::compile_rules(kRules, opts);

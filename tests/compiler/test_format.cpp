@@ -81,9 +81,11 @@ void check_round_trip(const std::string& path, const std::string& text) {
   const Notes a = notes_of(text), b = notes_of(once);
   REQUIRE(a.comments == b.comments);
   REQUIRE(a.docs == b.docs);
-  const CompileResult ca = compile_rules_text(path, text);
+  CompileOptions opts;
+  opts.root = RK_SOURCE_DIR;  // golden cases import ../../../rules/customer.schema
+  const CompileResult ca = compile_rules_text(path, text, opts);
   if (!ca.program) return;
-  const CompileResult cb = compile_rules_text(path, once);
+  const CompileResult cb = compile_rules_text(path, once, opts);
   std::string errors;
   for (const auto& d : cb.diags) errors += render_text(cb.sources, d);
   INFO(errors);
@@ -127,13 +129,15 @@ TEST_CASE("Format: 500 generated rule files round-trip (plain, messy, with comme
   for (uint64_t seed = 1; seed <= 500; ++seed) {
     testgen::RuleFileOptions o;
     o.seed = 7000 + seed;
-    o.schema_path = std::string(RK_SOURCE_DIR) + "/rules/customer.schema";
+    o.schema_path = "customer.schema";  // next to rules/gN.rules
     o.messy = seed % 2 == 0;
     o.comments = seed % 3 != 0;
     const std::string text = testgen::generate_rule_file(o);
     INFO("seed " << o.seed);
-    REQUIRE(compile_rules_text("g.rules", text).program);
-    check_round_trip("g" + std::to_string(o.seed) + ".rules", text);
+    const std::string path =
+        std::string(RK_SOURCE_DIR) + "/rules/g" + std::to_string(o.seed) + ".rules";
+    REQUIRE(compile_rules_text(path, text).program);
+    check_round_trip(path, text);
   }
 }
 
@@ -163,6 +167,10 @@ TEST_CASE("Format: layout of declarations", "[format]") {
         "sequence q {\n  touch a via e\n  touch b via e\n    offer (if x then credit 1 else none)\n"
         "    only when y\n\n  channel e requires z\n\n  holdout 5% salt \"q\"\n  wait 7 days\n"
         "  progress t on d\n}\n");
+  // Scores: points right-aligned, `point` for one; `- 1 points` starts a line, not a subtraction.
+  CHECK(fmt_ok("score s{10 points when x -1 points when y 2.5  point when z}") ==
+        "score s {\n   10 points when x\n   -1 point when y\n  2.5 points when z\n}\n");
+  CHECK(fmt_ok("score s { 1 point when x - 2 > 0 }") == "score s {\n  1 point when x - 2 > 0\n}\n");
   CHECK(fmt_ok("sequence q { channel e\n touch a via e offer credit 10 touch bb via e }") ==
         "sequence q {\n  channel e\n\n  touch a  via e offer credit 10\n  touch bb via e\n}\n");
 }

@@ -335,11 +335,22 @@ TEST_CASE("csv: exact error messages", "[csv]") {
   }
   SECTION("header problems") {
     CHECK(error_of("a,b,c\n1,2,3\n", pb) ==
-          "customers.csv: column customer_id: missing from the header (it has: a, b, c)");
+          "customers.csv: column customer_id: missing from the header (it has 3 columns: a, b, "
+          "c)");
     Schema s;
     s.fields.push_back({"last_touch", FieldType::Int, false, false, {}});
     CHECK(error_of("a,b,c\n", s) ==
-          "customers.csv: column last_touch: missing from the header (it has: a, b, c)");
+          "customers.csv: column last_touch: missing from the header (it has 3 columns: a, b, c)");
+    // A near name is suggested; a long header is not listed in full.
+    std::string wide = "last_tuch";
+    for (int i = 0; i < 200000; ++i) wide += ",c" + std::to_string(i);
+    const std::string missing = error_of(wide + "\n", s);
+    CHECK(missing ==
+          "customers.csv: column last_touch: missing from the header; did you mean `last_tuch`? "
+          "(it has 200001 columns: last_tuch, c0, c1, c2, c3, c4, c5, c6, ...)");
+    CHECK(error_of(wide + ",c199999\n", s) ==
+          "customers.csv:1: column c199999: appears more than once in the header (columns "
+          "200001 and 200002)");
     CHECK(error_of("last_touch,b,last_touch\n", s) ==
           "customers.csv:1: column last_touch: appears more than once in the header (columns 1 "
           "and 3)");

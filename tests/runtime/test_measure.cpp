@@ -13,9 +13,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "compiler/check/compile.h"
 #include "runtime/measure/events.h"
 #include "runtime/measure/gen_outcomes.h"
 #include "runtime/measure/measure.h"
+#include "runtime/measure/plan.h"
 
 using nlohmann::json;
 using namespace rk::measure;
@@ -762,4 +764,27 @@ TEST_CASE("Measure: the HTML report is one self-contained page", "[measure]") {
   CHECK(html.find("class=\"curve-chart\"") != std::string::npos);
   CHECK(html.find("were held out") != std::string::npos);
   CHECK(html.find("no holdout") != std::string::npos);
+}
+
+TEST_CASE("measure plan: read from the program's layout, in declaration order", "[measure]") {
+  const rk::CompileResult c =
+      rk::compile_rules(std::string(RK_SOURCE_DIR) + "/rules/winback.rules");
+  REQUIRE(c.program);
+  const MeasurePlan plan = measure_plan_from(c);
+  REQUIRE(plan.sequences.size() == 1);
+  CHECK(plan.sequences[0].name == "winback");
+  std::vector<std::string> touches;
+  for (const auto& t : plan.sequences[0].touches) {
+    CHECK(t.number == static_cast<int>(touches.size()) + 1);
+    CHECK(t.variants.empty());
+    touches.push_back(t.name);
+  }
+  CHECK(touches == std::vector<std::string>{"pattern_interrupt", "recommendation", "soft_incentive",
+                                            "social_proof", "scarcity", "winback_offer",
+                                            "final_nudge"});
+  CHECK(plan.families == std::vector<std::string>{"dormancy", "value_tier", "margin", "history",
+                                                  "engagement", "affinity", "acquisition"});
+  // A rule file that did not compile has an empty plan.
+  rk::CompileResult failed;
+  CHECK(measure_plan_from(failed).sequences.empty());
 }
