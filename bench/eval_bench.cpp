@@ -257,7 +257,9 @@ int main(int argc, char** argv) {
   std::vector<std::vector<std::vector<int8_t>>> outs(batches.size());
   std::vector<std::vector<int8_t*>> out_ptrs(batches.size());
   for (size_t i = 0; i < batches.size(); ++i) {
-    outs[i].assign(program.outputs.size(), std::vector<int8_t>(batches[i].num_rows));
+    for (const auto& o : program.outputs)
+      outs[i].emplace_back(static_cast<size_t>(batches[i].num_rows) *
+                           rk::ir::output_bytes(o.width));
     for (auto& o : outs[i]) out_ptrs[i].push_back(o.data());
   }
 

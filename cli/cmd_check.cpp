@@ -16,6 +16,7 @@ namespace {
 struct CheckArgs {
   std::vector<std::string> files;
   std::vector<std::string> params;
+  std::string root;
   std::string format = "text";
 };
 
@@ -28,6 +29,7 @@ std::function<int()> setup_check(CLI::App& app) {
       ->check(CLI::ExistingFile);
   sub->add_option("--param", args->params,
                   "Override a parameter, NAME=VALUE (checked against its type)");
+  add_root_option(sub, args->root);
   sub->add_option("--format", args->format, "Output format: text, json, sarif or github")
       ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
   sub->footer(
@@ -38,14 +40,16 @@ std::function<int()> setup_check(CLI::App& app) {
     parse_diag_format(args->format, format);
     CompileOptions opts;
     if (!parse_params(args->params, opts.params)) return kExitUsage;
+    opts.root = args->root;
     std::vector<CompileResult> results;
     bool errors = false, io_error = false;
     for (const auto& f : args->files) {
       results.push_back(compile_rules(f, opts));
+      if (stdout_is_an_input(run_inputs("", results.back().sources))) return kExitUsage;
       for (const auto& d : results.back().diags) {
         if (d.severity != Severity::Error) continue;
         errors = true;
-        if (d.code == "RK0501" && !d.span) io_error = true;
+        if ((d.code == "RK0501" || d.code == "RK0502") && !d.span) io_error = true;
       }
     }
     std::vector<DiagSet> sets;

@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <filesystem>
 
@@ -14,6 +13,8 @@
 #include "compiler/check/compile.h"
 #include "runtime/arrow_writer.h"
 #include "runtime/csv_writer.h"
+#include "runtime/data_errors.h"
+#include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 
 namespace rk::cli {
@@ -24,12 +25,6 @@ struct ConvertArgs {
   int64_t batch_rows = 64 * 1024;
   bool quiet = false;
 };
-
-extern "C" void convert_on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 // I/O problems (unreadable files) exit 2; problems in the data exit 1.
 int exit_code_for(const SnapshotError& e) {
@@ -60,7 +55,8 @@ std::function<int()> setup_convert(CLI::App& app) {
   sub->add_flag("--quiet,-q", args->quiet, "Do not print the summary line");
   sub->footer(
       "Columns are matched by name (extra input columns are dropped) and every value is checked\n"
-      "against the schema; the first bad value is reported as FILE:ROW: column NAME: problem.\n"
+      "against the schema; each bad row of a CSV input is reported (up to 100, then their count)\n"
+      "as FILE:ROW: column NAME: problem, and nothing is written.\n"
       "The output is written atomically (temporary file, then rename).\n"
       "Exit status: 0 when converted, 1 on data or schema errors, 2 on usage or I/O errors.\n"
       "Example: rekindle convert customers.csv customers.arrow --schema rules/customer.schema");
@@ -90,12 +86,16 @@ std::function<int()> setup_convert(CLI::App& app) {
       return io ? kExitUsage : kExitFindings;
     }
     const Schema& schema = *sr.schema;
-    std::signal(SIGXFSZ, SIG_IGN);
-    std::signal(SIGINT, convert_on_signal);
-    std::signal(SIGTERM, convert_on_signal);
+    if (auto refused =
+            check_outputs(run_inputs(args->in, sr.sources), {{"the output", args->out}})) {
+      print_error(*refused);
+      return kExitUsage;
+    }
 
+    DataErrors bad_rows;  // every bad row of the input, not only the first
     ReaderOptions ro;
     ro.batch_rows = args->batch_rows;
+    ro.errors = &bad_rows;
     std::optional<SnapshotError> rerr;
     auto reader = open_snapshot(args->in, schema, ro, rerr);
     if (!reader) {
@@ -130,7 +130,7 @@ std::function<int()> setup_convert(CLI::App& app) {
       }
     }
     if (reader->error()) {
-      print_error(reader->error()->to_string());
+      print_read_errors(bad_rows, reader->error()->to_string());
       return exit_code_for(*reader->error());
     }
     if (!(csv ? csv->finish() : arrow->finish())) {

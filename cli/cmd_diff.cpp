@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
+#include "runtime/data_errors.h"
 #include "runtime/diff.h"
 #include "runtime/session.h"
 
@@ -21,6 +22,7 @@ namespace {
 struct DiffArgs {
   std::string old_rules, new_rules, snapshot, as_of, format = "text", engine = "jit";
   std::vector<std::string> params;
+  std::string root;
   int samples = 5;
   int threads = 0;
 };
@@ -34,6 +36,7 @@ extern "C" void on_diff_signal(int) {
 int run_diff(const DiffArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
@@ -43,6 +46,11 @@ int run_diff(const DiffArgs& a) {
     print_diagnostics({{&old_rules->result().sources, old_rules->result().diags},
                        {&new_rules->result().sources, new_rules->result().diags}});
     return kExitFindings;
+  }
+  {
+    std::vector<RunFile> inputs = run_inputs(a.snapshot, old_rules->result().sources);
+    for (auto& f : run_inputs("", new_rules->result().sources)) inputs.push_back(std::move(f));
+    if (stdout_is_an_input(inputs)) return kExitUsage;
   }
   MergedSchema merged;
   std::string err;
@@ -56,7 +64,10 @@ int run_diff(const DiffArgs& a) {
   session.executor(*new_rules);
 
   std::optional<SnapshotError> serr;
-  auto reader = open_snapshot(a.snapshot, merged.schema, ReaderOptions{}, serr);
+  DataErrors bad_rows;  // every bad row of the snapshot, not only the first
+  ReaderOptions ropts;
+  ropts.errors = &bad_rows;
+  auto reader = open_snapshot(a.snapshot, merged.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
@@ -70,7 +81,10 @@ int run_diff(const DiffArgs& a) {
   dopts.cancel = &g_diff_cancel;
   DiffReport report;
   if (!session.diff(*old_rules, *new_rules, merged, *reader, dopts, report, err)) {
-    print_error(err);
+    if (reader->error())
+      print_read_errors(bad_rows, err);
+    else
+      print_error(err);
     return kExitFindings;
   }
   DiffHeader h{a.old_rules,
@@ -105,6 +119,7 @@ std::function<int()> setup_diff(CLI::App& app) {
   add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params,
                   "Override a parameter in both rule files, NAME=VALUE (repeatable)");
+  add_root_option(sub, a->root);
   sub->add_option("--format", a->format, "Output: text (default), json or markdown")
       ->check(CLI::IsMember({"text", "json", "markdown"}));
   sub->add_option("--samples", a->samples, "Sample customer ids per move (default 5)")

@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -16,6 +15,8 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
+#include "runtime/data_errors.h"
+#include "runtime/output_guard.h"
 #include "runtime/handoff.h"
 #include "runtime/session.h"
 
@@ -27,24 +28,12 @@ struct EvalArgs {
   std::string drafts, review_queue, events;
   std::optional<std::string> run_id;  // unset: the default run id
   std::vector<std::string> params;
+  std::string root;
   int threads = 0;
   bool quiet = false;
 };
 
 std::atomic<bool> g_cancel{false};
-
-extern "C" void on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  // Say why the run ended (write(2) is async-signal-safe; fmt is not).
-  const char* msg = sig == SIGINT
-                        ? "\nrekindle: interrupted by signal SIGINT; no output was written\n"
-                        : "\nrekindle: stopped by signal SIGTERM; no output was written\n";
-  ssize_t ignored = ::write(STDERR_FILENO, msg, std::strlen(msg));
-  (void)ignored;
-  // Re-raise with the default action so the exit status says which signal ended the run.
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 class ProgressBar {
  public:
@@ -79,6 +68,7 @@ class ProgressBar {
 int run_eval(const EvalArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
   const std::optional<ResultFormat> format = result_format_for(a.format, a.out);
@@ -100,20 +90,30 @@ int run_eval(const EvalArgs& a) {
   Session session(session_options(a.engine, a.threads));
   session.executor(*rules);  // the engine now, so a JIT fallback is said before anything else
 
+  // No output may be an input of the run or another output (runtime/output_guard.h).
+  if (auto refused =
+          check_outputs(run_inputs(a.snapshot, rules->result().sources),
+                        {{"--out", a.out.empty() ? "-" : a.out},
+                         {"--summary", a.summary},
+                         {"--drafts", a.drafts},
+                         {"--review-queue", a.review_queue},
+                         {"--events", a.events}})) {
+    print_error(*refused);
+    return kExitUsage;
+  }
+
   std::optional<SnapshotError> serr;
+  DataErrors bad_rows;  // every bad row of the snapshot, not only the first
   ReaderOptions ropts;
   ropts.threads = a.threads > 0
                       ? a.threads
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ropts.errors = &bad_rows;
   auto reader = open_snapshot(a.snapshot, program.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
   }
-
-  std::signal(SIGXFSZ, SIG_IGN);
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
 
   // The summary's temporary file is opened before the run, so a summary that cannot be written
   // (a missing or read-only folder) fails at once, before any result file is made.
@@ -162,16 +162,21 @@ int run_eval(const EvalArgs& a) {
   const bool ok = session.evaluate(*rules, *reader, writer.get(), eopts, summary, err);
   bar.finish();
   if (!ok) {
+    // A write error (a full disk, a closed pipe) is an I/O error; anything else is in the data.
+    const bool io = !writer->error().empty();
     writer.reset();  // removes the temporary file
-    print_error(err);
-    return kExitFindings;
+    if (reader->error())
+      print_read_errors(bad_rows, err);
+    else
+      print_error(err);
+    return io ? kExitUsage : kExitFindings;
   }
   // The result and the hand-off files are completed (written and synced) first; the snapshot's
   // SHA-256, computed on a thread of its own as the snapshot was read, finishes meanwhile. Then
   // the summary states the run (the manifest), and every file is renamed into place together.
   if (!writer->complete()) {
     print_error(writer->error());
-    return kExitFindings;  // the writers' destructors remove their temporary files
+    return kExitUsage;  // an I/O error; the writers' destructors remove their temporary files
   }
   RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
   run.run_id = hopts.run_id;
@@ -184,7 +189,7 @@ int run_eval(const EvalArgs& a) {
   }
   if (!writer->publish()) {
     print_error(writer->error());
-    return kExitFindings;
+    return kExitUsage;
   }
   if (a.summary.empty() && !a.quiet) {
     // The run's inputs first, so a summary pasted into a ticket says how to reproduce it.
@@ -210,6 +215,7 @@ std::function<int()> setup_eval(CLI::App& app) {
   add_snapshot_option(sub, a->snapshot)->required();
   add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
+  add_root_option(sub, a->root);
   sub->add_option("--out", a->out, "Result file (default: CSV on standard output)");
   sub->add_option("--format", a->format,
                   "Result format: csv, jsonl or arrow (default: from --out's extension)");

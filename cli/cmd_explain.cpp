@@ -19,6 +19,7 @@ namespace {
 struct ExplainArgs {
   std::string rules, snapshot, customer, as_of, format = "text";
   std::vector<std::string> params, given;
+  std::string root;
 };
 
 int run_explain(const ExplainArgs& a) {
@@ -40,6 +41,7 @@ int run_explain(const ExplainArgs& a) {
   }
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
@@ -49,6 +51,8 @@ int run_explain(const ExplainArgs& a) {
     return kExitFindings;
   }
   const ir::Program& program = rules->program();
+  if (stdout_is_an_input(run_inputs(by_snapshot ? a.snapshot : "", rules->result().sources)))
+    return kExitUsage;
   Batch batch;
   int64_t row = 0;
   std::string err;
@@ -92,6 +96,7 @@ std::function<int()> setup_explain(CLI::App& app) {
                   "(repeatable; instead of --snapshot/--customer)");
   add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
+  add_root_option(sub, a->root);
   sub->add_option("--format", a->format, "Output: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));
   sub->footer(

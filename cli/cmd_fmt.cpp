@@ -3,6 +3,7 @@
 // each file that is not formatted; `-` formats standard input to standard output. Files are
 // replaced atomically (temp file + rename). Exit 0: all formatted; 1: syntax errors or (with
 // --check) unformatted files; 2: usage or I/O error.
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -11,21 +12,22 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <iterator>
-#include <sstream>
 #include <string_view>
 
 #include "cli/command.h"
 #include "cli/common.h"
 #include "compiler/format/format.h"
+#include "grammar/source_root.h"
+#include "runtime/result_writer.h"
 
 namespace rk::cli {
 namespace {
 
 struct FmtArgs {
   std::vector<std::string> files;
+  std::string root;
   bool check = false;
 };
 
@@ -131,38 +133,43 @@ std::string unified_diff(const std::string& name, std::string_view a_text,
   return out;
 }
 
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return false;
-  out = ss.str();
-  return true;
-}
-
-// Replaces `path` with `text` through a temp file in the same directory and rename().
-bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
-  const std::string tmp = path + ".rkfmt-" + std::to_string(::getpid()) + ".tmp";
-  FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) {
-    error = fmt::format("cannot write `{}`: {}", tmp, std::strerror(errno));
-    return false;
-  }
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
-                  std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
-  const int saved = errno;
-  std::fclose(f);
-  if (!ok) {
-    std::remove(tmp.c_str());
-    error = fmt::format("cannot write `{}`: {}", tmp, std::strerror(saved));
+// Reads a regular file (a FIFO, a device or a directory is refused, without blocking); false with
+// `error` set on failure.
+bool read_file(const std::string& path, std::string& out, std::string& error) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    error = std::strerror(errno);
     return false;
   }
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) ::chmod(tmp.c_str(), st.st_mode & 07777);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = fmt::format("cannot replace `{}`: {}", path, std::strerror(errno));
-    std::remove(tmp.c_str());
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = "not a regular file";
+    return false;
+  }
+  out.clear();
+  char buf[1 << 16];
+  for (;;) {
+    const ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      error = std::strerror(errno);
+      ::close(fd);
+      return false;
+    }
+    if (r == 0) break;
+    out.append(buf, static_cast<size_t>(r));
+  }
+  ::close(fd);
+  return true;
+}
+
+// Replaces `path` with `text` through AtomicFile: a temporary file in the same folder renamed
+// over it (the file's mode is kept; a symlinked rule file is written at the file it names).
+bool write_atomically(const std::string& path, const std::string& text, std::string& error) {
+  AtomicFile file;
+  if (!file.open(path) || !file.write(text) || !file.commit()) {
+    error = file.error();
     return false;
   }
   return true;
@@ -174,6 +181,7 @@ std::function<int()> setup_fmt(CLI::App& app) {
       "fmt", "Rewrite rule and schema files in the canonical layout, keeping every comment");
   sub->add_option("files", args->files, "Rule or schema files to format; `-` for standard input")
       ->required();
+  add_root_option(sub, args->root);
   sub->add_flag("--check", args->check,
                 "Write nothing; print a diff of each file that is not formatted and exit 1");
   sub->footer(
@@ -189,8 +197,14 @@ std::function<int()> setup_fmt(CLI::App& app) {
       const bool is_stdin = path == "-";
       if (is_stdin) {
         text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-      } else if (!read_file(path, text)) {
-        print_error(fmt::format("cannot read `{}`: {}", path, std::strerror(errno)));
+      } else if (std::vector<Diagnostic> outside; !source_root(path, args->root, outside)) {
+        // A file that leads out of its folder (or --root) through a symlink is not read: its
+        // content would be quoted in a diff or a syntax error.
+        for (const auto& d : outside) print_error(fmt::format("{}: {}", d.message, d.help));
+        io_error = true;
+        continue;
+      } else if (std::string why; !read_file(path, text, why)) {
+        print_error(fmt::format("cannot read `{}`: {}", path, why));
         io_error = true;
         continue;
       }

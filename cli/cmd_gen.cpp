@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -30,7 +29,7 @@ namespace {
 struct GenArgs {
   int64_t rows = -1;
   uint64_t seed = 1;
-  std::string as_of, out, format, schema, rules;
+  std::string as_of, out, format, schema, rules, root;
   std::vector<std::string> params;
   int threads = 0;
   bool quiet = false;
@@ -40,12 +39,6 @@ struct GenArgs {
   std::vector<std::string> outcomes_for, offer_lift, variant_lift;
   measure::OutcomeGenOptions outcomes;
 };
-
-extern "C" void gen_on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 // The output format from --format or the file extension.
 bool snapshot_format(const std::string& name, const std::string& path, SnapshotFormat& out) {
@@ -105,9 +98,16 @@ int run_outcomes(GenArgs& a) {
   if (!parse_lifts("--offer-lift", a.offer_lift, a.outcomes.offer_lift) ||
       !parse_lifts("--variant-lift", a.variant_lift, a.outcomes.variant_lift))
     return kExitUsage;
-  std::signal(SIGXFSZ, SIG_IGN);
-  std::signal(SIGINT, gen_on_signal);
-  std::signal(SIGTERM, gen_on_signal);
+  // No output may be an input (an events file); signals are handled for every command
+  // (cli/signals.h).
+  {
+    std::vector<RunFile> inputs;
+    for (const auto& e : a.outcomes_for) inputs.push_back({"an events file", e});
+    if (auto refused = check_outputs(inputs, {{"--out", a.out}})) {
+      print_error(*refused);
+      return kExitUsage;
+    }
+  }
   measure::OutcomeGenStats stats;
   std::string error;
   if (!measure::generate_outcomes(a.outcomes_for, a.out, format, a.outcomes, stats, error)) {
@@ -160,6 +160,7 @@ std::function<int()> setup_gen(CLI::App& app) {
       "values, list items and enum values it tests");
   sub->add_option("--param", args->params,
                   "With --rules: override a parameter, NAME=VALUE (repeatable), as for eval");
+  add_root_option(sub, args->root);
   sub->add_flag("--verbose,-v", args->verbose,
                 "With --schema or --rules: print what each field's values look like");
   program->excludes(schema)->excludes(rules);
@@ -237,11 +238,12 @@ std::function<int()> setup_gen(CLI::App& app) {
     const bool any_schema = !args->schema.empty() || !args->rules.empty();
     Schema target;
     GenerationGuide guide;
+    std::optional<CompileResult> compiled;
     if (any_schema) {
-      std::optional<CompileResult> compiled;
       if (!args->rules.empty()) {
         CompileOptions copts;
         if (!parse_params(args->params, copts.params)) return kExitUsage;
+        copts.root = args->root;
         compiled = compile_rules(args->rules, copts);
         if (!compiled->program) return report_diagnostics(compiled->sources, compiled->diags);
       }
@@ -261,9 +263,17 @@ std::function<int()> setup_gen(CLI::App& app) {
       }
     }
 
-    std::signal(SIGXFSZ, SIG_IGN);
-    std::signal(SIGINT, gen_on_signal);
-    std::signal(SIGTERM, gen_on_signal);
+    // No output may be an input (the schema, the rule file and its imports): signals are handled
+    // for every command (cli/signals.h).
+    {
+      std::vector<RunFile> inputs;
+      if (compiled) inputs = run_inputs("", compiled->sources);
+      if (!args->schema.empty()) inputs.push_back({"the schema", args->schema});
+      if (auto refused = check_outputs(inputs, {{"--out", args->out}})) {
+        print_error(*refused);
+        return kExitUsage;
+      }
+    }
     const auto start = std::chrono::steady_clock::now();
     std::string error;
     if (any_schema) {

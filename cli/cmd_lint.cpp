@@ -21,6 +21,7 @@ namespace {
 struct LintArgs {
   std::vector<std::string> files;
   std::vector<std::string> params;
+  std::string root;
   std::string format = "text";
   bool werror = false;
   unsigned timeout_ms = 200;
@@ -37,6 +38,7 @@ std::function<int()> setup_lint(CLI::App& app) {
       ->check(CLI::ExistingFile);
   sub->add_option("--param", args->params,
                   "Override a parameter, NAME=VALUE; lints decide for these values");
+  add_root_option(sub, args->root);
   sub->add_option("--format", args->format, "Output format: text, json, sarif or github")
       ->check(CLI::IsMember({"text", "json", "sarif", "github"}));
   sub->add_flag("--werror", args->werror, "Exit with status 1 when there is any warning");
@@ -57,6 +59,7 @@ std::function<int()> setup_lint(CLI::App& app) {
     parse_diag_format(args->format, format);
     CompileOptions opts;
     if (!parse_params(args->params, opts.params)) return kExitUsage;
+    opts.root = args->root;
     LintOptions lopts;
     lopts.timeout_ms = args->timeout_ms;
     std::vector<CompileResult> results;
@@ -64,11 +67,13 @@ std::function<int()> setup_lint(CLI::App& app) {
     bool errors = false, warnings = false, io_error = false;
     for (const auto& f : args->files) {
       results.push_back(compile_rules(f, opts));
+      if (stdout_is_an_input(run_inputs("", results.back().sources))) return kExitUsage;
       const CompileResult& r = results.back();
       for (const auto& d : r.diags) {
         if (d.severity == Severity::Error) errors = true;
         if (d.severity == Severity::Warning) warnings = true;
-        if (d.severity == Severity::Error && d.code == "RK0501" && !d.span) io_error = true;
+        if (d.severity == Severity::Error && (d.code == "RK0501" || d.code == "RK0502") && !d.span)
+          io_error = true;
       }
     }
     std::vector<std::vector<Diagnostic>> found(results.size());

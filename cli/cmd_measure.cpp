@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <cstring>
 
@@ -23,16 +22,11 @@ namespace {
 struct MeasureArgs {
   std::string rules, outcomes, out, verdicts, html;
   std::vector<std::string> events, params;
+  std::string root;
   int window = 30;
   int64_t min_sample = 100;
   bool quiet = false;
 };
-
-extern "C" void measure_on_signal(int sig) {
-  remove_open_temp_files_from_signal();
-  std::signal(sig, SIG_DFL);
-  std::raise(sig);
-}
 
 std::string percent(const std::optional<double>& v) {
   return v ? fmt::format("{:.2f}%", *v * 100) : "n/a";
@@ -68,6 +62,7 @@ void print_summary(const measure::Report& report, const std::vector<std::string>
 int run_measure(const MeasureArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
+  copts.root = a.root;
   CompileResult compiled = compile_rules(a.rules, copts);
   if (!compiled.program) {
     std::fputs(
@@ -78,9 +73,18 @@ int run_measure(const MeasureArgs& a) {
   }
   const measure::MeasurePlan plan = measure::measure_plan_from(compiled);
 
-  std::signal(SIGXFSZ, SIG_IGN);
-  std::signal(SIGINT, measure_on_signal);
-  std::signal(SIGTERM, measure_on_signal);
+  // No output may be an input (events, outcomes, rule files) or another output
+  // (runtime/output_guard.h); signals are handled for every command (cli/signals.h).
+  {
+    std::vector<RunFile> inputs = run_inputs("", compiled.sources);
+    inputs.push_back({"the outcomes file", a.outcomes});
+    for (const auto& e : a.events) inputs.push_back({"an events file", e});
+    if (auto refused = check_outputs(
+            inputs, {{"--out", a.out}, {"--verdicts", a.verdicts}, {"--html", a.html}})) {
+      print_error(*refused);
+      return kExitUsage;
+    }
+  }
   // Every output's temporary file first, so an unwritable target fails before the work.
   AtomicFile out, verdicts, html;
   const std::pair<AtomicFile*, const std::string*> outputs[] = {
@@ -150,6 +154,7 @@ std::function<int()> setup_measure(CLI::App& app) {
                   "Write the paused variants (for `rekindle eval --experiments`)");
   sub->add_option("--html", a->html, "Write a self-contained HTML report");
   sub->add_option("--param", a->params, "Override a parameter of the rules, NAME=VALUE");
+  add_root_option(sub, a->root);
   sub->add_flag("--quiet,-q", a->quiet, "No summary on standard error");
   sub->footer(
       "Every file is written atomically; on an error none is left behind.\n"

@@ -17,6 +17,7 @@
 #include "runtime/arrow_reader.h"
 #include "runtime/csv_reader.h"
 #include "runtime/infer_types.h"
+#include "runtime/snapshot_format.h"
 
 namespace rk::cli {
 namespace {
@@ -61,6 +62,63 @@ std::string type_text(FieldType t, const std::vector<std::string>& enum_values) 
   return s + "}";
 }
 
+// Key candidates whose distinct values are tracked at once (see the scan below): 64, or as many
+// as keep about 256K values in memory when few rows are looked at.
+size_t key_probe_width(int64_t rows) {
+  constexpr int64_t kValues = int64_t{1} << 18;
+  return static_cast<size_t>(std::max<int64_t>(64, kValues / std::max<int64_t>(rows, 1)));
+}
+
+// Rows per batch: at most about a million cells, so a file of 20,000 columns is read in small
+// batches (a batch of 10,000 rows of it took over a gigabyte); at least 64 rows.
+int64_t batch_rows_for(size_t columns, int64_t rows) {
+  constexpr int64_t kCells = int64_t{1} << 20;
+  const int64_t by_width = kCells / static_cast<int64_t>(std::max<size_t>(columns, 1));
+  return std::max<int64_t>(64, std::min(rows, by_width));
+}
+
+// The first of candidates[start..] whose values in the first `rows_to_read` rows are all present
+// and distinct, reading only candidate columns, key_probe_width() at a time in column order.
+template <typename Fields>
+std::optional<size_t> probe_key(const std::string& path, const Fields& fields,
+                                const std::vector<size_t>& candidates, size_t start,
+                                int64_t rows_to_read) {
+  const size_t width = key_probe_width(rows_to_read);
+  for (; start < candidates.size(); start += width) {
+    Schema probe;
+    const size_t end = std::min(candidates.size(), start + width);
+    for (size_t k = start; k < end; ++k)
+      probe.fields.push_back({fields[candidates[k]].name, FieldType::String, false, false, {}});
+    std::vector<std::unordered_set<std::string>> seen(probe.fields.size());
+    std::vector<bool> alive(probe.fields.size(), true);
+    ReaderOptions ro;
+    ro.batch_rows = batch_rows_for(probe.fields.size(), rows_to_read);
+    ro.check_keys = false;
+    std::optional<SnapshotError> rerr;
+    auto reader = open_snapshot(path, probe, ro, rerr);
+    if (!reader) return std::nullopt;
+    Batch batch;
+    int64_t rows = 0;
+    while (rows < rows_to_read && reader->next(batch)) {
+      const int64_t take = std::min(batch.num_rows, rows_to_read - rows);
+      for (int64_t r = 0; r < take; ++r)
+        for (size_t i = 0; i < probe.fields.size(); ++i) {
+          if (!alive[i]) continue;
+          auto v = batch.string_at(i, r);
+          if (!v || !seen[i].emplace(*v).second) {
+            alive[i] = false;
+            seen[i] = {};
+          }
+        }
+      rows += take;
+    }
+    if (rows == 0) return std::nullopt;
+    for (size_t i = 0; i < probe.fields.size(); ++i)
+      if (alive[i]) return candidates[start + i];
+  }
+  return std::nullopt;
+}
+
 int exit_code_for(const SnapshotError& e) {
   if (e.row == 0 && e.column.empty() &&
       (e.message.rfind("cannot open", 0) == 0 || e.message.rfind("read error", 0) == 0))
@@ -93,12 +151,19 @@ std::function<int()> setup_schema(CLI::App& app) {
       "Example: rekindle schema customers.csv > customer.schema");
   return [args]() -> int {
     const std::string& path = args->snapshot;
-    std::string ext = std::filesystem::path(path).extension().string();
-    for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    const bool arrow = ext == ".csv" ? false
-                       : (ext == ".arrow" || ext == ".feather" || ext == ".ipc" || ext == ".arrows")
-                           ? true
-                           : looks_like_arrow(path);
+    if (stdout_is_an_input({{"the snapshot", path}})) return kExitUsage;
+    // The format from the content (Parquet, compressed or UTF-16 files are refused with a
+    // message); the file is read twice (types, then the key), so a pipe is refused.
+    bool regular = false;
+    const SnapshotFormat format = sniff_snapshot_file(path, regular);
+    if (format.kind == SnapshotFormat::Kind::Unsupported) {
+      print_error(fmt::format("{}: {}{}", path, format.problem,
+                              regular ? ""
+                                      : " (`rekindle schema` reads the file twice: write the "
+                                        "stream to a file first)"));
+      return regular ? kExitFindings : kExitUsage;
+    }
+    const bool arrow = format.kind == SnapshotFormat::Kind::Arrow;
     struct Out {
       std::string name;
       FieldType type;
@@ -132,18 +197,27 @@ std::function<int()> setup_schema(CLI::App& app) {
     // columns the values show (runtime/infer_types.h).
     bool has_key = false;
     for (const auto& f : fields) has_key = has_key || f.key;
+    // The key candidates: string columns without missing values, in column order. The scan
+    // tracks the distinct values of the first key_probe_width() of them only, so its memory does
+    // not grow with the width of the file (20,000 string columns used to take 1.1 GB); when none
+    // of those is distinct, the later ones are probed as many at a time, reading only their
+    // columns.
+    std::vector<size_t> candidates;
+    if (!has_key)
+      for (size_t i = 0; i < fields.size(); ++i)
+        if (fields[i].type == FieldType::String && !fields[i].nullable) candidates.push_back(i);
+    const size_t tracked = std::min(candidates.size(), key_probe_width(args->rows));
+    std::vector<std::unordered_set<std::string>> seen(tracked);
+    std::vector<bool> alive(tracked, true);
     Schema probe;
     for (const auto& f : fields)
       probe.fields.push_back({f.name, f.type, f.nullable, false, f.enum_values});
     for (size_t i = 0; i < fields.size(); ++i)
       if (fields[i].key) probe.key_field = static_cast<int>(i);
-    std::vector<std::unordered_set<std::string>> seen(fields.size());
-    std::vector<bool> candidate(fields.size());
-    for (size_t i = 0; i < fields.size(); ++i)
-      candidate[i] = !has_key && fields[i].type == FieldType::String && !fields[i].nullable;
     ValueTypeInference inference(probe);
     ReaderOptions ro;
-    ro.batch_rows = args->rows;
+    ro.batch_rows = batch_rows_for(fields.size(), args->rows);
+    ro.check_keys = false;  // the key is what is being looked for
     std::optional<SnapshotError> rerr;
     int64_t rows = 0;
     if (auto reader = open_snapshot(path, probe, ro, rerr)) {
@@ -151,22 +225,29 @@ std::function<int()> setup_schema(CLI::App& app) {
       while (rows < args->rows && reader->next(batch)) {
         const int64_t take = std::min(batch.num_rows, args->rows - rows);
         for (int64_t r = 0; r < take; ++r)
-          for (size_t i = 0; i < fields.size(); ++i) {
-            if (!candidate[i]) continue;
-            auto v = batch.string_at(i, r);
-            if (!v || !seen[i].emplace(*v).second) candidate[i] = false;
+          for (size_t k = 0; k < tracked; ++k) {
+            if (!alive[k]) continue;
+            auto v = batch.string_at(candidates[k], r);
+            if (!v || !seen[k].emplace(*v).second) {
+              alive[k] = false;
+              seen[k] = {};
+            }
           }
         inference.add(batch, take);
         rows += take;
       }
     }
-    if (rows > 0 && !has_key)
-      for (size_t i = 0; i < fields.size(); ++i)
-        if (candidate[i]) {
-          fields[i].key = true;
-          probe.key_field = static_cast<int>(i);
-          break;
-        }
+    seen.clear();
+    if (rows > 0 && !has_key) {
+      std::optional<size_t> key;
+      for (size_t k = 0; k < tracked && !key; ++k)
+        if (alive[k]) key = candidates[k];
+      if (!key) key = probe_key(path, fields, candidates, tracked, rows);
+      if (key) {
+        fields[*key].key = true;
+        probe.key_field = static_cast<int>(*key);
+      }
+    }
     Schema refined = probe;
     inference.refine(refined);
     for (size_t i = 0; i < fields.size(); ++i) {

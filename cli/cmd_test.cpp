@@ -1,4 +1,5 @@
-// Rekindle CLI: `rekindle test FILE.test...` runs rule tests: each test builds one customer from
+// Rekindle CLI: `rekindle test FILE.test|FOLDER|FILE.rules...` runs rule tests (the test files of
+// folders and rule files are found by test_files.h): each test builds one customer from
 // the file's defaults and its `given` values, evaluates the rules with the interpreter (and the
 // JIT, asserting both agree) and compares output columns with its `expect` values, naming the
 // rule that decided each differing column (read from runtime/explain's RowReading through the
@@ -20,7 +21,9 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
+#include "cli/test_files.h"
 #include "compiler/check/compile.h"
+#include "grammar/source_root.h"
 #include "grammar/test_file.h"
 #include "runtime/atoms.h"
 #include "runtime/batch_builder.h"
@@ -28,6 +31,7 @@
 #include "runtime/explain.h"
 #include "runtime/interpreter.h"
 #include "runtime/session.h"
+#include "runtime/value_text.h"
 
 namespace rk::cli {
 namespace {
@@ -35,7 +39,7 @@ namespace {
 struct TestArgs {
   std::vector<std::string> files;
   std::string engine = "both";
-  std::string filter;
+  std::string filter, root;
   bool coverage = false;
   bool fail_uncovered = false;
 };
@@ -91,6 +95,10 @@ class TestRun {
   }
 
   bool load() {
+    // The test file and its rules file, like an import, stay in the test file's folder (or
+    // --root); checked before anything is read.
+    const auto root = source_root(path_, args_.root, diags_);
+    if (!root) return flush_diags(kExitUsage);
     std::vector<Diagnostic> d;
     auto idx = tsrc_.load(path_, d);
     if (!idx) {
@@ -100,16 +108,27 @@ class TestRun {
     file_idx_ = *idx;
     tf_ = testfile::parse_test_file(tsrc_, *idx, diags_);
     if (!tf_) return flush_diags(kExitUsage);
-    namespace fs = std::filesystem;
-    fs::path rules = fs::path(path_).parent_path() / tf_->rules_path;
-    rules_path_ = rules.lexically_normal().string();
+    const auto rules = resolve_source(*root, path_, tf_->rules_path, {".rules"}, "rules file",
+                                      tf_->rules_span, diags_);
+    if (!rules) return flush_diags(kExitUsage);
+    rules_path_ = rules->display;
     std::error_code ec;
-    if (!fs::is_regular_file(rules_path_, ec)) {
+    if (!std::filesystem::is_regular_file(rules->open, ec)) {
       error("RK0715", tf_->rules_span, fmt::format("cannot read the rules file `{}`", rules_path_),
             "the path is relative to the test file");
       return flush_diags(kExitUsage);
     }
-    compiled_ = compile_rules(rules_path_);
+    CompileOptions copts;
+    copts.root = root->shown;
+    compiled_ = compile_rules(rules_path_, copts);
+    {
+      std::vector<RunFile> inputs = run_inputs("", compiled_.sources);
+      inputs.push_back({"the test file", path_});
+      if (stdout_is_an_input(inputs)) {
+        exit_ = kExitUsage;
+        return false;
+      }
+    }
     if (!compiled_.program) {
       std::fputs(
           render_diagnostics({{&compiled_.sources, compiled_.diags}}, DiagFormat::Text, isatty(2))
@@ -155,6 +174,20 @@ class TestRun {
     if (col.role == Role::Key) {
       if (v.kind == ValueKind::String || v.kind == ValueKind::Word) return v.word;
       return bad(fmt::format("column `{}` is the customer key: write it in quotes", col.name));
+    }
+    if (col.kind == ir::ResultKind::Number) {
+      // A score: a whole number (or, for a decimal score, a decimal) as the result writes it.
+      if (v.kind != ValueKind::Number || v.unit != ast::Unit::None ||
+          (col.type == ir::ValueType::Int && !v.is_int))
+        return bad(fmt::format("column `{}` holds {}: write e.g. `{}`", col.name,
+                               col.type == ir::ValueType::Int ? "a whole number" : "a number",
+                               col.type == ir::ValueType::Int ? "45" : "4.5"));
+      std::string text;
+      if (col.type == ir::ValueType::Int)
+        append_int_text(text, v.inumber);
+      else
+        append_number_text(text, v.is_int ? static_cast<double>(v.inumber) : v.number);
+      return text;
     }
     if (col.kind == ir::ResultKind::Joined) {
       std::vector<std::string> names;
@@ -327,6 +360,8 @@ class TestRun {
     run_engine(*interp, interp_);
     if (args_.engine == "both") {
       EngineChoice jit = choose_engine(ext_, Engine::Jit);
+      if (!jit.cache_warning.empty())
+        fmt::print(stderr, "rekindle: warning: {}\n", jit.cache_warning);
       if (jit.used != Engine::Jit) {
         fmt::print(stderr,
                    "rekindle: warning: the JIT is unavailable ({}); tests ran on the interpreter "
@@ -341,7 +376,11 @@ class TestRun {
   }
 
   void run_engine(const Executor& ex, Outputs& o) {
-    o.out.assign(ext_.outputs.size(), std::vector<int8_t>(std::max<int64_t>(rows_, 1), -1));
+    o.out.clear();
+    for (const auto& out : ext_.outputs)
+      o.out.emplace_back(
+          static_cast<size_t>(std::max<int64_t>(rows_, 1)) * ir::output_bytes(out.width),
+          int8_t{-1});
     if (rows_ == 0) return;
     PreparedAtoms atoms;
     atoms.prepare(ext_, batch_);
@@ -368,6 +407,15 @@ class TestRun {
         std::string s;
         for (size_t k = 0; k < col.outputs.size(); ++k)
           if (o.out[col.outputs[k]][r] == 1) s += (s.empty() ? "" : ";") + col.texts[k];
+        return s;
+      }
+      case ir::ResultKind::Number: {
+        std::string s;
+        if (o.out[col.outputs[1]][r] != 1) return s;
+        if (col.type == ir::ValueType::Int)
+          append_int_text(s, output_int(o.out[col.outputs[0]].data(), r));
+        else
+          append_number_text(s, output_float(o.out[col.outputs[0]].data(), r));
         return s;
       }
     }
@@ -398,6 +446,13 @@ class TestRun {
     for (const auto& r : compiled_.map.rules)
       if (r.kind == kind && r.owner == owner && r.name == name) return &r;
     return nullptr;
+  }
+  std::vector<const SourceMap::Rule*> rules_of_owner(SourceMap::Kind kind,
+                                                     const std::string& owner) const {
+    std::vector<const SourceMap::Rule*> out;
+    for (const auto& r : compiled_.map.rules)
+      if (r.kind == kind && r.owner == owner) out.push_back(&r);
+    return out;
   }
   const SourceMap::Rule* label_rule(const std::string& family, const std::string& label) const {
     if (auto* r = rule(SourceMap::Kind::Label, family, label)) return r;
@@ -442,6 +497,16 @@ class TestRun {
           lines.push_back(
               rule_with_cond("candidate rule", SourceMap::Kind::Candidate, "", "candidate", rr));
         break;
+      case Role::Score: {
+        // Every line, whether it gave its points (only a true condition does).
+        const ir::Score& sc = layout.scores[col.owner];
+        for (const auto* r : rules_of_owner(SourceMap::Kind::ScoreLine, sc.name)) {
+          const std::string v = rr.condition(*r).value_or("unknown");
+          lines.push_back(fmt::format("{} points at {}: condition {}{}", r->name, cite(*r), v,
+                                      v == "true" ? "" : ", no points"));
+        }
+        break;
+      }
       case Role::Family: {
         const std::string& family = layout.families[col.owner].name;
         if (!actual.empty()) {
@@ -464,9 +529,12 @@ class TestRun {
         if (!actual.empty())
           lines.push_back(rule_with_cond("stop rule", SourceMap::Kind::Stop, "", actual, rr) +
                           " fired first");
-        else if (rr.truth(layout.candidate.value.node) == "false")
+        else if (layout.stops.scope == layout.candidate.value.node &&
+                 rr.truth(layout.candidate.value.node) == "false")
           lines.push_back("not a candidate: stop rules apply to candidates only" +
                           candidate_rule(rr));
+        else if (rr.truth(layout.stops.scope) == "false")
+          lines.push_back("enters no sequence: stop rules apply to customers who enter one");
         else
           lines.push_back("no stop rule fired");
         if (!expected.empty() && expected != actual)
@@ -712,6 +780,8 @@ class TestRun {
         return fmt::format("exit {}.{}", r.owner, r.name);
       case SourceMap::Kind::Channel:
         return fmt::format("channel {}.{} (requires)", r.owner, r.name);
+      case SourceMap::Kind::ScoreLine:
+        return fmt::format("score {} line `{} points`", r.owner, r.name);
       case SourceMap::Kind::Otherwise:
       case SourceMap::Kind::Let:
       case SourceMap::Kind::Enter:
@@ -756,6 +826,7 @@ class TestRun {
       case Role::Candidate:
       case Role::Touch:
       case Role::Offer:
+      case Role::Score:
         break;
     }
     if (r) what += fmt::format(" ({})", where(r->span));
@@ -789,9 +860,11 @@ std::function<int()> setup_test(CLI::App& app) {
   auto a = std::make_shared<TestArgs>();
   auto* sub = app.add_subcommand(
       "test", "Run rule tests (*.test files next to the rules) and report coverage");
-  sub->add_option("files", a->files, "Test files (e.g. rules/winback.test)")
+  sub->add_option("files", a->files,
+                  "Test files (rules/winback.test), folders (every *.test below: rules/) or rule "
+                  "files (the *.test files beside them that test them: rules/winback.rules)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingPath);
   sub->add_flag("--coverage", a->coverage,
                 "Report labels, rules, touches, statuses, channels, offers and condition "
                 "branches that no test reached");
@@ -801,12 +874,15 @@ std::function<int()> setup_test(CLI::App& app) {
                   "both (default: the interpreter and the JIT, which must agree) or interp")
       ->check(CLI::IsMember({"both", "interp"}));
   sub->add_option("--filter", a->filter, "Run only the tests whose name contains this text");
+  add_root_option(sub, a->root);
   sub->footer(
       "Exit status: 0 when every test passed, 1 when a test failed (or, with --coverage "
       "--fail-uncovered, something is not covered) or the rules do not compile, 2 on usage "
       "errors or errors in a test file.\n"
       "Examples:\n"
       "  rekindle test rules/winback.test\n"
+      "  rekindle test rules/                 # every *.test file below rules/\n"
+      "  rekindle test rules/winback.rules    # the tests of winback.rules beside it\n"
       "  rekindle test rules/winback.test --coverage --fail-uncovered\n"
       "  rekindle test rules/winback.test --filter holdout --engine interp");
   return [a]() {
@@ -814,13 +890,21 @@ std::function<int()> setup_test(CLI::App& app) {
       print_error("--fail-uncovered needs --coverage");
       return kExitUsage;
     }
+    const TestFileSearch found = find_test_files(a->files);
+    for (const auto& e : found.errors) print_error(e);
+    if (!found.errors.empty()) return kExitUsage;
+    // Every file runs (a file with errors does not stop the others); with several files each
+    // file's results follow its name.
     int passed = 0, failed = 0, code = kExitOk;
-    for (const auto& f : a->files) {
-      TestRun run(*a, f);
+    for (size_t i = 0; i < found.files.size(); ++i) {
+      if (found.files.size() > 1) fmt::print("{}{}\n", i ? "\n" : "", found.files[i]);
+      std::fflush(stdout);
+      TestRun run(*a, found.files[i]);
       code = std::max(code, run.run(passed, failed));
-      if (code == kExitUsage) return code;
     }
-    fmt::print("{} passed, {} failed\n", passed, failed);
+    // Errors in the only test file (or in all of them): nothing ran, nothing to count.
+    if (code != kExitUsage || passed + failed > 0)
+      fmt::print("{} passed, {} failed\n", passed, failed);
     return code;
   };
 }

@@ -3,14 +3,24 @@
 
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <ctime>
 
 #include "base/date.h"
+#include "runtime/data_errors.h"
 
 namespace rk::cli {
 
 void print_error(const std::string& message) {
   fmt::print(stderr, "rekindle: error: {}\n", message);
+}
+
+void print_read_errors(const DataErrors& bad, const std::string& message) {
+  if (bad.empty()) {
+    print_error(message);
+    return;
+  }
+  for (const auto& line : bad.lines()) print_error(line);
 }
 
 SessionOptions session_options(const std::string& engine, int threads) {
@@ -30,9 +40,43 @@ bool parse_params(const std::vector<std::string>& in, std::map<std::string, std:
       print_error(fmt::format("--param {}: expected NAME=VALUE", p));
       return false;
     }
-    out[p.substr(0, eq)] = p.substr(eq + 1);
+    const std::string name = p.substr(0, eq);
+    if (out.count(name)) {
+      print_error(fmt::format("--param {} is given twice ({}={} and {}); give each parameter once",
+                              name, name, out[name], p));
+      return false;
+    }
+    out[name] = p.substr(eq + 1);
   }
   return true;
+}
+
+std::vector<RunFile> run_inputs(const std::string& snapshot, const SourceSet& sources) {
+  std::vector<RunFile> out;
+  if (!snapshot.empty()) out.push_back({"the snapshot", snapshot});
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const std::string& path = sources.file(i).path;
+    const bool schema = path.size() > 7 && path.compare(path.size() - 7, 7, ".schema") == 0;
+    out.push_back({i == 0   ? "the rule file"
+                   : schema ? "the schema"
+                            : "a rule file it imports",
+                   path});
+  }
+  return out;
+}
+
+bool stdout_is_an_input(const std::vector<RunFile>& inputs) {
+  if (auto refused = check_outputs(inputs, {{"the output", "-"}})) {
+    print_error(*refused);
+    return true;
+  }
+  return false;
+}
+
+void add_root_option(CLI::App* sub, std::string& root) {
+  sub->add_option("--root", root,
+                  "The project folder: imports are read only from this folder and below it "
+                  "(default: the folder of the rule file)");
 }
 
 CLI::Option* add_rules_argument(CLI::App* sub, std::string& rules) {

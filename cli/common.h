@@ -8,16 +8,32 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "grammar/diagnostics.h"
+#include "runtime/data_errors.h"
+#include "runtime/output_guard.h"
 #include "runtime/session.h"
 
 namespace rk::cli {
 
-// Parses `--param NAME=VALUE` flags; prints an error and returns false on a malformed one.
+// Parses `--param NAME=VALUE` flags; prints an error and returns false on a malformed one or on
+// a parameter given twice.
 bool parse_params(const std::vector<std::string>& in, std::map<std::string, std::string>& out);
 // Parses `--as-of` (YYYY-MM-DD); empty means today (UTC). Prints an error on failure.
 std::optional<int32_t> parse_as_of(const std::string& text);
 // Prints `rekindle: error: MESSAGE` to standard error.
 void print_error(const std::string& message);
+// After a read failed: every bad row the reader reported into `bad` (and their count), or else
+// `message`.
+void print_read_errors(const DataErrors& bad, const std::string& message);
+// The inputs of a run for check_outputs(): the snapshot (if any) and every source file read (the
+// rule file, its imports and the schema).
+std::vector<RunFile> run_inputs(const std::string& snapshot, const SourceSet& sources);
+// True (after printing why) when standard output is one of `inputs` (`rekindle ... >> input`):
+// the command would append to a file it reads. Callers exit with kExitUsage.
+bool stdout_is_an_input(const std::vector<RunFile>& inputs);
+// Adds `--root FOLDER` to a subcommand that compiles rules: the folder imports (and a test
+// file's rules file) may be read from; by default the folder of the top file.
+void add_root_option(CLI::App* sub, std::string& root);
 // The session of a command's `--engine` ("jit" or "interp", checked by CLI11) and `--threads`;
 // its warnings are printed as `rekindle: warning: MESSAGE` on standard error.
 SessionOptions session_options(const std::string& engine, int threads);

@@ -1,11 +1,16 @@
 // Rekindle CLI: entry point. Builds the app from the subcommand registry and runs one.
+#include <fmt/format.h>
 #include <malloc.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 #include "cli/command.h"
+#include "cli/common.h"
+#include "cli/signals.h"
 #include "runtime/session.h"
 
 namespace rk::cli {
@@ -42,7 +47,22 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  install_signal_handlers();
   for (auto* sub : app.get_subcommands())
-    if (auto it = runners.find(sub); it != runners.end()) return it->second();
+    if (auto it = runners.find(sub); it != runners.end()) {
+      const int code = it->second();
+      // SIGPIPE is ignored (cli/signals.h): output that did not reach standard output (the reader
+      // of a pipe went away, a full disk) is an error with a message, never a silent exit 0.
+      errno = 0;
+      if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+        const int e = errno;
+        print_error(e == EPIPE ? "cannot write standard output: the reading end of the pipe "
+                                 "was closed (Broken pipe)"
+                    : e == 0   ? "cannot write standard output"
+                               : fmt::format("cannot write standard output: {}", std::strerror(e)));
+        return code == kExitOk ? kExitUsage : code;
+      }
+      return code;
+    }
   return kExitUsage;
 }

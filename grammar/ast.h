@@ -197,7 +197,17 @@ struct TypeRef {
   Span span;
 };
 
-// `field NAME: TYPE[?] [key]`
+// A field's value range: `0 to 10` (both ends included), `>= 0`, `> 0`, `<= 100%`, `< 100%`.
+// The bounds are literal expressions of the file (a NumberLit, a DateLit, or a negated NumberLit).
+struct FieldRange {
+  ExprId lo = kNoExpr;  // kNoExpr: no lower end
+  ExprId hi = kNoExpr;  // kNoExpr: no upper end
+  bool lo_inclusive = true;
+  bool hi_inclusive = true;
+  Span span;
+};
+
+// `field NAME: TYPE[?] [RANGE] [key]`
 struct FieldDecl {
   std::string name;
   Span name_span;
@@ -206,6 +216,7 @@ struct FieldDecl {
   bool key = false;
   std::string doc;
   Span span;
+  std::optional<FieldRange> range;
 };
 
 // ---- Rule files ------------------------------------------------------------------------------
@@ -325,8 +336,25 @@ struct SequenceDecl {
   Span span;
 };
 
+// One line of a score: `N points when EXPR` (N a whole or decimal number, negative with `-`).
+struct ScoreLine {
+  std::string points;  // as written: "30", "-10", "2.5"
+  Span points_span;
+  ExprId cond = kNoExpr;
+  std::string doc;
+  Span span;
+};
+// `score NAME { lines }`: the sum of the points of the lines whose condition is true.
+struct ScoreDecl {
+  std::string name;
+  Span name_span;
+  std::vector<ScoreLine> lines;
+  std::string doc;
+  Span span;
+};
+
 using Decl = std::variant<ImportDecl, ParamDecl, LetDecl, SegmentDecl, CandidateDecl, RuleDecl,
-                          SequenceDecl, FieldDecl>;
+                          SequenceDecl, FieldDecl, ScoreDecl>;
 
 // What kind of rule a RuleDecl is (kept beside the decl to keep Decl small).
 enum class RuleKind : uint8_t { Stop, Review };

@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <cerrno>
 
 namespace rk {
 
@@ -27,6 +29,11 @@ uint32_t SourceSet::add(std::string path, std::string text) {
   SourceFile f;
   f.path = std::move(path);
   f.text = std::move(text);
+  // A lone CR (classic Mac line ends) is a line end, as in the CSV reader: it becomes LF here,
+  // once, so every reader of the text (grammar, comments, strings, line numbers, fmt) sees the
+  // same lines. Byte offsets do not move; CRLF stays as it is (CR is white space before LF).
+  for (size_t i = 0; i < f.text.size(); ++i)
+    if (f.text[i] == '\r' && (i + 1 == f.text.size() || f.text[i + 1] != '\n')) f.text[i] = '\n';
   f.line_starts.push_back(0);
   for (uint32_t i = 0; i < f.text.size(); ++i)
     if (f.text[i] == '\n') f.line_starts.push_back(i + 1);
@@ -34,43 +41,51 @@ uint32_t SourceSet::add(std::string path, std::string text) {
   return static_cast<uint32_t>(files_.size() - 1);
 }
 
-std::optional<uint32_t> SourceSet::load(const std::string& path, std::vector<Diagnostic>& diags,
-                                        std::optional<ast::Span> from) {
-  // Only regular files of bounded size are read: `import "/dev/zero"` or a FIFO must give an
-  // error, not exhaust memory or hang.
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
-    diags.push_back({Severity::Error,
-                     "RK0501",
-                     fmt::format("cannot read `{}`: not a regular file", path),
-                     from,
-                     {},
-                     ""});
+std::optional<uint32_t> SourceSet::load(const std::string& open_path,
+                                        std::vector<Diagnostic>& diags,
+                                        std::optional<ast::Span> from, const std::string& display) {
+  const std::string& path = display.empty() ? open_path : display;
+  // Only regular files of bounded size are read, and the checks are made on the descriptor that
+  // is read (no window between a check by name and the open): `import "/dev/zero"`, a FIFO or a
+  // file swapped for one must give an error, not exhaust memory or hang (O_NONBLOCK: opening a
+  // FIFO without a writer returns at once).
+  auto fail = [&](std::string code, std::string message) {
+    diags.push_back({Severity::Error, std::move(code), std::move(message), from, {}, ""});
     return std::nullopt;
+  };
+  const int fd = ::open(open_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return fail("RK0501", fmt::format("cannot read `{}`", path));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    return fail("RK0501", fmt::format("cannot read `{}`: not a regular file", path));
   }
-  if (!ec && std::filesystem::is_regular_file(status)) {
-    const auto size = std::filesystem::file_size(path, ec);
-    if (!ec && size > kMaxSourceBytes) {
-      diags.push_back({Severity::Error,
-                       "RK0107",
-                       fmt::format("`{}` is too large ({} bytes; the limit is {} bytes)", path,
-                                   size, kMaxSourceBytes),
-                       from,
-                       {},
-                       ""});
-      return std::nullopt;
-    }
+  if (static_cast<uint64_t>(st.st_size) > kMaxSourceBytes) {
+    ::close(fd);
+    return fail("RK0107", fmt::format("`{}` is too large ({} bytes; the limit is {} bytes)", path,
+                                      st.st_size, kMaxSourceBytes));
   }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    diags.push_back(
-        {Severity::Error, "RK0501", fmt::format("cannot read `{}`", path), from, {}, ""});
-    return std::nullopt;
+  // Read at most one byte past the limit (a file growing while it is read stays bounded).
+  std::string text;
+  text.resize(static_cast<size_t>(st.st_size) + 1);
+  size_t got = 0;
+  bool read_error = false;
+  while (got <= kMaxSourceBytes) {
+    if (got == text.size()) text.resize(std::min<size_t>(text.size() * 2, kMaxSourceBytes + 1));
+    const ssize_t r = ::read(fd, text.data() + got, text.size() - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) read_error = true;
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
   }
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return add(path, ss.str());
+  ::close(fd);
+  if (read_error) return fail("RK0501", fmt::format("cannot read `{}`", path));
+  if (got > kMaxSourceBytes)
+    return fail("RK0107",
+                fmt::format("`{}` is too large (more than {} bytes; the limit is {} bytes)", path,
+                            kMaxSourceBytes, kMaxSourceBytes));
+  text.resize(got);
+  return add(path, std::move(text));
 }
 
 std::pair<uint32_t, uint32_t> SourceSet::line_col(uint32_t file, uint32_t offset) const {

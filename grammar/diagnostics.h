@@ -41,9 +41,12 @@ class SourceSet {
  public:
   // Adds an in-memory file and returns its index.
   uint32_t add(std::string path, std::string text);
-  // Reads a file from disk; on failure adds an RK0501 diagnostic and returns nullopt.
+  // Reads a file from disk (a regular file of at most kMaxSourceBytes); on failure adds an RK0501
+  // (or RK0107) diagnostic and returns nullopt. `display` names the file in diagnostics (default:
+  // `path`).
   std::optional<uint32_t> load(const std::string& path, std::vector<Diagnostic>& diags,
-                               std::optional<ast::Span> from = std::nullopt);
+                               std::optional<ast::Span> from = std::nullopt,
+                               const std::string& display = {});
   const SourceFile& file(uint32_t i) const { return files_[i]; }
   size_t size() const { return files_.size(); }
   // 1-based line and column of a byte offset.

@@ -123,9 +123,12 @@ struct name_slot : sor<tok<decl_name_raw>, reserved_as_name> {};
 struct digits : plus<digit> {};
 struct decimal : seq<digits, opt<one<'.'>, digits>> {};
 struct money_digits : decimal {};
-struct money_num : seq<one<'$'>, must<money_digits>> {};
+// Letters or digits running on from a number (`1e300`, `5x`, `$5k`): part of the literal, so the
+// parser reports it (RK0109) instead of reading a number followed by a name.
+struct number_junk : plus<identifier_other> {};
+struct money_num : seq<one<'$'>, must<money_digits>, opt<number_junk>> {};
 struct day_unit : sor<k_days, k_day, k_weeks, k_week> {};
-struct plain_num : seq<decimal, opt<sor<one<'%'>, seq<ws, day_unit>>>> {};
+struct plain_num : seq<decimal, opt<sor<one<'%'>, seq<ws, day_unit>>>, opt<number_junk>> {};
 struct number_lit : sor<money_num, plain_num> {};
 struct date_lit : seq<rep<4, digit>, one<'-'>, rep<2, digit>, one<'-'>, rep<2, digit>,
                       not_at<identifier_other>> {};
@@ -201,7 +204,11 @@ struct mul_tail : seq<sor<op_tok<one<'*'>, ast::BinOp::Mul>, op_tok<one<'/'>, as
 struct multiplicative : seq<unary, star<mul_tail>> {};
 
 struct add_rhs : multiplicative {};
-struct add_tail : seq<sor<op_tok<one<'+'>, ast::BinOp::Add>, op_tok<one<'-'>, ast::BinOp::Sub>>,
+// `- 10 points` starts the next line of a score, not a subtraction (`x - 10 points` could be
+// nothing else: a number followed by `points` is no expression).
+struct score_line_minus : seq<one<'-'>, ws, decimal, ws, sor<k_points, k_point>> {};
+struct add_tail : seq<sor<op_tok<one<'+'>, ast::BinOp::Add>,
+                          seq<not_at<score_line_minus>, op_tok<one<'-'>, ast::BinOp::Sub>>>,
                       must<add_rhs>> {};
 struct additive : seq<multiplicative, star<add_tail>> {};
 
@@ -303,8 +310,32 @@ struct field_name : name_slot {};
 struct field_colon : tok<one<':'>> {};
 struct nullable_mark : tok<one<'?'>> {};
 struct key_mark : tok<k_key> {};
+// The values a field may hold: `0 to 10`, `>= 0`, `> $0`, `<= 100%`, `< 2030-01-01` (literal
+// bounds, a leading `-` allowed).
+struct range_value : sor<tok<date_lit>, tok<number_lit>> {};
+struct range_neg_value : range_value {};
+struct range_neg : seq<tok<one<'-'>>, must<range_neg_value>> {};
+struct range_bound : sor<range_neg, range_value> {};
+struct range_upper : range_bound {};
+struct field_range_to : tok<k_to> {};
+struct field_range_span : seq<range_bound, must<field_range_to>, must<range_upper>> {};
+template <bool Lower, bool Inclusive>
+struct range_op;
+template <>
+struct range_op<true, true> : tok<string<'>', '='>> {};
+template <>
+struct range_op<false, true> : tok<string<'<', '='>> {};
+template <>
+struct range_op<true, false> : tok<one<'>'>> {};
+template <>
+struct range_op<false, false> : tok<one<'<'>> {};
+struct range_cmp_bound : range_bound {};
+struct field_range_cmp : seq<sor<range_op<true, true>, range_op<false, true>, range_op<true, false>,
+                                 range_op<false, false>>,
+                             must<range_cmp_bound>> {};
+struct field_range : sor<field_range_cmp, field_range_span> {};
 struct field_decl : seq<tok<k_field>, must<field_name>, must<field_colon>, must<field_type>,
-                        opt<nullable_mark>, opt<key_mark>> {};
+                        opt<nullable_mark>, opt<field_range>, opt<key_mark>> {};
 struct schema_name : name_slot {};
 struct schema_head : seq<tok<k_schema>, must<schema_name>> {};
 struct schema_end : eof {};
@@ -407,8 +438,22 @@ struct sequence_close : tok<one<'}'>> {};
 struct sequence_decl : seq<tok<k_sequence>, must<sequence_name>, must<sequence_open>,
                            star<sequence_clause>, must<sequence_close>> {};
 
+// `score NAME { N points when COND ... }` (`score` is contextual: a declaration that starts with
+// it is a score; elsewhere it is a name).
+struct score_name : name_slot {};
+struct score_open : tok<one<'{'>> {};
+struct score_close : tok<one<'}'>> {};
+struct score_number : seq<opt<one<'-'>>, decimal, not_at<identifier_other>> {};
+struct score_points_word : tok<sor<k_points, k_point>> {};
+struct score_when : tok<k_when> {};
+struct score_cond : expression {};
+struct score_line
+    : seq<tok<score_number>, must<score_points_word>, must<score_when>, must<score_cond>> {};
+struct score_decl
+    : seq<tok<k_score>, must<score_name>, must<score_open>, star<score_line>, must<score_close>> {};
+
 struct rules_decl : sor<import_decl, parameter_decl, let_decl, segment_decl, candidate_decl,
-                        stop_decl, review_decl, sequence_decl> {};
+                        stop_decl, review_decl, sequence_decl, score_decl> {};
 struct rules_end : eof {};
 struct rules_file : seq<star<rules_decl>, must<rules_end>> {};
 
@@ -464,6 +509,10 @@ template <> inline constexpr auto error_message<list_string> = "expected `string
 template <> inline constexpr auto error_message<field_type> = "expected a type (bool, int, number, money, percent, date, string, enum {...}, list of string)";
 template <> inline constexpr auto error_message<field_name> = "expected the field name after `field`";
 template <> inline constexpr auto error_message<field_colon> = "expected `:` after the field name";
+template <> inline constexpr auto error_message<range_neg_value> = "expected a number after `-`";
+template <> inline constexpr auto error_message<field_range_to> = "expected `to` in the field's range (`0 to 10`)";
+template <> inline constexpr auto error_message<range_upper> = "expected the upper end of the range after `to`";
+template <> inline constexpr auto error_message<range_cmp_bound> = "expected a value after the comparison (`>= 0`)";
 template <> inline constexpr auto error_message<schema_name> = "expected the schema name after `schema`";
 template <> inline constexpr auto error_message<schema_end> = "RK0103|expected a field declaration (`field NAME: TYPE`)";
 template <> inline constexpr auto error_message<import_path> = "expected a quoted path after `import`";
@@ -513,7 +562,13 @@ template <> inline constexpr auto error_message<only_cond> = "expected a conditi
 template <> inline constexpr auto error_message<sequence_name> = "expected the sequence name after `sequence`";
 template <> inline constexpr auto error_message<sequence_open> = "expected `{` after the sequence name";
 template <> inline constexpr auto error_message<sequence_close> = "expected a sequence clause (enter, progress, wait, holdout, exit, channel, fallback, touch) or `}`";
-template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, stop, review, sequence, let, parameter, candidate, import)";
+template <> inline constexpr auto error_message<score_name> = "expected the score name after `score`";
+template <> inline constexpr auto error_message<score_open> = "expected `{` after the score name";
+template <> inline constexpr auto error_message<score_close> = "expected a line (`N points when CONDITION`) or `}`";
+template <> inline constexpr auto error_message<score_points_word> = "expected `points` after the number (`30 points when ...`)";
+template <> inline constexpr auto error_message<score_when> = "expected `when` after `points`";
+template <> inline constexpr auto error_message<score_cond> = "expected a condition after `when`";
+template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, score, stop, review, sequence, let, parameter, candidate, import)";
 // clang-format on
 
 struct error {

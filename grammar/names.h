@@ -24,8 +24,9 @@ namespace rk::grammar {
   X(false) X(credit) X(points) X(early_access) X(discount) X(at) X(least) X(most) X(above) \
   X(below) X(under)
 // Contextual words: a keyword only where the grammar expects it (`enter` at the start of a
-// sequence clause); elsewhere a name.
-#define RK_CONTEXTUAL_WORDS(X) X(enter)
+// sequence clause, `score` at the start of a declaration, `point` after a score line's number);
+// elsewhere a name.
+#define RK_CONTEXTUAL_WORDS(X) X(enter) X(score) X(point)
 // clang-format on
 
 #define RK_WORD_TEXT(word) #word,

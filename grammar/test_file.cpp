@@ -270,9 +270,12 @@ struct action<g::v_date> {
     int32_t days = 0;
     if (!parse_iso_date(in.string_view(), days)) {
       const std::string t = in.string();
-      const unsigned m = split_iso_date(t)->month;  // v_date has the shape
+      const CivilDate c = *split_iso_date(t);  // v_date has the shape
+      const int64_t y = c.year;
+      const unsigned m = c.month;
       fail("RK0703",
-           m < 1 || m > 12
+           y < 1 ? fmt::format("invalid date `{}`: the year must be 0001 to 9999", t)
+           : m < 1 || m > 12
                ? fmt::format("invalid date `{}`: the month must be 01 to 12", t)
                : fmt::format("invalid date `{}`: that month has no day {}", t, t.substr(8, 2)),
            st.off(in.begin()), in.size());

@@ -313,6 +313,18 @@ class IndexBuilder {
     Symbol& s = ix_.symbols_[id];
     s.facts.push_back(fmt::format("type: {}{}", type_text(d.type),
                                   d.nullable ? ", may be missing (`?`)" : ", never missing"));
+    if (d.range) {  // the values a snapshot may hold, as the schema writes them
+      const ast::FieldRange& r = *d.range;
+      std::string range;
+      if (r.lo != ast::kNoExpr && r.hi != ast::kNoExpr)
+        range = text(in_->ast->expr(r.lo).span) + " to " + text(in_->ast->expr(r.hi).span);
+      else if (r.lo != ast::kNoExpr)
+        range = (r.lo_inclusive ? ">= " : "> ") + text(in_->ast->expr(r.lo).span);
+      else
+        range = (r.hi_inclusive ? "<= " : "< ") + text(in_->ast->expr(r.hi).span);
+      ix_.symbols_[id].facts.push_back(
+          fmt::format("range: {} (a snapshot value outside it is a data error)", range));
+    }
     if (d.key) ix_.symbols_[id].facts.push_back("the customer key (the first output column)");
     for (size_t i = 0; i < d.type.enum_values.size(); ++i) {
       const auto& v = d.type.enum_values[i];
@@ -333,6 +345,12 @@ class IndexBuilder {
     const uint32_t id = declared(SymbolKind::Let, d.name, d.name_span, d.span, d.doc);
     ix_.symbols_[id].facts.push_back("computed once per customer");
     lets_[id] = {in_, d.value};
+  }
+  // A score reads like a let in expressions (a number per customer).
+  void declare_decl(const ast::ScoreDecl& d, const ast::TopDecl&) {
+    const uint32_t id = declared(SymbolKind::Let, d.name, d.name_span, d.span, d.doc);
+    ix_.symbols_[id].facts.push_back(fmt::format(
+        "a score: the sum of the points of its {} lines whose condition is true", d.lines.size()));
   }
   void declare_decl(const ast::SegmentDecl& d, const ast::TopDecl&) {
     const uint32_t id = declared(SymbolKind::Segment, d.name, d.name_span, d.span, d.doc);
@@ -433,6 +451,9 @@ class IndexBuilder {
   void resolve_decl(const ast::LetDecl& d) { walk(d.value, nullptr); }
   void resolve_decl(const ast::SegmentDecl& d) {
     for (const auto& l : d.labels) walk(l.cond, nullptr);
+  }
+  void resolve_decl(const ast::ScoreDecl& d) {
+    for (const auto& l : d.lines) walk(l.cond, nullptr);
   }
   void resolve_decl(const ast::CandidateDecl& d) { walk(d.cond, nullptr); }
   void resolve_decl(const ast::RuleDecl& d) { walk(d.cond, nullptr); }

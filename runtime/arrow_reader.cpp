@@ -4,6 +4,7 @@
 // turns each record batch into an rk::Batch typed by the Rekindle schema (zero copy when the
 // Arrow layout already is Rekindle's physical layout).
 #include "runtime/arrow_reader.h"
+#include "runtime/column_match.h"
 #include "runtime/sha256.h"
 
 #include <fcntl.h>
@@ -26,7 +27,9 @@
 #include "compiler/ir/helpers.h"
 #include "runtime/arrow_format/ipc_io.h"
 #include "runtime/csv_reader.h"
+#include "runtime/data_errors.h"
 #include "runtime/thread_pool.h"
+#include "runtime/value_ranges.h"
 #include "runtime/view_index.h"
 
 namespace rk {
@@ -48,12 +51,19 @@ struct Mapping {
   }
 };
 
+// Maps a regular file (or a memfd) open at `fd`; closes `fd`.
+std::shared_ptr<Mapping> map_fd(int fd, std::string& error);
+
 std::shared_ptr<Mapping> map_file(const std::string& path, std::string& error) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     error = fmt::format("cannot open: {}", std::strerror(errno));
     return nullptr;
   }
+  return map_fd(fd, error);
+}
+
+std::shared_ptr<Mapping> map_fd(int fd, std::string& error) {
   struct stat st {};
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
@@ -657,8 +667,15 @@ void widen(const uint8_t* p, int64_t n, int32_t* out) {
 
 class ArrowReader final : public SnapshotReader {
  public:
-  ArrowReader(std::string path, Schema schema, int threads = 1)
-      : path_(std::move(path)), schema_(std::move(schema)), pool_(std::max(1, threads)) {}
+  ArrowReader(std::string path, Schema schema, int threads = 1, DataErrors* sink = nullptr)
+      : path_(std::move(path)),
+        schema_(std::move(schema)),
+        pool_(std::max(1, threads)),
+        sink_(sink) {
+    for (const auto& f : schema_.fields) ranged_ = ranged_ || f.has_range();
+  }
+  // Reads from `fd` (a regular file or a memfd, mapped and closed) instead of opening the path.
+  void use_fd(int fd) { fd_ = fd; }
 
   bool open(std::optional<SnapshotError>& err);
   bool open_schema_only(std::optional<SnapshotError>& err);  // for inference
@@ -681,6 +698,10 @@ class ArrowReader final : public SnapshotReader {
     return false;
   }
   std::string where() const { return fmt::format("record batch {}: ", batch_index_ + 1); }
+  bool next_batch(Batch& out);
+  // The values of the decoded batch `out` outside their fields' ranges: each reported (with a
+  // sink) or the first made the error. False when reading stops here (no sink).
+  bool check_batch_ranges(const Batch& out);
   bool open_container();
   bool match_schema();
   void collect_dict_fields(const fb::Field* f, int depth);
@@ -723,6 +744,7 @@ class ArrowReader final : public SnapshotReader {
 
   std::string path_;
   Schema schema_;
+  int fd_ = -1;
   std::shared_ptr<Mapping> map_;
   std::shared_ptr<uint8_t[]> metadata_copy_;  // footer / schema message when copied to align it
   bool is_file_ = false;
@@ -749,7 +771,11 @@ class ArrowReader final : public SnapshotReader {
     hashed_ = end;
   }
   std::optional<SnapshotError> err_;
-  WorkerPool pool_;  // decodes the columns of a batch
+  WorkerPool pool_;                           // decodes the columns of a batch
+  DataErrors* sink_ = nullptr;                // where bad rows go (ReaderOptions::errors)
+  bool ranged_ = false;                       // some field has a value range
+  std::optional<SnapshotError> first_error_;  // the first value outside its range
+  bool finished_ = false;
   struct ColumnJob {
     Batch batch;
     std::optional<SnapshotError> error;
@@ -759,7 +785,12 @@ class ArrowReader final : public SnapshotReader {
 
 bool ArrowReader::open_container() {
   std::string e;
-  map_ = map_file(path_, e);
+  if (fd_ >= 0) {
+    map_ = map_fd(fd_, e);
+    fd_ = -1;
+  } else {
+    map_ = map_file(path_, e);
+  }
   if (!map_) return fail(0, "", e);
   const Mapping& m = *map_;
   if (m.size >= 6 && std::memcmp(m.data, kMagic, 6) == 0) {
@@ -805,24 +836,21 @@ void ArrowReader::collect_dict_fields(const fb::Field* f, int depth) {
 
 bool ArrowReader::match_schema() {
   const auto* fields = fschema_->fields();
-  for (const FieldDef& def : schema_.fields) {
+  std::vector<std::string_view> names;
+  names.reserve(fields->size());
+  for (const fb::Field* f : *fields)
+    names.push_back(f->name() ? f->name()->string_view() : std::string_view("(unnamed)"));
+  std::optional<SnapshotError> e;
+  const auto positions = match_columns(names, schema_, path_, "Arrow schema", 0, e);
+  if (!positions) {
+    err_ = e;
+    return false;
+  }
+  for (size_t k = 0; k < schema_.fields.size(); ++k) {
+    const FieldDef& def = schema_.fields[k];
     Plan p;
-    for (flatbuffers::uoffset_t i = 0; i < fields->size(); ++i) {
-      const fb::Field* f = fields->Get(i);
-      if (f->name() && f->name()->string_view() == def.name) {
-        p.arrow_index = static_cast<int>(i);
-        p.field = f;
-        break;
-      }
-    }
-    if (!p.field) {
-      std::string have;
-      for (const fb::Field* f : *fields) {
-        if (!have.empty()) have += ", ";
-        have += f->name() ? f->name()->str() : std::string("(unnamed)");
-      }
-      return fail(0, def.name, fmt::format("missing from the snapshot (it has: {})", have));
-    }
+    p.arrow_index = static_cast<int>((*positions)[k]);
+    p.field = fields->Get(static_cast<flatbuffers::uoffset_t>((*positions)[k]));
     if (!compatible(def.type, p.field))
       return fail(0, def.name,
                   fmt::format("is {} in the snapshot but the schema says {}", type_name(p.field),
@@ -979,6 +1007,32 @@ bool ArrowReader::open_schema_only(std::optional<SnapshotError>& err) {
 }
 
 bool ArrowReader::next(Batch& out) {
+  bool ok = next_batch(out);
+  // With a sink, a snapshot with a value out of range is read to its end (every such row
+  // reported) and no batch is handed out after it; error() is then the first.
+  while (ok && first_error_) ok = next_batch(out);
+  if (!ok && !finished_) {
+    finished_ = true;
+    if (sink_ && err_ && first_error_) sink_->report(*err_);  // what stopped the reading
+    if (first_error_) err_ = first_error_;
+  }
+  return ok;
+}
+
+bool ArrowReader::check_batch_ranges(const Batch& out) {
+  if (!ranged_) return true;
+  const int64_t first = next_row_;
+  check_ranges(schema_, out, sink_ != nullptr, [&](int64_t r, size_t f, std::string message) {
+    SnapshotError e{path_, first + r + 1, schema_.fields[f].name, std::move(message)};
+    if (sink_) sink_->report(e);
+    if (!first_error_) first_error_ = std::move(e);
+  });
+  if (!first_error_ || sink_) return true;
+  err_ = first_error_;
+  return false;
+}
+
+bool ArrowReader::next_batch(Batch& out) {
   if (done_ || err_) return false;
   std::string e;
   while (true) {
@@ -1077,8 +1131,9 @@ bool ArrowReader::decode_batch(const fb::RecordBatch* rb, Span body_span, Batch&
     for (auto& keep : b.owned) out.owned.push_back(std::move(keep));
     b = Batch{};
   }
+  const bool in_range = check_batch_ranges(out);
   next_row_ += n;
-  return true;
+  return in_range;
 }
 
 bool ArrowReader::get_validity(BodyAccess& body, size_t buf, const fb::FieldNode* node, int64_t n,
@@ -1625,30 +1680,47 @@ bool ArrowReader::decode_column(size_t c, const fb::RecordBatch* rb, const Posit
 
 }  // namespace
 
+bool looks_like_arrow_head(std::string_view head) {
+  const auto* p = reinterpret_cast<const uint8_t*>(head.data());
+  const size_t got = head.size();
+  if (got >= 6 && std::memcmp(p, kMagic, 6) == 0) return true;
+  if (got < 8) return false;
+  if (load<uint32_t>(p) == kContinuation) return true;
+  // Legacy stream: int32 length, then a Message flatbuffer holding the schema.
+  const int32_t len = load<int32_t>(p);
+  if (len <= 0 || static_cast<size_t>(len) > got - 4) return false;
+  std::shared_ptr<uint8_t[]> keep;
+  const uint8_t* m = aligned_copy(p + 4, static_cast<size_t>(len), keep);
+  flatbuffers::Verifier v(m, static_cast<size_t>(len));
+  if (!v.VerifyBuffer<fb::Message>(nullptr)) return false;
+  return flatbuffers::GetRoot<fb::Message>(m)->header_type() == fb::MessageHeader::Schema;
+}
+
 bool looks_like_arrow(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) return false;
   // Enough for the file magic, a continuation marker, or a whole legacy schema message.
-  std::vector<uint8_t> head(64 * 1024);
+  std::string head(64 * 1024, '\0');
   const ssize_t got = ::read(fd, head.data(), head.size());
   ::close(fd);
-  if (got >= 6 && std::memcmp(head.data(), kMagic, 6) == 0) return true;
-  if (got < 8) return false;
-  if (load<uint32_t>(head.data()) == kContinuation) return true;
-  // Legacy stream: int32 length, then a Message flatbuffer holding the schema.
-  const int32_t len = load<int32_t>(head.data());
-  if (len <= 0 || len > got - 4) return false;
-  std::shared_ptr<uint8_t[]> keep;
-  const uint8_t* p = aligned_copy(head.data() + 4, static_cast<size_t>(len), keep);
-  flatbuffers::Verifier v(p, static_cast<size_t>(len));
-  if (!v.VerifyBuffer<fb::Message>(nullptr)) return false;
-  return flatbuffers::GetRoot<fb::Message>(p)->header_type() == fb::MessageHeader::Schema;
+  head.resize(got > 0 ? static_cast<size_t>(got) : 0);
+  return looks_like_arrow_head(head);
 }
 
 std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,
                                                     const ReaderOptions& opts,
                                                     std::optional<SnapshotError>& err) {
-  auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads);
+  auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads, opts.errors);
+  if (!reader->open(err)) return nullptr;
+  return reader;
+}
+
+std::unique_ptr<SnapshotReader> open_arrow_snapshot_fd(int fd, const std::string& display,
+                                                       const Schema& schema,
+                                                       const ReaderOptions& opts,
+                                                       std::optional<SnapshotError>& err) {
+  auto reader = std::make_unique<ArrowReader>(display, schema, opts.threads, opts.errors);
+  reader->use_fd(fd);
   if (!reader->open(err)) return nullptr;
   return reader;
 }
@@ -1662,6 +1734,10 @@ std::optional<Schema> infer_arrow_schema(const std::string& path,
     std::string stem = path.substr(path.find_last_of('/') + 1);
     out.name = stem.substr(0, stem.find('.'));
   }
+  std::vector<std::string_view> names;
+  for (const fb::Field* f : *reader.arrow_schema()->fields())
+    names.push_back(f->name() ? f->name()->string_view() : std::string_view("(unnamed)"));
+  if (!unique_column_names(names, path, "Arrow schema", 0, err)) return std::nullopt;
   for (const fb::Field* f : *reader.arrow_schema()->fields()) {
     FieldDef d;
     d.name = f->name() ? f->name()->str() : std::string();

@@ -475,6 +475,8 @@ class ArrowResultWriter final : public ResultWriter {
           if (i < 128) values[i] = v;
         }
       }
+      if (rc.kind == ir::ResultKind::Number)
+        o.type = rc.type == ir::ValueType::Int ? OutType::Int64 : OutType::Float64;
       if (rc.kind == ir::ResultKind::Joined && joined_rules(rc) <= kMaxJoinedDictRules) {
         // Entry m is the names of the rules whose bit is set in m, joined by ';'.
         o.type = OutType::DictUtf8;
@@ -563,6 +565,10 @@ class ArrowResultWriter final : public ResultWriter {
         });
         continue;
       }
+      if (rc.kind == ir::ResultKind::Number) {
+        encode_number(b, outputs[rc.outputs[0]] + begin * 8, outputs[rc.outputs[1]] + begin, n);
+        continue;
+      }
       encode_enumerated(b, k, rc.outputs.empty() ? nullptr : outputs[rc.outputs[0]] + begin, n);
     }
     ArrowIpcFileWriter::encode_batch(b, out);
@@ -596,6 +602,24 @@ class ArrowResultWriter final : public ResultWriter {
   const std::string& error() const override { return error_; }
 
  private:
+  // A Number column: the eight-byte values of a wide output as they are (0 where missing), and
+  // the validity from the output saying whether each is present (1).
+  static void encode_number(OutBatch& b, const int8_t* values, const int8_t* present, int64_t n) {
+    const auto rows = static_cast<size_t>(n);
+    std::string valid((rows + 7) / 8, '\0');
+    int64_t nulls = 0;
+    for (size_t r = 0; r < rows; ++r) {
+      if (present[r] == 1)
+        valid[r >> 3] = static_cast<char>(valid[r >> 3] | (1 << (r & 7)));
+      else
+        ++nulls;
+    }
+    if (nulls == 0) valid.clear();
+    b.nodes.emplace_back(n, nulls);
+    b.buffers.push_back(std::move(valid));
+    b.buffers.emplace_back(reinterpret_cast<const char*>(values), rows * 8);
+  }
+
   // An Enumerated column: v[r] selects texts[v[r]]; a code outside [0, texts) (-1) is missing.
   // Branch-free loops over the int8 codes (they vectorize): a code is present when, read as a
   // byte, it is below the number of texts (a negative code reads as 128 or more; at most 128

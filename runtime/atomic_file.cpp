@@ -1,15 +1,16 @@
-// Rekindle runtime: AtomicFile (temporary file in the target's folder, 1 MiB write buffer, fsync +
-// rename on commit, unlink on abort) and the async-signal-safe registry of open temporary files.
+// Rekindle runtime: AtomicFile (a temporary file in the target's folder, 1 MiB write buffer, fsync
+// + rename on commit, unlink on abort; devices, FIFOs and standard output written through; a
+// symlinked target written at the file it names). Temporary files: compiler/ir/temp_files.h.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <random>
 
+#include "compiler/ir/temp_files.h"
+#include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 
 namespace rk {
@@ -18,51 +19,15 @@ namespace {
 
 constexpr size_t kBufferBytes = size_t{1} << 20;
 
-// Registry of temporary paths for remove_open_temp_files_from_signal(). A slot is free (0),
-// being filled (1) or holds an open temporary file (2). Plain arrays and atomics only, so the
-// signal handler never allocates or locks.
-constexpr int kSlots = 128;
-constexpr size_t kPathBytes = 4096;
-struct TempSlot {
-  std::atomic<int> state{0};
-  char path[kPathBytes];
-};
-TempSlot g_slots[kSlots];
-
-int register_temp(const std::string& path) {
-  if (path.size() + 1 > kPathBytes) return -1;
-  for (int i = 0; i < kSlots; ++i) {
-    int expected = 0;
-    if (g_slots[i].state.compare_exchange_strong(expected, 1, std::memory_order_acq_rel)) {
-      std::memcpy(g_slots[i].path, path.c_str(), path.size() + 1);
-      g_slots[i].state.store(2, std::memory_order_release);
-      return i;
-    }
-  }
-  return -1;  // registry full: the file is still removed on abort, just not from a signal
-}
-
-void unregister_temp(const std::string& path) {
-  for (int i = 0; i < kSlots; ++i)
-    if (g_slots[i].state.load(std::memory_order_acquire) == 2 &&
-        std::strcmp(g_slots[i].path, path.c_str()) == 0) {
-      g_slots[i].state.store(0, std::memory_order_release);
-      return;
-    }
-}
-
-std::string random_suffix() {
-  static std::atomic<uint64_t> counter{0};
-  std::random_device rd;
-  const uint64_t r = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^ (counter.fetch_add(1) << 48);
-  return fmt::format("{:012x}", r & 0xffffffffffffull);
+std::string folder_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
 }
 
 }  // namespace
 
 void remove_open_temp_files_from_signal() {
-  for (int i = 0; i < kSlots; ++i)
-    if (g_slots[i].state.load(std::memory_order_acquire) == 2) ::unlink(g_slots[i].path);
+  temp_files::remove_registered_from_signal();
 }
 
 AtomicFile::~AtomicFile() {
@@ -72,9 +37,10 @@ AtomicFile::~AtomicFile() {
 bool AtomicFile::open(const std::string& target) {
   abort();
   error_.clear();
-  committed_ = completed_ = to_stdout_ = false;
+  committed_ = completed_ = through_ = false;
   written_ = writeback_ = 0;
   target_ = target;
+  buffer_.clear();
   if (target == "-") {
     // Standard output: written through, never renamed (a pipe cannot be made atomic).
     fd_ = ::dup(STDOUT_FILENO);
@@ -83,39 +49,51 @@ bool AtomicFile::open(const std::string& target) {
       return false;
     }
     target_ = "standard output";
-    to_stdout_ = true;
-    buffer_.clear();
+    through_ = true;
     buffer_.reserve(kBufferBytes);
     return true;
   }
-  const size_t slash = target.find_last_of('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : (slash == 0 ? "/" : target.substr(0, slash));
-  const std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
-  if (name.empty()) {
+  // A symlink is followed: its target is written, the link stays (docs/reliability.md).
+  if (!resolve_write_target(target, final_, error_)) return false;
+  const size_t slash = final_.find_last_of('/');
+  if ((slash == std::string::npos ? final_ : final_.substr(slash + 1)).empty()) {
     error_ = fmt::format("{}: not a file name", target);
     return false;
   }
-  struct stat st;
-  if (::stat(target.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    error_ = fmt::format("{}: is a directory", target);
-    return false;
+  struct stat st {};
+  const bool exists = ::stat(final_.c_str(), &st) == 0;
+  if (exists && !S_ISREG(st.st_mode)) {
+    if (S_ISDIR(st.st_mode)) {
+      error_ = fmt::format("{}: is a directory", target);
+      return false;
+    }
+    if (!S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+      error_ = fmt::format(
+          "{}: is a {}; results are written only to a regular file, a character "
+          "device (such as /dev/null), a FIFO or standard output",
+          target, S_ISBLK(st.st_mode) ? "block device" : "socket");
+      return false;
+    }
+    // A device or a FIFO is written straight through: replacing it with a file by a rename
+    // would destroy it (as root, /dev/null). A FIFO waits for its reader, as for any writer.
+    fd_ = ::open(final_.c_str(), O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd_ < 0) {
+      error_ = fmt::format("cannot write {}: {}", target, std::strerror(errno));
+      return false;
+    }
+    through_ = true;
+    buffer_.reserve(kBufferBytes);
+    return true;
   }
-  for (int attempt = 0; attempt < 16; ++attempt) {
-    temp_ =
-        fmt::format("{}/.{}.tmp-{}-{}", dir, name, static_cast<long>(::getpid()), random_suffix());
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd_ >= 0) break;
-    if (errno != EEXIST) break;
-  }
+  const std::string dir = folder_of(final_);
+  std::string why;
+  // A new file gets 0666 less the umask, like any created file; a replaced one keeps its mode.
+  fd_ = temp_files::create(dir, exists ? (st.st_mode & 07777) : 0666, temp_, why);
   if (fd_ < 0) {
-    error_ = fmt::format("{}: cannot create a temporary file in {}: {}", target, dir,
-                         std::strerror(errno));
-    temp_.clear();
+    error_ = fmt::format("{}: cannot create a temporary file in {}: {}", target, dir, why);
     return false;
   }
-  register_temp(temp_);
-  buffer_.clear();
+  if (exists) ::fchmod(fd_, st.st_mode & 07777);  // the umask must not narrow a kept mode
   buffer_.reserve(kBufferBytes);
   return true;
 }
@@ -126,7 +104,11 @@ bool AtomicFile::write_through(const char* p, size_t size) {
     if (w < 0) {
       if (errno == EINTR) continue;
       const int e = errno;
-      error_ = fmt::format("cannot write {}: {}", target_, std::strerror(e));
+      error_ = e == EPIPE ? fmt::format(
+                                "cannot write {}: the reading end of the pipe was closed "
+                                "(Broken pipe)",
+                                target_)
+                          : fmt::format("cannot write {}: {}", target_, std::strerror(e));
       abort();
       return false;
     }
@@ -186,9 +168,13 @@ bool AtomicFile::commit() {
 bool AtomicFile::complete() {
   if (committed_ || completed_) return true;
   if (!flush()) return false;
-  if (temp_.empty()) {  // standard output
-    ::close(fd_);
+  if (temp_.empty()) {  // standard output, a device or a FIFO: written through
+    const int fd = fd_;
     fd_ = -1;
+    if (::close(fd) != 0) {
+      error_ = fmt::format("cannot write {}: {}", target_, std::strerror(errno));
+      return false;
+    }
     completed_ = true;
     return true;
   }
@@ -214,22 +200,19 @@ bool AtomicFile::publish() {
     if (error_.empty()) error_ = fmt::format("{}: published before it was complete", target_);
     return false;
   }
-  if (temp_.empty()) {  // standard output
+  if (temp_.empty()) {  // written through: nothing to rename
     committed_ = true;
     return true;
   }
-  if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+  if (::rename(temp_.c_str(), final_.c_str()) != 0) {
     error_ = fmt::format("cannot rename {} to {}: {}", temp_, target_, std::strerror(errno));
     abort();
     return false;
   }
-  unregister_temp(temp_);
+  temp_files::unregister(temp_);
   committed_ = true;
   // Make the rename durable (best effort: some file systems refuse fsync on directories).
-  const size_t slash = target_.find_last_of('/');
-  const std::string dir =
-      slash == std::string::npos ? "." : (slash == 0 ? "/" : target_.substr(0, slash));
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  const int dfd = ::open(folder_of(final_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd >= 0) {
     ::fsync(dfd);
     ::close(dfd);
@@ -244,7 +227,7 @@ void AtomicFile::abort() {
   }
   if (!temp_.empty() && !committed_) {
     ::unlink(temp_.c_str());
-    unregister_temp(temp_);
+    temp_files::unregister(temp_);
   }
   temp_.clear();
   buffer_.clear();

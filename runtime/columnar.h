@@ -88,13 +88,26 @@ class SnapshotReader {
   virtual std::string sha256() { return ""; }
   // The bytes of the file hashed (its size once sha256() is known), -1 when not a file.
   virtual int64_t bytes_read() const { return -1; }
+  // The row number shown in messages for the snapshot's `index`-th record (0-based), as a
+  // spreadsheet shows it (see SnapshotError): Arrow index + 1; CSV counts the header and blank
+  // lines.
+  virtual int64_t display_row(int64_t index) const { return index + 1; }
 };
+
+class DataErrors;
 
 struct ReaderOptions {
   int64_t batch_rows = 64 * 1024;  // target rows per batch (CSV); Arrow uses its record batches
+  // Check that the schema's key is unique (runtime/key_check.h): a key in two rows is a data
+  // error reported after the last batch.
+  bool check_keys = true;
   // Threads that decode a batch (CSV: its rows in tasks of 4,096; Arrow: its columns), counting
   // the thread that calls next(). Batches are the same for any count.
   int threads = 1;
+  // Where bad rows are reported (runtime/data_errors.h). Null: reading stops at the first bad
+  // row. Set: every bad row is reported and the snapshot is read to its end; no batch is handed
+  // out after a bad row, and next() then fails with error() naming the first.
+  DataErrors* errors = nullptr;
 };
 
 // Opens a snapshot by extension (.arrow/.feather/.ipc/.arrows -> Arrow, .csv -> CSV) or content.

@@ -23,9 +23,14 @@
 #include <limits>
 
 #include "base/date.h"
+#include "base/value_parse.h"
 #include "compiler/ir/helpers.h"
+#include "runtime/column_match.h"
 #include "runtime/csv_simd.h"
+#include "runtime/data_errors.h"
 #include "runtime/thread_pool.h"
+#include "runtime/value_hints.h"
+#include "runtime/value_ranges.h"
 #include "runtime/view_index.h"
 
 namespace rk {
@@ -118,6 +123,17 @@ bool CsvScanner::open(const std::string& path, const std::string& display,
   return true;
 }
 
+void CsvScanner::open_fd(int fd, std::string prefix, const std::string& display,
+                         const CsvScanOptions& opts) {
+  display_ = display;
+  opts_ = opts;
+  fd_ = fd;
+  memory_ = std::move(prefix);  // served before the descriptor's bytes (see read_some)
+  cap_ = std::max<size_t>(opts_.buffer_bytes, 16);
+  buf_.reset(new char[cap_ + csv_simd::kReadPastEnd]);
+  scratch_.reserve(cap_);
+}
+
 void CsvScanner::open_memory(std::string data, const std::string& display,
                              const CsvScanOptions& opts) {
   display_ = display;
@@ -136,7 +152,7 @@ void CsvScanner::fail(int64_t row, std::string message, size_t column) {
 }
 
 size_t CsvScanner::read_some(char* dst, size_t n) {
-  if (from_memory_) {
+  if (from_memory_ || memory_pos_ < memory_.size()) {
     const size_t k = std::min(n, memory_.size() - memory_pos_);
     std::memcpy(dst, memory_.data() + memory_pos_, k);
     memory_pos_ += k;
@@ -364,124 +380,6 @@ CsvScanner::Status CsvScanner::next(std::vector<std::string_view>& fields) {
 
 namespace {
 
-enum class BoolParse { False, True, Bad };
-inline uint32_t load4(const char* p) {
-  uint32_t w;
-  std::memcpy(&w, p, 4);
-  return w;
-}
-[[gnu::always_inline]] inline BoolParse parse_bool(std::string_view s) {
-  switch (s.size()) {
-    case 1:
-      if (s[0] == '1') return BoolParse::True;
-      if (s[0] == '0') return BoolParse::False;
-      return BoolParse::Bad;
-    case 4: {  // the four bytes as one word against the three spellings
-      const uint32_t w = load4(s.data());
-      if (w == load4("true") || w == load4("TRUE") || w == load4("True")) return BoolParse::True;
-      return BoolParse::Bad;
-    }
-    case 5: {
-      const uint32_t w = load4(s.data() + 1);
-      const char c = s[0];
-      if ((c == 'f' && w == load4("alse")) ||
-          (c == 'F' && (w == load4("ALSE") || w == load4("alse"))))
-        return BoolParse::False;
-      return BoolParse::Bad;
-    }
-    default:
-      return BoolParse::Bad;
-  }
-}
-
-enum class NumParse { Ok, Bad, Range, NaN };
-
-[[gnu::always_inline]] inline NumParse parse_int(std::string_view s, int64_t& out) {
-  const char* p = s.data();
-  const char* e = p + s.size();
-  bool neg = false;
-  if (p < e && (*p == '-' || *p == '+')) {
-    neg = *p == '-';
-    ++p;
-  }
-  if (p == e) return NumParse::Bad;
-  if (e - p <= 18) {  // at most 999,999,999,999,999,999: no overflow, no check per digit
-    uint64_t v = 0;
-    for (; p < e; ++p) {
-      const unsigned d = static_cast<unsigned char>(*p) - '0';
-      if (d > 9) return NumParse::Bad;
-      v = v * 10 + d;
-    }
-    out = neg ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
-    return NumParse::Ok;
-  }
-  uint64_t v = 0;
-  constexpr uint64_t kMaxPos = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  bool overflow = false;
-  for (; p < e; ++p) {
-    const unsigned d = static_cast<unsigned char>(*p) - '0';
-    if (d > 9) return NumParse::Bad;
-    if (v > (UINT64_MAX - d) / 10) {
-      overflow = true;
-      v = UINT64_MAX;
-    } else {
-      v = v * 10 + d;
-    }
-  }
-  if (overflow || v > kMaxPos + (neg ? 1 : 0)) return NumParse::Range;
-  out = neg ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
-  return NumParse::Ok;
-}
-
-// Plain decimals ("-12.3450"), the usual number in a snapshot, without the general parser: with
-// at most 2^53 as the digits' integer m and at most 22 digits after the point, m and 10^k are
-// exact doubles and one IEEE division rounds correctly, so the result is exactly what
-// std::from_chars gives (Clinger's fast path). Anything else returns false.
-[[gnu::always_inline]] inline bool parse_plain_decimal(const char* p, const char* e, double& out) {
-  static constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
-                                      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-                                      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-  const bool neg = p < e && *p == '-';
-  p += neg;
-  uint64_t m = 0;
-  const char* first = p;
-  for (; p < e && static_cast<unsigned>(*p - '0') <= 9; ++p)
-    m = m * 10 + static_cast<unsigned>(*p - '0');
-  ptrdiff_t digits = p - first;
-  if (digits == 0) return false;
-  ptrdiff_t frac = 0;
-  if (p < e && *p == '.') {
-    const char* f = ++p;
-    for (; p < e && static_cast<unsigned>(*p - '0') <= 9; ++p)
-      m = m * 10 + static_cast<unsigned>(*p - '0');
-    frac = p - f;
-    digits += frac;
-    if (frac == 0) return false;
-  }
-  if (p != e || digits > 19 || frac > 22 || m > (uint64_t{1} << 53)) return false;
-  double v = static_cast<double>(m);
-  if (frac) v /= kPow10[frac];
-  out = neg ? -v : v;
-  return true;
-}
-
-[[gnu::always_inline]] inline NumParse parse_number(std::string_view s, double& out) {
-  const char* p = s.data();
-  const char* e = p + s.size();
-  if (p < e && *p == '+') {
-    ++p;
-    if (p < e && (*p == '-' || *p == '+')) return NumParse::Bad;
-  }
-  if (p == e) return NumParse::Bad;
-  if (parse_plain_decimal(p, e, out)) return NumParse::Ok;
-  const auto r = std::from_chars(p, e, out, std::chars_format::general);
-  if (r.ptr != e) return NumParse::Bad;
-  if (r.ec == std::errc::result_out_of_range) return NumParse::Range;
-  if (r.ec != std::errc()) return NumParse::Bad;
-  if (std::isnan(out)) return NumParse::NaN;
-  return NumParse::Ok;
-}
-
 // parse_iso_date (YYYY-MM-DD, a real day of a year from 1 to 9999), inlined for the readers' hot
 // loop: the same checks in the same order, so the same values are accepted.
 [[gnu::always_inline]] inline bool parse_date(std::string_view s, int32_t& out) {
@@ -693,7 +591,8 @@ class CsvSnapshotReader final : public SnapshotReader {
   CsvSnapshotReader(const Schema& schema, const ReaderOptions& opts)
       : schema_(schema),
         batch_rows_(std::max<int64_t>(1, opts.batch_rows)),
-        pool_(std::max(1, opts.threads)) {}
+        pool_(std::max(1, opts.threads)),
+        sink_(opts.errors) {}
 
   CsvScanner& scanner() { return scanner_; }
 
@@ -718,42 +617,45 @@ class CsvSnapshotReader final : public SnapshotReader {
                             fmt::format("column {} of the header is not valid UTF-8", i + 1)};
         return false;
       }
-      for (size_t j = 0; j < i; ++j)
-        if (header_[j] == header_[i]) {
-          err =
-              SnapshotError{display_, header_row_, header_[i],
-                            fmt::format("appears more than once in the header (columns {} and {})",
-                                        j + 1, i + 1)};
-          return false;
-        }
     }
+    if (auto hint = separator_hint(header_, schema_)) {  // a file separated by `;` or tabs
+      err = SnapshotError{display_, header_row_, {}, std::move(*hint)};
+      return false;
+    }
+    const std::vector<std::string_view> names(header_.begin(), header_.end());
+    const auto positions = match_columns(names, schema_, display_, "header", header_row_, err);
+    if (!positions) return false;
     cols_.resize(schema_.fields.size());
-    for (size_t f = 0; f < schema_.fields.size(); ++f) {
-      const FieldDef& fd = schema_.fields[f];
-      int idx = -1;
-      for (size_t i = 0; i < header_.size(); ++i)
-        if (header_[i] == fd.name) idx = static_cast<int>(i);
-      if (idx < 0) {
-        std::string has;
-        for (size_t i = 0; i < header_.size(); ++i) has += (i ? ", " : "") + header_[i];
-        err = SnapshotError{display_, 0, fd.name,
-                            fmt::format("missing from the header (it has: {})", has)};
-        return false;
-      }
-      cols_[f].header_index = static_cast<size_t>(idx);
-    }
+    for (size_t f = 0; f < schema_.fields.size(); ++f) cols_[f].header_index = (*positions)[f];
     vectorized_ = scanner_.options().vectorized;
     return true;
   }
 
   void set_display(const std::string& d) { display_ = d; }
 
+  int64_t display_row(int64_t index) const override {
+    // The last shift at or before `index` (blank lines skipped so far).
+    auto it = std::upper_bound(
+        row_shifts_.begin(), row_shifts_.end(), index,
+        [](int64_t i, const std::pair<int64_t, int64_t>& s) { return i < s.first; });
+    const int64_t shift = it == row_shifts_.begin() ? 0 : std::prev(it)->second;
+    return header_row_ + 1 + index + shift;
+  }
+
   double fraction_read() const override { return fraction_.load(std::memory_order_relaxed); }
   std::string sha256() override { return scanner_.sha256(); }
   int64_t bytes_read() const override { return static_cast<int64_t>(scanner_.bytes_read()); }
 
   bool next(Batch& out) override {
-    const bool ok = next_batch(out);
+    bool ok = next_batch(out);
+    // With a sink, a snapshot with a bad row is read to its end (every bad row reported) and no
+    // batch is handed out after it; error() is then the first bad row.
+    while (ok && first_error_) ok = next_batch(out);
+    if (!ok && !finished_) {
+      finished_ = true;
+      if (sink_ && error_) sink_->report(*error_);  // the file cannot be read further: the end
+      if (first_error_) error_ = first_error_;
+    }
     const uint64_t size = scanner_.file_bytes();
     if (size > 0)
       fraction_.store(std::min(1.0, static_cast<double>(scanner_.bytes_consumed()) / size),
@@ -795,6 +697,7 @@ class CsvSnapshotReader final : public SnapshotReader {
     double* f64 = nullptr;
     int32_t* i32 = nullptr;
     const FieldDef* def = nullptr;
+    bool ranged = false;  // the field has a value range to check
   };
 
   enum class Fast { Batch, End, Fallback, Error };
@@ -867,7 +770,8 @@ class CsvSnapshotReader final : public SnapshotReader {
                             c.i64,
                             c.f64,
                             c.i32,
-                            &fd};
+                            &fd,
+                            fd.has_range()};
     }
   }
 
@@ -992,12 +896,17 @@ class CsvSnapshotReader final : public SnapshotReader {
                           scanner_.row(),
                           {},
                           fmt::format("expected {} fields, found {}", expected, fields_.size())};
-        return false;
+        if (!bad_row()) return false;
+        continue;
       }
       std::string message;
       for (size_t f = 0; f < nf; ++f)
-        if (!convert<true>(plans_[f], fields_[plans_[f].header_index], n, task, message))
-          return value_error(f, std::move(message));
+        if (!convert<true>(plans_[f], fields_[plans_[f].header_index], n, task, message)) {
+          value_error(f, std::move(message));
+          if (!bad_row()) return false;
+          break;  // the row keeps its slot, half written: the batch is never handed out
+        }
+      note_row(rows_read_ + n, scanner_.row());
       ++n;
       // String offsets are 32-bit: a batch ends early before its strings could reach 2 GiB.
       string_bytes = 0;
@@ -1027,10 +936,11 @@ class CsvSnapshotReader final : public SnapshotReader {
     size_t scanned = 0;
     bool in_quote = false;
     size_t records = 0;
-    size_t line_start = 0;   // where the line after the last one counted starts
-    size_t last_end = 0;     // bytes through the last record's terminator
-    int64_t last_lines = 0;  // lines through the last record
-    size_t counted = 0;      // lines_ entries examined
+    size_t line_start = 0;     // where the line after the last one counted starts
+    size_t last_end = 0;       // bytes through the last record's terminator
+    int64_t last_lines = 0;    // lines through the last record
+    size_t counted = 0;        // lines_ entries examined
+    bool blank_lines = false;  // a blank line before a record (rows no longer follow records)
     starts_.clear();
     ends_.clear();
     const size_t guard = scanner_.options().max_record_bytes;
@@ -1058,6 +968,7 @@ class CsvSnapshotReader final : public SnapshotReader {
           ++records;
           last_end = next;
           last_lines = static_cast<int64_t>(counted) + 1;
+          if (last_lines != static_cast<int64_t>(records)) blank_lines = true;
         }
         line_start = next;
       }
@@ -1071,6 +982,7 @@ class CsvSnapshotReader final : public SnapshotReader {
           ++records;
           last_end = avail;
           last_lines = static_cast<int64_t>(lines_.size()) + 1;
+          if (last_lines != static_cast<int64_t>(records)) blank_lines = true;
         }
         break;
       }
@@ -1097,6 +1009,7 @@ class CsvSnapshotReader final : public SnapshotReader {
       if (!convert_records(w, task, first, end)) failed.store(true, std::memory_order_relaxed);
     });
     if (failed.load()) return Fast::Fallback;
+    if (blank_lines) note_rows(records);
     stitch(out, tasks_, ntasks, n);
     scanner_.consume(last_end, last_lines);
     bytes_per_record_ = std::max<size_t>(16, last_end / records + 1);
@@ -1216,12 +1129,42 @@ class CsvSnapshotReader final : public SnapshotReader {
 
   // ---- Values ----
 
+  // Records where the spreadsheet row of a record (`row`, 1-based) stops being header_row_ + 1 +
+  // index (blank lines are skipped but counted), for display_row(). One comparison per record.
+  void note_row(int64_t index, int64_t row) {
+    const int64_t shift = row - (header_row_ + 1 + index);
+    if (shift != (row_shifts_.empty() ? 0 : row_shifts_.back().second))
+      row_shifts_.emplace_back(index, shift);
+  }
+
+  // note_row() for each of the `records` records of a vectorised batch that has blank lines
+  // (rows_read_ not yet advanced): a record's row follows the lines before it in the window.
+  void note_rows(size_t records) {
+    size_t line = 0;  // lines_ entries before the record
+    for (size_t r = 0; r < records; ++r) {
+      const size_t start = starts_[r];
+      while (line < lines_.size() && lines_[line] < start) ++line;
+      note_row(rows_read_ + static_cast<int64_t>(r),
+               scanner_.row() + static_cast<int64_t>(line) + 1);
+    }
+  }
+
   // The scanner names a column by its 1-based position; show the header's name instead.
   void name_column(SnapshotError& e) const {
     if (e.column.empty()) return;
     size_t idx = 0;
     for (char ch : e.column) idx = idx * 10 + static_cast<size_t>(ch - '0');
     if (idx >= 1 && idx <= header_.size()) e.column = header_[idx - 1];
+  }
+
+  // The row in error_ is bad. Without a sink the read stops there (false); with one it is
+  // reported and reading goes on, remembering the first.
+  bool bad_row() {
+    if (!sink_) return false;
+    sink_->report(*error_);
+    if (!first_error_) first_error_ = std::move(error_);
+    error_.reset();
+    return true;
   }
 
   bool value_error(size_t f, std::string message) {
@@ -1246,6 +1189,14 @@ class CsvSnapshotReader final : public SnapshotReader {
     for (size_t i = 0; i < fd.enum_values.size(); ++i)
       values += (i ? ", " : "") + fd.enum_values[i];
     return fmt::format("{} is not one of {}", show(s), values);
+  }
+
+  // A value outside the field's range (runtime/value_ranges.h).
+  template <bool kReport>
+  [[gnu::cold, gnu::noinline]] static bool outside(const FieldPlan& c, std::string_view s,
+                                                   std::string& message) {
+    if constexpr (kReport) message = outside_range_message(*c.def, show(s));
+    return false;
   }
 
   template <bool kReport>
@@ -1317,13 +1268,17 @@ class CsvSnapshotReader final : public SnapshotReader {
             message = r == NumParse::Range ? range_message(s, "an int") : bad_message(s, "an int");
           return false;
         }
+        if (c.ranged && !c.def->in_range(c.i64[row])) return outside<kReport>(c, s, message);
         break;
       }
       case FieldType::Number:
       case FieldType::Money:
       case FieldType::Percent: {
         const NumParse r = parse_number(s, c.f64[row]);
-        if (r == NumParse::Ok) break;
+        if (r == NumParse::Ok) {
+          if (c.ranged && !c.def->in_range(c.f64[row])) return outside<kReport>(c, s, message);
+          break;
+        }
         if (r == NumParse::NaN) return missing<kReport>(c, row, task, message, true);
         if constexpr (kReport)
           message =
@@ -1332,9 +1287,11 @@ class CsvSnapshotReader final : public SnapshotReader {
       }
       case FieldType::Date:
         if (!parse_date(s, c.i32[row])) {
-          if constexpr (kReport) message = bad_message(s, "a date");
+          if constexpr (kReport) message = bad_message(s, date_expectation(s));
           return false;
         }
+        if (c.ranged && !c.def->in_range(int64_t{c.i32[row]}))
+          return outside<kReport>(c, s, message);
         break;
       case FieldType::Enum: {
         const int o = Schema::enum_ordinal(*c.def, s);
@@ -1415,6 +1372,7 @@ class CsvSnapshotReader final : public SnapshotReader {
   std::string display_;
   std::vector<std::string> header_;
   int64_t header_row_ = 1;
+  std::vector<std::pair<int64_t, int64_t>> row_shifts_;  // (record index, rows skipped before it)
   std::vector<Col> cols_;
   std::vector<FieldPlan> plans_;  // by schema field, for the current batch
   std::vector<std::string_view> fields_;
@@ -1428,6 +1386,9 @@ class CsvSnapshotReader final : public SnapshotReader {
   bool done_ = false;
   std::atomic<double> fraction_{-1.0};
   std::optional<SnapshotError> error_;
+  DataErrors* sink_ = nullptr;
+  std::optional<SnapshotError> first_error_;  // with a sink: the first bad row
+  bool finished_ = false;
 };
 
 }  // namespace
@@ -1442,6 +1403,18 @@ std::unique_ptr<SnapshotReader> open_csv_snapshot(const std::string& path, const
     err = r->scanner().error();
     return nullptr;
   }
+  if (!r->start(err)) return nullptr;
+  return r;
+}
+
+std::unique_ptr<SnapshotReader> open_csv_snapshot_fd(int fd, std::string prefix,
+                                                     const std::string& display,
+                                                     const Schema& schema,
+                                                     const ReaderOptions& opts,
+                                                     std::optional<SnapshotError>& err) {
+  auto r = std::make_unique<CsvSnapshotReader>(schema, opts);
+  r->set_display(display);
+  r->scanner().open_fd(fd, std::move(prefix), display);
   if (!r->start(err)) return nullptr;
   return r;
 }
@@ -1493,6 +1466,7 @@ bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<Inf
     bool is_bool = true, is_int = true, is_number = true, is_date = true, has_bar = false;
     bool two_decimals = true;  // every value written like 84.50: money
   };
+  if (!unique_column_names(fields, path, "header", sc.row(), err)) return false;
   out.clear();
   for (auto f : fields) out.push_back(InferredField{std::string(f)});
   std::vector<Seen> seen(out.size());

@@ -40,6 +40,10 @@ class CsvScanner {
 
   // Opens `path` for reading; `display` names the file in errors. Returns false and sets error().
   bool open(const std::string& path, const std::string& display, const CsvScanOptions& opts = {});
+  // Reads from an open descriptor (a pipe or a FIFO, taken over and closed by the scanner),
+  // after the bytes of `prefix` (what was read from it to tell its format).
+  void open_fd(int fd, std::string prefix, const std::string& display,
+               const CsvScanOptions& opts = {});
   // Reads from memory instead of a file (tests, tools), through the same buffer logic.
   void open_memory(std::string data, const std::string& display, const CsvScanOptions& opts = {});
 
@@ -122,6 +126,14 @@ std::unique_ptr<SnapshotReader> open_csv_snapshot(const std::string& path, const
                                                   const ReaderOptions& opts,
                                                   std::optional<SnapshotError>& err,
                                                   const CsvScanOptions& scan = {});
+
+// Same, over an open descriptor (a pipe or a FIFO; the reader takes it over) whose first bytes,
+// `prefix`, were already read from it.
+std::unique_ptr<SnapshotReader> open_csv_snapshot_fd(int fd, std::string prefix,
+                                                     const std::string& display,
+                                                     const Schema& schema,
+                                                     const ReaderOptions& opts,
+                                                     std::optional<SnapshotError>& err);
 
 // Same, over CSV text in memory (tests); `display` names it in errors.
 std::unique_ptr<SnapshotReader> open_csv_snapshot_memory(

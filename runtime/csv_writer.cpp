@@ -149,6 +149,18 @@ class TextResultWriter : public ResultWriter {
     return (v >= 0 && static_cast<size_t>(v) < col.texts.size()) ? v : -1;
   }
 
+  // Appends the value of a Number column at row r (an int in decimal, a decimal as the shortest
+  // text that reads back); false, appending nothing, when it is not present.
+  static bool append_number_value(const ir::ResultColumn& col, const int8_t* const* outputs,
+                                  int64_t r, std::string& out) {
+    if (col.outputs.size() != 2 || outputs[col.outputs[1]][r] != 1) return false;
+    if (col.type == ir::ValueType::Int)
+      append_int_text(out, output_int(outputs[col.outputs[0]], r));
+    else
+      append_number_text(out, output_float(outputs[col.outputs[0]], r));
+    return true;
+  }
+
   const ir::Program& program_;
   AtomicFile file_;
   EncodedRows buf_;
@@ -211,6 +223,9 @@ class CsvResultWriter final : public TextResultWriter {
             append_csv_field(out, joined);
             break;
           }
+          case ir::ResultKind::Number:
+            append_number_value(col, outputs, r, out);  // digits, `.`, `-`, `e`: never quoted
+            break;
         }
       }
       out.push_back('\n');
@@ -293,6 +308,9 @@ class JsonlResultWriter final : public TextResultWriter {
             append_json_string(out, joined);
             break;
           }
+          case ir::ResultKind::Number:
+            if (!append_number_value(col, outputs, r, out)) out += "null";
+            break;
         }
       }
       out += "}\n";

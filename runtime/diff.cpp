@@ -216,6 +216,8 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
         old_review = &oc, new_review = nc;
       continue;
     }
+    if (oc.kind == ir::ResultKind::Number)
+      continue;  // numbers (scores) have no moves between values
     ColPlan p;
     p.name = oc.name;
     p.old_out = oc.outputs[0];
@@ -267,7 +269,7 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
   std::vector<std::string> changed_ids;
 
   PreparedAtoms old_atoms, new_atoms;
-  OutputColumns old_out(old_p.outputs.size()), new_out(new_p.outputs.size());
+  OutputColumns old_out(old_p), new_out(new_p);
   const int key = merged.schema.key_field;
   Batch batch;
   while (reader.next(batch)) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <deque>
 #include <future>
@@ -19,8 +20,24 @@ namespace rk {
 void Summary::init(const ir::Program& program) {
   rows = 0;
   counts.assign(program.columns.size(), {});
+  numbers.assign(program.columns.size(), {});
   for (size_t c = 0; c < program.columns.size(); ++c)
     counts[c].assign(program.columns[c].texts.size() + 1, 0);
+}
+
+void NumberStats::merge(const NumberStats& o) {
+  if (o.count == 0) return;
+  if (count == 0) {
+    *this = o;
+    return;
+  }
+  count += o.count;
+  imin = std::min(imin, o.imin);
+  imax = std::max(imax, o.imax);
+  isum += o.isum;
+  fmin = std::min(fmin, o.fmin);
+  fmax = std::max(fmax, o.fmax);
+  fsum += o.fsum;
 }
 
 void Summary::add(const ir::Program& program, const int8_t* const* outputs, int64_t begin,
@@ -47,6 +64,28 @@ void Summary::add(const ir::Program& program, const int8_t* const* outputs, int6
         counted += c;
       }
       cnt[static_cast<size_t>(texts)] += n - counted;  // missing or out of range: empty
+    } else if (col.kind == ir::ResultKind::Number) {
+      const int8_t* values = outputs[col.outputs[0]];
+      const int8_t* present = outputs[col.outputs[1]];
+      NumberStats part;
+      const bool ints = col.type == ir::ValueType::Int;
+      for (int64_t r = begin; r < end; ++r) {
+        if (present[r] != 1) continue;
+        if (ints) {
+          const int64_t v = output_int(values, r);
+          part.imin = part.count ? std::min(part.imin, v) : v;
+          part.imax = part.count ? std::max(part.imax, v) : v;
+          part.isum += v;
+        } else {
+          const double v = output_float(values, r);
+          part.fmin = part.count ? std::min(part.fmin, v) : v;
+          part.fmax = part.count ? std::max(part.fmax, v) : v;
+          part.fsum += v;
+        }
+        ++part.count;
+      }
+      numbers[c].merge(part);
+      cnt.back() += n - part.count;
     } else if (col.kind == ir::ResultKind::Joined) {
       std::vector<uint8_t> any(static_cast<size_t>(n), 0);
       for (size_t k = 0; k < col.outputs.size(); ++k) {
@@ -62,6 +101,8 @@ void Summary::add(const ir::Program& program, const int8_t* const* outputs, int6
 
 void Summary::merge(const Summary& other) {
   rows += other.rows;
+  for (size_t c = 0; c < numbers.size() && c < other.numbers.size(); ++c)
+    numbers[c].merge(other.numbers[c]);
   for (size_t c = 0; c < counts.size(); ++c)
     for (size_t v = 0; v < counts[c].size(); ++v) counts[c][v] += other.counts[c][v];
 }
@@ -157,7 +198,7 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
   const bool pieces = writer && writer->parallel_encoding();
   std::vector<Summary> partial;      // per task of a batch
   std::vector<EncodedRows> encoded;  // per task of a batch, when the writer encodes in parallel
-  OutputColumns out(program.outputs.size());
+  OutputColumns out(program);
   Batch batch;
   const int64_t total = reader.total_rows();
   int64_t done = 0;
@@ -244,6 +285,35 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
   return true;
 }
 
+namespace {
+
+// A mean rounded to 6 decimals (a decimal sum's last bits are noise, not information).
+double mean6(double m) {
+  return std::round(m * 1e6) / 1e6;
+}
+
+// A Number column's figures: count, min, max, mean (null without values), then the empties.
+nlohmann::ordered_json number_json(const ir::ResultColumn& col, const NumberStats& s,
+                                   int64_t empty) {
+  nlohmann::ordered_json j = nlohmann::ordered_json::object();
+  j["count"] = s.count;
+  if (s.count == 0) {
+    j["min"] = j["max"] = j["mean"] = nullptr;
+  } else if (col.type == ir::ValueType::Int) {
+    j["min"] = s.imin;
+    j["max"] = s.imax;
+    j["mean"] = mean6(static_cast<double>(static_cast<long double>(s.isum) / s.count));
+  } else {
+    j["min"] = s.fmin;
+    j["max"] = s.fmax;
+    j["mean"] = mean6(s.fsum / static_cast<double>(s.count));
+  }
+  j["(empty)"] = empty;
+  return j;
+}
+
+}  // namespace
+
 std::string summary_json(const ir::Program& program, const Summary& summary,
                          const std::map<std::string, std::string>& inputs,
                          const std::map<std::string, int64_t>& numbers) {
@@ -262,6 +332,10 @@ std::string summary_json(const ir::Program& program, const Summary& summary,
   for (size_t c = 0; c < program.columns.size(); ++c) {
     const auto& col = program.columns[c];
     if (!col.summarize || col.kind == ir::ResultKind::Key) continue;
+    if (col.kind == ir::ResultKind::Number) {
+      cols[col.name] = number_json(col, summary.numbers[c], summary.counts[c].back());
+      continue;
+    }
     nlohmann::ordered_json counts = nlohmann::ordered_json::object();
     for (size_t v = 0; v < col.texts.size(); ++v) counts[col.texts[v]] = summary.counts[c][v];
     counts[col.kind == ir::ResultKind::Joined ? "(none)" : "(empty)"] = summary.counts[c].back();
@@ -276,6 +350,14 @@ std::string summary_text(const ir::Program& program, const Summary& summary) {
   for (size_t c = 0; c < program.columns.size(); ++c) {
     const auto& col = program.columns[c];
     if (!col.summarize || col.kind == ir::ResultKind::Key) continue;
+    if (col.kind == ir::ResultKind::Number) {
+      const nlohmann::ordered_json j =
+          number_json(col, summary.numbers[c], summary.counts[c].back());
+      out += fmt::format("  {}:", col.name);
+      for (const auto& [k, v] : j.items()) out += fmt::format(" {} {}", k, v.dump());
+      out += "\n";
+      continue;
+    }
     out += fmt::format("  {}:", col.name);
     for (size_t v = 0; v < col.texts.size(); ++v)
       out += fmt::format(" {} {}", col.texts[v], summary.counts[c][v]);

@@ -18,11 +18,24 @@
 
 namespace rk {
 
+// What the summary says of a Number column (a score): how many rows have a value, the smallest
+// and largest, and their sum (for the mean). Ints are summed exactly (128 bits); decimals in
+// row order within a chunk and chunk by chunk, so the figures do not depend on the thread count.
+struct NumberStats {
+  int64_t count = 0;
+  int64_t imin = 0, imax = 0;
+  __int128 isum = 0;
+  double fmin = 0, fmax = 0, fsum = 0;
+  void merge(const NumberStats& o);
+};
+
 // Counts per result column and value, in the order of the program's columns and texts.
 struct Summary {
   int64_t rows = 0;
   // columns[c][v]: rows whose column c has value v (texts index); the last slot counts empties.
   std::vector<std::vector<int64_t>> counts;
+  // numbers[c]: the figures of a Number column c (unused for the others).
+  std::vector<NumberStats> numbers;
 
   void init(const ir::Program& program);
   void add(const ir::Program& program, const int8_t* const* outputs, int64_t rows) {
@@ -33,15 +46,21 @@ struct Summary {
   void merge(const Summary& other);
 };
 
-// The int8 output columns of one program for the current batch, reused from batch to batch.
+// The output columns of one program for the current batch, reused from batch to batch: one byte
+// per row for a Code output, eight (an int64 or a double, 8-byte aligned) for a wide one.
 class OutputColumns {
  public:
-  explicit OutputColumns(size_t outputs) : columns_(outputs), pointers_(outputs) {}
-  // Sizes every column for `rows` rows (at least one byte, so no pointer is null).
+  explicit OutputColumns(const ir::Program& program)
+      : columns_(program.outputs.size()), pointers_(program.outputs.size()) {
+    words_.reserve(program.outputs.size());
+    for (const auto& o : program.outputs) words_.push_back(o.width != ir::OutputWidth::Code);
+  }
+  // Sizes every column for `rows` rows (at least one row, so no pointer is null).
   void resize(int64_t rows) {
+    const size_t n = static_cast<size_t>(rows > 1 ? rows : 1);
     for (size_t k = 0; k < columns_.size(); ++k) {
-      columns_[k].resize(static_cast<size_t>(rows > 1 ? rows : 1));
-      pointers_[k] = columns_[k].data();
+      columns_[k].resize(words_[k] ? n : (n + 7) / 8);
+      pointers_[k] = reinterpret_cast<int8_t*>(columns_[k].data());
     }
   }
   // pointers()[k] is output k's column.
@@ -49,8 +68,9 @@ class OutputColumns {
   RkResultView view(int64_t rows) const { return RkResultView{pointers_.data(), rows}; }
 
  private:
-  std::vector<std::vector<int8_t>> columns_;
+  std::vector<std::vector<uint64_t>> columns_;  // 8-byte words: aligned for wide values
   std::vector<int8_t*> pointers_;
+  std::vector<bool> words_;  // a wide output: one word per row
 };
 
 struct EvalOptions {

@@ -50,6 +50,15 @@ bool find_customer(SnapshotReader& reader, const Schema& schema, const std::stri
       auto s = out.string_at(key, r);
       if (s && *s == id) {
         row = r;
+        // The rest is read too: the key check (runtime/key_check.h) refuses a snapshot where a
+        // customer has two rows, as `eval` does, instead of explaining the first one.
+        Batch rest;
+        while (reader.next(rest)) {
+        }
+        if (reader.error()) {
+          error = reader.error()->to_string();
+          return false;
+        }
         return true;
       }
     }
@@ -283,33 +292,33 @@ std::string RowReading::stopped_by() const {
   return s ? s->name : "";
 }
 
-const ir::Status& RowReading::status(const ir::Sequence& q) const {
-  const ir::Status* s = pick(q.statuses, q.result.status.node);
-  return s ? *s : q.statuses.back();  // a status always applies (the last, due, is true)
+const ir::Status& RowReading::status(const ir::Sequence& sequence) const {
+  const ir::Status* s = pick(sequence.statuses, sequence.result.status.node);
+  return s ? *s : sequence.statuses.back();  // a status always applies (the last, due, is true)
 }
 
-const ir::Touch* RowReading::touch(const ir::Sequence& q) const {
-  return pick(q.touches, q.result.touch.node);
+const ir::Touch* RowReading::touch(const ir::Sequence& sequence) const {
+  return pick(sequence.touches, sequence.result.touch.node);
 }
 
-const ir::Channel* RowReading::channel(const ir::Sequence& q) const {
-  return pick(q.channels, q.result.channel.node);
+const ir::Channel* RowReading::channel(const ir::Sequence& sequence) const {
+  return pick(sequence.channels, sequence.result.channel.node);
 }
 
-const ir::Offer* RowReading::offer(const ir::Sequence& q) const {
-  return pick(q.offers, q.result.offer.node);
+const ir::Offer* RowReading::offer(const ir::Sequence& sequence) const {
+  return pick(sequence.offers, sequence.result.offer.node);
 }
 
-std::optional<HoldoutDraw> RowReading::holdout(const ir::Sequence& q) const {
-  if (q.holdout_atom == ir::kNoIndex || p_.schema.key_field < 0) return std::nullopt;
-  const ir::Atom& atom = p_.atoms[q.holdout_atom];
+std::optional<HoldoutDraw> RowReading::holdout(const ir::Sequence& sequence) const {
+  if (sequence.holdout_atom == ir::kNoIndex || p_.schema.key_field < 0) return std::nullopt;
+  const ir::Atom& atom = p_.atoms[sequence.holdout_atom];
   HoldoutDraw d;
   d.salt = atom.salt;
   d.key = std::string(b_.string_at(static_cast<size_t>(p_.schema.key_field), row_).value_or(""));
   d.bucket = ir::bucket(atom.salt, d.key, atom.modulus);
   d.modulus = atom.modulus;
   d.threshold = atom.threshold;
-  d.held = truth(q.decision.held_out) == "true";
+  d.held = truth(sequence.decision.held_out) == "true";
   return d;
 }
 
@@ -471,6 +480,21 @@ class Explainer {
       const NodeValue& v = val(let.cond);
       if (!v.present) return name + " is missing";
       const ir::Node& n = p_.nodes[let.cond];
+      using Shown = SourceMap::Rule::Shown;
+      // Shown by its type: a date as a date (whatever its year), days, money and percents with
+      // their units.
+      switch (let.shown) {
+        case Shown::Date:
+          return name + " = " + format_iso_date(v.i);
+        case Shown::Days:
+          return name + " = " + std::to_string(v.i) + " days";
+        case Shown::Money:
+          return name + " = " + fmt::format("{:.2f}", v.f);
+        case Shown::Percent:
+          return name + " = " + number_text(v.f * 100) + "%";
+        case Shown::Other:
+          break;
+      }
       const std::string unit =
           let.term != kNone && term(let.term).kind == Term::Kind::DaysSince ? " days" : "";
       if (n.ty == Ty::Bool) return name + " = " + truth_text(v);
@@ -627,12 +651,20 @@ class Explainer {
 
   void stops(Explanation& e) const {
     e.stopped_by = rr().stopped_by();
-    if (!e.candidate) e.stops_note = "stop rules apply to candidates only";
+    // Stops apply to the customers who enter some sequence (the candidates, when every sequence
+    // enters the candidates or there is none).
+    const ir::Stops& st = p_.layout.stops;
+    const bool in_scope = rr().truth(st.scope) == "true";
+    if (!in_scope)
+      e.stops_note = st.scope == p_.layout.candidate.value.node
+                         ? "stop rules apply to candidates only"
+                         : "stop rules apply to customers who enter a sequence; this customer "
+                           "enters none";
     bool fired = false;
     for (const auto* m : rules_of(SourceMap::Kind::Stop, "")) {
-      const bool applies = e.candidate && !fired;
+      const bool applies = in_scope && !fired;
       ExplainRule r = rule(*m, "stop", applies);
-      if (!e.candidate) {
+      if (!in_scope) {
         r.verdict = "not applied";
       } else if (fired) {
         r.verdict = "not reached (" + e.stopped_by + " fired first)";

@@ -62,7 +62,17 @@ class Interpreter final : public Executor {
       ir::evaluate_nodes(program_, BatchLeaves{program_, batch, r}, values);
       for (size_t k = 0; k < program_.outputs.size(); ++k) {
         const Value& v = values[program_.outputs[k].node];
-        results.outputs[k][r] = v.present ? static_cast<int8_t>(v.i) : int8_t{-1};
+        switch (program_.outputs[k].width) {
+          case ir::OutputWidth::Code:
+            results.outputs[k][r] = v.present ? static_cast<int8_t>(v.i) : int8_t{-1};
+            break;
+          case ir::OutputWidth::Int64:
+            reinterpret_cast<int64_t*>(results.outputs[k])[r] = v.present ? v.i : 0;
+            break;
+          case ir::OutputWidth::Float64:
+            reinterpret_cast<double*>(results.outputs[k])[r] = v.present ? v.f : 0.0;
+            break;
+        }
       }
     }
   }

@@ -14,7 +14,10 @@
 namespace rk {
 
 // A file written under a temporary name in the target's folder and renamed onto the target by
-// commit(). Destroying it without commit() removes the temporary file.
+// commit(). Destroying it without commit() removes the temporary file. The rules of what it may
+// replace are in runtime/output_guard.h: a symlinked target is written at the file it names; a
+// character device, a FIFO and "-" (standard output) are written straight through (nothing to
+// rename or remove).
 class AtomicFile {
  public:
   AtomicFile() = default;
@@ -22,8 +25,8 @@ class AtomicFile {
   AtomicFile(const AtomicFile&) = delete;
   AtomicFile& operator=(const AtomicFile&) = delete;
 
-  // Creates the temporary file. Returns false and sets error() on failure. The target "-" is
-  // standard output, written through (nothing to rename or remove).
+  // Creates the temporary file (or opens a device, a FIFO or standard output). Returns false and
+  // sets error() on failure.
   bool open(const std::string& target);
   // Appends bytes (buffered). Returns false and sets error() on failure (e.g. disk full).
   bool write(const void* data, size_t size);
@@ -35,8 +38,9 @@ class AtomicFile {
   // abort() still removes it); publish() renames it onto the target.
   bool complete();
   bool publish();
-  // The target as given to open(); "" for standard output (nothing to rename).
-  std::string target() const { return to_stdout_ ? std::string() : target_; }
+  // The file publish() renames onto (symlinks followed); "" for a file written through (standard
+  // output, a device, a FIFO: nothing to rename or remove).
+  std::string target() const { return through_ ? std::string() : final_; }
   // Removes the temporary file (also done by the destructor when not committed).
   void abort();
   const std::string& error() const { return error_; }
@@ -50,16 +54,25 @@ class AtomicFile {
   void start_writeback();
   int fd_ = -1;
   std::string target_, temp_, error_;
+  std::string final_;  // the file the target names (symlinks followed)
   std::string buffer_;
   bool committed_ = false;
   bool completed_ = false;
-  bool to_stdout_ = false;
+  bool through_ = false;  // standard output, a device or a FIFO: written straight through
   uint64_t written_ = 0;    // bytes written to fd_
   uint64_t writeback_ = 0;  // bytes whose writeback has been started
 };
 
 // Removes every temporary file AtomicFile has open; safe to call from a signal handler.
 void remove_open_temp_files_from_signal();
+
+// Row `r` of a wide output column (ir::OutputWidth::Int64 / Float64).
+inline int64_t output_int(const int8_t* column, int64_t r) {
+  return reinterpret_cast<const int64_t*>(column)[r];
+}
+inline double output_float(const int8_t* column, int64_t r) {
+  return reinterpret_cast<const double*>(column)[r];
+}
 
 enum class ResultFormat { Csv, Jsonl, Arrow };
 

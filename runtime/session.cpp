@@ -63,7 +63,9 @@ std::string jit_fallback_warning(std::string_view reason) {
 EngineChoice choose_engine(const ir::Program& program, Engine wanted) {
   EngineChoice c;
   if (wanted == Engine::Jit) {
-    c.executor = jit::compile(program, c.fallback);
+    jit::JitStats stats;
+    c.executor = jit::compile(program, c.fallback, {}, &stats);
+    c.cache_warning = std::move(stats.cache_warning);
     if (c.executor) {
       c.used = Engine::Jit;
       return c;
@@ -80,12 +82,14 @@ RuleSet::RuleSet(std::string path, CompileOptions options, CompileResult result)
       result_(std::move(result)),
       hash_(rules_hash(result_.sources)) {}
 
-const Executor& RuleSet::executor(Engine wanted, Engine& used, std::string& fallback) const {
+const Executor& RuleSet::executor(Engine wanted, Engine& used, std::string& fallback,
+                                  std::string* cache_warning) const {
   std::lock_guard<std::mutex> lock(mu_);
   if (wanted == Engine::Jit) {
     if (!jit_tried_) {
       jit_tried_ = true;
       EngineChoice c = choose_engine(program(), Engine::Jit);
+      if (cache_warning) *cache_warning = std::move(c.cache_warning);
       if (c.used == Engine::Jit)
         jit_ = std::move(c.executor);
       else
@@ -147,8 +151,9 @@ WorkerPool& Session::pool() {
 
 const Executor& Session::executor(const RuleSet& rules) {
   Engine used = engine_;
-  std::string fallback;
-  const Executor& x = rules.executor(engine_, used, fallback);
+  std::string fallback, cache_warning;
+  const Executor& x = rules.executor(engine_, used, fallback, &cache_warning);
+  if (!cache_warning.empty() && options_.warn) options_.warn(cache_warning);
   if (used != engine_) {
     engine_ = used;
     if (options_.warn) options_.warn(jit_fallback_warning(fallback));

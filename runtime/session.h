@@ -44,10 +44,13 @@ std::string jit_fallback_warning(std::string_view reason);
 
 // An executor for one program: the JIT when `wanted` is Jit and it compiles the program, else the
 // interpreter; `used` says which runs, and `fallback` why the JIT does not when it was wanted.
+// `cache_warning` is set when the JIT's object cache folder cannot be trusted (owned by another
+// user or writable by others: docs/performance.md), so the cache was not used.
 struct EngineChoice {
   std::unique_ptr<Executor> executor;
   Engine used = Engine::Interpreter;
   std::string fallback;
+  std::string cache_warning;
 };
 EngineChoice choose_engine(const ir::Program& program, Engine wanted);
 
@@ -69,8 +72,10 @@ class RuleSet {
   const std::string& hash() const { return hash_; }
 
   // The executor for `wanted`. When the JIT is wanted but unavailable (tried once), returns the
-  // interpreter with `used` Interpreter and `fallback` saying why.
-  const Executor& executor(Engine wanted, Engine& used, std::string& fallback) const;
+  // interpreter with `used` Interpreter and `fallback` saying why. `cache_warning`, when given, is
+  // set to the JIT's object cache warning (EngineChoice) by the call that compiled the JIT.
+  const Executor& executor(Engine wanted, Engine& used, std::string& fallback,
+                           std::string* cache_warning = nullptr) const;
 
  private:
   std::string path_;
@@ -114,7 +119,8 @@ struct RunInputs {
 struct SessionOptions {
   Engine engine = Engine::Jit;
   int threads = 0;  // worker threads, the caller included; 0: one per core
-  // Told each warning of the run once (a JIT fallback); nothing is said when unset.
+  // Told each warning of the run once (a JIT fallback, an untrusted object cache folder); nothing
+  // is said when unset.
   std::function<void(const std::string&)> warn;
 };
 

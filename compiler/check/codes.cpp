@@ -23,6 +23,9 @@ const std::vector<CodeInfo> kCatalog = {
      "RK0206"},
     {C::SequenceValue, "RK0208", "sequence-value",
      "a sequence used as a value, or a member it does not have", "RK0208"},
+    {C::FieldRange, "RK0209", "field-range",
+     "a field's value range on a type without order, with bounds of the wrong kind, or empty",
+     "RK0209"},
     {C::Arithmetic, "RK0301", "arithmetic", "arithmetic that mixes units or kinds", "RK0301"},
     {C::Comparison, "RK0302", "comparison", "a comparison of things that do not compare", "RK0302"},
     {C::NotACondition, "RK0303", "not-a-condition", "a condition that is not yes/no", "RK0303"},
@@ -57,6 +60,8 @@ const std::vector<CodeInfo> kCatalog = {
      "a schema file where a rule file is expected, or the reverse", "RK0410"},
     {C::DuplicateColumn, "RK0411", "duplicate-column", "two output columns with one name",
      "RK0411"},
+    {C::Score, "RK0412", "score",
+     "a score without lines, or points with more than 6 decimals or too large", "RK0412"},
 };
 
 }  // namespace

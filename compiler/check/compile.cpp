@@ -10,6 +10,7 @@
 #include "compiler/check/lower.h"
 #include "compiler/check/passes.h"
 #include "compiler/ir/validate.h"
+#include "grammar/source_root.h"
 
 namespace rk {
 namespace check {
@@ -74,9 +75,12 @@ std::vector<std::shared_ptr<const ast::File>> syntax(const check::Context& ctx) 
   return out;
 }
 
-// Compiles source `index` of `r.sources` (nullopt: it could not be read) into `r`.
-void compile_into(CompileResult& r, std::optional<uint32_t> index, const CompileOptions& opts) {
+// Compiles source `index` of `r.sources` (nullopt: it could not be read) into `r`, its imports
+// confined to `root`.
+void compile_into(CompileResult& r, std::optional<uint32_t> index, const CompileOptions& opts,
+                  SourceRoot root) {
   check::Context ctx(r.sources, r.diags, opts, &r.map);
+  ctx.files.root = std::move(root);
   if (index && check::load_main(ctx, *index)) r.program = check::check_program(ctx);
   r.syntax = syntax(ctx);
 }
@@ -86,9 +90,11 @@ void compile_into(CompileResult& r, std::optional<uint32_t> index, const Compile
 CompileResult compile_rules_text(const std::string& path, std::string text,
                                  const CompileOptions& opts) {
   CompileResult r;
+  auto root = source_root(path, opts.root, r.diags);
+  if (!root) return r;
   run_on_big_stack([&] {
     const uint32_t idx = r.sources.add(path, std::move(text));
-    compile_into(r, idx, opts);
+    compile_into(r, idx, opts, std::move(*root));
   });
   if (has_errors(r.diags)) r.program.reset();
   return r;
@@ -96,13 +102,18 @@ CompileResult compile_rules_text(const std::string& path, std::string text,
 
 CompileResult compile_rules(const std::string& path, const CompileOptions& opts) {
   CompileResult r;
-  run_on_big_stack([&] { compile_into(r, r.sources.load(path, r.diags), opts); });
+  auto root = source_root(path, opts.root, r.diags);
+  if (!root) return r;
+  run_on_big_stack([&] { compile_into(r, r.sources.load(path, r.diags), opts, std::move(*root)); });
   if (has_errors(r.diags)) r.program.reset();
   return r;
 }
 
 SchemaResult compile_schema(const std::string& path) {
   SchemaResult r;
+  // A schema file given on the command line that is a symlink out of its folder is refused
+  // before it is read, like a rule file (grammar/source_root.h).
+  if (!source_root(path, "", r.diags)) return r;
   CompileOptions opts;
   check::Context ctx(r.sources, r.diags, opts, nullptr);
   auto idx = r.sources.load(path, r.diags);

@@ -24,8 +24,13 @@ struct CompileOptions {
   std::map<std::string, std::string> params;
   // Reads an imported file (its path as the importing file names it, made relative to that
   // file's folder): the text, or nullopt to read the file from disk. An editor passes its unsaved
-  // buffers here (`rekindle lsp`); unset, every import is read from disk.
+  // buffers here (`rekindle lsp`); unset, every import is read from disk. Only imports allowed by
+  // the confinement below are asked for.
   std::function<std::optional<std::string>(const std::string& path)> read_source;
+  // The folder imports may be read from (`--root`); empty: the folder of the top rule file.
+  // Imports are confined to it: absolute paths, paths leading out of it and files that are not
+  // `.rules` or `.schema` files are errors (RK0502, RK0503; grammar/source_root.h).
+  std::string root;
 };
 
 // Where the IR came from: every rule with its condition node and every checked expression with
@@ -46,7 +51,8 @@ struct SourceMap {
     Exit,
     Channel,
     Let,
-    Enter
+    Enter,
+    ScoreLine  // owner: the score; name: the points as written
   };
   struct Rule {
     Kind kind;
@@ -56,6 +62,10 @@ struct SourceMap {
     uint32_t cond = kNone;  // the condition's node as written (three-valued), if any
     std::string doc;
     uint32_t term = kNone;  // the condition (a let: its value) as written, index into terms
+    // A let's value type, for showing the value (`explain`): a date as a date, days with their
+    // unit, money with `$`, a percent with `%` (Other: as the IR value is).
+    enum class Shown : uint8_t { Other, Date, Days, Money, Percent };
+    Shown shown = Shown::Other;
   };
   std::vector<Rule> rules;
   struct Expr {

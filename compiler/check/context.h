@@ -26,6 +26,7 @@
 #include "compiler/ir/node_builder.h"
 #include "compiler/ir/program.h"
 #include "grammar/ast.h"
+#include "grammar/source_root.h"
 
 namespace rk::check {
 
@@ -65,6 +66,7 @@ struct Files {
   const ast::File* schema = nullptr;
   std::set<std::string> loaded;  // canonical paths, so a file imported twice is read once
   ast::Span first;               // the start of the first rule file
+  SourceRoot root;               // the folder imports are confined to (grammar/source_root.h)
 };
 
 struct Context {

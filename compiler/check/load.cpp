@@ -1,13 +1,15 @@
 // Rekindle compiler: loading. Reads and parses the main rule file and, depth first, every file
-// it imports (each once, by canonical path; relative to the importing file; from an editor's
-// unsaved buffer when CompileOptions::read_source has it), keeping the one schema file apart; a schema where a rule file is expected (or the reverse) and a second schema
-// are reported here.
+// it imports (each once, by canonical path; relative to the importing file and confined to the
+// project folder, grammar/source_root.h; from an editor's unsaved buffer when
+// CompileOptions::read_source has it), keeping the one schema file apart; a schema where a rule
+// file is expected (or the reverse) and a second schema are reported here.
 #include <fmt/format.h>
 
 #include <filesystem>
 
 #include "compiler/check/passes.h"
 #include "grammar/parser.h"
+#include "grammar/source_root.h"
 
 namespace rk::check {
 namespace {
@@ -21,8 +23,10 @@ std::string canonical(const std::string& p) {
 }
 
 // Reads an imported file: through CompileOptions::read_source when it has the text (an editor's
-// unsaved buffer), else from disk.
-std::optional<uint32_t> load_import(Context& ctx, const std::string& path, const ast::Span& from) {
+// unsaved buffer), else from disk (a regular file only: SourceSet::load).
+std::optional<uint32_t> load_import(Context& ctx, const ResolvedSource& source,
+                                    const ast::Span& from) {
+  const std::string& path = source.display;
   if (ctx.opts.read_source) {
     if (std::optional<std::string> text = ctx.opts.read_source(path)) {
       if (text->size() > kMaxSourceBytes) {
@@ -34,7 +38,7 @@ std::optional<uint32_t> load_import(Context& ctx, const std::string& path, const
       return ctx.src.add(path, std::move(*text));
     }
   }
-  return ctx.src.load(path, ctx.diags, from);
+  return ctx.src.load(source.open, ctx.diags, from, source.display);
 }
 
 // Adds a parsed rule file and, depth first, the files it imports (each once).
@@ -42,14 +46,15 @@ bool add_file(Context& ctx, ast::File file) {
   ctx.files.all.push_back(std::make_shared<ast::File>(std::move(file)));
   const ast::File* f = ctx.files.all.back().get();
   if (ctx.files.first.line == 0) ctx.files.first = ctx.file_span(f->file_index);
-  const fs::path dir = fs::path(ctx.src.file(f->file_index).path).parent_path();
   for (const auto& top : f->decls) {
     if (const auto* imp = std::get_if<ast::ImportDecl>(&top.decl)) {
-      const std::string path = (dir / imp->path).lexically_normal().string();
-      const std::string key = canonical(path);
+      auto resolved = resolve_source(ctx.files.root, ctx.src.file(f->file_index).path, imp->path,
+                                     {".rules", ".schema"}, "import", imp->span, ctx.diags);
+      if (!resolved) continue;
+      const std::string key = canonical(resolved->open);
       if (ctx.files.loaded.count(key)) continue;
       ctx.files.loaded.insert(key);
-      auto idx = load_import(ctx, path, imp->span);
+      auto idx = load_import(ctx, *resolved, imp->span);
       if (!idx) continue;
       auto parsed = parse_file(ctx.src, *idx, ctx.diags);
       if (!parsed) continue;

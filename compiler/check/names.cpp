@@ -1,7 +1,7 @@
 // Rekindle compiler: names. What a name in an expression refers to — a value of the expected
 // enumerated type (a label, channel, status, enum value), a let, a parameter, a schema field, a
-// segment family, `candidate`, `stopped`, or a sequence's member (`winback.offer`) — with the
-// value sets of enumerated types, and "did you mean" for names that refer to nothing.
+// segment family, a score, `candidate`, `stopped`, or a sequence's member (`winback.offer`) — with
+// the value sets of enumerated types, and "did you mean" for names that refer to nothing.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -138,6 +138,8 @@ Typed Exprs::resolve_name(const ast::File& f, const std::string& name, const ast
   }
   if (auto it = family_index_.find(name); it != family_index_.end())
     return low_.lower_family(it->second, span);
+  if (auto it = sym_.score_index.find(name); it != sym_.score_index.end())
+    return low_.lower_score(it->second, span);
   if (name == "candidate") return low_.lower_candidate(span);
   if (name == "stopped") return Typed{Type{TypeKind::Bool}, low_.stopped_node(span)};
   if (seq_index_.count(name)) {
@@ -157,15 +159,15 @@ Typed Exprs::resolve_name(const ast::File& f, const std::string& name, const ast
 }
 
 template <>
-Typed Exprs::check_kind(const ast::File& f, const ast::Name& n, const ast::Span& span,
+Typed Exprs::check_kind(const ast::File& f, const ast::Name& k, const ast::Span& span,
                         const Type* expect) {
-  return resolve_name(f, n.name, span, expect);
+  return resolve_name(f, k.name, span, expect);
 }
 
 template <>
-Typed Exprs::check_kind(const ast::File& f, const ast::Member& m, const ast::Span& span,
+Typed Exprs::check_kind(const ast::File& f, const ast::Member& k, const ast::Span& span,
                         const Type*) {
-  const ast::Expr& obj = f.expr(m.object);
+  const ast::Expr& obj = f.expr(k.object);
   const auto* name = std::get_if<ast::Name>(&obj.kind);
   auto it = name ? seq_index_.find(name->name) : seq_index_.end();
   if (it == seq_index_.end()) {
@@ -177,19 +179,19 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Member& m, const ast::Spa
   if (s.type.is_error()) return s;
   SeqEnt& q = seqs_[it->second];
   const int si = static_cast<int>(it->second);
-  if (m.member == "status") return Typed{Type{TypeKind::Status, si}, q.status};
-  if (m.member == "step") return Typed{Type{TypeKind::Step, si}, q.touch};
-  if (m.member == "channel") return Typed{Type{TypeKind::Channel, si}, q.channel};
-  if (m.member == "offer") return Typed{Type{TypeKind::Offer, si}, q.offer};
-  if (m.member == "touch")
+  if (k.member == "status") return Typed{Type{TypeKind::Status, si}, q.status};
+  if (k.member == "step") return Typed{Type{TypeKind::Step, si}, q.touch};
+  if (k.member == "channel") return Typed{Type{TypeKind::Channel, si}, q.channel};
+  if (k.member == "offer") return Typed{Type{TypeKind::Offer, si}, q.offer};
+  if (k.member == "touch")
     return Typed{Type{TypeKind::Int}, nb_.op(ir::Op::Add, ir::Ty::Int, {q.touch, nb_.c_int(1)})};
   std::string help;
-  const std::string near = closest(m.member, {"status", "touch", "step", "channel", "offer"});
+  const std::string near = closest(k.member, {"status", "touch", "step", "channel", "offer"});
   if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
-  error(Code::SequenceValue, m.member_span,
+  error(Code::SequenceValue, k.member_span,
         fmt::format("sequence `{}` has no value `{}` (it has status, touch, step, channel, "
                     "offer)",
-                    name->name, m.member),
+                    name->name, k.member),
         help);
   return error_typed();
 }

@@ -11,8 +11,8 @@
 
 namespace rk::check {
 
-void Lowering::add_output(const std::string& name, uint32_t node) {
-  program_.outputs.push_back(ir::Output{name, node});
+void Lowering::add_output(const std::string& name, uint32_t node, ir::OutputWidth width) {
+  program_.outputs.push_back(ir::Output{name, node, width});
 }
 
 // The declaration that introduces result column `c` (for RK0411), if the author wrote one.
@@ -20,6 +20,8 @@ std::optional<ast::Span> Lowering::column_decl(const ir::ResultColumn& c) const 
   switch (c.role) {
     case ir::ColumnRole::Family:
       return families_[c.owner].decl->name_span;
+    case ir::ColumnRole::Score:
+      return sym_.scores[c.owner].decl->name_span;
     case ir::ColumnRole::Status:
     case ir::ColumnRole::Touch:
     case ir::ColumnRole::Step:
@@ -49,8 +51,9 @@ void Lowering::check_column_names() {
     // Point at whichever of the two was declared by the author.
     error(Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
           fmt::format("two output columns would be called `{}`; rename this one", c.name),
-          "the key field, `candidate`, `stopped_by`, `review`, every segment and every "
-          "sequence's NAME_status/_touch/_step/_channel/_offer each give a column");
+          "the key field, `candidate`, `stopped_by`, `review`, every segment, every "
+          "sequence's NAME_status/_touch/_step/_channel/_offer and every score each give a "
+          "column");
   }
 }
 
@@ -93,6 +96,7 @@ void Lowering::lower_all() {
   for (auto& [name, p] : params_) lower_param(p);
   for (auto& [name, l] : lets_) lower_let(l, l.decl->name_span);
   for (size_t i = 0; i < families_.size(); ++i) lower_family(i, families_[i].decl->name_span);
+  for (size_t i = 0; i < sym_.scores.size(); ++i) lower_score(i, sym_.scores[i].decl->name_span);
   const uint32_t cand = lower_candidate(here).node;
   const Typed stops = lower_stops(here);
   for (size_t i = 0; i < seqs_.size(); ++i) lower_sequence(i, seqs_[i].decl->name_span);
@@ -150,6 +154,15 @@ void Lowering::lower_all() {
     add_output(n + "_offer", q.offer);
     r.offer.output = last_output();
     L.sequences.push_back(std::move(q.layout));
+  }
+  for (auto& sc : sym_.scores) {
+    ir::WideValue& v = sc.layout.value;
+    add_output(sc.decl->name, v.node,
+               sc.layout.decimal ? ir::OutputWidth::Float64 : ir::OutputWidth::Int64);
+    v.output = last_output();
+    add_output(sc.decl->name + " present", nb_.not_(nb_.is_missing(v.node)));
+    v.present = last_output();
+    L.scores.push_back(std::move(sc.layout));
   }
   for (ir::Sequence& seq : L.sequences) add_would_be(seq);
   program_.columns = ir::result_columns(L, program_.schema);

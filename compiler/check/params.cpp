@@ -1,114 +1,44 @@
 // Rekindle compiler: parameters. A parameter's default must be a literal (checked like any
-// expression); a `--param NAME=VALUE` override is parsed by the parameter's type ("$300", "7%",
-// "10 days", a date) and replaces the default; the values as written go to the summary.
+// expression); a `--param NAME=VALUE` override is read by the parameter's type exactly as a rule
+// file or a snapshot would read it (param_value.h: "$300", "7%", "2 weeks", a date) and replaces
+// the default; the values, with their units, go to the summary.
 #include <fmt/format.h>
 
-#include <cerrno>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-
-#include "base/date.h"
 #include "compiler/check/lower.h"
-#include "compiler/ir/helpers.h"
+#include "compiler/check/param_value.h"
 
 namespace rk::check {
 
 namespace {
 
-// Parses an override by the parameter's type; returns false with a message.
-bool parse_override(const Type& t, std::string text, Typed& out, ir::NodeBuilder& nb,
-                    std::string& why) {
-  auto trim = [](std::string s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-    size_t i = 0;
-    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-    return s.substr(i);
-  };
-  text = trim(text);
-  auto number = [&](const std::string& s, double& v) {
-    if (s.empty()) return false;
-    char* end = nullptr;
-    v = std::strtod(s.c_str(), &end);
-    return end == s.c_str() + s.size() && std::isfinite(v);
-  };
-  auto integer = [&](const std::string& s, int64_t& v) {
-    if (s.empty()) return false;
-    char* end = nullptr;
-    errno = 0;
-    v = std::strtoll(s.c_str(), &end, 10);
-    return errno == 0 && end == s.c_str() + s.size();
-  };
-  out.type = t;
+// Parses an override by the parameter's type (compiler/check/param_value.h: what a rule file or
+// a snapshot would accept, nothing else); returns false with a message. `shown` is the value as
+// summaries show it (with its unit: `14 days`, `$300`, `5%`).
+bool parse_override(const Type& t, const std::string& text, Typed& out, ir::NodeBuilder& nb,
+                    std::string& shown, std::string& why) {
+  ParamKind kind = ParamKind::Bool;
   switch (t.kind) {
     case TypeKind::Bool:
-      if (text == "true" || text == "false") {
-        out.node = nb.c_bool(text == "true");
-        return true;
-      }
-      why = "expected true or false";
-      return false;
-    case TypeKind::Int: {
-      int64_t v;
-      if (integer(text, v)) {
-        out.node = nb.c_int(v);
-        return true;
-      }
-      why = "expected a whole number";
-      return false;
-    }
-    case TypeKind::Days: {
-      for (const char* suffix : {" days", " day", "days", "day"})
-        if (text.size() > strlen(suffix) &&
-            text.compare(text.size() - strlen(suffix), strlen(suffix), suffix) == 0) {
-          text = trim(text.substr(0, text.size() - strlen(suffix)));
-          break;
-        }
-      int64_t v;
-      if (integer(text, v)) {
-        out.node = nb.c_int(v);
-        return true;
-      }
-      why = "expected a number of days, e.g. 7 or \"7 days\"";
-      return false;
-    }
-    case TypeKind::Number: {
-      double v;
-      if (number(text, v)) {
-        out.node = nb.c_float(v);
-        return true;
-      }
-      why = "expected a number";
-      return false;
-    }
-    case TypeKind::Money: {
-      if (!text.empty() && text[0] == '$') text = text.substr(1);
-      double v;
-      if (number(text, v)) {
-        out.node = nb.c_float(v);
-        return true;
-      }
-      why = "expected an amount of money, e.g. 300 or $300";
-      return false;
-    }
-    case TypeKind::Percent: {
-      double v;
-      if (!text.empty() && text.back() == '%' && number(trim(text.substr(0, text.size() - 1)), v)) {
-        out.node = nb.c_float(v / 100.0);
-        return true;
-      }
-      why = "expected a percent, e.g. 5%";
-      return false;
-    }
-    case TypeKind::Date: {
-      int32_t d;
-      if (parse_iso_date(text, d)) {
-        out.node = nb.c_int(d);
-        return true;
-      }
-      why = "expected a date, e.g. 2026-11-01";
-      return false;
-    }
+      kind = ParamKind::Bool;
+      break;
+    case TypeKind::Int:
+      kind = ParamKind::Int;
+      break;
+    case TypeKind::Days:
+      kind = ParamKind::Days;
+      break;
+    case TypeKind::Number:
+      kind = ParamKind::Number;
+      break;
+    case TypeKind::Money:
+      kind = ParamKind::Money;
+      break;
+    case TypeKind::Percent:
+      kind = ParamKind::Percent;
+      break;
+    case TypeKind::Date:
+      kind = ParamKind::Date;
+      break;
     case TypeKind::Error:
     case TypeKind::String:
     case TypeKind::StringList:
@@ -121,7 +51,26 @@ bool parse_override(const Type& t, std::string text, Typed& out, ir::NodeBuilder
       why = "this parameter cannot be overridden";
       return false;
   }
-  return false;
+  ParamValue v;
+  if (!read_param_value(kind, text, v, why)) return false;
+  out.type = t;
+  switch (kind) {
+    case ParamKind::Bool:
+      out.node = nb.c_bool(v.b);
+      break;
+    case ParamKind::Int:
+    case ParamKind::Days:
+    case ParamKind::Date:
+      out.node = nb.c_int(v.i);
+      break;
+    case ParamKind::Number:
+    case ParamKind::Money:
+    case ParamKind::Percent:
+      out.node = nb.c_float(v.f);
+      break;
+  }
+  shown = v.text;
+  return true;
 }
 
 }  // namespace
@@ -145,8 +94,8 @@ void Lowering::apply_param_overrides() {
     Typed def = lower_param(it->second);
     if (def.type.is_error()) continue;
     Typed v;
-    std::string why;
-    if (!parse_override(def.type, text, v, nb_, why)) {
+    std::string why, shown;
+    if (!parse_override(def.type, text, v, nb_, shown, why)) {
       ctx_.diags.push_back(Diagnostic{Severity::Error,
                                       std::string(check::info(Code::BadParam).code),
                                       fmt::format("--param {}={}: {}", name, text, why),
@@ -156,7 +105,7 @@ void Lowering::apply_param_overrides() {
       continue;
     }
     it->second.value = v;
-    program_.params[name] = text;
+    program_.params[name] = shown;
   }
 }
 
@@ -176,7 +125,7 @@ Typed Lowering::lower_param(ParamEnt& p) {
   if (!literal) {
     error(Code::ParamNotLiteral, e.span,
           fmt::format("the default of parameter `{}` must be a literal value", p.decl->name),
-          "e.g. `parameter whale_aov = $250`, `parameter wait = 7 days`, `parameter cap = 5%`");
+          "e.g. `parameter min_value = $250`, `parameter wait = 7 days`, `parameter cap = 5%`");
     p.value = error_typed();
     return p.value;
   }

@@ -1,7 +1,7 @@
 // Rekindle compiler: rules. Lowers lets, segment families (first matching label, else
-// `otherwise`), the candidate rule and the stop rules (fail closed, candidates only) on first use,
-// recording each in the layout and the source map, and reports a dependency cycle with its path
-// once (enter).
+// `otherwise`), the candidate rule and the stop rules (fail closed, for customers who enter a
+// sequence) on first use, recording each in the layout and the source map, and reports a dependency
+// cycle with its path once (enter).
 #include <fmt/format.h>
 
 #include <unordered_map>
@@ -60,6 +60,7 @@ Typed Lowering::lower_let(LetEnt& e, const ast::Span& use) {
   e.value.type.literal = false;
   smap_.rule(SourceMap::Kind::Let, "", e.decl->name, e.decl->span, e.value.node,
              smap_.term(*e.file, e.decl->value), e.decl->doc);
+  smap_.shown_as(e.value.type.kind);
   e.state = State::Done;
   return e.value;
 }
@@ -154,7 +155,16 @@ Typed Lowering::lower_stops(const ast::Span& use) {
   if (!enter(sym_.stops_ent, "stop rules", use)) return error_typed();
   sym_.stops_ent.state = State::Active;
   CycleGuard g(*this, "stop rules", use);
-  const uint32_t cand = lower_candidate(use).node;
+  // Whom the stops apply to: customers who enter at least one sequence; without sequences, the
+  // candidates. (A sequence without `enter when` enters the candidates, so for a file whose
+  // sequences all enter the candidates this is the candidates.)
+  uint32_t scope = ir::kNoNode;
+  for (size_t i = 0; i < seqs_.size(); ++i) {
+    const uint32_t e = lower_entry(i, use).node;
+    scope = scope == ir::kNoNode ? e : nb_.or_(scope, e);
+  }
+  if (scope == ir::kNoNode) scope = lower_candidate(use).node;
+  const uint32_t cand = scope;
   std::vector<uint32_t> fires;
   for (const auto& s : stops_) {
     Typed c = ex_.check_cond(*s.file, s.decl->cond);
@@ -169,6 +179,7 @@ Typed Lowering::lower_stops(const ast::Span& use) {
       Typed{Type{TypeKind::Int}, nb_.if_(ir::Ty::Int, cand, first, nb_.null(ir::Ty::Int))};
   sym_.stops_ent.state = State::Done;
   program_.layout.stops.value.node = sym_.stops_ent.value.node;
+  program_.layout.stops.scope = scope;
   program_.layout.stops.stopped = nb_.not_(nb_.is_missing(sym_.stops_ent.value.node));
   return sym_.stops_ent.value;
 }

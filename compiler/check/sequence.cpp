@@ -9,9 +9,37 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/check/examples.h"
 #include "compiler/check/lower.h"
 
 namespace rk::check {
+
+// Entry is lowered apart from the rest of the sequence, because the stop rules apply to the
+// customers who enter some sequence: stops read every sequence's entry, and each sequence reads
+// the stops. An `enter when` that reads `stopped` (or a sequence's values) is a cycle.
+Typed Lowering::lower_entry(size_t index, const ast::Span& use) {
+  SeqEnt& q = seqs_[index];
+  Entity& e = q.entry;
+  if (e.state == State::Done) return e.value;
+  const ast::SequenceDecl& d = *q.decl;
+  const std::string what = d.name + " entry";
+  if (!enter(e, what, use)) return error_typed();
+  e.state = State::Active;
+  CycleGuard g(*this, what, use);
+  if (d.enter != ast::kNoExpr) {
+    const ast::File& f = *q.file;
+    Typed c = ex_.check_cond(f, d.enter);
+    q.enter_term = smap_.term(f, d.enter);
+    q.layout.enter_cond = c.node;
+    smap_.rule(SourceMap::Kind::Enter, d.name, "enter", f.expr(d.enter).span, c.node, q.enter_term);
+    e.value =
+        Typed{Type{TypeKind::Bool}, c.type.is_error() ? nb_.c_bool(false) : nb_.is_true(c.node)};
+  } else {
+    e.value = Typed{Type{TypeKind::Bool}, lower_candidate(use).node};
+  }
+  e.state = State::Done;
+  return e.value;
+}
 
 Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   SeqEnt& q = seqs_[index];
@@ -53,7 +81,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   }
   if (q.channels.empty()) {
     error(Code::Channels, d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
-          "add e.g. `channel email requires email_consent is true`");
+          fmt::format("add e.g. `channel email requires {}`",
+                      consent_example(program_.schema, "email")));
     return fail();
   }
   ir::Sequence& L = q.layout;
@@ -116,17 +145,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   L.last_touch = last;
 
   // Entry, stop, holdout, exits.
-  uint32_t entered;
-  uint32_t enter_term = SourceMap::kNone;
-  if (d.enter != ast::kNoExpr) {
-    Typed e = ex_.check_cond(f, d.enter);
-    entered = e.type.is_error() ? nb_.c_bool(false) : nb_.is_true(e.node);
-    enter_term = smap_.term(f, d.enter);
-    L.enter_cond = e.node;
-    smap_.rule(SourceMap::Kind::Enter, d.name, "enter", f.expr(d.enter).span, e.node, enter_term);
-  } else {
-    entered = lower_candidate(use).node;
-  }
+  const uint32_t entered = lower_entry(index, use).node;
+  const uint32_t enter_term = q.enter_term;
   const uint32_t stopped = stopped_node(use);
   uint32_t hold = nb_.c_bool(false);
   if (d.holdout_share != ast::kNoExpr) {

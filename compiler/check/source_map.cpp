@@ -13,6 +13,40 @@ void SourceMapBuilder::rule(SourceMap::Kind kind, std::string owner, std::string
         {kind, std::move(owner), std::move(name), span, cond, std::move(doc), term});
 }
 
+void SourceMapBuilder::shown_as(TypeKind kind) {
+  if (!map_ || map_->rules.empty()) return;
+  using S = SourceMap::Rule::Shown;
+  S shown = S::Other;
+  switch (kind) {
+    case TypeKind::Date:
+      shown = S::Date;
+      break;
+    case TypeKind::Days:
+      shown = S::Days;
+      break;
+    case TypeKind::Money:
+      shown = S::Money;
+      break;
+    case TypeKind::Percent:
+      shown = S::Percent;
+      break;
+    case TypeKind::Error:
+    case TypeKind::Bool:
+    case TypeKind::Int:
+    case TypeKind::Number:
+    case TypeKind::String:
+    case TypeKind::StringList:
+    case TypeKind::Enum:
+    case TypeKind::Label:
+    case TypeKind::Channel:
+    case TypeKind::Offer:
+    case TypeKind::Status:
+    case TypeKind::Step:
+      break;
+  }
+  map_->rules.back().shown = shown;
+}
+
 void SourceMapBuilder::expr(const ast::Span& span, uint32_t node) {
   if (map_) map_->exprs.push_back({span, node});
 }

@@ -20,6 +20,9 @@ class SourceMapBuilder {
 
   void rule(SourceMap::Kind kind, std::string owner, std::string name, const ast::Span& span,
             uint32_t cond, uint32_t term, std::string doc = {});
+  // How the value of the rule just recorded (a let) is shown (`explain`), from its type: a date
+  // as a date, days with their unit, money with `$`, a percent with `%`.
+  void shown_as(TypeKind kind);
   // A checked expression with its node (in checking order).
   void expr(const ast::Span& span, uint32_t node);
   void segment(const ast::SegmentDecl& d);

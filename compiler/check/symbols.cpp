@@ -25,6 +25,8 @@ class Declarer {
         lets_(sym.lets),
         families_(sym.families),
         family_index_(sym.family_index),
+        scores_(sym.scores),
+        score_index_(sym.score_index),
         candidate_decl_(sym.candidate_decl),
         candidate_file_(sym.candidate_file),
         stops_(sym.stops),
@@ -78,6 +80,13 @@ class Declarer {
                 e.decl = &d;
                 family_index_.emplace(d.name, families_.size());
                 families_.push_back(std::move(e));
+              } else if constexpr (std::is_same_v<D, ast::ScoreDecl>) {
+                declare(d.name, d.name_span);
+                ScoreEnt e;
+                e.file = f;
+                e.decl = &d;
+                score_index_.emplace(d.name, scores_.size());
+                scores_.push_back(std::move(e));
               } else if constexpr (std::is_same_v<D, ast::CandidateDecl>) {
                 if (candidate_decl_) {
                   error(Code::CandidateTwice, d.span, "`candidate` is declared twice");
@@ -141,6 +150,8 @@ class Declarer {
   std::map<std::string, LetEnt>& lets_;
   std::vector<FamilyEnt>& families_;
   std::unordered_map<std::string, size_t>& family_index_;
+  std::vector<ScoreEnt>& scores_;
+  std::unordered_map<std::string, size_t>& score_index_;
   const ast::CandidateDecl*& candidate_decl_;
   const ast::File*& candidate_file_;
   std::vector<RuleEnt>& stops_;

@@ -1,7 +1,7 @@
 // Rekindle compiler: the checker's symbol table (internal to compiler/check). Every declaration
-// of the rule files, by namespace: parameters, lets, segment families and sequences share one
-// (with the schema's fields beside it), stop and review rules have their own, and `candidate` is
-// one. Each is an entity lowered on first use (its state guards against cycles) holding its
+// of the rule files, by namespace: parameters, lets, segment families, scores and sequences share
+// one (with the schema's fields beside it), stop and review rules have their own, and `candidate`
+// is one. Each is an entity lowered on first use (its state guards against cycles) holding its
 // typed value and what lowering learned (a family's labels, a sequence's channels, offers,
 // statuses and layout).
 #pragma once
@@ -37,6 +37,10 @@ struct FamilyEnt : Entity {
   std::vector<std::string> labels;  // in order, the otherwise label last
   ir::Family layout;
 };
+struct ScoreEnt : Entity {
+  const ast::ScoreDecl* decl = nullptr;
+  ir::Score layout;
+};
 struct RuleEnt {
   const ast::File* file = nullptr;
   const ast::RuleDecl* decl = nullptr;
@@ -50,6 +54,8 @@ struct SeqEnt : Entity {
   std::vector<std::string> statuses;
   std::vector<std::string> steps;
   uint32_t status = 0, next = 0, channel = 0, offer = 0, touch = 0, is_due = 0;
+  Entity entry;  // `enter when` (or the candidates), lowered on first use: stops read it
+  uint32_t enter_term = UINT32_MAX;  // the source map's term of `enter when`
   ir::Sequence layout;
 };
 
@@ -61,6 +67,8 @@ struct Symbols {
   std::map<std::string, LetEnt> lets;
   std::vector<FamilyEnt> families;
   std::unordered_map<std::string, size_t> family_index;
+  std::vector<ScoreEnt> scores;
+  std::unordered_map<std::string, size_t> score_index;
   const ast::CandidateDecl* candidate_decl = nullptr;
   const ast::File* candidate_file = nullptr;
   Entity candidate;

@@ -1,6 +1,7 @@
 // Rekindle IR: the in-memory columnar ABI shared by the readers, the interpreter and the JIT
 // kernels. Plain C structs so generated code can read them with fixed offsets. A batch is a set of
-// columns in schema order; results are narrow int8 columns, one per program output.
+// columns in schema order; results are one column per program output: int8 codes, or eight-byte
+// int64/double values for a wide output (Program::outputs[k].width).
 #pragma once
 
 #include <cstdint>
@@ -53,7 +54,9 @@ struct RkBatchView {
   int32_t reserved;
 };
 
-// Result columns: outputs[k][row] for Program::outputs[k]; -1 means empty / missing.
+// Result columns: outputs[k][row] for a Code output Program::outputs[k] (-1 means empty /
+// missing); for an Int64 or Float64 output, outputs[k] points at int64_t[num_rows] or
+// double[num_rows] (8-byte aligned; 0 when missing, presence is another output).
 struct RkResultView {
   int8_t* const* outputs;
   int64_t num_rows;

@@ -58,6 +58,11 @@ std::vector<ResultColumn> result_columns(const Layout& layout, const Schema& sch
     add(q.name + "_offer", ResultKind::Enumerated, ValueType::Text, {q.result.offer.output},
         std::move(offers), true, ColumnRole::Offer, s);
   }
+  for (uint32_t i = 0; i < layout.scores.size(); ++i) {
+    const Score& sc = layout.scores[i];
+    add(sc.name, ResultKind::Number, sc.decimal ? ValueType::Number : ValueType::Int,
+        {sc.value.output, sc.value.present}, {}, true, ColumnRole::Score, i);
+  }
   return out;
 }
 
@@ -83,6 +88,8 @@ std::string_view column_role_name(ColumnRole role) {
       return "channel";
     case ColumnRole::Offer:
       return "offer";
+    case ColumnRole::Score:
+      return "score";
   }
   return "?";
 }
@@ -95,6 +102,8 @@ std::string_view result_kind_name(ResultKind kind) {
       return "enumerated";
     case ResultKind::Joined:
       return "joined";
+    case ResultKind::Number:
+      return "number";
   }
   return "?";
 }
@@ -107,6 +116,8 @@ std::string_view value_type_name(ValueType type) {
       return "bool";
     case ValueType::Int:
       return "int";
+    case ValueType::Number:
+      return "number";
   }
   return "?";
 }

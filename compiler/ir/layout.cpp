@@ -68,7 +68,8 @@ std::string dump_layout(const Layout& l) {
       out += fmt::format("    label {}{} cond {}\n", lab.name, lab.otherwise ? " otherwise" : "",
                          n(lab.cond));
   }
-  out += fmt::format("  stops = {} stopped {}\n", v(l.stops.value), n(l.stops.stopped));
+  out += fmt::format("  stops = {} stopped {} scope {}\n", v(l.stops.value), n(l.stops.stopped),
+                     n(l.stops.scope));
   for (const auto& s : l.stops.rules)
     out += fmt::format("    stop {} cond {} fires {} because \"{}\"\n", s.name, n(s.cond),
                        n(s.fires), s.reason);
@@ -104,6 +105,12 @@ std::string dump_layout(const Layout& l) {
     for (const auto& t : q.touches)
       out += fmt::format("    touch {} via {} offer {} only_when {} eligible {}\n", t.name,
                          n(t.channel), n(t.offer), n(t.only_when), n(t.eligible));
+  }
+  for (const auto& sc : l.scores) {
+    out += fmt::format("  score {}{} = {} @{} present @{}\n", sc.name, sc.decimal ? " decimal" : "",
+                       n(sc.value.node), i(sc.value.output), i(sc.value.present));
+    for (const auto& line : sc.lines)
+      out += fmt::format("    points {} cond {}\n", line.points, n(line.cond));
   }
   return out;
 }

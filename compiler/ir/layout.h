@@ -25,6 +25,14 @@ struct OutputValue {
   uint32_t output = kNoOutput;  // index into Program::outputs
 };
 
+// A number of the result (a score): the node, its wide output (Int64 or Float64) and the Code
+// output (Bool) saying whether it is present.
+struct WideValue {
+  uint32_t node = kNoNode;
+  uint32_t output = kNoOutput;
+  uint32_t present = kNoOutput;
+};
+
 // `candidate when COND`; without it every customer is a candidate.
 struct CandidateLayout {
   bool declared = false;
@@ -45,15 +53,33 @@ struct Family {
   OutputValue value;          // Int: index into labels
 };
 
+// One line of a score: `points` when `cond` is true (an unknown or false condition adds nothing).
+struct ScoreLine {
+  std::string points;       // as written: "30", "-10", "2.5"
+  uint32_t cond = kNoNode;  // the condition as written
+};
+// `score NAME { N points when COND ... }`: value = the sum of the points of the lines whose
+// condition is true; an Int, or a Float when a line's points are decimal (summed exactly in
+// units of the finest decimal written, then divided). Never missing unless the sum overflows.
+struct Score {
+  std::string name;
+  std::vector<ScoreLine> lines;
+  bool decimal = false;  // a Float value (some line is decimal)
+  WideValue value;
+};
+
 struct StopRule {
   std::string name, reason;
   uint32_t cond = kNoNode;   // as written
   uint32_t fires = kNoNode;  // Bool: fails closed, Not(IsFalse(cond))
 };
-// The stop rules: value = the index of the first rule that fires for a candidate; missing for a
-// customer who is not a candidate or whom no rule stops.
+// The stop rules: value = the index of the first rule that fires for a customer in scope;
+// missing for a customer out of scope or whom no rule stops.
 struct Stops {
   std::vector<StopRule> rules;
+  // Bool: whom stops apply to: customers who enter at least one sequence; without sequences, the
+  // candidates (the candidate node itself when every sequence enters the candidates).
+  uint32_t scope = kNoNode;
   OutputValue value;           // Int: index into rules
   uint32_t stopped = kNoNode;  // Bool: value is present
 };
@@ -181,6 +207,7 @@ struct Layout {
   int32_t key_field = -1;  // Schema::key_field
   CandidateLayout candidate;
   std::vector<Family> families;  // in declaration order
+  std::vector<Score> scores;     // in declaration order
   Stops stops;
   Reviews reviews;
   std::vector<Sequence> sequences;  // in declaration order

@@ -55,11 +55,21 @@ struct Atom {
   uint64_t threshold = 0;
 };
 
-// One int8 column written by the kernels: node value, or -1 when missing.
-// The node's value must lie in [-1, 127] (checker limits guarantee it).
+// How an output column holds its values. A Code output is one int8 per row: the node's value
+// (a Bool 0/1, an index, in [0, 127] by the checker's limits) or -1 when missing. A wide output is
+// eight bytes per row: Int64 the node's int64 value, Float64 its double; a missing value is 0 in
+// both, and whether it is present is a Code output of its own (the `present` output of a
+// WideValue in the layout), so the kernels' stores stay plain.
+enum class OutputWidth : uint8_t { Code, Int64, Float64 };
+inline constexpr size_t output_bytes(OutputWidth w) {
+  return w == OutputWidth::Code ? 1 : 8;
+}
+
+// One column written by the kernels, of the node's value.
 struct Output {
   std::string name;  // for diagnostics and dumps
   uint32_t node = 0;
+  OutputWidth width = OutputWidth::Code;  // Int64: an Int node; Float64: a Float node
 };
 
 // How a result column of the output contract is made from outputs.
@@ -67,8 +77,11 @@ enum class ResultKind : uint8_t {
   Key,         // the schema's key field, copied from the snapshot
   Enumerated,  // outputs[0] = v: texts[v], or empty when v == -1
   Joined,      // names texts[k] of every outputs[k] equal to 1, joined by ';' (empty when none)
+  Number,      // outputs = {value (Int64 or Float64 output), present (Code: 1, or 0/-1 missing)}:
+               // the number, or empty when not present
 };
-enum class ValueType : uint8_t { Text, Bool, Int };
+// Number columns: Int (an Int64 output) or Number (a Float64 output).
+enum class ValueType : uint8_t { Text, Bool, Int, Number };
 
 // What a result column presents of the layout (owner: the family or sequence index).
 enum class ColumnRole : uint8_t {
@@ -82,6 +95,7 @@ enum class ColumnRole : uint8_t {
   Step,       // ... .result.touch, as a touch name
   Channel,    // ... .result.channel
   Offer,      // ... .result.offer
+  Score,      // Layout::scores[owner].value
 };
 
 struct ResultColumn {
@@ -92,7 +106,8 @@ struct ResultColumn {
   std::vector<std::string> texts;
   bool summarize = true;  // counted per value in the summary
   ColumnRole role = ColumnRole::Key;
-  uint32_t owner = kNoIndex;  // Family: index into Layout::families; sequence roles: sequences
+  uint32_t owner = kNoIndex;  // Family: index into Layout::families; Score: Layout::scores;
+                              // sequence roles: Layout::sequences
 };
 
 struct Program {

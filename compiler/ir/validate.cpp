@@ -142,11 +142,26 @@ bool validate_atoms(const Program& program, std::string& error) {
 }
 
 bool validate_outputs(const Program& p, std::string& error) {
-  for (size_t k = 0; k < p.outputs.size(); ++k)
-    if (p.outputs[k].node >= p.nodes.size()) {
-      error = fmt::format("output {} ({}): no such node", k, p.outputs[k].name);
+  for (size_t k = 0; k < p.outputs.size(); ++k) {
+    const Output& o = p.outputs[k];
+    if (o.node >= p.nodes.size()) {
+      error = fmt::format("output {} ({}): no such node", k, o.name);
       return false;
     }
+    const Ty ty = p.nodes[o.node].ty;
+    if ((o.width == OutputWidth::Int64 && ty != Ty::Int) ||
+        (o.width == OutputWidth::Float64 && ty != Ty::Float) ||
+        (o.width == OutputWidth::Code && ty == Ty::Float)) {
+      error = fmt::format("output {} ({}): a {} output of a {} node", k, o.name,
+                          o.width == OutputWidth::Code    ? "code"
+                          : o.width == OutputWidth::Int64 ? "int64"
+                                                          : "float64",
+                          ty == Ty::Bool  ? "bool"
+                          : ty == Ty::Int ? "int"
+                                          : "float");
+      return false;
+    }
+  }
   return true;
 }
 
@@ -184,7 +199,7 @@ bool validate_references(const Program& p, std::string& error) {
     check(value(f.value), "segment " + f.name);
     for (const auto& lab : f.labels) check(node(lab.cond), "label " + lab.name);
   }
-  check(value(l.stops.value) && node(l.stops.stopped), "the stop rules");
+  check(value(l.stops.value) && node(l.stops.stopped) && node(l.stops.scope), "the stop rules");
   for (const auto& s : l.stops.rules) check(nodes_ok({s.cond, s.fires}), "stop " + s.name);
   check(node(l.reviews.scope), "the reviews' scope");
   for (const auto& r : l.reviews.rules) check(node(r.cond) && value(r.value), "review " + r.name);
@@ -213,6 +228,30 @@ bool validate_references(const Program& p, std::string& error) {
             seq + " channel " + c.name);
     for (const auto& t : q.touches)
       check(nodes_ok({t.channel, t.offer, t.only_when, t.eligible}), seq + " touch " + t.name);
+  }
+  // A wide value: its output holds the node at the right width, `present` a Code output.
+  auto wide = [&](const WideValue& w, bool decimal) {
+    const OutputWidth want = decimal ? OutputWidth::Float64 : OutputWidth::Int64;
+    return node(w.node) && w.output < outputs && p.outputs[w.output].node == w.node &&
+           p.outputs[w.output].width == want && w.present < outputs &&
+           p.outputs[w.present].width == OutputWidth::Code;
+  };
+  for (const auto& sc : l.scores) {
+    check(wide(sc.value, sc.decimal), "score " + sc.name);
+    for (const auto& line : sc.lines) check(node(line.cond), "score " + sc.name + " line");
+  }
+  // A Number column reads a wide output and its presence; the others read Code outputs.
+  for (const auto& c : p.columns) {
+    const bool number = c.kind == ResultKind::Number;
+    bool good =
+        !number || (c.outputs.size() == 2 && p.outputs[c.outputs[0]].width != OutputWidth::Code &&
+                    p.outputs[c.outputs[1]].width == OutputWidth::Code);
+    if (!number)
+      for (uint32_t o : c.outputs) good = good && p.outputs[o].width == OutputWidth::Code;
+    if (ok && !good) {
+      ok = false;
+      error = "result column " + c.name + ": its outputs have the wrong widths";
+    }
   }
   return ok;
 }

@@ -6,8 +6,10 @@
 // sources of this code generator.
 #include "compiler/jit/jit.h"
 
+#include <fcntl.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,17 +17,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <new>
-#include <random>
 #include <system_error>
 #include <thread>
 
+#include "compiler/ir/temp_files.h"
 #include "compiler/ir/validate.h"
 #include "compiler/jit/jit_build_id.h"
 #include "compiler/jit/kernel_codegen.h"
@@ -53,7 +55,7 @@ struct ThreadBuffers {
   std::vector<uint8_t> rows;       // per staged atom: 64 table bytes
   std::vector<RkAtom> view_atoms;  // the batch's atoms, dictionary atoms replaced by gathered
   std::vector<uint8_t> gathered;   // per dictionary atom: kGatherRows bytes
-  std::vector<int8_t> outputs;     // per output: 64 bytes
+  std::vector<uint64_t> outputs;   // per output: 64 rows of up to 8 bytes
   std::vector<int8_t*> output_ptrs;
   ~ThreadBuffers() { std::free(scratch); }
 
@@ -120,6 +122,7 @@ class JitExecutor final : public rk::Executor {
         num_outputs_(program.outputs.size()) {
     for (uint64_t address : code_->addresses()) parts_.push_back(reinterpret_cast<PartFn>(address));
     for (uint32_t f : fields_) types_.push_back(program.schema.fields[f].type);
+    for (const auto& o : program.outputs) output_bytes_.push_back(ir::output_bytes(o.width));
   }
 
   void run(const RkBatchView& batch, const RkResultView& results, int64_t begin,
@@ -248,13 +251,17 @@ class JitExecutor final : public rk::Executor {
     }
     b.outputs.resize(kBlockRows * num_outputs_);
     b.output_ptrs.resize(num_outputs_);
-    for (size_t k = 0; k < num_outputs_; ++k) b.output_ptrs[k] = &b.outputs[kBlockRows * k];
+    for (size_t k = 0; k < num_outputs_; ++k)
+      b.output_ptrs[k] = reinterpret_cast<int8_t*>(&b.outputs[kBlockRows * k]);
     const RkBatchView staged{b.columns.data(), b.atoms.data(), kBlockRows, batch.as_of, 0};
     const RkResultView staged_results{b.output_ptrs.data(), kBlockRows};
     run_blocks(&staged, &staged_results, 0, 1, scratch);
-    for (size_t k = 0; k < num_outputs_; ++k)
-      std::memcpy(results.outputs[k] + begin, b.output_ptrs[k] + jlo,
-                  static_cast<size_t>(jhi - jlo));
+    for (size_t k = 0; k < num_outputs_; ++k) {
+      const size_t size = output_bytes_[k];
+      std::memcpy(results.outputs[k] + static_cast<size_t>(begin) * size,
+                  b.output_ptrs[k] + static_cast<size_t>(jlo) * size,
+                  static_cast<size_t>(jhi - jlo) * size);
+    }
   }
 
   std::unique_ptr<compat::LoadedCode> code_;
@@ -265,6 +272,7 @@ class JitExecutor final : public rk::Executor {
   std::vector<FieldType> types_;
   std::vector<uint32_t> atoms_;
   size_t num_fields_, num_atoms_, num_outputs_;
+  std::vector<size_t> output_bytes_;  // per output: bytes per row (ir::output_bytes)
 };
 
 using Clock = std::chrono::steady_clock;
@@ -356,15 +364,31 @@ bool compile_parts(const ir::Program& program, const KernelPlan& plan, const Jit
 
 // ---- The object cache -------------------------------------------------------------------
 //
-// One file per kernel, <sha256 of the key>.o, holding a header and the object files of its parts:
-//   "RKOBJ002" | payload size (8 bytes, little endian) | SHA-256 of the payload (32 bytes) |
+// One file per kernel, <sha256 of the key>.o, holding a header, the full key and the object
+// files of its parts:
+//   "RKOBJ003" | key size (8 bytes, little endian) | payload size (8 bytes) |
+//   SHA-256 of key + payload (32 bytes) | key | payload
 //   payload = number of parts (8 bytes) | per part: object size (8 bytes) | ELF object
-// An entry whose header, size or digest does not match (truncated, corrupt, another format) is
-// ignored and rebuilt. Entries are written to a unique temporary file in the folder and renamed
-// into place, so concurrent runs never see a partial entry (the last rename wins; all are equal).
+// The key is the text the file name hashes: the cache format, the code generator's build id, the
+// LLVM version, the host triple, CPU and features, the JIT options and the program's IR dump. An
+// entry is used only when its stored key equals the key of the program being compiled, so an
+// entry copied or planted under another program's name is a miss, never the wrong code.
+// Everything else that is not exactly an entry is a miss too (and is rebuilt): a file that is not
+// regular (a directory, a FIFO, a device: opened with O_NONBLOCK, checked with fstat before any
+// read), a symlink (O_NOFOLLOW), a file owned by another user, larger than kMaxEntryBytes, of
+// another format, truncated or corrupt. The folder itself must be trusted (cache_folder_trusted):
+// owned by the user (or root) and writable by no one else, and so must every folder above it
+// (unless sticky, like /tmp); otherwise the cache is not used and JitStats::cache_warning says
+// why. Entries are written to a temporary file in the folder (compiler/ir/temp_files.h) and
+// renamed into place, so concurrent runs never see a partial entry.
 
-constexpr char kMagic[8] = {'R', 'K', 'O', 'B', 'J', '0', '0', '2'};
-constexpr size_t kHeader = 8 + 8 + 32;
+namespace fs = std::filesystem;
+
+constexpr char kMagic[8] = {'R', 'K', 'O', 'B', 'J', '0', '0', '3'};
+constexpr size_t kHeader = 8 + 8 + 8 + 32;
+// Far above any kernel (the playbook's entry is ~40 KB, 2,000 rules ~1 MB); a larger file is not
+// read at all.
+constexpr uint64_t kMaxEntryBytes = uint64_t{256} << 20;
 
 // The SHA-256 of the code generator's sources (compiler/jit/*, compiler/ir/batch_abi.h), made by
 // CMake: any change to the code generator changes every key, so it never reuses old objects.
@@ -407,56 +431,139 @@ bool unpack_objects(const std::string& payload, size_t count, std::vector<std::s
 }
 
 std::string hex_to_bytes(const std::string& hex) {
+  static constexpr auto nibble = [](char c) {
+    return c >= 'a' ? c - 'a' + 10 : c >= 'A' ? c - 'A' + 10 : c - '0';
+  };
   std::string out;
   for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+    out += static_cast<char>((nibble(hex[i]) << 4) | nibble(hex[i + 1]));
   return out;
 }
 
-std::string cache_key(const ir::Program& program, const JitOptions& opts) {
-  std::string text = fmt::format("rekindle jit object cache 2\n{}\n{}\nopt {}\nparts {} {} {}\n",
+std::string cache_key_text(const ir::Program& program, const JitOptions& opts) {
+  std::string text = fmt::format("rekindle jit object cache 3\n{}\n{}\nopt {}\nparts {} {} {}\n",
                                  kBuildId, compat::host_identity(), opts.opt_level,
                                  opts.part_weight, opts.chunk_rows, opts.block_weight);
   text += ir::dump(program);
-  return compat::sha256_hex(text);
+  return text;
 }
 
-bool read_entry(const std::filesystem::path& path, std::string& object) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (data.size() < kHeader || std::memcmp(data.data(), kMagic, 8) != 0) return false;
-  uint64_t size = 0;
-  for (int i = 0; i < 8; ++i) size |= uint64_t{static_cast<uint8_t>(data[8 + i])} << (8 * i);
-  if (size != data.size() - kHeader) return false;
-  object = data.substr(kHeader);
-  return hex_to_bytes(compat::sha256_hex(object)) == data.substr(16, 32);
-}
-
-void write_entry(const std::filesystem::path& dir, const std::filesystem::path& path,
-                 const std::string& object) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (!std::filesystem::is_directory(dir, ec)) return;  // not a folder: run without caching
-  std::string data(kMagic, 8);
-  for (int i = 0; i < 8; ++i) data += static_cast<char>((uint64_t{object.size()} >> (8 * i)) & 255);
-  data += hex_to_bytes(compat::sha256_hex(object));
-  data += object;
-  std::random_device rd;
-  const std::filesystem::path tmp =
-      path.string() + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(rd());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) return;  // a read-only or missing folder: run without caching
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.close();
-    if (!out) {
-      std::filesystem::remove(tmp, ec);
-      return;
+// Reads an entry; the objects' payload when the file is exactly an entry for `key`.
+bool read_entry(const std::string& path, const std::string& key, std::string& payload) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return false;
+  struct stat st {};
+  const bool ok = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == ::geteuid() &&
+                  static_cast<uint64_t>(st.st_size) <= kMaxEntryBytes &&
+                  static_cast<uint64_t>(st.st_size) >= kHeader;
+  std::string data;
+  if (ok) {
+    data.resize(static_cast<size_t>(st.st_size));
+    size_t got = 0;
+    while (got < data.size()) {
+      const ssize_t r = ::read(fd, data.data() + got, data.size() - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += static_cast<size_t>(r);
     }
+    data.resize(got);
   }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) std::filesystem::remove(tmp, ec);
+  ::close(fd);
+  if (!ok || data.size() < kHeader || std::memcmp(data.data(), kMagic, 8) != 0) return false;
+  size_t at = 8;
+  uint64_t key_size = 0, payload_size = 0;
+  if (!get_u64(data, at, key_size) || !get_u64(data, at, payload_size)) return false;
+  if (key_size != key.size() || payload_size > data.size() ||
+      data.size() - kHeader - key.size() != payload_size)
+    return false;
+  if (data.compare(kHeader, key.size(), key) != 0) return false;  // another program's entry
+  const std::string body = data.substr(kHeader);
+  if (hex_to_bytes(compat::sha256_hex(body)) != data.substr(24, 32)) return false;
+  payload = body.substr(key.size());
+  return true;
+}
+
+// Whether `dir` may hold code this process will run: it and every folder above it are owned by
+// this user or root, and none is writable by group or others unless it is sticky (like /tmp).
+bool cache_folder_trusted(const std::string& dir, std::string& why) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::absolute(dir, ec), ec);
+  if (ec) {
+    why = fmt::format("cannot resolve {}: {}", dir, ec.message());
+    return false;
+  }
+  const uid_t me = ::geteuid();
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    why = fmt::format("{} is not a folder", dir);
+    return false;
+  }
+  if (st.st_uid != me) {
+    why = fmt::format("{} is owned by another user (uid {})", dir, st.st_uid);
+    return false;
+  }
+  if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+    why = fmt::format("{} is writable by other users (mode {:o})", dir, st.st_mode & 07777);
+    return false;
+  }
+  for (p = p.parent_path();; p = p.parent_path()) {
+    if (::stat(p.c_str(), &st) != 0) break;
+    if (st.st_uid != me && st.st_uid != 0) {
+      why = fmt::format("{} (above the cache folder {}) is owned by another user (uid {})",
+                        p.string(), dir, st.st_uid);
+      return false;
+    }
+    if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+      why = fmt::format("{} (above the cache folder {}) is writable by other users (mode {:o})",
+                        p.string(), dir, st.st_mode & 07777);
+      return false;
+    }
+    if (p == p.root_path()) break;
+  }
+  return true;
+}
+
+// Creates the cache folder (only its last part: mode 0700) and checks that it can be trusted.
+// False when the cache cannot be used; `warning` is set when the folder exists but is not
+// trusted (a folder that cannot be made is simply no cache: a read-only home is not a problem).
+bool prepare_cache_folder(const std::string& dir, std::string& warning) {
+  std::error_code ec;
+  const fs::path p(dir);
+  if (!fs::exists(p, ec)) {
+    if (p.has_parent_path()) fs::create_directories(p.parent_path(), ec);
+    if (::mkdir(p.c_str(), 0700) != 0 && errno != EEXIST) return false;
+  }
+  struct stat st {};
+  if (::stat(p.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) return false;
+  std::string why;
+  if (!cache_folder_trusted(dir, why)) {
+    warning = fmt::format("the JIT object cache is not used: {}", why);
+    return false;
+  }
+  return true;
+}
+
+void write_entry(const std::string& dir, const std::string& path, const std::string& key,
+                 const std::string& payload) {
+  std::string data(kMagic, 8);
+  put_u64(data, key.size());
+  put_u64(data, payload.size());
+  data += hex_to_bytes(compat::sha256_hex(key + payload));
+  data += key;
+  data += payload;
+  std::string tmp, error;
+  const int fd = temp_files::create(dir, 0600, tmp, error);
+  if (fd < 0) return;  // a read-only folder: run without caching
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t w = ::write(fd, data.data() + done, data.size() - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) break;
+    done += static_cast<size_t>(w);
+  }
+  const bool ok = ::close(fd) == 0 && done == data.size();
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0) ::unlink(tmp.c_str());
+  temp_files::unregister(tmp);
 }
 
 }  // namespace
@@ -499,13 +606,15 @@ std::unique_ptr<rk::Executor> compile(const ir::Program& program, std::string& e
   for (size_t i = 0; i < plan.parts.size(); ++i) symbols.push_back(part_symbol(i));
   JitStats local;
   local.parts = plan.parts.size();
-  const std::string dir = opts.dump_ir ? "" : cache_directory(opts);
-  std::filesystem::path path;
+  std::string dir = opts.dump_ir ? "" : cache_directory(opts);
+  if (!dir.empty() && !prepare_cache_folder(dir, local.cache_warning)) dir.clear();
+  std::string path, key;
   std::vector<std::string> objects;
   if (!dir.empty()) {
-    path = std::filesystem::path(dir) / (cache_key(program, opts) + ".o");
+    key = cache_key_text(program, opts);
+    path = (std::filesystem::path(dir) / (compat::sha256_hex(key) + ".o")).string();
     std::string payload;
-    if (read_entry(path, payload) && unpack_objects(payload, plan.parts.size(), objects)) {
+    if (read_entry(path, key, payload) && unpack_objects(payload, plan.parts.size(), objects)) {
       const auto t_load = Clock::now();
       local.cache_ms = ms_between(start, t_load);
       std::string load_error;
@@ -529,7 +638,7 @@ std::unique_ptr<rk::Executor> compile(const ir::Program& program, std::string& e
   const auto t_loaded = Clock::now();
   local.link_ms = thread_cpu_ms() - cpu_load;
   local.machine_code_ms += local.link_ms;
-  if (!dir.empty()) write_entry(dir, path, pack_objects(objects));
+  if (!dir.empty()) write_entry(dir, path, key, pack_objects(objects));
   const auto done = Clock::now();
   local.cache_ms = dir.empty() ? 0 : key_ms + ms_between(t_loaded, done);
   local.total_ms = ms_between(start, done);

@@ -44,6 +44,9 @@ struct JitStats {
   size_t threads = 0;      // threads that compiled them (0 on a cache hit)
   bool cache_hit = false;  // the machine code came from the object cache (no codegen/optimize)
   double cache_ms = 0;     // computing the key and reading (hit) or writing (miss) the entry
+  // Set when the cache folder exists but cannot be trusted (owned by another user, or writable by
+  // others), so the cache was not used: callers show it as a warning.
+  std::string cache_warning;
 };
 
 // The object cache folder `opts` selects, or "" when the cache is off.

@@ -443,18 +443,29 @@ void PartBuilder::store_slot(uint32_t id, const Val& r) {
 }
 
 void PartBuilder::store_output(size_t i, const Val& r) {
-  // Bool: 0/1; Int: the low byte; Float (never produced by the checker): 0, as the interpreter
-  // writes its integer slot.
-  llvm::Type* elem = llvm::cast<llvm::VectorType>(r.v->getType())->getElementType();
-  llvm::Value* v8 = elem == i1()    ? b_.CreateZExt(r.v, vec(i8()))
-                    : elem == i64() ? b_.CreateTrunc(r.v, vec(i8()))
-                                    : llvm::Constant::getNullValue(vec(i8()));
-  llvm::Value* out = select_(r.p, v8, splat(b_.getInt8(static_cast<uint8_t>(-1))));
   // The column's pointer is loaded here, not once per call: a part may store hundreds of outputs,
   // and hoisted pointers would only be spilled (and cost the register allocator superlinear
   // time).
   llvm::Value* column =
       b_.CreateLoad(u8p(), b_.CreateInBoundsGEP(u8p(), out_array_, c64(part_.outputs[i])));
+  llvm::Type* elem = llvm::cast<llvm::VectorType>(r.v->getType())->getElementType();
+  const ir::OutputWidth width = program_.outputs[part_.outputs[i]].width;
+  if (width != ir::OutputWidth::Code) {
+    // A wide output: the int64 or double value, 0 when missing (as the interpreter writes it;
+    // ir::validate guarantees the node's type matches the width).
+    llvm::Type* out_ty = width == ir::OutputWidth::Int64 ? i64() : f64();
+    llvm::Value* v = elem == out_ty ? r.v : llvm::Constant::getNullValue(vec(out_ty));
+    v = select_(r.p, v, llvm::Constant::getNullValue(vec(out_ty)));
+    llvm::Value* rows = b_.CreatePointerCast(column, compat::pointer_to(out_ty));
+    store_vec(v, rows, row_, 8);
+    return;
+  }
+  // Bool: 0/1; Int: the low byte; Float (never a Code output from the checker): 0, as the
+  // interpreter writes its integer slot.
+  llvm::Value* v8 = elem == i1()    ? b_.CreateZExt(r.v, vec(i8()))
+                    : elem == i64() ? b_.CreateTrunc(r.v, vec(i8()))
+                                    : llvm::Constant::getNullValue(vec(i8()));
+  llvm::Value* out = select_(r.p, v8, splat(b_.getInt8(static_cast<uint8_t>(-1))));
   store_vec(out, column, row_, 1);
 }
 

@@ -16,6 +16,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/check/examples.h"
 #include "compiler/lint/smt.h"
 #include "compiler/lint/witness.h"
 #include "grammar/ast.h"
@@ -254,6 +255,28 @@ class Linter {
   // ---- RK0603 / RK0604: conditions that are always or never true -------------------------------
   static bool fails_closed_kind(Kind k) { return k == Kind::Stop || k == Kind::Review; }
 
+  // Notes naming the schema's value ranges of the fields a condition's text reads (the solver
+  // keeps every field within its range, so a range can be why a condition is never or always
+  // true).
+  std::vector<DiagNote> range_notes(const ast::Span& cond) const {
+    std::vector<DiagNote> out;
+    const std::string_view t = text(cond);
+    auto word_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    };
+    for (const auto& f : p_.schema.fields) {
+      if (!f.has_range()) continue;
+      for (size_t at = t.find(f.name); at != std::string_view::npos; at = t.find(f.name, at + 1)) {
+        const size_t end = at + f.name.size();
+        if ((at > 0 && word_char(t[at - 1])) || (end < t.size() && word_char(t[end]))) continue;
+        out.push_back({fmt::format("the schema gives `{}` the range {}", f.name, range_text(f)),
+                       std::nullopt});
+        break;
+      }
+    }
+    return out;
+  }
+
   void conditions() {
     for (const auto& rule : r_.map.rules) {
       if (rule.kind == Kind::Let || rule.kind == Kind::Otherwise || rule.cond == UINT32_MAX)
@@ -264,12 +287,12 @@ class Linter {
       const ast::Span span = cond_span(rule);
       if (enc_.check(holds) == Verdict::Unsat) {
         never_.insert(&rule);
-        report("RK0604", span, never_message(rule), {rule.span});
+        report("RK0604", span, never_message(rule), {rule.span}, range_notes(span));
         continue;
       }
       if (enc_.check(!holds) == Verdict::Unsat) {
         auto [msg, help] = always_message(rule);
-        report("RK0603", span, msg, {rule.span}, {}, help);
+        report("RK0603", span, msg, {rule.span}, range_notes(span), help);
       }
     }
   }
@@ -302,6 +325,11 @@ class Linter {
             r.name, r.owner);
       case Kind::Channel:
         return fmt::format("channel `{}` can never be used: its `requires` is never true", r.name);
+      case Kind::ScoreLine:
+        return fmt::format(
+            "the line `{} points` of score `{}` never gives points: its condition "
+            "is never true",
+            r.name, r.owner);
       case Kind::Otherwise:
       case Kind::Let:
       case Kind::Enter:
@@ -309,7 +337,7 @@ class Linter {
     }
     return "this condition is never true";
   }
-  static std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) {
+  std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) const {
     switch (r.kind) {
       case Kind::Label:
         return {fmt::format("the condition of label `{}` is true for every customer", r.name),
@@ -337,8 +365,13 @@ class Linter {
                 "no touch of the sequence can ever be sent"};
       case Kind::Channel:
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
-                "it checks nothing; require the consent field, e.g. `requires "
-                "email_consent is true`"};
+                fmt::format("it checks nothing; require the consent field, e.g. `requires {}`",
+                            check::consent_example(p_.schema, r.name))};
+      case Kind::ScoreLine:
+        return {fmt::format("the line `{} points` of score `{}` gives its points to every "
+                            "customer: its condition is always true",
+                            r.name, r.owner),
+                "the points only shift every customer's score; remove the line if that is meant"};
       case Kind::Otherwise:
       case Kind::Let:
       case Kind::Enter:
@@ -493,7 +526,10 @@ class Linter {
     if (stop_names_.empty()) return;
     std::vector<const SourceMap::Rule*> rules;
     for (const auto& n : stop_names_) rules.push_back(rule(Kind::Stop, "", n));
-    const z3::expr cand = enc_.is_true(candidate_);
+    // Stops apply to the customers who enter a sequence (the candidates without sequences).
+    const uint32_t scope = p_.layout.stops.scope;
+    const bool candidates = scope == candidate_;
+    const z3::expr cand = enc_.is_true(scope);
     auto fires = [&](const SourceMap::Rule* r) { return !enc_.is_false(r->cond); };
     for (size_t i = 0; i < rules.size(); ++i) {
       const SourceMap::Rule* r = rules[i];
@@ -501,10 +537,12 @@ class Linter {
       if (enc_.check(enc_.equals(stops_, static_cast<int64_t>(i))) != Verdict::Unsat) continue;
       std::vector<DiagNote> notes;
       if (enc_.check(cand && fires(r)) == Verdict::Unsat) {
-        notes.push_back(
-            {"it fires only for customers who are not candidates, and stop rules "
-             "apply to candidates only",
-             std::nullopt});
+        notes.push_back({candidates
+                             ? "it fires only for customers who are not candidates, and stop rules "
+                               "apply to candidates only"
+                             : "it fires only for customers who enter no sequence, and stop rules "
+                               "apply to customers who enter one",
+                         std::nullopt});
       } else {
         const SourceMap::Rule* cover = nullptr;
         for (size_t j = 0; j < i && !cover; ++j)
@@ -678,9 +716,8 @@ class Linter {
                              "it never checks consent",
                              c.name, s.layout->name),
                  {c.span}, {},
-                 fmt::format("add the consent it needs, e.g. `channel {} requires {}_consent is "
-                             "true`",
-                             c.name, c.name));
+                 fmt::format("add the consent it needs, e.g. `channel {} requires {}`", c.name,
+                             check::consent_example(p_.schema, c.name)));
   }
 
   // ---- RK0609: discounts nobody reviews --------------------------------------------------------
@@ -757,7 +794,7 @@ class Linter {
                  fmt::format("sequence `{}` has no `exit`: customers who respond keep getting "
                              "touches",
                              q->name),
-                 {q->span}, {}, "add e.g. `exit responded when last_touch > 0 and responded`");
+                 {q->span}, {}, check::exit_example(p_.schema));
         if (q->holdout_share == ast::kNoExpr)
           report("RK0612", q->name_span,
                  fmt::format("sequence `{}` has no `holdout`: without a control group its lift "

@@ -89,6 +89,7 @@ class Field:
     nullable: bool
     key: bool = False
     enum_values: Tuple[str, ...] = _field(default_factory=tuple)
+    range: str = ""  # the values it may hold, as the schema writes them: "0 to 10", ">= $0"
 
 
 def _as_of_text(as_of: Any) -> str:
@@ -110,11 +111,14 @@ def _as_of_text(as_of: Any) -> str:
         raise ValueError(f"as_of: cannot read {as_of!r} as a date") from e
 
 
-def compile(path: str, params: Optional[Mapping[str, Any]] = None) -> "RuleSet":
+def compile(path: str, params: Optional[Mapping[str, Any]] = None,
+            root: Optional[str] = None) -> "RuleSet":
     """Compiles the rule file at `path` (with its imports). `params` overrides parameters, each
-    value written as on the command line (`"$300"`, `"7%"`, `"10 days"`, or a number).
+    value written as on the command line (`"$300"`, `"7%"`, `"10 days"`, or a number). Imports
+    are read only from the folder of `path` and below it, or from `root` (like `--root`).
     Raises CompileError when the rules have errors."""
-    return RuleSet._compile(_os.fspath(path), params or {})
+    return RuleSet._compile(_os.fspath(path), params or {},
+                            _os.fspath(root) if root is not None else "")
 
 
 def _params_text(params: Mapping[str, Any]) -> Dict[str, str]:
@@ -132,8 +136,8 @@ _restored_lock = _threading.Lock()
 
 
 def _restore(path: str, params: Dict[str, str], sources: Tuple[Tuple[str, bytes], ...],
-             rules_hash: str) -> "RuleSet":
-    key = (path, tuple(sorted(params.items())), sources)
+             rules_hash: str, root: str = "") -> "RuleSet":
+    key = (path, tuple(sorted(params.items())), sources, root)
     with _restored_lock:
         rs = _restored.get(key)
         if rs is not None:
@@ -142,17 +146,18 @@ def _restore(path: str, params: Dict[str, str], sources: Tuple[Tuple[str, bytes]
         # the sources written to a temporary folder (same relative layout, so imports resolve).
         same = all(_read_bytes(p) == text for p, text in sources)
         if same:
-            rs = RuleSet._compile(path, params)
+            rs = RuleSet._compile(path, params, root)
         else:
             tmp = _tempfile.mkdtemp(prefix="rekindle-rules-")
-            root = _os.path.commonpath([_os.path.dirname(p) for p, _ in sources] or ["/"])
+            common = _os.path.commonpath([_os.path.dirname(p) for p, _ in sources] or ["/"])
             for p, text in sources:
-                dest = _os.path.join(tmp, _os.path.relpath(p, root))
+                dest = _os.path.join(tmp, _os.path.relpath(p, common))
                 _os.makedirs(_os.path.dirname(dest), exist_ok=True)
                 with open(dest, "wb") as f:
                     f.write(text)
-            rs = RuleSet._compile(_os.path.join(tmp, _os.path.relpath(path, root)), params)
-            rs._pickle_state = (path, params, sources)
+            # The copy's project folder is the temporary folder (every source is inside it).
+            rs = RuleSet._compile(_os.path.join(tmp, _os.path.relpath(path, common)), params, tmp)
+            rs._pickle_state = (path, params, sources, root)
             rs.path = path
         rs.rules_hash = rules_hash
         _restored[key] = rs
@@ -175,9 +180,9 @@ class RuleSet:
         raise TypeError("use rekindle.compile(path, params=...)")
 
     @classmethod
-    def _compile(cls, path: str, params: Mapping[str, Any]) -> "RuleSet":
+    def _compile(cls, path: str, params: Mapping[str, Any], root: str = "") -> "RuleSet":
         ptext = _params_text(params)
-        compiled = _core.compile(path, ptext)
+        compiled = _core.compile(path, ptext, None, root)
         if not compiled.ok:
             diags = [
                 Diagnostic(
@@ -193,7 +198,8 @@ class RuleSet:
         self.params = ptext
         self.rules_hash = compiled.rules_hash()
         self.schema = [
-            Field(f["name"], f["type"], f["nullable"], f["key"], tuple(f["enum_values"]))
+            Field(f["name"], f["type"], f["nullable"], f["key"], tuple(f["enum_values"]),
+                  f["range"])
             for f in compiled.schema()
         ]
         self._columns = compiled.columns()
@@ -207,6 +213,7 @@ class RuleSet:
                        d["help"], tuple(d["notes"]), d["length"]) for d in compiled.diagnostics()
         ]
         self._pickle_state = None
+        self._root = root
         self._warned = False
         return self
 
@@ -214,9 +221,10 @@ class RuleSet:
     def __reduce__(self):
         if self._pickle_state is None:
             sources = tuple((_os.path.abspath(p), bytes(t)) for p, t in self._c.sources())
-            self._pickle_state = (_os.path.abspath(self.path), dict(self.params), sources)
-        path, params, sources = self._pickle_state
-        return (_restore, (path, params, sources, self.rules_hash))
+            root = _os.path.abspath(self._root) if self._root else ""
+            self._pickle_state = (_os.path.abspath(self.path), dict(self.params), sources, root)
+        path, params, sources, root = self._pickle_state
+        return (_restore, (path, params, sources, self.rules_hash, root))
 
     def __repr__(self) -> str:
         return f"<rekindle.RuleSet {self.path!r} params={self.params!r}>"

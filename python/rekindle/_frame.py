@@ -49,6 +49,48 @@ def _factorize(series: pd.Series):
     return codes, list(uniques)
 
 
+def _first_row_of(codes: np.ndarray, i: int) -> Optional[int]:
+    where = np.flatnonzero(codes == i)
+    return int(where[0]) if len(where) else None
+
+
+def _check_text(series: pd.Series, codes: np.ndarray, uniques, what: str) -> None:
+    """Every distinct value used is a str that is valid Unicode (a lone surrogate cannot be
+    encoded as UTF-8): otherwise a DataError naming the first row that holds it. Nothing is
+    converted to text silently (1 and "1" would become one key)."""
+    for i, u in enumerate(uniques):
+        if isinstance(u, str):
+            continue
+        pos = _first_row_of(codes, i)
+        if pos is None:  # an unused category
+            continue
+        raise DataError(f"{_row_place(series, pos)}: {u!r} is {type(u).__name__}, not str (a "
+                        f"{what} column holds text: convert it with .astype(str) if that is "
+                        "meant)")
+    try:
+        "\x00".join(u for u in uniques if isinstance(u, str)).encode("utf-8")
+    except UnicodeEncodeError:
+        for i, u in enumerate(uniques):
+            try:
+                u.encode("utf-8")
+            except UnicodeEncodeError as e:
+                pos = _first_row_of(codes, i)
+                if pos is None:
+                    continue
+                raise DataError(f"{_row_place(series, pos)}: {u!r} is not valid Unicode text "
+                                f"({e.reason} at character {e.start})") from None
+
+
+def _no_bools(series: pd.Series, field) -> None:
+    """An object column of a number type holding True/False: an error, never 1/0."""
+    codes, uniques = _factorize(series)
+    for i, u in enumerate(uniques):
+        if isinstance(u, (bool, np.bool_)):
+            pos = _first_row_of(codes, i)
+            raise DataError(f"{_row_place(series, pos)}: {u!r} is a bool, not a number (the "
+                            f"schema says {field.type})")
+
+
 def _bool(series: pd.Series, field):
     dt = series.dtype
     if dt == np.bool_:
@@ -89,6 +131,8 @@ def _int(series: pd.Series, field):
             raise DataError(f"{_row_place(series, pos)}: out of range for an int")
         return (values.astype(np.int64), None, None)
     if pd.api.types.is_float_dtype(dt) or dt == object:
+        if dt == object:
+            _no_bools(series, field)
         try:
             values = pd.to_numeric(series, errors="raise")
         except (ValueError, TypeError) as e:
@@ -121,6 +165,8 @@ def _float(series: pd.Series, field):
     if pd.api.types.is_numeric_dtype(dt):
         values = series.to_numpy(dtype=np.float64)
         return (values, _mask_or_none(series, field, np.isnan(values)), None)
+    if dt == object:
+        _no_bools(series, field)
     try:
         values = pd.to_numeric(series, errors="raise").to_numpy(dtype=np.float64,
                                                                 na_value=np.nan)
@@ -132,6 +178,7 @@ def _float(series: pd.Series, field):
 def _date_of(value) -> Optional[int]:
     """Days since 1970-01-01 of one distinct value, or None when it is not a date."""
     if isinstance(value, str):
+        value.encode("utf-8")  # a lone surrogate: UnicodeEncodeError, i.e. not a date
         return _core.parse_date(value)
     if isinstance(value, pd.Timestamp):
         if value.tzinfo is not None:
@@ -164,7 +211,7 @@ def _date(series: pd.Series, field):
     for i, u in enumerate(uniques):
         try:
             d = _date_of(u)
-        except ValueError:
+        except (ValueError, UnicodeError):  # a lone surrogate is not a date either
             d = None
         if d is None:
             pos = int(np.flatnonzero(codes == i)[0])
@@ -175,6 +222,7 @@ def _date(series: pd.Series, field):
 
 def _enum(series: pd.Series, field):
     codes, uniques = _factorize(series)
+    _check_text(series, codes, uniques, "enum")
     ordinal = {v: i for i, v in enumerate(field.enum_values)}
     table = np.zeros(len(uniques) + 1, dtype=np.int32)
     for i, u in enumerate(uniques):
@@ -193,8 +241,8 @@ def _string(series: pd.Series, field):
     codes, uniques = _factorize(series)
     if (codes < 0).any() and not field.nullable:
         _fail_missing(series, codes < 0)
-    uniques = [u if isinstance(u, str) else str(u) for u in uniques]
-    return (codes.astype(np.int32), None, uniques)
+    _check_text(series, codes, uniques, "string")
+    return (codes.astype(np.int32), None, list(uniques))
 
 
 def _list(series: pd.Series, field):
@@ -237,10 +285,11 @@ def _text_array(texts: List[str], codes: np.ndarray) -> np.ndarray:
     return lookup[idx]
 
 
-def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool):
+def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool, n: int):
     texts = col["texts"]
     if col["kind"] == "joined":
-        n = len(outputs[col["outputs"][0]]) if col["outputs"] else 0
+        # A joined column without rules (no `review` rule) is empty on every row, not a column
+        # of length 0.
         combo = np.zeros(n, dtype=np.int64)
         for k, o in enumerate(col["outputs"]):
             combo |= (outputs[o] == 1).astype(np.int64) << k
@@ -254,6 +303,14 @@ def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool):
             return pd.Categorical.from_codes(table[inverse] if n else table[:0], categories=cats)
         return np.array(names + [None], dtype=object)[inverse] if n else np.array([],
                                                                                   dtype=object)
+    if col["kind"] == "number":
+        # A wide output (eight bytes per row) and the output saying whether it is present.
+        present = outputs[col["outputs"][1]] == 1
+        if col["type"] == "int":
+            return pd.arrays.IntegerArray(outputs[col["outputs"][0]].view(np.int64).copy(),
+                                          ~present)
+        return pd.arrays.FloatingArray(outputs[col["outputs"][0]].view(np.float64).copy(),
+                                       ~present)
     codes = outputs[col["outputs"][0]]
     if col["type"] == "bool":
         truth = np.array([t == "true" for t in texts] + [False])
@@ -287,7 +344,7 @@ def _assemble(arrays, names, index) -> pd.DataFrame:
 def result_frame(frame: pd.DataFrame, columns, outputs, key: Optional[str],
                  categorical: bool) -> pd.DataFrame:
     arrays = [frame[key].to_numpy(dtype=object) if col["kind"] == "key"
-              else _column(col, outputs, categorical) for col in columns]
+              else _column(col, outputs, categorical, len(frame)) for col in columns]
     return _assemble(arrays, [c["name"] for c in columns], frame.index)
 
 
@@ -295,7 +352,7 @@ def empty_result(columns, categorical: bool) -> pd.DataFrame:
     empty = [np.zeros(0, dtype=np.int8) for _ in range(max(
         [max(c["outputs"], default=-1) for c in columns], default=-1) + 1)]
     arrays = [np.array([], dtype=object) if col["kind"] == "key"
-              else _column(col, empty, categorical) for col in columns]
+              else _column(col, empty, categorical, 0) for col in columns]
     return _assemble(arrays, [c["name"] for c in columns], pd.RangeIndex(0))
 
 

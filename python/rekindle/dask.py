@@ -20,7 +20,6 @@ import json
 import os
 import socket
 import sys
-import tempfile
 import time
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
@@ -114,20 +113,15 @@ def completed_summary(out_dir: str, snapshot: str, fingerprint: Dict[str, Any],
 
 
 def _write_atomic(path: str, data: bytes) -> None:
-    """Writes `path` through a temporary file in its folder, fsync, rename."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".tmp-", dir=folder)
+    """Writes `path` as every Rekindle output is written (rekindle._core.AtomicFile: a temporary
+    file in its folder, fsync, rename; a device or FIFO written through; docs/reliability.md)."""
+    f = rekindle._core.AtomicFile()
+    f.open(path)
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        f.write(data)
+        f.commit()
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        f.abort()
         raise
 
 
@@ -186,28 +180,22 @@ def _remove_stale_temps(out_dir: str, paths: Sequence[str], fmt: str) -> None:
 
 def _concatenate_csv(out_dir: str, paths: Sequence[str], target: str) -> None:
     """Concatenates the partitions' CSV outputs (one header) into `target`, atomically."""
-    folder = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".tmp-", dir=folder)
+    f = rekindle._core.AtomicFile()
+    f.open(target)
     try:
-        with os.fdopen(fd, "wb") as out:
-            for i, p in enumerate(paths):
-                with open(_paths(out_dir, p, "csv")[0], "rb") as f:
-                    header = f.readline()
-                    if i == 0:
-                        out.write(header)
-                    while True:
-                        block = f.read(1 << 20)
-                        if not block:
-                            break
-                        out.write(block)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
+        for i, p in enumerate(paths):
+            with open(_paths(out_dir, p, "csv")[0], "rb") as part:
+                header = part.readline()
+                if i == 0:
+                    f.write(header)
+                while True:
+                    block = part.read(1 << 20)
+                    if not block:
+                        break
+                    f.write(block)
+        f.commit()
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        f.abort()
         raise
 
 
@@ -231,6 +219,16 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
     if merged and fmt != "csv":
         raise ValueError("merged output needs format csv")
     paths = partition_paths(snapshots)
+    # No output may be an input (a partition, a rule file) or another output, before any work
+    # (docs/reliability.md); each partition's own output is checked by evaluate_file.
+    inputs = [("a partition", p) for p in paths]
+    inputs += [("a rule file", p) for p, _ in ruleset._c.sources()]
+    inputs += [("a partition's result", _paths(out_dir, p, fmt)[0]) for p in paths]
+    refused = rekindle._core.check_outputs(
+        inputs, [("summary.json", os.path.join(out_dir, "summary.json")),
+                 ("--merged", merged or "")])
+    if refused:
+        raise ValueError(refused)
     os.makedirs(out_dir, exist_ok=True)
     t0 = time.perf_counter()
 

@@ -21,10 +21,14 @@
 #include "compiler/check/compile.h"
 #include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
+#include "runtime/data_errors.h"
 #include "runtime/handoff.h"
+#include "runtime/key_check.h"
 #include "runtime/measure/measure.h"
+#include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 #include "runtime/session.h"
+#include "runtime/value_ranges.h"
 
 namespace py = pybind11;
 
@@ -59,6 +63,7 @@ class Compiled {
     return *rules_;
   }
   const rk::ir::Program& program() const { return rules().program(); }
+  const rk::SourceSet& source_set() const { return rules_->result().sources; }
 
   py::list diagnostics() const {
     py::list out;
@@ -112,6 +117,7 @@ class Compiled {
       e["nullable"] = f.nullable;
       e["key"] = f.key;
       e["enum_values"] = f.enum_values;
+      e["range"] = rk::range_text(f);
       out.append(e);
     }
     return out;
@@ -220,9 +226,10 @@ class Compiled {
 
 std::shared_ptr<Compiled> compile(const std::string& path,
                                   const std::map<std::string, std::string>& params,
-                                  const std::optional<std::string>& text) {
+                                  const std::optional<std::string>& text, const std::string& root) {
   rk::CompileOptions opts;
   opts.params = params;
+  opts.root = root;
   std::shared_ptr<const rk::RuleSet> rules;
   {
     py::gil_scoped_release release;
@@ -239,7 +246,9 @@ rk::SessionOptions session_options(const std::string& engine, int threads, std::
   rk::SessionOptions o;
   o.engine = *e;
   o.threads = threads;
-  o.warn = [&warning](const std::string& message) { warning = message; };
+  o.warn = [&warning](const std::string& message) {
+    warning += (warning.empty() ? "" : "; ") + message;
+  };
   return o;
 }
 
@@ -292,16 +301,21 @@ class OneBatchReader : public rk::SnapshotReader {
   std::optional<rk::SnapshotError> error_;
 };
 
-// A writer that copies every output column into caller-owned int8 arrays (by snapshot row) and,
-// when asked, encodes the hand-off files' text from the same outputs (runtime/handoff.h).
+// A writer that copies every output column into caller-owned arrays (by snapshot row; a wide
+// output's array holds eight bytes per row) and, when asked, encodes the hand-off files' text from
+// the same outputs (runtime/handoff.h).
 class CollectWriter : public rk::ResultWriter {
  public:
-  explicit CollectWriter(std::vector<int8_t*> dest, const rk::HandoffEncoder* handoff = nullptr,
-                         const rk::HandoffOptions* wanted = nullptr)
-      : dest_(std::move(dest)), handoff_(handoff), wanted_(wanted) {}
+  CollectWriter(std::vector<int8_t*> dest, const rk::ir::Program& program,
+                const rk::HandoffEncoder* handoff = nullptr,
+                const rk::HandoffOptions* wanted = nullptr)
+      : dest_(std::move(dest)), handoff_(handoff), wanted_(wanted) {
+    for (const auto& o : program.outputs) bytes_.push_back(rk::ir::output_bytes(o.width));
+  }
   bool write(const rk::Batch& batch, const int8_t* const* outputs) override {
     for (size_t k = 0; k < dest_.size(); ++k)
-      std::memcpy(dest_[k] + batch.first_row, outputs[k], static_cast<size_t>(batch.num_rows));
+      std::memcpy(dest_[k] + static_cast<size_t>(batch.first_row) * bytes_[k], outputs[k],
+                  static_cast<size_t>(batch.num_rows) * bytes_[k]);
     if (handoff_) {
       if (!wanted_->drafts.empty()) handoff_->drafts(batch, outputs, 0, batch.num_rows, drafts);
       if (!wanted_->review_queue.empty())
@@ -316,6 +330,7 @@ class CollectWriter : public rk::ResultWriter {
 
  private:
   std::vector<int8_t*> dest_;
+  std::vector<size_t> bytes_;
   const rk::HandoffEncoder* handoff_;
   const rk::HandoffOptions* wanted_;
   std::string error_;
@@ -342,11 +357,30 @@ const uint8_t* validity_from_mask(rk::Batch& b, const py::object& mask, int64_t 
 }
 
 // UTF-8 bytes of a Python str (nullopt if not a str).
-std::optional<std::string_view> utf8_of(PyObject* o) {
+// Raises rekindle.DataError (a bad value in a frame) with `message`.
+[[noreturn]] void raise_data_error(const std::string& message) {
+  py::object cls = py::module_::import("rekindle").attr("DataError");
+  PyErr_SetString(cls.ptr(), message.c_str());
+  throw py::error_already_set();
+}
+
+std::string row_place(const std::string& name, int64_t r);
+
+// The UTF-8 of a str, nullopt for any other object. A str that is not valid Unicode (a lone
+// surrogate) is a DataError naming its column and row (`field`, `row`; none when `field` is
+// null), never a raw UnicodeEncodeError.
+std::optional<std::string_view> utf8_of(PyObject* o, const std::string* field = nullptr,
+                                        int64_t row = 0) {
   if (!PyUnicode_Check(o)) return std::nullopt;
   Py_ssize_t n = 0;
   const char* s = PyUnicode_AsUTF8AndSize(o, &n);
-  if (!s) throw py::error_already_set();
+  if (!s) {
+    if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) throw py::error_already_set();
+    PyErr_Clear();
+    raise_data_error((field ? row_place(*field, row) : std::string()) +
+                     py::repr(o).cast<std::string>() +
+                     " is not valid Unicode text (a lone surrogate cannot be encoded as UTF-8)");
+  }
   return std::string_view(s, static_cast<size_t>(n));
 }
 
@@ -531,7 +565,7 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
           // Not nullable: a missing value is an empty list (as an empty CSV field).
         } else {
           if (bits) (*bits)[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1u << (r & 7));
-          if (auto s = utf8_of(o)) {
+          if (auto s = utf8_of(o, &f.name, r)) {
             if (!s->empty()) {
               auto it = joined.find(std::string(*s));
               if (it == joined.end()) {
@@ -561,7 +595,7 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
                                     std::string(Py_TYPE(o)->tp_name));
             for (auto item : py::iter(h)) {
               if (is_missing_object(item.ptr())) continue;  // missing elements are dropped
-              auto e = utf8_of(item.ptr());
+              auto e = utf8_of(item.ptr(), &f.name, r);
               if (!e)
                 throw py::value_error(row_place(f.name, r) + "list elements must be str, not " +
                                       std::string(Py_TYPE(item.ptr())->tp_name));
@@ -587,6 +621,23 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
   return col;
 }
 
+// Raises rekindle.DataError listing the rows of a frame whose values lie outside their fields'
+// ranges (runtime/value_ranges.h): one line per row, up to DataErrors' limit, then the count.
+void check_frame_ranges(const rk::Schema& schema, const rk::Batch& batch) {
+  const auto limit = static_cast<int64_t>(rk::DataErrors::kDefaultLimit);
+  std::string lines;
+  int64_t listed = 0;
+  const int64_t bad =
+      rk::check_ranges(schema, batch, true, [&](int64_t r, size_t f, const std::string& m) {
+        if (listed++ >= limit) return;
+        lines += (lines.empty() ? "" : "\n") + row_place(schema.fields[f].name, r) + m;
+      });
+  if (bad == 0) return;
+  if (bad > 1) lines += "\n" + std::to_string(bad) + " rows with errors";
+  if (bad > limit) lines += " (the first " + std::to_string(limit) + " are shown)";
+  raise_data_error(lines);
+}
+
 // Evaluates in-memory columns (one description per schema field). Returns (one int8 array per
 // program output, summary JSON, engine used, warning).
 py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t rows, int32_t as_of,
@@ -609,11 +660,14 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     batch.columns.push_back(
         build_column(batch, keep, program.schema.fields[i], fields[i].cast<py::tuple>(), rows));
   }
+  check_frame_ranges(program.schema, batch);
 
   std::vector<py::array_t<int8_t>> outs;
   std::vector<int8_t*> dest;
   for (size_t k = 0; k < program.outputs.size(); ++k) {
-    outs.emplace_back(static_cast<py::ssize_t>(rows));
+    // A wide output (a score) holds eight bytes per row; numpy's buffers are 16-byte aligned.
+    outs.emplace_back(static_cast<py::ssize_t>(rows) *
+                      static_cast<py::ssize_t>(rk::ir::output_bytes(program.outputs[k].width)));
     dest.push_back(outs.back().mutable_data());
   }
   if (!handoff.empty() && program.schema.key_field < 0)
@@ -621,10 +675,27 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
   rk::Summary summary;
   std::string error, json;
   std::string writer_drafts, writer_queue, writer_events;
-  bool ok = true;
+  bool ok = true, bad_data = false;
   {
     py::gil_scoped_release release;
-    OneBatchReader reader(std::move(batch));
+    // The key's uniqueness is checked like for every snapshot (runtime/key_check.h); the frame
+    // is in memory, so suspects are confirmed by reading its key column again.
+    std::unique_ptr<rk::SnapshotReader> reader;
+    if (program.schema.key_field >= 0) {
+      const auto key = static_cast<size_t>(program.schema.key_field);
+      rk::Batch keys;
+      keys.num_rows = batch.num_rows;
+      keys.columns = {batch.columns[key]};
+      keys.dicts = {batch.dicts[key]};
+      keys.owned = batch.owned;
+      reader = std::make_unique<rk::KeyCheckingReader>(
+          std::make_unique<OneBatchReader>(std::move(batch)), program.schema, "<DataFrame>",
+          [keys](const rk::Schema&) -> std::unique_ptr<rk::SnapshotReader> {
+            return std::make_unique<OneBatchReader>(keys);
+          });
+    } else {
+      reader = std::make_unique<OneBatchReader>(std::move(batch));
+    }
     // `handoff` names the hand-off files wanted: d (drafts), q (review queue), e (events).
     rk::HandoffOptions wanted;
     if (handoff.find('d') != std::string::npos) wanted.drafts = "-";
@@ -634,13 +705,14 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     wanted.run_id = run_id.empty() ? rk::default_run_id(as_of, rules_hash) : run_id;
     std::optional<rk::HandoffEncoder> encoder;
     if (wanted.any()) encoder.emplace(program, wanted);
-    CollectWriter writer(dest, encoder ? &*encoder : nullptr, &wanted);
+    CollectWriter writer(dest, program, encoder ? &*encoder : nullptr, &wanted);
     rk::EvalOptions opts;
     opts.as_of = as_of;
     if (rows > 0)
-      ok = session.evaluate(c.rules(), reader, &writer, opts, summary, error);
+      ok = session.evaluate(c.rules(), *reader, &writer, opts, summary, error);
     else
       summary.init(program);
+    bad_data = !ok && reader->error().has_value();
     if (ok)
       json = rk::summary_json(program, summary,
                               run_inputs(session, c, "<DataFrame>", as_of, rules_name, rules_hash));
@@ -648,6 +720,7 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     writer_queue = std::move(writer.queue);
     writer_events = std::move(writer.events);
   }
+  if (bad_data) raise_data_error(error);  // e.g. a key in two rows
   if (!ok) throw EvaluationError(error);
   py::list out_list;
   for (auto& o : outs) out_list.append(o);
@@ -669,6 +742,12 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   const rk::ir::Program& program = c.program();
   const std::optional<rk::ResultFormat> rf = rk::result_format_for(format, out);
   if (!rf) throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
+  // No output may be an input (runtime/output_guard.h).
+  std::vector<rk::RunFile> inputs{{"the snapshot", snapshot}};
+  for (size_t i = 0; i < c.source_set().size(); ++i)
+    inputs.push_back(
+        {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
+  if (auto refused = rk::check_outputs(inputs, {{"out", out}})) throw py::value_error(*refused);
   std::string warning;
   rk::Session session(session_options(engine, threads, warning));
   session.executor(c.rules());
@@ -678,7 +757,10 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   {
     py::gil_scoped_release release;
     std::optional<rk::SnapshotError> serr;
-    auto reader = rk::open_snapshot(snapshot, program.schema, rk::ReaderOptions{}, serr);
+    rk::DataErrors bad_rows;  // every bad row of the snapshot, not only the first
+    rk::ReaderOptions ropts;
+    ropts.errors = &bad_rows;
+    auto reader = rk::open_snapshot(snapshot, program.schema, ropts, serr);
     std::unique_ptr<rk::ResultWriter> writer;
     if (!reader) {
       error = serr ? serr->to_string() : "cannot open " + snapshot;
@@ -698,6 +780,10 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
       };
       rk::Summary summary;
       ok = session.evaluate(c.rules(), *reader, writer.get(), opts, summary, error);
+      if (!ok && reader->error() && !bad_rows.empty()) {  // one line per bad row, then the count
+        error.clear();
+        for (const auto& line : bad_rows.lines()) error += (error.empty() ? "" : "\n") + line;
+      }
       if (ok && writer && !writer->finish()) {
         ok = false;
         error = writer->error();
@@ -719,6 +805,16 @@ py::tuple measure(const Compiled& c, const std::vector<std::string>& events,
                   const std::string& outcomes, int window, int64_t min_sample,
                   const std::string& out, const std::string& verdicts, const std::string& html) {
   c.program();  // the rules compiled
+  // No output may be an input (events, outcomes, rule files) or another output
+  // (runtime/output_guard.h), as for `rekindle measure`.
+  std::vector<rk::RunFile> inputs{{"the outcomes file", outcomes}};
+  for (const auto& e : events) inputs.push_back({"an events file", e});
+  for (size_t i = 0; i < c.source_set().size(); ++i)
+    inputs.push_back(
+        {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
+  if (auto refused =
+          rk::check_outputs(inputs, {{"out", out}, {"verdicts", verdicts}, {"html", html}}))
+    throw py::value_error(*refused);
   const rk::measure::MeasurePlan plan = rk::measure::measure_plan_from(c.result());
   std::string error, report_text;
   std::vector<std::string> paused;
@@ -775,7 +871,37 @@ PYBIND11_MODULE(_core, m) {
       .def("program_params", &Compiled::program_params)
       .def("engine", &engine_of);
 
+  // The output rules of runtime/output_guard.h and the atomic file every output is written
+  // through, for the Python side's own outputs (rekindle.dask: markers, summary, --merged).
+  py::class_<rk::AtomicFile>(m, "AtomicFile")
+      .def(py::init<>())
+      .def("open",
+           [](rk::AtomicFile& f, const std::string& path) {
+             if (!f.open(path)) throw EvaluationError(f.error());
+           })
+      .def("write",
+           [](rk::AtomicFile& f, const py::bytes& data) {
+             const std::string bytes = data;
+             if (!f.write(bytes.data(), bytes.size())) throw EvaluationError(f.error());
+           })
+      .def("commit",
+           [](rk::AtomicFile& f) {
+             if (!f.commit()) throw EvaluationError(f.error());
+           })
+      .def("abort", &rk::AtomicFile::abort);
+  m.def(
+      "check_outputs",
+      [](const std::vector<std::pair<std::string, std::string>>& inputs,
+         const std::vector<std::pair<std::string, std::string>>& outputs) {
+        std::vector<rk::RunFile> in, out;
+        for (const auto& [role, path] : inputs) in.push_back({role, path});
+        for (const auto& [role, path] : outputs) out.push_back({role, path});
+        return rk::check_outputs(in, out);
+      },
+      "The message refusing outputs that are inputs or one another, or None");
+
   m.def("compile", &compile, py::arg("path"), py::arg("params"), py::arg("text") = py::none(),
+        py::arg("root") = std::string(),
         "Compiles a rule file (or its text); check .ok and .diagnostics()");
   m.def("parse_date", &parse_date, "YYYY-MM-DD -> days since 1970-01-01");
   m.def("format_date", &rk::format_iso_date, "days since 1970-01-01 -> YYYY-MM-DD");

@@ -2,7 +2,7 @@
 # the same snapshot row for row (several input dtypes, both engines); evaluate_file writes the
 # CLI's bytes and summary; the layout says what each column means; CompileError carries the
 # diagnostics `rekindle check` prints; a RuleSet survives pickling (also where its files do not
-# exist); bad frames raise DataError.
+# exist); bad frames raise DataError; a bad snapshot file lists every bad row.
 import os
 import pickle
 
@@ -12,7 +12,7 @@ pd = pytest.importorskip("pandas", reason="pandas is not installed (apt-get inst
 np = pytest.importorskip("numpy", reason="numpy is not installed (apt-get install python3-numpy)")
 
 import rekindle  # noqa: E402
-from conftest import AS_OF, RULES, run_cli  # noqa: E402
+from conftest import AS_OF, RULES, SCHEMA, run_cli  # noqa: E402
 
 
 def cli_frame(path):
@@ -129,6 +129,20 @@ def test_evaluate_file_errors_leave_nothing(rules, tmp_path):
     with pytest.raises(rekindle.EvaluationError, match=r":100002: column orders_total"):
         rules.evaluate_file(str(gen), as_of=AS_OF, out=str(out))
     assert sorted(os.listdir(tmp_path)) == ["bad.csv", "gen.csv"]
+    # Several bad rows: each is listed (one line each, in row order), then their count.
+    for k in (5, 9, 700):
+        fields = lines[k].split(b",")
+        fields[1] = b"10/07/2026"  # last_purchase_date, a US date
+        lines[k] = b",".join(fields)
+    gen.write_bytes(b"\n".join(lines))
+    with pytest.raises(rekindle.EvaluationError) as info:
+        rules.evaluate_file(str(gen), as_of=AS_OF, out=str(out))
+    listed = str(info.value).split("\n")
+    assert [m.split(": column ")[0].rsplit(":", 1)[1] for m in listed[:-1]] == \
+        ["6", "10", "701", "100002"]
+    assert "write dates as YYYY-MM-DD: 2026-10-07 if this is October 7" in listed[0]
+    assert listed[-1] == f"{gen}: 4 rows with errors"
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv", "gen.csv"]
     with pytest.raises(ValueError, match="not a date"):
         rules.evaluate_file(str(bad), as_of="2026-13-01")
 
@@ -175,8 +189,8 @@ def test_compile_error_carries_diagnostics(tmp_path):
                                       "last_purchse_date is missing", 1)
     assert "last_purchse_date" in text
     broken = tmp_path / "broken.rules"
-    broken.write_text(text.replace('import "customer.schema"',
-                                   f'import "{os.path.dirname(RULES)}/customer.schema"'))
+    broken.write_text(text)  # imports customer.schema, next to it (imports stay in the folder)
+    (tmp_path / "customer.schema").write_bytes(open(SCHEMA, "rb").read())
     with pytest.raises(rekindle.CompileError) as info:
         rekindle.compile(str(broken))
     e = info.value
@@ -211,13 +225,43 @@ def test_pickle_round_trip(rules, snapshot):
 
 def test_pickle_where_the_files_do_not_exist(rules, snapshot):
     # As on a worker without the rule files: the sources travel in the pickle.
-    fn, (path, params, sources, h) = rules.__reduce__()
+    fn, (path, params, sources, h, root) = rules.__reduce__()
     moved = tuple(("/nonexistent/rekindle-test" + p, t) for p, t in sources)
-    restored = fn("/nonexistent/rekindle-test" + path, params, moved, h)
+    restored = fn("/nonexistent/rekindle-test" + path, params, moved, h, root)
     assert restored.rules_hash == rules.rules_hash
     df = pd.read_csv(snapshot["csv"], nrows=2000)
     assert rekindle.as_text(restored.evaluate(df, as_of=AS_OF)).equals(
         rekindle.as_text(rules.evaluate(df, as_of=AS_OF)))
+
+
+def test_value_ranges(tmp_path):
+    # A schema with ranges (tests/fixtures/ranges): a frame's values outside them are a DataError
+    # listing every such row (the first bad field of each), and the schema says the ranges.
+    from conftest import SOURCE_DIR
+    fix = os.path.join(SOURCE_DIR, "tests", "fixtures", "ranges")
+    rules = rekindle.compile(os.path.join(fix, "account.rules"))
+    ranges = {f.name: f.range for f in rules.schema}
+    assert ranges["nps"] == "0 to 10" and ranges["mrr"] == ">= $0" and ranges["plan"] == ""
+    gen = tmp_path / "gen.csv"
+    run_cli("gen", "--schema", os.path.join(fix, "account.schema"), "--rows", "300", "--seed", "2",
+            "--as-of", AS_OF, "--out", str(gen), "--quiet")
+    df = pd.read_csv(gen)
+    assert len(rules.evaluate(df, as_of=AS_OF)) == 300
+    bad = df.copy()
+    bad.loc[4, "seats"] = 0
+    bad.loc[9, "mrr"] = -1.0
+    bad.loc[9, "seats"] = -3  # the first bad field of row 9 is named
+    with pytest.raises(rekindle.DataError) as info:
+        rules.evaluate(bad, as_of=AS_OF)
+    assert str(info.value).split("\n") == [
+        "column seats, row 4: 0 is outside the range of the schema (>= 1)",
+        "column seats, row 9: -3 is outside the range of the schema (>= 1)",
+        "2 rows with errors"]
+    one = df.copy()
+    one.loc[0, "health"] = 0.0
+    with pytest.raises(rekindle.DataError,
+                       match=r"^column health, row 0: 0 is outside the range of the schema \(> 0\)$"):
+        rules.evaluate(one, as_of=AS_OF)
 
 
 def test_data_errors(rules, snapshot):
@@ -243,6 +287,115 @@ def test_data_errors(rules, snapshot):
         rules.evaluate(bad, as_of=AS_OF)
     with pytest.raises(ValueError, match="engine"):
         rules.evaluate(df, as_of=AS_OF, engine="gpu")
+
+
+# --- reliability (docs/reliability.md) ------------------------------------------------------------
+
+def _small_rules(tmp_path, body):
+    (tmp_path / "customer.schema").write_bytes(open(SCHEMA, "rb").read())
+    path = tmp_path / "small.rules"
+    path.write_text('import "customer.schema"\n' + body)
+    return rekindle.compile(str(path))
+
+
+def test_rules_without_review_or_segments_evaluate(tmp_path, snapshot):
+    # A joined column with no rules (`review` without review rules) is empty on every row (it
+    # was an empty column: "Length of values (0) does not match length of index").
+    rules = _small_rules(tmp_path, "candidate when orders_total > 3\n")
+    df = pd.read_csv(snapshot["csv"])
+    result = rules.evaluate(df, as_of=AS_OF)
+    assert len(result) == len(df)
+    assert result["review"].isna().all()
+    out = tmp_path / "cli.csv"
+    run_cli("eval", str(tmp_path / "small.rules"), "--snapshot", snapshot["csv"], "--as-of", AS_OF,
+            "--out", str(out), "--quiet")
+    assert_same_rows(result, str(out))
+    cat = rules.evaluate(df, as_of=AS_OF, categorical=True)
+    assert cat["review"].isna().all()
+
+
+def test_bools_are_never_numbers(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"]).head(50)
+    df["orders_total"] = df["orders_total"].astype(object)
+    df.loc[df.index[3], "orders_total"] = True
+    with pytest.raises(rekindle.DataError, match=r"orders_total, row 3 .*True is a bool, not a number"):
+        rules.evaluate(df, as_of=AS_OF)
+    df = pd.read_csv(snapshot["csv"]).head(50)
+    df["avg_order_value"] = df["avg_order_value"].astype(object)
+    df.loc[df.index[5], "avg_order_value"] = False
+    with pytest.raises(rekindle.DataError, match=r"avg_order_value, row 5 .*False is a bool"):
+        rules.evaluate(df, as_of=AS_OF)
+
+
+def test_text_columns_hold_str_only(rules, snapshot):
+    # Mixed types are never turned into text silently (1 and "1" would be one key).
+    df = pd.read_csv(snapshot["csv"]).head(50)
+    df["customer_id"] = df["customer_id"].astype(object)
+    df.loc[df.index[7], "customer_id"] = 42
+    with pytest.raises(rekindle.DataError, match=r"customer_id, row 7 .*42 is int, not str"):
+        rules.evaluate(df, as_of=AS_OF)
+
+
+def test_lone_surrogates_are_data_errors(rules, snapshot):
+    bad = "C\ud800x"
+    for column in ["customer_id", "acquisition_channel", "last_purchase_date", "categories"]:
+        df = pd.read_csv(snapshot["csv"]).head(50)
+        df[column] = df[column].astype(object)
+        df.loc[df.index[9], column] = bad
+        with pytest.raises(rekindle.DataError) as info:
+            rules.evaluate(df, as_of=AS_OF)
+        assert "row 9" in str(info.value), (column, str(info.value))
+    df = pd.read_csv(snapshot["csv"]).head(50)
+    df["categories"] = df["categories"].astype(object)
+    df.at[df.index[4], "categories"] = ["ok", bad]
+    with pytest.raises(rekindle.DataError, match=r"categories, row 4: .*not valid Unicode"):
+        rules.evaluate(df, as_of=AS_OF)
+
+
+def test_duplicate_keys_are_data_errors(rules, snapshot):
+    df = pd.read_csv(snapshot["csv"]).head(100)
+    df.loc[df.index[60], "customer_id"] = df["customer_id"].iloc[10]
+    key = df["customer_id"].iloc[10]
+    with pytest.raises(rekindle.DataError,
+                       match=rf'<DataFrame>:61: column customer_id: the key "{key}" is also in row 11'):
+        rules.evaluate(df, as_of=AS_OF)
+
+
+def test_evaluate_file_never_writes_over_an_input(rules, snapshot, tmp_path):
+    with pytest.raises(ValueError, match="is the snapshot"):
+        rules.evaluate_file(snapshot["csv"], as_of=AS_OF, out=snapshot["csv"])
+    with pytest.raises(ValueError, match="is the rule file"):
+        rules.evaluate_file(snapshot["csv"], as_of=AS_OF, out=RULES)
+    assert cli_frame(snapshot["csv"]).shape[0] > 0
+
+
+def test_imports_stay_in_the_project_folder(tmp_path):
+    (tmp_path / "outside.schema").write_bytes(open(SCHEMA, "rb").read())
+    (tmp_path / "proj").mkdir()
+    path = tmp_path / "proj" / "r.rules"
+    path.write_text('import "../outside.schema"\ncandidate when true\n')
+    with pytest.raises(rekindle.CompileError) as info:
+        rekindle.compile(str(path))
+    assert info.value.diagnostics[0].code == "RK0502"
+    rules = rekindle.compile(str(path), root=str(tmp_path))
+    assert rules.key == "customer_id"
+    again = pickle.loads(pickle.dumps(rules))  # the root travels with the pickle
+    assert again.key == "customer_id"
+
+
+def test_untrusted_object_cache_folder_is_not_used_and_warns(tmp_path, monkeypatch):
+    # A cache folder others can write to could hold planted machine code: it is not used, and the
+    # warning says why (runtime/session.h passes the JIT's cache warning on).
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    monkeypatch.setenv("REKINDLE_CACHE", "1")
+    monkeypatch.setenv("REKINDLE_CACHE_DIR", str(shared))
+    rules = rekindle.compile(RULES)
+    sample = os.path.join(os.path.dirname(RULES), "sample.csv")
+    with pytest.warns(RuntimeWarning, match="object cache is not used: .* writable by other users"):
+        rules.evaluate_file(sample, as_of=AS_OF)
+    assert list(shared.iterdir()) == []
 
 
 def test_handoff_frames_equal_the_cli_files(rules, snapshot, tmp_path):

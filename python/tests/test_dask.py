@@ -62,7 +62,7 @@ def check_outputs(out, snapshot):
     assert summary["counts"] == snapshot["cli_summary"]["counts"]
     assert [p["partition"] for p in summary["partitions"]] == [f"part-{i}" for i in range(PARTS)]
     names = sorted(os.listdir(out))
-    assert not [n for n in names if ".tmp-" in n], names  # no leftovers
+    assert not [n for n in names if ".tmp-" in n or n.startswith(".rekindle-")], names  # no leftovers
     assert len([n for n in names if n.endswith(".done")]) == PARTS
     return summary
 
@@ -181,3 +181,18 @@ def test_map_partitions_equals_cli(snapshot):
     got = rekindle.as_text(result).reset_index(drop=True)
     assert got.equals(want)
     assert rekindle.as_text(helper).reset_index(drop=True).equals(want)
+
+
+def test_merged_output_never_replaces_an_input(partitions, tmp_path):
+    # Refused before any work (no cluster is started): --merged naming a partition, a rule file,
+    # or the summary (runtime/output_guard.h through rekindle._core.check_outputs).
+    import rekindle.dask as rd
+
+    part0 = os.path.join(partitions, "part-0.arrow")
+    before = read_bytes(part0)
+    for merged, want in [(part0, "is a partition"), (RULES, "is a rule file"),
+                         (str(tmp_path / "out" / "summary.json"), "are the same file")]:
+        with pytest.raises(ValueError, match=want):
+            rd.run(RULES, os.path.join(partitions, "*.arrow"), str(tmp_path / "out"), AS_OF,
+                   merged=merged)
+    assert read_bytes(part0) == before

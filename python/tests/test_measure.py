@@ -81,3 +81,24 @@ def test_bad_events_raise(inputs, tmp_path):
     with pytest.raises(rekindle.EvaluationError, match=r"bad.jsonl:1: \"run_id\" must be a string"):
         rekindle.measure(inputs["rules"], str(bad), inputs["outcomes"], out=str(out))
     assert not out.exists()
+
+
+def test_an_output_is_never_an_input(inputs, tmp_path):
+    # As for `rekindle measure`: a report written over an events file, the outcomes or the rule
+    # file, or two outputs that are one file, are refused before anything is read or written.
+    def digest(path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    before = {p: digest(p) for p in [inputs["rules"], inputs["outcomes"], *inputs["events"]]}
+    for out, want in [(inputs["events"][1], "is an events file"),
+                      (inputs["outcomes"], "is the outcomes file"),
+                      (inputs["rules"], "is the rule file")]:
+        with pytest.raises(ValueError, match=want):
+            rekindle.measure(inputs["rules"], inputs["events"], inputs["outcomes"], out=out)
+    same = str(tmp_path / "r.json")
+    with pytest.raises(ValueError, match="are the same file"):
+        rekindle.measure(inputs["rules"], inputs["events"], inputs["outcomes"], out=same,
+                         html=same)
+    assert not os.path.exists(same)
+    assert {p: digest(p) for p in before} == before

@@ -421,7 +421,7 @@ class FastParser {
   // whether the gap was the remembered one (else it is remembered now). End: p is moved past the
   // '}'.
   __attribute__((always_inline)) Step member(const char*& p, Predicted* pred, bool first,
-                                              std::string_view& name, int& k, bool& hit) const {
+                                             std::string_view& name, int& k, bool& hit) const {
     if (pred && pred->len && readable_ - p >= 32 && same(p, *pred)) {
       // A remembered gap was read and checked when it was remembered, and it holds no '\n' or
       // '\0' (which follow the line), so the match lies inside the line.
@@ -497,10 +497,9 @@ class FastParser {
       // compare catches both) stops the scan.
       if (readable_ - p >= 16) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        const __m128i hit =
-            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
         const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
         if (mask == 0) {
           p += 16;
@@ -525,11 +524,14 @@ class FastParser {
     }
   }
   const char* literal(const char* p, std::string_view word) const {
-    if (static_cast<size_t>(end_ - p) < word.size() || std::memcmp(p, word.data(), word.size()))
+    if (static_cast<size_t>(end_ - p) < word.size() ||
+        std::memcmp(p, word.data(), word.size()) != 0)
       return nullptr;
     return p + word.size();
   }
-  static bool digit(char c) { return c >= '0' && c <= '9'; }
+  static bool digit(char c) {
+    return c >= '0' && c <= '9';
+  }
   // A JSON number of ordinary size at p: at most 18 integer digits (so it is an int64), at most 18
   // fraction digits and at most 2 exponent digits (so it is a finite double, as simdjson reads
   // it). `integer`: neither a fraction nor an exponent.

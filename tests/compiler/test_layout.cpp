@@ -139,8 +139,42 @@ TEST_CASE("layout: result columns are its presentation, each with its role", "[l
       case Role::Offer:
         CHECK(c.texts.size() == q.offers.size());
         break;
+      case Role::Score:
+        CHECK(c.name == p.layout.scores.at(c.owner).name);
+        break;
     }
   }
+}
+
+TEST_CASE("layout: a score is a wide value presented as a number column", "[layout][score]") {
+  using rk::ir::OutputWidth;
+  const rk::ir::Program p = compiled(std::string(RK_SOURCE_DIR) + "/tests/rules/scores.rules");
+  const rk::ir::Layout& l = p.layout;
+  REQUIRE(l.scores.size() == 3);
+  const rk::ir::Score& risk = l.scores[0];
+  CHECK(risk.name == "risk");
+  CHECK_FALSE(risk.decimal);
+  REQUIRE(risk.lines.size() == 5);
+  CHECK(risk.lines[4].points == "-10");
+  CHECK(p.outputs.at(risk.value.output).width == OutputWidth::Int64);
+  CHECK(p.outputs.at(risk.value.present).width == OutputWidth::Code);
+  CHECK(l.scores[1].decimal);
+  CHECK(p.outputs.at(l.scores[1].value.output).width == OutputWidth::Float64);
+  // The columns: after the families, stops and reviews (no sequences here), one per score.
+  const auto& c = p.columns.at(p.columns.size() - 3);
+  CHECK(c.name == "risk");
+  CHECK(c.kind == rk::ir::ResultKind::Number);
+  CHECK(c.type == rk::ir::ValueType::Int);
+  CHECK(c.outputs == std::vector<uint32_t>{risk.value.output, risk.value.present});
+  CHECK(p.columns.at(p.columns.size() - 2).type == rk::ir::ValueType::Number);
+  std::string error;
+  CHECK(rk::ir::validate(p, error));
+  CHECK(rk::ir::validate_description(p, error));
+  // A wide output of the wrong width is rejected.
+  rk::ir::Program bad = p;
+  bad.outputs[risk.value.output].width = OutputWidth::Float64;
+  CHECK_FALSE(rk::ir::validate(bad, error));
+  CHECK(error.find("float64 output of a int node") != std::string::npos);
 }
 
 TEST_CASE("validate: compiled programs are valid, broken ones are named", "[layout][validate]") {

@@ -5,12 +5,14 @@ set -euo pipefail
 REKINDLE=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$SRC"
+# The examples import ../customer.schema: their project folder is rules/.
 for f in rules/*.rules rules/examples/*.rules; do
-  "$REKINDLE" check "$f"
+  "$REKINDLE" check "$f" --root rules
 done
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-printf 'import "%s/rules/customer.schema"\nsegment s {\n  a when nosuch > 1\n}\n' "$SRC" > "$TMP/bad.rules"
+cp rules/customer.schema "$TMP/"
+printf 'import "customer.schema"\nsegment s {\n  a when nosuch > 1\n}\n' > "$TMP/bad.rules"
 set +e
 "$REKINDLE" check "$TMP/bad.rules" 2> "$TMP/err.txt"; code=$?
 set -e

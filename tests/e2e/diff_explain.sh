@@ -12,9 +12,10 @@ cd "$TMP"
 
 python3 "$SRC/tests/oracle/winback_oracle.py" generate 3000 5 2026-11-01 > snap.csv
 OLD="$SRC/rules/winback.rules"
-sed -e "s|import \"customer.schema\"|import \"$SRC/rules/customer.schema\"|" \
-    -e 's|parameter whale_aov = \$250|parameter whale_aov = $300|' "$OLD" > new.rules
-grep -q 'whale_aov = \$300' new.rules
+# The new rules in a folder of their own with the schema (imports stay inside a rule file's folder).
+mkdir same && cp "$SRC/rules/customer.schema" same/
+sed -e 's|parameter whale_aov = \$250|parameter whale_aov = $300|' "$OLD" > same/new.rules
+grep -q 'whale_aov = \$300' same/new.rules
 
 expect_code() {  # expect_code CODE command...
   local want=$1; shift
@@ -27,11 +28,11 @@ expect_code() {  # expect_code CODE command...
 }
 
 # --- diff -----------------------------------------------------------------------------------
-"$REKINDLE" diff "$OLD" new.rules --snapshot snap.csv --as-of 2026-11-01 > diff.txt
+"$REKINDLE" diff "$OLD" same/new.rules --snapshot snap.csv --as-of 2026-11-01 > diff.txt
 grep -Eq '^[0-9,]+ of 3,000 customers change \([0-9.]+%\)$' diff.txt
 grep -q 'whale -> mid' diff.txt
 
-"$REKINDLE" diff "$OLD" new.rules --snapshot snap.csv --as-of 2026-11-01 --format json \
+"$REKINDLE" diff "$OLD" same/new.rules --snapshot snap.csv --as-of 2026-11-01 --format json \
   --samples 2 > diff.json
 python3 - "$TMP/snap.csv" "$TMP/diff.json" <<'EOF'
 import csv, json, sys
@@ -51,12 +52,12 @@ assert d["inputs"]["as_of"] == "2026-11-01"
 print("diff json: value_tier whale -> mid", cell["count"])
 EOF
 
-"$REKINDLE" diff "$OLD" new.rules --snapshot snap.csv --as-of 2026-11-01 --format markdown > diff.md
+"$REKINDLE" diff "$OLD" same/new.rules --snapshot snap.csv --as-of 2026-11-01 --format markdown > diff.md
 head -1 diff.md | grep -Eq '^### Rekindle: [0-9,]+ of 3,000 customers change \([0-9.]+%\)$'
 grep -q '^| whale | mid | ' diff.md
 
 # Any thread count and either engine: the same report (inputs aside).
-"$REKINDLE" diff "$OLD" new.rules --snapshot snap.csv --as-of 2026-11-01 --format json \
+"$REKINDLE" diff "$OLD" same/new.rules --snapshot snap.csv --as-of 2026-11-01 --format json \
   --samples 2 --threads 1 --engine interp > diff1.json
 python3 -c "
 import json
@@ -66,8 +67,8 @@ assert a == b
 "
 
 # Exit codes: rule errors 1, incompatible schemas 1, data errors 1, usage 2.
-printf 'import "%s/rules/customer.schema"\nsegment s {\n  a when nosuch > 1\n}\n' "$SRC" > bad.rules
-expect_code 1 "$REKINDLE" diff "$OLD" bad.rules --snapshot snap.csv --as-of 2026-11-01
+printf 'import "customer.schema"\nsegment s {\n  a when nosuch > 1\n}\n' > same/bad.rules
+expect_code 1 "$REKINDLE" diff "$OLD" same/bad.rules --snapshot snap.csv --as-of 2026-11-01
 grep -q "bad.rules:3:10: error\[RK0201\]" err.txt
 sed -e 's|field orders_total: int|field orders_total: number|' "$SRC/rules/customer.schema" > customer.schema
 sed -e 's|import "customer.schema"|import "customer.schema"|' "$OLD" > other.rules
@@ -75,10 +76,10 @@ expect_code 1 "$REKINDLE" diff "$OLD" other.rules --snapshot snap.csv --as-of 20
 grep -q "orders_total\` is int in .*winback.rules but number in other.rules" err.txt
 head -1 snap.csv > broken.csv
 echo 'X1,2026-01-01,,notanumber,1,,false,0,0,0,,email,true,true,false,,0,0.01,0,,false' >> broken.csv
-expect_code 1 "$REKINDLE" diff "$OLD" new.rules --snapshot broken.csv --as-of 2026-11-01
+expect_code 1 "$REKINDLE" diff "$OLD" same/new.rules --snapshot broken.csv --as-of 2026-11-01
 grep -q "broken.csv:2: column orders_total" err.txt
-expect_code 2 "$REKINDLE" diff "$OLD" new.rules
-expect_code 2 "$REKINDLE" diff "$OLD" new.rules --snapshot snap.csv --format yaml
+expect_code 2 "$REKINDLE" diff "$OLD" same/new.rules
+expect_code 2 "$REKINDLE" diff "$OLD" same/new.rules --snapshot snap.csv --format yaml
 
 # --- explain --------------------------------------------------------------------------------
 ID=$(sed -n 2p snap.csv | cut -d, -f1)

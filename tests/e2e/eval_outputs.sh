@@ -63,7 +63,7 @@ expect_exit 2 "nodir" -- "$REKINDLE" eval "$RULES" --snapshot "$SAMPLE" --as-of 
 "$REKINDLE" eval "$RULES" --snapshot "$SAMPLE" --as-of 2026-11-01 --param whale_aov=300 --out y.csv 2> text.txt
 grep -q "^rules $RULES (fnv1a64 [0-9a-f]\{16\}), snapshot $SAMPLE, as of 2026-11-01, jit engine$" text.txt \
   || { echo "no inputs line in:"; cat text.txt; exit 1; }
-grep -q "^params: .*whale_aov = 300" text.txt || { echo "no params line in:"; cat text.txt; exit 1; }
+grep -q "^params: .*whale_aov = \$300" text.txt || { echo "no params line in:"; cat text.txt; exit 1; }
 grep -q "^3000 rows$" text.txt || { echo "no row count in:"; cat text.txt; exit 1; }
 
 # A data error in the middle of a snapshot: exit 1, row and column named, nothing written.

@@ -12,8 +12,9 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "hostile_numeric: FAIL: $*"; exit 1; }
 
+cp rules/customer.schema "$TMP/"
 cat > "$TMP/numeric.rules" <<RULES
-import "$SRC/rules/customer.schema"
+import "customer.schema"
 let big = orders_total * 10000000000000
 let sum = orders_total + email_opens_90d
 let ratio = avg_order_value / (avg_order_value - avg_order_value)

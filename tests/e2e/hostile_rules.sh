@@ -11,7 +11,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 fail() { echo "hostile_rules: FAIL: $*"; exit 1; }
 mkdir "$TMP/out"
-IMPORT="import \"$SRC/rules/customer.schema\""
+cp rules/customer.schema "$TMP/"
+IMPORT="import \"customer.schema\""
 
 expect_diag() {  # $1: rule file, $2: text the diagnostics must contain
   set +e

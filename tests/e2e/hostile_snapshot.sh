@@ -77,3 +77,30 @@ rss_kb=$(tail -1 "$TMP/rss.txt")
 limit_kb=${RK_HOSTILE_RSS_LIMIT_KB:-600000}
 echo "hostile_snapshot: 100 MB line: exit $code, peak RSS $((rss_kb / 1024)) MiB: $(head -1 "$TMP/err.txt")"
 [ "$rss_kb" -lt "$limit_kb" ] || fail "100 MB line: peak RSS ${rss_kb} KiB >= ${limit_kb} KiB"
+
+# `rekindle schema` on wide CSVs (3,000 string columns): the key is the first column whose values
+# are all present and distinct, wherever it is (among the first columns tracked by the one scan,
+# or later, found by the probes that read candidate columns only); a file without one has none.
+wide() {  # $1: file, $2: key column (or -1)
+  python3 - "$1" "$2" <<'PY'
+import sys
+path, key = sys.argv[1], int(sys.argv[2])
+n, rows = 3000, 40
+with open(path, "w") as f:
+    f.write(",".join(f"c{i}" for i in range(n)) + "\n")
+    for r in range(rows):
+        f.write(",".join(f"k{r}" if i == key else f"v{(r + i) % 7}" for i in range(n)) + "\n")
+PY
+}
+for key in 10 2500 -1; do
+  wide "$TMP/wide.csv" "$key"
+  "$REKINDLE" schema "$TMP/wide.csv" > "$TMP/wide.schema"
+  keys=$(grep -c ' key$' "$TMP/wide.schema" || true)
+  if [ "$key" = -1 ]; then
+    [ "$keys" = 0 ] || fail "schema, no distinct column: a key was printed"
+  else
+    [ "$keys" = 1 ] && grep -q "^field c$key: string key$" "$TMP/wide.schema" ||
+      fail "schema, key in column $key: $(grep ' key$' "$TMP/wide.schema")"
+  fi
+done
+echo "hostile_snapshot: schema of 3,000 string columns finds the key anywhere (or none)"

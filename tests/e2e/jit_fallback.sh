@@ -77,4 +77,16 @@ cat test.err
 grep -Eq '^rekindle: warning: the JIT is unavailable \(.*Permission denied.*\); tests ran on the interpreter only$' \
   test.err || fail "rekindle test did not warn"
 tail -n 1 test.out | grep -Eq '^[0-9]+ passed, 0 failed$'
+echo "== an object cache folder others can write to is not used, and every command says so"
+mkdir shared_cache && chmod 777 shared_cache
+CACHE_RE='^rekindle: warning: the JIT object cache is not used: .*shared_cache is writable by other users'
+for cmd in "eval $RULES --snapshot $SAMPLE --as-of 2026-11-01 --quiet" \
+  "diff $RULES $RULES --snapshot $SAMPLE --as-of 2026-11-01" "test $SRC/rules/winback.test"; do
+  # shellcheck disable=SC2086
+  REKINDLE_CACHE=1 REKINDLE_CACHE_DIR="$TMP/shared_cache" "$REKINDLE" $cmd > cached.out 2> cached.err
+  grep -Eq "$CACHE_RE" cached.err || { cat cached.err; fail "${cmd%% *}: no cache warning"; }
+done
+[ -z "$(ls -A shared_cache)" ] || fail "an entry was written to a folder others can write to"
+"$REKINDLE" eval "$RULES" --snapshot "$SAMPLE" --as-of 2026-11-01 --quiet > cached.csv 2> /dev/null
+cmp cached.csv interp.csv
 echo "jit fallback: all checks passed"

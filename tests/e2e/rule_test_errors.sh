@@ -8,13 +8,15 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 cd "$TMP"
+# The rules next to the test file: a test file's `rules` file stays in its folder (like imports).
+cp "$SRC/rules/winback.rules" "$SRC/rules/customer.schema" .
 
 expect() {  # expect FILE.test CODE LINE:COL
   grep -q "^$1:$3: error\[$2\]" err.txt || { echo "expected $1:$3: error[$2] in:"; cat err.txt; exit 1; }
 }
 
 cat > bad.test <<TEST
-rules "$SRC/rules/winback.rules"
+rules "winback.rules"
 as of 2026-11-01
 defaults {
   customer_id = "c-001"

@@ -464,6 +464,23 @@ class Gen {
     segments_.push_back(std::move(s));
     return out;
   }
+  // `score scI { N points when COND ... }`: whole or decimal points, some negative; later
+  // expressions may read it like a let of its type.
+  std::string score(int i) {
+    const std::string name = "sc" + std::to_string(i);
+    const bool decimal = chance(30);
+    std::string out = before_decl(0) + "score" + sp() + name + sp() + "{" + eol();
+    const int n = 1 + pick(5);
+    for (int k = 0; k < n; ++k) {
+      std::string points = (chance(25) ? "-" : "") + std::to_string(pick(40));
+      if (decimal && chance(60)) points += "." + std::to_string(1 + pick(99));
+      out += before_decl(1) + "  " + points + sp() + (chance(10) ? "point" : "points") + sp() +
+             "when" + sp() + top_cond() + eol();
+    }
+    out += "}" + eol();
+    lets_.push_back({name, decimal ? T::Number : T::Int});
+    return out;
+  }
   std::string rule(bool stop, int i) {
     std::string out = before_decl(0) + (stop ? "stop " : "review ") + (stop ? "s" : "r") +
                       std::to_string(i) + sp() + "when" + sp() + top_cond();
@@ -588,6 +605,8 @@ std::string Gen::file() {
   out += "\n";
   const int ns = 1 + pick(5);
   for (int i = 0; i < ns; ++i) out += segment(i) + "\n";
+  const int nsc = pick(3);
+  for (int i = 0; i < nsc; ++i) out += score(i) + "\n";
   if (chance(80))
     out += before_decl(0) + "candidate" + sp() + "when" + sp() + top_cond() + eol() + "\n";
   allow_candidate_ = true;

@@ -78,8 +78,9 @@ struct ProgramBuilder {
     program.nodes[id].mask = mask;
     return id;
   }
-  size_t output(uint32_t node, std::string name = "out") {
-    program.outputs.push_back(ir::Output{std::move(name), node});
+  size_t output(uint32_t node, std::string name = "out",
+                ir::OutputWidth width = ir::OutputWidth::Code) {
+    program.outputs.push_back(ir::Output{std::move(name), node, width});
     return program.outputs.size() - 1;
   }
 };
@@ -176,24 +177,33 @@ class TestBatch {
 };
 
 // Output buffers for a program's outputs, pre-filled with a sentinel to catch unwritten rows.
+// Result columns of `rows` rows: one byte per row for a Code output, eight for a wide one
+// (Int64, Float64).
 struct TestResults {
   std::vector<std::vector<int8_t>> columns;
   std::vector<int8_t*> pointers;
-  TestResults(size_t outputs, int64_t rows, int8_t fill = 99) {
+  int64_t rows = 0;
+  // Code outputs only.
+  TestResults(size_t outputs, int64_t num_rows, int8_t fill = 99) : rows(num_rows) {
     columns.assign(outputs, std::vector<int8_t>(static_cast<size_t>(rows), fill));
+    for (auto& c : columns) pointers.push_back(c.data());
+  }
+  TestResults(const ir::Program& program, int64_t num_rows, int8_t fill = 99) : rows(num_rows) {
+    for (const auto& o : program.outputs)
+      columns.emplace_back(static_cast<size_t>(rows) * ir::output_bytes(o.width), fill);
     for (auto& c : columns) pointers.push_back(c.data());
   }
   RkResultView view() {
     RkResultView r{};
     r.outputs = pointers.data();
-    r.num_rows = columns.empty() ? 0 : static_cast<int64_t>(columns[0].size());
+    r.num_rows = rows;
     return r;
   }
 };
 
 inline std::vector<std::vector<int8_t>> run_all(const Executor& exec, const ir::Program& program,
                                                 const TestBatch& batch, int32_t as_of = 0) {
-  TestResults results(program.outputs.size(), batch.rows());
+  TestResults results(program, batch.rows());
   RkBatchView b = batch.view(as_of);
   RkResultView r = results.view();
   exec.run(b, r, 0, batch.rows());

@@ -14,8 +14,8 @@
 #include <random>
 #include <set>
 
-#include "compiler/ir/validate.h"
 #include "compiler/ir/helpers.h"
+#include "compiler/ir/validate.h"
 #include "compiler/jit/jit.h"
 #include "compiler/jit/kernel_codegen.h"
 #include "compiler/jit/kernel_plan.h"
@@ -52,8 +52,12 @@ class RandomCase {
     for (int k = 0; k < interior; ++k) add_interior();
     const int outputs = uniform(1, 12);
     for (int k = 0; k < outputs; ++k) {
-      const Ty t = chance(0.05) ? Ty::Float : chance(0.5) ? Ty::Bool : Ty::Int;
-      pb_.output(pick(t));
+      // Code outputs of Bool and Int nodes, and wide ones (Int64, Float64) as scores use.
+      const Ty t = chance(0.15) ? Ty::Float : chance(0.5) ? Ty::Bool : Ty::Int;
+      const ir::OutputWidth w = t == Ty::Float                 ? ir::OutputWidth::Float64
+                                : t == Ty::Int && chance(0.25) ? ir::OutputWidth::Int64
+                                                               : ir::OutputWidth::Code;
+      pb_.output(pick(t), "out", w);
     }
     as_of_ = static_cast<int32_t>(uniform(-30000, 30000));
   }
@@ -446,7 +450,7 @@ TEST_CASE("Random programs: the JIT and the witness compute what the interpreter
     }
     const int64_t begin = rc.uniform(0, rc.rows());
     const int64_t end = rc.uniform(begin, rc.rows());
-    TestResults r1(p.outputs.size(), rc.rows()), r2(p.outputs.size(), rc.rows());
+    TestResults r1(p, rc.rows()), r2(p, rc.rows());
     RkBatchView b = rc.batch().view(rc.as_of());
     RkResultView v1 = r1.view(), v2 = r2.view();
     interp->run(b, v1, begin, end);

@@ -10,6 +10,7 @@
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -278,4 +279,147 @@ TEST_CASE("Object cache: concurrent compiles leave one valid entry", "[jit][cach
   jit::JitStats s;
   auto exec = compile_ok(program, cached(dir), s);
   CHECK(s.cache_hit);
+}
+
+namespace {
+
+ir::Program small_program() {
+  CompileResult cr = compile_rules_text(std::string(RK_SOURCE_DIR) + "/rules/small.rules",
+                                        "import \"customer.schema\"\n"
+                                        "candidate when orders_total > 3\n"
+                                        "stop opted_out when opted_out because \"opted out\"\n");
+  REQUIRE(cr.program);
+  return *cr.program;
+}
+
+// The only entry of `dir` (there must be exactly one).
+fs::path only_entry(const TempDir& dir) {
+  const auto files = dir.files();
+  REQUIRE(files.size() == 1);
+  return files[0];
+}
+
+}  // namespace
+
+TEST_CASE("Object cache: an entry under another program's name is a miss, never its code",
+          "[jit][cache]") {
+  // The entry holds its full key (IR, LLVM version, CPU, build id, options): a file copied or
+  // planted under another program's name is compared and refused, so the program runs its own
+  // code (before: another rule file's answers, or a SIGSEGV).
+  const ir::Program big = playbook(), small = small_program();
+  const auto big_expected = run_all(*make_interpreter(big), big);
+  const auto small_expected = run_all(*make_interpreter(small), small);
+  TempDir big_dir, small_dir;
+  jit::JitStats s;
+  compile_ok(big, cached(big_dir), s);
+  compile_ok(small, cached(small_dir), s);
+  const fs::path big_entry = only_entry(big_dir), small_entry = only_entry(small_dir);
+  // The playbook's entry planted under the small program's name, and the other way round.
+  fs::copy_file(big_entry, small_entry, fs::copy_options::overwrite_existing);
+  jit::JitStats planted;
+  auto a = compile_ok(small, cached(small_dir), planted);
+  CHECK_FALSE(planted.cache_hit);
+  CHECK(run_all(*a, small) == small_expected);
+  jit::JitStats again;
+  auto b = compile_ok(small, cached(small_dir), again);  // the real entry was written back
+  CHECK(again.cache_hit);
+  CHECK(run_all(*b, small) == small_expected);
+  fs::copy_file(small_entry, big_entry, fs::copy_options::overwrite_existing);
+  jit::JitStats planted2;
+  auto c = compile_ok(big, cached(big_dir), planted2);
+  CHECK_FALSE(planted2.cache_hit);
+  CHECK(run_all(*c, big) == big_expected);
+}
+
+TEST_CASE("Object cache: an entry that is not a regular file of ours is a miss", "[jit][cache]") {
+  // Every failure to read an entry is a miss, decided before reading: a directory (was an
+  // uncaught std::ios_base::failure), a symlink to /dev/zero (was bad_alloc), a FIFO (was a
+  // hang), a file far too large, a file of another user.
+  const ir::Program program = small_program();
+  const auto expected = run_all(*make_interpreter(program), program);
+  TempDir dir;
+  jit::JitStats s;
+  compile_ok(program, cached(dir), s);
+  const fs::path entry = only_entry(dir);
+  auto miss = [&](const char* what) {
+    INFO(what);
+    jit::JitStats st;
+    std::string error;
+    auto exec = jit::compile(program, error, cached(dir), &st);
+    REQUIRE(exec);
+    CHECK_FALSE(st.cache_hit);
+    CHECK(run_all(*exec, program) == expected);
+    fs::remove_all(entry);
+  };
+  fs::remove(entry);
+  fs::create_directory(entry);
+  miss("a directory");
+  fs::create_symlink("/dev/zero", entry);
+  miss("a symlink to /dev/zero");
+  REQUIRE(::mkfifo(entry.c_str(), 0600) == 0);
+  miss("a FIFO");
+  {
+    std::ofstream(entry) << "x";
+    fs::resize_file(entry, uint64_t{300} << 20);  // sparse: no disk used
+  }
+  miss("a 300 MiB file");
+  if (::geteuid() == 0) {
+    compile_ok(program, cached(dir), s);  // a good entry again
+    REQUIRE(::chown(entry.c_str(), 65534, 65534) == 0);
+    miss("a good entry owned by another user");
+  } else {
+    WARN("not root: the entry owned by another user is not tested");
+  }
+}
+
+TEST_CASE("Object cache: a folder others can write to is not used, and the warning says so",
+          "[jit][cache]") {
+  const ir::Program program = small_program();
+  const auto expected = run_all(*make_interpreter(program), program);
+  TempDir dir;
+  fs::create_directories(dir.path);
+  auto refused = [&](const std::string& folder, const char* why) {
+    INFO(folder);
+    jit::JitOptions o = cached(dir);
+    o.cache_dir = folder;
+    jit::JitStats st;
+    std::string error;
+    auto exec = jit::compile(program, error, o, &st);
+    REQUIRE(exec);
+    CHECK_FALSE(st.cache_hit);
+    CHECK(st.cache_warning.find(why) != std::string::npos);
+    CHECK(st.cache_warning.rfind("the JIT object cache is not used: ", 0) == 0);
+    CHECK(run_all(*exec, program) == expected);
+    CHECK(fs::is_empty(folder));  // nothing written there
+  };
+  const fs::path open = dir.path / "open";
+  fs::create_directory(open);
+  fs::permissions(open, fs::perms::all);
+  refused(open.string(), "is writable by other users (mode 777)");
+  fs::permissions(open, fs::perms::owner_all | fs::perms::group_all);
+  refused(open.string(), "is writable by other users (mode 770)");
+  // A private folder inside a folder others can write to (and that is not sticky, like /tmp).
+  const fs::path inner = open / "cache";
+  fs::permissions(open, fs::perms::all);
+  fs::create_directory(inner);
+  fs::permissions(inner, fs::perms::owner_all);
+  refused(inner.string(), "(above the cache folder");
+  if (::geteuid() == 0) {
+    const fs::path theirs = dir.path / "theirs";
+    fs::create_directory(theirs);
+    fs::permissions(theirs, fs::perms::owner_all);
+    REQUIRE(::chown(theirs.c_str(), 65534, 65534) == 0);
+    refused(theirs.string(), "is owned by another user (uid 65534)");
+  } else {
+    WARN("not root: a cache folder owned by another user is not tested");
+  }
+  // A folder the cache creates itself is private (0700) and used.
+  jit::JitOptions fresh = cached(dir);
+  fresh.cache_dir = (dir.path / "made" / "here").string();
+  jit::JitStats st;
+  compile_ok(program, fresh, st);
+  CHECK(st.cache_warning.empty());
+  CHECK((fs::status(fresh.cache_dir).permissions() & fs::perms::all) == fs::perms::owner_all);
+  compile_ok(program, fresh, st);
+  CHECK(st.cache_hit);
 }

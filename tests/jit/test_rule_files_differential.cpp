@@ -33,16 +33,17 @@ int64_t env_int(const char* name, int64_t fallback) {
   return std::strtoll(v, nullptr, 10);
 }
 
+// One column per output, sized by its width (a score's wide output holds eight bytes per row).
 struct Outputs {
   std::vector<std::vector<int8_t>> columns;
   std::vector<int8_t*> pointers;
-  Outputs(size_t n, int64_t rows, int8_t fill) : columns(n, std::vector<int8_t>(rows, fill)) {
+  int64_t rows = 0;
+  Outputs(const ir::Program& program, int64_t num_rows, int8_t fill) : rows(num_rows) {
+    for (const auto& o : program.outputs)
+      columns.emplace_back(static_cast<size_t>(rows) * ir::output_bytes(o.width), fill);
     for (auto& c : columns) pointers.push_back(c.data());
   }
-  RkResultView view() {
-    return RkResultView{pointers.data(),
-                        static_cast<int64_t>(columns.empty() ? 0 : columns[0].size())};
-  }
+  RkResultView view() { return RkResultView{pointers.data(), rows}; }
 };
 
 constexpr int64_t kParts = 4;
@@ -69,10 +70,11 @@ void check_rule_files(int64_t part) {
   for (int64_t k = begin; k < end; ++k) {
     testgen::RuleFileOptions o;
     o.seed = first + static_cast<uint64_t>(k);
-    o.schema_path = std::string(RK_SOURCE_DIR) + "/rules/customer.schema";
+    o.schema_path = "customer.schema";  // next to rules/diff.rules
     o.messy = k % 2 == 1;
     const std::string text = testgen::generate_rule_file(o);
-    const CompileResult cr = compile_rules_text("diff.rules", text);
+    const CompileResult cr =
+        compile_rules_text(std::string(RK_SOURCE_DIR) + "/rules/diff.rules", text);
     std::string errors;
     for (const auto& d : cr.diags) errors += render_text(cr.sources, d);
     INFO("seed " << o.seed << "\n" << text << "\n" << errors);
@@ -100,8 +102,7 @@ void check_rule_files(int64_t part) {
         customers.push_back(jit_test::customer_of_row(program, batch.columns.data(), r, 0));
       for (size_t a = b; a < std::size(as_ofs); a += 2) {
         RkBatchView view{batch.columns.data(), atoms.data(), batch.num_rows, as_ofs[a], 0};
-        Outputs want(program.outputs.size(), batch.num_rows, 99),
-            got(program.outputs.size(), batch.num_rows, 77);
+        Outputs want(program, batch.num_rows, 99), got(program, batch.num_rows, 77);
         interp->run(view, want.view(), 0, batch.num_rows);
         // The JIT in uneven chunks, as the parallel evaluator calls it.
         const int64_t chunk = 257 + 61 * static_cast<int64_t>(k % 7);

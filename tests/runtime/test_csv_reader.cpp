@@ -250,11 +250,14 @@ TEST_CASE("csv: exact error messages", "[csv]") {
   }
   SECTION("dates") {
     CHECK(error_of(with("last_purchase_date", "2026-13-01"), pb) ==
-          "customers.csv:3: column last_purchase_date: \"2026-13-01\" is not a date");
+          "customers.csv:3: column last_purchase_date: \"2026-13-01\" is not a date (there is no "
+          "month 13)");
     CHECK(error_of(with("last_purchase_date", "2026-02-30"), pb) ==
-          "customers.csv:3: column last_purchase_date: \"2026-02-30\" is not a date");
+          "customers.csv:3: column last_purchase_date: \"2026-02-30\" is not a date (February "
+          "2026 has 28 days)");
     CHECK(error_of(with("last_purchase_date", "1/2/2026"), pb) ==
-          "customers.csv:3: column last_purchase_date: \"1/2/2026\" is not a date");
+          "customers.csv:3: column last_purchase_date: \"1/2/2026\" is not a date (write dates as "
+          "YYYY-MM-DD: 2026-01-02 if this is January 2, 2026-02-01 if it is February 1)");
   }
   SECTION("ints") {
     CHECK(error_of(with("orders_total", "abc"), pb) ==
@@ -332,11 +335,22 @@ TEST_CASE("csv: exact error messages", "[csv]") {
   }
   SECTION("header problems") {
     CHECK(error_of("a,b,c\n1,2,3\n", pb) ==
-          "customers.csv: column customer_id: missing from the header (it has: a, b, c)");
+          "customers.csv: column customer_id: missing from the header (it has 3 columns: a, b, "
+          "c)");
     Schema s;
     s.fields.push_back({"last_touch", FieldType::Int, false, false, {}});
     CHECK(error_of("a,b,c\n", s) ==
-          "customers.csv: column last_touch: missing from the header (it has: a, b, c)");
+          "customers.csv: column last_touch: missing from the header (it has 3 columns: a, b, c)");
+    // A near name is suggested; a long header is not listed in full.
+    std::string wide = "last_tuch";
+    for (int i = 0; i < 200000; ++i) wide += ",c" + std::to_string(i);
+    const std::string missing = error_of(wide + "\n", s);
+    CHECK(missing ==
+          "customers.csv: column last_touch: missing from the header; did you mean `last_tuch`? "
+          "(it has 200001 columns: last_tuch, c0, c1, c2, c3, c4, c5, c6, ...)");
+    CHECK(error_of(wide + ",c199999\n", s) ==
+          "customers.csv:1: column c199999: appears more than once in the header (columns "
+          "200001 and 200002)");
     CHECK(error_of("last_touch,b,last_touch\n", s) ==
           "customers.csv:1: column last_touch: appears more than once in the header (columns 1 "
           "and 3)");

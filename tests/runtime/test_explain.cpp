@@ -10,6 +10,7 @@
 #include "compiler/check/compile.h"
 #include "runtime/atoms.h"
 #include "runtime/csv_reader.h"
+#include "runtime/evaluator.h"
 #include "runtime/explain.h"
 #include "runtime/generate.h"
 #include "runtime/interpreter.h"
@@ -140,11 +141,12 @@ TEST_CASE("explain: random rule files: every rule explained, every sequence walk
   for (uint64_t seed = 1; seed <= 30; ++seed) {
     testgen::RuleFileOptions o;
     o.seed = seed;
-    o.schema_path = std::string(RK_SOURCE_DIR) + "/rules/customer.schema";
+    o.schema_path = "customer.schema";  // next to rules/random.rules
     o.messy = seed % 2 == 0;
     o.comments = seed % 3 == 0;
     const std::string text = testgen::generate_rule_file(o);
-    const CompileResult c = compile_rules_text("random.rules", text);
+    const CompileResult c =
+        compile_rules_text(std::string(RK_SOURCE_DIR) + "/rules/random.rules", text);
     INFO("seed " << seed << "\n" << text);
     REQUIRE(c.program);
     for (int64_t r = 0; r < batch.num_rows; r += 7) {
@@ -348,4 +350,32 @@ TEST_CASE("explain: --given errors and customer lookup", "[explain]") {
   reader = open_csv_snapshot_memory(csv, "mem.csv", s, ReaderOptions{}, serr);
   CHECK_FALSE(find_customer(*reader, s, "Q", "mem.csv", b, row, err));
   CHECK(err == "customer `Q` is not in mem.csv (no row has customer_id = Q)");
+}
+
+TEST_CASE("explain: values are shown by their type, dates as dates whatever the year",
+          "[explain]") {
+  // A date-valued let was shown as a raw number of days (20639), also beyond the year 9999.
+  const CompileResult c = compile_rules_text(std::string(RK_SOURCE_DIR) + "/rules/dates.rules",
+                                             "import \"customer.schema\"\n"
+                                             "let next_due = last_purchase_date + 30 days\n"
+                                             "let margin = gross_margin_pct\n"
+                                             "candidate when next_due < today and margin > 10%\n");
+  REQUIRE(c.program);
+  auto explain_given = [&](const std::string& date) {
+    std::vector<std::string> given = base_fields();
+    for (auto& g : given)
+      if (g.rfind("last_purchase_date=", 0) == 0) g = "last_purchase_date=" + date;
+    given.push_back("gross_margin_pct=0.35");
+    Batch b;
+    std::string err;
+    REQUIRE(given_batch(c.program->schema, given, b, err));
+    Explanation e;
+    REQUIRE(explain_row(c, b, 0, as_of(), e, err));
+    return explain_text(e);
+  };
+  const std::string near = explain_given("2026-06-01");
+  CHECK(near.find("next_due = 2026-07-01") != std::string::npos);
+  CHECK(near.find("margin = 35%") != std::string::npos);
+  const std::string far = explain_given("9999-12-20");
+  CHECK(far.find("next_due = 10000-01-19") != std::string::npos);
 }

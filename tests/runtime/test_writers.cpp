@@ -109,7 +109,9 @@ TEST_CASE("atomic file: commit renames, abort and destruction leave nothing", "[
     AtomicFile f;
     REQUIRE(f.open(target));
     const std::string temp = f.temp_path();
-    CHECK(temp.rfind(dir + "/.out.csv.tmp-" + std::to_string(getpid()) + "-", 0) == 0);
+    // compiler/ir/temp_files.h: `.rekindle-PID-START-RANDOM.tmp`, whatever the target's name.
+    CHECK(temp.rfind(dir + "/.rekindle-" + std::to_string(getpid()) + "-", 0) == 0);
+    CHECK(temp.size() - dir.size() <= 60);
     REQUIRE(f.write("hello\n"));
     CHECK(list_dir(dir).size() == 1);  // only the temporary file
     CHECK_FALSE(access(target.c_str(), F_OK) == 0);
