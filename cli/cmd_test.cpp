@@ -61,10 +61,8 @@ class TestRun {
  public:
   // `root` bounds what the test file reads: --root when given, else the folder argument the file
   // was found below, else (empty) the test file's own folder.
-  TestRun(const TestArgs& args, std::string path, std::string root)
-      : args_(args),
-        path_(std::move(path)),
-        root_(args.root.empty() ? std::move(root) : args.root) {}
+  TestRun(const TestArgs& args, std::string path, const std::string& root)
+      : args_(args), path_(std::move(path)), root_(args.root.empty() ? root : args.root) {}
 
   // Runs the file; returns the exit code and adds to the pass/fail counts.
   int run(int& passed, int& failed) {
