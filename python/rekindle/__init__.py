@@ -251,18 +251,27 @@ class RuleSet:
 
     # -- files: the C++ readers and writers, no pandas --
     def evaluate_file(self, path, as_of: Any = None, out=None, format: Optional[str] = None,
-                      threads: int = 0, engine: str = "jit") -> Dict[str, Any]:
+                      threads: int = 0, engine: str = "jit", drafts=None, review_queue=None,
+                      events=None, run_id: Optional[str] = None) -> Dict[str, Any]:
         """Evaluates an Arrow IPC or CSV snapshot like `rekindle eval`: reads it with the C++
         readers, writes `out` (csv, jsonl or arrow, from `format` or the extension) atomically
         (a failed run leaves nothing at `out`), and returns the summary (as `--summary` writes
-        it). `out=None` computes the summary only. `threads=0` uses all cores."""
+        it, with the run manifest). `out=None` computes the summary only. `threads=0` uses all
+        cores. `drafts`, `review_queue` and `events` are paths of the hand-off files
+        (`--drafts`, `--review-queue`, `--events`; docs/handoff.md), written with `out` as one
+        all-or-none group; `run_id` is `--run-id`."""
         as_of_text = _as_of_text(as_of)
         days = _core.parse_date(as_of_text)
         used = self._engine(engine)
         snapshot = _os.fspath(path)
+
+        def path_or_empty(p):
+            return _os.fspath(p) if p is not None else ""
+
         text, used, _ = _core.evaluate_file(
-            self._c, snapshot, _os.fspath(out) if out is not None else "", format or "", days,
-            used, int(threads), self.path, self.rules_hash)
+            self._c, snapshot, path_or_empty(out), format or "", days, used, int(threads),
+            self.path, self.rules_hash, path_or_empty(drafts), path_or_empty(review_queue),
+            path_or_empty(events), "" if run_id is None else str(run_id))
         return _json.loads(text)
 
     # -- pandas --

@@ -738,7 +738,9 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
 // leaves nothing at `out`.
 py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const std::string& out,
                         const std::string& format, int32_t as_of, const std::string& engine,
-                        int threads, const std::string& rules_name, const std::string& rules_hash) {
+                        int threads, const std::string& rules_name, const std::string& rules_hash,
+                        const std::string& drafts, const std::string& review_queue,
+                        const std::string& events, const std::string& run_id) {
   const rk::ir::Program& program = c.program();
   const std::optional<rk::ResultFormat> rf = rk::result_format_for(format, out);
   if (!rf) throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
@@ -747,7 +749,22 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   for (size_t i = 0; i < c.source_set().size(); ++i)
     inputs.push_back(
         {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
-  if (auto refused = rk::check_outputs(inputs, {{"out", out}})) throw py::value_error(*refused);
+  if (auto refused = rk::check_outputs(inputs, {{"out", out},
+                                                {"drafts", drafts},
+                                                {"review_queue", review_queue},
+                                                {"events", events}}))
+    throw py::value_error(*refused);
+  // The hand-off files (runtime/handoff.h): written with the result as one all-or-none group.
+  rk::HandoffOptions hopts;
+  hopts.drafts = drafts;
+  hopts.review_queue = review_queue;
+  hopts.events = events;
+  hopts.as_of = as_of;
+  hopts.run_id = run_id.empty() ? rk::default_run_id(as_of, rules_hash) : run_id;
+  if (const std::string bad = rk::check_run_id(hopts.run_id); !bad.empty())
+    throw py::value_error(bad);
+  if (hopts.any() && program.schema.key_field < 0)
+    throw py::value_error("the hand-off files need a key field in the schema");
   std::string warning;
   rk::Session session(session_options(engine, threads, warning));
   session.executor(c.rules());
@@ -765,6 +782,9 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
     if (!reader) {
       error = serr ? serr->to_string() : "cannot open " + snapshot;
     } else if (!out.empty() && !(writer = rk::open_result_writer(out, *rf, program, error))) {
+      // error set
+    } else if (hopts.any() &&
+               !(writer = rk::OutputGroupWriter::open(std::move(writer), program, hopts, error))) {
       // error set
     } else {
       std::atomic<bool> cancel{false};
@@ -788,9 +808,16 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
         ok = false;
         error = writer->error();
       }
-      if (ok)
-        json = rk::summary_json(program, summary,
-                                run_inputs(session, c, snapshot, as_of, rules_name, rules_hash));
+      if (ok) {
+        // The run manifest, as `rekindle eval --summary` states it.
+        rk::RunInputs run = session.inputs(c.rules(), snapshot, as_of);
+        run.rules = rules_name;
+        run.rules_hash = rules_hash;
+        run.run_id = hopts.run_id;
+        run.snapshot_sha256 = reader->sha256();
+        run.snapshot_bytes = reader->bytes_read();
+        json = rk::summary_json(program, summary, run.to_map(), run.numbers());
+      }
       // On failure the writer's destructor removes its temporary file.
     }
   }
@@ -914,5 +941,6 @@ PYBIND11_MODULE(_core, m) {
         py::arg("html"));
   m.def("evaluate_file", &evaluate_file, py::arg("compiled"), py::arg("snapshot"), py::arg("out"),
         py::arg("format"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
-        py::arg("rules_name"), py::arg("rules_hash"));
+        py::arg("rules_name"), py::arg("rules_hash"), py::arg("drafts") = "",
+        py::arg("review_queue") = "", py::arg("events") = "", py::arg("run_id") = "");
 }
