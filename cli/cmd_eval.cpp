@@ -16,8 +16,8 @@
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "runtime/data_errors.h"
-#include "runtime/output_guard.h"
 #include "runtime/handoff.h"
+#include "runtime/output_guard.h"
 #include "runtime/session.h"
 
 namespace rk::cli {
@@ -91,13 +91,12 @@ int run_eval(const EvalArgs& a) {
   session.executor(*rules);  // the engine now, so a JIT fallback is said before anything else
 
   // No output may be an input of the run or another output (runtime/output_guard.h).
-  if (auto refused =
-          check_outputs(run_inputs(a.snapshot, rules->result().sources),
-                        {{"--out", a.out.empty() ? "-" : a.out},
-                         {"--summary", a.summary},
-                         {"--drafts", a.drafts},
-                         {"--review-queue", a.review_queue},
-                         {"--events", a.events}})) {
+  if (auto refused = check_outputs(run_inputs(a.snapshot, rules->result().sources),
+                                   {{"--out", a.out.empty() ? "-" : a.out},
+                                    {"--summary", a.summary},
+                                    {"--drafts", a.drafts},
+                                    {"--review-queue", a.review_queue},
+                                    {"--events", a.events}})) {
     print_error(*refused);
     return kExitUsage;
   }

@@ -58,7 +58,7 @@ class AtomicFile {
   std::string buffer_;
   bool committed_ = false;
   bool completed_ = false;
-  bool through_ = false;  // standard output, a device or a FIFO: written straight through
+  bool through_ = false;    // standard output, a device or a FIFO: written straight through
   uint64_t written_ = 0;    // bytes written to fd_
   uint64_t writeback_ = 0;  // bytes whose writeback has been started
 };

@@ -749,10 +749,9 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   for (size_t i = 0; i < c.source_set().size(); ++i)
     inputs.push_back(
         {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
-  if (auto refused = rk::check_outputs(inputs, {{"out", out},
-                                                {"drafts", drafts},
-                                                {"review_queue", review_queue},
-                                                {"events", events}}))
+  if (auto refused = rk::check_outputs(
+          inputs,
+          {{"out", out}, {"drafts", drafts}, {"review_queue", review_queue}, {"events", events}}))
     throw py::value_error(*refused);
   // The hand-off files (runtime/handoff.h): written with the result as one all-or-none group.
   rk::HandoffOptions hopts;
