@@ -21,6 +21,8 @@ std::string_view status_kind_name(StatusKind k) {
       return "waiting";
     case StatusKind::NoChannel:
       return "no_channel";
+    case StatusKind::Capped:
+      return "capped";
     case StatusKind::Due:
       return "due";
   }
