@@ -416,9 +416,9 @@ struct cap_count : seq<tok<one<':'>>, must<cap_at_most>, must<cap_limit>, must<c
                        must<cap_per_run>> {};
 struct cap_body : sor<seq<cap_when, must<cap_cond>>, cap_count> {};
 struct cap_clause : seq<tok<k_cap>, must<cap_name>, must<cap_body>> {};
-struct sequence_clause : sor<enter_clause, progress_clause, wait_clause, holdout_clause,
-                             exit_clause, channel_clause, fallback_clause, touch_clause,
-                             cap_clause> {};
+struct sequence_clause
+    : sor<enter_clause, progress_clause, wait_clause, holdout_clause, exit_clause, channel_clause,
+          fallback_clause, touch_clause, cap_clause> {};
 struct sequence_name : name_slot {};
 struct sequence_open : tok<one<'{'>> {};
 struct sequence_close : tok<one<'}'>> {};
@@ -441,9 +441,9 @@ struct score_decl
 
 // Top-level channels and fallbacks (shared by every sequence that declares no channel) and caps
 // (every sequence).
-struct top_channel_decl : channel_clause {};
-struct top_fallback_decl : fallback_clause {};
-struct top_cap_decl : cap_clause {};
+struct top_channel_decl : seq<channel_clause> {};
+struct top_fallback_decl : seq<fallback_clause> {};
+struct top_cap_decl : seq<cap_clause> {};
 
 struct rules_decl : sor<import_decl, parameter_decl, let_decl, segment_decl, candidate_decl,
                         stop_decl, review_decl, sequence_decl, score_decl, top_channel_decl,

@@ -335,9 +335,9 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
       uint32_t earlier = nb_.c_int(0);
       for (size_t j = 0; j < index; ++j) {
         if (lower_sequence(j, c.span).type.is_error()) continue;
-        earlier = nb_.op(ir::Op::Add, ir::Ty::Int,
-                         {earlier, nb_.if_(ir::Ty::Int, seqs_[j].is_due, nb_.c_int(1),
-                                           nb_.c_int(0))});
+        earlier =
+            nb_.op(ir::Op::Add, ir::Ty::Int,
+                   {earlier, nb_.if_(ir::Ty::Int, seqs_[j].is_due, nb_.c_int(1), nb_.c_int(0))});
       }
       cap.limit = limit;
       cap.earlier = earlier;

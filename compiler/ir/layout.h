@@ -145,11 +145,11 @@ struct Channel {
 // written before this one already have N or more touches due).
 struct Cap {
   std::string name;
-  bool shared = false;        // declared at top level (every sequence), else in this sequence
-  uint32_t cond = kNoNode;    // `when`: the condition as written; kNoNode for a count
-  int64_t limit = -1;         // `at most N`: N; -1 for `when`
-  uint32_t earlier = kNoNode; // count: Int, the touches due in the sequences written before
-  uint32_t fires = kNoNode;   // Bool
+  bool shared = false;         // declared at top level (every sequence), else in this sequence
+  uint32_t cond = kNoNode;     // `when`: the condition as written; kNoNode for a count
+  int64_t limit = -1;          // `at most N`: N; -1 for `when`
+  uint32_t earlier = kNoNode;  // count: Int, the touches due in the sequences written before
+  uint32_t fires = kNoNode;    // Bool
 };
 
 struct Touch {
