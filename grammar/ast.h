@@ -297,6 +297,18 @@ struct ExitDecl {
   ExprId cond = kNoExpr;
   Span span;
 };
+// `cap NAME when EXPR` (fails closed, like a stop rule) or `cap NAME: at most N messages per
+// run` (counts the touches due in the sequences written before); top level (every sequence) or
+// inside a sequence (that sequence).
+struct CapDecl {
+  std::string name;
+  Span name_span;
+  ExprId cond = kNoExpr;  // `when`
+  std::string limit;      // `at most N`: N as written ("" for `when`)
+  Span limit_span;
+  std::string doc;
+  Span span;
+};
 // sequence NAME {
 //   enter when EXPR                      (optional; default: candidates)
 //   progress FIELD on DATE_FIELD         (the last touch sent and when)
@@ -321,6 +333,7 @@ struct SequenceDecl {
   std::vector<ChannelDecl> channels;
   std::vector<FallbackDecl> fallbacks;
   std::vector<TouchDecl> touches;
+  std::vector<CapDecl> caps;
   std::string doc;
   Span span;
 };
@@ -343,7 +356,7 @@ struct ScoreDecl {
 };
 
 using Decl = std::variant<ImportDecl, ParamDecl, LetDecl, SegmentDecl, CandidateDecl, RuleDecl,
-                          SequenceDecl, FieldDecl, ScoreDecl>;
+                          SequenceDecl, FieldDecl, ScoreDecl, ChannelDecl, FallbackDecl, CapDecl>;
 
 // What kind of rule a RuleDecl is (kept beside the decl to keep Decl small).
 enum class RuleKind : uint8_t { Stop, Review };

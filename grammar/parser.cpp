@@ -74,6 +74,7 @@ struct State {
   ast::ExprId requires_ = ast::kNoExpr;
   ast::ExprId touch_offer = ast::kNoExpr;
   ast::ExprId touch_only = ast::kNoExpr;
+  ast::ExprId cap_cond = ast::kNoExpr;
 
   uint32_t off(const char* p) const { return static_cast<uint32_t>(p - base); }
   ast::Span span(uint32_t b, uint32_t e) const { return sources.span_at(file, b, e - b); }
@@ -897,6 +898,59 @@ struct action<g::touch_clause> {
     st.seq.touches.push_back({std::move(name), name_span, via.id, st.touch_offer, st.touch_only,
                               std::move(info.doc), info.span});
     st.touch_offer = st.touch_only = ast::kNoExpr;
+  }
+};
+template <>
+struct action<g::cap_limit_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.points = in.string();
+    st.points_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::cap_cond> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.cap_cond = st.pop().id;
+  }
+};
+template <>
+struct action<g::cap_clause> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    auto [name, name_span] = st.pop_name();
+    st.seq.caps.push_back({std::move(name), name_span, st.cap_cond, std::move(st.points),
+                           st.points_span, std::move(info.doc), info.span});
+    st.cap_cond = ast::kNoExpr;
+    st.points.clear();
+    st.points_span = {};
+  }
+};
+// The top-level forms: the clause's action put it in the sequence scratch; move it out.
+template <>
+struct action<g::top_channel_decl> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.out.decls.push_back({std::move(st.seq.channels.back())});
+    st.seq.channels.pop_back();
+  }
+};
+template <>
+struct action<g::top_fallback_decl> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.out.decls.push_back({std::move(st.seq.fallbacks.back())});
+    st.seq.fallbacks.pop_back();
+  }
+};
+template <>
+struct action<g::top_cap_decl> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.out.decls.push_back({std::move(st.seq.caps.back())});
+    st.seq.caps.pop_back();
   }
 };
 template <>

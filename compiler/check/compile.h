@@ -52,7 +52,8 @@ struct SourceMap {
     Channel,
     Let,
     Enter,
-    ScoreLine  // owner: the score; name: the points as written
+    ScoreLine,  // owner: the score; name: the points as written
+    Cap         // owner: the sequence; name: the cap (a `when` cap's condition)
   };
   struct Rule {
     Kind kind;

@@ -5,6 +5,7 @@
 // layout (ir::Sequence) and its clauses in the source map.
 #include <fmt/format.h>
 
+#include <charconv>
 #include <cmath>
 #include <set>
 #include <unordered_map>
@@ -66,9 +67,19 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
                       kMaxTouches));
     return fail();
   }
-  // Channels and their permissions.
+  // Channels and their permissions: the sequence's own, or (when it declares none) the top-level
+  // channels and fallbacks, followed by its own fallbacks.
+  std::vector<std::pair<const ast::File*, const ast::ChannelDecl*>> chans;
+  std::vector<std::pair<const ast::File*, const ast::FallbackDecl*>> fbs;
+  if (d.channels.empty()) {
+    for (const auto& c : sym_.channels) chans.push_back({c.file, c.decl});
+    for (const auto& c : sym_.fallbacks) fbs.push_back({c.file, c.decl});
+  }
+  for (const auto& c : d.channels) chans.push_back({&f, &c});
+  for (const auto& c : d.fallbacks) fbs.push_back({&f, &c});
   std::unordered_map<std::string, ast::Span> seen;
-  for (const auto& c : d.channels) {
+  for (const auto& [cf, cp] : chans) {
+    const ast::ChannelDecl& c = *cp;
     if (auto it = seen.find(c.name); it != seen.end()) {
       error_note(Code::DeclaredTwice, c.name_span,
                  fmt::format("channel `{}` is declared twice", c.name), it->second,
@@ -80,24 +91,30 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   }
   if (q.channels.empty()) {
     error(Code::Channels, d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
-          "add e.g. `channel email requires email_consent is true`");
+          "add e.g. `channel email requires email_consent is true`, in the sequence or at top "
+          "level (shared by every sequence that declares none)");
     return fail();
   }
   ir::Sequence& L = q.layout;
   L.name = d.name;
   for (const auto& c : q.channels) L.channels.push_back({c});
   std::vector<uint32_t> allowed(q.channels.size(), nb_.c_bool(true));
-  for (const auto& c : d.channels) {
+  std::vector<bool> required(q.channels.size(), false);
+  for (const auto& [cf, cp] : chans) {
+    const ast::ChannelDecl& c = *cp;
     if (c.requires_ == ast::kNoExpr) continue;
     const int ci = ex_.value_index(Type{TypeKind::Channel, si}, c.name);
-    Typed r = ex_.check_cond(f, c.requires_);
+    if (required[ci]) continue;  // declared twice: reported above
+    required[ci] = true;
+    Typed r = ex_.check_cond(*cf, c.requires_);
     if (!r.type.is_error()) allowed[ci] = nb_.is_true(r.node);
     L.channels[ci].requires_ = r.node;
     smap_.rule(SourceMap::Kind::Channel, d.name, c.name, c.span, r.node,
-               smap_.term(f, c.requires_));
+               smap_.term(*cf, c.requires_));
   }
   std::vector<uint32_t> fallback(q.channels.size(), nb_.null(ir::Ty::Int));
-  for (const auto& fb : d.fallbacks) {
+  for (const auto& [ff, fp] : fbs) {
+    const ast::FallbackDecl& fb = *fp;
     const int from = ex_.value_index(Type{TypeKind::Channel, si}, fb.from);
     const int to = ex_.value_index(Type{TypeKind::Channel, si}, fb.to);
     if (from < 0) {
@@ -278,6 +295,59 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
                                    nb_.if_(ir::Ty::Int, fb_ok, fb, nb_.null(ir::Ty::Int)));
   const uint32_t offer = switch_on(next, offer_of, ir::Ty::Int);
 
+  // Caps: the top-level ones, then the sequence's own. A `when` cap fails closed (it fires unless
+  // its condition is false); a count cap fires when the sequences written before this one have
+  // `limit` or more touches due (their final status, after their own caps).
+  std::vector<std::pair<const ast::File*, const ast::CapDecl*>> caps;
+  for (const auto& c : sym_.caps) caps.push_back({c.file, c.decl});
+  for (const auto& c : d.caps) caps.push_back({&f, &c});
+  uint32_t capped = nb_.c_bool(false);
+  std::unordered_map<std::string, ast::Span> cap_names;
+  for (size_t i = 0; i < caps.size(); ++i) {
+    const auto& [cf, cp] = caps[i];
+    const ast::CapDecl& c = *cp;
+    if (auto it = cap_names.find(c.name); it != cap_names.end()) {
+      if (i >= sym_.caps.size() || index == 0)  // a top-level pair is reported once
+        error_note(Code::DeclaredTwice, c.name_span,
+                   fmt::format("cap `{}` is declared twice", c.name), it->second,
+                   "first declared here");
+      continue;
+    }
+    cap_names.emplace(c.name, c.name_span);
+    ir::Cap cap;
+    cap.name = c.name;
+    cap.shared = i < sym_.caps.size();
+    if (c.cond != ast::kNoExpr) {
+      Typed t = ex_.check_cond(*cf, c.cond);
+      cap.cond = t.node;
+      cap.fires = t.type.is_error() ? nb_.c_bool(false) : nb_.fires(t.node);
+      smap_.rule(SourceMap::Kind::Cap, d.name, c.name, c.span, t.node, smap_.term(*cf, c.cond),
+                 c.doc);
+    } else {
+      int64_t limit = 0;
+      const auto r = std::from_chars(c.limit.data(), c.limit.data() + c.limit.size(), limit);
+      if (r.ec != std::errc() || limit > kMaxTouches * 1000) {
+        error(Code::Limit, c.limit_span,
+              fmt::format("`at most {}` is too many messages (the limit is {})", c.limit,
+                          kMaxTouches * 1000));
+        continue;
+      }
+      uint32_t earlier = nb_.c_int(0);
+      for (size_t j = 0; j < index; ++j) {
+        if (lower_sequence(j, c.span).type.is_error()) continue;
+        earlier =
+            nb_.op(ir::Op::Add, ir::Ty::Int,
+                   {earlier, nb_.if_(ir::Ty::Int, seqs_[j].is_due, nb_.c_int(1), nb_.c_int(0))});
+      }
+      cap.limit = limit;
+      cap.earlier = earlier;
+      cap.fires = nb_.is_true(nb_.cmp(ir::Op::Ge, earlier, nb_.c_int(limit)));
+    }
+    capped = L.caps.empty() ? cap.fires : nb_.or_(capped, cap.fires);
+    L.caps.push_back(std::move(cap));
+  }
+  const bool has_caps = !caps.empty();
+
   std::vector<uint32_t> status_conds{nb_.not_(entered), stopped, hold};
   q.statuses = {"not_candidate", "stopped", "holdout"};
   for (size_t i = 0; i < exits.size(); ++i) {
@@ -287,8 +357,13 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   status_conds.push_back(exhausted);
   status_conds.push_back(nb_.not_(due_time));
   status_conds.push_back(nb_.is_missing(channel));
+  for (const char* s : {"exhausted", "waiting", "no_channel"}) q.statuses.push_back(s);
+  if (has_caps) {
+    status_conds.push_back(capped);
+    q.statuses.push_back("capped");
+  }
   status_conds.push_back(nb_.c_bool(true));
-  for (const char* s : {"exhausted", "waiting", "no_channel", "due"}) q.statuses.push_back(s);
+  q.statuses.push_back("due");
   {
     std::set<std::string> uniq;
     for (const auto& s : q.statuses)
@@ -299,8 +374,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
         error(
             Code::DeclaredTwice, at,
             fmt::format("exit `{}` has the name of a built-in status of sequence `{}`", s, d.name),
-            "the statuses not_candidate, stopped, holdout, exhausted, waiting, no_channel and "
-            "due are built in; give the exit another name");
+            "the statuses not_candidate, stopped, holdout, exhausted, waiting, no_channel, "
+            "capped (with caps) and due are built in; give the exit another name");
       }
   }
   q.status = nb_.op(ir::Op::FirstTrue, ir::Ty::Int, status_conds);
@@ -318,7 +393,7 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
     using K = ir::StatusKind;
     const size_t after_exits = 3 + exits.size();
     static constexpr K kFirst[] = {K::NotEntered, K::Stopped, K::HeldOut};
-    static constexpr K kLast[] = {K::Exhausted, K::Waiting, K::NoChannel, K::Due};
+    static constexpr K kLast[] = {K::Exhausted, K::Waiting, K::NoChannel, K::Capped, K::Due};
     ir::Status st;
     st.name = q.statuses[i];
     st.when = status_conds[i];
@@ -328,12 +403,13 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
       st.kind = K::Exit;
       st.exit = static_cast<uint32_t>(i - 3);
     } else {
-      st.kind = kLast[i - after_exits];
+      const size_t k = i - after_exits;
+      st.kind = kLast[!has_caps && k >= 3 ? k + 1 : k];
     }
     L.statuses.push_back(std::move(st));
   }
   L.decision = {entered,   stopped, hold,  next,    exhausted, due_time, chosen,
-                chosen_ok, fb,      fb_ok, channel, offer,     q.is_due};
+                chosen_ok, fb,      fb_ok, channel, offer,     capped,   q.is_due};
   L.result.status.node = q.status;
   L.result.touch.node = q.touch;
   L.result.channel.node = q.channel;

@@ -59,6 +59,13 @@ struct SeqEnt : Entity {
   ir::Sequence layout;
 };
 
+// A top-level channel, fallback or cap and the file it is written in.
+template <typename D>
+struct TopClause {
+  const ast::File* file = nullptr;
+  const D* decl = nullptr;
+};
+
 struct Symbols {
   std::unordered_map<std::string, ast::Span> names;       // lets, parameters, segments, sequences
   std::unordered_map<std::string, ast::Span> rule_names;  // stop and review rules
@@ -77,6 +84,11 @@ struct Symbols {
   std::vector<RuleEnt> reviews;
   std::vector<SeqEnt> seqs;
   std::unordered_map<std::string, size_t> seq_index;
+  // Top level: channels and fallbacks shared by every sequence that declares no channel, caps
+  // that apply to every sequence.
+  std::vector<TopClause<ast::ChannelDecl>> channels;
+  std::vector<TopClause<ast::FallbackDecl>> fallbacks;
+  std::vector<TopClause<ast::CapDecl>> caps;
 
   // Every name an expression may read (for "did you mean").
   std::vector<std::string> all_names(const Schema& schema) const;

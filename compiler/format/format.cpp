@@ -190,6 +190,11 @@ class Formatter {
   void layout_decl(const ast::TopDecl& d);
   void layout_segment(const ast::SegmentDecl& s);
   void layout_score(const ast::ScoreDecl& s);
+  std::string cap_text(const ast::CapDecl& c) {
+    if (c.cond != ast::kNoExpr) return "cap " + c.name + " when " + expr(c.cond, kIf);
+    return "cap " + c.name + ": at most " + c.limit + (c.limit == "1" ? " message" : " messages") +
+           " per run";
+  }
   void layout_sequence(const ast::SequenceDecl& s);
   void attach_comments(std::vector<uint32_t>& tail);
   std::string emit(const std::vector<uint32_t>& tail) const;
@@ -446,9 +451,19 @@ std::string Formatter::expr_inner(ast::ExprId id) const {
 
 // ---- Layout ------------------------------------------------------------------------------------
 
-// Sibling kinds at the top level: consecutive imports, parameters, lets or fields may share a
+// Sibling kinds at the top level: consecutive imports, parameters, lets, fields, channels (with
+// fallbacks) or caps may share a
 // paragraph (as written); everything else gets a paragraph of its own.
-enum TopKind : int { kImport = 0, kParam = 1, kLet = 2, kField = 3, kSchemaHead = 10, kOther = 11 };
+enum TopKind : int {
+  kImport = 0,
+  kParam = 1,
+  kLet = 2,
+  kField = 3,
+  kChannel = 4,  // top-level channels and fallbacks
+  kCap = 5,
+  kSchemaHead = 10,
+  kOther = 11
+};
 
 void Formatter::layout_decl(const ast::TopDecl& td) {
   using namespace ast;
@@ -513,6 +528,15 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
           layout_segment(d);
         } else if constexpr (std::is_same_v<T, ScoreDecl>) {
           layout_score(d);
+        } else if constexpr (std::is_same_v<T, ChannelDecl>) {
+          std::string t = "channel " + d.name;
+          if (d.requires_ != ast::kNoExpr) t += " requires " + expr(d.requires_, kIf);
+          add_line(0, std::move(t), Role::First, 0, {{b, e}}, kChannel, true);
+        } else if constexpr (std::is_same_v<T, FallbackDecl>) {
+          add_line(0, "fallback " + d.from + " to " + d.to, Role::First, 0, {{b, e}}, kChannel,
+                   true);
+        } else if constexpr (std::is_same_v<T, CapDecl>) {
+          add_line(0, cap_text(d), Role::First, 0, {{b, e}}, kCap, true);
         } else if constexpr (std::is_same_v<T, SequenceDecl>) {
           layout_sequence(d);
         } else {
@@ -563,7 +587,7 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
   add_line(0, "sequence " + s.name + " {", Role::Header, 0, {{s.span.offset, open + 1}}, kOther,
            true);
   // Clauses in source order; groups (header clauses, channels, touches) get their own paragraph.
-  enum class Kind : uint8_t { Enter, Progress, Wait, Holdout, Exit, Channel, Fallback, Touch };
+  enum class Kind : uint8_t { Enter, Progress, Wait, Holdout, Exit, Channel, Fallback, Cap, Touch };
   struct Clause {
     uint32_t begin;
     int group;
@@ -585,6 +609,8 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
     clauses.push_back({s.channels[i].span.offset, 1, Kind::Channel, i});
   for (size_t i = 0; i < s.fallbacks.size(); ++i)
     clauses.push_back({s.fallbacks[i].span.offset, 1, Kind::Fallback, i});
+  for (size_t i = 0; i < s.caps.size(); ++i)
+    clauses.push_back({s.caps[i].span.offset, 1, Kind::Cap, i});
   for (size_t i = 0; i < s.touches.size(); ++i)
     clauses.push_back({s.touches[i].span.offset, 2, Kind::Touch, i});
   std::stable_sort(clauses.begin(), clauses.end(),
@@ -639,6 +665,10 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
                  c.group);
         break;
       }
+      case Kind::Cap:
+        add_line(1, cap_text(s.caps[c.index]), Role::First, 1, {{b, end_of(s.caps[c.index].span)}},
+                 c.group, true);
+        break;
       case Kind::Touch: {
         const auto& t = s.touches[c.index];
         std::string text = "touch " + t.name;

@@ -21,6 +21,8 @@ std::string_view status_kind_name(StatusKind k) {
       return "waiting";
     case StatusKind::NoChannel:
       return "no_channel";
+    case StatusKind::Capped:
+      return "capped";
     case StatusKind::Due:
       return "due";
   }
@@ -90,6 +92,7 @@ std::string dump_layout(const Layout& l) {
         n(d.entered), n(d.stopped), n(d.held_out), n(d.next_touch), n(d.exhausted), n(d.waited),
         n(d.chosen_channel), n(d.chosen_allowed), n(d.fallback_channel), n(d.fallback_allowed),
         n(d.channel), n(d.offer), n(d.due));
+    if (!q.caps.empty()) out += fmt::format("    decision capped {}\n", n(d.capped));
     out += fmt::format("    result status {} touch {} channel {} offer {}\n", v(r.status),
                        v(r.touch), v(r.channel), v(r.offer));
     for (const auto& s : q.statuses)
@@ -102,6 +105,9 @@ std::string dump_layout(const Layout& l) {
                          n(ch.requires_), n(ch.allowed), i(ch.fallback));
     for (const auto& o : q.offers)
       out += fmt::format("    offer \"{}\" {} \"{}\"\n", o.text, offer_kind_name(o.kind), o.amount);
+    for (const auto& c : q.caps)
+      out += fmt::format("    cap {}{} when {} at_most {} earlier {} fires {}\n", c.name,
+                         c.shared ? " shared" : "", n(c.cond), c.limit, n(c.earlier), n(c.fires));
     for (const auto& t : q.touches)
       out += fmt::format("    touch {} via {} offer {} only_when {} eligible {}\n", t.name,
                          n(t.channel), n(t.offer), n(t.only_when), n(t.eligible));

@@ -107,6 +107,7 @@ enum class StatusKind : uint8_t {
   Exhausted,   // no touch left after the last one sent
   Waiting,     // the `wait` since the last touch has not passed
   NoChannel,   // neither the touch's channel nor its fallback is allowed
+  Capped,      // "capped": a contact-pressure cap applies (only in sequences with caps)
   Due,         // a touch is due: the sequence's result values are set
 };
 std::string_view status_kind_name(StatusKind k);
@@ -139,6 +140,18 @@ struct Channel {
   uint32_t fallback = kNoIndex;  // `fallback NAME to OTHER`: index into Sequence::channels
 };
 
+// A contact-pressure cap that applies to a sequence: `cap NAME when COND` (fires unless COND is
+// false, like a stop rule) or `cap NAME: at most N messages per run` (fires when the sequences
+// written before this one already have N or more touches due).
+struct Cap {
+  std::string name;
+  bool shared = false;         // declared at top level (every sequence), else in this sequence
+  uint32_t cond = kNoNode;     // `when`: the condition as written; kNoNode for a count
+  int64_t limit = -1;          // `at most N`: N; -1 for `when`
+  uint32_t earlier = kNoNode;  // count: Int, the touches due in the sequences written before
+  uint32_t fires = kNoNode;    // Bool
+};
+
 struct Touch {
   std::string name;              // touch i is number i + 1
   uint32_t channel = kNoNode;    // Int: the `via` expression (index into Sequence::channels)
@@ -161,6 +174,7 @@ struct SequenceDecision {
   uint32_t fallback_allowed = kNoNode;  // Bool: the fallback's `requires` holds
   uint32_t channel = kNoNode;           // Int: the channel used (chosen, else fallback), or missing
   uint32_t offer = kNoNode;             // Int: the next touch's offer
+  uint32_t capped = kNoNode;            // Bool: some cap fires (false without caps)
   uint32_t due = kNoNode;               // Bool: the status is `due`
 };
 
@@ -179,6 +193,7 @@ struct Sequence {
   std::vector<Touch> touches;
   std::vector<Channel> channels;
   std::vector<Offer> offers;  // offer 0 is none
+  std::vector<Cap> caps;      // the top-level caps, then its own, in order written
   // What it reads.
   uint32_t enter_cond = kNoNode;       // `enter when` as written; kNoNode: the candidates enter
   uint32_t progress_touch = kNoNode;   // the `progress` count field's Column node, kNoNode: none

@@ -302,6 +302,10 @@ class Linter {
             r.name, r.owner);
       case Kind::Channel:
         return fmt::format("channel `{}` can never be used: its `requires` is never true", r.name);
+      case Kind::Cap:
+        return fmt::format("cap `{}` can never bind in sequence `{}`: its condition is false for "
+                           "every customer",
+                           r.name, r.owner);
       case Kind::ScoreLine:
         return fmt::format(
             "the line `{} points` of score `{}` never gives points: its condition "
@@ -344,6 +348,11 @@ class Linter {
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
                 "it checks nothing; require the consent field, e.g. `requires "
                 "email_consent is true`"};
+      case Kind::Cap:
+        return {fmt::format("cap `{}` caps every customer of sequence `{}`: its condition is "
+                            "never false",
+                            r.name, r.owner),
+                "no touch of the sequence can ever be due"};
       case Kind::ScoreLine:
         return {fmt::format("the line `{} points` of score `{}` gives its points to every "
                             "customer: its condition is always true",
