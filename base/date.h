@@ -44,6 +44,13 @@ inline constexpr CivilDate civil_from_days(int64_t z) {
 inline constexpr bool is_leap_year(int64_t y) {
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
+// The English name of month `m` (1..12): "January", ... (messages: "February 2026 has 28 days").
+inline constexpr std::string_view month_name(unsigned m) {
+  constexpr std::string_view kNames[] = {"January",   "February", "March",    "April",
+                                         "May",       "June",     "July",     "August",
+                                         "September", "October",  "November", "December"};
+  return m >= 1 && m <= 12 ? kNames[m - 1] : std::string_view("?");
+}
 // Days in month `m` (1..12) of year `y`.
 inline constexpr unsigned days_in_month(int64_t y, unsigned m) {
   constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -100,9 +107,9 @@ inline void append_iso_date_expanded(std::string& out, int64_t days) {
   if (append_iso_date(out, days)) return;
   const CivilDate d = civil_from_days(days);
   char buf[48];
-  const int n = std::snprintf(buf, sizeof buf, "%c%04lld-%02u-%02u", d.year < 0 ? '-' : '+',
-                              static_cast<long long>(d.year < 0 ? -d.year : d.year), d.month,
-                              d.day);
+  const int n =
+      std::snprintf(buf, sizeof buf, "%c%04lld-%02u-%02u", d.year < 0 ? '-' : '+',
+                    static_cast<long long>(d.year < 0 ? -d.year : d.year), d.month, d.day);
   out.append(buf, static_cast<size_t>(n));
 }
 

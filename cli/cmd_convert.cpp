@@ -13,6 +13,7 @@
 #include "compiler/check/compile.h"
 #include "runtime/arrow_writer.h"
 #include "runtime/csv_writer.h"
+#include "runtime/data_errors.h"
 #include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 
@@ -54,7 +55,8 @@ std::function<int()> setup_convert(CLI::App& app) {
   sub->add_flag("--quiet,-q", args->quiet, "Do not print the summary line");
   sub->footer(
       "Columns are matched by name (extra input columns are dropped) and every value is checked\n"
-      "against the schema; the first bad value is reported as FILE:ROW: column NAME: problem.\n"
+      "against the schema; each bad row of a CSV input is reported (up to 100, then their count)\n"
+      "as FILE:ROW: column NAME: problem, and nothing is written.\n"
       "The output is written atomically (temporary file, then rename).\n"
       "Exit status: 0 when converted, 1 on data or schema errors, 2 on usage or I/O errors.\n"
       "Example: rekindle convert customers.csv customers.arrow --schema rules/customer.schema");
@@ -90,8 +92,10 @@ std::function<int()> setup_convert(CLI::App& app) {
       return kExitUsage;
     }
 
+    DataErrors bad_rows;  // every bad row of the input, not only the first
     ReaderOptions ro;
     ro.batch_rows = args->batch_rows;
+    ro.errors = &bad_rows;
     std::optional<SnapshotError> rerr;
     auto reader = open_snapshot(args->in, schema, ro, rerr);
     if (!reader) {
@@ -126,7 +130,7 @@ std::function<int()> setup_convert(CLI::App& app) {
       }
     }
     if (reader->error()) {
-      print_error(reader->error()->to_string());
+      print_read_errors(bad_rows, reader->error()->to_string());
       return exit_code_for(*reader->error());
     }
     if (!(csv ? csv->finish() : arrow->finish())) {

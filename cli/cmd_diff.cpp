@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
+#include "runtime/data_errors.h"
 #include "runtime/diff.h"
 #include "runtime/session.h"
 
@@ -63,7 +64,10 @@ int run_diff(const DiffArgs& a) {
   session.executor(*new_rules);
 
   std::optional<SnapshotError> serr;
-  auto reader = open_snapshot(a.snapshot, merged.schema, ReaderOptions{}, serr);
+  DataErrors bad_rows;  // every bad row of the snapshot, not only the first
+  ReaderOptions ropts;
+  ropts.errors = &bad_rows;
+  auto reader = open_snapshot(a.snapshot, merged.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
     return kExitFindings;
@@ -77,7 +81,10 @@ int run_diff(const DiffArgs& a) {
   dopts.cancel = &g_diff_cancel;
   DiffReport report;
   if (!session.diff(*old_rules, *new_rules, merged, *reader, dopts, report, err)) {
-    print_error(err);
+    if (reader->error())
+      print_read_errors(bad_rows, err);
+    else
+      print_error(err);
     return kExitFindings;
   }
   DiffHeader h{a.old_rules,

@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
+#include "runtime/data_errors.h"
 #include "runtime/output_guard.h"
 #include "runtime/session.h"
 
@@ -95,10 +96,12 @@ int run_eval(const EvalArgs& a) {
   }
 
   std::optional<SnapshotError> serr;
+  DataErrors bad_rows;  // every bad row of the snapshot, not only the first
   ReaderOptions ropts;
   ropts.threads = a.threads > 0
                       ? a.threads
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  ropts.errors = &bad_rows;
   auto reader = open_snapshot(a.snapshot, program.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));
@@ -139,7 +142,10 @@ int run_eval(const EvalArgs& a) {
     // A write error (a full disk, a closed pipe) is an I/O error; anything else is in the data.
     const bool io = !writer->error().empty();
     writer.reset();  // removes the temporary file
-    print_error(err);
+    if (reader->error())
+      print_read_errors(bad_rows, err);
+    else
+      print_error(err);
     return io ? kExitUsage : kExitFindings;
   }
   const RunInputs run = session.inputs(*rules, a.snapshot, *as_of);

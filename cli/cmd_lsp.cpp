@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "grammar/doc_links.h"
 #include "lsp/server.h"
 
 namespace rk::cli {
@@ -29,9 +30,9 @@ std::function<int()> setup_lsp(CLI::App& app) {
                 "Talk over standard input and output (the default and only transport; accepted "
                 "because clients pass it)");
   sub->add_option("--docs-url", args->docs_url,
-                  "Base URL of the documentation that error codes link to, ending in `/` (e.g. "
-                  "https://example.com/rekindle/docs/); default: this build's docs/ folder when "
-                  "it exists");
+                  "Base URL of the documentation that error codes link to, ending in `/`; "
+                  "default: $REKINDLE_DOCS_URL, else the build's " +
+                      std::string(default_docs_base_url()));
   sub->add_flag("--no-lint", args->no_lint, "Do not run the RK06xx lints while editing");
   sub->add_option("--lint-timeout-ms", args->lint_timeout_ms,
                   "Time limit per lint solver question in milliseconds (default 100)")
@@ -48,7 +49,7 @@ std::function<int()> setup_lsp(CLI::App& app) {
   return [args]() {
     std::ios::sync_with_stdio(false);
     lsp::ServerOptions opts;
-    opts.docs_base = args->docs_url.empty() ? lsp::default_docs_base() : args->docs_url;
+    opts.docs_base = args->docs_url.empty() ? docs_base_url() : args->docs_url;
     opts.lint = !args->no_lint;
     opts.lint_timeout_ms = args->lint_timeout_ms;
     opts.lint_budget_ms = args->lint_budget_ms;

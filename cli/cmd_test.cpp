@@ -1,4 +1,5 @@
-// Rekindle CLI: `rekindle test FILE.test...` runs rule tests: each test builds one customer from
+// Rekindle CLI: `rekindle test FILE.test|FOLDER|FILE.rules...` runs rule tests (the test files of
+// folders and rule files are found by test_files.h): each test builds one customer from
 // the file's defaults and its `given` values, evaluates the rules with the interpreter (and the
 // JIT, asserting both agree) and compares output columns with its `expect` values, naming the
 // rule that decided each differing column (read from runtime/explain's RowReading through the
@@ -20,6 +21,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/diag_output.h"
+#include "cli/test_files.h"
 #include "compiler/check/compile.h"
 #include "grammar/source_root.h"
 #include "grammar/test_file.h"
@@ -870,9 +872,11 @@ std::function<int()> setup_test(CLI::App& app) {
   auto a = std::make_shared<TestArgs>();
   auto* sub = app.add_subcommand(
       "test", "Run rule tests (*.test files next to the rules) and report coverage");
-  sub->add_option("files", a->files, "Test files (e.g. rules/winback.test)")
+  sub->add_option("files", a->files,
+                  "Test files (rules/winback.test), folders (every *.test below: rules/) or rule "
+                  "files (the *.test files beside them that test them: rules/winback.rules)")
       ->required()
-      ->check(CLI::ExistingFile);
+      ->check(CLI::ExistingPath);
   sub->add_flag("--coverage", a->coverage,
                 "Report labels, rules, touches, statuses, channels, offers and condition "
                 "branches that no test reached");
@@ -889,6 +893,8 @@ std::function<int()> setup_test(CLI::App& app) {
       "errors or errors in a test file.\n"
       "Examples:\n"
       "  rekindle test rules/winback.test\n"
+      "  rekindle test rules/                 # every *.test file below rules/\n"
+      "  rekindle test rules/winback.rules    # the tests of winback.rules beside it\n"
       "  rekindle test rules/winback.test --coverage --fail-uncovered\n"
       "  rekindle test rules/winback.test --filter holdout --engine interp");
   return [a]() {
@@ -896,13 +902,21 @@ std::function<int()> setup_test(CLI::App& app) {
       print_error("--fail-uncovered needs --coverage");
       return kExitUsage;
     }
+    const TestFileSearch found = find_test_files(a->files);
+    for (const auto& e : found.errors) print_error(e);
+    if (!found.errors.empty()) return kExitUsage;
+    // Every file runs (a file with errors does not stop the others); with several files each
+    // file's results follow its name.
     int passed = 0, failed = 0, code = kExitOk;
-    for (const auto& f : a->files) {
-      TestRun run(*a, f);
+    for (size_t i = 0; i < found.files.size(); ++i) {
+      if (found.files.size() > 1) fmt::print("{}{}\n", i ? "\n" : "", found.files[i]);
+      std::fflush(stdout);
+      TestRun run(*a, found.files[i]);
       code = std::max(code, run.run(passed, failed));
-      if (code == kExitUsage) return code;
     }
-    fmt::print("{} passed, {} failed\n", passed, failed);
+    // Errors in the only test file (or in all of them): nothing ran, nothing to count.
+    if (code != kExitUsage || passed + failed > 0)
+      fmt::print("{} passed, {} failed\n", passed, failed);
     return code;
   };
 }

@@ -7,11 +7,20 @@
 #include <ctime>
 
 #include "base/date.h"
+#include "runtime/data_errors.h"
 
 namespace rk::cli {
 
 void print_error(const std::string& message) {
   fmt::print(stderr, "rekindle: error: {}\n", message);
+}
+
+void print_read_errors(const DataErrors& bad, const std::string& message) {
+  if (bad.empty()) {
+    print_error(message);
+    return;
+  }
+  for (const auto& line : bad.lines()) print_error(line);
 }
 
 SessionOptions session_options(const std::string& engine, int threads) {

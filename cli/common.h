@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "grammar/diagnostics.h"
+#include "runtime/data_errors.h"
 #include "runtime/output_guard.h"
 #include "runtime/session.h"
 
@@ -21,6 +22,9 @@ bool parse_params(const std::vector<std::string>& in, std::map<std::string, std:
 std::optional<int32_t> parse_as_of(const std::string& text);
 // Prints `rekindle: error: MESSAGE` to standard error.
 void print_error(const std::string& message);
+// After a read failed: every bad row the reader reported into `bad` (and their count), or else
+// `message`.
+void print_read_errors(const DataErrors& bad, const std::string& message);
 // The inputs of a run for check_outputs(): the snapshot (if any) and every source file read (the
 // rule file, its imports and the schema).
 std::vector<RunFile> run_inputs(const std::string& snapshot, const SourceSet& sources);

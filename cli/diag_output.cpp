@@ -9,6 +9,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "grammar/doc_links.h"
+
 namespace rk::cli {
 
 bool parse_diag_format(const std::string& name, DiagFormat& out) {
@@ -134,15 +136,30 @@ std::string render_diagnostics(const std::vector<DiagSet>& sets, DiagFormat form
           }
           results.push_back(r);
         }
+      // Each code once, described and linked from its section of the docs (grammar/doc_links.h).
+      const std::string base = docs_base_url();
       nlohmann::ordered_json rules = nlohmann::ordered_json::array();
-      for (const auto& c : codes)
-        rules.push_back({{"id", c}, {"helpUri", "docs/diagnostics.md#" + c}});
+      for (const auto& c : codes) {
+        nlohmann::ordered_json rule;
+        rule["id"] = c;
+        if (const CodeDoc* doc = find_code_doc(c)) {
+          rule["shortDescription"] = {{"text", markdown_to_text(doc->title)}};
+          rule["fullDescription"] = {{"text", markdown_to_text(doc->description)},
+                                     {"markdown", doc->description}};
+          if (const std::string uri = docs_link(base, c); !uri.empty()) rule["helpUri"] = uri;
+        }
+        rules.push_back(rule);
+      }
+      nlohmann::ordered_json driver;
+      driver["name"] = tool_name;
+      driver["version"] = "0.1.0";
+      if (!base.empty()) driver["informationUri"] = base;
+      driver["rules"] = rules;
       nlohmann::ordered_json root;
       root["$schema"] = "https://json.schemastore.org/sarif-2.1.0.json";
       root["version"] = "2.1.0";
-      root["runs"] = nlohmann::ordered_json::array(
-          {{{"tool", {{"driver", {{"name", tool_name}, {"version", "0.1.0"}, {"rules", rules}}}}},
-            {"results", results}}});
+      root["runs"] =
+          nlohmann::ordered_json::array({{{"tool", {{"driver", driver}}}, {"results", results}}});
       return root.dump(2) + "\n";
     }
   }

@@ -197,7 +197,17 @@ struct TypeRef {
   Span span;
 };
 
-// `field NAME: TYPE[?] [key]`
+// A field's value range: `0 to 10` (both ends included), `>= 0`, `> 0`, `<= 100%`, `< 100%`.
+// The bounds are literal expressions of the file (a NumberLit, a DateLit, or a negated NumberLit).
+struct FieldRange {
+  ExprId lo = kNoExpr;  // kNoExpr: no lower end
+  ExprId hi = kNoExpr;  // kNoExpr: no upper end
+  bool lo_inclusive = true;
+  bool hi_inclusive = true;
+  Span span;
+};
+
+// `field NAME: TYPE[?] [RANGE] [key]`
 struct FieldDecl {
   std::string name;
   Span name_span;
@@ -206,6 +216,7 @@ struct FieldDecl {
   bool key = false;
   std::string doc;
   Span span;
+  std::optional<FieldRange> range;
 };
 
 // ---- Rule files ------------------------------------------------------------------------------
@@ -280,6 +291,7 @@ struct ChannelDecl {
   std::string name;
   Span name_span;
   ExprId requires_ = kNoExpr;
+  std::string doc;
   Span span;
 };
 // `fallback FROM to TO`
@@ -288,6 +300,7 @@ struct FallbackDecl {
   Span from_span;
   std::string to;
   Span to_span;
+  std::string doc;
   Span span;
 };
 // `exit NAME when EXPR`

@@ -310,8 +310,32 @@ struct field_name : name_slot {};
 struct field_colon : tok<one<':'>> {};
 struct nullable_mark : tok<one<'?'>> {};
 struct key_mark : tok<k_key> {};
+// The values a field may hold: `0 to 10`, `>= 0`, `> $0`, `<= 100%`, `< 2030-01-01` (literal
+// bounds, a leading `-` allowed).
+struct range_value : sor<tok<date_lit>, tok<number_lit>> {};
+struct range_neg_value : range_value {};
+struct range_neg : seq<tok<one<'-'>>, must<range_neg_value>> {};
+struct range_bound : sor<range_neg, range_value> {};
+struct range_upper : range_bound {};
+struct field_range_to : tok<k_to> {};
+struct field_range_span : seq<range_bound, must<field_range_to>, must<range_upper>> {};
+template <bool Lower, bool Inclusive>
+struct range_op;
+template <>
+struct range_op<true, true> : tok<string<'>', '='>> {};
+template <>
+struct range_op<false, true> : tok<string<'<', '='>> {};
+template <>
+struct range_op<true, false> : tok<one<'>'>> {};
+template <>
+struct range_op<false, false> : tok<one<'<'>> {};
+struct range_cmp_bound : range_bound {};
+struct field_range_cmp : seq<sor<range_op<true, true>, range_op<false, true>, range_op<true, false>,
+                                 range_op<false, false>>,
+                             must<range_cmp_bound>> {};
+struct field_range : sor<field_range_cmp, field_range_span> {};
 struct field_decl : seq<tok<k_field>, must<field_name>, must<field_colon>, must<field_type>,
-                        opt<nullable_mark>, opt<key_mark>> {};
+                        opt<nullable_mark>, opt<field_range>, opt<key_mark>> {};
 struct schema_name : name_slot {};
 struct schema_head : seq<tok<k_schema>, must<schema_name>> {};
 struct schema_end : eof {};
@@ -506,6 +530,10 @@ template <> inline constexpr auto error_message<list_string> = "expected `string
 template <> inline constexpr auto error_message<field_type> = "expected a type (bool, int, number, money, percent, date, string, enum {...}, list of string)";
 template <> inline constexpr auto error_message<field_name> = "expected the field name after `field`";
 template <> inline constexpr auto error_message<field_colon> = "expected `:` after the field name";
+template <> inline constexpr auto error_message<range_neg_value> = "expected a number after `-`";
+template <> inline constexpr auto error_message<field_range_to> = "expected `to` in the field's range (`0 to 10`)";
+template <> inline constexpr auto error_message<range_upper> = "expected the upper end of the range after `to`";
+template <> inline constexpr auto error_message<range_cmp_bound> = "expected a value after the comparison (`>= 0`)";
 template <> inline constexpr auto error_message<schema_name> = "expected the schema name after `schema`";
 template <> inline constexpr auto error_message<schema_end> = "RK0103|expected a field declaration (`field NAME: TYPE`)";
 template <> inline constexpr auto error_message<import_path> = "expected a quoted path after `import`";

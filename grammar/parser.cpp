@@ -12,6 +12,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <new>
+#include <optional>
 #include <type_traits>
 
 #include "base/date.h"
@@ -66,6 +67,8 @@ struct State {
   ast::TypeRef type;
   bool nullable = false;
   bool key = false;
+  std::optional<ast::FieldRange> range;
+  bool range_lower = true, range_inclusive = true;  // the operator of `>= 0` and the like
   std::string str;
   ast::Span str_span;
   bool has_str = false;
@@ -75,6 +78,14 @@ struct State {
   ast::ExprId touch_offer = ast::kNoExpr;
   ast::ExprId touch_only = ast::kNoExpr;
   ast::ExprId cap_cond = ast::kNoExpr;
+
+  // The segment or sequence whose `{` is open (for "missing `}`" when a declaration follows).
+  struct OpenBlock {
+    std::string_view kind;  // "segment" or "sequence"
+    std::string name;
+    uint32_t brace = 0;  // offset of its `{`
+  };
+  std::optional<OpenBlock> open_block;
 
   uint32_t off(const char* p) const { return static_cast<uint32_t>(p - base); }
   ast::Span span(uint32_t b, uint32_t e) const { return sources.span_at(file, b, e - b); }
@@ -263,9 +274,6 @@ struct action<g::date_lit> {
     const CivilDate c = *split_iso_date(t);  // date_lit has the shape
     const int64_t y = c.year;
     const unsigned m = c.month, d = c.day;
-    static const char* const kMonths[] = {"January",   "February", "March",    "April",
-                                          "May",       "June",     "July",     "August",
-                                          "September", "October",  "November", "December"};
     const uint32_t len = static_cast<uint32_t>(t.size());
     if (m < 1 || m > 12)
       fail("RK0104", fmt::format("invalid date `{}`: the month must be 01 to 12", t), b, len);
@@ -273,8 +281,8 @@ struct action<g::date_lit> {
       fail("RK0104", fmt::format("invalid date `{}`: the year must be 0001 to 9999", t), b, len);
     const unsigned last = days_in_month(y, m);
     if (d < 1 || d > last)
-      fail("RK0104",
-           fmt::format("invalid date `{}`: {} {} has {} days", t, kMonths[m - 1], y, last), b, len);
+      fail("RK0104", fmt::format("invalid date `{}`: {} {} has {} days", t, month_name(m), y, last),
+           b, len);
     st.push(ast::DateLit{static_cast<int32_t>(days_from_civil(y, m, d)), t}, b, b + len);
   }
 };
@@ -661,15 +669,47 @@ struct action<g::key_mark> {
   }
 };
 template <>
+struct action<g::range_neg> : unary_action<ast::UnOp::Neg> {};
+template <bool Lower, bool Inclusive>
+struct action<g::range_op<Lower, Inclusive>> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.range_lower = Lower;
+    st.range_inclusive = Inclusive;
+  }
+};
+template <>
+struct action<g::field_range_cmp> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    const Operand x = st.pop();
+    ast::FieldRange r;
+    (st.range_lower ? r.lo : r.hi) = x.id;
+    (st.range_lower ? r.lo_inclusive : r.hi_inclusive) = st.range_inclusive;
+    r.span = st.token_span(in);
+    st.range = r;
+  }
+};
+template <>
+struct action<g::field_range_span> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    const Operand hi = st.pop();
+    const Operand lo = st.pop();
+    st.range = ast::FieldRange{lo.id, hi.id, true, true, st.token_span(in)};
+  }
+};
+template <>
 struct action<g::field_decl> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
     auto info = decl_info(in, st);
     auto [name, name_span] = st.pop_name();
     ast::FieldDecl f{std::move(name), name_span,           std::move(st.type), st.nullable,
-                     st.key,          std::move(info.doc), info.span};
+                     st.key,          std::move(info.doc), info.span,          st.range};
     st.type = {};
     st.nullable = st.key = false;
+    st.range.reset();
     st.out.decls.push_back({std::move(f)});
   }
 };
@@ -719,6 +759,41 @@ struct action<g::label_rule> {
     st.labels.push_back({std::move(name), name_span, c.id, false, std::move(info.doc), info.span});
   }
 };
+// A block's `{` and `}`: remembered while open (the name is on the name stack until the end of
+// the declaration).
+template <typename Rule>
+struct open_block_action {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    const bool seq = std::is_same_v<Rule, g::sequence_open>;
+    st.open_block =
+        State::OpenBlock{seq ? "sequence" : "segment",
+                         st.names.empty() ? "" : st.names.back().first, st.off(in.begin())};
+  }
+};
+template <>
+struct action<g::segment_open> : open_block_action<g::segment_open> {};
+template <>
+struct action<g::sequence_open> : open_block_action<g::sequence_open> {};
+template <typename Input>
+void close_block(const Input&, State& st) {
+  st.open_block.reset();
+}
+template <>
+struct action<g::segment_close> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    close_block(in, st);
+  }
+};
+template <>
+struct action<g::sequence_close> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    close_block(in, st);
+  }
+};
+
 template <>
 struct action<g::score_number> {
   template <typename Input>
@@ -859,8 +934,10 @@ template <>
 struct action<g::channel_clause> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
     auto [name, name_span] = st.pop_name();
-    st.seq.channels.push_back({std::move(name), name_span, st.requires_, decl_info(in, st).span});
+    st.seq.channels.push_back(
+        {std::move(name), name_span, st.requires_, std::move(info.doc), info.span});
     st.requires_ = ast::kNoExpr;
   }
 };
@@ -870,8 +947,9 @@ struct action<g::fallback_clause> {
   static void apply(const Input& in, State& st) {
     auto to = st.pop_name();
     auto from = st.pop_name();
+    auto info = decl_info(in, st);
     st.seq.fallbacks.push_back({std::move(from.first), from.second, std::move(to.first), to.second,
-                                decl_info(in, st).span});
+                                std::move(info.doc), info.span});
   }
 };
 template <>
@@ -1038,6 +1116,126 @@ Found describe(std::string_view text, uint32_t offset) {
   return {fmt::format("byte 0x{:02X}", c), 1, true};
 }
 
+bool is_word_char(char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         ch == '_';
+}
+bool is_digit(char ch) {
+  return ch >= '0' && ch <= '9';
+}
+
+// The declaration that starts at `offset`, judged by its first words (`candidate when`,
+// `segment NAME`, `stop NAME when`, `let NAME =`, `import "`, ...): its keyword, or "".
+std::string_view declaration_at(std::string_view text, size_t offset) {
+  size_t i = offset;
+  auto word = [&]() {
+    const size_t b = i;
+    while (i < text.size() && is_word_char(text[i])) ++i;
+    return text.substr(b, i - b);
+  };
+  auto blank = [&]() {
+    const size_t b = i;
+    while (i < text.size() && is_space(text[i])) ++i;
+    return i > b;
+  };
+  const std::string_view kw = word();
+  if (kw.empty() || !blank()) return {};
+  if (kw == "candidate") return word() == "when" ? kw : std::string_view();
+  if (kw == "import") return i < text.size() && text[i] == '"' ? kw : std::string_view();
+  const std::string_view name = word();
+  if (name.empty()) return {};
+  if (kw == "segment" || kw == "sequence") return kw;
+  blank();
+  if (kw == "stop" || kw == "review") return word() == "when" ? kw : std::string_view();
+  if (kw == "parameter" || kw == "let") return i < text.size() && text[i] == '=' ? kw : "";
+  return {};
+}
+
+// Makes a syntax error at `offset` say what most likely went wrong where the text shows it: a
+// block whose `}` is missing (a declaration, or the end of the file, while a segment or sequence
+// is open), an operator from another language (`&&`, `||`, `==`, `!`), a number with thousands
+// separators (`$1,000`).
+void explain_syntax_error(Diagnostic& d, const State& st, std::string_view text, size_t offset) {
+  const SourceSet& sources = st.sources;
+  auto at = [&](size_t b, size_t len) {
+    return sources.span_at(st.file, static_cast<uint32_t>(b), static_cast<uint32_t>(len));
+  };
+  // Only where the block's `}` was expected (its clauses ended there) or a keyword was taken for a
+  // label's name, not inside an unfinished expression.
+  const auto starts = [&](std::string_view prefix) {
+    return std::string_view(d.message).substr(0, prefix.size()) == prefix;
+  };
+  const bool block_ended = starts(g::error_message<g::segment_close>) ||
+                           starts(g::error_message<g::sequence_close>) || d.code == "RK0108";
+  if (st.open_block && block_ended) {
+    const std::string_view decl = offset < text.size() ? declaration_at(text, offset) : "";
+    if (offset >= text.size() || !decl.empty()) {
+      const auto& b = *st.open_block;
+      const bool seq = b.kind == "sequence";
+      d.code = "RK0101";
+      d.message = offset >= text.size()
+                      ? fmt::format("missing `}}`: {} `{}` is not closed at the end of the file",
+                                    b.kind, b.name)
+                      : fmt::format("missing `}}`: {} `{}` is not closed before `{}`", b.kind,
+                                    b.name, decl);
+      // At the end of the file: just after its last token.
+      d.span = offset >= text.size() ? at(st.trim_end(static_cast<uint32_t>(text.size())), 0)
+                                     : at(offset, decl.size());
+      d.notes = {{fmt::format("{} `{}` opens here", b.kind, b.name), at(b.brace, 1)}};
+      d.help =
+          fmt::format("end the {} with `}}` after its last {}", b.kind, seq ? "clause" : "label");
+      return;
+    }
+  }
+  if (offset >= text.size()) return;
+  const std::string_view rest = text.substr(offset);
+  for (const auto& [from, to] : {std::pair<std::string_view, std::string_view>{"&&", "and"},
+                                 {"||", "or"},
+                                 {"&", "and"},
+                                 {"|", "or"}}) {
+    if (rest.substr(0, from.size()) != from) continue;
+    d.span = at(offset, from.size());
+    d.message = fmt::format(
+        "`{}` is not an operator in Rekindle: conditions are joined with "
+        "`and` and `or`",
+        from);
+    d.help = fmt::format("write `{}` instead of `{}`", to, from);
+    return;
+  }
+  if (rest[0] == '=' && offset > 0 && text[offset - 1] == '=') {
+    d.code = "RK0101";
+    d.span = at(offset - 1, 2);
+    d.message = "`==` is not an operator in Rekindle: equality is `=` (or `is`)";
+    d.help = "write `=` instead of `==`";
+    return;
+  }
+  if (rest[0] == '!' && (rest.size() == 1 || rest[1] != '=')) {
+    d.help = "write `not` instead of `!` (`not x`, `x is not y`)";
+    return;
+  }
+  // `$1,000` or `1,000`: digits, `,`, three digits, then no digit.
+  if (rest[0] == ',' && offset > 0 && is_digit(text[offset - 1]) && rest.size() >= 4 &&
+      is_digit(rest[1]) && is_digit(rest[2]) && is_digit(rest[3]) &&
+      (rest.size() == 4 || !is_digit(rest[4]))) {
+    size_t b = offset;
+    while (b > 0 && (is_digit(text[b - 1]) || text[b - 1] == ',')) --b;
+    if (b > 0 && text[b - 1] == '$') --b;
+    if (b > 0 && (is_word_char(text[b - 1]) || text[b - 1] == '.')) return;  // not a number
+    size_t e = offset;
+    while (e < text.size() && (is_digit(text[e]) || text[e] == ',' || text[e] == '.' ||
+                               (text[e] == '%' && e > offset)))
+      ++e;
+    std::string plain;
+    for (size_t k = b; k < e; ++k)
+      if (text[k] != ',') plain += text[k];
+    d.code = "RK0101";
+    d.span = at(b, e - b);
+    d.message = fmt::format("`{}`: numbers are written without thousands separators",
+                            text.substr(b, e - b));
+    d.help = fmt::format("write `{}`", plain);
+  }
+}
+
 }  // namespace
 
 std::optional<ast::File> parse_file(const SourceSet& sources, uint32_t file_index,
@@ -1074,6 +1272,7 @@ std::optional<ast::File> parse_file(const SourceSet& sources, uint32_t file_inde
       make_error("RK0103", "expected a declaration", 0, 1);
   } catch (const g::SyntaxError& e) {
     make_error(e.code, e.message, e.offset, e.len);
+    explain_syntax_error(*error, st, src.text, std::min(e.offset, src.text.size()));
   } catch (const pegtl::parse_error& e) {
     std::string_view msg = e.message();
     std::string code = "RK0101";
@@ -1088,6 +1287,7 @@ std::optional<ast::File> parse_file(const SourceSet& sources, uint32_t file_inde
                  found.len);
     else
       make_error(code, fmt::format("{}, found {}", msg, found.text), offset, found.len);
+    explain_syntax_error(*error, st, src.text, std::min(offset, src.text.size()));
   } catch (const std::bad_alloc&) {
     make_error("RK0107", "out of memory while parsing this file", 0, 0);
   } catch (const std::exception& e) {

@@ -9,8 +9,8 @@
 #include <set>
 #include <string_view>
 
+#include "grammar/doc_links.h"
 #include "lsp/uri.h"
-#include "lsp_doc_anchors.h"  // generated from docs/diagnostics.md and docs/lints.md
 
 namespace rk::lsp {
 
@@ -39,13 +39,6 @@ Position position_from_json(const json& j) {
   if (line < 0 || character < 0 || line > UINT32_MAX || character > UINT32_MAX)
     throw json::other_error::create(501, "a position must be two non-negative integers", &j);
   return {static_cast<uint32_t>(line), static_cast<uint32_t>(character)};
-}
-
-std::string docs_link(const std::string& docs_base, const std::string& code) {
-  if (docs_base.empty()) return {};
-  for (const auto& a : kDocAnchors)
-    if (a.code == code) return fmt::format("{}{}#{}", docs_base, a.page, a.anchor);
-  return {};
 }
 
 // ---- diagnostics ------------------------------------------------------------------------------

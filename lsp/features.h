@@ -39,10 +39,6 @@ class View {
 
 Position position_from_json(const json& j);  // throws json::exception when malformed
 
-// Where a code's documentation is: docs_base + "diagnostics.md#rk0201-unknown-name" (the anchors
-// are read from docs/ at build time); empty when the base or the code is unknown.
-std::string docs_link(const std::string& docs_base, const std::string& code);
-
 // LSP Diagnostic objects for problems of the analysis.
 json diagnostic_json(const View& v, const Problem& p, const std::string& docs_base);
 json diagnostics_json(const View& v, const std::vector<Problem>& problems,

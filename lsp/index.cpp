@@ -313,6 +313,18 @@ class IndexBuilder {
     Symbol& s = ix_.symbols_[id];
     s.facts.push_back(fmt::format("type: {}{}", type_text(d.type),
                                   d.nullable ? ", may be missing (`?`)" : ", never missing"));
+    if (d.range) {  // the values a snapshot may hold, as the schema writes them
+      const ast::FieldRange& r = *d.range;
+      std::string range;
+      if (r.lo != ast::kNoExpr && r.hi != ast::kNoExpr)
+        range = text(in_->ast->expr(r.lo).span) + " to " + text(in_->ast->expr(r.hi).span);
+      else if (r.lo != ast::kNoExpr)
+        range = (r.lo_inclusive ? ">= " : "> ") + text(in_->ast->expr(r.lo).span);
+      else
+        range = (r.hi_inclusive ? "<= " : "< ") + text(in_->ast->expr(r.hi).span);
+      ix_.symbols_[id].facts.push_back(
+          fmt::format("range: {} (a snapshot value outside it is a data error)", range));
+    }
     if (d.key) ix_.symbols_[id].facts.push_back("the customer key (the first output column)");
     for (size_t i = 0; i < d.type.enum_values.size(); ++i) {
       const auto& v = d.type.enum_values[i];

@@ -634,15 +634,6 @@ class Server {
 
 }  // namespace
 
-std::string default_docs_base() {
-#ifdef RK_DOCS_DIR
-  std::error_code ec;
-  if (fs::is_regular_file(fs::path(RK_DOCS_DIR) / "diagnostics.md", ec))
-    return uri_from_path(RK_DOCS_DIR) + "/";
-#endif
-  return {};
-}
-
 int run_server(std::istream& in, std::ostream& out, const ServerOptions& opts) {
   Server s(in, out, opts);
   return s.run();

@@ -16,8 +16,9 @@ namespace rk::lsp {
 
 struct ServerOptions {
   // Where codes link to (codeDescription.href): a URL ending in `/` under which
-  // `diagnostics.md` and `lints.md` are found. Empty: no links. The client may set it with the
-  // initialization option `docsBaseUrl`.
+  // `diagnostics.md`, `lints.md` and `testing.md` are found. Empty: no links. `rekindle lsp`
+  // passes rk::docs_base_url() (grammar/doc_links.h, the setting SARIF output uses too) unless
+  // --docs-url is given; the client may set it with the initialization option `docsBaseUrl`.
   std::string docs_base;
   bool lint = true;                 // run the RK06xx lints (initialization option `lint`)
   unsigned lint_timeout_ms = 100;   // per solver question (`lintTimeoutMs`)
@@ -25,9 +26,6 @@ struct ServerOptions {
   // Lints start after this pause in editing (`lintDelayMs`), so they do not compete with typing.
   unsigned lint_delay_ms = 200;
 };
-
-// `file://.../docs/` of the checkout this server was built from, when that folder exists; else "".
-std::string default_docs_base();
 
 // Runs a session until `exit` or the end of `in`. Returns the process exit code: 0 after
 // `shutdown` then `exit`, 1 otherwise (as LSP asks).

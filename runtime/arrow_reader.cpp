@@ -26,7 +26,9 @@
 #include "compiler/ir/helpers.h"
 #include "runtime/arrow_format/ipc_io.h"
 #include "runtime/csv_reader.h"
+#include "runtime/data_errors.h"
 #include "runtime/thread_pool.h"
+#include "runtime/value_ranges.h"
 #include "runtime/view_index.h"
 
 namespace rk {
@@ -664,8 +666,13 @@ void widen(const uint8_t* p, int64_t n, int32_t* out) {
 
 class ArrowReader final : public SnapshotReader {
  public:
-  ArrowReader(std::string path, Schema schema, int threads = 1)
-      : path_(std::move(path)), schema_(std::move(schema)), pool_(std::max(1, threads)) {}
+  ArrowReader(std::string path, Schema schema, int threads = 1, DataErrors* sink = nullptr)
+      : path_(std::move(path)),
+        schema_(std::move(schema)),
+        pool_(std::max(1, threads)),
+        sink_(sink) {
+    for (const auto& f : schema_.fields) ranged_ = ranged_ || f.has_range();
+  }
   // Reads from `fd` (a regular file or a memfd, mapped and closed) instead of opening the path.
   void use_fd(int fd) { fd_ = fd; }
 
@@ -684,6 +691,10 @@ class ArrowReader final : public SnapshotReader {
     return false;
   }
   std::string where() const { return fmt::format("record batch {}: ", batch_index_ + 1); }
+  bool next_batch(Batch& out);
+  // The values of the decoded batch `out` outside their fields' ranges: each reported (with a
+  // sink) or the first made the error. False when reading stops here (no sink).
+  bool check_batch_ranges(const Batch& out);
   bool open_container();
   bool match_schema();
   void collect_dict_fields(const fb::Field* f, int depth);
@@ -742,7 +753,11 @@ class ArrowReader final : public SnapshotReader {
   int64_t total_ = -1;
   bool done_ = false;
   std::optional<SnapshotError> err_;
-  WorkerPool pool_;  // decodes the columns of a batch
+  WorkerPool pool_;                           // decodes the columns of a batch
+  DataErrors* sink_ = nullptr;                // where bad rows go (ReaderOptions::errors)
+  bool ranged_ = false;                       // some field has a value range
+  std::optional<SnapshotError> first_error_;  // the first value outside its range
+  bool finished_ = false;
   struct ColumnJob {
     Batch batch;
     std::optional<SnapshotError> error;
@@ -974,6 +989,32 @@ bool ArrowReader::open_schema_only(std::optional<SnapshotError>& err) {
 }
 
 bool ArrowReader::next(Batch& out) {
+  bool ok = next_batch(out);
+  // With a sink, a snapshot with a value out of range is read to its end (every such row
+  // reported) and no batch is handed out after it; error() is then the first.
+  while (ok && first_error_) ok = next_batch(out);
+  if (!ok && !finished_) {
+    finished_ = true;
+    if (sink_ && err_ && first_error_) sink_->report(*err_);  // what stopped the reading
+    if (first_error_) err_ = first_error_;
+  }
+  return ok;
+}
+
+bool ArrowReader::check_batch_ranges(const Batch& out) {
+  if (!ranged_) return true;
+  const int64_t first = next_row_;
+  check_ranges(schema_, out, sink_ != nullptr, [&](int64_t r, size_t f, std::string message) {
+    SnapshotError e{path_, first + r + 1, schema_.fields[f].name, std::move(message)};
+    if (sink_) sink_->report(e);
+    if (!first_error_) first_error_ = std::move(e);
+  });
+  if (!first_error_ || sink_) return true;
+  err_ = first_error_;
+  return false;
+}
+
+bool ArrowReader::next_batch(Batch& out) {
   if (done_ || err_) return false;
   std::string e;
   while (true) {
@@ -1069,8 +1110,9 @@ bool ArrowReader::decode_batch(const fb::RecordBatch* rb, Span body_span, Batch&
     for (auto& keep : b.owned) out.owned.push_back(std::move(keep));
     b = Batch{};
   }
+  const bool in_range = check_batch_ranges(out);
   next_row_ += n;
-  return true;
+  return in_range;
 }
 
 bool ArrowReader::get_validity(BodyAccess& body, size_t buf, const fb::FieldNode* node, int64_t n,
@@ -1647,7 +1689,7 @@ bool looks_like_arrow(const std::string& path) {
 std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, const Schema& schema,
                                                     const ReaderOptions& opts,
                                                     std::optional<SnapshotError>& err) {
-  auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads);
+  auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads, opts.errors);
   if (!reader->open(err)) return nullptr;
   return reader;
 }
@@ -1656,7 +1698,7 @@ std::unique_ptr<SnapshotReader> open_arrow_snapshot_fd(int fd, const std::string
                                                        const Schema& schema,
                                                        const ReaderOptions& opts,
                                                        std::optional<SnapshotError>& err) {
-  auto reader = std::make_unique<ArrowReader>(display, schema, opts.threads);
+  auto reader = std::make_unique<ArrowReader>(display, schema, opts.threads, opts.errors);
   reader->use_fd(fd);
   if (!reader->open(err)) return nullptr;
   return reader;

@@ -11,6 +11,9 @@
 #include <memory>
 
 #include "base/date.h"
+#include "runtime/value_hints.h"
+#include "runtime/value_ranges.h"
+#include "runtime/value_text.h"
 
 namespace rk {
 
@@ -180,9 +183,40 @@ std::string field_value_error(const FieldDef& f, const FieldValue& v) {
       ok = v.kind == K::List;
       break;
   }
-  if (ok) return "";
-  return fmt::format("field `{}` is {}, but the value is {}", f.name, type_phrase(f),
-                     kind_name(v.kind));
+  if (!ok)
+    return fmt::format("field `{}` is {}, but the value is {}", f.name, type_phrase(f),
+                       kind_name(v.kind));
+  if (!f.has_range()) return "";
+  // Within the field's range (runtime/value_ranges.h), shown as a snapshot shows the value.
+  std::string shown;
+  bool in = true;
+  switch (f.type) {
+    case FieldType::Int:
+      in = f.in_range(v.i);
+      append_int_text(shown, v.i);
+      break;
+    case FieldType::Number:
+    case FieldType::Money:
+    case FieldType::Percent: {
+      const double d = v.kind == K::Int ? static_cast<double>(v.i) : v.f;
+      in = f.in_range(d);
+      if (f.type == FieldType::Money)
+        append_money_text(shown, d);
+      else
+        append_number_text(shown, d);
+      break;
+    }
+    case FieldType::Date:
+      in = f.in_range(int64_t{v.date});
+      append_iso_date_expanded(shown, v.date);
+      break;
+    case FieldType::Bool:
+    case FieldType::String:
+    case FieldType::Enum:
+    case FieldType::StringList:
+      break;
+  }
+  return in ? "" : fmt::format("field `{}`: {}", f.name, outside_range_message(f, shown));
 }
 
 std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view text,
@@ -195,7 +229,7 @@ std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view t
     }
     return FieldValue::missing();
   }
-  auto bad = [&](const char* what) -> std::optional<FieldValue> {
+  auto bad = [&](std::string_view what) -> std::optional<FieldValue> {
     error = fmt::format("field `{}`: `{}` is not {}", f.name, text, what);
     return std::nullopt;
   };
@@ -223,7 +257,7 @@ std::optional<FieldValue> parse_field_text(const FieldDef& f, std::string_view t
     }
     case FieldType::Date: {
       int32_t d = 0;
-      if (!parse_iso_date(text, d)) return bad("a date (write YYYY-MM-DD)");
+      if (!parse_iso_date(text, d)) return bad(date_expectation(text));
       return FieldValue::of_date(d);
     }
     case FieldType::String:

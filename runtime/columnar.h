@@ -87,6 +87,8 @@ class SnapshotReader {
   virtual int64_t display_row(int64_t index) const { return index + 1; }
 };
 
+class DataErrors;
+
 struct ReaderOptions {
   int64_t batch_rows = 64 * 1024;  // target rows per batch (CSV); Arrow uses its record batches
   // Check that the schema's key is unique (runtime/key_check.h): a key in two rows is a data
@@ -95,6 +97,10 @@ struct ReaderOptions {
   // Threads that decode a batch (CSV: its rows in tasks of 4,096; Arrow: its columns), counting
   // the thread that calls next(). Batches are the same for any count.
   int threads = 1;
+  // Where bad rows are reported (runtime/data_errors.h). Null: reading stops at the first bad
+  // row. Set: every bad row is reported and the snapshot is read to its end; no batch is handed
+  // out after a bad row, and next() then fails with error() naming the first.
+  DataErrors* errors = nullptr;
 };
 
 // Opens a snapshot by extension (.arrow/.feather/.ipc/.arrows -> Arrow, .csv -> CSV) or content.

@@ -27,7 +27,10 @@
 #include "compiler/ir/helpers.h"
 #include "runtime/column_match.h"
 #include "runtime/csv_simd.h"
+#include "runtime/data_errors.h"
 #include "runtime/thread_pool.h"
+#include "runtime/value_hints.h"
+#include "runtime/value_ranges.h"
 #include "runtime/view_index.h"
 
 namespace rk {
@@ -578,7 +581,8 @@ class CsvSnapshotReader final : public SnapshotReader {
   CsvSnapshotReader(const Schema& schema, const ReaderOptions& opts)
       : schema_(schema),
         batch_rows_(std::max<int64_t>(1, opts.batch_rows)),
-        pool_(std::max(1, opts.threads)) {}
+        pool_(std::max(1, opts.threads)),
+        sink_(opts.errors) {}
 
   CsvScanner& scanner() { return scanner_; }
 
@@ -604,6 +608,10 @@ class CsvSnapshotReader final : public SnapshotReader {
         return false;
       }
     }
+    if (auto hint = separator_hint(header_, schema_)) {  // a file separated by `;` or tabs
+      err = SnapshotError{display_, header_row_, {}, std::move(*hint)};
+      return false;
+    }
     const std::vector<std::string_view> names(header_.begin(), header_.end());
     const auto positions = match_columns(names, schema_, display_, "header", header_row_, err);
     if (!positions) return false;
@@ -627,7 +635,15 @@ class CsvSnapshotReader final : public SnapshotReader {
   double fraction_read() const override { return fraction_.load(std::memory_order_relaxed); }
 
   bool next(Batch& out) override {
-    const bool ok = next_batch(out);
+    bool ok = next_batch(out);
+    // With a sink, a snapshot with a bad row is read to its end (every bad row reported) and no
+    // batch is handed out after it; error() is then the first bad row.
+    while (ok && first_error_) ok = next_batch(out);
+    if (!ok && !finished_) {
+      finished_ = true;
+      if (sink_ && error_) sink_->report(*error_);  // the file cannot be read further: the end
+      if (first_error_) error_ = first_error_;
+    }
     const uint64_t size = scanner_.file_bytes();
     if (size > 0)
       fraction_.store(std::min(1.0, static_cast<double>(scanner_.bytes_consumed()) / size),
@@ -669,6 +685,7 @@ class CsvSnapshotReader final : public SnapshotReader {
     double* f64 = nullptr;
     int32_t* i32 = nullptr;
     const FieldDef* def = nullptr;
+    bool ranged = false;  // the field has a value range to check
   };
 
   enum class Fast { Batch, End, Fallback, Error };
@@ -741,7 +758,8 @@ class CsvSnapshotReader final : public SnapshotReader {
                             c.i64,
                             c.f64,
                             c.i32,
-                            &fd};
+                            &fd,
+                            fd.has_range()};
     }
   }
 
@@ -866,12 +884,16 @@ class CsvSnapshotReader final : public SnapshotReader {
                           scanner_.row(),
                           {},
                           fmt::format("expected {} fields, found {}", expected, fields_.size())};
-        return false;
+        if (!bad_row()) return false;
+        continue;
       }
       std::string message;
       for (size_t f = 0; f < nf; ++f)
-        if (!convert<true>(plans_[f], fields_[plans_[f].header_index], n, task, message))
-          return value_error(f, std::move(message));
+        if (!convert<true>(plans_[f], fields_[plans_[f].header_index], n, task, message)) {
+          value_error(f, std::move(message));
+          if (!bad_row()) return false;
+          break;  // the row keeps its slot, half written: the batch is never handed out
+        }
       note_row(rows_read_ + n, scanner_.row());
       ++n;
       // String offsets are 32-bit: a batch ends early before its strings could reach 2 GiB.
@@ -1123,6 +1145,16 @@ class CsvSnapshotReader final : public SnapshotReader {
     if (idx >= 1 && idx <= header_.size()) e.column = header_[idx - 1];
   }
 
+  // The row in error_ is bad. Without a sink the read stops there (false); with one it is
+  // reported and reading goes on, remembering the first.
+  bool bad_row() {
+    if (!sink_) return false;
+    sink_->report(*error_);
+    if (!first_error_) first_error_ = std::move(error_);
+    error_.reset();
+    return true;
+  }
+
   bool value_error(size_t f, std::string message) {
     error_ = SnapshotError{display_, scanner_.row(), schema_.fields[f].name, std::move(message)};
     return false;
@@ -1145,6 +1177,14 @@ class CsvSnapshotReader final : public SnapshotReader {
     for (size_t i = 0; i < fd.enum_values.size(); ++i)
       values += (i ? ", " : "") + fd.enum_values[i];
     return fmt::format("{} is not one of {}", show(s), values);
+  }
+
+  // A value outside the field's range (runtime/value_ranges.h).
+  template <bool kReport>
+  [[gnu::cold, gnu::noinline]] static bool outside(const FieldPlan& c, std::string_view s,
+                                                   std::string& message) {
+    if constexpr (kReport) message = outside_range_message(*c.def, show(s));
+    return false;
   }
 
   template <bool kReport>
@@ -1216,13 +1256,17 @@ class CsvSnapshotReader final : public SnapshotReader {
             message = r == NumParse::Range ? range_message(s, "an int") : bad_message(s, "an int");
           return false;
         }
+        if (c.ranged && !c.def->in_range(c.i64[row])) return outside<kReport>(c, s, message);
         break;
       }
       case FieldType::Number:
       case FieldType::Money:
       case FieldType::Percent: {
         const NumParse r = parse_number(s, c.f64[row]);
-        if (r == NumParse::Ok) break;
+        if (r == NumParse::Ok) {
+          if (c.ranged && !c.def->in_range(c.f64[row])) return outside<kReport>(c, s, message);
+          break;
+        }
         if (r == NumParse::NaN) return missing<kReport>(c, row, task, message, true);
         if constexpr (kReport)
           message =
@@ -1231,9 +1275,11 @@ class CsvSnapshotReader final : public SnapshotReader {
       }
       case FieldType::Date:
         if (!parse_date(s, c.i32[row])) {
-          if constexpr (kReport) message = bad_message(s, "a date");
+          if constexpr (kReport) message = bad_message(s, date_expectation(s));
           return false;
         }
+        if (c.ranged && !c.def->in_range(int64_t{c.i32[row]}))
+          return outside<kReport>(c, s, message);
         break;
       case FieldType::Enum: {
         const int o = Schema::enum_ordinal(*c.def, s);
@@ -1328,6 +1374,9 @@ class CsvSnapshotReader final : public SnapshotReader {
   bool done_ = false;
   std::atomic<double> fraction_{-1.0};
   std::optional<SnapshotError> error_;
+  DataErrors* sink_ = nullptr;
+  std::optional<SnapshotError> first_error_;  // with a sink: the first bad row
+  bool finished_ = false;
 };
 
 }  // namespace

@@ -286,7 +286,7 @@ void plan_int(FieldPlan& p) {
   plan_numeric(p, 10, natural_int);
   if (is_problem_count(p.def->name)) p.zero_share = 0.9;
   // The range an int field keeps to: int64, within what a double holds exactly. (A declared
-  // range of the schema, `int 0 to 10`, narrows lo and hi here.)
+  // range of the schema, `int 0 to 10`, narrows lo and hi: narrow_to_range.)
   p.lo = -9007199254740992.0;
   p.hi = 9007199254740992.0;
 }
@@ -305,6 +305,42 @@ void plan_date(FieldPlan& p) {
   p.spread_days = 60;
   p.lo = -719162;  // 0001-01-01: the dates a CSV file can hold
   p.hi = 2932896;  // 9999-12-31
+}
+
+// Narrows [lo, hi] to the field's declared range (`int 0 to 10`, `money > $0`), in multiples of
+// its step, leaving out an end the range excludes. False when no such value is left.
+bool narrow_to_range(FieldPlan& p) {
+  const FieldDef& d = *p.def;
+  const bool ints = d.type == FieldType::Int || d.type == FieldType::Date;
+  auto above_min = [&](double v) {
+    if (!d.min) return true;
+    if (ints) {
+      const auto i = static_cast<int64_t>(v);
+      return d.min->inclusive ? i >= d.min->ivalue : i > d.min->ivalue;
+    }
+    return d.min->inclusive ? v >= d.min->value : v > d.min->value;
+  };
+  auto below_max = [&](double v) {
+    if (!d.max) return true;
+    if (ints) {
+      const auto i = static_cast<int64_t>(v);
+      return d.max->inclusive ? i <= d.max->ivalue : i < d.max->ivalue;
+    }
+    return d.max->inclusive ? v <= d.max->value : v < d.max->value;
+  };
+  if (d.min) {
+    const double m = ints ? static_cast<double>(d.min->ivalue) : d.min->value;
+    double lo = round_to(std::ceil(m / p.step - 1e-9) * p.step, p.decimals);
+    for (int k = 0; k < 3 && !above_min(lo); ++k) lo = round_to(lo + p.step, p.decimals);
+    p.lo = std::max(p.lo, lo);
+  }
+  if (d.max) {
+    const double m = ints ? static_cast<double>(d.max->ivalue) : d.max->value;
+    double hi = round_to(std::floor(m / p.step + 1e-9) * p.step, p.decimals);
+    for (int k = 0; k < 3 && !below_max(hi); ++k) hi = round_to(hi - p.step, p.decimals);
+    p.hi = std::min(p.hi, hi);
+  }
+  return p.lo <= p.hi && above_min(p.lo) && below_max(p.hi);
 }
 
 void draw_int(const FieldPlan& p, Rng& rng, int64_t, Value& v) {
@@ -470,7 +506,8 @@ void draw_list(const FieldPlan& p, Rng& rng, int64_t, Value& v) {
 // The type table: one entry per field type of the schema language, in a switch without a default
 // so the compiler names a type without one. A new type is one entry here, e.g. a time zone:
 // `{Storage::Text, 0, plan_time_zone, draw_string}` with a plan that sets TextHint::TimeZone; a
-// declared value range (`int 0 to 10`) narrows FieldPlan::lo and hi in the plan.
+// declared value range (`int 0 to 10`) narrows FieldPlan::lo and hi after the plan
+// (narrow_to_range).
 const TypeEntry& entry_for(FieldType type) {
   static constexpr TypeEntry kBool{Storage::Bits, 0, plan_bool, draw_bool};
   static constexpr TypeEntry kInt{Storage::I64, 1, plan_int, draw_int};
@@ -551,6 +588,11 @@ SchemaGenerator::SchemaGenerator(const Schema& schema, const GenerationGuide& gu
     p.key = static_cast<int>(f) == m.schema.key_field;
     p.missing = def.nullable && !p.key ? 0.1 : 0.0;
     p.entry->plan(p);
+    if (def.has_range() && !narrow_to_range(p)) {
+      error_ = fmt::format("the range of field `{}` ({}) holds no value written with {} decimals",
+                           def.name, range_text(def), p.decimals);
+      return;
+    }
     const FieldGuide* g = f < guide.fields.size() ? &guide.fields[f] : nullptr;
     switch (p.entry->storage) {
       case Storage::I64:

@@ -20,6 +20,7 @@ enum class Code : uint8_t {
   KeyField,             // RK0205
   BadParam,             // RK0206
   SequenceValue,        // RK0208
+  FieldRange,           // RK0209
   Arithmetic,           // RK0301
   Comparison,           // RK0302
   NotACondition,        // RK0303

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <variant>
 
+#include "compiler/check/examples.h"
 #include "compiler/check/lower.h"
 
 namespace rk::check {
@@ -39,9 +40,40 @@ Typed Exprs::check_cond(const ast::File& f, ast::ExprId id) {
   return t;
 }
 
-// The right-hand side of `=`/`is` against `subject`, resolving bare words in its value set.
-Typed Exprs::check_value(const ast::File& f, ast::ExprId id, const Typed& subject) {
-  return check_expr(f, id, subject.type.is_enumerated() ? &subject.type : nullptr);
+// The right-hand side of `=`/`is` against `subject`, resolving bare words in its value set. A
+// quoted text against an enum, a segment or a sequence's values says to drop the quotes.
+Typed Exprs::check_value(const ast::File& f, ast::ExprId id, const Typed& subject,
+                         const Written& w) {
+  if (!subject.type.is_enumerated()) return check_expr(f, id, nullptr);
+  const ast::Expr& e = f.expr(id);
+  const auto* lit = std::get_if<ast::StringLit>(&e.kind);
+  if (!lit) return check_expr(f, id, &subject.type);
+  const auto* vals = values_of(subject.type);
+  if (value_index(subject.type, lit->value) < 0) {
+    std::string help = vals ? fmt::format("its values are: {}", fmt::join(*vals, ", ")) : "";
+    if (vals)
+      if (const std::string near = closest(lit->value, *vals); !near.empty())
+        help = fmt::format("did you mean `{}`?", near);
+    error(Code::NoSuchValue, e.span,
+          fmt::format("{} has no value `{}` (and its values are written without quotes)",
+                      type_title(subject.type), lit->value),
+          help);
+    return error_typed();
+  }
+  // The comparison as written, with the value unquoted.
+  std::string fixed = lit->value;
+  if (w.whole.len > 0 && w.whole.file == e.span.file && e.span.offset >= w.whole.offset &&
+      e.span.offset + e.span.len <= w.whole.offset + w.whole.len) {
+    const std::string whole(ctx_.source_text(w.whole));
+    const size_t at = e.span.offset - w.whole.offset;
+    fixed = whole.substr(0, at) + lit->value + whole.substr(at + e.span.len);
+  }
+  error(Code::NotApplicable, e.span,
+        fmt::format("{} is compared with a quoted text, but its values are names, written "
+                    "without quotes",
+                    type_title(subject.type)),
+        fmt::format("drop the quotes: `{}`", fixed));
+  return error_typed();
 }
 
 uint32_t Exprs::add_atom(ir::Atom a) {
@@ -214,8 +246,9 @@ Typed Exprs::check_is(const ast::File& f, const ast::Is& is, const ast::Span& sp
           break;
         }
       }
-      Typed v = check_value(f, is.value, s);
-      Typed c = compare(ir::Op::Eq, s, v, span, false);
+      const Written w{&f, is.subject, is.value, "is", span};
+      Typed v = check_value(f, is.value, s, w);
+      Typed c = compare(ir::Op::Eq, s, v, span, false, w);
       if (c.type.is_error()) return c;
       node = nb_.is_true(c.node);
       break;
@@ -317,8 +350,9 @@ Typed Exprs::check_kind(const ast::File&, const ast::BoolLit& b, const ast::Span
 template <>
 Typed Exprs::check_kind(const ast::File&, const ast::StringLit&, const ast::Span& span,
                         const Type*) {
+  const std::string example = string_test_example(program_.schema);
   error(Code::NotApplicable, span, "a quoted text can only follow `is`, `=` or appear in a set",
-        "e.g. `customer_id is \"C1\"`");
+        example.empty() ? "" : fmt::format("e.g. `{}`", example));
   return error_typed();
 }
 
@@ -376,13 +410,14 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Binary& b, const ast::Spa
       return Typed{Type{TypeKind::Bool}, nb_.not_(m.node)};
     }
   }
+  const Written w{&f, b.lhs, b.rhs, ctx_.source_text(b.op_span), span};
   Typed r =
-      (eq || l.type.is_enumerated()) ? check_value(f, b.rhs, l) : check_expr(f, b.rhs, nullptr);
+      (eq || l.type.is_enumerated()) ? check_value(f, b.rhs, l, w) : check_expr(f, b.rhs, nullptr);
   if (r.type.is_error()) return r;
   static const ir::Op kOps[] = {ir::Op::Eq, ir::Op::Ne, ir::Op::Lt,
                                 ir::Op::Le, ir::Op::Gt, ir::Op::Ge};
   const ir::Op o = kOps[static_cast<int>(b.op) - static_cast<int>(BinOp::Eq)];
-  return compare(o, l, r, span, !eq);
+  return compare(o, l, r, span, !eq, w);
 }
 
 template <>
@@ -409,9 +444,9 @@ Typed Exprs::check_kind(const ast::File& f, const ast::InRange& in, const ast::S
   if (s.type.is_error() || lo.type.is_error() || hi.type.is_error()) return error_typed();
   adopt_unit(lo, hi);
   adopt_unit(hi, lo);
-  Typed a = compare(ir::Op::Ge, s, lo, span, true);
+  Typed a = compare(ir::Op::Ge, s, lo, span, true, Written{&f, in.subject, in.lo, "", span});
   if (a.type.is_error()) return a;
-  Typed b = compare(ir::Op::Le, s, hi, span, true);
+  Typed b = compare(ir::Op::Le, s, hi, span, true, Written{&f, in.subject, in.hi, "", span});
   if (b.type.is_error()) return b;
   uint32_t node = nb_.and_(a.node, b.node);
   if (in.negated) node = nb_.not_(node);

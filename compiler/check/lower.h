@@ -30,6 +30,16 @@ class Lowering;
 // The candidate closest to `name` by edit distance, "" when none is close.
 std::string closest(std::string_view name, const std::vector<std::string>& candidates);
 
+// A comparison as written, for the help of its messages: the file, both operands and the
+// operator's text (`<=`, `is`; empty for the ends of a range).
+struct Written {
+  const ast::File* file = nullptr;
+  ast::ExprId lhs = ast::kNoExpr;
+  ast::ExprId rhs = ast::kNoExpr;
+  std::string_view op;
+  ast::Span whole{};  // the comparison's span
+};
+
 class Exprs {
  public:
   Exprs(Context& ctx, Symbols& sym, SourceMapBuilder& smap, Lowering& low);
@@ -68,11 +78,14 @@ class Exprs {
   uint32_t to_float(const Typed& t);
   static void adopt_unit(Typed& lit, const Typed& other);
   std::string unit_hint(const Type& a, const Type& b);
+  std::string comparison_help(const Typed& a, const Typed& b, const Written& w);
   bool comparable(Typed& a, Typed& b);
   Typed arith(ast::BinOp op, Typed a, Typed b, const ast::Span& span);
-  Typed compare(ir::Op o, Typed a, Typed b, const ast::Span& span, bool ordered);
-  // expr.cpp
-  Typed check_value(const ast::File& f, ast::ExprId id, const Typed& subject);
+  Typed compare(ir::Op o, Typed a, Typed b, const ast::Span& span, bool ordered,
+                const Written& w = {});
+  // expr.cpp: `w` is the comparison, for the message when a quoted text meets an enum.
+  Typed check_value(const ast::File& f, ast::ExprId id, const Typed& subject,
+                    const Written& w = {});
   Typed membership(const Typed& subject, const std::vector<ast::SetItem>& items,
                    const ast::Span& span);
   uint64_t offer_kind_mask(int seq, const std::string& kind);
@@ -83,7 +96,7 @@ class Exprs {
   // One handler per expression kind: an explicit specialization each, in expr.cpp (Name and
   // Member in names.cpp); check_expr dispatches on the kind. A kind without one fails to compile.
   template <typename Kind>
-  Typed check_kind(const ast::File& f, const Kind& k, const ast::Span& span, const Type* expect) {
+  Typed check_kind(const ast::File&, const Kind&, const ast::Span&, const Type*) {
     static_assert(ast::kUnhandled<Kind>, "an expression kind without its check_kind handler");
     return {};
   }

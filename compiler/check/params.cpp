@@ -125,7 +125,7 @@ Typed Lowering::lower_param(ParamEnt& p) {
   if (!literal) {
     error(Code::ParamNotLiteral, e.span,
           fmt::format("the default of parameter `{}` must be a literal value", p.decl->name),
-          "e.g. `parameter whale_aov = $250`, `parameter wait = 7 days`, `parameter cap = 5%`");
+          "e.g. `parameter min_value = $250`, `parameter wait = 7 days`, `parameter cap = 5%`");
     p.value = error_typed();
     return p.value;
   }

@@ -10,6 +10,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/check/examples.h"
 #include "compiler/check/lower.h"
 
 namespace rk::check {
@@ -91,8 +92,9 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   }
   if (q.channels.empty()) {
     error(Code::Channels, d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
-          "add e.g. `channel email requires email_consent is true`, in the sequence or at top "
-          "level (shared by every sequence that declares none)");
+          fmt::format("add e.g. `channel email requires {}`, in the sequence or at top level "
+                      "(shared by every sequence that declares none)",
+                      consent_example(program_.schema, "email")));
     return fail();
   }
   ir::Sequence& L = q.layout;

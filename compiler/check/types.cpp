@@ -4,6 +4,9 @@
 // values compare, and the nodes that implement them (IntToFloat where Int meets Float).
 #include <fmt/format.h>
 
+#include <variant>
+
+#include "compiler/check/examples.h"
 #include "compiler/check/lower.h"
 
 namespace rk::check {
@@ -261,15 +264,87 @@ Typed Exprs::arith(ast::BinOp op, Typed a, Typed b, const ast::Span& span) {
   return Typed{result, nb_.op(o, ty, {a.node, b.node})};
 }
 
-Typed Exprs::compare(ir::Op o, Typed a, Typed b, const ast::Span& span, bool ordered) {
+namespace {
+
+// The number of a literal without its unit: `30%` -> `30`, `$1000` -> `1000`, `7 days` -> `7`.
+std::string_view number_part(std::string_view text) {
+  if (!text.empty() && text[0] == '$') text.remove_prefix(1);
+  size_t e = 0;
+  while (e < text.size() && ((text[e] >= '0' && text[e] <= '9') || text[e] == '.')) ++e;
+  return text.substr(0, e);
+}
+
+}  // namespace
+
+// A help for a comparison whose sides do not compare, from the operands as written: a date
+// against days asks for `days since`/`days until`; a unit written on the literal side of a
+// field without one says to drop it (the field decides); otherwise the unit the literal needs.
+std::string Exprs::comparison_help(const Typed& a, const Typed& b, const Written& w) {
+  std::string generic = unit_hint(a.type, b.type);
+  if (!w.file || w.lhs == ast::kNoExpr || w.rhs == ast::kNoExpr) return generic;
+  const ast::Expr& le = w.file->expr(w.lhs);
+  const ast::Expr& re = w.file->expr(w.rhs);
+  const std::string lt(ctx_.source_text(le.span)), rt(ctx_.source_text(re.span));
+  const std::string op(w.op);  // empty for the ends of a range
+  using K = TypeKind;
+  // A date and a duration (or a bare number): how long ago, or how soon.
+  const bool date_left =
+      a.type.kind == K::Date && (b.type.kind == K::Days || b.type.is_plain_numeric());
+  const bool date_right =
+      b.type.kind == K::Date && (a.type.kind == K::Days || a.type.is_plain_numeric());
+  if (date_left || date_right) {
+    const std::string& date = date_left ? lt : rt;
+    std::string days = date_left ? rt : lt;
+    if ((date_left ? b : a).type.is_plain_numeric()) days += " days";
+    auto form = [&](const char* dir) {
+      if (op.empty()) return fmt::format("`days {} {}`", dir, date);
+      return date_left ? fmt::format("`days {} {} {} {}`", dir, date, op, days)
+                       : fmt::format("`{} {} days {} {}`", days, op, dir, date);
+    };
+    return fmt::format(
+        "a date is a day, not a length of time: write {} for how long ago it "
+        "was, or {} for how soon it comes",
+        form("since"), form("until"));
+  }
+  // A unit on a literal compared with a field or expression without one.
+  const auto* ln = std::get_if<ast::NumberLit>(&le.kind);
+  const auto* rn = std::get_if<ast::NumberLit>(&re.kind);
+  const bool unit_on_right = rn && rn->unit != ast::Unit::None && !ln && a.type.is_plain_numeric();
+  const bool unit_on_left = ln && ln->unit != ast::Unit::None && !rn && b.type.is_plain_numeric();
+  if (unit_on_right || unit_on_left) {
+    const ast::NumberLit& lit = unit_on_right ? *rn : *ln;
+    const Typed& plain = unit_on_right ? a : b;
+    const Typed& unit = unit_on_right ? b : a;
+    const std::string& subject = unit_on_right ? lt : rt;
+    const std::string_view num = number_part(lit.text);
+    const char* mark = lit.unit == ast::Unit::Money     ? "the `$`"
+                       : lit.unit == ast::Unit::Percent ? "the `%`"
+                                                        : "the unit";
+    if (lit.unit == ast::Unit::Percent && plain.type.kind == K::Number)
+      return fmt::format(
+          "`{}` is {}, not {}: compare it with the fraction ({}), or make the field a `percent` "
+          "in the schema",
+          subject, type_name(plain.type), type_name(unit.type), lit.value);
+    std::string head = fmt::format("`{}` is {}, not {}: drop {}", subject, type_name(plain.type),
+                                   type_name(unit.type), mark);
+    if (op.empty()) return head;  // an end of a range
+    return fmt::format("{} (`{}`)", head,
+                       unit_on_right ? fmt::format("{} {} {}", subject, op, num)
+                                     : fmt::format("{} {} {}", num, op, subject));
+  }
+  return generic;
+}
+
+Typed Exprs::compare(ir::Op o, Typed a, Typed b, const ast::Span& span, bool ordered,
+                     const Written& w) {
   if (a.type.is_error() || b.type.is_error()) return error_typed();
   if (a.type.kind == TypeKind::String || b.type.kind == TypeKind::String) {
-    if (!ordered && a.type.kind == TypeKind::String && b.field < 0 &&
-        b.type.kind == TypeKind::String) {
-      // handled by the caller (string literals become atoms)
-    }
+    const Typed& str = a.type.kind == TypeKind::String ? a : b;
+    const std::string example = str.field >= 0
+                                    ? string_test_example(program_.schema.fields[str.field])
+                                    : string_test_example(program_.schema);
     error(Code::Comparison, span, "strings can only be tested with `=`, `is`, `in {...}`",
-          "e.g. `customer_id is \"C1\"`");
+          example.empty() ? "" : fmt::format("e.g. `{}`", example));
     return error_typed();
   }
   if (a.type.kind == TypeKind::StringList || b.type.kind == TypeKind::StringList) {
@@ -286,7 +361,7 @@ Typed Exprs::compare(ir::Op o, Typed a, Typed b, const ast::Span& span, bool ord
   if (!comparable(a, b)) {
     error(Code::Comparison, span,
           fmt::format("cannot compare {} with {}", type_name(a.type), type_name(b.type)),
-          unit_hint(a.type, b.type));
+          comparison_help(a, b, w));
     return error_typed();
   }
   return Typed{Type{TypeKind::Bool}, nb_.cmp(o, a.node, b.node)};

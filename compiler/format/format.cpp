@@ -3,7 +3,9 @@
 // (leading, trailing, or moved after the line when it sat inside a collapsed expression), and
 // blank lines follow the source where the layout does not decide them. Expressions print with
 // the fewest parentheses their precedence needs (an `if` keeps the author's parentheses); long
-// left-leaning chains (`a or b or ...`, `a.b.c`) are walked iteratively.
+// left-leaning chains (`a or b or ...`, `a.b.c`) are walked iteratively. An expression that does
+// not fit in 100 columns is broken before the operators of its loosest chain (`or`, then `and`,
+// then `+`/`-`), one operand per line (see fit()).
 #include "compiler/format/format.h"
 
 #include <algorithm>
@@ -28,6 +30,26 @@ enum Level : int {
   kPost = 8,
   kPrim = 9
 };
+
+// The width lines are kept within when an expression can be broken (docs/formatting.md).
+constexpr size_t kWidth = 100;
+// Continuation lines of a broken expression: 4 columns past the start of its line, 2 more for
+// each operand broken inside an operand.
+constexpr size_t kContinue = 4;
+constexpr size_t kNested = 2;
+
+// Columns taken by UTF-8 text (code points; the formatter's output has no tabs).
+size_t columns(std::string_view s) {
+  size_t n = 0;
+  for (char c : s)
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  return n;
+}
+// The column after `s` when it starts at `col` (its last line's width if it has several).
+size_t column_after(std::string_view s, size_t col) {
+  const size_t nl = s.rfind('\n');
+  return nl == std::string_view::npos ? col + columns(s) : columns(s.substr(nl + 1));
+}
 
 bool is_space(char c) {
   return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f';
@@ -167,6 +189,12 @@ class Formatter {
   static int level(const ast::Expr& e);
   std::string expr(ast::ExprId id, int min_level) const;
   std::string expr_inner(ast::ExprId id) const;
+  std::string fit(ast::ExprId id, int min_level, size_t col, size_t cont, size_t trail) const;
+  // `prefix` and the expression ending the line (at block depth `indent`), broken to fit.
+  std::string line_expr(int indent, const std::string& prefix, ast::ExprId id) const {
+    const size_t start = static_cast<size_t>(indent) * 2;
+    return prefix + fit(id, kIf, start + columns(prefix), start + kContinue, 0);
+  }
   std::string binary(const ast::Expr& e, const ast::Binary& b) const;
   std::string member(const ast::Member& m) const;
   std::string number(const ast::NumberLit& n) const;
@@ -284,6 +312,69 @@ std::string Formatter::word_op(const ast::Binary& b) const {
   if (word_at(w) == "is" && skip_back(b.op_span.offset) == w + 2 && char_before(w) != '.')
     op = "is " + op;
   return op;
+}
+
+// Expression `id` printed from column `col`, within kWidth columns when it can be: what fits stays
+// on one line; otherwise the loosest chain (`or`, `and`, `+`/`-`) is broken before each operator,
+// one operand per line at column `cont`, each operand broken the same way when it still does not
+// fit (its own continuation lines 2 columns further in). A comparison or `not` breaks inside its
+// operands. `trail` columns (closing parentheses) follow on the last line. Anything else stays on
+// one line, however long.
+std::string Formatter::fit(ast::ExprId id, int min_level, size_t col, size_t cont,
+                           size_t trail) const {
+  using namespace ast;
+  std::string flat = expr(id, min_level);
+  if (col + columns(flat) + trail <= kWidth) return flat;
+  const Expr& e = f_.expr(id);
+  const int lv = level(e);
+  const bool paren = lv < min_level;
+  const size_t open = paren ? 1 : 0;
+  std::string out = paren ? "(" : "";
+  if (const auto* b = std::get_if<Binary>(&e.kind)) {
+    if (lv == kOr || lv == kAnd || lv == kAdd) {
+      std::vector<const Binary*> chain{b};
+      for (;;) {
+        const Expr& l = f_.expr(chain.back()->lhs);
+        const auto* lb = std::get_if<Binary>(&l.kind);
+        if (!lb || level(l) != lv) break;
+        chain.push_back(lb);
+      }
+      out += fit(chain.back()->lhs, lv, col + open, cont + kNested, 0);
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+        const BinOp o = (*it)->op;
+        const std::string op = o == BinOp::Or    ? "or"
+                               : o == BinOp::And ? "and"
+                               : o == BinOp::Add ? "+"
+                                                 : "-";
+        out += '\n';
+        out.append(cont, ' ');
+        out += op;
+        out += ' ';
+        const bool last = it + 1 == chain.rend();
+        out +=
+            fit((*it)->rhs, lv + 1, cont + op.size() + 1, cont + kNested, last ? trail + open : 0);
+      }
+      return paren ? out + ")" : out;
+    }
+    if (lv == kCmp) {
+      // `LHS OP RHS`: the operator as the flat text has it (between the two flat sides).
+      const std::string l = expr(b->lhs, kAdd), r = expr(b->rhs, kAdd);
+      const std::string inner = paren ? flat.substr(1, flat.size() - 2) : flat;
+      const std::string op = inner.substr(l.size(), inner.size() - l.size() - r.size());
+      // The operator and the right side follow the left side's last line.
+      out += fit(b->lhs, kAdd, col + open, cont, columns(op) + columns(r) + trail + open);
+      out += op;
+      out += fit(b->rhs, kAdd, column_after(out, col), cont, trail + open);
+      return paren ? out + ")" : out;
+    }
+    return flat;
+  }
+  if (const auto* u = std::get_if<Unary>(&e.kind); u && u->op == UnOp::Not) {
+    out += "not ";
+    out += fit(u->operand, kNot, col + open + 4, cont, trail + open);
+    return paren ? out + ")" : out;
+  }
+  return flat;
 }
 
 std::string Formatter::expr(ast::ExprId id, int min_level) const {
@@ -474,11 +565,11 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
         if constexpr (std::is_same_v<T, ImportDecl>) {
           add_line(0, "import " + quote(d.path), Role::First, 0, {{b, e}}, kImport);
         } else if constexpr (std::is_same_v<T, ParamDecl>) {
-          add_line(0, "parameter " + d.name + " = " + expr(d.value, kIf), Role::First, 0, {{b, e}},
-                   kParam, true);
+          add_line(0, line_expr(0, "parameter " + d.name + " = ", d.value), Role::First, 0,
+                   {{b, e}}, kParam, true);
         } else if constexpr (std::is_same_v<T, LetDecl>) {
-          add_line(0, "let " + d.name + " = " + expr(d.value, kIf), Role::First, 0, {{b, e}}, kLet,
-                   true);
+          add_line(0, line_expr(0, "let " + d.name + " = ", d.value), Role::First, 0, {{b, e}},
+                   kLet, true);
         } else if constexpr (std::is_same_v<T, FieldDecl>) {
           std::string t = "field " + d.name + ": ";
           switch (d.type.kind) {
@@ -511,14 +602,23 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
               break;
           }
           if (d.nullable) t += "?";
+          if (d.range) {  // `0 to 10`, `>= 0`, `< 100%`
+            const ast::FieldRange& r = *d.range;
+            if (r.lo != ast::kNoExpr && r.hi != ast::kNoExpr)
+              t += " " + expr(r.lo, kIf) + " to " + expr(r.hi, kIf);
+            else if (r.lo != ast::kNoExpr)
+              t += std::string(r.lo_inclusive ? " >= " : " > ") + expr(r.lo, kIf);
+            else
+              t += std::string(r.hi_inclusive ? " <= " : " < ") + expr(r.hi, kIf);
+          }
           if (d.key) t += " key";
           add_line(0, std::move(t), Role::First, 0, {{b, e}}, kField, true);
         } else if constexpr (std::is_same_v<T, CandidateDecl>) {
-          add_line(0, "candidate when " + expr(d.cond, kIf), Role::First, 0, {{b, e}}, kOther,
+          add_line(0, line_expr(0, "candidate when ", d.cond), Role::First, 0, {{b, e}}, kOther,
                    true);
         } else if constexpr (std::is_same_v<T, RuleDecl>) {
           const std::string kw = td.rule_kind == RuleKind::Stop ? "stop " : "review ";
-          add_line(0, kw + d.name + " when " + expr(d.cond, kIf), Role::First, 0,
+          add_line(0, line_expr(0, kw + d.name + " when ", d.cond), Role::First, 0,
                    {{b, expr_end(d.cond)}}, kOther, true);
           if (d.reason_span.len > 0) {
             const uint32_t kb = word_before(d.reason_span.offset);
@@ -558,7 +658,7 @@ void Formatter::layout_segment(const ast::SegmentDecl& s) {
     if (l.otherwise) {
       t = "otherwise " + l.name;
     } else {
-      t = l.name + std::string(width - l.name.size(), ' ') + " when " + expr(l.cond, kIf);
+      t = line_expr(1, l.name + std::string(width - l.name.size(), ' ') + " when ", l.cond);
     }
     add_line(1, std::move(t), Role::First, 1, {{l.span.offset, end_of(l.span)}}, 0, true);
   }
@@ -632,7 +732,7 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
     const uint32_t b = c.begin;
     switch (c.kind) {
       case Kind::Enter:
-        add_line(1, "enter when " + expr(s.enter, kIf), Role::First, 1, {{b, expr_end(s.enter)}},
+        add_line(1, line_expr(1, "enter when ", s.enter), Role::First, 1, {{b, expr_end(s.enter)}},
                  c.group);
         break;
       case Kind::Progress:
@@ -648,14 +748,17 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
         break;
       case Kind::Exit: {
         const auto& x = s.exits[c.index];
-        add_line(1, "exit " + x.name + " when " + expr(x.cond, kIf), Role::First, 1,
+        add_line(1, line_expr(1, "exit " + x.name + " when ", x.cond), Role::First, 1,
                  {{b, end_of(x.span)}}, c.group);
         break;
       }
       case Kind::Channel: {
         const auto& x = s.channels[c.index];
         std::string t = "channel " + x.name;
-        if (x.requires_ != ast::kNoExpr) t += " requires " + expr(x.requires_, kIf);
+        if (x.requires_ != ast::kNoExpr) {
+          t += " requires ";
+          t = line_expr(1, t, x.requires_);
+        }
         add_line(1, std::move(t), Role::First, 1, {{b, end_of(x.span)}}, c.group);
         break;
       }
@@ -686,7 +789,7 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
         if (t.offer != ast::kNoExpr && !offer_inline)
           add_line(2, "offer " + expr(t.offer, kIf), Role::Cont, 1, {{offer_b, expr_end(t.offer)}});
         if (t.only_when != ast::kNoExpr)
-          add_line(2, "only when " + expr(t.only_when, kIf), Role::Cont, 1,
+          add_line(2, line_expr(2, "only when ", t.only_when), Role::Cont, 1,
                    {{word_before(word_before(expr_begin(t.only_when))), expr_end(t.only_when)}});
         break;
       }

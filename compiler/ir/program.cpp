@@ -29,6 +29,17 @@ std::string_view field_type_name(FieldType t) {
   return "?";
 }
 
+std::string range_text(const FieldDef& f) {
+  if (f.min && f.max && f.min->inclusive && f.max->inclusive)
+    return f.min->text + " to " + f.max->text;
+  std::string out;
+  if (f.min) out += (f.min->inclusive ? ">= " : "> ") + f.min->text;
+  if (f.max)
+    out +=
+        std::string(out.empty() ? "" : " and ") + (f.max->inclusive ? "<= " : "< ") + f.max->text;
+  return out;
+}
+
 namespace ir {
 
 Ty column_ty(FieldType t) {
@@ -80,6 +91,7 @@ std::string dump(const Program& p) {
     out += fmt::format("  field {}: {}{}{}", f.name, field_type_name(f.type), f.nullable ? "?" : "",
                        f.key ? " key" : "");
     if (!f.enum_values.empty()) out += fmt::format(" {{{}}}", fmt::join(f.enum_values, ", "));
+    if (f.has_range()) out += " " + range_text(f);
     out += "\n";
   }
   for (size_t i = 0; i < p.atoms.size(); ++i) {

@@ -3,8 +3,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace rk {
@@ -24,13 +26,49 @@ enum class FieldType : uint8_t {
 
 std::string_view field_type_name(FieldType t);
 
+// One end of a field's value range (`field nps: int 0 to 10`, `field mrr: money >= $0`).
+struct RangeEnd {
+  int64_t ivalue = 0;     // int and date fields (a date as days since 1970-01-01)
+  double value = 0;       // number, money and percent fields (a percent as a fraction)
+  bool inclusive = true;  // `0 to 10`, `>=`, `<=`; false for `>` and `<`
+  std::string text;       // the bound as the schema writes it: `0`, `$0`, `30%`, `2020-01-01`
+};
+
 struct FieldDef {
   std::string name;
   FieldType type = FieldType::Int;
   bool nullable = false;
   bool key = false;                      // the customer key (at most one per schema)
   std::vector<std::string> enum_values;  // for FieldType::Enum, in declaration order
+  // The values the field may hold (int, number, money, percent and date fields): a present
+  // value outside them is a data error on reading. Either end may be absent.
+  std::optional<RangeEnd> min, max;
+
+  FieldDef() = default;
+  FieldDef(std::string field_name, FieldType field_type, bool is_nullable, bool is_key,
+           std::vector<std::string> values = {})
+      : name(std::move(field_name)),
+        type(field_type),
+        nullable(is_nullable),
+        key(is_key),
+        enum_values(std::move(values)) {}
+
+  bool has_range() const { return min.has_value() || max.has_value(); }
+  // Whether a present value lies in the range (always, without one): `v` of an int or date
+  // field, `d` of a number, money or percent field (NaN is a missing value, never asked).
+  bool in_range(int64_t v) const {
+    return (!min || (min->inclusive ? v >= min->ivalue : v > min->ivalue)) &&
+           (!max || (max->inclusive ? v <= max->ivalue : v < max->ivalue));
+  }
+  bool in_range(double d) const {
+    return (!min || (min->inclusive ? d >= min->value : d > min->value)) &&
+           (!max || (max->inclusive ? d <= max->value : d < max->value));
+  }
 };
+
+// The range as the schema writes it: "0 to 10", ">= 0", "> $0", "< 100%", ">= 2020-01-01";
+// "" without one.
+std::string range_text(const FieldDef& f);
 
 struct Schema {
   std::string name;

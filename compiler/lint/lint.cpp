@@ -16,6 +16,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "compiler/check/examples.h"
 #include "compiler/lint/smt.h"
 #include "compiler/lint/witness.h"
 #include "grammar/ast.h"
@@ -254,6 +255,28 @@ class Linter {
   // ---- RK0603 / RK0604: conditions that are always or never true -------------------------------
   static bool fails_closed_kind(Kind k) { return k == Kind::Stop || k == Kind::Review; }
 
+  // Notes naming the schema's value ranges of the fields a condition's text reads (the solver
+  // keeps every field within its range, so a range can be why a condition is never or always
+  // true).
+  std::vector<DiagNote> range_notes(const ast::Span& cond) const {
+    std::vector<DiagNote> out;
+    const std::string_view t = text(cond);
+    auto word_char = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
+    };
+    for (const auto& f : p_.schema.fields) {
+      if (!f.has_range()) continue;
+      for (size_t at = t.find(f.name); at != std::string_view::npos; at = t.find(f.name, at + 1)) {
+        const size_t end = at + f.name.size();
+        if ((at > 0 && word_char(t[at - 1])) || (end < t.size() && word_char(t[end]))) continue;
+        out.push_back({fmt::format("the schema gives `{}` the range {}", f.name, range_text(f)),
+                       std::nullopt});
+        break;
+      }
+    }
+    return out;
+  }
+
   void conditions() {
     for (const auto& rule : r_.map.rules) {
       if (rule.kind == Kind::Let || rule.kind == Kind::Otherwise || rule.cond == UINT32_MAX)
@@ -264,12 +287,12 @@ class Linter {
       const ast::Span span = cond_span(rule);
       if (enc_.check(holds) == Verdict::Unsat) {
         never_.insert(&rule);
-        report("RK0604", span, never_message(rule), {rule.span});
+        report("RK0604", span, never_message(rule), {rule.span}, range_notes(span));
         continue;
       }
       if (enc_.check(!holds) == Verdict::Unsat) {
         auto [msg, help] = always_message(rule);
-        report("RK0603", span, msg, {rule.span}, {}, help);
+        report("RK0603", span, msg, {rule.span}, range_notes(span), help);
       }
     }
   }
@@ -318,7 +341,7 @@ class Linter {
     }
     return "this condition is never true";
   }
-  static std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) {
+  std::pair<std::string, std::string> always_message(const SourceMap::Rule& r) const {
     switch (r.kind) {
       case Kind::Label:
         return {fmt::format("the condition of label `{}` is true for every customer", r.name),
@@ -346,8 +369,8 @@ class Linter {
                 "no touch of the sequence can ever be sent"};
       case Kind::Channel:
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
-                "it checks nothing; require the consent field, e.g. `requires "
-                "email_consent is true`"};
+                fmt::format("it checks nothing; require the consent field, e.g. `requires {}`",
+                            check::consent_example(p_.schema, r.name))};
       case Kind::Cap:
         return {fmt::format("cap `{}` caps every customer of sequence `{}`: its condition is "
                             "never false",
@@ -702,9 +725,8 @@ class Linter {
                              "it never checks consent",
                              c.name, s.layout->name),
                  {c.span}, {},
-                 fmt::format("add the consent it needs, e.g. `channel {} requires {}_consent is "
-                             "true`",
-                             c.name, c.name));
+                 fmt::format("add the consent it needs, e.g. `channel {} requires {}`", c.name,
+                             check::consent_example(p_.schema, c.name)));
   }
 
   // ---- RK0609: discounts nobody reviews --------------------------------------------------------
@@ -781,7 +803,7 @@ class Linter {
                  fmt::format("sequence `{}` has no `exit`: customers who respond keep getting "
                              "touches",
                              q->name),
-                 {q->span}, {}, "add e.g. `exit responded when last_touch > 0 and responded`");
+                 {q->span}, {}, check::exit_example(p_.schema));
         if (q->holdout_share == ast::kNoExpr)
           report("RK0612", q->name_span,
                  fmt::format("sequence `{}` has no `holdout`: without a control group its lift "

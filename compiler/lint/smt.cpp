@@ -103,6 +103,17 @@ Encoder::Encoder(const ir::Program& p, unsigned timeout_ms, std::function<bool()
           contains_[f].push_back(ctx_.bool_const((base + "_has" + std::to_string(k)).c_str()));
         break;
     }
+    // A declared value range (`int 0 to 10`) holds for every value a snapshot can give: the
+    // readers reject the others, so a condition false on all of the range is never true.
+    if (fd.has_range()) {
+      const bool ints = fd.type == FieldType::Int || fd.type == FieldType::Date;
+      const z3::expr& v = fval_.back();
+      auto bound = [&](const RangeEnd& e) {
+        return ints ? ctx_.int_val(e.ivalue) : real_of_double(e.value);
+      };
+      if (fd.min) solver_.add(fd.min->inclusive ? v >= bound(*fd.min) : v > bound(*fd.min));
+      if (fd.max) solver_.add(fd.max->inclusive ? v <= bound(*fd.max) : v < bound(*fd.max));
+    }
   }
   val_.reserve(p.nodes.size());
   pres_.reserve(p.nodes.size());

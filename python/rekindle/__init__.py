@@ -88,6 +88,7 @@ class Field:
     nullable: bool
     key: bool = False
     enum_values: Tuple[str, ...] = _field(default_factory=tuple)
+    range: str = ""  # the values it may hold, as the schema writes them: "0 to 10", ">= $0"
 
 
 def _as_of_text(as_of: Any) -> str:
@@ -196,7 +197,8 @@ class RuleSet:
         self.params = ptext
         self.rules_hash = compiled.rules_hash()
         self.schema = [
-            Field(f["name"], f["type"], f["nullable"], f["key"], tuple(f["enum_values"]))
+            Field(f["name"], f["type"], f["nullable"], f["key"], tuple(f["enum_values"]),
+                  f["range"])
             for f in compiled.schema()
         ]
         self._columns = compiled.columns()

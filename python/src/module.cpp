@@ -21,11 +21,13 @@
 #include "compiler/check/compile.h"
 #include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
+#include "runtime/data_errors.h"
 #include "runtime/key_check.h"
 #include "runtime/measure/measure.h"
 #include "runtime/output_guard.h"
 #include "runtime/result_writer.h"
 #include "runtime/session.h"
+#include "runtime/value_ranges.h"
 
 namespace py = pybind11;
 
@@ -114,6 +116,7 @@ class Compiled {
       e["nullable"] = f.nullable;
       e["key"] = f.key;
       e["enum_values"] = f.enum_values;
+      e["range"] = rk::range_text(f);
       out.append(e);
     }
     return out;
@@ -605,6 +608,23 @@ RkColumn build_column(rk::Batch& b, std::vector<py::object>& keep, const rk::Fie
   return col;
 }
 
+// Raises rekindle.DataError listing the rows of a frame whose values lie outside their fields'
+// ranges (runtime/value_ranges.h): one line per row, up to DataErrors' limit, then the count.
+void check_frame_ranges(const rk::Schema& schema, const rk::Batch& batch) {
+  const auto limit = static_cast<int64_t>(rk::DataErrors::kDefaultLimit);
+  std::string lines;
+  int64_t listed = 0;
+  const int64_t bad =
+      rk::check_ranges(schema, batch, true, [&](int64_t r, size_t f, const std::string& m) {
+        if (listed++ >= limit) return;
+        lines += (lines.empty() ? "" : "\n") + row_place(schema.fields[f].name, r) + m;
+      });
+  if (bad == 0) return;
+  if (bad > 1) lines += "\n" + std::to_string(bad) + " rows with errors";
+  if (bad > limit) lines += " (the first " + std::to_string(limit) + " are shown)";
+  raise_data_error(lines);
+}
+
 // Evaluates in-memory columns (one description per schema field). Returns (one int8 array per
 // program output, summary JSON, engine used, warning).
 py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t rows, int32_t as_of,
@@ -626,6 +646,7 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     batch.columns.push_back(
         build_column(batch, keep, program.schema.fields[i], fields[i].cast<py::tuple>(), rows));
   }
+  check_frame_ranges(program.schema, batch);
 
   std::vector<py::array_t<int8_t>> outs;
   std::vector<int8_t*> dest;
@@ -701,7 +722,10 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   {
     py::gil_scoped_release release;
     std::optional<rk::SnapshotError> serr;
-    auto reader = rk::open_snapshot(snapshot, program.schema, rk::ReaderOptions{}, serr);
+    rk::DataErrors bad_rows;  // every bad row of the snapshot, not only the first
+    rk::ReaderOptions ropts;
+    ropts.errors = &bad_rows;
+    auto reader = rk::open_snapshot(snapshot, program.schema, ropts, serr);
     std::unique_ptr<rk::ResultWriter> writer;
     if (!reader) {
       error = serr ? serr->to_string() : "cannot open " + snapshot;
@@ -721,6 +745,10 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
       };
       rk::Summary summary;
       ok = session.evaluate(c.rules(), *reader, writer.get(), opts, summary, error);
+      if (!ok && reader->error() && !bad_rows.empty()) {  // one line per bad row, then the count
+        error.clear();
+        for (const auto& line : bad_rows.lines()) error += (error.empty() ? "" : "\n") + line;
+      }
       if (ok && writer && !writer->finish()) {
         ok = false;
         error = writer->error();

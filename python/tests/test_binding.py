@@ -2,7 +2,7 @@
 # the same snapshot row for row (several input dtypes, both engines); evaluate_file writes the
 # CLI's bytes and summary; the layout says what each column means; CompileError carries the
 # diagnostics `rekindle check` prints; a RuleSet survives pickling (also where its files do not
-# exist); bad frames raise DataError.
+# exist); bad frames raise DataError; a bad snapshot file lists every bad row.
 import os
 import pickle
 
@@ -129,6 +129,20 @@ def test_evaluate_file_errors_leave_nothing(rules, tmp_path):
     with pytest.raises(rekindle.EvaluationError, match=r":100002: column orders_total"):
         rules.evaluate_file(str(gen), as_of=AS_OF, out=str(out))
     assert sorted(os.listdir(tmp_path)) == ["bad.csv", "gen.csv"]
+    # Several bad rows: each is listed (one line each, in row order), then their count.
+    for k in (5, 9, 700):
+        fields = lines[k].split(b",")
+        fields[1] = b"10/07/2026"  # last_purchase_date, a US date
+        lines[k] = b",".join(fields)
+    gen.write_bytes(b"\n".join(lines))
+    with pytest.raises(rekindle.EvaluationError) as info:
+        rules.evaluate_file(str(gen), as_of=AS_OF, out=str(out))
+    listed = str(info.value).split("\n")
+    assert [m.split(": column ")[0].rsplit(":", 1)[1] for m in listed[:-1]] == \
+        ["6", "10", "701", "100002"]
+    assert "write dates as YYYY-MM-DD: 2026-10-07 if this is October 7" in listed[0]
+    assert listed[-1] == f"{gen}: 4 rows with errors"
+    assert sorted(os.listdir(tmp_path)) == ["bad.csv", "gen.csv"]
     with pytest.raises(ValueError, match="not a date"):
         rules.evaluate_file(str(bad), as_of="2026-13-01")
 
@@ -218,6 +232,36 @@ def test_pickle_where_the_files_do_not_exist(rules, snapshot):
     df = pd.read_csv(snapshot["csv"], nrows=2000)
     assert rekindle.as_text(restored.evaluate(df, as_of=AS_OF)).equals(
         rekindle.as_text(rules.evaluate(df, as_of=AS_OF)))
+
+
+def test_value_ranges(tmp_path):
+    # A schema with ranges (tests/fixtures/ranges): a frame's values outside them are a DataError
+    # listing every such row (the first bad field of each), and the schema says the ranges.
+    from conftest import SOURCE_DIR
+    fix = os.path.join(SOURCE_DIR, "tests", "fixtures", "ranges")
+    rules = rekindle.compile(os.path.join(fix, "account.rules"))
+    ranges = {f.name: f.range for f in rules.schema}
+    assert ranges["nps"] == "0 to 10" and ranges["mrr"] == ">= $0" and ranges["plan"] == ""
+    gen = tmp_path / "gen.csv"
+    run_cli("gen", "--schema", os.path.join(fix, "account.schema"), "--rows", "300", "--seed", "2",
+            "--as-of", AS_OF, "--out", str(gen), "--quiet")
+    df = pd.read_csv(gen)
+    assert len(rules.evaluate(df, as_of=AS_OF)) == 300
+    bad = df.copy()
+    bad.loc[4, "seats"] = 0
+    bad.loc[9, "mrr"] = -1.0
+    bad.loc[9, "seats"] = -3  # the first bad field of row 9 is named
+    with pytest.raises(rekindle.DataError) as info:
+        rules.evaluate(bad, as_of=AS_OF)
+    assert str(info.value).split("\n") == [
+        "column seats, row 4: 0 is outside the range of the schema (>= 1)",
+        "column seats, row 9: -3 is outside the range of the schema (>= 1)",
+        "2 rows with errors"]
+    one = df.copy()
+    one.loc[0, "health"] = 0.0
+    with pytest.raises(rekindle.DataError,
+                       match=r"^column health, row 0: 0 is outside the range of the schema \(> 0\)$"):
+        rules.evaluate(one, as_of=AS_OF)
 
 
 def test_data_errors(rules, snapshot):

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "compiler/check/compile.h"
+#include "compiler/check/examples.h"
 
 namespace {
 
@@ -378,4 +379,104 @@ TEST_CASE("check: compile_schema_text checks a schema from memory like compile_s
   CHECK_FALSE(bad.schema);
   REQUIRE_FALSE(bad.diags.empty());
   CHECK(bad.diags[0].code == "RK0202");
+}
+
+TEST_CASE("check: help examples come from the user's schema", "[examples]") {
+  rk::Schema s;
+  s.name = "account";
+  s.fields.push_back({"account_id", rk::FieldType::String, false, true, {}});
+  s.key_field = 0;
+  s.fields.push_back({"plan", rk::FieldType::Enum, false, false, {"free", "team"}});
+  s.fields.push_back({"marketing_consent", rk::FieldType::Bool, true, false, {}});
+  s.fields.push_back({"sms_consent", rk::FieldType::Bool, true, false, {}});
+  s.fields.push_back({"push_enabled", rk::FieldType::Bool, false, false, {}});
+  s.fields.push_back({"upgraded", rk::FieldType::Bool, false, false, {}});
+  CHECK(rk::check::string_test_example(s) == "account_id is \"A1\"");
+  CHECK(rk::check::key_field_example(s) == "field account_id: string key");
+  // The channel's own consent field, else any consent field, else a field named after the
+  // channel, else CHANNEL_consent.
+  CHECK(rk::check::consent_example(s, "sms") == "sms_consent is true");
+  CHECK(rk::check::consent_example(s, "email") == "marketing_consent is true");
+  CHECK(rk::check::exit_example(s) == "add e.g. `exit upgraded when upgraded`");
+  rk::Schema bare;
+  bare.name = "shop";
+  bare.fields.push_back({"n", rk::FieldType::Int, false, false, {}});
+  bare.fields.push_back({"push_enabled", rk::FieldType::Bool, false, false, {}});
+  CHECK(rk::check::string_test_example(bare).empty());
+  CHECK(rk::check::key_field_example(bare) == "field shop_id: string key");
+  CHECK(rk::check::consent_example(bare, "push") == "push_enabled is true");
+  CHECK(rk::check::consent_example(bare, "email") == "email_consent is true");
+  CHECK(rk::check::exit_example(bare).find("exit replied when FIELD") != std::string::npos);
+}
+
+TEST_CASE("check: value ranges in the schema", "[range]") {
+  const auto r = rk::compile_schema_text(
+      "account.schema",
+      "schema account\nfield account_id: string key\nfield nps: int? 0 to 10\n"
+      "field last_touch: int >= 0\nfield mrr: money > $0\nfield share: percent <= 50%\n"
+      "field score: number -1.5 to 1.5\nfield signed_up: date < 2030-01-01\n"
+      "field depth: int < -2\nfield seats: int\n");
+  for (const auto& d : r.diags) INFO(d.message);
+  REQUIRE(r.schema);
+  const auto& f = r.schema->fields;
+  auto field = [&](const std::string& name) -> const rk::FieldDef& {
+    return f[static_cast<size_t>(r.schema->find(name))];
+  };
+  const rk::FieldDef& nps = field("nps");
+  REQUIRE(nps.min);
+  REQUIRE(nps.max);
+  CHECK(nps.min->ivalue == 0);
+  CHECK(nps.max->ivalue == 10);
+  CHECK(nps.min->inclusive);
+  CHECK(nps.max->inclusive);
+  CHECK(rk::range_text(nps) == "0 to 10");
+  CHECK(nps.in_range(int64_t{0}));
+  CHECK(nps.in_range(int64_t{10}));
+  CHECK_FALSE(nps.in_range(int64_t{11}));
+  CHECK_FALSE(nps.in_range(int64_t{-1}));
+  CHECK(rk::range_text(field("last_touch")) == ">= 0");
+  CHECK_FALSE(field("last_touch").max);
+  const rk::FieldDef& mrr = field("mrr");
+  CHECK(rk::range_text(mrr) == "> $0");
+  CHECK_FALSE(mrr.in_range(0.0));
+  CHECK(mrr.in_range(0.01));
+  const rk::FieldDef& share = field("share");
+  CHECK(rk::range_text(share) == "<= 50%");
+  CHECK(share.max->value == 0.5);  // a percent as a fraction
+  CHECK(share.in_range(0.5));
+  CHECK_FALSE(share.in_range(0.5000001));
+  CHECK(field("score").min->value == -1.5);
+  CHECK(rk::range_text(field("score")) == "-1.5 to 1.5");
+  const rk::FieldDef& signed_up = field("signed_up");
+  CHECK(rk::range_text(signed_up) == "< 2030-01-01");
+  CHECK(signed_up.in_range(int64_t{21914}));        // 2029-12-31
+  CHECK_FALSE(signed_up.in_range(int64_t{21915}));  // 2030-01-01
+  CHECK(field("depth").max->ivalue == -2);
+  CHECK_FALSE(field("depth").max->inclusive);
+  CHECK_FALSE(field("seats").has_range());
+  CHECK(field("seats").in_range(int64_t{-5}));
+
+  // Each wrong range is one RK0209 at its place.
+  auto code_of = [](const std::string& line) {
+    const auto bad =
+        rk::compile_schema_text("s.schema", "schema s\nfield id: string key\n" + line + "\n");
+    CHECK_FALSE(bad.schema);
+    return bad.diags.empty() ? std::string() : bad.diags[0].code + ": " + bad.diags[0].message;
+  };
+  CHECK(code_of("field m: money >= 0") == "RK0209: `0` cannot bound `m`: the field is `money`");
+  CHECK(code_of("field p: percent 0 to 1") ==
+        "RK0209: `0` cannot bound `p`: the field is `percent`");
+  CHECK(code_of("field n: int 0 to 2.5") == "RK0209: `2.5` cannot bound `n`: the field is `int`");
+  CHECK(code_of("field d: date >= 2020") == "RK0209: `2020` cannot bound `d`: the field is `date`");
+  CHECK(code_of("field d: date >= -2020-01-01").rfind("RK0209: `-2020-01-01` cannot bound", 0) ==
+        0);
+  CHECK(code_of("field b: bool >= 1") ==
+        "RK0209: `b` cannot have a range: `bool` fields have no order");
+  CHECK(code_of("field n: int 10 to 0") == "RK0209: the range of `n` is empty: 10 is above 0");
+  CHECK(code_of("field n: int 5").rfind("RK0101: expected `to` in the field's range", 0) == 0);
+  // An exclusive end equal to the other is allowed by the syntax only with `to` (inclusive).
+  const auto one =
+      rk::compile_schema_text("s.schema", "schema s\nfield id: string key\nfield n: int 3 to 3\n");
+  REQUIRE(one.schema);
+  CHECK(one.schema->fields[1].in_range(int64_t{3}));
 }

@@ -322,6 +322,7 @@ sequence nudge {
     const auto ds = lint(seq);
     const auto f = only(ds, "RK0602");
     std::vector<std::string> msgs;
+    msgs.reserve(f.size());
     for (const auto& d : f) msgs.push_back(d.message);
     INFO(Catch::Detail::stringify(msgs));
     CHECK(f.size() == 4);
@@ -353,6 +354,8 @@ TEST_CASE("lint RK0608 / RK0609: consent and discounts", "[lint]") {
         only(lint(replace(kSeq, "channel sms requires sms_ok is true", "channel sms")), "RK0608");
     REQUIRE(f.size() == 1);
     CHECK(mentions(f[0], "channel `sms` of sequence `nudge` has no `requires`"));
+    // The help names this schema's consent field (no `sms_consent` here: `consent`).
+    CHECK(f[0].help == "add the consent it needs, e.g. `channel sms requires consent is true`");
   }
   SECTION("a discount nobody reviews") {
     const auto f = only(lint(replace(kSeq, "review discount when nudge.offer is discount",
@@ -384,7 +387,9 @@ sequence nudge {
 )";
   const auto ds = lint(bare);
   CHECK(only(ds, "RK0610").size() == 1);
-  CHECK(only(ds, "RK0611").size() == 1);
+  REQUIRE(only(ds, "RK0611").size() == 1);
+  // The help's exit reads this schema's yes/no field that says the customer responded.
+  CHECK(only(ds, "RK0611")[0].help == "add e.g. `exit responded when responded`");
   CHECK(only(ds, "RK0612").size() == 1);
   const auto full = lint(kSeq);
   CHECK(only(full, "RK0610").empty());
@@ -477,4 +482,33 @@ TEST_CASE("lint: a stop function ends the solver questions, and what needs them 
   // A stop function that never says stop changes nothing.
   o.stop = [] { return false; };
   CHECK(only(rk::lint_program(r, o), "RK0601").size() == 1);
+}
+
+TEST_CASE("lint: the schema's value ranges bound the solver", "[lint]") {
+  auto lint_ranged = [](const std::string& body) {
+    auto r = rk::compile_rules_text(kDir + "ranged.rules",
+                                    "import \"../fixtures/ranges/account.schema\"\n" + body);
+    for (const auto& d : r.diags) INFO(d.message);
+    REQUIRE(r.program);
+    return rk::lint_program(r, rk::LintOptions{});
+  };
+  // nps is `int? 0 to 10`, last_touch `int >= 0`, mrr `money >= $0`.
+  const auto never = only(lint_ranged("segment s {\n  off when nps > 10\n  otherwise fine\n}\n"
+                                      "candidate when last_touch < 0 or mrr < $0\n"),
+                          "RK0604");
+  REQUIRE(never.size() == 2);
+  CHECK(mentions(never[0], "label `off` of segment `s` can never match"));
+  CHECK(mentions(never[0], "the schema gives `nps` the range 0 to 10"));
+  CHECK(mentions(never[1], "no customer is ever a candidate"));
+  CHECK(mentions(never[1], "the schema gives `last_touch` the range >= 0"));
+  CHECK(mentions(never[1], "the schema gives `mrr` the range >= $0"));
+  // Within the range the same conditions are possible; an always-true one says why too.
+  CHECK(only(lint_ranged("segment s {\n  top when nps >= 10\n  otherwise rest\n}\n"
+                         "candidate when seats > 1\n"),
+             "RK0604")
+            .empty());
+  const auto always =
+      only(lint_ranged("candidate when seats >= 1 and last_touch >= 0\n"), "RK0603");
+  REQUIRE(always.size() == 1);
+  CHECK(mentions(always[0], "the schema gives `seats` the range >= 1"));
 }

@@ -123,7 +123,7 @@ test('an editing session with rekindle lsp', async () => {
   assert.match(d.message, /^unknown name `last_purchse_date`/);
   const start = at(text, 'last_purchse_date');
   assert.deepEqual(d.range, { start, end: { line: start.line, character: start.character + 17 } });
-  assert.equal(d.codeDescription.href, 'https://docs.example/rekindle/diagnostics.md#rk0201-unknown-name');
+  assert.equal(d.codeDescription.href, 'https://docs.example/rekindle/diagnostics.md#RK0201');
   assert.equal(d.relatedInformation[0].location.uri, schemaUri);
   assert.equal(d.relatedInformation[0].message, '`last_purchase_date` is declared here');
 

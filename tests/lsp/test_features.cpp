@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "compiler/lint/lint.h"
+#include "grammar/doc_links.h"
 #include "grammar/names.h"
 #include "lsp/analysis.h"
 #include "lsp/completion.h"
@@ -20,6 +21,7 @@
 namespace {
 
 using namespace rk::lsp;
+using rk::docs_link;
 using rk::Severity;
 
 const std::string kRules = std::string(RK_SOURCE_DIR) + "/rules/";
@@ -181,8 +183,7 @@ TEST_CASE("features: a misspelled field is an error at its place, with a link, a
   CHECK(j["severity"] == 1);
   CHECK(j["code"] == "RK0201");
   CHECK(j["source"] == "rekindle");
-  CHECK(j["codeDescription"]["href"] ==
-        "https://docs.example/rekindle/diagnostics.md#rk0201-unknown-name");
+  CHECK(j["codeDescription"]["href"] == "https://docs.example/rekindle/diagnostics.md#RK0201");
   CHECK(j["range"]["start"]["line"] == d.at("last_purchse_date").line);
   CHECK(j["range"]["start"]["character"] == d.at("last_purchse_date").character);
   CHECK(j["range"]["end"]["character"] == d.at("last_purchse_date").character + 17);
@@ -320,6 +321,24 @@ TEST_CASE("features: hover shows types, nullability, docs, values, conditions an
   CHECK(file.find("**file** `" + kRules + "customer.schema`") == 0);
   CHECK(hover_text(d, d.at("# The win-back playbook")).empty());  // a comment
   CHECK(hover_text(d, d.at("segment dormancy")).empty());         // a keyword
+}
+
+TEST_CASE("features: hover shows a field's value range from the schema") {
+  const std::string dir = std::string(RK_SOURCE_DIR) + "/tests/lsp/";
+  Workspace ws;  // an unsaved schema beside an unsaved rule file
+  ws.open[dir + "account.schema"] =
+      "schema account\n\nfield account_id: string key\n## Net promoter score.\n"
+      "field nps: int? 0 to 10\nfield mrr: money >= $0\nfield seats: int\n";
+  const std::string text =
+      "import \"account.schema\"\ncandidate when nps > 5 and mrr > $10 and seats > 1\n";
+  const Doc d = open_doc(dir + "account.rules", text, &ws);
+  CHECK(errors(*d.a).empty());
+  const std::string nps = hover_text(d, d.at("nps > 5", 0, 1));
+  CHECK(nps.find("type: int, may be missing") != std::string::npos);
+  CHECK(nps.find("range: 0 to 10 (a snapshot value outside it is a data error)") !=
+        std::string::npos);
+  CHECK(hover_text(d, d.at("mrr > $10", 0, 1)).find("range: >= $0") != std::string::npos);
+  CHECK(hover_text(d, d.at("seats > 1", 0, 1)).find("range:") == std::string::npos);
 }
 
 TEST_CASE("features: go to definition of every kind of name") {

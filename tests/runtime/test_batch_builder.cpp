@@ -126,7 +126,7 @@ TEST_CASE("BatchBuilder::set_text reads the text form of CSV cells", "[batch_bui
   CHECK(!b.set_text(0, "ok", "yes", err));
   CHECK(err == "field `ok`: `yes` is not a bool (write true or false)");
   CHECK(!b.set_text(0, "when", "2026-02-30", err));
-  CHECK(err == "field `when`: `2026-02-30` is not a date (write YYYY-MM-DD)");
+  CHECK(err == "field `when`: `2026-02-30` is not a date (February 2026 has 28 days)");
   CHECK(!b.set_text(0, "tags", "a||b", err));
   CHECK(err ==
         "field `tags`: `a||b` is not a list (elements are joined with |, none may be empty)");
@@ -201,6 +201,7 @@ TEST_CASE("a built batch evaluates like a snapshot: the playbook on two customer
   atoms.prepare(p, *batch);
   std::vector<std::vector<int8_t>> out(p.outputs.size(), std::vector<int8_t>(2, -1));
   std::vector<int8_t*> ptrs;
+  ptrs.reserve(out.size());
   for (auto& o : out) ptrs.push_back(o.data());
   RkBatchView view{batch->columns.data(), atoms.data(), 2, as_of, 0};
   RkResultView results{ptrs.data(), 2};

@@ -250,11 +250,14 @@ TEST_CASE("csv: exact error messages", "[csv]") {
   }
   SECTION("dates") {
     CHECK(error_of(with("last_purchase_date", "2026-13-01"), pb) ==
-          "customers.csv:3: column last_purchase_date: \"2026-13-01\" is not a date");
+          "customers.csv:3: column last_purchase_date: \"2026-13-01\" is not a date (there is no "
+          "month 13)");
     CHECK(error_of(with("last_purchase_date", "2026-02-30"), pb) ==
-          "customers.csv:3: column last_purchase_date: \"2026-02-30\" is not a date");
+          "customers.csv:3: column last_purchase_date: \"2026-02-30\" is not a date (February "
+          "2026 has 28 days)");
     CHECK(error_of(with("last_purchase_date", "1/2/2026"), pb) ==
-          "customers.csv:3: column last_purchase_date: \"1/2/2026\" is not a date");
+          "customers.csv:3: column last_purchase_date: \"1/2/2026\" is not a date (write dates as "
+          "YYYY-MM-DD: 2026-01-02 if this is January 2, 2026-02-01 if it is February 1)");
   }
   SECTION("ints") {
     CHECK(error_of(with("orders_total", "abc"), pb) ==
