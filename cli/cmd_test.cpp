@@ -59,7 +59,12 @@ std::string join_names(const std::vector<std::string>& v) {
 
 class TestRun {
  public:
-  TestRun(const TestArgs& args, std::string path) : args_(args), path_(std::move(path)) {}
+  // `root` bounds what the test file reads: --root when given, else the folder argument the file
+  // was found below, else (empty) the test file's own folder.
+  TestRun(const TestArgs& args, std::string path, std::string root)
+      : args_(args),
+        path_(std::move(path)),
+        root_(args.root.empty() ? std::move(root) : args.root) {}
 
   // Runs the file; returns the exit code and adds to the pass/fail counts.
   int run(int& passed, int& failed) {
@@ -96,8 +101,8 @@ class TestRun {
 
   bool load() {
     // The test file and its rules file, like an import, stay in the test file's folder (or
-    // --root); checked before anything is read.
-    const auto root = source_root(path_, args_.root, diags_);
+    // --root, or the folder argument it was found below); checked before anything is read.
+    const auto root = source_root(path_, root_, diags_);
     if (!root) return flush_diags(kExitUsage);
     std::vector<Diagnostic> d;
     auto idx = tsrc_.load(path_, d);
@@ -847,6 +852,7 @@ class TestRun {
 
   const TestArgs& args_;
   std::string path_;
+  std::string root_;
   int exit_ = kExitOk;
   SourceSet tsrc_;
   uint32_t file_idx_ = 0;
@@ -911,7 +917,7 @@ std::function<int()> setup_test(CLI::App& app) {
     for (size_t i = 0; i < found.files.size(); ++i) {
       if (found.files.size() > 1) fmt::print("{}{}\n", i ? "\n" : "", found.files[i]);
       std::fflush(stdout);
-      TestRun run(*a, found.files[i]);
+      TestRun run(*a, found.files[i], found.roots[i]);
       code = std::max(code, run.run(passed, failed));
     }
     // Errors in the only test file (or in all of them): nothing ran, nothing to count.

@@ -68,8 +68,10 @@ std::vector<fs::path> tests_beside(const fs::path& rules) {
 TestFileSearch find_test_files(const std::vector<std::string>& args) {
   TestFileSearch r;
   std::set<std::string> seen;
-  auto take = [&](const fs::path& p) {
-    if (seen.insert(identity(p)).second) r.files.push_back(p.string());
+  auto take = [&](const fs::path& p, const std::string& root) {
+    if (!seen.insert(identity(p)).second) return;
+    r.files.push_back(p.string());
+    r.roots.push_back(root);
   };
   for (const auto& a : args) {
     const fs::path p(a);
@@ -81,16 +83,16 @@ TestFileSearch find_test_files(const std::vector<std::string>& args) {
         r.errors.push_back(error);
       else if (found.empty())
         r.errors.push_back(fmt::format("{}: no test files (*.test) in this folder or below", a));
-      for (const auto& f : found) take(f);
+      for (const auto& f : found) take(f, a);
     } else if (p.extension() == ".rules") {
       const std::vector<fs::path> found = tests_beside(p);
       if (found.empty())
         r.errors.push_back(fmt::format(
             "{}: no test file beside it tests it (a *.test file in its folder with `rules \"{}\"`)",
             a, p.filename().string()));
-      for (const auto& f : found) take(f);
+      for (const auto& f : found) take(f, "");
     } else {
-      take(p);
+      take(p, "");
     }
   }
   return r;

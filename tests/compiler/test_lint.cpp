@@ -486,8 +486,10 @@ TEST_CASE("lint: a stop function ends the solver questions, and what needs them 
 
 TEST_CASE("lint: the schema's value ranges bound the solver", "[lint]") {
   auto lint_ranged = [](const std::string& body) {
-    auto r = rk::compile_rules_text(kDir + "ranged.rules",
-                                    "import \"../fixtures/ranges/account.schema\"\n" + body);
+    // Imports are read from the top rule file's folder and below it: the rule file sits beside
+    // the schema.
+    auto r = rk::compile_rules_text(std::string(RK_SOURCE_DIR) + "/tests/fixtures/ranges/ranged.rules",
+                                    "import \"account.schema\"\n" + body);
     for (const auto& d : r.diags) INFO(d.message);
     REQUIRE(r.program);
     return rk::lint_program(r, rk::LintOptions{});

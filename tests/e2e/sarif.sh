@@ -12,12 +12,12 @@ trap 'rm -rf "$TMP"' EXIT
 
 # A checker error, a syntax error (a second file), and lints (an unused parameter, a channel
 # without consent).
-printf 'import "%s/rules/customer.schema"\nsegment s {\n  a when nosuch > 1\n}\n' "$SRC" \
-  > "$TMP/bad.rules"
-printf 'import "%s/rules/customer.schema"\nsegment s {\n  a wen orders_total > 1\n}\n' "$SRC" \
-  > "$TMP/syntax.rules"
+# Imports are read from the rule file's folder and below it: the schema goes beside the rules.
+cp "$SRC/rules/customer.schema" "$TMP/"
+printf 'import "customer.schema"\nsegment s {\n  a when nosuch > 1\n}\n' > "$TMP/bad.rules"
+printf 'import "customer.schema"\nsegment s {\n  a wen orders_total > 1\n}\n' > "$TMP/syntax.rules"
 cat > "$TMP/lint.rules" <<EOF
-import "$SRC/rules/customer.schema"
+import "customer.schema"
 parameter unused = 5
 candidate when orders_total > 0
 sequence w {
@@ -95,7 +95,7 @@ print("sarif: described and linked")
 EOF
 
 # The language server links the same code to the same address, from the same setting.
-printf 'import "%s/rules/customer.schema"\nlet x = nosuch\n' "$SRC" > "$TMP/lsp.rules"
+printf 'import "customer.schema"\nlet x = nosuch\n' > "$TMP/lsp.rules"
 python3 - "$REKINDLE" "$TMP" <<'EOF'
 import json, os, subprocess, sys
 rekindle, tmp = sys.argv[1], sys.argv[2]
