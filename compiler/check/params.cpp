@@ -118,6 +118,7 @@ bool parse_override(const Type& t, std::string text, Typed& out, ir::NodeBuilder
     case TypeKind::Offer:
     case TypeKind::Status:
     case TypeKind::Step:
+    case TypeKind::Variant:
       why = "this parameter cannot be overridden";
       return false;
   }

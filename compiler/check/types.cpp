@@ -42,6 +42,8 @@ std::string type_name(const Type& t) {
       return "a sequence status";
     case TypeKind::Step:
       return "a sequence step";
+    case TypeKind::Variant:
+      return "a variant";
   }
   return "?";
 }
@@ -82,6 +84,7 @@ ir::Ty phys(const Type& t) {
     case TypeKind::Offer:
     case TypeKind::Status:
     case TypeKind::Step:
+    case TypeKind::Variant:
       return ir::Ty::Int;
   }
   return ir::Ty::Int;
@@ -144,6 +147,7 @@ std::string Exprs::unit_hint(const Type& a, const Type& b) {
     case TypeKind::Offer:
     case TypeKind::Status:
     case TypeKind::Step:
+    case TypeKind::Variant:
       return {};
   }
   return {};
