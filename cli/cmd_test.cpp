@@ -573,6 +573,7 @@ class TestRun {
         break;
       case Role::Touch:
       case Role::Step:
+      case Role::Variant:
       case Role::Channel:
       case Role::Offer: {
         const ir::Sequence& q = layout.sequences[col.owner];
@@ -842,6 +843,7 @@ class TestRun {
       case Role::Key:
       case Role::Candidate:
       case Role::Touch:
+      case Role::Variant:
       case Role::Offer:
       case Role::Score:
         break;

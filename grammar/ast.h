@@ -276,7 +276,18 @@ struct RuleDecl {
   Span span;
 };
 
-// One `touch NAME via CHANNEL_EXPR [offer OFFER_EXPR] [only when EXPR]` of a sequence.
+// `variant NAME SHARE% [{ offer OFFER_EXPR }]` inside a touch's braces.
+struct VariantDecl {
+  std::string name;
+  Span name_span;
+  std::string share;  // as written, without `%`: "50", "12.5"
+  Span share_span;
+  ExprId offer = kNoExpr;  // kNoExpr: the touch's offer
+  std::string doc;
+  Span span;
+};
+// One `touch NAME via CHANNEL_EXPR [offer OFFER_EXPR] [only when EXPR] [{ VARIANTS }]` of a
+// sequence.
 struct TouchDecl {
   std::string name;
   Span name_span;
@@ -285,6 +296,7 @@ struct TouchDecl {
   ExprId only_when = kNoExpr;
   std::string doc;
   Span span;
+  std::vector<VariantDecl> variants;  // in order written; empty: none
 };
 // `channel NAME [requires EXPR]`
 struct ChannelDecl {

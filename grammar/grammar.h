@@ -428,8 +428,22 @@ struct only_cond : expression {};
 struct only_part : seq<tok<k_only>, must<only_when>, must<only_cond>> {};
 struct touch_options : opt<sor<seq<offer_part, opt<only_part>>, seq<only_part, opt<offer_part>>>> {
 };
-struct touch_clause
-    : seq<tok<k_touch>, must<touch_name>, must<touch_via>, must<touch_channel>, touch_options> {};
+// `variant NAME SHARE% [{ offer OFFER }]` inside a touch's `{ ... }`: a share of the touch's
+// customers (whole percents, consecutive bucket ranges in the order written); an offer word may
+// name a variant (`variant credit 20% { offer credit 25 }`).
+struct variant_name : sor<tok<decl_name_raw>, tok<offer_word_name_raw>, reserved_as_name> {};
+struct variant_share_raw : seq<decimal, one<'%'>> {};
+struct variant_share : tok<variant_share_raw> {};
+struct variant_offer_value : expression {};
+struct variant_offer : seq<tok<k_offer>, must<variant_offer_value>> {};
+struct variant_close : tok<one<'}'>> {};
+struct variant_body : seq<tok<one<'{'>>, opt<variant_offer>, must<variant_close>> {};
+struct variant_decl
+    : seq<tok<k_variant>, must<variant_name>, must<variant_share>, opt<variant_body>> {};
+struct touch_body_close : tok<one<'}'>> {};
+struct touch_body : seq<tok<one<'{'>>, star<variant_decl>, must<touch_body_close>> {};
+struct touch_clause : seq<tok<k_touch>, must<touch_name>, must<touch_via>, must<touch_channel>,
+                          touch_options, opt<touch_body>> {};
 // `cap NAME when COND` / `cap NAME: at most N message(s) per run`.
 struct cap_name : name_slot {};
 struct cap_when : tok<k_when> {};
@@ -583,6 +597,11 @@ template <> inline constexpr auto error_message<only_cond> = "expected a conditi
 template <> inline constexpr auto error_message<sequence_name> = "expected the sequence name after `sequence`";
 template <> inline constexpr auto error_message<sequence_open> = "expected `{` after the sequence name";
 template <> inline constexpr auto error_message<sequence_close> = "expected a sequence clause (enter, progress, wait, holdout, exit, channel, fallback, touch, cap) or `}`";
+template <> inline constexpr auto error_message<variant_name> = "expected the variant name after `variant`";
+template <> inline constexpr auto error_message<variant_share> = "expected the variant's share after its name, a percent (`variant curiosity 50%`)";
+template <> inline constexpr auto error_message<variant_offer_value> = "expected an offer after `offer`";
+template <> inline constexpr auto error_message<variant_close> = "expected `offer OFFER` or `}` in the variant";
+template <> inline constexpr auto error_message<touch_body_close> = "expected a variant (`variant NAME SHARE% { ... }`) or `}`";
 template <> inline constexpr auto error_message<cap_name> = "expected the cap name after `cap`";
 template <> inline constexpr auto error_message<cap_body> = "expected `when CONDITION` or `: at most N messages per run` after the cap name";
 template <> inline constexpr auto error_message<cap_cond> = "expected a condition after `when`";

@@ -78,6 +78,8 @@ struct State {
   ast::ExprId touch_offer = ast::kNoExpr;
   ast::ExprId touch_only = ast::kNoExpr;
   ast::ExprId cap_cond = ast::kNoExpr;
+  ast::ExprId variant_offer = ast::kNoExpr;
+  std::vector<ast::VariantDecl> variants;  // of the touch being parsed
 
   // The segment or sequence whose `{` is open (for "missing `}`" when a declaration follows).
   struct OpenBlock {
@@ -974,8 +976,38 @@ struct action<g::touch_clause> {
     const Operand via = st.pop();
     auto [name, name_span] = st.pop_name();
     st.seq.touches.push_back({std::move(name), name_span, via.id, st.touch_offer, st.touch_only,
-                              std::move(info.doc), info.span});
+                              std::move(info.doc), info.span, std::move(st.variants)});
     st.touch_offer = st.touch_only = ast::kNoExpr;
+    st.variants.clear();
+  }
+};
+template <>
+struct action<g::variant_share_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.points = in.string();
+    st.points.pop_back();  // the `%`
+    st.points_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::variant_offer_value> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.variant_offer = st.pop().id;
+  }
+};
+template <>
+struct action<g::variant_decl> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    auto [name, name_span] = st.pop_name();
+    st.variants.push_back({std::move(name), name_span, std::move(st.points), st.points_span,
+                           st.variant_offer, std::move(info.doc), info.span});
+    st.variant_offer = ast::kNoExpr;
+    st.points.clear();
+    st.points_span = {};
   }
 };
 template <>

@@ -5,7 +5,9 @@
 // layout (ir::Sequence) and its clauses in the source map.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <functional>
 #include <cmath>
 #include <set>
 #include <unordered_map>
@@ -40,6 +42,110 @@ Typed Lowering::lower_entry(size_t index, const ast::Span& use) {
   }
   e.state = State::Done;
   return e.value;
+}
+
+// The variants of touch `t` of sequence `si`: names unique in the touch, whole-percent shares
+// taking consecutive bucket ranges (at most 100% in all), one Holdout atom `bucket < end` each
+// under the salt "SEQUENCE.TOUCH", the offer of each, and the pausing of --experiments.
+void Lowering::lower_variants(int si, const ast::TouchDecl& t, ir::Touch& lt,
+                              const std::function<uint32_t(ast::ExprId)>& lower_offer) {
+  SeqEnt& q = seqs_[si];
+  lt.salt = q.decl->name + "." + t.name;
+  std::unordered_map<std::string, ast::Span> names;
+  uint64_t begin = 0;
+  for (const ast::VariantDecl& v : t.variants) {
+    if (auto it = names.find(v.name); it != names.end())
+      error_note(Code::DeclaredTwice, v.name_span,
+                 fmt::format("variant `{}` appears twice in touch `{}`", v.name, t.name),
+                 it->second, "first declared here");
+    names.emplace(v.name, v.name_span);
+    ir::Variant lv;
+    lv.name = v.name;
+    auto vit = std::find(q.variant_names.begin(), q.variant_names.end(), v.name);
+    lv.value = static_cast<uint32_t>(vit - q.variant_names.begin());
+    if (vit == q.variant_names.end()) q.variant_names.push_back(v.name);
+    lv.offer = v.offer == ast::kNoExpr ? lt.offer : lower_offer(v.offer);
+    int64_t pct = 0;
+    const auto r = std::from_chars(v.share.data(), v.share.data() + v.share.size(), pct);
+    if (r.ec != std::errc() || r.ptr != v.share.data() + v.share.size() || pct < 1 ||
+        pct > 100) {
+      error(Code::Variant, v.share_span,
+            fmt::format("a variant's share must be a whole percent from 1% to 100%, not {}%",
+                        v.share),
+            "variants take whole buckets of 100, e.g. `variant curiosity 50%`");
+    } else if (begin + static_cast<uint64_t>(pct) > 100) {
+      error(Code::Variant, v.share_span,
+            fmt::format("the shares of touch `{}`'s variants add up to {}%, more than 100%",
+                        t.name, begin + static_cast<uint64_t>(pct)),
+            "a customer is in one variant: make the shares add up to 100% or less");
+    } else {
+      lv.begin = begin;
+      lv.end = begin + static_cast<uint64_t>(pct);
+      begin = lv.end;
+      ir::Atom a;
+      a.kind = ir::AtomKind::Holdout;
+      a.field = static_cast<uint32_t>(program_.schema.key_field);
+      a.salt = lt.salt;
+      a.modulus = 100;
+      a.threshold = lv.end;
+      const uint32_t atom = ex_.add_atom(std::move(a));
+      lv.atom = nb_.node(atom).index;
+      atom_nodes_[lv.atom] = atom;
+    }
+    lt.variants.push_back(std::move(lv));
+  }
+  // Pausing: a paused variant's buckets go to the first variant of the touch that is not paused.
+  uint32_t first_open = ir::kNoIndex;
+  for (uint32_t k = 0; k < lt.variants.size(); ++k) {
+    ir::Variant& v = lt.variants[k];
+    v.paused = pause_variant(lt.salt + "." + v.name);
+    if (!v.paused && first_open == ir::kNoIndex) first_open = k;
+  }
+  for (uint32_t k = 0; k < lt.variants.size(); ++k)
+    lt.variants[k].serves = lt.variants[k].paused ? first_open : k;
+  if (first_open == ir::kNoIndex) paused_everything(lt.salt, t.name_span);
+}
+
+ast::Span Lowering::experiments_span(size_t entry) {
+  const Experiments& e = *ctx_.opts.experiments;
+  if (!experiments_file_) experiments_file_ = ctx_.src.add(e.path, e.text);
+  return ctx_.src.span_at(*experiments_file_, e.paused[entry].offset, e.paused[entry].length);
+}
+
+bool Lowering::pause_variant(const std::string& full_name) {
+  variant_full_names_.push_back(full_name);
+  if (!ctx_.opts.experiments) return false;
+  const auto& paused = ctx_.opts.experiments->paused;
+  paused_used_.resize(paused.size(), false);
+  bool hit = false;
+  for (size_t i = 0; i < paused.size(); ++i)
+    if (paused[i].name == full_name) hit = paused_used_[i] = true;
+  return hit;
+}
+
+void Lowering::paused_everything(const std::string& touch, const ast::Span& touch_span) {
+  const auto& paused = ctx_.opts.experiments->paused;
+  size_t last = 0;
+  for (size_t i = 0; i < paused.size(); ++i)
+    if (paused[i].name.rfind(touch + ".", 0) == 0) last = i;
+  error_note(Code::Experiments, experiments_span(last),
+             fmt::format("every variant of touch `{}` is paused", touch), touch_span,
+             "the touch is declared here");
+}
+
+void Lowering::check_experiments() {
+  if (!ctx_.opts.experiments) return;
+  const auto& paused = ctx_.opts.experiments->paused;
+  paused_used_.resize(paused.size(), false);
+  for (size_t i = 0; i < paused.size(); ++i) {
+    if (paused_used_[i]) continue;
+    const std::string near = closest(paused[i].name, variant_full_names_);
+    error(Code::Experiments, experiments_span(i),
+          fmt::format("`{}` names no variant of these rules", paused[i].name),
+          near.empty() ? "a paused entry is SEQUENCE.TOUCH.VARIANT, e.g. "
+                         "`winback.winback_offer.credit`"
+                       : fmt::format("did you mean `{}`?", near));
+  }
 }
 
 Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
@@ -215,7 +321,7 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   q.offers.push_back("none");
   q.offer_kinds.push_back(ast::OfferKind::None);
   q.offer_amounts.push_back("");
-  std::vector<uint32_t> next_conds, channel_of, offer_of, only_terms;
+  std::vector<uint32_t> next_conds, channel_of, offer_of, variant_of, only_terms;
   std::unordered_map<std::string, ast::Span> touch_names;
   const Type channel_type{TypeKind::Channel, si};
   for (size_t i = 0; i < d.touches.size(); ++i) {
@@ -243,21 +349,45 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
       ch = error_typed();
     }
     channel_of.push_back(ch.type.is_error() ? nb_.null(ir::Ty::Int) : ch.node);
-    if (t.offer != ast::kNoExpr) {
-      const Type offer_type{TypeKind::Offer, si};
-      Typed o = ex_.check_expr(f, t.offer, &offer_type);
+    const Type offer_type{TypeKind::Offer, si};
+    auto lower_offer = [&](ast::ExprId e) {
+      if (e == ast::kNoExpr) return nb_.c_int(0);
+      Typed o = ex_.check_expr(f, e, &offer_type);
       if (!o.type.is_error() && !(o.type == offer_type)) {
-        error(Code::Offer, f.expr(t.offer).span,
+        error(Code::Offer, f.expr(e).span,
               fmt::format("`offer` needs an offer (none, credit N, points N, early_access, "
                           "discount N%), but this is {}",
                           type_name(o.type)));
         o = error_typed();
       }
-      offer_of.push_back(o.type.is_error() ? nb_.null(ir::Ty::Int) : o.node);
-    } else {
-      offer_of.push_back(nb_.c_int(0));
+      return o.type.is_error() ? nb_.null(ir::Ty::Int) : o.node;
+    };
+    offer_of.push_back(lower_offer(t.offer));
+    ir::Touch lt{t.name, channel_of.back(), offer_of.back(), only, cond};
+    variant_of.push_back(nb_.null(ir::Ty::Int));
+    if (!t.variants.empty()) {
+      lower_variants(si, t, lt, lower_offer);
+      // The customer's variant and its offer: the first range holding their bucket, after
+      // pausing; beyond the last range, no variant and the touch's own offer.
+      uint32_t which = nb_.null(ir::Ty::Int), value = nb_.null(ir::Ty::Int);
+      uint32_t offer_v = offer_of.back();
+      for (size_t k = lt.variants.size(); k-- > 0;) {
+        const ir::Variant& v = lt.variants[k];
+        if (v.atom == ir::kNoIndex) continue;  // an error was reported
+        const uint32_t in_range = nb_.is_true(atom_nodes_[v.atom]);
+        const bool served = v.serves != ir::kNoIndex;
+        const ir::Variant& s = served ? lt.variants[v.serves] : v;
+        which = nb_.if_(ir::Ty::Int, in_range,
+                        served ? nb_.c_int(v.serves) : nb_.null(ir::Ty::Int), which);
+        value = nb_.if_(ir::Ty::Int, in_range,
+                        served ? nb_.c_int(s.value) : nb_.null(ir::Ty::Int), value);
+        offer_v = nb_.if_(ir::Ty::Int, in_range, served ? s.offer : offer_of.back(), offer_v);
+      }
+      lt.variant = which;
+      offer_of.back() = offer_v;
+      variant_of.back() = value;
     }
-    L.touches.push_back({t.name, channel_of.back(), offer_of.back(), only, cond});
+    L.touches.push_back(std::move(lt));
   }
   ex_.end_offers();
   if (q.offers.size() > 64)
@@ -296,6 +426,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   const uint32_t channel = nb_.if_(ir::Ty::Int, chosen_ok, chosen,
                                    nb_.if_(ir::Ty::Int, fb_ok, fb, nb_.null(ir::Ty::Int)));
   const uint32_t offer = switch_on(next, offer_of, ir::Ty::Int);
+  const bool has_variants = !q.variant_names.empty();
+  const uint32_t variant = has_variants ? switch_on(next, variant_of, ir::Ty::Int) : ir::kNoNode;
 
   // Caps: the top-level ones, then the sequence's own. A `when` cap fails closed (it fires unless
   // its condition is false); a count cap fires when the sequences written before this one have
@@ -388,6 +520,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   q.touch = nb_.if_(ir::Ty::Int, q.is_due, next, none);
   q.channel = nb_.if_(ir::Ty::Int, q.is_due, channel, none);
   q.offer = nb_.if_(ir::Ty::Int, q.is_due, offer, none);
+  q.variant = has_variants ? nb_.if_(ir::Ty::Int, q.is_due, variant, none) : ir::kNoNode;
+  L.variant_names = q.variant_names;
   q.value = Typed{Type{TypeKind::Status, si}, q.status};
   for (size_t i = 0; i < q.offers.size(); ++i)
     L.offers.push_back({q.offers[i], offer_kind(q.offer_kinds[i]), q.offer_amounts[i]});
@@ -411,11 +545,12 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
     L.statuses.push_back(std::move(st));
   }
   L.decision = {entered,   stopped, hold,  next,    exhausted, due_time, chosen,
-                chosen_ok, fb,      fb_ok, channel, offer,     capped,   q.is_due};
+                chosen_ok, fb,      fb_ok, channel, offer,     capped,   variant, q.is_due};
   L.result.status.node = q.status;
   L.result.touch.node = q.touch;
   L.result.channel.node = q.channel;
   L.result.offer.node = q.offer;
+  L.result.variant.node = q.variant;
   q.state = State::Done;
   smap_.sequence(f, d, enter_term, only_terms);
   return q.value;

@@ -54,6 +54,8 @@ struct SeqEnt : Entity {
   std::vector<std::string> statuses;
   std::vector<std::string> steps;
   uint32_t status = 0, next = 0, channel = 0, offer = 0, touch = 0, is_due = 0;
+  uint32_t variant = UINT32_MAX;           // Int: the due touch's variant; UINT32_MAX: none
+  std::vector<std::string> variant_names;  // distinct, in order of first appearance
   Entity entry;  // `enter when` (or the candidates), lowered on first use: stops read it
   uint32_t enter_term = UINT32_MAX;  // the source map's term of `enter when`
   ir::Sequence layout;

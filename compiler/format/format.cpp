@@ -224,6 +224,17 @@ class Formatter {
            " per run";
   }
   void layout_sequence(const ast::SequenceDecl& s);
+  // The offset of the first `{` at or after `from`, outside comments.
+  uint32_t next_brace(uint32_t from) const {
+    for (size_t i = from; i < text_.size(); ++i) {
+      if (text_[i] == '#') {
+        while (i < text_.size() && text_[i] != '\n') ++i;
+      } else if (text_[i] == '{') {
+        return static_cast<uint32_t>(i);
+      }
+    }
+    return from;
+  }
   void attach_comments(std::vector<uint32_t>& tail);
   std::string emit(const std::vector<uint32_t>& tail) const;
 };
@@ -723,7 +734,8 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
   bool one_line = s.touches.size() > 1;
   size_t width = 0;
   for (const auto& t : s.touches) {
-    if (t.only_when != ast::kNoExpr || (t.offer != ast::kNoExpr && is_if(t.offer)))
+    if (t.only_when != ast::kNoExpr || (t.offer != ast::kNoExpr && is_if(t.offer)) ||
+        !t.variants.empty())
       one_line = false;
     width = std::max(width, t.name.size());
   }
@@ -791,6 +803,19 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
         if (t.only_when != ast::kNoExpr)
           add_line(2, line_expr(2, "only when ", t.only_when), Role::Cont, 1,
                    {{word_before(word_before(expr_begin(t.only_when))), expr_end(t.only_when)}});
+        if (!t.variants.empty()) {
+          // `{` ends the touch's last line; one variant a line; `}` on a line of its own.
+          const uint32_t open = next_brace(lines_.back().src.back().second);
+          lines_.back().text += " {";
+          lines_.back().src.push_back({open, open + 1});
+          for (const auto& v : t.variants) {
+            std::string vt = "variant " + v.name + " " + v.share + "%";
+            if (v.offer != ast::kNoExpr) vt += " { offer " + expr(v.offer, kIf) + " }";
+            add_line(2, std::move(vt), Role::First, 2, {{v.span.offset, end_of(v.span)}}, 0, true);
+          }
+          const uint32_t close = end_of(t.span) - 1;
+          add_line(1, "}", Role::Close, 1, {{close, close + 1}});
+        }
         break;
       }
     }

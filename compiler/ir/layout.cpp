@@ -2,6 +2,7 @@
 #include "compiler/ir/layout.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace rk::ir {
 
@@ -93,6 +94,9 @@ std::string dump_layout(const Layout& l) {
         n(d.chosen_channel), n(d.chosen_allowed), n(d.fallback_channel), n(d.fallback_allowed),
         n(d.channel), n(d.offer), n(d.due));
     if (!q.caps.empty()) out += fmt::format("    decision capped {}\n", n(d.capped));
+    if (!q.variant_names.empty())
+      out += fmt::format("    variants {} decision {} result {}\n", fmt::join(q.variant_names, " "),
+                         n(d.variant), v(r.variant));
     out += fmt::format("    result status {} touch {} channel {} offer {}\n", v(r.status),
                        v(r.touch), v(r.channel), v(r.offer));
     for (const auto& s : q.statuses)
@@ -111,6 +115,14 @@ std::string dump_layout(const Layout& l) {
     for (const auto& t : q.touches)
       out += fmt::format("    touch {} via {} offer {} only_when {} eligible {}\n", t.name,
                          n(t.channel), n(t.offer), n(t.only_when), n(t.eligible));
+    for (const auto& t : q.touches) {
+      if (t.variants.empty()) continue;
+      out += fmt::format("    touch {} salt \"{}\" variant {}\n", t.name, t.salt, n(t.variant));
+      for (const auto& x : t.variants)
+        out += fmt::format("      variant {} value {} buckets {}-{} atom {}{} serves {} offer {}\n",
+                           x.name, i(x.value), x.begin, x.end, i(x.atom),
+                           x.paused ? " paused" : "", i(x.serves), n(x.offer));
+    }
   }
   for (const auto& sc : l.scores) {
     out += fmt::format("  score {}{} = {} @{} present @{}\n", sc.name, sc.decimal ? " decimal" : "",

@@ -228,6 +228,19 @@ bool validate_references(const Program& p, std::string& error) {
       check(nodes_ok({c.cond, c.earlier, c.fires}) && c.fires != kNoNode &&
                 (c.cond == kNoNode) == (c.limit >= 0) && (c.limit < 0) == (c.earlier == kNoNode),
             seq + " cap " + c.name);
+    const bool variants = !q.variant_names.empty();
+    check(variants == (q.result.variant.node != kNoNode) &&
+              (!variants || (value(q.result.variant) && q.result.variant.output != kNoOutput)),
+          seq + "'s variant");
+    for (const auto& t : q.touches) {
+      for (const auto& x : t.variants)
+        check(node(x.offer) && x.value < q.variant_names.size() && x.begin <= x.end &&
+                  x.end <= 100 && (x.atom == kNoIndex || x.atom < p.atoms.size()) &&
+                  (x.serves == kNoIndex || x.serves < t.variants.size()),
+              seq + " touch " + t.name + " variant " + x.name);
+      check(node(t.variant) && t.variants.empty() == (t.variant == kNoNode),
+            seq + " touch " + t.name + "'s variant");
+    }
     for (const auto& t : q.touches)
       check(nodes_ok({t.channel, t.offer, t.only_when, t.eligible}), seq + " touch " + t.name);
   }
