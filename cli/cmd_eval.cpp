@@ -98,15 +98,16 @@ std::optional<Experiments> read_experiments(const std::string& path) {
     j = nlohmann::json::parse(e.text);
   } catch (const nlohmann::json::parse_error& err) {
     const size_t at = err.byte > 0 ? err.byte - 1 : 0;
-    print_error(fmt::format("{}: the experiments file is not valid JSON",
-                            file_position(path, e.text, at)));
+    print_error(
+        fmt::format("{}: the experiments file is not valid JSON", file_position(path, e.text, at)));
     return std::nullopt;
   }
   const size_t first = e.text.find_first_not_of(" \t\r\n");
   if (!j.is_object()) {
-    print_error(fmt::format("{}: the experiments file must be a JSON object, e.g. "
-                            "{{\"paused\": [\"winback.winback_offer.credit\"]}}",
-                            file_position(path, e.text, first == std::string::npos ? 0 : first)));
+    print_error(
+        fmt::format("{}: the experiments file must be a JSON object, e.g. "
+                    "{{\"paused\": [\"winback.winback_offer.credit\"]}}",
+                    file_position(path, e.text, first == std::string::npos ? 0 : first)));
     return std::nullopt;
   }
   auto it = j.find("paused");
@@ -117,9 +118,10 @@ std::optional<Experiments> read_experiments(const std::string& path) {
   if (strings)
     for (const auto& v : *it) strings = strings && v.is_string();
   if (!strings) {
-    print_error(fmt::format("{}: `paused` must be a list of strings "
-                            "(SEQUENCE.TOUCH.VARIANT)",
-                            file_position(path, e.text, key_at)));
+    print_error(
+        fmt::format("{}: `paused` must be a list of strings "
+                    "(SEQUENCE.TOUCH.VARIANT)",
+                    file_position(path, e.text, key_at)));
     return std::nullopt;
   }
   // Each entry's place: its JSON text, searched after the previous one (an entry written with

@@ -61,10 +61,8 @@ class TestRun {
  public:
   // `root` bounds what the test file reads: --root when given, else the folder argument the file
   // was found below, else (empty) the test file's own folder.
-  TestRun(const TestArgs& args, std::string path, std::string root)
-      : args_(args),
-        path_(std::move(path)),
-        root_(args.root.empty() ? std::move(root) : args.root) {}
+  TestRun(const TestArgs& args, std::string path, const std::string& root)
+      : args_(args), path_(std::move(path)), root_(args.root.empty() ? root : args.root) {}
 
   // Runs the file; returns the exit code and adds to the pass/fail counts.
   int run(int& passed, int& failed) {
@@ -617,12 +615,12 @@ class TestRun {
       case ir::StatusKind::Capped:
         for (const auto& cap : q.caps)
           if (rr.truth(cap.fires) == "true")
-            lines.push_back(cap.cond != ir::kNoNode
-                                ? rule_with_cond("cap", SourceMap::Kind::Cap, q.name, cap.name, rr) +
-                                      " fired"
-                                : fmt::format("cap `{}`: at most {} per run, and the sequences "
-                                              "before `{}` already have that many due",
-                                              cap.name, cap.limit, q.name));
+            lines.push_back(
+                cap.cond != ir::kNoNode
+                    ? rule_with_cond("cap", SourceMap::Kind::Cap, q.name, cap.name, rr) + " fired"
+                    : fmt::format("cap `{}`: at most {} per run, and the sequences "
+                                  "before `{}` already have that many due",
+                                  cap.name, cap.limit, q.name));
         return;
       case ir::StatusKind::Due: {
         const ir::Touch* t = rr.touch(q);

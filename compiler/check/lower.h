@@ -191,12 +191,12 @@ class Lowering {
   std::vector<RuleEnt>& reviews_;
   std::vector<SeqEnt>& seqs_;
   std::vector<std::pair<std::string, ast::Span>> stack_;
-  std::set<std::string> cycles_reported_;  // each cycle is reported once
-  std::set<uint32_t> cycle_use_reported_;  // ... and once per place
+  std::set<std::string> cycles_reported_;              // each cycle is reported once
+  std::set<uint32_t> cycle_use_reported_;              // ... and once per place
   std::unordered_map<uint32_t, uint32_t> atom_nodes_;  // a variant's atom index -> its Atom node
-  std::vector<bool> paused_used_;            // by --experiments entry: it named a variant
-  std::vector<std::string> variant_full_names_;  // SEQUENCE.TOUCH.VARIANT, for "did you mean"
-  std::optional<uint32_t> experiments_file_;     // the --experiments file in the sources
+  std::vector<bool> paused_used_;                      // by --experiments entry: it named a variant
+  std::vector<std::string> variant_full_names_;        // SEQUENCE.TOUCH.VARIANT, for "did you mean"
+  std::optional<uint32_t> experiments_file_;           // the --experiments file in the sources
 };
 
 }  // namespace rk::check

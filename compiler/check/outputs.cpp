@@ -50,11 +50,12 @@ void Lowering::check_column_names() {
       continue;
     }
     // Point at whichever of the two was declared by the author.
-    error(Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
-          fmt::format("two output columns would be called `{}`; rename this one", c.name),
-          "the key field, `candidate`, `stopped_by`, `review`, every segment, every "
-          "sequence's NAME_status/_touch/_step/_variant/_channel/_offer and every score each give a "
-          "column");
+    error(
+        Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
+        fmt::format("two output columns would be called `{}`; rename this one", c.name),
+        "the key field, `candidate`, `stopped_by`, `review`, every segment, every "
+        "sequence's NAME_status/_touch/_step/_variant/_channel/_offer and every score each give a "
+        "column");
   }
 }
 

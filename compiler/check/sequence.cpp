@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <set>
 #include <unordered_map>
 
@@ -67,16 +67,15 @@ void Lowering::lower_variants(int si, const ast::TouchDecl& t, ir::Touch& lt,
     lv.offer = v.offer == ast::kNoExpr ? lt.offer : lower_offer(v.offer);
     int64_t pct = 0;
     const auto r = std::from_chars(v.share.data(), v.share.data() + v.share.size(), pct);
-    if (r.ec != std::errc() || r.ptr != v.share.data() + v.share.size() || pct < 1 ||
-        pct > 100) {
+    if (r.ec != std::errc() || r.ptr != v.share.data() + v.share.size() || pct < 1 || pct > 100) {
       error(Code::Variant, v.share_span,
             fmt::format("a variant's share must be a whole percent from 1% to 100%, not {}%",
                         v.share),
             "variants take whole buckets of 100, e.g. `variant curiosity 50%`");
     } else if (begin + static_cast<uint64_t>(pct) > 100) {
       error(Code::Variant, v.share_span,
-            fmt::format("the shares of touch `{}`'s variants add up to {}%, more than 100%",
-                        t.name, begin + static_cast<uint64_t>(pct)),
+            fmt::format("the shares of touch `{}`'s variants add up to {}%, more than 100%", t.name,
+                        begin + static_cast<uint64_t>(pct)),
             "a customer is in one variant: make the shares add up to 100% or less");
     } else {
       lv.begin = begin;
@@ -377,10 +376,10 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
         const uint32_t in_range = nb_.is_true(atom_nodes_[v.atom]);
         const bool served = v.serves != ir::kNoIndex;
         const ir::Variant& s = served ? lt.variants[v.serves] : v;
-        which = nb_.if_(ir::Ty::Int, in_range,
-                        served ? nb_.c_int(v.serves) : nb_.null(ir::Ty::Int), which);
-        value = nb_.if_(ir::Ty::Int, in_range,
-                        served ? nb_.c_int(s.value) : nb_.null(ir::Ty::Int), value);
+        which = nb_.if_(ir::Ty::Int, in_range, served ? nb_.c_int(v.serves) : nb_.null(ir::Ty::Int),
+                        which);
+        value = nb_.if_(ir::Ty::Int, in_range, served ? nb_.c_int(s.value) : nb_.null(ir::Ty::Int),
+                        value);
         offer_v = nb_.if_(ir::Ty::Int, in_range, served ? s.offer : offer_of.back(), offer_v);
       }
       lt.variant = which;
@@ -544,8 +543,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
     }
     L.statuses.push_back(std::move(st));
   }
-  L.decision = {entered,   stopped, hold,  next,    exhausted, due_time, chosen,
-                chosen_ok, fb,      fb_ok, channel, offer,     capped,   variant, q.is_due};
+  L.decision = {entered, stopped, hold,    next,  exhausted, due_time, chosen,  chosen_ok,
+                fb,      fb_ok,   channel, offer, capped,    variant,  q.is_due};
   L.result.status.node = q.status;
   L.result.touch.node = q.touch;
   L.result.channel.node = q.channel;

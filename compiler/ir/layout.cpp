@@ -120,8 +120,8 @@ std::string dump_layout(const Layout& l) {
       out += fmt::format("    touch {} salt \"{}\" variant {}\n", t.name, t.salt, n(t.variant));
       for (const auto& x : t.variants)
         out += fmt::format("      variant {} value {} buckets {}-{} atom {}{} serves {} offer {}\n",
-                           x.name, i(x.value), x.begin, x.end, i(x.atom),
-                           x.paused ? " paused" : "", i(x.serves), n(x.offer));
+                           x.name, i(x.value), x.begin, x.end, i(x.atom), x.paused ? " paused" : "",
+                           i(x.serves), n(x.offer));
     }
   }
   for (const auto& sc : l.scores) {

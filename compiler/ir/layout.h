@@ -158,10 +158,10 @@ struct Cap {
 // go to `serves`, the first variant of the touch that is not paused.
 struct Variant {
   std::string name;
-  uint32_t value = kNoIndex;   // index into Sequence::variant_names (the SEQUENCE_variant value)
-  uint64_t begin = 0;          // buckets [begin, end) of 100
+  uint32_t value = kNoIndex;  // index into Sequence::variant_names (the SEQUENCE_variant value)
+  uint64_t begin = 0;         // buckets [begin, end) of 100
   uint64_t end = 0;
-  uint32_t atom = kNoIndex;    // index into Program::atoms: the Holdout atom `bucket < end`
+  uint32_t atom = kNoIndex;  // index into Program::atoms: the Holdout atom `bucket < end`
   bool paused = false;
   uint32_t serves = kNoIndex;  // index into Touch::variants: whom its buckets get (itself unless
                                // paused; kNoIndex when every variant is paused, an error)

@@ -326,9 +326,10 @@ class Linter {
       case Kind::Channel:
         return fmt::format("channel `{}` can never be used: its `requires` is never true", r.name);
       case Kind::Cap:
-        return fmt::format("cap `{}` can never bind in sequence `{}`: its condition is false for "
-                           "every customer",
-                           r.name, r.owner);
+        return fmt::format(
+            "cap `{}` can never bind in sequence `{}`: its condition is false for "
+            "every customer",
+            r.name, r.owner);
       case Kind::ScoreLine:
         return fmt::format(
             "the line `{} points` of score `{}` never gives points: its condition "

@@ -1,7 +1,7 @@
 // Rekindle measurement: measure_plan_from, the adapter from a compiled rule file to a MeasurePlan.
 // It reads the program's typed layout (compiler/ir/layout.h: the families and sequences in
-// declaration order, each sequence's touches with their variants), never result column names. This is the only file
-// of the measurement that reads the compiler's output.
+// declaration order, each sequence's touches with their variants), never result column names. This
+// is the only file of the measurement that reads the compiler's output.
 #include "runtime/measure/plan.h"
 
 #include "compiler/check/compile.h"

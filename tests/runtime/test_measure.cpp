@@ -791,8 +791,7 @@ TEST_CASE("measure plan: read from the program's layout, in declaration order", 
   const MeasurePlan vp = measure_plan_from(v);
   REQUIRE(vp.sequences.size() == 1);
   REQUIRE(vp.sequences[0].touches.size() == 3);
-  CHECK(vp.sequences[0].touches[0].variants ==
-        std::vector<std::string>{"red_door", "blue_door"});
+  CHECK(vp.sequences[0].touches[0].variants == std::vector<std::string>{"red_door", "blue_door"});
   CHECK(vp.sequences[0].touches[1].variants == std::vector<std::string>{"plain", "big"});
   CHECK(vp.sequences[0].touches[2].variants.empty());
   // A rule file that did not compile has an empty plan.
