@@ -199,6 +199,10 @@ constexpr const char* kEmailDomains[] = {"example.com", "example.net", "example.
 
 // --- Numbers and dates ---------------------------------------------------------------------
 
+// The widest range drawn uniformly when the usual shape of a field misses it (a million steps of
+// a count or a cent; days across 2,700 years).
+constexpr double kUniformSpan = 1e6;
+
 // A value of the field: on a boundary, spread around one, or of the usual shape; always within
 // [lo, hi] and a multiple of the step.
 double draw_number(const FieldPlan& p, Rng& rng) {
@@ -217,11 +221,18 @@ double draw_number(const FieldPlan& p, Rng& rng) {
     v = p.natural(p, rng);
   }
   v = round_to(v, p.decimals);
+  // Outside the field's range (`int >= 1` drew a zero): values of the usual shape drawn again,
+  // so a one-sided range keeps plausible values (seats 1..10, not 1..2^53). For a range the
+  // usual shape misses: a narrow one uniformly, a wide one by the usual shape moved past its
+  // nearer end (`money >= $1000`: $1000 plus an amount).
+  for (int tries = 0; tries < 16 && (v < p.lo || v > p.hi); ++tries)
+    v = round_to(p.natural(p, rng), p.decimals);
   if (v < p.lo || v > p.hi) {
-    // Outside the field's range: a value within it, uniformly when the range is finite.
-    if (std::isfinite(p.lo) && std::isfinite(p.hi))
-      v = round_to(p.lo + rng.uniform() * (p.hi - p.lo), p.decimals);
-    v = std::clamp(v, p.lo, p.hi);
+    if (p.hi - p.lo <= kUniformSpan)
+      v = p.lo + rng.uniform() * (p.hi - p.lo);
+    else
+      v = v < p.lo ? p.lo + std::fabs(p.natural(p, rng)) : p.hi - std::fabs(p.natural(p, rng));
+    v = std::clamp(round_to(v, p.decimals), p.lo, p.hi);
   }
   return v;
 }

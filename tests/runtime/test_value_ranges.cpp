@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -280,4 +281,51 @@ TEST_CASE("ranges: the generator draws values within the ranges", "[ranges]") {
   CHECK(none.error() ==
         "the range of field `mrr` (> $0.001 and < $0.004) holds no value written "
         "with 2 decimals");
+}
+
+TEST_CASE("ranges: a one-sided range keeps the values plausible", "[ranges][generate]") {
+  // seats: int >= 1 (the usual counts, not 1..2^53); arr: money >= $1000 (the usual shape of
+  // an amount misses it: $1000 plus an amount); credit: money <= -$5 (below its end).
+  Schema s;
+  s.name = "account";
+  s.fields.emplace_back("id", FieldType::String, false, true);
+  s.key_field = 0;
+  FieldDef seats("seats", FieldType::Int, false, false);
+  seats.min = end_at(1, 1, true, "1");
+  s.fields.push_back(seats);
+  FieldDef arr("arr", FieldType::Money, false, false);
+  arr.min = end_at(0, 1000, true, "$1000");
+  s.fields.push_back(arr);
+  FieldDef credit("credit", FieldType::Money, false, false);
+  credit.max = end_at(0, -5, true, "-$5");
+  s.fields.push_back(credit);
+  GenerateOptions opts;
+  opts.rows = 4000;
+  opts.seed = 11;
+  opts.as_of = 20393;
+  opts.batch_rows = 4000;
+  SchemaGenerator gen(s, GenerationGuide{}, opts);
+  REQUIRE(gen.error().empty());
+  const Batch b = gen.batch(0);
+  REQUIRE(b.num_rows == 4000);
+  check_ranges(s, b, true, [&](int64_t r, size_t f, const std::string& m) {
+    FAIL("row " << r << " " << s.fields[f].name << ": " << m);
+  });
+  const auto* seat = static_cast<const int64_t*>(b.columns[1].values);
+  const auto* amount = static_cast<const double*>(b.columns[2].values);
+  const auto* owed = static_cast<const double*>(b.columns[3].values);
+  int64_t ones = 0;
+  std::set<double> amounts;
+  for (int64_t r = 0; r < b.num_rows; ++r) {
+    CHECK(seat[r] >= 1);
+    CHECK(seat[r] <= 10000);
+    ones += seat[r] == 1;
+    CHECK(amount[r] >= 1000);
+    CHECK(amount[r] < 1000000);
+    amounts.insert(amount[r]);
+    CHECK(owed[r] <= -5);
+    CHECK(owed[r] > -1000000);
+  }
+  CHECK(ones < b.num_rows / 2);  // not every zero pushed onto the end
+  CHECK(amounts.size() > 1000);  // not every amount on the end either
 }
