@@ -9,6 +9,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "base/date.h"
@@ -24,7 +27,7 @@ namespace rk::cli {
 namespace {
 
 struct EvalArgs {
-  std::string rules, snapshot, as_of, out, format, summary, engine = "jit";
+  std::string rules, snapshot, as_of, out, format, summary, experiments, engine = "jit";
   std::string drafts, review_queue, events;
   std::optional<std::string> run_id;  // unset: the default run id
   std::vector<std::string> params;
@@ -65,10 +68,91 @@ class ProgressBar {
   clock::time_point start_;
 };
 
+// "FILE:LINE:COL" of byte `offset` of `text`.
+std::string file_position(const std::string& path, const std::string& text, size_t offset) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return fmt::format("{}:{}:{}", path, line, col);
+}
+
+// `--experiments FILE`: a JSON object whose `paused` (optional) is a list of strings, each
+// SEQUENCE.TOUCH.VARIANT. The compiler checks that each names a variant (RK0414); here the
+// file's shape, each error naming the file, line and column.
+std::optional<Experiments> read_experiments(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    print_error(fmt::format("{}: cannot read the experiments file", path));
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  Experiments e;
+  e.path = path;
+  e.text = ss.str();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(e.text);
+  } catch (const nlohmann::json::parse_error& err) {
+    const size_t at = err.byte > 0 ? err.byte - 1 : 0;
+    print_error(
+        fmt::format("{}: the experiments file is not valid JSON", file_position(path, e.text, at)));
+    return std::nullopt;
+  }
+  const size_t first = e.text.find_first_not_of(" \t\r\n");
+  if (!j.is_object()) {
+    print_error(
+        fmt::format("{}: the experiments file must be a JSON object, e.g. "
+                    "{{\"paused\": [\"winback.winback_offer.credit\"]}}",
+                    file_position(path, e.text, first == std::string::npos ? 0 : first)));
+    return std::nullopt;
+  }
+  auto it = j.find("paused");
+  if (it == j.end()) return e;  // nothing paused
+  const size_t key = e.text.find("\"paused\"");
+  const size_t key_at = key == std::string::npos ? 0 : key;
+  bool strings = it->is_array();
+  if (strings)
+    for (const auto& v : *it) strings = strings && v.is_string();
+  if (!strings) {
+    print_error(
+        fmt::format("{}: `paused` must be a list of strings "
+                    "(SEQUENCE.TOUCH.VARIANT)",
+                    file_position(path, e.text, key_at)));
+    return std::nullopt;
+  }
+  // Each entry's place: its JSON text, searched after the previous one (an entry written with
+  // other escapes points at `paused`).
+  size_t from = key_at;
+  for (const auto& v : *it) {
+    const std::string name = v.get<std::string>();
+    const std::string lit = nlohmann::json(name).dump();
+    const size_t at = e.text.find(lit, from);
+    Experiments::Entry entry{name, static_cast<uint32_t>(key_at), 8};
+    if (at != std::string::npos) {
+      entry.offset = static_cast<uint32_t>(at);
+      entry.length = static_cast<uint32_t>(lit.size());
+      from = at + lit.size();
+    }
+    e.paused.push_back(std::move(entry));
+  }
+  return e;
+}
+
 int run_eval(const EvalArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
   copts.root = a.root;
+  if (!a.experiments.empty()) {
+    copts.experiments = read_experiments(a.experiments);
+    if (!copts.experiments) return kExitUsage;
+  }
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
   const std::optional<ResultFormat> format = result_format_for(a.format, a.out);
@@ -90,13 +174,15 @@ int run_eval(const EvalArgs& a) {
   Session session(session_options(a.engine, a.threads));
   session.executor(*rules);  // the engine now, so a JIT fallback is said before anything else
 
-  // No output may be an input of the run or another output (runtime/output_guard.h).
-  if (auto refused = check_outputs(run_inputs(a.snapshot, rules->result().sources),
-                                   {{"--out", a.out.empty() ? "-" : a.out},
-                                    {"--summary", a.summary},
-                                    {"--drafts", a.drafts},
-                                    {"--review-queue", a.review_queue},
-                                    {"--events", a.events}})) {
+  // No output may be an input of the run (the experiments file too) or another output
+  // (runtime/output_guard.h).
+  std::vector<RunFile> inputs = run_inputs(a.snapshot, rules->result().sources);
+  if (!a.experiments.empty()) inputs.push_back({"the experiments file", a.experiments});
+  if (auto refused = check_outputs(inputs, {{"--out", a.out.empty() ? "-" : a.out},
+                                            {"--summary", a.summary},
+                                            {"--drafts", a.drafts},
+                                            {"--review-queue", a.review_queue},
+                                            {"--events", a.events}})) {
     print_error(*refused);
     return kExitUsage;
   }
@@ -227,6 +313,9 @@ std::function<int()> setup_eval(CLI::App& app) {
                   "Write one decision event per customer and sequence entered (JSON lines)");
   sub->add_option("--run-id", a->run_id,
                   "The events' run id (default: AS_OF/ and the rule set's hash's first 8 digits)");
+  sub->add_option("--experiments", a->experiments,
+                  "Pause variants: a JSON object {\"paused\": [\"SEQUENCE.TOUCH.VARIANT\", ...]} "
+                  "(the verdicts file of `rekindle measure --verdicts`)");
   add_session_options(sub, a->threads, a->engine);
   sub->add_flag("--quiet", a->quiet, "No summary or progress on standard error");
   sub->footer(

@@ -571,6 +571,7 @@ class TestRun {
         break;
       case Role::Touch:
       case Role::Step:
+      case Role::Variant:
       case Role::Channel:
       case Role::Offer: {
         const ir::Sequence& q = layout.sequences[col.owner];
@@ -610,6 +611,16 @@ class TestRun {
         return;
       case ir::StatusKind::Exit:
         lines.push_back(rule_with_cond("exit", SourceMap::Kind::Exit, q.name, status.name, rr));
+        return;
+      case ir::StatusKind::Capped:
+        for (const auto& cap : q.caps)
+          if (rr.truth(cap.fires) == "true")
+            lines.push_back(
+                cap.cond != ir::kNoNode
+                    ? rule_with_cond("cap", SourceMap::Kind::Cap, q.name, cap.name, rr) + " fired"
+                    : fmt::format("cap `{}`: at most {} per run, and the sequences "
+                                  "before `{}` already have that many due",
+                                  cap.name, cap.limit, q.name));
         return;
       case ir::StatusKind::Due: {
         const ir::Touch* t = rr.touch(q);
@@ -785,6 +796,8 @@ class TestRun {
         return fmt::format("channel {}.{} (requires)", r.owner, r.name);
       case SourceMap::Kind::ScoreLine:
         return fmt::format("score {} line `{} points`", r.owner, r.name);
+      case SourceMap::Kind::Cap:
+        return fmt::format("cap {}.{}", r.owner, r.name);
       case SourceMap::Kind::Otherwise:
       case SourceMap::Kind::Let:
       case SourceMap::Kind::Enter:
@@ -828,6 +841,7 @@ class TestRun {
       case Role::Key:
       case Role::Candidate:
       case Role::Touch:
+      case Role::Variant:
       case Role::Offer:
       case Role::Score:
         break;

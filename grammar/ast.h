@@ -276,7 +276,18 @@ struct RuleDecl {
   Span span;
 };
 
-// One `touch NAME via CHANNEL_EXPR [offer OFFER_EXPR] [only when EXPR]` of a sequence.
+// `variant NAME SHARE% [{ offer OFFER_EXPR }]` inside a touch's braces.
+struct VariantDecl {
+  std::string name;
+  Span name_span;
+  std::string share;  // as written, without `%`: "50", "12.5"
+  Span share_span;
+  ExprId offer = kNoExpr;  // kNoExpr: the touch's offer
+  std::string doc;
+  Span span;
+};
+// One `touch NAME via CHANNEL_EXPR [offer OFFER_EXPR] [only when EXPR] [{ VARIANTS }]` of a
+// sequence.
 struct TouchDecl {
   std::string name;
   Span name_span;
@@ -285,12 +296,14 @@ struct TouchDecl {
   ExprId only_when = kNoExpr;
   std::string doc;
   Span span;
+  std::vector<VariantDecl> variants;  // in order written; empty: none
 };
 // `channel NAME [requires EXPR]`
 struct ChannelDecl {
   std::string name;
   Span name_span;
   ExprId requires_ = kNoExpr;
+  std::string doc;
   Span span;
 };
 // `fallback FROM to TO`
@@ -299,6 +312,7 @@ struct FallbackDecl {
   Span from_span;
   std::string to;
   Span to_span;
+  std::string doc;
   Span span;
 };
 // `exit NAME when EXPR`
@@ -306,6 +320,18 @@ struct ExitDecl {
   std::string name;
   Span name_span;
   ExprId cond = kNoExpr;
+  Span span;
+};
+// `cap NAME when EXPR` (fails closed, like a stop rule) or `cap NAME: at most N messages per
+// run` (counts the touches due in the sequences written before); top level (every sequence) or
+// inside a sequence (that sequence).
+struct CapDecl {
+  std::string name;
+  Span name_span;
+  ExprId cond = kNoExpr;  // `when`
+  std::string limit;      // `at most N`: N as written ("" for `when`)
+  Span limit_span;
+  std::string doc;
   Span span;
 };
 // sequence NAME {
@@ -332,6 +358,7 @@ struct SequenceDecl {
   std::vector<ChannelDecl> channels;
   std::vector<FallbackDecl> fallbacks;
   std::vector<TouchDecl> touches;
+  std::vector<CapDecl> caps;
   std::string doc;
   Span span;
 };
@@ -354,7 +381,7 @@ struct ScoreDecl {
 };
 
 using Decl = std::variant<ImportDecl, ParamDecl, LetDecl, SegmentDecl, CandidateDecl, RuleDecl,
-                          SequenceDecl, FieldDecl, ScoreDecl>;
+                          SequenceDecl, FieldDecl, ScoreDecl, ChannelDecl, FallbackDecl, CapDecl>;
 
 // What kind of rule a RuleDecl is (kept beside the decl to keep Decl small).
 enum class RuleKind : uint8_t { Stop, Review };

@@ -428,10 +428,38 @@ struct only_cond : expression {};
 struct only_part : seq<tok<k_only>, must<only_when>, must<only_cond>> {};
 struct touch_options : opt<sor<seq<offer_part, opt<only_part>>, seq<only_part, opt<offer_part>>>> {
 };
-struct touch_clause
-    : seq<tok<k_touch>, must<touch_name>, must<touch_via>, must<touch_channel>, touch_options> {};
-struct sequence_clause : sor<enter_clause, progress_clause, wait_clause, holdout_clause,
-                             exit_clause, channel_clause, fallback_clause, touch_clause> {};
+// `variant NAME SHARE% [{ offer OFFER }]` inside a touch's `{ ... }`: a share of the touch's
+// customers (whole percents, consecutive bucket ranges in the order written); an offer word may
+// name a variant (`variant credit 20% { offer credit 25 }`).
+struct variant_name : sor<tok<decl_name_raw>, tok<offer_word_name_raw>, reserved_as_name> {};
+struct variant_share_raw : seq<decimal, one<'%'>> {};
+struct variant_share : tok<variant_share_raw> {};
+struct variant_offer_value : expression {};
+struct variant_offer : seq<tok<k_offer>, must<variant_offer_value>> {};
+struct variant_close : tok<one<'}'>> {};
+struct variant_body : seq<tok<one<'{'>>, opt<variant_offer>, must<variant_close>> {};
+struct variant_decl
+    : seq<tok<k_variant>, must<variant_name>, must<variant_share>, opt<variant_body>> {};
+struct touch_body_close : tok<one<'}'>> {};
+struct touch_body : seq<tok<one<'{'>>, star<variant_decl>, must<touch_body_close>> {};
+struct touch_clause : seq<tok<k_touch>, must<touch_name>, must<touch_via>, must<touch_channel>,
+                          touch_options, opt<touch_body>> {};
+// `cap NAME when COND` / `cap NAME: at most N message(s) per run`.
+struct cap_name : name_slot {};
+struct cap_when : tok<k_when> {};
+struct cap_cond : expression {};
+struct cap_limit_raw : digits {};
+struct cap_limit : tok<cap_limit_raw> {};
+struct cap_at_most : seq<tok<k_at>, tok<k_most>> {};
+struct cap_messages : tok<sor<k_messages, k_message>> {};
+struct cap_per_run : seq<tok<k_per>, tok<k_run>> {};
+struct cap_count : seq<tok<one<':'>>, must<cap_at_most>, must<cap_limit>, must<cap_messages>,
+                       must<cap_per_run>> {};
+struct cap_body : sor<seq<cap_when, must<cap_cond>>, cap_count> {};
+struct cap_clause : seq<tok<k_cap>, must<cap_name>, must<cap_body>> {};
+struct sequence_clause
+    : sor<enter_clause, progress_clause, wait_clause, holdout_clause, exit_clause, channel_clause,
+          fallback_clause, touch_clause, cap_clause> {};
 struct sequence_name : name_slot {};
 struct sequence_open : tok<one<'{'>> {};
 struct sequence_close : tok<one<'}'>> {};
@@ -452,8 +480,15 @@ struct score_line
 struct score_decl
     : seq<tok<k_score>, must<score_name>, must<score_open>, star<score_line>, must<score_close>> {};
 
+// Top-level channels and fallbacks (shared by every sequence that declares no channel) and caps
+// (every sequence).
+struct top_channel_decl : seq<channel_clause> {};
+struct top_fallback_decl : seq<fallback_clause> {};
+struct top_cap_decl : seq<cap_clause> {};
+
 struct rules_decl : sor<import_decl, parameter_decl, let_decl, segment_decl, candidate_decl,
-                        stop_decl, review_decl, sequence_decl, score_decl> {};
+                        stop_decl, review_decl, sequence_decl, score_decl, top_channel_decl,
+                        top_fallback_decl, top_cap_decl> {};
 struct rules_end : eof {};
 struct rules_file : seq<star<rules_decl>, must<rules_end>> {};
 
@@ -561,14 +596,26 @@ template <> inline constexpr auto error_message<only_when> = "expected `when` af
 template <> inline constexpr auto error_message<only_cond> = "expected a condition after `only when`";
 template <> inline constexpr auto error_message<sequence_name> = "expected the sequence name after `sequence`";
 template <> inline constexpr auto error_message<sequence_open> = "expected `{` after the sequence name";
-template <> inline constexpr auto error_message<sequence_close> = "expected a sequence clause (enter, progress, wait, holdout, exit, channel, fallback, touch) or `}`";
+template <> inline constexpr auto error_message<sequence_close> = "expected a sequence clause (enter, progress, wait, holdout, exit, channel, fallback, touch, cap) or `}`";
+template <> inline constexpr auto error_message<variant_name> = "expected the variant name after `variant`";
+template <> inline constexpr auto error_message<variant_share> = "expected the variant's share after its name, a percent (`variant curiosity 50%`)";
+template <> inline constexpr auto error_message<variant_offer_value> = "expected an offer after `offer`";
+template <> inline constexpr auto error_message<variant_close> = "expected `offer OFFER` or `}` in the variant";
+template <> inline constexpr auto error_message<touch_body_close> = "expected a variant (`variant NAME SHARE% { ... }`) or `}`";
+template <> inline constexpr auto error_message<cap_name> = "expected the cap name after `cap`";
+template <> inline constexpr auto error_message<cap_body> = "expected `when CONDITION` or `: at most N messages per run` after the cap name";
+template <> inline constexpr auto error_message<cap_cond> = "expected a condition after `when`";
+template <> inline constexpr auto error_message<cap_at_most> = "expected `at most` after `:` (`cap NAME: at most 1 message per run`)";
+template <> inline constexpr auto error_message<cap_limit> = "expected a whole number after `at most`";
+template <> inline constexpr auto error_message<cap_messages> = "expected `messages` after the number";
+template <> inline constexpr auto error_message<cap_per_run> = "expected `per run` after `messages`";
 template <> inline constexpr auto error_message<score_name> = "expected the score name after `score`";
 template <> inline constexpr auto error_message<score_open> = "expected `{` after the score name";
 template <> inline constexpr auto error_message<score_close> = "expected a line (`N points when CONDITION`) or `}`";
 template <> inline constexpr auto error_message<score_points_word> = "expected `points` after the number (`30 points when ...`)";
 template <> inline constexpr auto error_message<score_when> = "expected `when` after `points`";
 template <> inline constexpr auto error_message<score_cond> = "expected a condition after `when`";
-template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, score, stop, review, sequence, let, parameter, candidate, import)";
+template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, score, stop, review, sequence, channel, fallback, cap, let, parameter, candidate, import)";
 // clang-format on
 
 struct error {

@@ -24,9 +24,11 @@ namespace rk::grammar {
   X(false) X(credit) X(points) X(early_access) X(discount) X(at) X(least) X(most) X(above) \
   X(below) X(under)
 // Contextual words: a keyword only where the grammar expects it (`enter` at the start of a
-// sequence clause, `score` at the start of a declaration, `point` after a score line's number);
+// sequence clause, `score` and `cap` at the start of a declaration, `point` after a score line's
+// number, `message(s) per run` in a cap, `variant` in a touch's braces);
 // elsewhere a name.
-#define RK_CONTEXTUAL_WORDS(X) X(enter) X(score) X(point)
+#define RK_CONTEXTUAL_WORDS(X) \
+  X(enter) X(score) X(point) X(cap) X(message) X(messages) X(per) X(run) X(variant)
 // clang-format on
 
 #define RK_WORD_TEXT(word) #word,

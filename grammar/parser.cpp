@@ -77,6 +77,9 @@ struct State {
   ast::ExprId requires_ = ast::kNoExpr;
   ast::ExprId touch_offer = ast::kNoExpr;
   ast::ExprId touch_only = ast::kNoExpr;
+  ast::ExprId cap_cond = ast::kNoExpr;
+  ast::ExprId variant_offer = ast::kNoExpr;
+  std::vector<ast::VariantDecl> variants;  // of the touch being parsed
 
   // The segment or sequence whose `{` is open (for "missing `}`" when a declaration follows).
   struct OpenBlock {
@@ -933,8 +936,10 @@ template <>
 struct action<g::channel_clause> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
     auto [name, name_span] = st.pop_name();
-    st.seq.channels.push_back({std::move(name), name_span, st.requires_, decl_info(in, st).span});
+    st.seq.channels.push_back(
+        {std::move(name), name_span, st.requires_, std::move(info.doc), info.span});
     st.requires_ = ast::kNoExpr;
   }
 };
@@ -944,8 +949,9 @@ struct action<g::fallback_clause> {
   static void apply(const Input& in, State& st) {
     auto to = st.pop_name();
     auto from = st.pop_name();
+    auto info = decl_info(in, st);
     st.seq.fallbacks.push_back({std::move(from.first), from.second, std::move(to.first), to.second,
-                                decl_info(in, st).span});
+                                std::move(info.doc), info.span});
   }
 };
 template <>
@@ -970,8 +976,91 @@ struct action<g::touch_clause> {
     const Operand via = st.pop();
     auto [name, name_span] = st.pop_name();
     st.seq.touches.push_back({std::move(name), name_span, via.id, st.touch_offer, st.touch_only,
-                              std::move(info.doc), info.span});
+                              std::move(info.doc), info.span, std::move(st.variants)});
     st.touch_offer = st.touch_only = ast::kNoExpr;
+    st.variants.clear();
+  }
+};
+template <>
+struct action<g::variant_share_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.points = in.string();
+    st.points.pop_back();  // the `%`
+    st.points_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::variant_offer_value> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.variant_offer = st.pop().id;
+  }
+};
+template <>
+struct action<g::variant_decl> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    auto [name, name_span] = st.pop_name();
+    st.variants.push_back({std::move(name), name_span, std::move(st.points), st.points_span,
+                           st.variant_offer, std::move(info.doc), info.span});
+    st.variant_offer = ast::kNoExpr;
+    st.points.clear();
+    st.points_span = {};
+  }
+};
+template <>
+struct action<g::cap_limit_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.points = in.string();
+    st.points_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::cap_cond> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.cap_cond = st.pop().id;
+  }
+};
+template <>
+struct action<g::cap_clause> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    auto [name, name_span] = st.pop_name();
+    st.seq.caps.push_back({std::move(name), name_span, st.cap_cond, std::move(st.points),
+                           st.points_span, std::move(info.doc), info.span});
+    st.cap_cond = ast::kNoExpr;
+    st.points.clear();
+    st.points_span = {};
+  }
+};
+// The top-level forms: the clause's action put it in the sequence scratch; move it out.
+template <>
+struct action<g::top_channel_decl> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.out.decls.push_back({std::move(st.seq.channels.back())});
+    st.seq.channels.pop_back();
+  }
+};
+template <>
+struct action<g::top_fallback_decl> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.out.decls.push_back({std::move(st.seq.fallbacks.back())});
+    st.seq.fallbacks.pop_back();
+  }
+};
+template <>
+struct action<g::top_cap_decl> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.out.decls.push_back({std::move(st.seq.caps.back())});
+    st.seq.caps.pop_back();
   }
 };
 template <>

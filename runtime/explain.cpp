@@ -798,6 +798,18 @@ class Explainer {
       case ir::StatusKind::NoChannel:
         channel_steps(q, d, steps);
         return;
+      case ir::StatusKind::Capped:
+        for (const auto& cap : q.caps) {
+          const std::string fired = rr().truth(cap.fires);
+          if (cap.cond != ir::kNoNode)
+            steps.say(fmt::format("cap {}{}: {}", cap.name, cap.shared ? "" : " (this sequence)",
+                                  fired == "true" ? "FIRES (capped)" : "does not fire"));
+          else
+            steps.say(fmt::format("cap {}: at most {} per run; earlier sequences have {} due: {}",
+                                  cap.name, cap.limit, val(cap.earlier).i,
+                                  fired == "true" ? "CAPPED" : "not capped"));
+        }
+        return;
       case ir::StatusKind::Due: {
         const Progress p = progress(q);
         steps.say(fmt::format("due: touch {} {} via {}, offer {}", p.next,

@@ -62,6 +62,12 @@ const std::vector<CodeInfo> kCatalog = {
      "RK0411"},
     {C::Score, "RK0412", "score",
      "a score without lines, or points with more than 6 decimals or too large", "RK0412"},
+    {C::Variant, "RK0413", "variant",
+     "a variant's share that is not a whole percent from 1% to 100%, or shares above 100%",
+     "RK0413"},
+    {C::Experiments, "RK0414", "experiments",
+     "an --experiments entry that names no variant, or that pauses every variant of a touch",
+     "RK0414"},
 };
 
 }  // namespace

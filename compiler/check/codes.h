@@ -44,6 +44,8 @@ enum class Code : uint8_t {
   WrongFileKind,        // RK0410
   DuplicateColumn,      // RK0411
   Score,                // RK0412
+  Variant,              // RK0413
+  Experiments,          // RK0414
 };
 
 struct CodeInfo {

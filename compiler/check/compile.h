@@ -19,6 +19,19 @@ namespace ast {
 struct File;
 }
 
+// `rekindle eval --experiments FILE`: the variants to pause, each "SEQUENCE.TOUCH.VARIANT" with
+// where it is written in the file (diagnostics point there).
+struct Experiments {
+  std::string path;  // as the user gave it
+  std::string text;  // the file's text
+  struct Entry {
+    std::string name;
+    uint32_t offset = 0;  // of the entry in `text`
+    uint32_t length = 0;
+  };
+  std::vector<Entry> paused;
+};
+
 struct CompileOptions {
   // `--param name=value` overrides, parsed by the parameter's declared type.
   std::map<std::string, std::string> params;
@@ -31,6 +44,10 @@ struct CompileOptions {
   // Imports are confined to it: absolute paths, paths leading out of it and files that are not
   // `.rules` or `.schema` files are errors (RK0502, RK0503; grammar/source_root.h).
   std::string root;
+  // Paused variants (`--experiments`); unset: none. Part of the program, so both engines and the
+  // JIT's object cache see it. An entry that names no variant, or pausing every variant of a
+  // touch, is an error (RK0414).
+  std::optional<Experiments> experiments;
 };
 
 // Where the IR came from: every rule with its condition node and every checked expression with
@@ -52,7 +69,8 @@ struct SourceMap {
     Channel,
     Let,
     Enter,
-    ScoreLine  // owner: the score; name: the points as written
+    ScoreLine,  // owner: the score; name: the points as written
+    Cap         // owner: the sequence; name: the cap (a `when` cap's condition)
   };
   struct Rule {
     Kind kind;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -162,6 +163,14 @@ class Lowering {
   };
   bool enter(Entity& e, const std::string& name, const ast::Span& use);
 
+  // sequence.cpp: variants and their pausing (--experiments).
+  void lower_variants(int si, const ast::TouchDecl& t, ir::Touch& lt,
+                      const std::function<uint32_t(ast::ExprId)>& lower_offer);
+  bool pause_variant(const std::string& full_name);
+  void paused_everything(const std::string& touch, const ast::Span& touch_span);
+  void check_experiments();  // every paused entry names a variant
+  ast::Span experiments_span(size_t entry);
+
   // outputs.cpp
   void add_output(const std::string& name, uint32_t node,
                   ir::OutputWidth width = ir::OutputWidth::Code);
@@ -184,8 +193,12 @@ class Lowering {
   std::vector<RuleEnt>& reviews_;
   std::vector<SeqEnt>& seqs_;
   std::vector<std::pair<std::string, ast::Span>> stack_;
-  std::set<std::string> cycles_reported_;  // each cycle is reported once
-  std::set<uint32_t> cycle_use_reported_;  // ... and once per place
+  std::set<std::string> cycles_reported_;              // each cycle is reported once
+  std::set<uint32_t> cycle_use_reported_;              // ... and once per place
+  std::unordered_map<uint32_t, uint32_t> atom_nodes_;  // a variant's atom index -> its Atom node
+  std::vector<bool> paused_used_;                      // by --experiments entry: it named a variant
+  std::vector<std::string> variant_full_names_;        // SEQUENCE.TOUCH.VARIANT, for "did you mean"
+  std::optional<uint32_t> experiments_file_;           // the --experiments file in the sources
 };
 
 }  // namespace rk::check

@@ -56,6 +56,8 @@ const std::vector<std::string>* Exprs::values_of(const Type& t) {
       return &seqs_[t.ref].statuses;
     case TypeKind::Step:
       return &seqs_[t.ref].steps;
+    case TypeKind::Variant:
+      return &seqs_[t.ref].variant_names;
     case TypeKind::Offer:
       return &seqs_[t.ref].offers;
     case TypeKind::Error:
@@ -85,6 +87,8 @@ std::string Exprs::type_title(const Type& t) {
       return fmt::format("`{}.status`", seqs_[t.ref].decl->name);
     case TypeKind::Step:
       return fmt::format("`{}.step`", seqs_[t.ref].decl->name);
+    case TypeKind::Variant:
+      return fmt::format("`{}.variant`", seqs_[t.ref].decl->name);
     case TypeKind::Offer:
       return fmt::format("`{}.offer`", seqs_[t.ref].decl->name);
     case TypeKind::Error:
@@ -183,15 +187,28 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Member& k, const ast::Spa
   if (k.member == "step") return Typed{Type{TypeKind::Step, si}, q.touch};
   if (k.member == "channel") return Typed{Type{TypeKind::Channel, si}, q.channel};
   if (k.member == "offer") return Typed{Type{TypeKind::Offer, si}, q.offer};
+  if (k.member == "variant") {
+    if (q.variant == UINT32_MAX) {
+      error(Code::SequenceValue, k.member_span,
+            fmt::format("sequence `{}` has no variants, so no value `variant`", name->name),
+            "declare variants in a touch: `touch NAME via CHANNEL { variant A 50% ... }`");
+      return error_typed();
+    }
+    return Typed{Type{TypeKind::Variant, si}, q.variant};
+  }
   if (k.member == "touch")
     return Typed{Type{TypeKind::Int}, nb_.op(ir::Op::Add, ir::Ty::Int, {q.touch, nb_.c_int(1)})};
+  // The members it has: `variant` only for a sequence with variants.
+  const bool variants = q.variant != UINT32_MAX;
+  std::vector<std::string> members = {"status", "touch", "step", "channel", "offer"};
+  if (variants) members.emplace_back("variant");
   std::string help;
-  const std::string near = closest(k.member, {"status", "touch", "step", "channel", "offer"});
+  const std::string near = closest(k.member, members);
   if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
   error(Code::SequenceValue, k.member_span,
         fmt::format("sequence `{}` has no value `{}` (it has status, touch, step, channel, "
-                    "offer)",
-                    name->name, k.member),
+                    "offer{})",
+                    name->name, k.member, variants ? ", variant" : ""),
         help);
   return error_typed();
 }

@@ -27,6 +27,7 @@ std::optional<ast::Span> Lowering::column_decl(const ir::ResultColumn& c) const 
     case ir::ColumnRole::Step:
     case ir::ColumnRole::Channel:
     case ir::ColumnRole::Offer:
+    case ir::ColumnRole::Variant:
       return seqs_[c.owner].decl->name_span;
     case ir::ColumnRole::Key:
     case ir::ColumnRole::Candidate:
@@ -49,11 +50,12 @@ void Lowering::check_column_names() {
       continue;
     }
     // Point at whichever of the two was declared by the author.
-    error(Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
-          fmt::format("two output columns would be called `{}`; rename this one", c.name),
-          "the key field, `candidate`, `stopped_by`, `review`, every segment, every "
-          "sequence's NAME_status/_touch/_step/_channel/_offer and every score each give a "
-          "column");
+    error(
+        Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
+        fmt::format("two output columns would be called `{}`; rename this one", c.name),
+        "the key field, `candidate`, `stopped_by`, `review`, every segment, every "
+        "sequence's NAME_status/_touch/_step/_variant/_channel/_offer and every score each give a "
+        "column");
   }
 }
 
@@ -100,6 +102,7 @@ void Lowering::lower_all() {
   const uint32_t cand = lower_candidate(here).node;
   const Typed stops = lower_stops(here);
   for (size_t i = 0; i < seqs_.size(); ++i) lower_sequence(i, seqs_[i].decl->name_span);
+  check_experiments();
   if (ctx_.failed()) return;
 
   // Reviews apply to customers with a touch due (or, without sequences, to candidates that
@@ -153,6 +156,10 @@ void Lowering::lower_all() {
     r.channel.output = last_output();
     add_output(n + "_offer", q.offer);
     r.offer.output = last_output();
+    if (q.variant != ir::kNoNode) {
+      add_output(n + "_variant", q.variant);
+      r.variant.output = last_output();
+    }
     L.sequences.push_back(std::move(q.layout));
   }
   for (auto& sc : sym_.scores) {

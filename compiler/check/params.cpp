@@ -48,6 +48,7 @@ bool parse_override(const Type& t, const std::string& text, Typed& out, ir::Node
     case TypeKind::Offer:
     case TypeKind::Status:
     case TypeKind::Step:
+    case TypeKind::Variant:
       why = "this parameter cannot be overridden";
       return false;
   }

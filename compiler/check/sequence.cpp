@@ -5,7 +5,10 @@
 // layout (ir::Sequence) and its clauses in the source map.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
+#include <functional>
 #include <set>
 #include <unordered_map>
 
@@ -41,6 +44,109 @@ Typed Lowering::lower_entry(size_t index, const ast::Span& use) {
   return e.value;
 }
 
+// The variants of touch `t` of sequence `si`: names unique in the touch, whole-percent shares
+// taking consecutive bucket ranges (at most 100% in all), one Holdout atom `bucket < end` each
+// under the salt "SEQUENCE.TOUCH", the offer of each, and the pausing of --experiments.
+void Lowering::lower_variants(int si, const ast::TouchDecl& t, ir::Touch& lt,
+                              const std::function<uint32_t(ast::ExprId)>& lower_offer) {
+  SeqEnt& q = seqs_[si];
+  lt.salt = q.decl->name + "." + t.name;
+  std::unordered_map<std::string, ast::Span> names;
+  uint64_t begin = 0;
+  for (const ast::VariantDecl& v : t.variants) {
+    if (auto it = names.find(v.name); it != names.end())
+      error_note(Code::DeclaredTwice, v.name_span,
+                 fmt::format("variant `{}` appears twice in touch `{}`", v.name, t.name),
+                 it->second, "first declared here");
+    names.emplace(v.name, v.name_span);
+    ir::Variant lv;
+    lv.name = v.name;
+    auto vit = std::find(q.variant_names.begin(), q.variant_names.end(), v.name);
+    lv.value = static_cast<uint32_t>(vit - q.variant_names.begin());
+    if (vit == q.variant_names.end()) q.variant_names.push_back(v.name);
+    lv.offer = v.offer == ast::kNoExpr ? lt.offer : lower_offer(v.offer);
+    int64_t pct = 0;
+    const auto r = std::from_chars(v.share.data(), v.share.data() + v.share.size(), pct);
+    if (r.ec != std::errc() || r.ptr != v.share.data() + v.share.size() || pct < 1 || pct > 100) {
+      error(Code::Variant, v.share_span,
+            fmt::format("a variant's share must be a whole percent from 1% to 100%, not {}%",
+                        v.share),
+            "variants take whole buckets of 100, e.g. `variant curiosity 50%`");
+    } else if (begin + static_cast<uint64_t>(pct) > 100) {
+      error(Code::Variant, v.share_span,
+            fmt::format("the shares of touch `{}`'s variants add up to {}%, more than 100%", t.name,
+                        begin + static_cast<uint64_t>(pct)),
+            "a customer is in one variant: make the shares add up to 100% or less");
+    } else {
+      lv.begin = begin;
+      lv.end = begin + static_cast<uint64_t>(pct);
+      begin = lv.end;
+      ir::Atom a;
+      a.kind = ir::AtomKind::Holdout;
+      a.field = static_cast<uint32_t>(program_.schema.key_field);
+      a.salt = lt.salt;
+      a.modulus = 100;
+      a.threshold = lv.end;
+      const uint32_t atom = ex_.add_atom(std::move(a));
+      lv.atom = nb_.node(atom).index;
+      atom_nodes_[lv.atom] = atom;
+    }
+    lt.variants.push_back(std::move(lv));
+  }
+  // Pausing: a paused variant's buckets go to the first variant of the touch that is not paused.
+  uint32_t first_open = ir::kNoIndex;
+  for (uint32_t k = 0; k < lt.variants.size(); ++k) {
+    ir::Variant& v = lt.variants[k];
+    v.paused = pause_variant(lt.salt + "." + v.name);
+    if (!v.paused && first_open == ir::kNoIndex) first_open = k;
+  }
+  for (uint32_t k = 0; k < lt.variants.size(); ++k)
+    lt.variants[k].serves = lt.variants[k].paused ? first_open : k;
+  if (first_open == ir::kNoIndex) paused_everything(lt.salt, t.name_span);
+}
+
+ast::Span Lowering::experiments_span(size_t entry) {
+  const Experiments& e = *ctx_.opts.experiments;
+  if (!experiments_file_) experiments_file_ = ctx_.src.add(e.path, e.text);
+  return ctx_.src.span_at(*experiments_file_, e.paused[entry].offset, e.paused[entry].length);
+}
+
+bool Lowering::pause_variant(const std::string& full_name) {
+  variant_full_names_.push_back(full_name);
+  if (!ctx_.opts.experiments) return false;
+  const auto& paused = ctx_.opts.experiments->paused;
+  paused_used_.resize(paused.size(), false);
+  bool hit = false;
+  for (size_t i = 0; i < paused.size(); ++i)
+    if (paused[i].name == full_name) hit = paused_used_[i] = true;
+  return hit;
+}
+
+void Lowering::paused_everything(const std::string& touch, const ast::Span& touch_span) {
+  const auto& paused = ctx_.opts.experiments->paused;
+  size_t last = 0;
+  for (size_t i = 0; i < paused.size(); ++i)
+    if (paused[i].name.rfind(touch + ".", 0) == 0) last = i;
+  error_note(Code::Experiments, experiments_span(last),
+             fmt::format("every variant of touch `{}` is paused", touch), touch_span,
+             "the touch is declared here");
+}
+
+void Lowering::check_experiments() {
+  if (!ctx_.opts.experiments) return;
+  const auto& paused = ctx_.opts.experiments->paused;
+  paused_used_.resize(paused.size(), false);
+  for (size_t i = 0; i < paused.size(); ++i) {
+    if (paused_used_[i]) continue;
+    const std::string near = closest(paused[i].name, variant_full_names_);
+    error(Code::Experiments, experiments_span(i),
+          fmt::format("`{}` names no variant of these rules", paused[i].name),
+          near.empty() ? "a paused entry is SEQUENCE.TOUCH.VARIANT, e.g. "
+                         "`winback.winback_offer.credit`"
+                       : fmt::format("did you mean `{}`?", near));
+  }
+}
+
 Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   SeqEnt& q = seqs_[index];
   if (q.state == State::Done) return q.value;
@@ -67,9 +173,19 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
                       kMaxTouches));
     return fail();
   }
-  // Channels and their permissions.
+  // Channels and their permissions: the sequence's own, or (when it declares none) the top-level
+  // channels and fallbacks, followed by its own fallbacks.
+  std::vector<std::pair<const ast::File*, const ast::ChannelDecl*>> chans;
+  std::vector<std::pair<const ast::File*, const ast::FallbackDecl*>> fbs;
+  if (d.channels.empty()) {
+    for (const auto& c : sym_.channels) chans.push_back({c.file, c.decl});
+    for (const auto& c : sym_.fallbacks) fbs.push_back({c.file, c.decl});
+  }
+  for (const auto& c : d.channels) chans.push_back({&f, &c});
+  for (const auto& c : d.fallbacks) fbs.push_back({&f, &c});
   std::unordered_map<std::string, ast::Span> seen;
-  for (const auto& c : d.channels) {
+  for (const auto& [cf, cp] : chans) {
+    const ast::ChannelDecl& c = *cp;
     if (auto it = seen.find(c.name); it != seen.end()) {
       error_note(Code::DeclaredTwice, c.name_span,
                  fmt::format("channel `{}` is declared twice", c.name), it->second,
@@ -81,7 +197,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   }
   if (q.channels.empty()) {
     error(Code::Channels, d.name_span, fmt::format("sequence `{}` declares no channel", d.name),
-          fmt::format("add e.g. `channel email requires {}`",
+          fmt::format("add e.g. `channel email requires {}`, in the sequence or at top level "
+                      "(shared by every sequence that declares none)",
                       consent_example(program_.schema, "email")));
     return fail();
   }
@@ -89,17 +206,22 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   L.name = d.name;
   for (const auto& c : q.channels) L.channels.push_back({c});
   std::vector<uint32_t> allowed(q.channels.size(), nb_.c_bool(true));
-  for (const auto& c : d.channels) {
+  std::vector<bool> required(q.channels.size(), false);
+  for (const auto& [cf, cp] : chans) {
+    const ast::ChannelDecl& c = *cp;
     if (c.requires_ == ast::kNoExpr) continue;
     const int ci = ex_.value_index(Type{TypeKind::Channel, si}, c.name);
-    Typed r = ex_.check_cond(f, c.requires_);
+    if (required[ci]) continue;  // declared twice: reported above
+    required[ci] = true;
+    Typed r = ex_.check_cond(*cf, c.requires_);
     if (!r.type.is_error()) allowed[ci] = nb_.is_true(r.node);
     L.channels[ci].requires_ = r.node;
     smap_.rule(SourceMap::Kind::Channel, d.name, c.name, c.span, r.node,
-               smap_.term(f, c.requires_));
+               smap_.term(*cf, c.requires_));
   }
   std::vector<uint32_t> fallback(q.channels.size(), nb_.null(ir::Ty::Int));
-  for (const auto& fb : d.fallbacks) {
+  for (const auto& [ff, fp] : fbs) {
+    const ast::FallbackDecl& fb = *fp;
     const int from = ex_.value_index(Type{TypeKind::Channel, si}, fb.from);
     const int to = ex_.value_index(Type{TypeKind::Channel, si}, fb.to);
     if (from < 0) {
@@ -198,7 +320,7 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   q.offers.push_back("none");
   q.offer_kinds.push_back(ast::OfferKind::None);
   q.offer_amounts.push_back("");
-  std::vector<uint32_t> next_conds, channel_of, offer_of, only_terms;
+  std::vector<uint32_t> next_conds, channel_of, offer_of, variant_of, only_terms;
   std::unordered_map<std::string, ast::Span> touch_names;
   const Type channel_type{TypeKind::Channel, si};
   for (size_t i = 0; i < d.touches.size(); ++i) {
@@ -226,21 +348,45 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
       ch = error_typed();
     }
     channel_of.push_back(ch.type.is_error() ? nb_.null(ir::Ty::Int) : ch.node);
-    if (t.offer != ast::kNoExpr) {
-      const Type offer_type{TypeKind::Offer, si};
-      Typed o = ex_.check_expr(f, t.offer, &offer_type);
+    const Type offer_type{TypeKind::Offer, si};
+    auto lower_offer = [&](ast::ExprId e) {
+      if (e == ast::kNoExpr) return nb_.c_int(0);
+      Typed o = ex_.check_expr(f, e, &offer_type);
       if (!o.type.is_error() && !(o.type == offer_type)) {
-        error(Code::Offer, f.expr(t.offer).span,
+        error(Code::Offer, f.expr(e).span,
               fmt::format("`offer` needs an offer (none, credit N, points N, early_access, "
                           "discount N%), but this is {}",
                           type_name(o.type)));
         o = error_typed();
       }
-      offer_of.push_back(o.type.is_error() ? nb_.null(ir::Ty::Int) : o.node);
-    } else {
-      offer_of.push_back(nb_.c_int(0));
+      return o.type.is_error() ? nb_.null(ir::Ty::Int) : o.node;
+    };
+    offer_of.push_back(lower_offer(t.offer));
+    ir::Touch lt{t.name, channel_of.back(), offer_of.back(), only, cond};
+    variant_of.push_back(nb_.null(ir::Ty::Int));
+    if (!t.variants.empty()) {
+      lower_variants(si, t, lt, lower_offer);
+      // The customer's variant and its offer: the first range holding their bucket, after
+      // pausing; beyond the last range, no variant and the touch's own offer.
+      uint32_t which = nb_.null(ir::Ty::Int), value = nb_.null(ir::Ty::Int);
+      uint32_t offer_v = offer_of.back();
+      for (size_t k = lt.variants.size(); k-- > 0;) {
+        const ir::Variant& v = lt.variants[k];
+        if (v.atom == ir::kNoIndex) continue;  // an error was reported
+        const uint32_t in_range = nb_.is_true(atom_nodes_[v.atom]);
+        const bool served = v.serves != ir::kNoIndex;
+        const ir::Variant& s = served ? lt.variants[v.serves] : v;
+        which = nb_.if_(ir::Ty::Int, in_range, served ? nb_.c_int(v.serves) : nb_.null(ir::Ty::Int),
+                        which);
+        value = nb_.if_(ir::Ty::Int, in_range, served ? nb_.c_int(s.value) : nb_.null(ir::Ty::Int),
+                        value);
+        offer_v = nb_.if_(ir::Ty::Int, in_range, served ? s.offer : offer_of.back(), offer_v);
+      }
+      lt.variant = which;
+      offer_of.back() = offer_v;
+      variant_of.back() = value;
     }
-    L.touches.push_back({t.name, channel_of.back(), offer_of.back(), only, cond});
+    L.touches.push_back(std::move(lt));
   }
   ex_.end_offers();
   if (q.offers.size() > 64)
@@ -279,6 +425,61 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   const uint32_t channel = nb_.if_(ir::Ty::Int, chosen_ok, chosen,
                                    nb_.if_(ir::Ty::Int, fb_ok, fb, nb_.null(ir::Ty::Int)));
   const uint32_t offer = switch_on(next, offer_of, ir::Ty::Int);
+  const bool has_variants = !q.variant_names.empty();
+  const uint32_t variant = has_variants ? switch_on(next, variant_of, ir::Ty::Int) : ir::kNoNode;
+
+  // Caps: the top-level ones, then the sequence's own. A `when` cap fails closed (it fires unless
+  // its condition is false); a count cap fires when the sequences written before this one have
+  // `limit` or more touches due (their final status, after their own caps).
+  std::vector<std::pair<const ast::File*, const ast::CapDecl*>> caps;
+  for (const auto& c : sym_.caps) caps.push_back({c.file, c.decl});
+  for (const auto& c : d.caps) caps.push_back({&f, &c});
+  uint32_t capped = nb_.c_bool(false);
+  std::unordered_map<std::string, ast::Span> cap_names;
+  for (size_t i = 0; i < caps.size(); ++i) {
+    const auto& [cf, cp] = caps[i];
+    const ast::CapDecl& c = *cp;
+    if (auto it = cap_names.find(c.name); it != cap_names.end()) {
+      if (i >= sym_.caps.size() || index == 0)  // a top-level pair is reported once
+        error_note(Code::DeclaredTwice, c.name_span,
+                   fmt::format("cap `{}` is declared twice", c.name), it->second,
+                   "first declared here");
+      continue;
+    }
+    cap_names.emplace(c.name, c.name_span);
+    ir::Cap cap;
+    cap.name = c.name;
+    cap.shared = i < sym_.caps.size();
+    if (c.cond != ast::kNoExpr) {
+      Typed t = ex_.check_cond(*cf, c.cond);
+      cap.cond = t.node;
+      cap.fires = t.type.is_error() ? nb_.c_bool(false) : nb_.fires(t.node);
+      smap_.rule(SourceMap::Kind::Cap, d.name, c.name, c.span, t.node, smap_.term(*cf, c.cond),
+                 c.doc);
+    } else {
+      int64_t limit = 0;
+      const auto r = std::from_chars(c.limit.data(), c.limit.data() + c.limit.size(), limit);
+      if (r.ec != std::errc() || limit > kMaxTouches * 1000) {
+        error(Code::Limit, c.limit_span,
+              fmt::format("`at most {}` is too many messages (the limit is {})", c.limit,
+                          kMaxTouches * 1000));
+        continue;
+      }
+      uint32_t earlier = nb_.c_int(0);
+      for (size_t j = 0; j < index; ++j) {
+        if (lower_sequence(j, c.span).type.is_error()) continue;
+        earlier =
+            nb_.op(ir::Op::Add, ir::Ty::Int,
+                   {earlier, nb_.if_(ir::Ty::Int, seqs_[j].is_due, nb_.c_int(1), nb_.c_int(0))});
+      }
+      cap.limit = limit;
+      cap.earlier = earlier;
+      cap.fires = nb_.is_true(nb_.cmp(ir::Op::Ge, earlier, nb_.c_int(limit)));
+    }
+    capped = L.caps.empty() ? cap.fires : nb_.or_(capped, cap.fires);
+    L.caps.push_back(std::move(cap));
+  }
+  const bool has_caps = !caps.empty();
 
   std::vector<uint32_t> status_conds{nb_.not_(entered), stopped, hold};
   q.statuses = {"not_candidate", "stopped", "holdout"};
@@ -289,8 +490,13 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   status_conds.push_back(exhausted);
   status_conds.push_back(nb_.not_(due_time));
   status_conds.push_back(nb_.is_missing(channel));
+  for (const char* s : {"exhausted", "waiting", "no_channel"}) q.statuses.push_back(s);
+  if (has_caps) {
+    status_conds.push_back(capped);
+    q.statuses.push_back("capped");
+  }
   status_conds.push_back(nb_.c_bool(true));
-  for (const char* s : {"exhausted", "waiting", "no_channel", "due"}) q.statuses.push_back(s);
+  q.statuses.push_back("due");
   {
     std::set<std::string> uniq;
     for (const auto& s : q.statuses)
@@ -301,8 +507,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
         error(
             Code::DeclaredTwice, at,
             fmt::format("exit `{}` has the name of a built-in status of sequence `{}`", s, d.name),
-            "the statuses not_candidate, stopped, holdout, exhausted, waiting, no_channel and "
-            "due are built in; give the exit another name");
+            "the statuses not_candidate, stopped, holdout, exhausted, waiting, no_channel, "
+            "capped (with caps) and due are built in; give the exit another name");
       }
   }
   q.status = nb_.op(ir::Op::FirstTrue, ir::Ty::Int, status_conds);
@@ -313,6 +519,8 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   q.touch = nb_.if_(ir::Ty::Int, q.is_due, next, none);
   q.channel = nb_.if_(ir::Ty::Int, q.is_due, channel, none);
   q.offer = nb_.if_(ir::Ty::Int, q.is_due, offer, none);
+  q.variant = has_variants ? nb_.if_(ir::Ty::Int, q.is_due, variant, none) : ir::kNoNode;
+  L.variant_names = q.variant_names;
   q.value = Typed{Type{TypeKind::Status, si}, q.status};
   for (size_t i = 0; i < q.offers.size(); ++i)
     L.offers.push_back({q.offers[i], offer_kind(q.offer_kinds[i]), q.offer_amounts[i]});
@@ -320,7 +528,7 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
     using K = ir::StatusKind;
     const size_t after_exits = 3 + exits.size();
     static constexpr K kFirst[] = {K::NotEntered, K::Stopped, K::HeldOut};
-    static constexpr K kLast[] = {K::Exhausted, K::Waiting, K::NoChannel, K::Due};
+    static constexpr K kLast[] = {K::Exhausted, K::Waiting, K::NoChannel, K::Capped, K::Due};
     ir::Status st;
     st.name = q.statuses[i];
     st.when = status_conds[i];
@@ -330,16 +538,18 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
       st.kind = K::Exit;
       st.exit = static_cast<uint32_t>(i - 3);
     } else {
-      st.kind = kLast[i - after_exits];
+      const size_t k = i - after_exits;
+      st.kind = kLast[!has_caps && k >= 3 ? k + 1 : k];
     }
     L.statuses.push_back(std::move(st));
   }
-  L.decision = {entered,   stopped, hold,  next,    exhausted, due_time, chosen,
-                chosen_ok, fb,      fb_ok, channel, offer,     q.is_due};
+  L.decision = {entered, stopped, hold,    next,  exhausted, due_time, chosen,  chosen_ok,
+                fb,      fb_ok,   channel, offer, capped,    variant,  q.is_due};
   L.result.status.node = q.status;
   L.result.touch.node = q.touch;
   L.result.channel.node = q.channel;
   L.result.offer.node = q.offer;
+  L.result.variant.node = q.variant;
   q.state = State::Done;
   smap_.sequence(f, d, enter_term, only_terms);
   return q.value;

@@ -42,6 +42,7 @@ void SourceMapBuilder::shown_as(TypeKind kind) {
     case TypeKind::Offer:
     case TypeKind::Status:
     case TypeKind::Step:
+    case TypeKind::Variant:
       break;
   }
   map_->rules.back().shown = shown;

@@ -32,7 +32,8 @@ class Declarer {
         stops_(sym.stops),
         reviews_(sym.reviews),
         seqs_(sym.seqs),
-        seq_index_(sym.seq_index) {}
+        seq_index_(sym.seq_index),
+        sym_(sym) {}
 
   void declare(const std::string& name, const ast::Span& span) {
     if (program_.schema.find(name) >= 0) {
@@ -87,6 +88,12 @@ class Declarer {
                 e.decl = &d;
                 score_index_.emplace(d.name, scores_.size());
                 scores_.push_back(std::move(e));
+              } else if constexpr (std::is_same_v<D, ast::ChannelDecl>) {
+                sym_.channels.push_back({f, &d});
+              } else if constexpr (std::is_same_v<D, ast::FallbackDecl>) {
+                sym_.fallbacks.push_back({f, &d});
+              } else if constexpr (std::is_same_v<D, ast::CapDecl>) {
+                sym_.caps.push_back({f, &d});
               } else if constexpr (std::is_same_v<D, ast::CandidateDecl>) {
                 if (candidate_decl_) {
                   error(Code::CandidateTwice, d.span, "`candidate` is declared twice");
@@ -158,6 +165,7 @@ class Declarer {
   std::vector<RuleEnt>& reviews_;
   std::vector<SeqEnt>& seqs_;
   std::unordered_map<std::string, size_t>& seq_index_;
+  Symbols& sym_;
 };
 
 }  // namespace

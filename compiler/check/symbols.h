@@ -54,9 +54,18 @@ struct SeqEnt : Entity {
   std::vector<std::string> statuses;
   std::vector<std::string> steps;
   uint32_t status = 0, next = 0, channel = 0, offer = 0, touch = 0, is_due = 0;
+  uint32_t variant = UINT32_MAX;           // Int: the due touch's variant; UINT32_MAX: none
+  std::vector<std::string> variant_names;  // distinct, in order of first appearance
   Entity entry;  // `enter when` (or the candidates), lowered on first use: stops read it
   uint32_t enter_term = UINT32_MAX;  // the source map's term of `enter when`
   ir::Sequence layout;
+};
+
+// A top-level channel, fallback or cap and the file it is written in.
+template <typename D>
+struct TopClause {
+  const ast::File* file = nullptr;
+  const D* decl = nullptr;
 };
 
 struct Symbols {
@@ -77,6 +86,11 @@ struct Symbols {
   std::vector<RuleEnt> reviews;
   std::vector<SeqEnt> seqs;
   std::unordered_map<std::string, size_t> seq_index;
+  // Top level: channels and fallbacks shared by every sequence that declares no channel, caps
+  // that apply to every sequence.
+  std::vector<TopClause<ast::ChannelDecl>> channels;
+  std::vector<TopClause<ast::FallbackDecl>> fallbacks;
+  std::vector<TopClause<ast::CapDecl>> caps;
 
   // Every name an expression may read (for "did you mean").
   std::vector<std::string> all_names(const Schema& schema) const;

@@ -45,6 +45,8 @@ std::string type_name(const Type& t) {
       return "a sequence status";
     case TypeKind::Step:
       return "a sequence step";
+    case TypeKind::Variant:
+      return "a variant";
   }
   return "?";
 }
@@ -85,6 +87,7 @@ ir::Ty phys(const Type& t) {
     case TypeKind::Offer:
     case TypeKind::Status:
     case TypeKind::Step:
+    case TypeKind::Variant:
       return ir::Ty::Int;
   }
   return ir::Ty::Int;
@@ -147,6 +150,7 @@ std::string Exprs::unit_hint(const Type& a, const Type& b) {
     case TypeKind::Offer:
     case TypeKind::Status:
     case TypeKind::Step:
+    case TypeKind::Variant:
       return {};
   }
   return {};

@@ -28,6 +28,7 @@ enum class TypeKind : uint8_t {
   Offer,    // ref = sequence index
   Status,   // ref = sequence index
   Step,     // ref = sequence index
+  Variant,  // ref = sequence index (its touches' variant names)
 };
 
 struct Type {
@@ -44,7 +45,8 @@ struct Type {
   }
   bool is_enumerated() const {
     return kind == TypeKind::Enum || kind == TypeKind::Label || kind == TypeKind::Channel ||
-           kind == TypeKind::Offer || kind == TypeKind::Status || kind == TypeKind::Step;
+           kind == TypeKind::Offer || kind == TypeKind::Status || kind == TypeKind::Step ||
+           kind == TypeKind::Variant;
   }
 };
 

@@ -218,7 +218,23 @@ class Formatter {
   void layout_decl(const ast::TopDecl& d);
   void layout_segment(const ast::SegmentDecl& s);
   void layout_score(const ast::ScoreDecl& s);
+  std::string cap_text(const ast::CapDecl& c) {
+    if (c.cond != ast::kNoExpr) return "cap " + c.name + " when " + expr(c.cond, kIf);
+    return "cap " + c.name + ": at most " + c.limit + (c.limit == "1" ? " message" : " messages") +
+           " per run";
+  }
   void layout_sequence(const ast::SequenceDecl& s);
+  // The offset of the first `{` at or after `from`, outside comments.
+  uint32_t next_brace(uint32_t from) const {
+    for (size_t i = from; i < text_.size(); ++i) {
+      if (text_[i] == '#') {
+        while (i < text_.size() && text_[i] != '\n') ++i;
+      } else if (text_[i] == '{') {
+        return static_cast<uint32_t>(i);
+      }
+    }
+    return from;
+  }
   void attach_comments(std::vector<uint32_t>& tail);
   std::string emit(const std::vector<uint32_t>& tail) const;
 };
@@ -537,9 +553,19 @@ std::string Formatter::expr_inner(ast::ExprId id) const {
 
 // ---- Layout ------------------------------------------------------------------------------------
 
-// Sibling kinds at the top level: consecutive imports, parameters, lets or fields may share a
+// Sibling kinds at the top level: consecutive imports, parameters, lets, fields, channels (with
+// fallbacks) or caps may share a
 // paragraph (as written); everything else gets a paragraph of its own.
-enum TopKind : int { kImport = 0, kParam = 1, kLet = 2, kField = 3, kSchemaHead = 10, kOther = 11 };
+enum TopKind : int {
+  kImport = 0,
+  kParam = 1,
+  kLet = 2,
+  kField = 3,
+  kChannel = 4,  // top-level channels and fallbacks
+  kCap = 5,
+  kSchemaHead = 10,
+  kOther = 11
+};
 
 void Formatter::layout_decl(const ast::TopDecl& td) {
   using namespace ast;
@@ -613,6 +639,15 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
           layout_segment(d);
         } else if constexpr (std::is_same_v<T, ScoreDecl>) {
           layout_score(d);
+        } else if constexpr (std::is_same_v<T, ChannelDecl>) {
+          std::string t = "channel " + d.name;
+          if (d.requires_ != ast::kNoExpr) t += " requires " + expr(d.requires_, kIf);
+          add_line(0, std::move(t), Role::First, 0, {{b, e}}, kChannel, true);
+        } else if constexpr (std::is_same_v<T, FallbackDecl>) {
+          add_line(0, "fallback " + d.from + " to " + d.to, Role::First, 0, {{b, e}}, kChannel,
+                   true);
+        } else if constexpr (std::is_same_v<T, CapDecl>) {
+          add_line(0, cap_text(d), Role::First, 0, {{b, e}}, kCap, true);
         } else if constexpr (std::is_same_v<T, SequenceDecl>) {
           layout_sequence(d);
         } else {
@@ -663,7 +698,7 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
   add_line(0, "sequence " + s.name + " {", Role::Header, 0, {{s.span.offset, open + 1}}, kOther,
            true);
   // Clauses in source order; groups (header clauses, channels, touches) get their own paragraph.
-  enum class Kind : uint8_t { Enter, Progress, Wait, Holdout, Exit, Channel, Fallback, Touch };
+  enum class Kind : uint8_t { Enter, Progress, Wait, Holdout, Exit, Channel, Fallback, Cap, Touch };
   struct Clause {
     uint32_t begin;
     int group;
@@ -685,6 +720,8 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
     clauses.push_back({s.channels[i].span.offset, 1, Kind::Channel, i});
   for (size_t i = 0; i < s.fallbacks.size(); ++i)
     clauses.push_back({s.fallbacks[i].span.offset, 1, Kind::Fallback, i});
+  for (size_t i = 0; i < s.caps.size(); ++i)
+    clauses.push_back({s.caps[i].span.offset, 1, Kind::Cap, i});
   for (size_t i = 0; i < s.touches.size(); ++i)
     clauses.push_back({s.touches[i].span.offset, 2, Kind::Touch, i});
   std::stable_sort(clauses.begin(), clauses.end(),
@@ -697,7 +734,8 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
   bool one_line = s.touches.size() > 1;
   size_t width = 0;
   for (const auto& t : s.touches) {
-    if (t.only_when != ast::kNoExpr || (t.offer != ast::kNoExpr && is_if(t.offer)))
+    if (t.only_when != ast::kNoExpr || (t.offer != ast::kNoExpr && is_if(t.offer)) ||
+        !t.variants.empty())
       one_line = false;
     width = std::max(width, t.name.size());
   }
@@ -742,6 +780,10 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
                  c.group);
         break;
       }
+      case Kind::Cap:
+        add_line(1, cap_text(s.caps[c.index]), Role::First, 1, {{b, end_of(s.caps[c.index].span)}},
+                 c.group, true);
+        break;
       case Kind::Touch: {
         const auto& t = s.touches[c.index];
         std::string text = "touch " + t.name;
@@ -761,6 +803,19 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
         if (t.only_when != ast::kNoExpr)
           add_line(2, line_expr(2, "only when ", t.only_when), Role::Cont, 1,
                    {{word_before(word_before(expr_begin(t.only_when))), expr_end(t.only_when)}});
+        if (!t.variants.empty()) {
+          // `{` ends the touch's last line; one variant a line; `}` on a line of its own.
+          const uint32_t open = next_brace(lines_.back().src.back().second);
+          lines_.back().text += " {";
+          lines_.back().src.push_back({open, open + 1});
+          for (const auto& v : t.variants) {
+            std::string vt = "variant " + v.name + " " + v.share + "%";
+            if (v.offer != ast::kNoExpr) vt += " { offer " + expr(v.offer, kIf) + " }";
+            add_line(2, std::move(vt), Role::First, 2, {{v.span.offset, end_of(v.span)}}, 0, true);
+          }
+          const uint32_t close = end_of(t.span) - 1;
+          add_line(1, "}", Role::Close, 1, {{close, close + 1}});
+        }
         break;
       }
     }

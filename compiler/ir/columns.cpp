@@ -53,6 +53,9 @@ std::vector<ResultColumn> result_columns(const Layout& layout, const Schema& sch
         std::move(numbers), true, ColumnRole::Touch, s);
     add(q.name + "_step", ResultKind::Enumerated, ValueType::Text, {q.result.touch.output},
         std::move(steps), true, ColumnRole::Step, s);
+    if (!q.variant_names.empty())
+      add(q.name + "_variant", ResultKind::Enumerated, ValueType::Text, {q.result.variant.output},
+          q.variant_names, true, ColumnRole::Variant, s);
     add(q.name + "_channel", ResultKind::Enumerated, ValueType::Text, {q.result.channel.output},
         std::move(channels), true, ColumnRole::Channel, s);
     add(q.name + "_offer", ResultKind::Enumerated, ValueType::Text, {q.result.offer.output},
@@ -84,6 +87,8 @@ std::string_view column_role_name(ColumnRole role) {
       return "touch";
     case ColumnRole::Step:
       return "step";
+    case ColumnRole::Variant:
+      return "variant";
     case ColumnRole::Channel:
       return "channel";
     case ColumnRole::Offer:

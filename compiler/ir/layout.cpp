@@ -2,6 +2,7 @@
 #include "compiler/ir/layout.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace rk::ir {
 
@@ -21,6 +22,8 @@ std::string_view status_kind_name(StatusKind k) {
       return "waiting";
     case StatusKind::NoChannel:
       return "no_channel";
+    case StatusKind::Capped:
+      return "capped";
     case StatusKind::Due:
       return "due";
   }
@@ -90,6 +93,10 @@ std::string dump_layout(const Layout& l) {
         n(d.entered), n(d.stopped), n(d.held_out), n(d.next_touch), n(d.exhausted), n(d.waited),
         n(d.chosen_channel), n(d.chosen_allowed), n(d.fallback_channel), n(d.fallback_allowed),
         n(d.channel), n(d.offer), n(d.due));
+    if (!q.caps.empty()) out += fmt::format("    decision capped {}\n", n(d.capped));
+    if (!q.variant_names.empty())
+      out += fmt::format("    variants {} decision {} result {}\n", fmt::join(q.variant_names, " "),
+                         n(d.variant), v(r.variant));
     out += fmt::format("    result status {} touch {} channel {} offer {}\n", v(r.status),
                        v(r.touch), v(r.channel), v(r.offer));
     for (const auto& s : q.statuses)
@@ -102,9 +109,20 @@ std::string dump_layout(const Layout& l) {
                          n(ch.requires_), n(ch.allowed), i(ch.fallback));
     for (const auto& o : q.offers)
       out += fmt::format("    offer \"{}\" {} \"{}\"\n", o.text, offer_kind_name(o.kind), o.amount);
+    for (const auto& c : q.caps)
+      out += fmt::format("    cap {}{} when {} at_most {} earlier {} fires {}\n", c.name,
+                         c.shared ? " shared" : "", n(c.cond), c.limit, n(c.earlier), n(c.fires));
     for (const auto& t : q.touches)
       out += fmt::format("    touch {} via {} offer {} only_when {} eligible {}\n", t.name,
                          n(t.channel), n(t.offer), n(t.only_when), n(t.eligible));
+    for (const auto& t : q.touches) {
+      if (t.variants.empty()) continue;
+      out += fmt::format("    touch {} salt \"{}\" variant {}\n", t.name, t.salt, n(t.variant));
+      for (const auto& x : t.variants)
+        out += fmt::format("      variant {} value {} buckets {}-{} atom {}{} serves {} offer {}\n",
+                           x.name, i(x.value), x.begin, x.end, i(x.atom), x.paused ? " paused" : "",
+                           i(x.serves), n(x.offer));
+    }
   }
   for (const auto& sc : l.scores) {
     out += fmt::format("  score {}{} = {} @{} present @{}\n", sc.name, sc.decimal ? " decimal" : "",

@@ -107,6 +107,7 @@ enum class StatusKind : uint8_t {
   Exhausted,   // no touch left after the last one sent
   Waiting,     // the `wait` since the last touch has not passed
   NoChannel,   // neither the touch's channel nor its fallback is allowed
+  Capped,      // "capped": a contact-pressure cap applies (only in sequences with caps)
   Due,         // a touch is due: the sequence's result values are set
 };
 std::string_view status_kind_name(StatusKind k);
@@ -139,12 +140,47 @@ struct Channel {
   uint32_t fallback = kNoIndex;  // `fallback NAME to OTHER`: index into Sequence::channels
 };
 
+// A contact-pressure cap that applies to a sequence: `cap NAME when COND` (fires unless COND is
+// false, like a stop rule) or `cap NAME: at most N messages per run` (fires when the sequences
+// written before this one already have N or more touches due).
+struct Cap {
+  std::string name;
+  bool shared = false;         // declared at top level (every sequence), else in this sequence
+  uint32_t cond = kNoNode;     // `when`: the condition as written; kNoNode for a count
+  int64_t limit = -1;          // `at most N`: N; -1 for `when`
+  uint32_t earlier = kNoNode;  // count: Int, the touches due in the sequences written before
+  uint32_t fires = kNoNode;    // Bool
+};
+
+// `variant NAME SHARE%` of a touch: the customers whose bucket under the touch's salt
+// (compiler/ir/bucket.h, modulus 100) lies in [begin, end); the ranges are consecutive in the
+// order written. A paused variant (`rekindle eval --experiments FILE`) serves no one: its buckets
+// go to `serves`, the first variant of the touch that is not paused.
+struct Variant {
+  std::string name;
+  uint32_t value = kNoIndex;  // index into Sequence::variant_names (the SEQUENCE_variant value)
+  uint64_t begin = 0;         // buckets [begin, end) of 100
+  uint64_t end = 0;
+  uint32_t atom = kNoIndex;  // index into Program::atoms: the Holdout atom `bucket < end`
+  bool paused = false;
+  uint32_t serves = kNoIndex;  // index into Touch::variants: whom its buckets get (itself unless
+                               // paused; kNoIndex when every variant is paused, an error)
+  uint32_t offer = kNoNode;    // Int: its offer (index into Sequence::offers), the touch's unless
+                               // it declares one
+};
+
 struct Touch {
   std::string name;              // touch i is number i + 1
   uint32_t channel = kNoNode;    // Int: the `via` expression (index into Sequence::channels)
   uint32_t offer = kNoNode;      // Int: the `offer` expression (index into Sequence::offers)
   uint32_t only_when = kNoNode;  // the `only when` condition as written; kNoNode: none
   uint32_t eligible = kNoNode;   // Bool: after the last touch sent, and `only when` holds
+  // Variants (empty: none). The salt is "SEQUENCE.TOUCH"; `variant` is an Int, the index into
+  // `variants` of the variant the customer gets (pausing applied), missing when the customer's
+  // bucket lies beyond the last range (shares below 100%): the touch without a variant.
+  std::string salt;
+  std::vector<Variant> variants;
+  uint32_t variant = kNoNode;
 };
 
 // What one sequence decides for a customer, step by step: each field is a node.
@@ -161,6 +197,9 @@ struct SequenceDecision {
   uint32_t fallback_allowed = kNoNode;  // Bool: the fallback's `requires` holds
   uint32_t channel = kNoNode;           // Int: the channel used (chosen, else fallback), or missing
   uint32_t offer = kNoNode;             // Int: the next touch's offer
+  uint32_t capped = kNoNode;            // Bool: some cap fires (false without caps)
+  uint32_t variant = kNoNode;           // Int: the next touch's variant (index into
+                                        // Sequence::variant_names); kNoNode without variants
   uint32_t due = kNoNode;               // Bool: the status is `due`
 };
 
@@ -170,6 +209,8 @@ struct SequenceResult {
   OutputValue touch;    // Int: index into Sequence::touches; missing unless due
   OutputValue channel;  // Int: index into Sequence::channels; missing unless due
   OutputValue offer;    // Int: index into Sequence::offers; missing unless due
+  OutputValue variant;  // Int: index into Sequence::variant_names; missing unless due (and the
+                        // touch has a variant); node kNoNode when the sequence has no variants
 };
 
 // For a customer in the holdout: what the sequence would have decided had they not been held
@@ -190,6 +231,10 @@ struct Sequence {
   std::vector<Touch> touches;
   std::vector<Channel> channels;
   std::vector<Offer> offers;  // offer 0 is none
+  std::vector<Cap> caps;      // the top-level caps, then its own, in order written
+  // The distinct names of its touches' variants, in order of first appearance; empty: the
+  // sequence has no variants (and no SEQUENCE_variant column).
+  std::vector<std::string> variant_names;
   // What it reads.
   uint32_t enter_cond = kNoNode;       // `enter when` as written; kNoNode: the candidates enter
   uint32_t progress_touch = kNoNode;   // the `progress` count field's Column node, kNoNode: none

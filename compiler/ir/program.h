@@ -93,6 +93,7 @@ enum class ColumnRole : uint8_t {
   Status,     // Layout::sequences[owner].result.status
   Touch,      // ... .result.touch, as a touch number
   Step,       // ... .result.touch, as a touch name
+  Variant,    // ... .result.variant (only a sequence with variants has the column)
   Channel,    // ... .result.channel
   Offer,      // ... .result.offer
   Score,      // Layout::scores[owner].value

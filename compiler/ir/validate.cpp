@@ -206,10 +206,11 @@ bool validate_references(const Program& p, std::string& error) {
   for (const auto& q : l.sequences) {
     const std::string seq = "sequence " + q.name;
     const auto& d = q.decision;
-    check(nodes_ok({q.enter_cond, q.progress_touch, q.progress_date, q.last_touch, q.wait,
-                    q.days_since_last, d.entered, d.stopped, d.held_out, d.next_touch, d.exhausted,
-                    d.waited, d.chosen_channel, d.chosen_allowed, d.fallback_channel,
-                    d.fallback_allowed, d.channel, d.offer, d.due}),
+    check(nodes_ok({q.enter_cond,     q.progress_touch,  q.progress_date,    q.last_touch,
+                    q.wait,           q.days_since_last, d.entered,          d.stopped,
+                    d.held_out,       d.next_touch,      d.exhausted,        d.waited,
+                    d.chosen_channel, d.chosen_allowed,  d.fallback_channel, d.fallback_allowed,
+                    d.channel,        d.offer,           d.capped,           d.due}),
           seq);
     check(value(q.result.status) && value(q.result.touch) && value(q.result.channel) &&
               value(q.result.offer),
@@ -226,6 +227,23 @@ bool validate_references(const Program& p, std::string& error) {
       check(nodes_ok({c.requires_, c.allowed}) &&
                 (c.fallback == kNoIndex || c.fallback < q.channels.size()),
             seq + " channel " + c.name);
+    for (const auto& c : q.caps)
+      check(nodes_ok({c.cond, c.earlier, c.fires}) && c.fires != kNoNode &&
+                (c.cond == kNoNode) == (c.limit >= 0) && (c.limit < 0) == (c.earlier == kNoNode),
+            seq + " cap " + c.name);
+    const bool variants = !q.variant_names.empty();
+    check(variants == (q.result.variant.node != kNoNode) &&
+              (!variants || (value(q.result.variant) && q.result.variant.output != kNoOutput)),
+          seq + "'s variant");
+    for (const auto& t : q.touches) {
+      for (const auto& x : t.variants)
+        check(node(x.offer) && x.value < q.variant_names.size() && x.begin <= x.end &&
+                  x.end <= 100 && (x.atom == kNoIndex || x.atom < p.atoms.size()) &&
+                  (x.serves == kNoIndex || x.serves < t.variants.size()),
+              seq + " touch " + t.name + " variant " + x.name);
+      check(node(t.variant) && t.variants.empty() == (t.variant == kNoNode),
+            seq + " touch " + t.name + "'s variant");
+    }
     for (const auto& t : q.touches)
       check(nodes_ok({t.channel, t.offer, t.only_when, t.eligible}), seq + " touch " + t.name);
   }

@@ -325,6 +325,11 @@ class Linter {
             r.name, r.owner);
       case Kind::Channel:
         return fmt::format("channel `{}` can never be used: its `requires` is never true", r.name);
+      case Kind::Cap:
+        return fmt::format(
+            "cap `{}` can never bind in sequence `{}`: its condition is false for "
+            "every customer",
+            r.name, r.owner);
       case Kind::ScoreLine:
         return fmt::format(
             "the line `{} points` of score `{}` never gives points: its condition "
@@ -367,6 +372,11 @@ class Linter {
         return {fmt::format("the `requires` of channel `{}` is true for every customer", r.name),
                 fmt::format("it checks nothing; require the consent field, e.g. `requires {}`",
                             check::consent_example(p_.schema, r.name))};
+      case Kind::Cap:
+        return {fmt::format("cap `{}` caps every customer of sequence `{}`: its condition is "
+                            "never false",
+                            r.name, r.owner),
+                "no touch of the sequence can ever be due"};
       case Kind::ScoreLine:
         return {fmt::format("the line `{} points` of score `{}` gives its points to every "
                             "customer: its condition is always true",

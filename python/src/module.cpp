@@ -194,7 +194,7 @@ class Compiled {
       py::dict columns;
       for (auto role :
            {rk::ir::ColumnRole::Status, rk::ir::ColumnRole::Touch, rk::ir::ColumnRole::Step,
-            rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer})
+            rk::ir::ColumnRole::Variant, rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer})
         columns[py::str(std::string(rk::ir::column_role_name(role)))] = column_of(role, s);
       sequences.append(py::dict(py::arg("name") = q.name, py::arg("statuses") = statuses,
                                 py::arg("touches") = touches, py::arg("channels") = channels,

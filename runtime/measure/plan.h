@@ -27,8 +27,8 @@ struct MeasurePlan {
 };
 
 // The plan of a rule file that compiled without errors (result.program is set): its sequences in
-// declaration order with their touches, and its segment families. Variants come from the rule
-// file once the language declares them; until then every touch has none.
+// declaration order with their touches (each with its variants in the order written), and its
+// segment families.
 MeasurePlan measure_plan_from(const CompileResult& result);
 
 }  // namespace rk::measure

@@ -133,6 +133,10 @@ TEST_CASE("layout: result columns are its presentation, each with its role", "[l
       case Role::Step:
         CHECK(c.texts.front() == q.touches.front().name);
         break;
+      case Role::Variant:
+        CHECK(c.name == q.name + "_variant");
+        CHECK(c.texts == q.variant_names);
+        break;
       case Role::Channel:
         CHECK(c.texts.size() == q.channels.size());
         break;

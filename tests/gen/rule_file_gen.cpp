@@ -575,6 +575,22 @@ class Gen {
           t += cont(only);
         }
       }
+      if (chance(20)) {
+        // Variants (a touch's braces): 1-3 of them, whole-percent shares adding up to at most
+        // 100% (sometimes less: the rest get no variant), some with an offer of their own.
+        const int nv = 1 + pick(3);
+        int left = 100;
+        t += sp() + "{" + eol();
+        for (int v = 0; v < nv && left > 0; ++v) {
+          const int share = v + 1 == nv && chance(70) ? left : 1 + pick(left);
+          left -= share;
+          t += before_decl(2) + "    variant" + sp() + q.name + "_v" + std::to_string(v) + sp() +
+               std::to_string(share) + "%";
+          if (chance(40)) t += sp() + "{" + sp() + "offer" + sp() + offer(q) + sp() + "}";
+          t += eol();
+        }
+        t += "  }";
+      }
       touches.push_back(t + eol());
     }
     if (o_.messy) {

@@ -784,6 +784,16 @@ TEST_CASE("measure plan: read from the program's layout, in declaration order", 
                                             "final_nudge"});
   CHECK(plan.families == std::vector<std::string>{"dormancy", "value_tier", "margin", "history",
                                                   "engagement", "affinity", "acquisition"});
+  // Variants come from the layout, in the order written.
+  const rk::CompileResult v =
+      rk::compile_rules(std::string(RK_SOURCE_DIR) + "/tests/rules/variants.rules");
+  REQUIRE(v.program);
+  const MeasurePlan vp = measure_plan_from(v);
+  REQUIRE(vp.sequences.size() == 1);
+  REQUIRE(vp.sequences[0].touches.size() == 3);
+  CHECK(vp.sequences[0].touches[0].variants == std::vector<std::string>{"red_door", "blue_door"});
+  CHECK(vp.sequences[0].touches[1].variants == std::vector<std::string>{"plain", "big"});
+  CHECK(vp.sequences[0].touches[2].variants.empty());
   // A rule file that did not compile has an empty plan.
   rk::CompileResult failed;
   CHECK(measure_plan_from(failed).sequences.empty());
