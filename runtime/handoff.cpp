@@ -95,6 +95,7 @@ HandoffEncoder::HandoffEncoder(const ir::Program& program, const HandoffOptions&
       info.channel_address.push_back(address_field(program.schema, ch.name));
     }
     for (const ir::Offer& o : seq.offers) info.offer_json.push_back(json_text(o.text));
+    for (const std::string& v : seq.variant_names) info.variant_json.push_back(json_text(v));
     for (const ir::Status& st : seq.statuses) info.status_json.push_back(json_text(st.name));
     info.holdout_share = holdout_share_text(program, seq);
     sequences_.push_back(std::move(info));
@@ -162,6 +163,7 @@ void HandoffEncoder::drafts(const Batch& batch, const int8_t* const* outputs, in
       const int t = index_at(outputs, seq.result.touch.output, r, seq.touches.size());
       const int c = index_at(outputs, seq.result.channel.output, r, seq.channels.size());
       const int o = index_at(outputs, seq.result.offer.output, r, seq.offers.size());
+      const int v = index_at(outputs, seq.result.variant.output, r, seq.variant_names.size());
       if (!reviews_made) {
         review.clear();
         review_list(outputs, r, review);
@@ -176,7 +178,9 @@ void HandoffEncoder::drafts(const Batch& batch, const int8_t* const* outputs, in
       out += t >= 0 ? std::string_view(info.touch_json[static_cast<size_t>(t)]) : "null";
       out += ",\"step\":";
       out += t >= 0 ? std::string_view(info.step_json[static_cast<size_t>(t)]) : "null";
-      out += ",\"variant\":null,\"channel\":";
+      out += ",\"variant\":";
+      out += v >= 0 ? std::string_view(info.variant_json[static_cast<size_t>(v)]) : "null";
+      out += ",\"channel\":";
       out += c >= 0 ? std::string_view(info.channel_json[static_cast<size_t>(c)]) : "null";
       out += ",\"to\":";
       std::optional<std::string_view> to;
@@ -228,6 +232,8 @@ void HandoffEncoder::events(const Batch& batch, const int8_t* const* outputs, in
       const int t = due ? index_at(outputs, seq.result.touch.output, r, seq.touches.size()) : -1;
       const int c = due ? index_at(outputs, seq.result.channel.output, r, seq.channels.size()) : -1;
       const int o = due ? index_at(outputs, seq.result.offer.output, r, seq.offers.size()) : -1;
+      const int v =
+          due ? index_at(outputs, seq.result.variant.output, r, seq.variant_names.size()) : -1;
       out += run_prefix_;
       append_json_string(out, batch.string_at(key, r).value_or(""));
       out += ",\"sequence\":";
@@ -238,7 +244,9 @@ void HandoffEncoder::events(const Batch& batch, const int8_t* const* outputs, in
       out += t >= 0 ? std::string_view(info.touch_json[static_cast<size_t>(t)]) : "null";
       out += ",\"step\":";
       out += t >= 0 ? std::string_view(info.step_json[static_cast<size_t>(t)]) : "null";
-      out += ",\"variant\":null,\"channel\":";
+      out += ",\"variant\":";
+      out += v >= 0 ? std::string_view(info.variant_json[static_cast<size_t>(v)]) : "null";
+      out += ",\"channel\":";
       out += c >= 0 ? std::string_view(info.channel_json[static_cast<size_t>(c)]) : "null";
       out += ",\"offer\":";
       out += o >= 0 ? std::string_view(info.offer_json[static_cast<size_t>(o)]) : "null";
@@ -268,13 +276,16 @@ void HandoffEncoder::would_be(size_t s, const int8_t* const* outputs, int64_t r,
   const int t = index_at(outputs, w.touch.output, r, seq.touches.size());
   const int c = index_at(outputs, w.channel.output, r, seq.channels.size());
   const int o = index_at(outputs, w.offer.output, r, seq.offers.size());
+  const int v = index_at(outputs, w.variant.output, r, seq.variant_names.size());
   out += "{\"status\":";
   out += info.status_json[static_cast<size_t>(st)];
   out += ",\"touch\":";
   out += t >= 0 ? std::string_view(info.touch_json[static_cast<size_t>(t)]) : "null";
   out += ",\"step\":";
   out += t >= 0 ? std::string_view(info.step_json[static_cast<size_t>(t)]) : "null";
-  out += ",\"variant\":null,\"channel\":";
+  out += ",\"variant\":";
+  out += v >= 0 ? std::string_view(info.variant_json[static_cast<size_t>(v)]) : "null";
+  out += ",\"channel\":";
   out += c >= 0 ? std::string_view(info.channel_json[static_cast<size_t>(c)]) : "null";
   out += ",\"offer\":";
   out += o >= 0 ? std::string_view(info.offer_json[static_cast<size_t>(o)]) : "null";

@@ -62,6 +62,7 @@ class HandoffEncoder {
     std::vector<std::string> channel_json;  // per channel
     std::vector<int> channel_address;       // per channel: the address field, or -1
     std::vector<std::string> offer_json;    // per offer: its text as a JSON string
+    std::vector<std::string> variant_json;  // per variant name (Sequence::variant_names)
     std::vector<std::string> status_json;   // per status
     std::string name_json;
     std::string holdout_share;  // a JSON number: the share in percent (0 without holdout)

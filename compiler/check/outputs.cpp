@@ -86,8 +86,14 @@ void Lowering::add_would_be(ir::Sequence& seq) {
   w.touch.node = nb_.if_(ir::Ty::Int, wb_due, seq.decision.next_touch, none);
   w.channel.node = nb_.if_(ir::Ty::Int, wb_due, seq.decision.channel, none);
   w.offer.node = nb_.if_(ir::Ty::Int, wb_due, seq.decision.offer, none);
+  // The variant the would-be touch gives (buckets do not depend on the holdout; paused variants
+  // applied), only for a sequence with variants.
+  if (seq.decision.variant != ir::kNoNode)
+    w.variant.node = nb_.if_(ir::Ty::Int, wb_due, seq.decision.variant, none);
   for (auto [value, what] : {std::pair{&w.status, "status"}, std::pair{&w.touch, "touch"},
-                             std::pair{&w.channel, "channel"}, std::pair{&w.offer, "offer"}}) {
+                             std::pair{&w.channel, "channel"}, std::pair{&w.offer, "offer"},
+                             std::pair{&w.variant, "variant"}}) {
+    if (value->node == ir::kNoNode) continue;
     add_output(seq.name + "_would_be_" + what, value->node);
     value->output = last_output();
   }

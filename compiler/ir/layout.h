@@ -222,6 +222,8 @@ struct WouldBe {
   OutputValue touch;    // Int: index into Sequence::touches; missing unless that status is Due
   OutputValue channel;  // Int: index into Sequence::channels; missing unless Due
   OutputValue offer;    // Int: index into Sequence::offers; missing unless Due
+  OutputValue variant;  // Int: index into Sequence::variant_names; missing unless Due and the
+                        // touch has a variant; node kNoNode when the sequence has no variants
 };
 
 struct Sequence {

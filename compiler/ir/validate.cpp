@@ -216,7 +216,9 @@ bool validate_references(const Program& p, std::string& error) {
               value(q.result.offer),
           seq + "'s results");
     check(value(q.would_be.status) && value(q.would_be.touch) && value(q.would_be.channel) &&
-              value(q.would_be.offer),
+              value(q.would_be.offer) &&
+              (q.would_be.variant.node == kNoNode ||
+               (!q.variant_names.empty() && value(q.would_be.variant))),
           seq + "'s would_be");
     check(q.holdout_atom == kNoIndex || q.holdout_atom < p.atoms.size(), seq + "'s holdout");
     for (const auto& st : q.statuses)
