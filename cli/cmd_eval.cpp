@@ -19,6 +19,7 @@
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "runtime/data_errors.h"
+#include "runtime/handoff.h"
 #include "runtime/output_guard.h"
 #include "runtime/session.h"
 
@@ -27,6 +28,8 @@ namespace {
 
 struct EvalArgs {
   std::string rules, snapshot, as_of, out, format, summary, experiments, engine = "jit";
+  std::string drafts, review_queue, events;
+  std::optional<std::string> run_id;  // unset: the default run id
   std::vector<std::string> params;
   std::string root;
   int threads = 0;
@@ -172,9 +175,12 @@ int run_eval(const EvalArgs& a) {
   session.executor(*rules);  // the engine now, so a JIT fallback is said before anything else
 
   // No output may be an input of the run or another output (runtime/output_guard.h).
-  if (auto refused =
-          check_outputs(run_inputs(a.snapshot, rules->result().sources),
-                        {{"--out", a.out.empty() ? "-" : a.out}, {"--summary", a.summary}})) {
+  if (auto refused = check_outputs(run_inputs(a.snapshot, rules->result().sources),
+                                   {{"--out", a.out.empty() ? "-" : a.out},
+                                    {"--summary", a.summary},
+                                    {"--drafts", a.drafts},
+                                    {"--review-queue", a.review_queue},
+                                    {"--events", a.events}})) {
     print_error(*refused);
     return kExitUsage;
   }
@@ -200,13 +206,29 @@ int run_eval(const EvalArgs& a) {
     return kExitUsage;
   }
 
+  HandoffOptions hopts;
+  hopts.drafts = a.drafts;
+  hopts.review_queue = a.review_queue;
+  hopts.events = a.events;
+  hopts.as_of = *as_of;
+  hopts.run_id = a.run_id ? *a.run_id : default_run_id(*as_of, rules->hash());
+  if (const std::string bad = check_run_id(hopts.run_id); !bad.empty()) {
+    print_error(bad);
+    return kExitUsage;
+  }
+
+  // The result, the hand-off files and the summary are one group: each is written under a
+  // temporary name, and they appear together once all are complete (runtime/handoff.h).
   std::string err;
-  std::unique_ptr<ResultWriter> writer =
+  std::unique_ptr<ResultWriter> result =
       open_result_writer(a.out.empty() ? "-" : a.out, *format, program, err);
+  std::unique_ptr<OutputGroupWriter> writer;
+  if (result) writer = OutputGroupWriter::open(std::move(result), program, hopts, err);
   if (!writer) {
     print_error(err);
     return kExitUsage;
   }
+  if (!a.summary.empty()) writer->add_companion(summary_file);
 
   ProgressBar bar(isatty(2) && !a.quiet);
   EvalOptions eopts;
@@ -232,24 +254,27 @@ int run_eval(const EvalArgs& a) {
       print_error(err);
     return io ? kExitUsage : kExitFindings;
   }
-  const RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
-  // The summary is made before the results are committed and committed after them, so nearly
-  // every failure leaves neither file; only committing its few KB (write, fsync, rename) can
-  // still fail once the results exist.
-  if (!a.summary.empty() && !summary_file.write(summary_json(program, summary, run.to_map()))) {
-    print_error(summary_file.error());
-    return kExitFindings;  // the writer's destructor removes its temporary file
+  // The result and the hand-off files are completed (written and synced) first; the snapshot's
+  // SHA-256, computed on a thread of its own as the snapshot was read, finishes meanwhile. Then
+  // the summary states the run (the manifest), and every file is renamed into place together.
+  if (!writer->complete()) {
+    print_error(writer->error());
+    return kExitUsage;  // an I/O error; the writers' destructors remove their temporary files
   }
-  if (!writer->finish()) {
+  RunInputs run = session.inputs(*rules, a.snapshot, *as_of);
+  run.run_id = hopts.run_id;
+  run.snapshot_sha256 = reader->sha256();
+  run.snapshot_bytes = reader->bytes_read();
+  if (!a.summary.empty() &&
+      !summary_file.write(summary_json(program, summary, run.to_map(), run.numbers()))) {
+    print_error(summary_file.error());
+    return kExitFindings;
+  }
+  if (!writer->publish()) {
     print_error(writer->error());
     return kExitUsage;
   }
-  if (!a.summary.empty()) {
-    if (!summary_file.commit()) {
-      print_error(summary_file.error());
-      return kExitFindings;
-    }
-  } else if (!a.quiet) {
+  if (a.summary.empty() && !a.quiet) {
     // The run's inputs first, so a summary pasted into a ticket says how to reproduce it.
     std::string params;
     for (const auto& [name, value] : program.params)
@@ -257,6 +282,9 @@ int run_eval(const EvalArgs& a) {
     fmt::print(stderr, "rules {} (fnv1a64 {}), snapshot {}, as of {}, {} engine\n", run.rules,
                run.rules_hash, run.snapshot, format_iso_date(run.as_of), engine_name(run.engine));
     if (!params.empty()) fmt::print(stderr, "params: {}\n", params);
+    fmt::print(stderr, "run {}, rekindle {}, {} thread(s), snapshot {} bytes, sha256 {}\n",
+               run.run_id, rekindle_version(), run.threads, run.snapshot_bytes,
+               run.snapshot_sha256.empty() ? "-" : run.snapshot_sha256);
     fmt::print(stderr, "{}", summary_text(program, summary));
   }
   return kExitOk;
@@ -278,6 +306,14 @@ std::function<int()> setup_eval(CLI::App& app) {
   sub->add_option("--experiments", a->experiments,
                   "Pause variants: a JSON object {\"paused\": [\"SEQUENCE.TOUCH.VARIANT\", ...]} "
                   "(the verdicts file of `rekindle measure --verdicts`)");
+  sub->add_option("--drafts", a->drafts,
+                  "Write one outreach draft per due touch to this file (JSON lines)");
+  sub->add_option("--review-queue", a->review_queue,
+                  "Write the owner-approval queue, one row per reviewed customer (CSV)");
+  sub->add_option("--events", a->events,
+                  "Write one decision event per customer and sequence entered (JSON lines)");
+  sub->add_option("--run-id", a->run_id,
+                  "The events' run id (default: AS_OF/ and the rule set's hash's first 8 digits)");
   add_session_options(sub, a->threads, a->engine);
   sub->add_flag("--quiet", a->quiet, "No summary or progress on standard error");
   sub->footer(

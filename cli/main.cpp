@@ -11,6 +11,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/signals.h"
+#include "runtime/session.h"
 
 namespace rk::cli {
 std::vector<Command>& command_registry() {
@@ -31,7 +32,7 @@ int main(int argc, char** argv) {
       "rekindle: compile and evaluate win-back rules (segments, stops, reviews, sequences) over "
       "customer snapshots"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", std::string("rekindle 0.1.0"));
+  app.set_version_flag("--version", "rekindle " + std::string(rk::rekindle_version()));
   auto commands = command_registry();
   std::sort(commands.begin(), commands.end(),
             [](const Command& a, const Command& b) { return a.name < b.name; });

@@ -5,6 +5,7 @@
 // Arrow layout already is Rekindle's physical layout).
 #include "runtime/arrow_reader.h"
 #include "runtime/column_match.h"
+#include "runtime/sha256.h"
 
 #include <fcntl.h>
 #include <lz4frame.h>
@@ -683,6 +684,12 @@ class ArrowReader final : public SnapshotReader {
   bool next(Batch& out) override;
   const std::optional<SnapshotError>& error() const override { return err_; }
   int64_t total_rows() const override { return total_; }
+  std::string sha256() override {
+    if (!done_ || err_ || !map_) return "";
+    if (digest_.empty()) digest_ = sha_.hex();
+    return digest_;
+  }
+  int64_t bytes_read() const override { return static_cast<int64_t>(sha_.bytes()); }
 
  private:
   bool fail(int64_t row, const std::string& column, std::string message) {
@@ -752,6 +759,17 @@ class ArrowReader final : public SnapshotReader {
   int64_t batch_index_ = 0;
   int64_t total_ = -1;
   bool done_ = false;
+  // The run manifest's fingerprint: the mapping's bytes [0, hashed_) are in sha_, hashed in file
+  // order on a thread of their own as the batches that lie in them are decoded (map_ keeps them).
+  BackgroundSha256 sha_;
+  size_t hashed_ = 0;
+  std::string digest_;
+  void hash_to(size_t end) {
+    end = std::min(end, map_ ? map_->size : 0);
+    if (end <= hashed_) return;
+    sha_.add(map_->data + hashed_, end - hashed_);
+    hashed_ = end;
+  }
   std::optional<SnapshotError> err_;
   WorkerPool pool_;                           // decodes the columns of a batch
   DataErrors* sink_ = nullptr;                // where bad rows go (ReaderOptions::errors)
@@ -1023,6 +1041,7 @@ bool ArrowReader::next_batch(Batch& out) {
       const auto* rblocks = footer_->record_batches();
       if (!rblocks || next_block_ >= rblocks->size()) {
         done_ = true;
+        hash_to(map_->size);
         return false;
       }
       const fb::Block* b = rblocks->Get(static_cast<flatbuffers::uoffset_t>(next_block_++));
@@ -1032,6 +1051,7 @@ bool ArrowReader::next_batch(Batch& out) {
       if (!read_message(*map_, stream_pos_, mv, e)) return fail(0, "", where() + e);
       if (mv.eos) {
         done_ = true;
+        hash_to(map_->size);
         return false;
       }
       stream_pos_ = mv.next;
@@ -1045,6 +1065,7 @@ bool ArrowReader::next_batch(Batch& out) {
         if (!rb) return fail(0, "", where() + "corrupt record batch");
         if (!decode_batch(rb, mv.body, out)) return false;
         ++batch_index_;
+        hash_to(static_cast<size_t>(mv.body.p + mv.body.n - map_->data));
         return true;
       }
       default:

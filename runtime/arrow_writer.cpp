@@ -229,9 +229,15 @@ class ArrowIpcFileWriter {
     const int32_t len = static_cast<int32_t>(fbb.GetSize());
     if (!put(fbb.GetBufferPointer(), fbb.GetSize()) || !put(&len, 4) || !put(kMagic, 6))
       return false;
-    if (!file_.commit()) return fail(file_.error());
+    if (!file_.complete()) return fail(file_.error());
     return true;
   }
+  // Renames the completed file onto its target.
+  bool publish() {
+    if (!file_.publish()) return fail(file_.error());
+    return true;
+  }
+  std::string target() const { return file_.target(); }
 
   const std::string& error() const { return error_; }
 
@@ -413,7 +419,7 @@ bool ArrowSnapshotWriter::finish() {
     error_ = "the Arrow writer is not open";
     return false;
   }
-  if (!file_->finish()) {
+  if (!file_->finish() || !file_->publish()) {
     error_ = file_->error();
     return false;
   }
@@ -576,13 +582,22 @@ class ArrowResultWriter final : public ResultWriter {
     return true;
   }
 
-  bool finish() override {
+  bool finish() override { return complete() && publish(); }
+  bool complete() override {
     if (!file_.finish()) {
       error_ = file_.error();
       return false;
     }
     return true;
   }
+  bool publish() override {
+    if (!file_.publish()) {
+      error_ = file_.error();
+      return false;
+    }
+    return true;
+  }
+  std::string target() const override { return file_.target(); }
 
   const std::string& error() const override { return error_; }
 

@@ -37,7 +37,7 @@ AtomicFile::~AtomicFile() {
 bool AtomicFile::open(const std::string& target) {
   abort();
   error_.clear();
-  committed_ = false;
+  committed_ = completed_ = through_ = false;
   written_ = writeback_ = 0;
   target_ = target;
   buffer_.clear();
@@ -49,6 +49,7 @@ bool AtomicFile::open(const std::string& target) {
       return false;
     }
     target_ = "standard output";
+    through_ = true;
     buffer_.reserve(kBufferBytes);
     return true;
   }
@@ -80,6 +81,7 @@ bool AtomicFile::open(const std::string& target) {
       error_ = fmt::format("cannot write {}: {}", target, std::strerror(errno));
       return false;
     }
+    through_ = true;
     buffer_.reserve(kBufferBytes);
     return true;
   }
@@ -160,7 +162,11 @@ bool AtomicFile::write(const void* data, size_t size) {
 }
 
 bool AtomicFile::commit() {
-  if (committed_) return true;
+  return complete() && publish();
+}
+
+bool AtomicFile::complete() {
+  if (committed_ || completed_) return true;
   if (!flush()) return false;
   if (temp_.empty()) {  // standard output, a device or a FIFO: written through
     const int fd = fd_;
@@ -169,7 +175,7 @@ bool AtomicFile::commit() {
       error_ = fmt::format("cannot write {}: {}", target_, std::strerror(errno));
       return false;
     }
-    committed_ = true;
+    completed_ = true;
     return true;
   }
   if (::fsync(fd_) != 0) {
@@ -183,6 +189,20 @@ bool AtomicFile::commit() {
     error_ = fmt::format("cannot write {}: {}", target_, std::strerror(errno));
     abort();
     return false;
+  }
+  completed_ = true;
+  return true;
+}
+
+bool AtomicFile::publish() {
+  if (committed_) return true;
+  if (!completed_) {
+    if (error_.empty()) error_ = fmt::format("{}: published before it was complete", target_);
+    return false;
+  }
+  if (temp_.empty()) {  // written through: nothing to rename
+    committed_ = true;
+    return true;
   }
   if (::rename(temp_.c_str(), final_.c_str()) != 0) {
     error_ = fmt::format("cannot rename {} to {}: {}", temp_, target_, std::strerror(errno));
@@ -211,6 +231,7 @@ void AtomicFile::abort() {
   }
   temp_.clear();
   buffer_.clear();
+  completed_ = false;
 }
 
 }  // namespace rk

@@ -81,6 +81,13 @@ class SnapshotReader {
   // The share of the input consumed by the batches returned so far, 0..1, or -1 when unknown
   // (CSV: bytes read / file size, for a progress estimate). Safe to call from another thread.
   virtual double fraction_read() const { return -1; }
+  // The run manifest's fingerprint of the snapshot file: the SHA-256 of every byte of it (64
+  // lowercase hex digits), computed from the bytes as the reader read them, not by a second pass;
+  // "" before every byte has been read, and for a snapshot that is not a file. Call it after
+  // next() has returned false without an error.
+  virtual std::string sha256() { return ""; }
+  // The bytes of the file hashed (its size once sha256() is known), -1 when not a file.
+  virtual int64_t bytes_read() const { return -1; }
   // The row number shown in messages for the snapshot's `index`-th record (0-based), as a
   // spreadsheet shows it (see SnapshotError): Arrow index + 1; CSV counts the header and blank
   // lines.

@@ -160,11 +160,21 @@ size_t CsvScanner::read_some(char* dst, size_t n) {
   }
   for (;;) {
     const ssize_t r = ::read(fd_, dst, n);
-    if (r >= 0) return static_cast<size_t>(r);
+    if (r >= 0) {
+      // The run manifest's fingerprint, from the bytes as they arrive (no second pass).
+      sha_.update(dst, static_cast<size_t>(r));
+      return static_cast<size_t>(r);
+    }
     if (errno == EINTR) continue;
     fail(0, fmt::format("read error: {}", std::strerror(errno)));
     return SIZE_MAX;
   }
+}
+
+std::string CsvScanner::sha256() {
+  if (from_memory_ || !eof_) return "";
+  if (digest_.empty()) digest_ = sha_.hex();
+  return digest_;
 }
 
 // Compacts the buffer and reads until it is full or the file ends. Returns false on a read error.
@@ -633,6 +643,8 @@ class CsvSnapshotReader final : public SnapshotReader {
   }
 
   double fraction_read() const override { return fraction_.load(std::memory_order_relaxed); }
+  std::string sha256() override { return scanner_.sha256(); }
+  int64_t bytes_read() const override { return static_cast<int64_t>(scanner_.bytes_read()); }
 
   bool next(Batch& out) override {
     bool ok = next_batch(out);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "runtime/columnar.h"
+#include "runtime/sha256.h"
 
 namespace rk {
 
@@ -68,6 +69,10 @@ class CsvScanner {
   const char* window() const { return buf_.get() + begin_; }
   size_t window_size() const { return end_ - begin_; }
   bool at_end_of_input() const { return eof_; }
+  // The SHA-256 of every byte read from the file (as 64 hex digits) and their count, hashed as
+  // they were read; "" before the end of the file and for memory.
+  std::string sha256();
+  uint64_t bytes_read() const { return sha_.bytes(); }
   // Consumes the first `bytes` of the window, which held `lines` lines (records and blank lines).
   void consume(size_t bytes, int64_t lines);
 
@@ -95,6 +100,8 @@ class CsvScanner {
   int64_t row_ = 0;
   uint64_t consumed_total_ = 0;
   uint64_t file_bytes_ = 0;
+  Sha256 sha_;  // of the bytes read from the file
+  std::string digest_;
   std::optional<SnapshotError> error_;
   std::string bad_message_;
   size_t bad_column_ = 0;

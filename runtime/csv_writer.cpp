@@ -115,11 +115,18 @@ class TextResultWriter : public ResultWriter {
     return true;
   }
 
-  bool finish() override {
+  bool finish() override { return complete() && publish(); }
+  bool complete() override {
     if (failed_) return false;
-    if (!file_.commit()) return fail(file_.error());
+    if (!file_.complete()) return fail(file_.error());
     return true;
   }
+  bool publish() override {
+    if (failed_) return false;
+    if (!file_.publish()) return fail(file_.error());
+    return true;
+  }
+  std::string target() const override { return file_.target(); }
 
   const std::string& error() const override { return error_; }
 

@@ -315,10 +315,14 @@ nlohmann::ordered_json number_json(const ir::ResultColumn& col, const NumberStat
 }  // namespace
 
 std::string summary_json(const ir::Program& program, const Summary& summary,
-                         const std::map<std::string, std::string>& inputs) {
+                         const std::map<std::string, std::string>& inputs,
+                         const std::map<std::string, int64_t>& numbers) {
   nlohmann::ordered_json j;
+  nlohmann::json in_sorted = nlohmann::json::object();  // one key order, texts and numbers alike
+  for (const auto& [k, v] : inputs) in_sorted[k] = v;
+  for (const auto& [k, v] : numbers) in_sorted[k] = v;
   nlohmann::ordered_json in = nlohmann::ordered_json::object();
-  for (const auto& [k, v] : inputs) in[k] = v;
+  for (const auto& [k, v] : in_sorted.items()) in[k] = v;
   nlohmann::ordered_json params = nlohmann::ordered_json::object();
   for (const auto& [k, v] : program.params) params[k] = v;
   in["params"] = params;

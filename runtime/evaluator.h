@@ -93,9 +93,11 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
               ResultWriter* writer, WorkerPool& pool, const EvalOptions& opts, Summary& summary,
               std::string& error);
 
-// The summary as JSON text (pretty-printed), with the run's inputs for reproducibility.
+// The summary as JSON text (pretty-printed), with the run's inputs for reproducibility (texts,
+// and numbers such as the snapshot's size and the threads).
 std::string summary_json(const ir::Program& program, const Summary& summary,
-                         const std::map<std::string, std::string>& inputs);
+                         const std::map<std::string, std::string>& inputs,
+                         const std::map<std::string, int64_t>& numbers = {});
 // The summary as human-readable text.
 std::string summary_text(const ir::Program& program, const Summary& summary);
 

@@ -89,6 +89,8 @@ class KeyCheckingReader final : public SnapshotReader {
   int64_t total_rows() const override { return inner_->total_rows(); }
   double fraction_read() const override { return inner_->fraction_read(); }
   int64_t display_row(int64_t index) const override { return inner_->display_row(index); }
+  std::string sha256() override { return inner_->sha256(); }
+  int64_t bytes_read() const override { return inner_->bytes_read(); }
 
  private:
   enum class Outcome { Confirmed, NoDuplicate, Unconfirmed };

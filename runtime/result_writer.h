@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compiler/ir/program.h"
 #include "runtime/columnar.h"
@@ -30,8 +31,16 @@ class AtomicFile {
   // Appends bytes (buffered). Returns false and sets error() on failure (e.g. disk full).
   bool write(const void* data, size_t size);
   bool write(std::string_view s) { return write(s.data(), s.size()); }
-  // Flushes, fsyncs and renames onto the target.
+  // Flushes, fsyncs and renames onto the target: complete() then publish().
   bool commit();
+  // The two halves of commit(), for a group of files that appear together (runtime/handoff.h):
+  // complete() flushes, fsyncs and closes the temporary file (it stays registered, so a signal or
+  // abort() still removes it); publish() renames it onto the target.
+  bool complete();
+  bool publish();
+  // The file publish() renames onto (symlinks followed); "" for a file written through (standard
+  // output, a device, a FIFO: nothing to rename or remove).
+  std::string target() const { return through_ ? std::string() : final_; }
   // Removes the temporary file (also done by the destructor when not committed).
   void abort();
   const std::string& error() const { return error_; }
@@ -48,6 +57,8 @@ class AtomicFile {
   std::string final_;  // the file the target names (symlinks followed)
   std::string buffer_;
   bool committed_ = false;
+  bool completed_ = false;
+  bool through_ = false;    // standard output, a device or a FIFO: written straight through
   uint64_t written_ = 0;    // bytes written to fd_
   uint64_t writeback_ = 0;  // bytes whose writeback has been started
 };
@@ -72,6 +83,8 @@ struct EncodedRows {
   int64_t rows = 0;
   int32_t meta_bytes = 0;  // Arrow: the message's metadata length (continuation + flatbuffer)
   int64_t body_bytes = 0;  // Arrow: the message's body length
+  // The same rows for the other files of an output group (runtime/handoff.h), one per file.
+  std::vector<std::string> companions;
 };
 
 // Writes the program's result columns, batch by batch in snapshot order.
@@ -83,6 +96,14 @@ class ResultWriter {
   virtual bool write(const Batch& batch, const int8_t* const* outputs) = 0;
   // Completes and renames the file. Without finish(), nothing is left at the target.
   virtual bool finish() = 0;
+  // The two halves of finish(), for writers in a group of files that appear together
+  // (runtime/handoff.h): complete() writes what is left and syncs the file under its temporary
+  // name; publish() renames it onto the target. A writer that does not split them completes
+  // nothing and finishes when published.
+  virtual bool complete() { return true; }
+  virtual bool publish() { return finish(); }
+  // The file's target ("" when it writes no file of its own, or writes standard output).
+  virtual std::string target() const { return ""; }
   virtual const std::string& error() const = 0;
 
   // Parallel encoding, for writers that support it (the evaluator uses it when true): encode()

@@ -116,12 +116,27 @@ std::shared_ptr<const RuleSet> load_rules_text(const std::string& path, std::str
                                          compile_rules_text(path, std::move(text), options));
 }
 
+std::string_view rekindle_version() {
+  return RK_VERSION;
+}
+
 std::map<std::string, std::string> RunInputs::to_map() const {
-  return {{"rules", rules},
-          {"rules_fnv1a64", rules_hash},
-          {"snapshot", snapshot},
-          {"as_of", format_iso_date(as_of)},
-          {"engine", std::string(engine_name(engine))}};
+  std::map<std::string, std::string> m{{"version", std::string(rekindle_version())},
+                                       {"rules", rules},
+                                       {"rules_fnv1a64", rules_hash},
+                                       {"snapshot", snapshot},
+                                       {"as_of", format_iso_date(as_of)},
+                                       {"engine", std::string(engine_name(engine))}};
+  if (!run_id.empty()) m["run_id"] = run_id;
+  if (!snapshot_sha256.empty()) m["snapshot_sha256"] = snapshot_sha256;
+  return m;
+}
+
+std::map<std::string, int64_t> RunInputs::numbers() const {
+  std::map<std::string, int64_t> m;
+  if (snapshot_bytes >= 0) m["snapshot_bytes"] = snapshot_bytes;
+  if (threads > 0) m["threads"] = threads;
+  return m;
 }
 
 Session::Session(SessionOptions options)
@@ -147,7 +162,9 @@ const Executor& Session::executor(const RuleSet& rules) {
 }
 
 RunInputs Session::inputs(const RuleSet& rules, std::string snapshot, int32_t as_of) const {
-  return RunInputs{rules.path(), rules.hash(), std::move(snapshot), as_of, engine_};
+  RunInputs in{rules.path(), rules.hash(), std::move(snapshot), as_of, engine_};
+  in.threads = threads_;
+  return in;
 }
 
 bool Session::evaluate(const RuleSet& rules, SnapshotReader& reader, ResultWriter* writer,

@@ -94,16 +94,26 @@ std::shared_ptr<const RuleSet> load_rules(const std::string& path,
 std::shared_ptr<const RuleSet> load_rules_text(const std::string& path, std::string text,
                                                const CompileOptions& options = {});
 
-// What a run read, as the `inputs` of its summary: the rule file as given and its hash, the
-// snapshot as given ("<DataFrame>" for a frame), the as-of date and the engine that ran.
+// rekindle's version ("0.1.0"), as `--version` and the run manifest state it.
+std::string_view rekindle_version();
+
+// What a run read, as the `inputs` of its summary (the run manifest): rekindle's version, the
+// rule file as given and its hash, the snapshot as given ("<DataFrame>" for a frame) with its size
+// and SHA-256 when it is a file, the as-of date, the engine that ran, its threads and the run id.
 struct RunInputs {
   std::string rules;
   std::string rules_hash;
   std::string snapshot;
   int32_t as_of = 0;
   Engine engine = Engine::Jit;
-  // The summary's `inputs` (its parameters are added from the program by summary_json).
+  std::string run_id;           // "" : not stated (a run without events)
+  std::string snapshot_sha256;  // "" : not a file, or not read to its end
+  int64_t snapshot_bytes = -1;  // -1: not a file
+  int threads = 0;              // 0: not stated
+  // The summary's `inputs` as text (its parameters are added from the program by summary_json).
   std::map<std::string, std::string> to_map() const;
+  // ... and as numbers: snapshot_bytes and threads, when known.
+  std::map<std::string, int64_t> numbers() const;
 };
 
 struct SessionOptions {

@@ -175,6 +175,8 @@ class Lowering {
   void add_output(const std::string& name, uint32_t node,
                   ir::OutputWidth width = ir::OutputWidth::Code);
   uint32_t last_output() const { return static_cast<uint32_t>(program_.outputs.size() - 1); }
+  // The events' `would_be` of a sequence with a holdout (outputs.cpp).
+  void add_would_be(ir::Sequence& seq);
   std::optional<ast::Span> column_decl(const ir::ResultColumn& c) const;
   void check_column_names();
 

@@ -59,6 +59,40 @@ void Lowering::check_column_names() {
   }
 }
 
+// The events' `would_be` of a sequence with a holdout (ir::WouldBe): for a held-out customer,
+// the first status after `holdout` that applies (the same conditions as the status, so caps and
+// every later status count), and the touch, channel and offer when that status is Due. Kernel
+// outputs after the result's, from the decision's existing nodes.
+void Lowering::add_would_be(ir::Sequence& seq) {
+  size_t held = seq.statuses.size(), due = seq.statuses.size();
+  for (size_t i = 0; i < seq.statuses.size(); ++i) {
+    if (seq.statuses[i].kind == ir::StatusKind::HeldOut) held = i;
+    if (seq.statuses[i].kind == ir::StatusKind::Due) due = i;
+  }
+  if (seq.holdout_atom == ir::kNoIndex || held == seq.statuses.size() || due == seq.statuses.size())
+    return;
+  std::vector<uint32_t> conds;
+  for (size_t i = 0; i < seq.statuses.size(); ++i)
+    conds.push_back(i <= held ? nb_.c_bool(false) : seq.statuses[i].when);
+  const uint32_t none = nb_.null(ir::Ty::Int);
+  auto is = [&](uint32_t status, size_t index) {
+    return nb_.is_true(nb_.cmp(ir::Op::Eq, status, nb_.c_int(static_cast<int64_t>(index))));
+  };
+  const uint32_t status = nb_.if_(ir::Ty::Int, is(seq.result.status.node, held),
+                                  nb_.op(ir::Op::FirstTrue, ir::Ty::Int, conds), none);
+  const uint32_t wb_due = is(status, due);
+  ir::WouldBe& w = seq.would_be;
+  w.status.node = status;
+  w.touch.node = nb_.if_(ir::Ty::Int, wb_due, seq.decision.next_touch, none);
+  w.channel.node = nb_.if_(ir::Ty::Int, wb_due, seq.decision.channel, none);
+  w.offer.node = nb_.if_(ir::Ty::Int, wb_due, seq.decision.offer, none);
+  for (auto [value, what] : {std::pair{&w.status, "status"}, std::pair{&w.touch, "touch"},
+                             std::pair{&w.channel, "channel"}, std::pair{&w.offer, "offer"}}) {
+    add_output(seq.name + "_would_be_" + what, value->node);
+    value->output = last_output();
+  }
+}
+
 void Lowering::lower_all() {
   const ast::Span here = ctx_.files.first;
   for (auto& [name, p] : params_) lower_param(p);
@@ -137,6 +171,7 @@ void Lowering::lower_all() {
     v.present = last_output();
     L.scores.push_back(std::move(sc.layout));
   }
+  for (ir::Sequence& seq : L.sequences) add_would_be(seq);
   program_.columns = ir::result_columns(L, program_.schema);
   check_column_names();
 }

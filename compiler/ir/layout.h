@@ -213,6 +213,17 @@ struct SequenceResult {
                         // touch has a variant); node kNoNode when the sequence has no variants
 };
 
+// For a customer in the holdout: what the sequence would have decided had they not been held
+// out (spec winback-program.md section 7, the events' `would_be`): the statuses after `holdout`,
+// tried in order, caps included, computed in the same pass as the result. Every value is missing
+// for a customer who is not held out; a sequence without a holdout has no outputs (kNoOutput).
+struct WouldBe {
+  OutputValue status;   // Int: index into Sequence::statuses
+  OutputValue touch;    // Int: index into Sequence::touches; missing unless that status is Due
+  OutputValue channel;  // Int: index into Sequence::channels; missing unless Due
+  OutputValue offer;    // Int: index into Sequence::offers; missing unless Due
+};
+
 struct Sequence {
   std::string name;
   std::vector<Status> statuses;  // in the order they are tried; the last one is Due
@@ -234,6 +245,7 @@ struct Sequence {
   uint32_t holdout_atom = kNoIndex;    // index into Program::atoms; kNoIndex without holdout
   SequenceDecision decision;
   SequenceResult result;
+  WouldBe would_be;
 };
 
 struct Layout {

@@ -215,6 +215,9 @@ bool validate_references(const Program& p, std::string& error) {
     check(value(q.result.status) && value(q.result.touch) && value(q.result.channel) &&
               value(q.result.offer),
           seq + "'s results");
+    check(value(q.would_be.status) && value(q.would_be.touch) && value(q.would_be.channel) &&
+              value(q.would_be.offer),
+          seq + "'s would_be");
     check(q.holdout_atom == kNoIndex || q.holdout_atom < p.atoms.size(), seq + "'s holdout");
     for (const auto& st : q.statuses)
       check(node(st.when) && (st.kind != StatusKind::Exit || st.exit < q.exits.size()),

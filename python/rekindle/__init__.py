@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import collections as _collections
 import datetime as _dt
 import json as _json
 import os as _os
@@ -250,36 +251,59 @@ class RuleSet:
 
     # -- files: the C++ readers and writers, no pandas --
     def evaluate_file(self, path, as_of: Any = None, out=None, format: Optional[str] = None,
-                      threads: int = 0, engine: str = "jit") -> Dict[str, Any]:
+                      threads: int = 0, engine: str = "jit", drafts=None, review_queue=None,
+                      events=None, run_id: Optional[str] = None) -> Dict[str, Any]:
         """Evaluates an Arrow IPC or CSV snapshot like `rekindle eval`: reads it with the C++
         readers, writes `out` (csv, jsonl or arrow, from `format` or the extension) atomically
         (a failed run leaves nothing at `out`), and returns the summary (as `--summary` writes
-        it). `out=None` computes the summary only. `threads=0` uses all cores."""
+        it, with the run manifest). `out=None` computes the summary only. `threads=0` uses all
+        cores. `drafts`, `review_queue` and `events` are paths of the hand-off files
+        (`--drafts`, `--review-queue`, `--events`; docs/handoff.md), written with `out` as one
+        all-or-none group; `run_id` is `--run-id`."""
         as_of_text = _as_of_text(as_of)
         days = _core.parse_date(as_of_text)
         used = self._engine(engine)
         snapshot = _os.fspath(path)
+
+        def path_or_empty(p):
+            return _os.fspath(p) if p is not None else ""
+
         text, used, _ = _core.evaluate_file(
-            self._c, snapshot, _os.fspath(out) if out is not None else "", format or "", days,
-            used, int(threads), self.path, self.rules_hash)
+            self._c, snapshot, path_or_empty(out), format or "", days, used, int(threads),
+            self.path, self.rules_hash, path_or_empty(drafts), path_or_empty(review_queue),
+            path_or_empty(events), "" if run_id is None else str(run_id))
         return _json.loads(text)
 
     # -- pandas --
     def evaluate(self, frame, as_of: Any = None, engine: str = "jit", threads: int = 0,
-                 categorical: bool = False, summary: bool = False):
+                 categorical: bool = False, summary: bool = False, drafts: bool = False,
+                 review_queue: bool = False, events: bool = False, run_id: Optional[str] = None):
         """Evaluates every row of a pandas DataFrame that has the schema's columns (extra columns
         are ignored) and returns a DataFrame with the output contract's columns, on the same
         index. See docs/scale-out.md for the accepted dtypes and the output's dtypes.
-        With summary=True, returns (frame, summary dict)."""
+        With summary=True, returns (frame, summary dict).
+
+        With drafts, review_queue or events (docs/handoff.md), returns an `Evaluation`: `result`,
+        `drafts`, `review_queue` and `events` DataFrames (None when not asked for) and `summary`
+        (None unless summary=True). Their rows and values are those of `rekindle eval --drafts`,
+        `--review-queue` and `--events` (lists and objects as Python lists and dicts, JSON null as
+        None; the queue's cells as str). `run_id` defaults to AS_OF/ + 8 hex digits of the hash."""
         from . import _frame
 
         as_of_text = _as_of_text(as_of)
         days = _core.parse_date(as_of_text)
         used = self._engine(engine)
         fields = _frame.field_arrays(frame, self.schema)
-        outputs, text, used, _ = _core.evaluate_columns(
-            self._c, fields, len(frame), days, used, int(threads), self.path, self.rules_hash)
+        wanted = ("d" if drafts else "") + ("q" if review_queue else "") + ("e" if events else "")
+        outputs, text, used, _, files = _core.evaluate_columns(
+            self._c, fields, len(frame), days, used, int(threads), self.path, self.rules_hash,
+            wanted, "" if run_id is None else str(run_id))
         result = _frame.result_frame(frame, self._columns, outputs, self.key, categorical)
+        if wanted:
+            return Evaluation(result, _frame.handoff_frame(files.get("drafts"), DRAFT_FIELDS),
+                              _frame.queue_frame(files.get("review_queue")),
+                              _frame.handoff_frame(files.get("events"), EVENT_FIELDS),
+                              _json.loads(text) if summary else None)
         if summary:
             return result, _json.loads(text)
         return result
@@ -289,6 +313,19 @@ class RuleSet:
         from . import _frame
 
         return _frame.empty_result(self._columns, categorical)
+
+
+# The hand-off files' fields, in order (docs/handoff.md).
+DRAFT_FIELDS = ["customer_id", "sequence", "touch", "step", "variant", "channel", "to", "send_at",
+                "offer", "subject", "body", "review", "owner", "key"]
+EVENT_FIELDS = ["run_id", "as_of", "customer_id", "sequence", "status", "touch", "step",
+                "variant", "channel", "offer", "stopped_by", "review", "cohort", "holdout_share",
+                "would_be"]
+
+
+class Evaluation(_collections.namedtuple(
+        "Evaluation", ["result", "drafts", "review_queue", "events", "summary"])):
+    """What RuleSet.evaluate returns when hand-off files are asked for."""
 
 
 def as_text(result):

@@ -369,3 +369,31 @@ def as_text(result: pd.DataFrame) -> pd.DataFrame:
             out[name] = ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
                          for v in s.astype(object)]
     return pd.DataFrame(out, index=result.index, columns=list(result.columns), dtype=object)
+
+
+def handoff_frame(text, fields):
+    """A JSON-lines hand-off file (drafts or events, bytes) as a DataFrame with `fields` as
+    columns: one row per line, values as parsed (lists, dicts, None); None when not asked for."""
+    if text is None:
+        return None
+    import io
+    import json
+
+    import pandas as pd
+
+    records = [json.loads(line) for line in io.BytesIO(text).read().decode("utf-8").splitlines()
+               if line]
+    # object columns: ints stay ints beside None (no float NaN), lists and dicts stay as parsed.
+    return pd.DataFrame({f: pd.Series([r.get(f) for r in records], dtype=object)
+                         for f in fields}, columns=fields)
+
+
+def queue_frame(text):
+    """The review queue (CSV bytes with a header) as a DataFrame of str cells ("" when empty)."""
+    if text is None:
+        return None
+    import io
+
+    import pandas as pd
+
+    return pd.read_csv(io.BytesIO(text), dtype=str, keep_default_na=False)

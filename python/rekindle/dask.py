@@ -4,7 +4,9 @@
 # with the partition's summary and a fingerprint of its inputs. A partition whose marker matches
 # its inputs and whose output is intact is skipped, so a re-run after a failure computes only the
 # missing partitions: nothing lost, nothing doubled. The partition summaries are added up into
-# DIR/summary.json.
+# DIR/summary.json. With hand-off files (--drafts, --review-queue, --events; docs/handoff.md) each
+# task also writes DIR/<stem>.drafts.jsonl, DIR/<stem>.review_queue.csv and DIR/<stem>.events.jsonl,
+# one all-or-none group with its result (runtime/handoff.h), all under one run id.
 #
 #   python3 -m rekindle.dask rules/winback.rules --snapshots 'parts/*.arrow' --out results \
 #       --as-of 2026-11-01 [--scheduler tcp://host:8786 | --workers 4]
@@ -77,10 +79,19 @@ def _stem(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
 
+# The hand-off files a task may write beside its result: (name, file suffix).
+HANDOFF_FILES = (("drafts", ".drafts.jsonl"), ("review_queue", ".review_queue.csv"),
+                 ("events", ".events.jsonl"))
+
+
 def _fingerprint(ruleset: "rekindle.RuleSet", snapshot: str, as_of: str, fmt: str,
-                 engine: str) -> Dict[str, Any]:
+                 engine: str, handoff: Sequence[str] = (),
+                 run_id: Optional[str] = None) -> Dict[str, Any]:
     st = os.stat(snapshot)
-    return {
+    extra: Dict[str, Any] = {}
+    if handoff:  # a partition done without (or with other) hand-off files is computed again
+        extra = {"handoff": sorted(handoff), "run_id": run_id}
+    return {**extra,
         "rules_fnv1a64": ruleset.rules_hash,
         "params": dict(sorted(ruleset.params.items())),
         "snapshot": os.path.abspath(snapshot),
@@ -96,6 +107,13 @@ def _paths(out_dir: str, snapshot: str, fmt: str):
     return (os.path.join(out_dir, stem + _extension(fmt)), os.path.join(out_dir, stem + ".done"))
 
 
+def _handoff_paths(out_dir: str, snapshot: str, handoff: Sequence[str]) -> Dict[str, str]:
+    """The partition's hand-off files by name (drafts, review_queue, events), those asked for."""
+    stem = _stem(snapshot)
+    return {name: os.path.join(out_dir, stem + suffix) for name, suffix in HANDOFF_FILES
+            if name in handoff}
+
+
 def completed_summary(out_dir: str, snapshot: str, fingerprint: Dict[str, Any],
                       fmt: str) -> Optional[Dict[str, Any]]:
     """The partition's summary when its output is complete for these inputs, else None."""
@@ -107,6 +125,9 @@ def completed_summary(out_dir: str, snapshot: str, fingerprint: Dict[str, Any],
             return None
         if os.path.getsize(out) != done.get("output_bytes"):
             return None
+        for name, path in _handoff_paths(out_dir, snapshot, fingerprint.get("handoff", ())).items():
+            if os.path.getsize(path) != done.get("handoff_bytes", {}).get(name):
+                return None
         return done["summary"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -126,12 +147,15 @@ def _write_atomic(path: str, data: bytes) -> None:
 
 
 def evaluate_partition(ruleset: "rekindle.RuleSet", snapshot: str, out_dir: str, as_of: str,
-                       fmt: str = "csv", threads: int = 1, engine: str = "jit") -> Dict[str, Any]:
-    """One task: evaluates one partition file into out_dir/<stem>.<fmt> (skipped when already
-    complete) and returns {"partition", "skipped", "summary", "seconds", "worker"}."""
+                       fmt: str = "csv", threads: int = 1, engine: str = "jit",
+                       handoff: Sequence[str] = (), run_id: Optional[str] = None) -> Dict[str, Any]:
+    """One task: evaluates one partition file into out_dir/<stem>.<fmt>, and the hand-off files
+    named in `handoff` ("drafts", "review_queue", "events") into out_dir/<stem>.drafts.jsonl,
+    .review_queue.csv and .events.jsonl, all or none (skipped when already complete); returns
+    {"partition", "skipped", "summary", "seconds", "worker"}."""
     stem = _stem(snapshot)
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    fp = _fingerprint(ruleset, snapshot, as_of, fmt, engine)
+    fp = _fingerprint(ruleset, snapshot, as_of, fmt, engine, handoff, run_id)
     done = completed_summary(out_dir, snapshot, fp, fmt)
     if done is not None:
         return {"partition": stem, "skipped": True, "summary": done, "seconds": 0.0,
@@ -141,12 +165,14 @@ def evaluate_partition(ruleset: "rekindle.RuleSet", snapshot: str, out_dir: str,
         time.sleep(delay)
     out, marker = _paths(out_dir, snapshot, fmt)
     t0 = time.perf_counter()
+    files = _handoff_paths(out_dir, snapshot, handoff)
     summary = ruleset.evaluate_file(snapshot, as_of=as_of, out=out, format=fmt, threads=threads,
-                                    engine=engine)
+                                    engine=engine, run_id=run_id, **files)
     seconds = time.perf_counter() - t0
     record = {"fingerprint": fp, "output": os.path.basename(out),
-              "output_bytes": os.path.getsize(out), "seconds": seconds, "worker": worker,
-              "summary": summary}
+              "output_bytes": os.path.getsize(out),
+              "handoff_bytes": {name: os.path.getsize(path) for name, path in files.items()},
+              "seconds": seconds, "worker": worker, "summary": summary}
     _write_atomic(marker, json.dumps(record, indent=1).encode())
     return {"partition": stem, "skipped": False, "summary": summary, "seconds": seconds,
             "worker": worker}
@@ -169,7 +195,9 @@ def _remove_stale_temps(out_dir: str, paths: Sequence[str], fmt: str) -> None:
     """Removes temporary files left by killed tasks (`.<stem>.<ext>.tmp-*`, `.<stem>.done.tmp-*`)."""
     for p in paths:
         stem = _stem(p)
-        for name in (stem + _extension(fmt), stem + ".done"):
+        names = [stem + _extension(fmt), stem + ".done"]
+        names += [stem + suffix for _, suffix in HANDOFF_FILES]
+        for name in names:
             for tmp in glob.glob(os.path.join(glob.escape(out_dir), "." + glob.escape(name) +
                                               ".tmp-*")):
                 try:
@@ -203,14 +231,18 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
         out_dir: str, as_of: Any, *, params: Optional[Dict[str, Any]] = None,
         scheduler: Optional[str] = None, workers: Optional[int] = None,
         threads_per_worker: int = 1, threads: int = 1, fmt: str = "csv", engine: str = "jit",
-        client=None, merged: Optional[str] = None,
+        client=None, merged: Optional[str] = None, handoff: Sequence[str] = (),
+        run_id: Optional[str] = None,
         log: Optional[Callable[[str], None]] = None) -> Dict[str, Any]:
     """Evaluates every partition file on Dask and writes out_dir/summary.json; returns it.
 
     `client`: an existing dask.distributed Client; else `scheduler` (an address) is connected
     to; else a LocalCluster of `workers` processes (default: one per core) is started and closed.
-    `threads` are the evaluator threads of each task. Raises PartitionsFailed when some
-    partitions failed (the completed ones stay; re-run to compute the rest)."""
+    `threads` are the evaluator threads of each task. `handoff` names the hand-off files each
+    partition also writes ("drafts", "review_queue", "events"; docs/handoff.md), all under
+    `run_id` (default: AS_OF/ + 8 hex digits of the rules hash, the same for every partition).
+    Raises PartitionsFailed when some partitions failed (the completed ones stay; re-run to
+    compute the rest)."""
     log = log or (lambda msg: None)
     ruleset = rules if isinstance(rules, rekindle.RuleSet) else rekindle.compile(rules, params)
     as_of_text = rekindle._as_of_text(as_of)
@@ -218,12 +250,19 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
         raise ValueError(f"format must be csv, jsonl or arrow, not {fmt!r}")
     if merged and fmt != "csv":
         raise ValueError("merged output needs format csv")
+    handoff = tuple(handoff)
+    unknown = sorted(set(handoff) - {name for name, _ in HANDOFF_FILES})
+    if unknown:
+        raise ValueError(f"unknown hand-off file(s) {unknown}: expected drafts, review_queue, "
+                         "events")
     paths = partition_paths(snapshots)
     # No output may be an input (a partition, a rule file) or another output, before any work
     # (docs/reliability.md); each partition's own output is checked by evaluate_file.
     inputs = [("a partition", p) for p in paths]
     inputs += [("a rule file", p) for p, _ in ruleset._c.sources()]
     inputs += [("a partition's result", _paths(out_dir, p, fmt)[0]) for p in paths]
+    inputs += [(f"a partition's {name}", path) for p in paths
+               for name, path in _handoff_paths(out_dir, p, handoff).items()]
     refused = rekindle._core.check_outputs(
         inputs, [("summary.json", os.path.join(out_dir, "summary.json")),
                  ("--merged", merged or "")])
@@ -235,8 +274,8 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
     results: Dict[str, Dict[str, Any]] = {}
     todo = []
     for p in paths:
-        done = completed_summary(out_dir, p, _fingerprint(ruleset, p, as_of_text, fmt, engine),
-                                 fmt)
+        done = completed_summary(
+            out_dir, p, _fingerprint(ruleset, p, as_of_text, fmt, engine, handoff, run_id), fmt)
         if done is not None:
             results[_stem(p)] = {"partition": _stem(p), "skipped": True, "summary": done,
                                  "seconds": 0.0, "worker": None}
@@ -265,6 +304,7 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
             for p in todo:
                 fut = client.submit(evaluate_partition, ruleset, os.path.abspath(p),
                                     os.path.abspath(out_dir), as_of_text, fmt, threads, engine,
+                                    handoff, run_id,
                                     key=f"rekindle-{_stem(p)}-{os.getpid()}-{time.time_ns()}",
                                     pure=False)
                 futures[fut] = _stem(p)
@@ -290,7 +330,8 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
     ordered = [results[_stem(p)] for p in paths]
     total = merge_summaries(r["summary"] for r in ordered)
     first_inputs = dict(ordered[0]["summary"].get("inputs", {})) if ordered else {}
-    first_inputs.pop("snapshot", None)
+    for per_partition in ("snapshot", "snapshot_bytes", "snapshot_sha256"):
+        first_inputs.pop(per_partition, None)  # stated per partition below
     summary = {
         "inputs": {**first_inputs, "snapshots": [os.path.abspath(p) for p in paths],
                    "partitions": len(paths)},
@@ -298,7 +339,10 @@ def run(rules: Union[str, "rekindle.RuleSet"], snapshots: Union[str, Sequence[st
         "counts": total["counts"],
         "partitions": [{"partition": r["partition"], "rows": r["summary"]["rows"],
                         "skipped": r["skipped"], "seconds": round(r["seconds"], 6),
-                        "worker": r["worker"]} for r in ordered],
+                        "worker": r["worker"],
+                        **{k: r["summary"].get("inputs", {})[k]
+                           for k in ("snapshot_bytes", "snapshot_sha256")
+                           if k in r["summary"].get("inputs", {})}} for r in ordered],
         "seconds": round(time.perf_counter() - t0, 6),
     }
     _write_atomic(os.path.join(out_dir, "summary.json"),
@@ -350,6 +394,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--engine", default="jit", choices=["jit", "interp"])
     ap.add_argument("--merged", default=None,
                     help="also write all partitions' CSV rows, in partition order, to this file")
+    ap.add_argument("--drafts", action="store_true",
+                    help="also write OUT/<stem>.drafts.jsonl per partition (docs/handoff.md)")
+    ap.add_argument("--review-queue", action="store_true",
+                    help="also write OUT/<stem>.review_queue.csv per partition")
+    ap.add_argument("--events", action="store_true",
+                    help="also write OUT/<stem>.events.jsonl per partition")
+    ap.add_argument("--run-id", default=None,
+                    help="the events' run id (default: AS_OF/ and 8 hex digits of the rules hash)")
     ap.add_argument("--quiet", action="store_true", help="no progress lines on standard error")
     a = ap.parse_args(argv)
     log = (lambda m: None) if a.quiet else (lambda m: print(f"rekindle.dask: {m}",
@@ -357,7 +409,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         summary = run(a.rules, a.snapshots, a.out, a.as_of, params=_parse_params(a.param),
                       scheduler=a.scheduler, workers=a.workers, threads=a.threads, fmt=a.format,
-                      engine=a.engine, merged=a.merged, log=log)
+                      engine=a.engine, merged=a.merged,
+                      handoff=[n for n, on in (("drafts", a.drafts),
+                                               ("review_queue", a.review_queue),
+                                               ("events", a.events)) if on],
+                      run_id=a.run_id, log=log)
     except rekindle.CompileError as e:
         sys.stderr.write(e.text)
         return 1

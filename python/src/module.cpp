@@ -22,6 +22,7 @@
 #include "compiler/ir/columns.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/data_errors.h"
+#include "runtime/handoff.h"
 #include "runtime/key_check.h"
 #include "runtime/measure/measure.h"
 #include "runtime/output_guard.h"
@@ -301,25 +302,37 @@ class OneBatchReader : public rk::SnapshotReader {
 };
 
 // A writer that copies every output column into caller-owned arrays (by snapshot row; a wide
-// output's array holds eight bytes per row).
+// output's array holds eight bytes per row) and, when asked, encodes the hand-off files' text from
+// the same outputs (runtime/handoff.h).
 class CollectWriter : public rk::ResultWriter {
  public:
-  CollectWriter(std::vector<int8_t*> dest, const rk::ir::Program& program)
-      : dest_(std::move(dest)) {
+  CollectWriter(std::vector<int8_t*> dest, const rk::ir::Program& program,
+                const rk::HandoffEncoder* handoff = nullptr,
+                const rk::HandoffOptions* wanted = nullptr)
+      : dest_(std::move(dest)), handoff_(handoff), wanted_(wanted) {
     for (const auto& o : program.outputs) bytes_.push_back(rk::ir::output_bytes(o.width));
   }
   bool write(const rk::Batch& batch, const int8_t* const* outputs) override {
     for (size_t k = 0; k < dest_.size(); ++k)
       std::memcpy(dest_[k] + static_cast<size_t>(batch.first_row) * bytes_[k], outputs[k],
                   static_cast<size_t>(batch.num_rows) * bytes_[k]);
+    if (handoff_) {
+      if (!wanted_->drafts.empty()) handoff_->drafts(batch, outputs, 0, batch.num_rows, drafts);
+      if (!wanted_->review_queue.empty())
+        handoff_->queue_records(batch, outputs, 0, batch.num_rows, queue);
+      if (!wanted_->events.empty()) handoff_->events(batch, outputs, 0, batch.num_rows, events);
+    }
     return true;
   }
+  std::string drafts, queue, events;  // the hand-off files' text (queue: unsorted records)
   bool finish() override { return true; }
   const std::string& error() const override { return error_; }
 
  private:
   std::vector<int8_t*> dest_;
   std::vector<size_t> bytes_;
+  const rk::HandoffEncoder* handoff_;
+  const rk::HandoffOptions* wanted_;
   std::string error_;
 };
 
@@ -629,7 +642,8 @@ void check_frame_ranges(const rk::Schema& schema, const rk::Batch& batch) {
 // program output, summary JSON, engine used, warning).
 py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t rows, int32_t as_of,
                            const std::string& engine, int threads, const std::string& rules_name,
-                           const std::string& rules_hash) {
+                           const std::string& rules_hash, const std::string& handoff,
+                           const std::string& run_id) {
   const rk::ir::Program& program = c.program();
   if (static_cast<size_t>(py::len(fields)) != program.schema.fields.size())
     throw py::value_error("expected one description per schema field");
@@ -656,8 +670,11 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
                       static_cast<py::ssize_t>(rk::ir::output_bytes(program.outputs[k].width)));
     dest.push_back(outs.back().mutable_data());
   }
+  if (!handoff.empty() && program.schema.key_field < 0)
+    throw py::value_error("the hand-off files need a key field in the schema");
   rk::Summary summary;
   std::string error, json;
+  std::string writer_drafts, writer_queue, writer_events;
   bool ok = true, bad_data = false;
   {
     py::gil_scoped_release release;
@@ -679,7 +696,16 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     } else {
       reader = std::make_unique<OneBatchReader>(std::move(batch));
     }
-    CollectWriter writer(dest, program);
+    // `handoff` names the hand-off files wanted: d (drafts), q (review queue), e (events).
+    rk::HandoffOptions wanted;
+    if (handoff.find('d') != std::string::npos) wanted.drafts = "-";
+    if (handoff.find('q') != std::string::npos) wanted.review_queue = "-";
+    if (handoff.find('e') != std::string::npos) wanted.events = "-";
+    wanted.as_of = as_of;
+    wanted.run_id = run_id.empty() ? rk::default_run_id(as_of, rules_hash) : run_id;
+    std::optional<rk::HandoffEncoder> encoder;
+    if (wanted.any()) encoder.emplace(program, wanted);
+    CollectWriter writer(dest, program, encoder ? &*encoder : nullptr, &wanted);
     rk::EvalOptions opts;
     opts.as_of = as_of;
     if (rows > 0)
@@ -690,12 +716,21 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
     if (ok)
       json = rk::summary_json(program, summary,
                               run_inputs(session, c, "<DataFrame>", as_of, rules_name, rules_hash));
+    writer_drafts = std::move(writer.drafts);
+    writer_queue = std::move(writer.queue);
+    writer_events = std::move(writer.events);
   }
   if (bad_data) raise_data_error(error);  // e.g. a key in two rows
   if (!ok) throw EvaluationError(error);
   py::list out_list;
   for (auto& o : outs) out_list.append(o);
-  return py::make_tuple(out_list, json, std::string(rk::engine_name(session.engine())), warning);
+  py::dict files;
+  if (handoff.find('d') != std::string::npos) files["drafts"] = py::bytes(writer_drafts);
+  if (handoff.find('q') != std::string::npos)
+    files["review_queue"] = py::bytes(rk::sorted_queue_text(writer_queue));
+  if (handoff.find('e') != std::string::npos) files["events"] = py::bytes(writer_events);
+  return py::make_tuple(out_list, json, std::string(rk::engine_name(session.engine())), warning,
+                        files);
 }
 
 // Evaluates a snapshot file with the C++ readers and writes `out` (atomically; "" = no output).
@@ -703,7 +738,9 @@ py::tuple evaluate_columns(const Compiled& c, const py::list& fields, int64_t ro
 // leaves nothing at `out`.
 py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const std::string& out,
                         const std::string& format, int32_t as_of, const std::string& engine,
-                        int threads, const std::string& rules_name, const std::string& rules_hash) {
+                        int threads, const std::string& rules_name, const std::string& rules_hash,
+                        const std::string& drafts, const std::string& review_queue,
+                        const std::string& events, const std::string& run_id) {
   const rk::ir::Program& program = c.program();
   const std::optional<rk::ResultFormat> rf = rk::result_format_for(format, out);
   if (!rf) throw py::value_error("format must be csv, jsonl or arrow, not \"" + format + "\"");
@@ -712,7 +749,21 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
   for (size_t i = 0; i < c.source_set().size(); ++i)
     inputs.push_back(
         {i == 0 ? "the rule file" : "a file the rules import", c.source_set().file(i).path});
-  if (auto refused = rk::check_outputs(inputs, {{"out", out}})) throw py::value_error(*refused);
+  if (auto refused = rk::check_outputs(
+          inputs,
+          {{"out", out}, {"drafts", drafts}, {"review_queue", review_queue}, {"events", events}}))
+    throw py::value_error(*refused);
+  // The hand-off files (runtime/handoff.h): written with the result as one all-or-none group.
+  rk::HandoffOptions hopts;
+  hopts.drafts = drafts;
+  hopts.review_queue = review_queue;
+  hopts.events = events;
+  hopts.as_of = as_of;
+  hopts.run_id = run_id.empty() ? rk::default_run_id(as_of, rules_hash) : run_id;
+  if (const std::string bad = rk::check_run_id(hopts.run_id); !bad.empty())
+    throw py::value_error(bad);
+  if (hopts.any() && program.schema.key_field < 0)
+    throw py::value_error("the hand-off files need a key field in the schema");
   std::string warning;
   rk::Session session(session_options(engine, threads, warning));
   session.executor(c.rules());
@@ -730,6 +781,9 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
     if (!reader) {
       error = serr ? serr->to_string() : "cannot open " + snapshot;
     } else if (!out.empty() && !(writer = rk::open_result_writer(out, *rf, program, error))) {
+      // error set
+    } else if (hopts.any() &&
+               !(writer = rk::OutputGroupWriter::open(std::move(writer), program, hopts, error))) {
       // error set
     } else {
       std::atomic<bool> cancel{false};
@@ -753,9 +807,16 @@ py::tuple evaluate_file(const Compiled& c, const std::string& snapshot, const st
         ok = false;
         error = writer->error();
       }
-      if (ok)
-        json = rk::summary_json(program, summary,
-                                run_inputs(session, c, snapshot, as_of, rules_name, rules_hash));
+      if (ok) {
+        // The run manifest, as `rekindle eval --summary` states it.
+        rk::RunInputs run = session.inputs(c.rules(), snapshot, as_of);
+        run.rules = rules_name;
+        run.rules_hash = rules_hash;
+        run.run_id = hopts.run_id;
+        run.snapshot_sha256 = reader->sha256();
+        run.snapshot_bytes = reader->bytes_read();
+        json = rk::summary_json(program, summary, run.to_map(), run.numbers());
+      }
       // On failure the writer's destructor removes its temporary file.
     }
   }
@@ -872,11 +933,13 @@ PYBIND11_MODULE(_core, m) {
   m.def("format_date", &rk::format_iso_date, "days since 1970-01-01 -> YYYY-MM-DD");
   m.def("evaluate_columns", &evaluate_columns, py::arg("compiled"), py::arg("fields"),
         py::arg("rows"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
-        py::arg("rules_name"), py::arg("rules_hash"));
+        py::arg("rules_name"), py::arg("rules_hash"), py::arg("handoff") = "",
+        py::arg("run_id") = "");
   m.def("measure", &measure, py::arg("compiled"), py::arg("events"), py::arg("outcomes"),
         py::arg("window"), py::arg("min_sample"), py::arg("out"), py::arg("verdicts"),
         py::arg("html"));
   m.def("evaluate_file", &evaluate_file, py::arg("compiled"), py::arg("snapshot"), py::arg("out"),
         py::arg("format"), py::arg("as_of"), py::arg("engine"), py::arg("threads"),
-        py::arg("rules_name"), py::arg("rules_hash"));
+        py::arg("rules_name"), py::arg("rules_hash"), py::arg("drafts") = "",
+        py::arg("review_queue") = "", py::arg("events") = "", py::arg("run_id") = "");
 }

@@ -3,6 +3,7 @@
 # CLI's bytes and summary; the layout says what each column means; CompileError carries the
 # diagnostics `rekindle check` prints; a RuleSet survives pickling (also where its files do not
 # exist); bad frames raise DataError; a bad snapshot file lists every bad row.
+import hashlib
 import os
 import pickle
 
@@ -396,3 +397,58 @@ def test_untrusted_object_cache_folder_is_not_used_and_warns(tmp_path, monkeypat
     with pytest.warns(RuntimeWarning, match="object cache is not used: .* writable by other users"):
         rules.evaluate_file(sample, as_of=AS_OF)
     assert list(shared.iterdir()) == []
+
+
+def test_handoff_frames_equal_the_cli_files(rules, snapshot, tmp_path):
+    # RuleSet.evaluate(..., drafts=True, review_queue=True, events=True) returns the hand-off files
+    # of `rekindle eval --drafts --review-queue --events` as DataFrames, row for row.
+    import json
+
+    d, q, e = (str(tmp_path / n) for n in ("d.jsonl", "q.csv", "e.jsonl"))
+    run_cli("eval", RULES, "--snapshot", snapshot["csv"], "--as-of", AS_OF, "--out",
+            str(tmp_path / "r.csv"), "--drafts", d, "--review-queue", q, "--events", e,
+            "--run-id", "py-1", "--quiet")
+    df = pd.read_csv(snapshot["csv"])
+    ev = rules.evaluate(df, as_of=AS_OF, drafts=True, review_queue=True, events=True,
+                        run_id="py-1", summary=True)
+    assert isinstance(ev, rekindle.Evaluation) and ev.summary["rows"] == len(df)
+    for frame, path, fields in ((ev.drafts, d, rekindle.DRAFT_FIELDS),
+                                (ev.events, e, rekindle.EVENT_FIELDS)):
+        want = [json.loads(line) for line in open(path, encoding="utf-8")]
+        assert list(frame.columns) == fields
+        got = frame.to_dict(orient="records")
+        assert len(got) == len(want) > 0
+        assert got == want
+    assert ev.events["would_be"].notna().any()  # the holdout's counterfactual is there
+    assert ev.review_queue.equals(pd.read_csv(q, dtype=str, keep_default_na=False))
+    # Not asked for: None; without hand-off flags evaluate returns the result frame as before.
+    only = rules.evaluate(df.head(50), as_of=AS_OF, drafts=True)
+    assert only.review_queue is None and only.events is None and len(only.drafts) >= 0
+    assert isinstance(rules.evaluate(df.head(5), as_of=AS_OF), pd.DataFrame)
+
+
+def test_evaluate_file_writes_the_handoff_files_all_or_none(rules, snapshot, tmp_path):
+    # evaluate_file(..., drafts=, review_queue=, events=) writes what `rekindle eval` writes, and
+    # the result and the hand-off files appear together or not at all.
+    cli = {n: str(tmp_path / ("cli." + n)) for n in ("csv", "d.jsonl", "q.csv", "e.jsonl")}
+    run_cli("eval", RULES, "--snapshot", snapshot["csv"], "--as-of", AS_OF, "--out", cli["csv"],
+            "--drafts", cli["d.jsonl"], "--review-queue", cli["q.csv"], "--events",
+            cli["e.jsonl"], "--run-id", "py-2", "--quiet")
+    py = {n: str(tmp_path / ("py." + n)) for n in cli}
+    summary = rules.evaluate_file(snapshot["csv"], as_of=AS_OF, out=py["csv"], threads=2,
+                                  drafts=py["d.jsonl"], review_queue=py["q.csv"],
+                                  events=py["e.jsonl"], run_id="py-2")
+    for n in cli:
+        assert open(py[n], "rb").read() == open(cli[n], "rb").read(), n
+    assert summary["inputs"]["run_id"] == "py-2"
+    with open(snapshot["csv"], "rb") as f:
+        assert summary["inputs"]["snapshot_sha256"] == hashlib.sha256(f.read()).hexdigest()
+    # The events file's folder does not exist: an error, and none of the files is written.
+    bad = {n: str(tmp_path / ("bad." + n)) for n in ("csv", "d.jsonl")}
+    with pytest.raises(rekindle.EvaluationError):
+        rules.evaluate_file(snapshot["csv"], as_of=AS_OF, out=bad["csv"], drafts=bad["d.jsonl"],
+                            events=str(tmp_path / "missing" / "e.jsonl"))
+    assert not os.path.exists(bad["csv"]) and not os.path.exists(bad["d.jsonl"])
+    assert not [n for n in os.listdir(tmp_path) if ".tmp-" in n]
+    with pytest.raises(ValueError, match="is the snapshot"):
+        rules.evaluate_file(snapshot["csv"], as_of=AS_OF, events=snapshot["csv"])

@@ -196,3 +196,64 @@ def test_merged_output_never_replaces_an_input(partitions, tmp_path):
             rd.run(RULES, os.path.join(partitions, "*.arrow"), str(tmp_path / "out"), AS_OF,
                    merged=merged)
     assert read_bytes(part0) == before
+
+
+def test_handoff_files_per_partition_equal_the_cli(partitions, snapshot, tmp_path):
+    # --drafts --review-queue --events: each partition writes its hand-off files beside its result
+    # (one all-or-none group); together, in partition order, they are the CLI's files for the
+    # whole snapshot (the queue sorted by owner within each partition).
+    import csv
+    import hashlib
+
+    cli = {n: str(tmp_path / f"cli.{n}") for n in ("drafts.jsonl", "queue.csv", "events.jsonl")}
+    run_cli("eval", RULES, "--snapshot", snapshot["csv"], "--as-of", AS_OF, "--out",
+            str(tmp_path / "cli.csv"), "--drafts", cli["drafts.jsonl"], "--review-queue",
+            cli["queue.csv"], "--events", cli["events.jsonl"], "--run-id", "dask-1", "--quiet")
+    out = str(tmp_path / "out")
+    args = ("--drafts", "--review-queue", "--events", "--run-id", "dask-1")
+    r = subprocess.run(dask_cmd(partitions, out, *args), capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    stems = [f"part-{i}" for i in range(PARTS)]
+
+    def jsonl(path):
+        with open(path, encoding="utf-8") as f:
+            return [json.loads(line) for line in f]
+
+    def queue(path):
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+        return rows[0], rows[1:]
+
+    for suffix, name in ((".drafts.jsonl", "drafts.jsonl"), (".events.jsonl", "events.jsonl")):
+        got = [o for s in stems for o in jsonl(os.path.join(out, s + suffix))]
+        want = jsonl(cli[name])
+        assert len(want) > 0 and got == want, name
+    header, want = queue(cli["queue.csv"])
+    got = []
+    for s in stems:
+        h, rows = queue(os.path.join(out, s + ".review_queue.csv"))
+        assert h == header
+        assert rows == sorted(rows, key=lambda row: row[0])  # sorted by owner, stably
+        got += rows
+    assert len(want) > 0 and sorted(got, key=lambda row: row[0]) == want
+    with open(os.path.join(out, "summary.json")) as f:
+        summary = json.load(f)
+    assert summary["inputs"]["run_id"] == "dask-1"
+    for p in summary["partitions"]:  # each partition's manifest: the SHA-256 of its file
+        with open(os.path.join(partitions, p["partition"] + ".arrow"), "rb") as f:
+            assert p["snapshot_sha256"] == hashlib.sha256(f.read()).hexdigest()
+    names = os.listdir(out)
+    assert not [n for n in names if ".tmp-" in n], names
+
+    # A re-run with the same files skips every partition; one whose events file is gone is
+    # computed again (its group rewritten), the others are not.
+    os.unlink(os.path.join(out, "part-3.events.jsonl"))
+    r = subprocess.run(dask_cmd(partitions, out, *args), capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0, r.stderr
+    with open(os.path.join(out, "summary.json")) as f:
+        skipped = {p["partition"]: p["skipped"] for p in json.load(f)["partitions"]}
+    assert skipped == {s: s != "part-3" for s in stems}
+    got = [o for s in stems for o in jsonl(os.path.join(out, s + ".events.jsonl"))]
+    assert got == jsonl(cli["events.jsonl"])

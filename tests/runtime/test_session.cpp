@@ -134,12 +134,12 @@ TEST_CASE("session: a JIT fallback is said once and the run goes on on the inter
   CHECK(session.executor(*rules).name() == "interpreter");
   CHECK(warnings.size() == 1);
   const RunInputs in = session.inputs(*rules, "s.csv", day("2026-11-01"));
-  const std::map<std::string, std::string> want{{"rules", playbook()},
-                                                {"rules_fnv1a64", rules->hash()},
-                                                {"snapshot", "s.csv"},
-                                                {"as_of", "2026-11-01"},
-                                                {"engine", "interp"}};
+  const std::map<std::string, std::string> want{
+      {"rules", playbook()}, {"rules_fnv1a64", rules->hash()},
+      {"snapshot", "s.csv"}, {"as_of", "2026-11-01"},
+      {"engine", "interp"},  {"version", std::string(rekindle_version())}};
   CHECK(in.to_map() == want);
+  CHECK(in.numbers() == std::map<std::string, int64_t>{{"threads", session.threads()}});
 }
 
 TEST_CASE("session: evaluations give one summary for any thread count", "[session]") {

@@ -1,0 +1,177 @@
+// Rekindle runtime tests: the hand-off files (runtime/handoff.h). The review queue's sort by owner
+// is stable and the same whether everything fits in memory or sorted runs are spilled and merged;
+// the output group's files appear together on finish() and none appear when it is dropped before;
+// the playbook's drafts, queue and events are byte-identical for any thread count and engine and
+// say what the result says (the e2e test tests/e2e/handoff.sh compares them with an oracle).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "base/date.h"
+#include "runtime/handoff.h"
+#include "runtime/session.h"
+
+using namespace rk;
+namespace fs = std::filesystem;
+
+namespace {
+
+void put_record(std::string& out, const std::string& owner, const std::string& row) {
+  const auto o = static_cast<uint32_t>(owner.size()), r = static_cast<uint32_t>(row.size());
+  out.append(reinterpret_cast<const char*>(&o), 4);
+  out += owner;
+  out.append(reinterpret_cast<const char*>(&r), 4);
+  out += row;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path temp_dir(const std::string& name) {
+  fs::path d =
+      fs::temp_directory_path() / ("rk_handoff_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+// Sorts `records` (owner, row) through a QueueSorter with `memory` bytes and returns the text.
+std::string sorted(const std::vector<std::pair<std::string, std::string>>& records, size_t memory,
+                   size_t per_add, size_t& runs) {
+  const fs::path dir = temp_dir("sort");
+  QueueSorter sorter(memory);
+  std::string chunk;
+  for (size_t i = 0; i < records.size(); ++i) {
+    put_record(chunk, records[i].first, records[i].second);
+    if ((i + 1) % per_add == 0 || i + 1 == records.size()) {
+      REQUIRE(sorter.add(chunk));
+      chunk.clear();
+    }
+  }
+  AtomicFile out;
+  REQUIRE(out.open((dir / "q.csv").string()));
+  REQUIRE(sorter.write_sorted(out));
+  REQUIRE(out.commit());
+  runs = sorter.runs();
+  std::string text = read_file(dir / "q.csv");
+  fs::remove_all(dir);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("handoff: the review queue is sorted by owner, stably, in memory or spilled",
+          "[handoff]") {
+  std::mt19937 rng(7);
+  const std::vector<std::string> owners = {"",    "Bob", "bob", "alice", "Émile",
+                                           "zed", "Z",   " a",  "顧客",  "a, b"};
+  std::vector<std::pair<std::string, std::string>> records;
+  for (int i = 0; i < 5000; ++i) {
+    const std::string& o = owners[rng() % owners.size()];
+    records.emplace_back(o, o + "|" + std::to_string(i) + "\n");
+  }
+  // The expected order: code-point order of owners (bytes of UTF-8), snapshot order within.
+  std::vector<std::pair<std::string, std::string>> want = records;
+  std::stable_sort(want.begin(), want.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string expected;
+  for (const auto& w : want) expected += w.second;
+
+  size_t runs = 0;
+  CHECK(sorted(records, size_t{64} << 20, 100, runs) == expected);
+  CHECK(runs == 0);
+  CHECK(sorted(records, 4096, 37, runs) == expected);  // many spilled runs, merged
+  CHECK(runs > 10);
+  CHECK(sorted({}, 4096, 1, runs).empty());
+}
+
+TEST_CASE("handoff: the default run id and bad run ids", "[handoff]") {
+  int32_t d = 0;
+  REQUIRE(parse_iso_date("2026-11-01", d));
+  CHECK(default_run_id(d, "0123456789abcdef") == "2026-11-01/01234567");
+  CHECK(check_run_id("nightly-42").empty());
+  CHECK(!check_run_id("").empty());
+  CHECK(!check_run_id("a\nb").empty());
+}
+
+TEST_CASE("handoff: the playbook's files, any thread count, both engines, all or none",
+          "[handoff]") {
+  const auto rules = load_rules(std::string(RK_SOURCE_DIR) + "/rules/winback.rules");
+  REQUIRE(rules->ok());
+  const ir::Program& program = rules->program();
+  const fs::path dir = temp_dir("group");
+  int32_t as_of = 0;
+  REQUIRE(parse_iso_date("2026-11-01", as_of));
+
+  auto run = [&](const std::string& tag, Engine engine, int threads, bool finish) {
+    HandoffOptions h;
+    h.drafts = (dir / (tag + ".drafts.jsonl")).string();
+    h.review_queue = (dir / (tag + ".queue.csv")).string();
+    h.events = (dir / (tag + ".events.jsonl")).string();
+    h.as_of = as_of;
+    h.run_id = "r1";
+    h.queue_memory_bytes = 2048;  // spills sorted runs even on the sample
+    std::string err;
+    auto result =
+        open_result_writer((dir / (tag + ".csv")).string(), ResultFormat::Csv, program, err);
+    REQUIRE(result);
+    auto group = OutputGroupWriter::open(std::move(result), program, h, err);
+    REQUIRE(group);
+    Session session({.engine = engine, .threads = threads});
+    std::optional<SnapshotError> serr;
+    auto reader = open_snapshot(std::string(RK_SOURCE_DIR) + "/rules/sample.csv", program.schema,
+                                ReaderOptions{}, serr);
+    REQUIRE(reader);
+    EvalOptions e;
+    e.as_of = as_of;
+    e.chunk_rows = 500;
+    Summary summary;
+    REQUIRE(session.evaluate(*rules, *reader, group.get(), e, summary, err));
+    CHECK(group->queue_runs() > 0);
+    if (finish) REQUIRE(group->finish());
+  };
+
+  // Dropped before finish(): no file at all, not even the complete ones.
+  run("dropped", Engine::Jit, 2, false);
+  CHECK(fs::is_empty(dir));
+
+  run("a", Engine::Jit, 1, true);
+  run("b", Engine::Interpreter, 2, true);
+  for (const char* f : {".csv", ".drafts.jsonl", ".queue.csv", ".events.jsonl"})
+    CHECK(read_file(dir / (std::string("a") + f)) == read_file(dir / (std::string("b") + f)));
+
+  // The drafts are the result's due touches, in order; the queue has one row per review.
+  std::ifstream result(dir / "a.csv");
+  std::string line;
+  std::getline(result, line);
+  size_t due = 0, reviewed = 0;
+  while (std::getline(result, line)) {
+    if (line.find(",due,") != std::string::npos) ++due;
+    const auto fields = [&] {
+      std::vector<std::string> f;
+      std::stringstream s(line);
+      std::string x;
+      while (std::getline(s, x, ',')) f.push_back(x);
+      return f;
+    }();
+    if (fields.size() > 10 && !fields[10].empty()) ++reviewed;
+  }
+  const std::string drafts = read_file(dir / "a.drafts.jsonl");
+  CHECK(static_cast<size_t>(std::count(drafts.begin(), drafts.end(), '\n')) == due);
+  const std::string queue = read_file(dir / "a.queue.csv");
+  CHECK(static_cast<size_t>(std::count(queue.begin(), queue.end(), '\n')) == reviewed + 1);
+  CHECK(queue.rfind(HandoffEncoder::queue_header(), 0) == 0);
+  const std::string events = read_file(dir / "a.events.jsonl");
+  CHECK(events.find("\"status\":\"holdout\"") != std::string::npos);
+  CHECK(events.find("\"would_be\":{\"status\":") != std::string::npos);
+  fs::remove_all(dir);
+}
