@@ -305,6 +305,9 @@ std::function<int()> setup_eval(CLI::App& app) {
   sub->add_option("--format", a->format,
                   "Result format: csv, jsonl or arrow (default: from --out's extension)");
   sub->add_option("--summary", a->summary, "Write the summary as JSON to this file");
+  sub->add_option("--experiments", a->experiments,
+                  "Pause variants: a JSON object {\"paused\": [\"SEQUENCE.TOUCH.VARIANT\", ...]} "
+                  "(the verdicts file of `rekindle measure --verdicts`)");
   sub->add_option("--drafts", a->drafts,
                   "Write one outreach draft per due touch to this file (JSON lines)");
   sub->add_option("--review-queue", a->review_queue,
@@ -313,9 +316,6 @@ std::function<int()> setup_eval(CLI::App& app) {
                   "Write one decision event per customer and sequence entered (JSON lines)");
   sub->add_option("--run-id", a->run_id,
                   "The events' run id (default: AS_OF/ and the rule set's hash's first 8 digits)");
-  sub->add_option("--experiments", a->experiments,
-                  "Pause variants: a JSON object {\"paused\": [\"SEQUENCE.TOUCH.VARIANT\", ...]} "
-                  "(the verdicts file of `rekindle measure --verdicts`)");
   add_session_options(sub, a->threads, a->engine);
   sub->add_flag("--quiet", a->quiet, "No summary or progress on standard error");
   sub->footer(

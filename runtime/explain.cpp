@@ -166,6 +166,24 @@ bool given_batch(const Schema& schema, const std::vector<std::string>& given, Ba
   return true;
 }
 
+std::optional<VariantDraw> RowReading::variant(const ir::Touch& touch) const {
+  if (touch.variants.empty() || p_.schema.key_field < 0) return std::nullopt;
+  VariantDraw d;
+  d.salt = touch.salt;
+  const std::string_view key =
+      b_.string_at(static_cast<size_t>(p_.schema.key_field), row_).value_or("");
+  d.bucket = ir::bucket(touch.salt, key, 100);
+  for (uint32_t k = 0; k < touch.variants.size(); ++k) {
+    const ir::Variant& v = touch.variants[k];
+    if (ir::BucketRange{v.begin, v.end}.contains(d.bucket)) {
+      d.in = k;
+      d.gets = v.serves;
+      break;
+    }
+  }
+  return d;
+}
+
 // ---- explanation -------------------------------------------------------------------------------
 
 namespace {
@@ -812,8 +830,24 @@ class Explainer {
         return;
       case ir::StatusKind::Due: {
         const Progress p = progress(q);
-        steps.say(fmt::format("due: touch {} {} via {}, offer {}", p.next,
-                              q.touches[static_cast<size_t>(p.next - 1)].name, x.channel, x.offer));
+        const ir::Touch& t = q.touches[static_cast<size_t>(p.next - 1)];
+        steps.say(
+            fmt::format("due: touch {} {} via {}, offer {}", p.next, t.name, x.channel, x.offer));
+        if (auto draw = rr().variant(t)) {
+          if (draw->in == ir::kNoIndex) {
+            steps.say(
+                fmt::format("variant: bucket {} of 100 under \"{}\" lies beyond the "
+                            "variants' shares: no variant",
+                            draw->bucket, draw->salt));
+          } else {
+            const ir::Variant& v = t.variants[draw->in];
+            std::string line = fmt::format("variant {}: bucket {} of 100 under \"{}\" is in {}-{}",
+                                           v.name, draw->bucket, draw->salt, v.begin, v.end - 1);
+            if (draw->gets != draw->in && draw->gets != ir::kNoIndex)
+              line += fmt::format(" (paused: {} instead)", t.variants[draw->gets].name);
+            steps.say(line);
+          }
+        }
         return;
       }
     }

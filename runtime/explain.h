@@ -42,6 +42,16 @@ struct HoldoutDraw {
   bool held = false;
 };
 
+// A customer's variant draw for a touch with variants: fnv1a64(salt ":" key) mod 100 under the
+// salt "SEQUENCE.TOUCH"; `in` is the variant whose bucket range holds it and `gets` the one the
+// customer gets (the first open variant when `in` is paused); both kNoIndex when the bucket lies
+// beyond the shares (the touch without a variant).
+struct VariantDraw {
+  std::string salt;
+  uint64_t bucket = 0;
+  uint32_t in = ir::kNoIndex, gets = ir::kNoIndex;
+};
+
 // One customer's evaluated program: the value of every IR node for one row (the interpreter's
 // semantics), read through the program's layout (Program::layout). `rekindle explain` is written
 // on it, and `rekindle test` reads from it why an expectation failed.
@@ -66,6 +76,8 @@ class RowReading {
   const ir::Offer* offer(const ir::Sequence& sequence) const;
   // The holdout draw; nullopt for a sequence without `holdout`.
   std::optional<HoldoutDraw> holdout(const ir::Sequence& sequence) const;
+  // The variant draw of a touch; nullopt for a touch without variants.
+  std::optional<VariantDraw> variant(const ir::Touch& touch) const;
 
  private:
   template <typename T>

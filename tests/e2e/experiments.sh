@@ -80,6 +80,14 @@ k-5,true,,,no_channel,,,,,
 CSV
 diff "$TMP/want.csv" "$TMP/paused.csv"
 
+echo "== explain shows the variant's bucket and range"
+"$REKINDLE" explain "$RULES" --snapshot "$TMP/snap.csv" --customer k-1 --as-of 2026-11-01 \
+  > "$TMP/explain.txt"
+grep -q '^  variant blue_door: bucket 53 of 100 under "ab.hello" is in 50-99$' "$TMP/explain.txt"
+"$REKINDLE" explain "$RULES" --snapshot "$TMP/snap.csv" --customer k-11 --as-of 2026-11-01 \
+  > "$TMP/explain.txt"
+grep -q 'variant: bucket 90 of 100 under "ab.deal" lies beyond the variants' "$TMP/explain.txt"
+
 eval_err() {  # eval_err CODE JSON: the exit code, standard error in err.txt, no result file
   local code=$1
   printf '%s' "$2" > "$TMP/x.json"

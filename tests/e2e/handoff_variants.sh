@@ -118,3 +118,16 @@ print(f"handoff variants ({mode}): {seen['due']} due, {seen['would_be']} held ou
       f"touch, variants {sorted(v or '-' for v in seen['variants'])}")
 PY
 done
+
+# The experiments file is an input: no output may overwrite it.
+cp "$TMP/paused.json" "$TMP/paused.before"
+set +e
+"$REKINDLE" eval "$TMP/ab.rules" --snapshot "$TMP/snap.csv" --as-of 2026-11-01 --quiet \
+  --out "$TMP/o.csv" --experiments "$TMP/paused.json" --events "$TMP/paused.json" 2> "$TMP/err"
+code=$?
+set -e
+[ "$code" = 2 ] || { echo "FAILED: exit $code for --events onto the experiments file"; exit 1; }
+grep -q "experiments file" "$TMP/err" || { cat "$TMP/err"; echo "FAILED: message"; exit 1; }
+cmp "$TMP/paused.json" "$TMP/paused.before"
+[ ! -e "$TMP/o.csv" ] || { echo "FAILED: a result was written"; exit 1; }
+echo "handoff variants: the experiments file is never an output"
