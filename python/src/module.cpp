@@ -140,7 +140,7 @@ class Compiled {
   // What the result columns mean (Program::layout, without node ids): the candidate rule, the
   // segment families with their labels, the stop and review rules, and each sequence's statuses
   // (with their kinds), touches, channels and offers; `columns` names the result column that
-  // presents each value.
+  // presents each value (`variant` only for a sequence with variants).
   py::dict layout() const {
     const rk::ir::Program& p = program();
     const rk::ir::Layout& l = p.layout;
@@ -194,8 +194,12 @@ class Compiled {
       py::dict columns;
       for (auto role :
            {rk::ir::ColumnRole::Status, rk::ir::ColumnRole::Touch, rk::ir::ColumnRole::Step,
-            rk::ir::ColumnRole::Variant, rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer})
-        columns[py::str(std::string(rk::ir::column_role_name(role)))] = column_of(role, s);
+            rk::ir::ColumnRole::Variant, rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer}) {
+        // `variant` only for a sequence with variants (it has no column otherwise).
+        py::object column = column_of(role, s);
+        if (!column.is_none())
+          columns[py::str(std::string(rk::ir::column_role_name(role)))] = column;
+      }
       sequences.append(py::dict(py::arg("name") = q.name, py::arg("statuses") = statuses,
                                 py::arg("touches") = touches, py::arg("channels") = channels,
                                 py::arg("offers") = offers, py::arg("columns") = columns));

@@ -185,6 +185,14 @@ def test_layout_says_what_the_columns_mean(rules):
     assert columns == set(rules.columns)
 
 
+def test_layout_names_the_variant_column_only_with_variants():
+    from conftest import SOURCE_DIR
+    ab = rekindle.compile(os.path.join(SOURCE_DIR, "tests", "rules", "variants.rules"))
+    (seq,) = ab.layout["sequences"]
+    assert seq["columns"]["variant"] == "ab_variant"
+    assert seq["columns"]["step"] == "ab_step"
+
+
 def test_compile_error_carries_diagnostics(tmp_path):
     text = open(RULES).read().replace("last_purchase_date is missing",
                                       "last_purchse_date is missing", 1)

@@ -53,7 +53,7 @@ TEST_CASE("RK0101: expected X, found Y, at the next token", "[grammar][errors]")
         "1:25: RK0101: expected `salt \"...\"` after the holdout share, found a string");
   CHECK(err("sequence q { tuch a via b }") ==
         "1:14: RK0101: expected a sequence clause (enter, progress, wait, holdout, exit, channel, "
-        "fallback, touch) or `}`, found `tuch`");
+        "fallback, touch, cap) or `}`, found `tuch`");
   CHECK(err("segment s { mid when 2 < orders_total < 10 }") ==
         "1:39: RK0101: comparisons cannot be chained; join them with `and` (`a < b and b < c`), "
         "found `<`");
