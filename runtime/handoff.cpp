@@ -240,16 +240,7 @@ void HandoffEncoder::events(const Batch& batch, const int8_t* const* outputs, in
       out += info.name_json;
       out += ",\"status\":";
       out += info.status_json[static_cast<size_t>(st)];
-      out += ",\"touch\":";
-      out += t >= 0 ? std::string_view(info.touch_json[static_cast<size_t>(t)]) : "null";
-      out += ",\"step\":";
-      out += t >= 0 ? std::string_view(info.step_json[static_cast<size_t>(t)]) : "null";
-      out += ",\"variant\":";
-      out += v >= 0 ? std::string_view(info.variant_json[static_cast<size_t>(v)]) : "null";
-      out += ",\"channel\":";
-      out += c >= 0 ? std::string_view(info.channel_json[static_cast<size_t>(c)]) : "null";
-      out += ",\"offer\":";
-      out += o >= 0 ? std::string_view(info.offer_json[static_cast<size_t>(o)]) : "null";
+      append_decision(info, t, v, c, o, out);
       out += common;
       out += ",\"holdout_share\":";
       out += info.holdout_share;
@@ -279,17 +270,25 @@ void HandoffEncoder::would_be(size_t s, const int8_t* const* outputs, int64_t r,
   const int v = index_at(outputs, w.variant.output, r, seq.variant_names.size());
   out += "{\"status\":";
   out += info.status_json[static_cast<size_t>(st)];
-  out += ",\"touch\":";
-  out += t >= 0 ? std::string_view(info.touch_json[static_cast<size_t>(t)]) : "null";
-  out += ",\"step\":";
-  out += t >= 0 ? std::string_view(info.step_json[static_cast<size_t>(t)]) : "null";
-  out += ",\"variant\":";
-  out += v >= 0 ? std::string_view(info.variant_json[static_cast<size_t>(v)]) : "null";
-  out += ",\"channel\":";
-  out += c >= 0 ? std::string_view(info.channel_json[static_cast<size_t>(c)]) : "null";
-  out += ",\"offer\":";
-  out += o >= 0 ? std::string_view(info.offer_json[static_cast<size_t>(o)]) : "null";
+  append_decision(info, t, v, c, o, out);
   out += "}";
+}
+
+void HandoffEncoder::append_decision(const SequenceInfo& info, int t, int v, int c, int o,
+                                     std::string& out) {
+  auto json_or_null = [](const std::vector<std::string>& names, int i) {
+    return i >= 0 ? std::string_view(names[static_cast<size_t>(i)]) : std::string_view("null");
+  };
+  out += ",\"touch\":";
+  out += json_or_null(info.touch_json, t);
+  out += ",\"step\":";
+  out += json_or_null(info.step_json, t);
+  out += ",\"variant\":";
+  out += json_or_null(info.variant_json, v);
+  out += ",\"channel\":";
+  out += json_or_null(info.channel_json, c);
+  out += ",\"offer\":";
+  out += json_or_null(info.offer_json, o);
 }
 
 std::string HandoffEncoder::queue_header() {

@@ -76,6 +76,10 @@ class HandoffEncoder {
   std::vector<std::string> review_json_;  // per review rule, its name as a JSON string
   std::vector<std::string> family_key_;   // per family: `"NAME":` for the cohort
 
+  // `,"touch":T,"step":S,"variant":V,"channel":C,"offer":O` as events and would_be write them
+  // (null for an index below 0).
+  static void append_decision(const SequenceInfo& info, int t, int v, int c, int o,
+                              std::string& out);
   // The review rules that fired for row r, as a JSON list.
   void review_list(const int8_t* const* outputs, int64_t r, std::string& json) const;
   void cohort(const int8_t* const* outputs, int64_t r, std::string& out) const;
