@@ -276,7 +276,15 @@ struct RuleDecl {
   Span span;
 };
 
-// `variant NAME SHARE% [{ offer OFFER_EXPR }]` inside a touch's braces.
+// `subject "TEXT"` or `body "TEXT"` in a touch's or a variant's braces: a message template as
+// written (escapes resolved; compiler/ir/message_template.h parses it).
+struct MessageText {
+  bool present = false;
+  std::string text;
+  Span span;  // the string literal, quotes included
+};
+// `variant NAME SHARE% [{ [offer OFFER_EXPR] [subject "TEXT"] [body "TEXT"] }]` inside a touch's
+// braces.
 struct VariantDecl {
   std::string name;
   Span name_span;
@@ -285,9 +293,10 @@ struct VariantDecl {
   ExprId offer = kNoExpr;  // kNoExpr: the touch's offer
   std::string doc;
   Span span;
+  MessageText subject, body;  // not present: the touch's
 };
-// One `touch NAME via CHANNEL_EXPR [offer OFFER_EXPR] [only when EXPR] [{ VARIANTS }]` of a
-// sequence.
+// One `touch NAME via CHANNEL_EXPR [offer OFFER_EXPR] [only when EXPR] [{ [subject "TEXT"]
+// [body "TEXT"] VARIANTS }]` of a sequence.
 struct TouchDecl {
   std::string name;
   Span name_span;
@@ -297,6 +306,7 @@ struct TouchDecl {
   std::string doc;
   Span span;
   std::vector<VariantDecl> variants;  // in order written; empty: none
+  MessageText subject, body;          // the touch's message templates
 };
 // `channel NAME [requires EXPR]`
 struct ChannelDecl {

@@ -436,12 +436,24 @@ struct variant_share_raw : seq<decimal, one<'%'>> {};
 struct variant_share : tok<variant_share_raw> {};
 struct variant_offer_value : expression {};
 struct variant_offer : seq<tok<k_offer>, must<variant_offer_value>> {};
+// `subject "TEXT"` and `body "TEXT"` in a touch's or a variant's braces: the message's templates
+// (compiler/ir/message_template.h), the subject first.
+struct subject_raw : string_raw {};
+struct subject_text : tok<subject_raw> {};
+struct subject_clause : seq<tok<k_subject>, must<subject_text>> {};
+struct body_raw : string_raw {};
+struct body_text : tok<body_raw> {};
+struct body_clause : seq<tok<k_body>, must<body_text>> {};
+struct message_clauses : seq<opt<subject_clause>, opt<body_clause>> {};
+struct touch_message : message_clauses {};
 struct variant_close : tok<one<'}'>> {};
-struct variant_body : seq<tok<one<'{'>>, opt<variant_offer>, must<variant_close>> {};
+struct variant_body : seq<tok<one<'{'>>, opt<variant_offer>, message_clauses, must<variant_close>> {
+};
 struct variant_decl
     : seq<tok<k_variant>, must<variant_name>, must<variant_share>, opt<variant_body>> {};
 struct touch_body_close : tok<one<'}'>> {};
-struct touch_body : seq<tok<one<'{'>>, star<variant_decl>, must<touch_body_close>> {};
+struct touch_body : seq<tok<one<'{'>>, touch_message, star<variant_decl>, must<touch_body_close>> {
+};
 struct touch_clause : seq<tok<k_touch>, must<touch_name>, must<touch_via>, must<touch_channel>,
                           touch_options, opt<touch_body>> {};
 // `cap NAME when COND` / `cap NAME: at most N message(s) per run`.
@@ -600,8 +612,10 @@ template <> inline constexpr auto error_message<sequence_close> = "expected a se
 template <> inline constexpr auto error_message<variant_name> = "expected the variant name after `variant`";
 template <> inline constexpr auto error_message<variant_share> = "expected the variant's share after its name, a percent (`variant curiosity 50%`)";
 template <> inline constexpr auto error_message<variant_offer_value> = "expected an offer after `offer`";
-template <> inline constexpr auto error_message<variant_close> = "expected `offer OFFER` or `}` in the variant";
-template <> inline constexpr auto error_message<touch_body_close> = "expected a variant (`variant NAME SHARE% { ... }`) or `}`";
+template <> inline constexpr auto error_message<variant_close> = "expected `offer OFFER`, `subject \"TEXT\"`, `body \"TEXT\"` (in this order) or `}` in the variant";
+template <> inline constexpr auto error_message<touch_body_close> = "expected `subject \"TEXT\"`, `body \"TEXT\"` (in this order), a variant (`variant NAME SHARE% { ... }`) or `}`";
+template <> inline constexpr auto error_message<subject_text> = "expected the subject's text after `subject`, a string (`subject \"Welcome back, {first_name|friend}!\"`)";
+template <> inline constexpr auto error_message<body_text> = "expected the body's text after `body`, a string (`body \"Good to see you, {first_name|friend}.\"`)";
 template <> inline constexpr auto error_message<cap_name> = "expected the cap name after `cap`";
 template <> inline constexpr auto error_message<cap_body> = "expected `when CONDITION` or `: at most N messages per run` after the cap name";
 template <> inline constexpr auto error_message<cap_cond> = "expected a condition after `when`";

@@ -25,10 +25,12 @@ namespace rk::grammar {
   X(below) X(under)
 // Contextual words: a keyword only where the grammar expects it (`enter` at the start of a
 // sequence clause, `score` and `cap` at the start of a declaration, `point` after a score line's
-// number, `message(s) per run` in a cap, `variant` in a touch's braces);
+// number, `message(s) per run` in a cap, `variant` in a touch's braces, `subject` and `body` in a touch's
+// or a variant's braces);
 // elsewhere a name.
 #define RK_CONTEXTUAL_WORDS(X) \
-  X(enter) X(score) X(point) X(cap) X(message) X(messages) X(per) X(run) X(variant)
+  X(enter) X(score) X(point) X(cap) X(message) X(messages) X(per) X(run) X(variant) \
+  X(subject) X(body)
 // clang-format on
 
 #define RK_WORD_TEXT(word) #word,

@@ -79,6 +79,8 @@ struct State {
   ast::ExprId touch_only = ast::kNoExpr;
   ast::ExprId cap_cond = ast::kNoExpr;
   ast::ExprId variant_offer = ast::kNoExpr;
+  // `subject "..."` / `body "..."` just read, and the touch's own (before its variants).
+  ast::MessageText subject, body, touch_subject, touch_body;
   std::vector<ast::VariantDecl> variants;  // of the touch being parsed
 
   // The segment or sequence whose `{` is open (for "missing `}`" when a declaration follows).
@@ -976,9 +978,42 @@ struct action<g::touch_clause> {
     const Operand via = st.pop();
     auto [name, name_span] = st.pop_name();
     st.seq.touches.push_back({std::move(name), name_span, via.id, st.touch_offer, st.touch_only,
-                              std::move(info.doc), info.span, std::move(st.variants)});
+                              std::move(info.doc), info.span, std::move(st.variants),
+                              std::move(st.touch_subject), std::move(st.touch_body)});
     st.touch_offer = st.touch_only = ast::kNoExpr;
     st.variants.clear();
+    st.touch_subject = st.touch_body = {};
+  }
+};
+struct message_text_action {
+  template <typename Input>
+  static void apply(const Input& in, State& st, ast::MessageText& out) {
+    out.present = true;
+    out.text = unescape_string_literal(in.string_view());
+    out.span = st.span(st.off(in.begin()), st.off(in.end()));
+  }
+};
+template <>
+struct action<g::subject_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    message_text_action::apply(in, st, st.subject);
+  }
+};
+template <>
+struct action<g::body_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    message_text_action::apply(in, st, st.body);
+  }
+};
+template <>
+struct action<g::touch_message> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.touch_subject = std::move(st.subject);
+    st.touch_body = std::move(st.body);
+    st.subject = st.body = {};
   }
 };
 template <>
@@ -1004,8 +1039,10 @@ struct action<g::variant_decl> {
     auto info = decl_info(in, st);
     auto [name, name_span] = st.pop_name();
     st.variants.push_back({std::move(name), name_span, std::move(st.points), st.points_span,
-                           st.variant_offer, std::move(info.doc), info.span});
+                           st.variant_offer, std::move(info.doc), info.span, std::move(st.subject),
+                           std::move(st.body)});
     st.variant_offer = ast::kNoExpr;
+    st.subject = st.body = {};
     st.points.clear();
     st.points_span = {};
   }

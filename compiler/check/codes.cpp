@@ -68,6 +68,15 @@ const std::vector<CodeInfo> kCatalog = {
     {C::Experiments, "RK0414", "experiments",
      "an --experiments entry that names no variant, or that pauses every variant of a touch",
      "RK0414"},
+    {C::Template, "RK0415", "template",
+     "a subject or body template that is malformed (an unclosed `{`, a `}` without `{`, ...)",
+     "RK0415"},
+    {C::Placeholder, "RK0416", "placeholder",
+     "a placeholder that can be missing without `|fallback`, or names what a template cannot show",
+     "RK0416"},
+    {C::MessageMissing, "RK0417", "message-missing",
+     "a touch or variant without a subject or body in a sequence whose touches have them",
+     "RK0417"},
 };
 
 }  // namespace

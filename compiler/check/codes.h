@@ -46,6 +46,9 @@ enum class Code : uint8_t {
   Score,                // RK0412
   Variant,              // RK0413
   Experiments,          // RK0414
+  Template,             // RK0415
+  Placeholder,          // RK0416
+  MessageMissing,       // RK0417
 };
 
 struct CodeInfo {

@@ -169,6 +169,11 @@ class Lowering {
   bool pause_variant(const std::string& full_name);
   void paused_everything(const std::string& touch, const ast::Span& touch_span);
   void check_experiments();  // every paused entry names a variant
+  // messages.cpp: the subject and body of touch `t` (and of each of its variants) into `lt`;
+  // `templated`: the sequence has templates, so every customer who can get the touch needs both.
+  void lower_messages(const ast::SequenceDecl& d, const ast::TouchDecl& t, ir::Touch& lt,
+                      bool templated);
+  bool lower_message_text(const ast::MessageText& m, ir::MessageText& out);
   ast::Span experiments_span(size_t entry);
 
   // outputs.cpp

@@ -323,6 +323,12 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   std::vector<uint32_t> next_conds, channel_of, offer_of, variant_of, only_terms;
   std::unordered_map<std::string, ast::Span> touch_names;
   const Type channel_type{TypeKind::Channel, si};
+  // A sequence has templates when any touch or variant has a subject or a body.
+  for (const ast::TouchDecl& t : d.touches) {
+    L.templated = L.templated || t.subject.present || t.body.present;
+    for (const ast::VariantDecl& v : t.variants)
+      L.templated = L.templated || v.subject.present || v.body.present;
+  }
   for (size_t i = 0; i < d.touches.size(); ++i) {
     const ast::TouchDecl& t = d.touches[i];
     if (auto it = touch_names.find(t.name); it != touch_names.end())
@@ -386,6 +392,7 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
       offer_of.back() = offer_v;
       variant_of.back() = value;
     }
+    lower_messages(d, t, lt, L.templated);
     L.touches.push_back(std::move(lt));
   }
   ex_.end_offers();

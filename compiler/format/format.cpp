@@ -735,7 +735,7 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
   size_t width = 0;
   for (const auto& t : s.touches) {
     if (t.only_when != ast::kNoExpr || (t.offer != ast::kNoExpr && is_if(t.offer)) ||
-        !t.variants.empty())
+        !t.variants.empty() || t.subject.present || t.body.present)
       one_line = false;
     width = std::max(width, t.name.size());
   }
@@ -803,15 +803,36 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
         if (t.only_when != ast::kNoExpr)
           add_line(2, line_expr(2, "only when ", t.only_when), Role::Cont, 1,
                    {{word_before(word_before(expr_begin(t.only_when))), expr_end(t.only_when)}});
-        if (!t.variants.empty()) {
-          // `{` ends the touch's last line; one variant a line; `}` on a line of its own.
+        if (!t.variants.empty() || t.subject.present || t.body.present) {
+          // `{` ends the touch's last line; its subject and body, then one variant a line (a
+          // variant with a subject or body: one clause a line); `}` on a line of its own.
           const uint32_t open = next_brace(lines_.back().src.back().second);
           lines_.back().text += " {";
           lines_.back().src.push_back({open, open + 1});
+          auto message_line = [&](int indent, const char* word, const ast::MessageText& m) {
+            if (!m.present) return;
+            add_line(indent, std::string(word) + " " + quote(m.text), Role::First, indent,
+                     {{word_before(m.span.offset), end_of(m.span)}}, 0);
+          };
+          message_line(2, "subject", t.subject);
+          message_line(2, "body", t.body);
           for (const auto& v : t.variants) {
             std::string vt = "variant " + v.name + " " + v.share + "%";
-            if (v.offer != ast::kNoExpr) vt += " { offer " + expr(v.offer, kIf) + " }";
-            add_line(2, std::move(vt), Role::First, 2, {{v.span.offset, end_of(v.span)}}, 0, true);
+            if (!v.subject.present && !v.body.present) {
+              if (v.offer != ast::kNoExpr) vt += " { offer " + expr(v.offer, kIf) + " }";
+              add_line(2, std::move(vt), Role::First, 2, {{v.span.offset, end_of(v.span)}}, 0,
+                       true);
+              continue;
+            }
+            const uint32_t v_open = next_brace(end_of(v.share_span));
+            add_line(2, vt + " {", Role::First, 2, {{v.span.offset, v_open + 1}}, 0, true);
+            if (v.offer != ast::kNoExpr)
+              add_line(3, "offer " + expr(v.offer, kIf), Role::First, 3,
+                       {{word_before(expr_begin(v.offer)), expr_end(v.offer)}}, 0);
+            message_line(3, "subject", v.subject);
+            message_line(3, "body", v.body);
+            const uint32_t v_close = end_of(v.span) - 1;
+            add_line(2, "}", Role::Close, 2, {{v_close, v_close + 1}});
           }
           const uint32_t close = end_of(t.span) - 1;
           add_line(1, "}", Role::Close, 1, {{close, close + 1}});

@@ -30,6 +30,20 @@ std::string_view status_kind_name(StatusKind k) {
   return "?";
 }
 
+std::string_view placeholder_kind_name(PlaceholderKind k) {
+  switch (k) {
+    case PlaceholderKind::Field:
+      return "field";
+    case PlaceholderKind::Family:
+      return "family";
+    case PlaceholderKind::Score:
+      return "score";
+    case PlaceholderKind::Offer:
+      return "offer";
+  }
+  return "?";
+}
+
 std::string_view offer_kind_name(OfferKind k) {
   switch (k) {
     case OfferKind::None:
@@ -122,6 +136,23 @@ std::string dump_layout(const Layout& l) {
         out += fmt::format("      variant {} value {} buckets {}-{} atom {}{} serves {} offer {}\n",
                            x.name, i(x.value), x.begin, x.end, i(x.atom), x.paused ? " paused" : "",
                            i(x.serves), n(x.offer));
+    }
+    if (q.templated) {
+      auto message = [&](const std::string& who, const Message& m) {
+        auto one = [&](const char* what, bool has, const MessageText& t) {
+          if (!has) return;
+          out += fmt::format("    {} {} \"{}\"", who, what, t.text);
+          for (const Placeholder& p : t.placeholders)
+            out += fmt::format(" {}={}:{}", p.name, placeholder_kind_name(p.kind), i(p.index));
+          out += '\n';
+        };
+        one("subject", m.has_subject, m.subject);
+        one("body", m.has_body, m.body);
+      };
+      for (const auto& t : q.touches) {
+        message("message " + t.name, t.message);
+        for (const auto& x : t.variants) message("message " + t.name + "." + x.name, x.message);
+      }
     }
   }
   for (const auto& sc : l.scores) {

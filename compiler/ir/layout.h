@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "compiler/ir/message_template.h"
+
 namespace rk::ir {
 
 inline constexpr uint32_t kNoNode = UINT32_MAX;
@@ -152,6 +154,41 @@ struct Cap {
   uint32_t fires = kNoNode;    // Bool
 };
 
+// Where the value of a template placeholder `{name}` comes from.
+enum class PlaceholderKind : uint8_t {
+  Field,   // a snapshot field: index into Schema::fields
+  Family,  // a segment family's label: index into Layout::families
+  Score,   // a score: index into Layout::scores
+  Offer,   // `{offer}`: the touch's offer in words (ir::offer_in_words of Offer::text)
+};
+std::string_view placeholder_kind_name(PlaceholderKind k);  // field, family, score, offer
+struct Placeholder {
+  std::string name;
+  PlaceholderKind kind = PlaceholderKind::Field;
+  uint32_t index = kNoIndex;  // by kind (kNoIndex for Offer)
+};
+// A subject or body template: the text as written (escapes resolved), its parts, and each
+// distinct placeholder name's source, in order of first use. The checker has proven every
+// placeholder without a fallback never missing.
+struct MessageText {
+  std::string text;
+  MessageTemplate parsed;
+  std::vector<Placeholder> placeholders;
+  const Placeholder* find(std::string_view name) const {
+    for (const Placeholder& p : placeholders)
+      if (p.name == name) return &p;
+    return nullptr;
+  }
+};
+// `subject "..."` and `body "..."` of a touch or a variant: `has_*` false when none is declared
+// (a sequence without templates; in a sequence with templates the checker requires both for
+// every customer who can get the touch).
+struct Message {
+  bool has_subject = false;
+  bool has_body = false;
+  MessageText subject, body;
+};
+
 // `variant NAME SHARE%` of a touch: the customers whose bucket under the touch's salt
 // (compiler/ir/bucket.h, modulus 100) lies in [begin, end); the ranges are consecutive in the
 // order written. A paused variant (`rekindle eval --experiments FILE`) serves no one: its buckets
@@ -167,6 +204,7 @@ struct Variant {
                                // paused; kNoIndex when every variant is paused, an error)
   uint32_t offer = kNoNode;    // Int: its offer (index into Sequence::offers), the touch's unless
                                // it declares one
+  Message message;             // its subject and body, each the touch's unless it declares one
 };
 
 struct Touch {
@@ -181,6 +219,9 @@ struct Touch {
   std::string salt;
   std::vector<Variant> variants;
   uint32_t variant = kNoNode;
+  // The subject and body of the customers who get the touch without a variant (a variant's own
+  // are in Variant::message).
+  Message message;
 };
 
 // What one sequence decides for a customer, step by step: each field is a node.
@@ -237,6 +278,8 @@ struct Sequence {
   // The distinct names of its touches' variants, in order of first appearance; empty: the
   // sequence has no variants (and no SEQUENCE_variant column).
   std::vector<std::string> variant_names;
+  // Its touches have subjects and bodies (Touch::message, Variant::message).
+  bool templated = false;
   // What it reads.
   uint32_t enter_cond = kNoNode;       // `enter when` as written; kNoNode: the candidates enter
   uint32_t progress_touch = kNoNode;   // the `progress` count field's Column node, kNoNode: none

@@ -248,6 +248,36 @@ bool validate_references(const Program& p, std::string& error) {
     }
     for (const auto& t : q.touches)
       check(nodes_ok({t.channel, t.offer, t.only_when, t.eligible}), seq + " touch " + t.name);
+    // Templates: each placeholder names a field, family or score that exists.
+    auto text_ok = [&](bool has, const MessageText& m) {
+      if (!has) return true;
+      for (const Placeholder& ph : m.placeholders) {
+        switch (ph.kind) {
+          case PlaceholderKind::Field:
+            if (ph.index >= p.schema.fields.size()) return false;
+            break;
+          case PlaceholderKind::Family:
+            if (ph.index >= l.families.size()) return false;
+            break;
+          case PlaceholderKind::Score:
+            if (ph.index >= l.scores.size()) return false;
+            break;
+          case PlaceholderKind::Offer:
+            break;
+        }
+      }
+      return true;
+    };
+    auto message_ok = [&](const Message& m) {
+      return (!q.templated || (m.has_subject && m.has_body) || (!m.has_subject && !m.has_body)) &&
+             text_ok(m.has_subject, m.subject) && text_ok(m.has_body, m.body);
+    };
+    for (const auto& t : q.touches) {
+      check(message_ok(t.message), seq + " touch " + t.name + "'s message");
+      for (const auto& x : t.variants)
+        check(message_ok(x.message),
+              seq + " touch " + t.name + " variant " + x.name + "'s message");
+    }
   }
   // A wide value: its output holds the node at the right width, `present` a Code output.
   auto wide = [&](const WideValue& w, bool decimal) {

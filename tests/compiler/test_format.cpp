@@ -173,6 +173,14 @@ TEST_CASE("Format: layout of declarations", "[format]") {
   CHECK(fmt_ok("score s { 1 point when x - 2 > 0 }") == "score s {\n  1 point when x - 2 > 0\n}\n");
   CHECK(fmt_ok("sequence q { channel e\n touch a via e offer credit 10 touch bb via e }") ==
         "sequence q {\n  channel e\n\n  touch a  via e offer credit 10\n  touch bb via e\n}\n");
+  // Templates: subject and body one a line in the touch's braces (escapes kept); a variant with
+  // its own template has one clause a line, one without stays on one line.
+  CHECK(fmt_ok("sequence q { channel e touch a via e {subject \"Hi {n|x}\" body   \"a \\\"b\\\" "
+               "{{c}}\" variant v 50% { offer credit 5 body \"B\" } variant w 50% } }") ==
+        "sequence q {\n  channel e\n\n  touch a via e {\n    subject \"Hi {n|x}\"\n"
+        "    body \"a \\\"b\\\" {{c}}\"\n    variant v 50% {\n      offer credit 5\n      body "
+        "\"B\"\n"
+        "    }\n    variant w 50%\n  }\n}\n");
 }
 
 TEST_CASE("Format: expressions keep their meaning with minimal parentheses", "[format]") {

@@ -181,6 +181,47 @@ TEST_CASE("layout: a score is a wide value presented as a number column", "[layo
   CHECK(error.find("float64 output of a int node") != std::string::npos);
 }
 
+TEST_CASE("layout: templates with each placeholder's source, variants inherit the touch's",
+          "[layout][template]") {
+  using rk::ir::PlaceholderKind;
+  const rk::ir::Program p = compiled(std::string(RK_SOURCE_DIR) + "/tests/rules/templates.rules");
+  REQUIRE(p.layout.sequences.size() == 1);
+  const rk::ir::Sequence& q = p.layout.sequences[0];
+  CHECK(q.templated);
+  const rk::ir::Touch& greet = q.touches.at(0);
+  REQUIRE(greet.message.has_subject);
+  REQUIRE(greet.message.has_body);
+  CHECK(greet.message.subject.text == "Hi {name|friend}: {offer} for a {size} customer {{VIP}}");
+  auto kind = [](const rk::ir::MessageText& m, const char* name) {
+    const rk::ir::Placeholder* ph = m.find(name);
+    REQUIRE(ph);
+    return ph->kind;
+  };
+  CHECK(kind(greet.message.subject, "name") == PlaceholderKind::Field);
+  CHECK(kind(greet.message.subject, "offer") == PlaceholderKind::Offer);
+  CHECK(kind(greet.message.subject, "size") == PlaceholderKind::Family);
+  CHECK(kind(greet.message.body, "loyalty") == PlaceholderKind::Score);
+  CHECK(greet.message.subject.find("tier") == nullptr);
+  CHECK(p.schema.fields.at(greet.message.subject.find("name")->index).name == "name");
+  // `warm` has its own body and the touch's subject; `cool` has both of its own.
+  REQUIRE(greet.variants.size() == 2);
+  CHECK(greet.variants[0].message.subject.text == greet.message.subject.text);
+  CHECK(greet.variants[0].message.body.text == "Warm: {name|friend} gets {offer}.");
+  CHECK(greet.variants[1].message.subject.text == "Cool {offer}");
+  CHECK(rk::ir::dump(p).find("message greet.cool subject \"Cool {offer}\" offer=offer:-") !=
+        std::string::npos);
+  std::string error;
+  CHECK(rk::ir::validate(p, error));
+  CHECK(rk::ir::validate_description(p, error));
+  // A placeholder naming a field that does not exist is rejected.
+  rk::ir::Program bad = p;
+  bad.layout.sequences[0].touches[0].message.body.placeholders[0].index = 999;
+  CHECK_FALSE(rk::ir::validate_description(bad, error));
+  CHECK(error.find("greet's message") != std::string::npos);
+  // The playbook has no templates.
+  CHECK_FALSE(compiled(kRules).layout.sequences.at(0).templated);
+}
+
 TEST_CASE("validate: compiled programs are valid, broken ones are named", "[layout][validate]") {
   std::string error;
   const rk::ir::Program good = compiled(kRules);
