@@ -14,6 +14,7 @@
 #include <cstring>
 
 #include "base/date.h"
+#include "compiler/ir/message_template.h"
 #include "runtime/csv_writer.h"
 
 namespace rk {
@@ -98,6 +99,8 @@ HandoffEncoder::HandoffEncoder(const ir::Program& program, const HandoffOptions&
     for (const std::string& v : seq.variant_names) info.variant_json.push_back(json_text(v));
     for (const ir::Status& st : seq.statuses) info.status_json.push_back(json_text(st.name));
     info.holdout_share = holdout_share_text(program, seq);
+    for (const ir::Channel& ch : seq.channels) info.channel_subject.push_back(ch.name != "sms");
+    if (seq.templated) bind_messages(seq, info);
     sequences_.push_back(std::move(info));
   }
   for (const ir::Family& fam : layout.families) {
@@ -122,6 +125,93 @@ int HandoffEncoder::due_sequence(const int8_t* const* outputs, int64_t r) const 
   for (size_t s = 0; s < sequences_.size(); ++s)
     if (is_due(s, outputs, r)) return static_cast<int>(s);
   return -1;
+}
+
+void HandoffEncoder::bind_messages(const ir::Sequence& seq, SequenceInfo& info) {
+  const ir::Program& program = program_;
+  std::vector<std::string> offer_words;
+  for (const ir::Offer& o : seq.offers)
+    offer_words.push_back(ir::offer_in_words(o.text).value_or(""));
+  auto bind = [&](const ir::MessageText& text, TemplateRenderer& r) {
+    const TemplateLookup lookup = [&](std::string_view name) -> std::optional<TemplateValue> {
+      const ir::Placeholder* p = text.find(name);
+      if (!p) return std::nullopt;
+      switch (p->kind) {
+        case ir::PlaceholderKind::Field:
+          return TemplateValue::field(program.schema, p->index);
+        case ir::PlaceholderKind::Family: {
+          const ir::Family& fam = program.layout.families[p->index];
+          std::vector<std::string> labels;
+          for (const ir::Label& l : fam.labels) labels.push_back(l.name);
+          return TemplateValue::coded(fam.value.output, std::move(labels));
+        }
+        case ir::PlaceholderKind::Score:
+          return TemplateValue::column(p->index, program.layout.scores[p->index].decimal
+                                                     ? FieldType::Number
+                                                     : FieldType::Int);
+        case ir::PlaceholderKind::Offer:
+          return TemplateValue::coded(seq.result.offer.output, offer_words);
+      }
+      return std::nullopt;
+    };
+    std::string e;
+    if (!r.bind(text.parsed, lookup, e) && error_.empty())
+      error_ = "sequence " + seq.name + ": a template cannot be bound: " + e;
+  };
+  auto render = [&](const ir::Message& m) {
+    MessageRender out;
+    out.has_subject = m.has_subject;
+    out.has_body = m.has_body;
+    if (m.has_subject) bind(m.subject, out.subject);
+    if (m.has_body) bind(m.body, out.body);
+    return out;
+  };
+  for (const ir::Touch& t : seq.touches) {
+    std::vector<MessageRender> per;
+    per.push_back(render(t.message));
+    for (const ir::Variant& v : t.variants) per.push_back(render(v.message));
+    info.messages.push_back(std::move(per));
+    std::vector<int> of_name(seq.variant_names.size(), -1);
+    for (size_t k = 0; k < t.variants.size(); ++k)
+      if (t.variants[k].value < of_name.size()) of_name[t.variants[k].value] = static_cast<int>(k);
+    info.variant_of_name.push_back(std::move(of_name));
+  }
+}
+
+const HandoffEncoder::MessageRender* HandoffEncoder::message(size_t s, int t, int v) const {
+  const SequenceInfo& info = sequences_[s];
+  if (t < 0 || static_cast<size_t>(t) >= info.messages.size()) return nullptr;
+  const auto& per = info.messages[static_cast<size_t>(t)];
+  size_t k = 0;  // no variant
+  if (v >= 0) {
+    const auto& of_name = info.variant_of_name[static_cast<size_t>(t)];
+    if (static_cast<size_t>(v) < of_name.size() && of_name[static_cast<size_t>(v)] >= 0)
+      k = static_cast<size_t>(of_name[static_cast<size_t>(v)]) + 1;
+  }
+  return &per[k];
+}
+
+void HandoffEncoder::score_columns(const int8_t* const* outputs,
+                                   std::vector<RkColumn>& columns) const {
+  // A score is never missing (the checker lets a template show it without a fallback), so its
+  // column has no validity bitmap: the wide output is the values.
+  columns.clear();
+  for (const ir::Score& sc : program_.layout.scores) {
+    RkColumn c{};
+    c.values = sc.value.output == ir::kNoOutput ? nullptr : outputs[sc.value.output];
+    columns.push_back(c);
+  }
+}
+
+void HandoffEncoder::message_json(const MessageRender* m, bool subject, const TemplateInputs& in,
+                                  int64_t r, std::string& text, std::string& out) const {
+  if (!m || !(subject ? m->has_subject : m->has_body)) {
+    out += "null";
+    return;
+  }
+  text.clear();
+  (subject ? m->subject : m->body).render(in, r, text);
+  append_json_string(out, text);
 }
 
 void HandoffEncoder::review_list(const int8_t* const* outputs, int64_t r, std::string& json) const {
@@ -153,7 +243,10 @@ void HandoffEncoder::cohort(const int8_t* const* outputs, int64_t r, std::string
 void HandoffEncoder::drafts(const Batch& batch, const int8_t* const* outputs, int64_t begin,
                             int64_t end, std::string& out) const {
   const auto key = static_cast<size_t>(program_.schema.key_field);
-  std::string review;
+  std::string review, text;
+  std::vector<RkColumn> scores;
+  score_columns(outputs, scores);
+  const TemplateInputs in{&batch, outputs, scores.data()};
   for (int64_t r = begin; r < end; ++r) {
     bool reviews_made = false;
     for (size_t s = 0; s < sequences_.size(); ++s) {
@@ -192,7 +285,13 @@ void HandoffEncoder::drafts(const Batch& batch, const int8_t* const* outputs, in
         out += "null";
       out += ",\"send_at\":null,\"offer\":";
       out += o >= 0 ? std::string_view(info.offer_json[static_cast<size_t>(o)]) : "null";
-      out += ",\"subject\":null,\"body\":null,\"review\":";
+      const MessageRender* m = message(s, t, v);
+      out += ",\"subject\":";
+      message_json(c >= 0 && info.channel_subject[static_cast<size_t>(c)] ? m : nullptr, true, in,
+                   r, text, out);
+      out += ",\"body\":";
+      message_json(m, false, in, r, text, out);
+      out += ",\"review\":";
       out += review;
       out += ",\"owner\":null,\"key\":";
       std::string k = seq.name;
@@ -299,7 +398,10 @@ void HandoffEncoder::queue_records(const Batch& batch, const int8_t* const* outp
                                    int64_t end, std::string& out) const {
   const auto key = static_cast<size_t>(program_.schema.key_field);
   const auto& rules = program_.layout.reviews.rules;
-  std::string row, names, reasons;
+  std::string row, names, reasons, subject;
+  std::vector<RkColumn> scores;
+  score_columns(outputs, scores);
+  const TemplateInputs in{&batch, outputs, scores.data()};
   for (int64_t r = begin; r < end; ++r) {
     names.clear();
     reasons.clear();
@@ -317,6 +419,7 @@ void HandoffEncoder::queue_records(const Batch& batch, const int8_t* const* outp
     append_csv_field(row, batch.string_at(key, r).value_or(""));
     row.push_back(',');
     const int s = due_sequence(outputs, r);
+    subject.clear();
     if (s >= 0) {
       const ir::Sequence& seq = program_.layout.sequences[static_cast<size_t>(s)];
       const int t = index_at(outputs, seq.result.touch.output, r, seq.touches.size());
@@ -331,6 +434,12 @@ void HandoffEncoder::queue_records(const Batch& batch, const int8_t* const* outp
       if (c >= 0) append_csv_field(row, seq.channels[static_cast<size_t>(c)].name);
       row.push_back(',');
       if (o >= 0) append_csv_field(row, seq.offers[static_cast<size_t>(o)].text);
+      // The subject of the due touch's message (empty for a channel without subjects: sms).
+      const SequenceInfo& info = sequences_[static_cast<size_t>(s)];
+      const int v = index_at(outputs, seq.result.variant.output, r, seq.variant_names.size());
+      const MessageRender* m = message(static_cast<size_t>(s), t, v);
+      if (m && m->has_subject && c >= 0 && info.channel_subject[static_cast<size_t>(c)])
+        m->subject.render(in, r, subject);
     } else {
       row += ",,,,";  // reviews without sequences: no touch to name
     }
@@ -338,7 +447,9 @@ void HandoffEncoder::queue_records(const Batch& batch, const int8_t* const* outp
     append_csv_field(row, names);
     row.push_back(',');
     append_csv_field(row, reasons);
-    row += ",\n";  // the subject: no templates yet
+    row.push_back(',');
+    append_csv_field(row, subject);
+    row.push_back('\n');
     put_u32(out, owner.size());
     out += owner;
     put_u32(out, row.size());
@@ -524,6 +635,10 @@ std::unique_ptr<OutputGroupWriter> OutputGroupWriter::open(std::unique_ptr<Resul
     return nullptr;
   }
   std::unique_ptr<OutputGroupWriter> g(new OutputGroupWriter(std::move(result), program, options));
+  if (options.any() && !g->encoder_.error().empty()) {
+    error = g->encoder_.error();
+    return nullptr;
+  }
   const std::string* paths[kFiles] = {&options.drafts, &options.review_queue, &options.events};
   for (size_t k = 0; k < kFiles; ++k) {
     if (paths[k]->empty()) continue;

@@ -16,6 +16,7 @@
 #include "compiler/ir/program.h"
 #include "runtime/columnar.h"
 #include "runtime/result_writer.h"
+#include "runtime/template_render.h"
 
 namespace rk {
 
@@ -54,8 +55,16 @@ class HandoffEncoder {
                      std::string& out) const;
   // The review queue's header line.
   static std::string queue_header();
+  // Why the templates could not be bound ("" : they were); a checked program always binds.
+  const std::string& error() const { return error_; }
 
  private:
+  // The subject and body renderers of one touch (or one variant of it).
+  struct MessageRender {
+    bool has_subject = false;
+    bool has_body = false;
+    TemplateRenderer subject, body;
+  };
   struct SequenceInfo {
     std::vector<std::string> touch_json;    // per touch: its number
     std::vector<std::string> step_json;     // per touch: its name as a JSON string
@@ -65,7 +74,12 @@ class HandoffEncoder {
     std::vector<std::string> variant_json;  // per variant name (Sequence::variant_names)
     std::vector<std::string> status_json;   // per status
     std::string name_json;
-    std::string holdout_share;  // a JSON number: the share in percent (0 without holdout)
+    std::string holdout_share;          // a JSON number: the share in percent (0 without holdout)
+    std::vector<bool> channel_subject;  // per channel: a subject is written (not for `sms`)
+    // Per touch: [0] the customers in no variant, [1 + k] the touch's variant k.
+    std::vector<std::vector<MessageRender>> messages;
+    // Per touch: for each Sequence::variant_names index, the touch's variant k, or -1.
+    std::vector<std::vector<int>> variant_of_name;
   };
   const ir::Program& program_;
   HandoffOptions options_;
@@ -75,6 +89,18 @@ class HandoffEncoder {
   std::vector<std::string> stop_json_;
   std::vector<std::string> review_json_;  // per review rule, its name as a JSON string
   std::vector<std::string> family_key_;   // per family: `"NAME":` for the cohort
+  std::string error_;
+
+  // Binds the subjects and bodies of a sequence with templates into info.messages.
+  void bind_messages(const ir::Sequence& seq, SequenceInfo& info);
+  // The message of touch t (variant code v, -1: none) of sequence s; null without templates.
+  const MessageRender* message(size_t s, int t, int v) const;
+  // The score columns templates read (Source::Column), over a batch's outputs.
+  void score_columns(const int8_t* const* outputs, std::vector<RkColumn>& columns) const;
+  // Appends the subject (or body) of row r's message `m`, through the scratch buffer `text`, as a
+  // JSON string, or null when there is none.
+  void message_json(const MessageRender* m, bool subject, const TemplateInputs& in, int64_t r,
+                    std::string& text, std::string& out) const;
 
   // `,"touch":T,"step":S,"variant":V,"channel":C,"offer":O` as events and would_be write them
   // (null for an index below 0).

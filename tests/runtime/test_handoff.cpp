@@ -2,12 +2,15 @@
 // is stable and the same whether everything fits in memory or sorted runs are spilled and merged;
 // the output group's files appear together on finish() and none appear when it is dropped before;
 // the playbook's drafts, queue and events are byte-identical for any thread count and engine and
-// say what the result says (the e2e test tests/e2e/handoff.sh compares them with an oracle).
+// say what the result says (the e2e test tests/e2e/handoff.sh compares them with an oracle); a
+// rule file's templates are rendered into the drafts' subject and body and the queue's subject.
 #include <catch2/catch.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -173,5 +176,127 @@ TEST_CASE("handoff: the playbook's files, any thread count, both engines, all or
   const std::string events = read_file(dir / "a.events.jsonl");
   CHECK(events.find("\"status\":\"holdout\"") != std::string::npos);
   CHECK(events.find("\"would_be\":{\"status\":") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("handoff: drafts and the review queue carry the rendered templates",
+          "[handoff][template]") {
+  const auto rules = load_rules(std::string(RK_SOURCE_DIR) + "/tests/rules/templates.rules");
+  REQUIRE(rules->ok());
+  const ir::Program& program = rules->program();
+  const fs::path dir = temp_dir("templates");
+  int32_t as_of = 0;
+  REQUIRE(parse_iso_date("2026-11-01", as_of));
+
+  // Many customers of two shapes (a full one by email, an empty one by sms), so that each
+  // variant and the touch's own template (shares below 100%) are drawn; one at the second touch
+  // whose name looks like a placeholder (one pass: copied as is).
+  std::string csv =
+      "id,name,tags,color,n,x,spend,rate,d,flag,email_ok,sms_ok,tier,renewal_date,last_touch,"
+      "last_touch_date\n";
+  for (int i = 0; i < 40; ++i) {
+    csv += "F" + std::to_string(i) +
+           ",Zoë,home|apparel,red,12,,84.5,0.35,2026-03-08,true,true,false,gold,,0,\n";
+    csv += "E" + std::to_string(i) + ",,,,1,,,,,false,false,true,silver,,0,\n";
+  }
+  csv += "P1,{size},,,1,,,,,false,true,false,bronze,,1,2026-10-01\n";
+  {
+    std::ofstream out(dir / "snap.csv", std::ios::binary);
+    out << csv;
+  }
+
+  auto run = [&](const std::string& tag, Engine engine, int threads) {
+    HandoffOptions h;
+    h.drafts = (dir / (tag + ".drafts.jsonl")).string();
+    h.review_queue = (dir / (tag + ".queue.csv")).string();
+    h.as_of = as_of;
+    h.run_id = "r1";
+    std::string err;
+    auto group = OutputGroupWriter::open(nullptr, program, h, err);
+    REQUIRE(group);
+    Session session({.engine = engine, .threads = threads});
+    std::optional<SnapshotError> serr;
+    auto reader = open_snapshot((dir / "snap.csv").string(), program.schema, ReaderOptions{}, serr);
+    REQUIRE(reader);
+    EvalOptions e;
+    e.as_of = as_of;
+    e.chunk_rows = 7;
+    Summary summary;
+    REQUIRE(session.evaluate(*rules, *reader, group.get(), e, summary, err));
+    REQUIRE(group->finish());
+  };
+  run("a", Engine::Jit, 1);
+  run("b", Engine::Interpreter, 2);
+  CHECK(read_file(dir / "a.drafts.jsonl") == read_file(dir / "b.drafts.jsonl"));
+  CHECK(read_file(dir / "a.queue.csv") == read_file(dir / "b.queue.csv"));
+
+  // What each draft must read, by customer shape and variant.
+  struct Want {
+    nlohmann::json subject;
+    std::string body;
+  };
+  auto want = [](char shape, const std::string& variant) -> Want {
+    if (shape == 'F') {
+      const std::string touch_subject = "Hi Zoë: a $20 credit for a big customer {VIP}";
+      if (variant == "warm") return {touch_subject, "Warm: Zoë gets a $20 credit."};
+      if (variant == "cool") return {"Cool 15% off", "Cool: red."};
+      return {
+          touch_subject,
+          "Tier gold, 15 points, tags home, apparel, spend $84.50, since 2026-03-08, rate 0.35."};
+    }
+    // By sms: no subject.
+    if (variant == "warm") return {nullptr, "Warm: friend gets a $20 credit."};
+    if (variant == "cool") return {nullptr, "Cool: no color."};
+    return {nullptr, "Tier silver, 0 points, tags none, spend unknown, since never, rate ?."};
+  };
+  std::ifstream drafts(dir / "a.drafts.jsonl");
+  std::string line;
+  std::set<std::string> variants_seen;
+  size_t n = 0, cool_by_email = 0;
+  while (std::getline(drafts, line)) {
+    ++n;
+    const auto j = nlohmann::json::parse(line);
+    const std::string id = j["customer_id"];
+    INFO(line);
+    if (id == "F4")  // the example of docs/handoff.md
+      CHECK(line ==
+            R"({"customer_id":"F4","sequence":"hello","touch":1,"step":"greet","variant":"cool",)"
+            R"("channel":"email","to":null,"send_at":null,"offer":"discount 15%",)"
+            R"("subject":"Cool 15% off","body":"Cool: red.","review":["cool_deal"],"owner":null,)"
+            R"("key":"hello/greet/F4"})");
+    if (id == "P1") {
+      CHECK(j["step"] == "bye");
+      CHECK(j["subject"] == "Bye {size}");
+      CHECK(j["body"] == "Bye, {size}.");
+      continue;
+    }
+    const std::string variant = j["variant"].is_null() ? "" : j["variant"].get<std::string>();
+    variants_seen.insert(variant);
+    const Want w = want(id[0], variant);
+    CHECK(j["channel"] == (id[0] == 'F' ? "email" : "sms"));
+    CHECK(j["subject"] == w.subject);
+    CHECK(j["body"] == w.body);
+    if (id[0] == 'F' && variant == "cool") ++cool_by_email;
+  }
+  CHECK(n == 81);
+  CHECK(variants_seen == std::set<std::string>{"", "warm", "cool"});
+  // The review queue: one row per `cool` customer; the subject for email, empty for sms.
+  const std::string queue = read_file(dir / "a.queue.csv");
+  size_t cool_subjects = 0, rows = 0;
+  std::stringstream q(queue);
+  std::getline(q, line);
+  CHECK(line + "\n" == HandoffEncoder::queue_header());
+  while (std::getline(q, line)) {
+    ++rows;
+    INFO(line);
+    if (line[1] == 'F') {
+      CHECK(line.substr(line.size() - std::string(",Cool 15% off").size()) == ",Cool 15% off");
+      ++cool_subjects;
+    } else {
+      CHECK(line.back() == ',');
+    }
+  }
+  CHECK(cool_subjects == cool_by_email);
+  CHECK(rows > cool_subjects);  // some sms customers are reviewed too
   fs::remove_all(dir);
 }
