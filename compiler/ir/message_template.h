@@ -3,7 +3,7 @@
 // resolves and types each name) and the runtime renderer (runtime/template_render.h); and the
 // words an offer reads as inside a template.
 //
-// Template syntax (docs/templates-draft.md):
+// Template syntax (docs/language.md, "Templates"):
 //   {name}            the value of `name` (one word: letters, digits and _, not starting with a
 //                     digit), e.g. {first_name}
 //   {name|TEXT}       the value, or TEXT when the value is missing, an empty string or an empty
