@@ -126,6 +126,7 @@ TEST_CASE("Format: every rule and schema file in the repository round-trips", "[
 
 TEST_CASE("Format: 500 generated rule files round-trip (plain, messy, with comments)",
           "[format][gen]") {
+  int templated = 0;  // sequences with templates
   for (uint64_t seed = 1; seed <= 500; ++seed) {
     testgen::RuleFileOptions o;
     o.seed = 7000 + seed;
@@ -136,9 +137,12 @@ TEST_CASE("Format: 500 generated rule files round-trip (plain, messy, with comme
     INFO("seed " << o.seed);
     const std::string path =
         std::string(RK_SOURCE_DIR) + "/rules/g" + std::to_string(o.seed) + ".rules";
-    REQUIRE(compile_rules_text(path, text).program);
+    const CompileResult compiled = compile_rules_text(path, text);
+    REQUIRE(compiled.program);
+    for (const auto& q : compiled.program->layout.sequences) templated += q.templated ? 1 : 0;
     check_round_trip(path, text);
   }
+  CHECK(templated > 100);  // templates are among the constructs generated
 }
 
 TEST_CASE("Format: layout of declarations", "[format]") {

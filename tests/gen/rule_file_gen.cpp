@@ -28,6 +28,7 @@ struct Sequence {
   std::vector<std::string> channels;
   std::vector<std::string> exits;
   std::set<std::string> offer_kinds;
+  bool templated = false;  // its touches have subjects and bodies
 };
 
 const char* const kEnumValues[] = {"paid_social", "organic_search", "email", "referral", "direct"};
@@ -37,13 +38,18 @@ const char* const kCategories[] = {"apparel", "footwear", "accessories", "home",
 
 class Gen {
  public:
-  explicit Gen(const RuleFileOptions& o) : o_(o), state_(o.seed * 0x9E3779B97F4A7C15ull + 1) {}
+  explicit Gen(const RuleFileOptions& o)
+      : o_(o),
+        state_(o.seed * 0x9E3779B97F4A7C15ull + 1),
+        message_state_(o.seed * 0xD1B54A32D192ED03ull + 7) {}
 
   std::string file();
 
  private:
   const RuleFileOptions& o_;
   uint64_t state_;
+  // Templates draw from a stream of their own, so files without templates are as before.
+  uint64_t message_state_;
   int comment_no_ = 0;
   std::vector<Named> params_, lets_;
   std::vector<Segment> segments_;
@@ -60,6 +66,49 @@ class Gen {
   }
   int pick(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
   bool chance(int percent) { return pick(100) < percent; }
+  int mpick(int n) {
+    uint64_t z = (message_state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<int>((z ^ (z >> 31)) % static_cast<uint64_t>(n));
+  }
+  // A subject or body template, quoted: words (with escaped quotes, literal braces, `|`, UTF-8),
+  // `{offer}`, fields and segments' labels, each with a fallback (some fields can be missing).
+  std::string message_text() {
+    static const char* const kWords[] = {"Hi",      "there",         "a \\\"quoted\\\" word",
+                                         "{{VIP}}", "50% off }}",    "a | bar",
+                                         "Zoë",     "{{not_a_name}}"};
+    static const char* const kFallbacks[] = {"friend", "", "a | b", "your last visit"};
+    static const char* const kFields[] = {
+        "orders_total",       "avg_order_value", "gross_margin_pct",    "email_bounce_rate",
+        "last_purchase_date", "categories",      "acquisition_channel", "email_consent"};
+    std::string out = "\"";
+    const int n = 1 + mpick(4);
+    for (int i = 0; i < n; ++i) {
+      if (i) out += ' ';
+      switch (mpick(4)) {
+        case 0:
+          out += kWords[mpick(static_cast<int>(std::size(kWords)))];
+          break;
+        case 1:
+          out += mpick(2) ? "{offer}" : "{offer|a surprise}";
+          break;
+        case 2:
+          out += std::string("{") + kFields[mpick(static_cast<int>(std::size(kFields)))] + "|" +
+                 kFallbacks[mpick(static_cast<int>(std::size(kFallbacks)))] + "}";
+          break;
+        default:
+          out += segments_.empty()
+                     ? std::string("{offer}")
+                     : "{" +
+                           segments_[static_cast<size_t>(mpick(static_cast<int>(segments_.size())))]
+                               .name +
+                           "|none}";
+          break;
+      }
+    }
+    return out + "\"";
+  }
   template <typename V>
   const auto& one(const V& v) {
     return v[static_cast<size_t>(pick(static_cast<int>(std::size(v))))];
@@ -519,6 +568,7 @@ class Gen {
   std::string sequence(int i) {
     Sequence q;
     q.name = "q" + std::to_string(i);
+    q.templated = mpick(100) < 30;
     const int nch = 1 + pick(3);
     for (int k = 0; k < nch; ++k) q.channels.push_back(q.name + "_ch" + std::to_string(k));
     std::vector<std::string> clauses;  // header clauses (any order when messy)
@@ -577,19 +627,31 @@ class Gen {
       }
       if (chance(20)) {
         // Variants (a touch's braces): 1-3 of them, whole-percent shares adding up to at most
-        // 100% (sometimes less: the rest get no variant), some with an offer of their own.
+        // 100% (sometimes less: the rest get no variant), some with an offer of their own; with
+        // templates, the touch's subject and body first, and some variants with their own.
         const int nv = 1 + pick(3);
         int left = 100;
         t += sp() + "{" + eol();
+        if (q.templated)
+          t += "    subject " + message_text() + "\n    body " + message_text() + "\n";
         for (int v = 0; v < nv && left > 0; ++v) {
           const int share = v + 1 == nv && chance(70) ? left : 1 + pick(left);
           left -= share;
           t += before_decl(2) + "    variant" + sp() + q.name + "_v" + std::to_string(v) + sp() +
                std::to_string(share) + "%";
-          if (chance(40)) t += sp() + "{" + sp() + "offer" + sp() + offer(q) + sp() + "}";
+          const bool own_message = q.templated && mpick(100) < 40;
+          if (chance(40)) {
+            t += sp() + "{" + sp() + "offer" + sp() + offer(q);
+            if (own_message) t += " body " + message_text();
+            t += sp() + "}";
+          } else if (own_message) {
+            t += " {\n      subject " + message_text() + "\n    }";
+          }
           t += eol();
         }
         t += "  }";
+      } else if (q.templated) {
+        t += " {\n    subject " + message_text() + "\n    body " + message_text() + "\n  }";
       }
       touches.push_back(t + eol());
     }

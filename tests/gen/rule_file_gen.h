@@ -2,7 +2,8 @@
 // (rules/customer.schema). Every construct of the language appears: parameters of every unit,
 // lets, segments with and without `otherwise`, `candidate`, stop and review rules, sequences with
 // every clause, and expressions with arithmetic, comparisons in symbols and words, ranges, sets,
-// `is`/`has` tests, `if`, `days since/until`, dates, `today`, parentheses and `not`. The same
+// `is`/`has` tests, `if`, `days since/until`, dates, `today`, parentheses and `not`; touches with
+// subject and body templates (in some sequences, from a random stream of their own). The same
 // seed always gives the same file. Used by the formatter and the JIT differential tests.
 #pragma once
 
