@@ -1,5 +1,6 @@
 // Rekindle editor tests: the TextMate grammars of editors/vscode tokenize the playbook, its schema
-// and its tests (and every other rule, schema and test file under rules/) without invalid tokens,
+// and its tests (and every other rule, schema and test file under rules/, and the program's
+// constructs in tests/rules/: scores, caps, variants, templates) without invalid tokens,
 // and give representative tokens the scopes that themes colour: keywords, declaration names,
 // labels, units, money, percents, dates, strings, comments, doc comments and template
 // placeholders (`{name}` and `{name|fallback}`) inside strings.
@@ -109,6 +110,28 @@ test('template placeholders inside strings, escapes and dates', async () => {
   expect(lines, 'Good to see you', 'offer', 'variable.other.placeholder.rekindle');
   expect(lines, 'Good to see you', '\\"', 'constant.character.escape.rekindle');
   expect(lines, 'let due_by', '2026-11-01', 'constant.numeric.date.rekindle');
+});
+
+test('the program\'s constructs: scores, caps, variants, templates (tests/rules/)', async () => {
+  const rulesDir = join(root, 'tests', 'rules');
+  const read = async (name) =>
+    tokenize(await grammarFor(name), readFileSync(join(rulesDir, name), 'utf8'));
+  for (const f of ['caps.rules', 'variants.rules', 'templates.rules', 'scores.rules']) {
+    for (const l of await read(f))
+      for (const t of l.tokens)
+        assert.ok(!t.scopes.some((s) => s.startsWith('invalid')), `${f}: ${l.line}`);
+  }
+  const caps = await read('caps.rules');
+  expect(caps, 'cap one_per_run: at most 1 message per run', 'cap', 'storage.type.rekindle');
+  expect(caps, 'cap one_per_run: at most 1 message per run', 'per', 'keyword.control.rekindle');
+  expect(caps, 'cap busy when n >= 4', 'when', 'keyword.control.rekindle');
+  const variants = await read('variants.rules');
+  expect(variants, 'variant red_door 50%', 'variant', 'storage.type.rekindle');
+  expect(variants, 'variant red_door 50%', 'red_door', 'entity.name.label.variant.rekindle');
+  const templates = await read('templates.rules');
+  expect(templates, 'score loyalty {', 'score', 'storage.type.rekindle');
+  expect(templates, 'subject "Bye {name|there}"', 'subject', 'keyword.control.rekindle');
+  expect(templates, 'subject "Bye {name|there}"', 'name', 'variable.other.placeholder.rekindle');
 });
 
 test('the schema and the tests', async () => {
