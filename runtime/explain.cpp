@@ -367,6 +367,7 @@ class Explainer {
     for (size_t f = 0; f < s.fields.size(); ++f)
       e.fields.emplace_back(s.fields[f].name, field_text(s, b_, f, row_).value_or(""));
     families(e);
+    scores(e);
     candidate(e);
     stops(e);
     sequences(e);
@@ -519,6 +520,10 @@ class Explainer {
       if (n.ty == Ty::Float) return name + " = " + number_text(v.f);
       return name + " = " + std::to_string(v.i) + unit;
     }
+    if (const ir::Score* sc = named(p_.layout.scores, name)) {
+      const std::string v = score_text(*sc);
+      return v.empty() ? name + " is missing" : name + " = " + v;
+    }
     if (name == "candidate") return "candidate = " + rr().truth(p_.layout.candidate.value.node);
     if (const ir::Family* f = named(p_.layout.families, name)) {
       const std::string label = rr().label(*f);
@@ -646,6 +651,32 @@ class Explainer {
         if (decided) break;
       }
       e.families.push_back(std::move(fam));
+    }
+  }
+
+  // A score's value as the result writes it; "" when missing (the sum overflowed).
+  std::string score_text(const ir::Score& s) const {
+    const NodeValue& v = val(s.value.node);
+    if (!v.present) return {};
+    return s.decimal ? number_text(v.f) : std::to_string(v.i);
+  }
+
+  // Every score with the lines that gave its points (a line whose condition is false or unknown
+  // adds nothing).
+  void scores(Explanation& e) const {
+    for (const ir::Score& s : p_.layout.scores) {
+      ExplainScore out;
+      out.name = s.name;
+      out.value = score_text(s);
+      for (const auto* m : rules_of(SourceMap::Kind::ScoreLine, s.name)) {
+        ExplainRule r = rule(*m, "points", true);
+        r.decided = r.value == "true";
+        const bool negative = !m->name.empty() && m->name[0] == '-';
+        r.verdict =
+            r.decided ? (negative ? m->name : "+" + m->name) : "adds nothing (" + r.value + ")";
+        out.lines.push_back(std::move(r));
+      }
+      e.scores.push_back(std::move(out));
     }
   }
 

@@ -135,10 +135,18 @@ struct ExplainSequence {
   std::vector<ExplainStep> steps;  // the decision, step by step, in the order of the statuses
 };
 
+// A score: its value and every line, whether or not it gave its points.
+struct ExplainScore {
+  std::string name;
+  std::string value;               // "45", "2.5"; "" when missing (the sum overflowed)
+  std::vector<ExplainRule> lines;  // in order; name: the points as written; decided: gave them
+};
+
 struct Explanation {
   std::string key_field, customer, as_of, rules_file;
   std::vector<std::pair<std::string, std::string>> fields;  // every field as name, value text
   std::vector<ExplainFamily> families;
+  std::vector<ExplainScore> scores;
   bool has_candidate_rule = false;
   bool candidate = false;
   ExplainRule candidate_rule;

@@ -75,6 +75,24 @@ std::string explain_text(const Explanation& e) {
       if (!before.empty()) out += fmt::format("    tried: {}\n", fmt::join(before, ", "));
     }
   }
+  if (!e.scores.empty()) out += "\nscores\n";
+  for (const auto& sc : e.scores) {
+    out += fmt::format("  {} = {}\n", sc.name, sc.value.empty() ? "(missing)" : sc.value);
+    // One row per line: its points and condition, what it added, and what it read.
+    std::vector<ExplainClause> rows;
+    for (const auto& l : sc.lines) {
+      ExplainClause row;
+      const bool one = l.name == "1" || l.name == "-1";
+      row.text = fmt::format("{} point{} when {}", l.name, one ? "" : "s", l.condition);
+      row.value = l.verdict;
+      for (const auto& c : l.clauses)
+        for (const auto& read : c.reads)
+          if (std::find(row.reads.begin(), row.reads.end(), read) == row.reads.end())
+            row.reads.push_back(read);
+      rows.push_back(std::move(row));
+    }
+    render_clauses(out, rows, 4);
+  }
   if (e.has_candidate_rule) {
     const auto& r = e.candidate_rule;
     out += fmt::format("\ncandidate: {} ({}): {}\n", e.candidate ? "true" : "false", where(r),
@@ -153,6 +171,15 @@ std::string explain_json(const Explanation& e) {
     fams.push_back({{"name", f.name}, {"doc", opt(f.doc)}, {"label", opt(f.label)}, {"rules", rs}});
   }
   j["segments"] = fams;
+  J scores = J::array();
+  for (const auto& sc : e.scores) {
+    J lines = J::array();
+    for (const auto& l : sc.lines) lines.push_back(rule(l));
+    // The value as a JSON number (it is written as one: digits, a sign, a decimal point).
+    J value = sc.value.empty() ? J(nullptr) : J::parse(sc.value, nullptr, false);
+    scores.push_back({{"name", sc.name}, {"value", value}, {"lines", lines}});
+  }
+  j["scores"] = scores;
   j["candidate"] = {{"value", e.candidate},
                     {"rule", e.has_candidate_rule ? rule(e.candidate_rule) : J(nullptr)}};
   J stops = J::array();

@@ -379,3 +379,48 @@ TEST_CASE("explain: values are shown by their type, dates as dates whatever the 
   const std::string far = explain_given("9999-12-20");
   CHECK(far.find("next_due = 10000-01-19") != std::string::npos);
 }
+
+TEST_CASE("explain: a score shows which lines gave its points", "[explain]") {
+  // Lines whose condition is false or unknown add nothing; a score read by a segment shows its
+  // value among what the segment read.
+  const CompileResult c = compile_rules_text(
+      std::string(RK_SOURCE_DIR) + "/rules/score.rules",
+      "import \"customer.schema\"\n"
+      "score risk {\n"
+      "  30 points when orders_total >= 3\n"
+      "  15 points when gross_margin_pct is missing\n"
+      "  10 points when email_bounce_rate > 2%\n"
+      "  -10 points when is_subscriber\n"
+      "  1 point when opted_out\n"
+      "}\n"
+      "segment band {\n"
+      "  high when risk >= 25\n"
+      "  otherwise low\n"
+      "}\n");
+  REQUIRE(c.program);
+  std::vector<std::string> given = base_fields();
+  for (auto& g : given)
+    if (g.rfind("is_subscriber=", 0) == 0) g = "is_subscriber=true";
+  Batch b;
+  std::string err;
+  REQUIRE(given_batch(c.program->schema, given, b, err));
+  Explanation e;
+  REQUIRE(explain_row(c, b, 0, as_of(), e, err));
+  REQUIRE(e.scores.size() == 1);
+  const ExplainScore& s = e.scores[0];
+  CHECK(s.value == "35");  // 30 + 15 - 10; the bounce rate is missing: unknown adds nothing
+  REQUIRE(s.lines.size() == 5);
+  CHECK(s.lines[0].verdict == "+30");
+  CHECK(s.lines[1].verdict == "+15");
+  CHECK(s.lines[2].verdict == "adds nothing (unknown)");
+  CHECK(s.lines[3].verdict == "-10");
+  CHECK(s.lines[4].verdict == "adds nothing (false)");
+  const std::string text = explain_text(e);
+  CHECK(text.find("  risk = 35\n") != std::string::npos);
+  CHECK(text.find("1 point when opted_out") != std::string::npos);
+  CHECK(text.find("(email_bounce_rate is missing)") != std::string::npos);
+  CHECK(text.find("(risk = 35)") != std::string::npos);
+  const std::string json = explain_json(e);
+  CHECK(json.find("\"scores\"") != std::string::npos);
+  CHECK(json.find("\"value\": 35,") != std::string::npos);
+}
