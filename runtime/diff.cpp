@@ -189,11 +189,69 @@ Batch view_of(const Batch& merged, const std::vector<int>& fields) {
 
 }  // namespace
 
+std::vector<TouchRenumbering> touch_renumberings(const ir::Program& old_p,
+                                                 const ir::Program& new_p) {
+  std::vector<TouchRenumbering> out;
+  for (const ir::Sequence& q : old_p.layout.sequences) {
+    const ir::Sequence* n = nullptr;
+    for (const ir::Sequence& c : new_p.layout.sequences)
+      if (c.name == q.name) n = &c;
+    if (!n || q.progress_touch == ir::kNoNode || n->progress_touch == ir::kNoNode ||
+        q.progress_by_name || n->progress_by_name)
+      continue;
+    const ir::Node& col = old_p.nodes[q.progress_touch];
+    const std::string field = col.op == ir::Op::Column && col.index < old_p.schema.fields.size()
+                                  ? old_p.schema.fields[col.index].name
+                                  : std::string();
+    const size_t count = std::max(q.touches.size(), n->touches.size());
+    for (size_t i = 0; i < count; ++i) {
+      const std::string before = i < q.touches.size() ? q.touches[i].name : "";
+      const std::string after = i < n->touches.size() ? n->touches[i].name : "";
+      if (before != after) out.push_back({q.name, field, static_cast<int>(i + 1), before, after});
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// "customers at touch 4 would now get winback_offer instead of social_proof".
+std::string renumbering_text(const TouchRenumbering& t) {
+  if (t.new_touch.empty())
+    return fmt::format("customers at touch {} would now be exhausted instead of getting {}",
+                       t.number, t.old_touch);
+  if (t.old_touch.empty())
+    return fmt::format("customers at touch {} would now get {} instead of being exhausted",
+                       t.number, t.new_touch);
+  return fmt::format("customers at touch {} would now get {} instead of {}", t.number, t.new_touch,
+                     t.old_touch);
+}
+
+// The renumberings of one sequence after another, each as one paragraph of lines.
+std::vector<std::pair<std::string, std::vector<std::string>>> renumbering_groups(
+    const DiffReport& r) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> out;
+  for (const auto& t : r.renumbered) {
+    if (out.empty() || out.back().first != t.sequence) out.push_back({t.sequence, {}});
+    out.back().second.push_back(renumbering_text(t));
+  }
+  return out;
+}
+
+std::string renumbering_field(const DiffReport& r, const std::string& sequence) {
+  for (const auto& t : r.renumbered)
+    if (t.sequence == sequence) return t.progress_field;
+  return {};
+}
+
+}  // namespace
+
 bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Program& new_p,
                    const Executor& new_x, const MergedSchema& merged, SnapshotReader& reader,
                    WorkerPool& pool, const DiffOptions& opts, DiffReport& report,
                    std::string& error) {
   report = DiffReport{};
+  report.renumbered = touch_renumberings(old_p, new_p);
   const size_t samples = static_cast<size_t>(std::max(0, opts.samples));
   // Plan the compared columns and review rules.
   std::vector<ColPlan> cols;
@@ -469,6 +527,15 @@ std::string inputs_line(const DiffHeader& h) {
 std::string diff_text(const DiffReport& r, const DiffHeader& h) {
   std::string out = fmt::format("diff {} -> {}\n{}\n\n{}\n", h.old_rules, h.new_rules,
                                 inputs_line(h), headline(r));
+  for (const auto& [seq, lines] : renumbering_groups(r)) {
+    out +=
+        fmt::format("\nwarning: touches renumbered in sequence {} ({} counts touches by number):\n",
+                    seq, renumbering_field(r, seq));
+    for (const auto& l : lines) out += fmt::format("  {}\n", l);
+    out +=
+        "  (a progress field by touch name keeps every customer at the touch they got: "
+        "docs/language.md)\n";
+  }
   if (!r.columns_only_old.empty())
     out += fmt::format("columns only in the old rules (not compared): {}\n",
                        fmt::join(r.columns_only_old, ", "));
@@ -539,6 +606,15 @@ std::string diff_json(const DiffReport& r, const DiffHeader& h) {
   j["rows"] = r.rows;
   j["changed"] = r.changed;
   j["changed_samples"] = r.changed_samples;
+  J renumbered = J::array();
+  for (const auto& t : r.renumbered)
+    renumbered.push_back({{"sequence", t.sequence},
+                          {"progress_field", t.progress_field},
+                          {"touch", t.number},
+                          {"old", val(t.old_touch)},
+                          {"new", val(t.new_touch)},
+                          {"text", renumbering_text(t)}});
+  j["touches_renumbered"] = renumbered;
   j["columns_only_old"] = r.columns_only_old;
   j["columns_only_new"] = r.columns_only_new;
   const StopMoves sm = stop_moves(r);
@@ -608,6 +684,14 @@ std::string diff_markdown(const DiffReport& r, const DiffHeader& h) {
       fmt::format("`{}` → `{}` on `{}`, as of {}", h.old_rules, h.new_rules, h.snapshot, h.as_of);
   for (const auto& [k, v] : h.params) out += fmt::format(", `--param {}={}`", k, v);
   out += "\n\n";
+  for (const auto& [seq, lines] : renumbering_groups(r)) {
+    out += fmt::format(
+        "> **Warning: touches renumbered in sequence `{}`** (`{}` counts touches "
+        "by number):\n",
+        md(seq), md(renumbering_field(r, seq)));
+    for (const auto& l : lines) out += fmt::format("> - {}\n", md(l));
+    out += "\n";
+  }
   // Overview.
   std::vector<std::string> unchanged;
   std::string rows;

@@ -63,7 +63,23 @@ struct DiffReview {
   std::vector<std::string> enter_samples, leave_samples;
 };
 
+// A touch number whose touch changed between the versions of a sequence whose progress field
+// counts touches by number: customers at touch `number` (their progress field is number - 1) get
+// `new_touch` instead of `old_touch` ("" = none: past the last touch, exhausted).
+struct TouchRenumbering {
+  std::string sequence, progress_field;
+  int number = 0;
+  std::string old_touch, new_touch;
+};
+
+// Every renumbered touch of the sequences in both programs whose progress is by number in both
+// (a progress field by touch name is never reinterpreted), in sequence then number order.
+std::vector<TouchRenumbering> touch_renumberings(const ir::Program& old_p,
+                                                 const ir::Program& new_p);
+
 struct DiffReport {
+  // Said up front: touches added, removed or moved reinterpret the customers in flight.
+  std::vector<TouchRenumbering> renumbered;
   int64_t rows = 0;
   int64_t changed = 0;  // customers with any difference in a compared column or review rule
   std::vector<std::string> changed_samples;

@@ -890,7 +890,15 @@ class Explainer {
     const Progress p = progress(q);
     if (q.progress_touch != ir::kNoNode) {
       const NodeValue& lv = val(q.progress_touch);
-      steps.say(lv.present ? fmt::format("last touch {} ({} = {})", p.last, d.progress_touch, lv.i)
+      std::string shown = std::to_string(lv.i);
+      const ir::Node& col = p_.nodes[q.progress_touch];
+      if (q.progress_by_name && col.op == ir::Op::Column && col.index < p_.schema.fields.size()) {
+        // The field is an enum of the touch names: show the name it holds.
+        const auto& names = p_.schema.fields[col.index].enum_values;
+        if (lv.present && lv.i >= 0 && static_cast<size_t>(lv.i) < names.size())
+          shown = names[static_cast<size_t>(lv.i)];
+      }
+      steps.say(lv.present ? fmt::format("last touch {} ({} = {})", p.last, d.progress_touch, shown)
                            : fmt::format("last touch 0 ({} is missing)", d.progress_touch));
     } else {
       steps.say("no progress field: no touch sent");

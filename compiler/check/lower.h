@@ -169,6 +169,10 @@ class Lowering {
   bool pause_variant(const std::string& full_name);
   void paused_everything(const std::string& touch, const ast::Span& touch_span);
   void check_experiments();  // every paused entry names a variant
+  // `progress FIELD on DATE` with FIELD an enum of the touch names (`t`): the last touch's number
+  // (a missing value: 0, none sent yet), or nullopt after an error (a value that names no touch,
+  // a touch that is no value).
+  std::optional<uint32_t> progress_by_name(const ast::SequenceDecl& d, const Typed& t);
   // messages.cpp: the subject and body of touch `t` (and of each of its variants) into `lt`;
   // `templated`: the sequence has templates, so every customer who can get the touch needs both.
   void lower_messages(const ast::SequenceDecl& d, const ast::TouchDecl& t, ir::Touch& lt,

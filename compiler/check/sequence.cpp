@@ -147,6 +147,46 @@ void Lowering::check_experiments() {
   }
 }
 
+std::optional<uint32_t> Lowering::progress_by_name(const ast::SequenceDecl& d, const Typed& t) {
+  const FieldDef& field = program_.schema.fields[static_cast<size_t>(t.type.ref)];
+  const ast::Span& at = d.progress_touch->second;
+  std::vector<std::string> touches;
+  for (const ast::TouchDecl& touch : d.touches) touches.push_back(touch.name);
+  bool ok = true;
+  std::vector<uint32_t> number;  // per enum value: its touch's number
+  for (const std::string& value : field.enum_values) {
+    const auto it = std::find(touches.begin(), touches.end(), value);
+    if (it == touches.end()) {
+      const std::string near = closest(value, touches);
+      error(Code::Progress, at,
+            fmt::format("`{}` is a value of `{}` but no touch of sequence `{}` has that name",
+                        value, field.name, d.name),
+            near.empty() ? fmt::format("a progress field by name lists exactly the touch names "
+                                       "of the sequence ({})",
+                                       fmt::join(touches, ", "))
+                         : fmt::format("did you mean `{}`?", near));
+      ok = false;
+      continue;
+    }
+    number.push_back(nb_.c_int(static_cast<int64_t>(it - touches.begin()) + 1));
+  }
+  for (const ast::TouchDecl& touch : d.touches) {
+    if (std::find(field.enum_values.begin(), field.enum_values.end(), touch.name) !=
+        field.enum_values.end())
+      continue;
+    error_note(Code::Progress, at,
+               fmt::format("touch `{}` is not a value of `{}`: a customer who got it could never "
+                           "be recorded as having got it",
+                           touch.name, field.name),
+               touch.name_span, "the touch is declared here");
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+  // The value's ordinal picks the touch's number; a missing value is 0: no touch sent yet.
+  return nb_.op(ir::Op::Coalesce, ir::Ty::Int,
+                {nb_.switch_(t.node, number, ir::Ty::Int), nb_.c_int(0)});
+}
+
 Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   SeqEnt& q = seqs_[index];
   if (q.state == State::Done) return q.value;
@@ -246,9 +286,18 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   uint32_t last = nb_.c_int(0), last_date = nb_.null(ir::Ty::Int);
   if (d.progress_touch) {
     Typed t = ex_.resolve_name(f, d.progress_touch->first, d.progress_touch->second, nullptr);
-    if (!t.type.is_error() && t.type.kind != TypeKind::Int) {
+    if (!t.type.is_error() && t.type.kind == TypeKind::Enum) {
+      // Progress by touch name: the field's values are the touches' names, so adding, removing
+      // or moving a touch never reinterprets where a customer is.
+      if (const auto by_name = progress_by_name(d, t)) {
+        last = *by_name;
+        L.progress_touch = t.node;
+        L.progress_by_name = true;
+      }
+    } else if (!t.type.is_error() && t.type.kind != TypeKind::Int) {
       error(Code::Progress, d.progress_touch->second,
-            fmt::format("`progress` needs a whole-number field counting touches, but `{}` is {}",
+            fmt::format("`progress` needs a whole-number field counting touches, or an enum of "
+                        "the touch names, but `{}` is {}",
                         d.progress_touch->first, type_name(t.type)));
     } else if (!t.type.is_error()) {
       last = nb_.op(ir::Op::Coalesce, ir::Ty::Int, {t.node, nb_.c_int(0)});

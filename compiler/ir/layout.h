@@ -283,6 +283,7 @@ struct Sequence {
   // What it reads.
   uint32_t enter_cond = kNoNode;       // `enter when` as written; kNoNode: the candidates enter
   uint32_t progress_touch = kNoNode;   // the `progress` count field's Column node, kNoNode: none
+  bool progress_by_name = false;       // progress_touch is an enum of the touch names
   uint32_t progress_date = kNoNode;    // the `progress ... on` date field's Column node
   uint32_t last_touch = kNoNode;       // Int: the last touch sent (a missing count is 0)
   uint32_t wait = kNoNode;             // Int: `wait` in days; kNoNode without `wait`

@@ -392,3 +392,64 @@ TEST_CASE("diff: headline and thousands", "[diff]") {
   CHECK(diff_text(r, {"old.rules", "new.rules", "s.csv", "2026-11-01", "jit"})
             .find("1,234 of 3,000 customers change (41.1%)") != std::string::npos);
 }
+
+TEST_CASE("diff: touches moved are said up front; progress by name is never renumbered", "[diff]") {
+  CompileResult a = compile_text(playbook_text(), "winback.rules");
+  // winback_offer moved before social_proof, and a touch added at the end.
+  const std::string block =
+      "  touch social_proof via email\n"
+      "  touch scarcity via (if sms_consent is true then sms else email) offer early_access\n"
+      "    only when dormancy is deep\n"
+      "  touch winback_offer via email\n"
+      "    offer (if value_tier is whale then discount 15% else discount 20%)\n"
+      "  touch final_nudge via email\n";
+  const std::string moved =
+      "  touch winback_offer via email\n"
+      "    offer (if value_tier is whale then discount 15% else discount 20%)\n"
+      "  touch social_proof via email\n"
+      "  touch scarcity via (if sms_consent is true then sms else email) offer early_access\n"
+      "    only when dormancy is deep\n"
+      "  touch final_nudge via email\n"
+      "  touch goodbye via email\n";
+  const std::string t = replace(playbook_text(), block, moved);
+  CompileResult b = compile_text(t);
+  const std::vector<TouchRenumbering> r = touch_renumberings(*a.program, *b.program);
+  REQUIRE(r.size() == 4);
+  CHECK(r[0].sequence == "winback");
+  CHECK(r[0].progress_field == "last_touch");
+  CHECK(r[0].number == 4);
+  CHECK(r[0].old_touch == "social_proof");
+  CHECK(r[0].new_touch == "winback_offer");
+  CHECK((r[1].number == 5 && r[1].old_touch == "scarcity" && r[1].new_touch == "social_proof"));
+  CHECK((r[2].number == 6 && r[2].old_touch == "winback_offer" && r[2].new_touch == "scarcity"));
+  CHECK((r[3].number == 8 && r[3].old_touch.empty() && r[3].new_touch == "goodbye"));
+  const DiffReport report = run_diff(*a.program, *b.program);
+  CHECK(report.renumbered.size() == 4);
+  const std::string text = diff_text(report, {});
+  const auto warn = text.find(
+      "warning: touches renumbered in sequence winback (last_touch counts "
+      "touches by number):\n"
+      "  customers at touch 4 would now get winback_offer instead of "
+      "social_proof\n");
+  CHECK(warn != std::string::npos);
+  CHECK(warn < text.find("columns:"));  // up front, before the moves
+  CHECK(text.find("customers at touch 8 would now get goodbye instead of being exhausted") !=
+        std::string::npos);
+  CHECK(diff_json(report, {}).find("\"touches_renumbered\"") != std::string::npos);
+  CHECK(diff_markdown(report, {}).find("Warning: touches renumbered") != std::string::npos);
+  // The same rules unchanged: nothing renumbered.
+  CHECK(touch_renumberings(*a.program, *a.program).empty());
+}
+
+TEST_CASE("diff: a sequence whose progress is by touch name is not renumbered", "[diff]") {
+  const std::string dir = std::string(RK_SOURCE_DIR) + "/tests/rules/";
+  const std::string before = slurp(dir + "steps.rules");
+  const std::string after = replace(before, "  touch hello via email\n  touch picks via email\n",
+                                    "  touch picks via email\n  touch hello via email\n");
+  CompileResult a = compile_rules_text(dir + "steps.rules", before);
+  CompileResult b = compile_rules_text(dir + "moved.rules", after);
+  REQUIRE(a.program);
+  REQUIRE(b.program);
+  CHECK(a.program->layout.sequences[0].progress_by_name);
+  CHECK(touch_renumberings(*a.program, *b.program).empty());
+}
