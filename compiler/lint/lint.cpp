@@ -13,7 +13,9 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
+#include <tuple>
 #include <unordered_map>
 
 #include "compiler/check/examples.h"
@@ -47,6 +49,12 @@ const std::vector<LintInfo> kCatalog = {
     {"RK0613", "unused-parameter", "a parameter no rule reads"},
     {"RK0614", "unused-let", "a let no rule reads"},
     {"RK0615", "unused-field", "a schema field no rule reads"},
+    {"RK0616", "variant-shares-below-100",
+     "variants of a touch whose shares leave customers without a variant"},
+    {"RK0617", "indistinguishable-variants",
+     "a variant that sends exactly what an earlier variant of its touch sends"},
+    {"RK0618", "placeholder-always-missing",
+     "a template placeholder whose value is missing for everyone who gets the message"},
 };
 
 struct Finding {
@@ -93,6 +101,8 @@ class Linter {
     channels_without_requires();
     unreviewed_discounts();
     sequence_clauses();
+    variants();
+    placeholders();
     unused();
     std::vector<Diagnostic> out;
     for (auto& f : findings_)
@@ -781,6 +791,134 @@ class Linter {
                fmt::format("add `review discount when {}.offer is discount because \"Discount "
                            "offers need approval\"`",
                            q.name));
+      }
+    }
+  }
+
+  // ---- RK0616 / RK0617: variants that leave customers out or cannot be told apart -------------
+  // The source text of `span` (whitespace collapsed), "" for an empty span.
+  std::string source_text(const ast::Span& span) const {
+    if (span.len == 0 || span.file >= r_.sources.size()) return {};
+    const std::string& text = r_.sources.file(span.file).text;
+    if (span.offset + span.len > text.size()) return {};
+    std::string out;
+    for (const char c : text.substr(span.offset, span.len)) {
+      const bool space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+      if (space && (out.empty() || out.back() == ' ')) continue;
+      out.push_back(space ? ' ' : c);
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+  }
+
+  void variants() {
+    for (const auto& s : seqs_) {
+      const ast::File* f = file_of(s.decl->span);
+      if (!f) continue;
+      const ir::Sequence& q = *s.layout;
+      for (size_t i = 0; i < s.decl->touches.size() && i < q.touches.size(); ++i) {
+        const ast::TouchDecl& t = s.decl->touches[i];
+        const ir::Touch& lt = q.touches[i];
+        if (t.variants.empty() || lt.variants.size() != t.variants.size()) continue;
+        const uint64_t covered = lt.variants.back().end;
+        if (covered < 100)
+          report("RK0616", t.name_span,
+                 fmt::format("the variants of touch `{}` take {}% of its customers: the other {}% "
+                             "get the touch without a variant",
+                             t.name, covered, 100 - covered),
+                 {t.span}, {},
+                 fmt::format("make the shares add up to 100%, or name the rest: `variant control "
+                             "{}%`",
+                             100 - covered));
+        // What a variant sends: its offer, subject and body (each the touch's unless its own).
+        auto sends = [&](const ast::VariantDecl& v) {
+          const ast::ExprId offer = v.offer != ast::kNoExpr ? v.offer : t.offer;
+          return std::make_tuple(
+              offer == ast::kNoExpr ? std::string("none") : source_text(f->expr(offer).span),
+              v.subject.present ? v.subject.text : t.subject.text,
+              v.body.present ? v.body.text : t.body.text);
+        };
+        // Without templates the sender may render each variant differently from its name; with
+        // templates, two variants that send the same offer and text are the same message.
+        for (size_t k = 1; q.templated && k < t.variants.size(); ++k)
+          for (size_t j = 0; j < k; ++j) {
+            if (sends(t.variants[k]) != sends(t.variants[j])) continue;
+            report("RK0617", t.variants[k].name_span,
+                   fmt::format("variant `{}` of touch `{}` sends exactly what variant `{}` sends "
+                               "(the same offer, subject and body): the test cannot tell them "
+                               "apart",
+                               t.variants[k].name, t.name, t.variants[j].name),
+                   {t.variants[k].span, t.span},
+                   {{"the same as this variant", t.variants[j].name_span}},
+                   "give it its own offer, subject or body (`variant NAME N% { offer ... }`)");
+            break;
+          }
+      }
+    }
+  }
+
+  // ---- RK0618: a placeholder whose value is always missing -------------------------------------
+  void placeholders() {
+    for (const auto& s : seqs_) {
+      const ir::Sequence& q = *s.layout;
+      if (!q.templated) continue;
+      const uint32_t touch = q.result.touch.node, variant = q.result.variant.node;
+      for (size_t i = 0; i < q.touches.size() && i < s.decl->touches.size(); ++i) {
+        const ir::Touch& lt = q.touches[i];
+        const ast::TouchDecl& t = s.decl->touches[i];
+        const z3::expr due = enc_.equals(touch, static_cast<int64_t>(i));
+        // The touch's own message (for customers without a variant, or variants inheriting it)
+        // and each variant's own.
+        check_message(lt.message, t.subject, t.body, due, t.name, t.span);
+        for (size_t k = 0; k < lt.variants.size() && k < t.variants.size(); ++k) {
+          const ir::Variant& v = lt.variants[k];
+          if (variant == ir::kNoNode || v.value == ir::kNoIndex) continue;
+          const z3::expr gets = due && enc_.equals(variant, v.value);
+          const ast::VariantDecl& vd = t.variants[k];
+          ir::Message own;
+          own.has_subject = vd.subject.present && v.message.has_subject;
+          own.has_body = vd.body.present && v.message.has_body;
+          if (own.has_subject) own.subject = v.message.subject;
+          if (own.has_body) own.body = v.message.body;
+          check_message(own, vd.subject, vd.body, gets, t.name + " (variant " + vd.name + ")",
+                        vd.span);
+        }
+      }
+    }
+  }
+
+  // Each placeholder with a fallback that reads a nullable field or a segment family: warns when
+  // no customer for whom `gets` holds has the value (so every message reads the fallback).
+  void check_message(const ir::Message& m, const ast::MessageText& subject,
+                     const ast::MessageText& body, const z3::expr& gets, const std::string& what,
+                     const ast::Span& anchor) {
+    for (const bool is_subject : {true, false}) {
+      if (!(is_subject ? m.has_subject : m.has_body)) continue;
+      const ir::MessageText& text = is_subject ? m.subject : m.body;
+      const ast::MessageText& written = is_subject ? subject : body;
+      if (!written.present) continue;
+      std::set<std::string> seen;
+      for (const ir::TemplatePart& part : text.parsed.parts) {
+        if (part.kind != ir::TemplatePart::Kind::Placeholder || !part.has_fallback) continue;
+        if (!seen.insert(part.text).second) continue;
+        const ir::Placeholder* ph = text.find(part.text);
+        if (!ph) continue;
+        std::optional<z3::expr> present;
+        if (ph->kind == ir::PlaceholderKind::Field && ph->index < p_.schema.fields.size() &&
+            p_.schema.fields[ph->index].nullable)
+          present = enc_.field_present(ph->index);
+        else if (ph->kind == ir::PlaceholderKind::Family && ph->index < p_.layout.families.size())
+          present = enc_.present(p_.layout.families[ph->index].value.node);
+        if (!present) continue;
+        if (enc_.check(gets) != Verdict::Sat) continue;  // nobody gets it: RK0602's business
+        if (enc_.check(gets && *present) != Verdict::Unsat) continue;
+        report("RK0618", written.span,
+               fmt::format("`{{{}|{}}}` in the {} of touch {} always reads `{}`: `{}` is missing "
+                           "for every customer who gets it",
+                           part.text, part.fallback, is_subject ? "subject" : "body", what,
+                           part.fallback, part.text),
+               {anchor}, {},
+               "check the condition that sends the touch, or write the fallback text itself");
       }
     }
   }

@@ -378,6 +378,85 @@ TEST_CASE("lint RK0608 / RK0609: consent and discounts", "[lint]") {
   }
 }
 
+TEST_CASE("lint RK0616 / RK0617: variants that leave customers out or send the same", "[lint]") {
+  SECTION("shares below 100%") {
+    const auto f = only(lint(replace(kSeq, "  touch hello via email\n",
+                                     "  touch hello via email {\n"
+                                     "    variant a 45%\n"
+                                     "    variant b 45% { offer credit 5 }\n"
+                                     "  }\n")),
+                        "RK0616");
+    REQUIRE(f.size() == 1);
+    CHECK(mentions(f[0], "the variants of touch `hello` take 90% of its customers: the other 10%"));
+    CHECK(f[0].help.find("`variant control 10%`") != std::string::npos);
+  }
+  SECTION("shares of 100% are silent") {
+    CHECK(only(lint(replace(kSeq, "  touch hello via email\n",
+                            "  touch hello via email {\n"
+                            "    variant a 50%\n"
+                            "    variant b 50% { offer credit 5 }\n"
+                            "  }\n")),
+               "RK0616")
+              .empty());
+  }
+  const std::string templated = R"(
+sequence nudge {
+  progress last_touch on last_touch_date
+  exit responded when last_touch > 0 and responded
+  wait 7 days
+  holdout 5% salt "nudge"
+  channel email requires consent is true
+  touch hello via email {
+    subject "Hello"
+    body "Hi there"
+    variant a 50%
+    variant b 25% { subject "Hello again" }
+    variant c 25% { offer none body "Hi there" }
+  }
+}
+)";
+  SECTION("a templated variant the same as an earlier one") {
+    const auto f = only(lint(templated), "RK0617");
+    REQUIRE(f.size() == 1);
+    CHECK(mentions(f[0], "variant `c` of touch `hello` sends exactly what variant `a` sends"));
+  }
+  SECTION("without templates the sender may tell variants apart by name: silent") {
+    CHECK(only(lint(replace(kSeq, "  touch hello via email\n",
+                            "  touch hello via email {\n"
+                            "    variant a 50%\n"
+                            "    variant b 50%\n"
+                            "  }\n")),
+               "RK0617")
+              .empty());
+  }
+}
+
+TEST_CASE("lint RK0618: a placeholder whose value is always missing", "[lint]") {
+  const std::string seq = R"(
+sequence nudge {
+  enter when last_purchase_date is missing
+  progress last_touch on last_touch_date
+  exit responded when last_touch > 0 and responded
+  wait 7 days
+  holdout 5% salt "nudge"
+  channel email requires consent is true
+  touch hello via email {
+    subject "Since {last_purchase_date|a while}"
+    body "Hi, {margin|no margin} and {last_purchase_date|never}"
+  }
+}
+)";
+  const auto f = only(lint(seq), "RK0618");
+  REQUIRE(f.size() == 2);
+  CHECK(mentions(f[0],
+                 "`{last_purchase_date|a while}` in the subject of touch hello always reads "
+                 "`a while`"));
+  CHECK(mentions(f[1], "`{last_purchase_date|never}` in the body"));
+  // Entering everyone: the date can be present, so silent.
+  CHECK(only(lint(replace(seq, "  enter when last_purchase_date is missing\n", "")), "RK0618")
+            .empty());
+}
+
 TEST_CASE("lint RK0610-RK0612: incomplete sequences", "[lint]") {
   const std::string bare = R"(
 sequence nudge {
@@ -459,7 +538,7 @@ TEST_CASE("lint: programs with errors give no lints", "[lint]") {
 TEST_CASE("lint: the catalog lists every code once", "[lint]") {
   std::set<std::string> codes;
   for (const auto& l : rk::lint_catalog()) CHECK(codes.insert(std::string(l.code)).second);
-  CHECK(codes.size() == 15);
+  CHECK(codes.size() == 18);
 }
 
 TEST_CASE("lint: a stop function ends the solver questions, and what needs them stays silent",
@@ -488,8 +567,9 @@ TEST_CASE("lint: the schema's value ranges bound the solver", "[lint]") {
   auto lint_ranged = [](const std::string& body) {
     // Imports are read from the top rule file's folder and below it: the rule file sits beside
     // the schema.
-    auto r = rk::compile_rules_text(std::string(RK_SOURCE_DIR) + "/tests/fixtures/ranges/ranged.rules",
-                                    "import \"account.schema\"\n" + body);
+    auto r =
+        rk::compile_rules_text(std::string(RK_SOURCE_DIR) + "/tests/fixtures/ranges/ranged.rules",
+                               "import \"account.schema\"\n" + body);
     for (const auto& d : r.diags) INFO(d.message);
     REQUIRE(r.program);
     return rk::lint_program(r, rk::LintOptions{});
