@@ -17,7 +17,7 @@ namespace rk::cli {
 namespace {
 
 struct ExplainArgs {
-  std::string rules, snapshot, customer, as_of, format = "text";
+  std::string rules, snapshot, customer, as_of, format = "text", experiments;
   std::vector<std::string> params, given;
   std::string root;
 };
@@ -42,6 +42,10 @@ int run_explain(const ExplainArgs& a) {
   CompileOptions copts;
   if (!parse_params(a.params, copts.params)) return kExitUsage;
   copts.root = a.root;
+  if (!a.experiments.empty()) {
+    copts.experiments = read_experiments(a.experiments);
+    if (!copts.experiments) return kExitUsage;
+  }
   auto as_of = parse_as_of(a.as_of);
   if (!as_of) return kExitUsage;
 
@@ -96,6 +100,9 @@ std::function<int()> setup_explain(CLI::App& app) {
                   "(repeatable; instead of --snapshot/--customer)");
   add_as_of_option(sub, a->as_of);
   sub->add_option("--param", a->params, "Override a parameter, NAME=VALUE (repeatable)");
+  sub->add_option("--experiments", a->experiments,
+                  "Paused variants, as `rekindle eval --experiments` reads them (the verdicts "
+                  "file of `rekindle measure`)");
   add_root_option(sub, a->root);
   sub->add_option("--format", a->format, "Output: text (default) or json")
       ->check(CLI::IsMember({"text", "json"}));

@@ -5,6 +5,9 @@
 
 #include <CLI/CLI.hpp>
 #include <ctime>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "base/date.h"
 #include "runtime/data_errors.h"
@@ -109,6 +112,83 @@ std::optional<int32_t> parse_as_of(const std::string& text) {
     return std::nullopt;
   }
   return days;
+}
+
+// "FILE:LINE:COL" of byte `offset` of `text`.
+std::string file_position(const std::string& path, const std::string& text, size_t offset) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return fmt::format("{}:{}:{}", path, line, col);
+}
+
+// `--experiments FILE`: a JSON object whose `paused` (optional) is a list of strings, each
+// SEQUENCE.TOUCH.VARIANT. The compiler checks that each names a variant (RK0414); here the
+// file's shape, each error naming the file, line and column.
+std::optional<Experiments> read_experiments(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    print_error(fmt::format("{}: cannot read the experiments file", path));
+    return std::nullopt;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  Experiments e;
+  e.path = path;
+  e.text = ss.str();
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(e.text);
+  } catch (const nlohmann::json::parse_error& err) {
+    const size_t at = err.byte > 0 ? err.byte - 1 : 0;
+    print_error(
+        fmt::format("{}: the experiments file is not valid JSON", file_position(path, e.text, at)));
+    return std::nullopt;
+  }
+  const size_t first = e.text.find_first_not_of(" \t\r\n");
+  if (!j.is_object()) {
+    print_error(
+        fmt::format("{}: the experiments file must be a JSON object, e.g. "
+                    "{{\"paused\": [\"winback.winback_offer.credit\"]}}",
+                    file_position(path, e.text, first == std::string::npos ? 0 : first)));
+    return std::nullopt;
+  }
+  auto it = j.find("paused");
+  if (it == j.end()) return e;  // nothing paused
+  const size_t key = e.text.find("\"paused\"");
+  const size_t key_at = key == std::string::npos ? 0 : key;
+  bool strings = it->is_array();
+  if (strings)
+    for (const auto& v : *it) strings = strings && v.is_string();
+  if (!strings) {
+    print_error(
+        fmt::format("{}: `paused` must be a list of strings "
+                    "(SEQUENCE.TOUCH.VARIANT)",
+                    file_position(path, e.text, key_at)));
+    return std::nullopt;
+  }
+  // Each entry's place: its JSON text, searched after the previous one (an entry written with
+  // other escapes points at `paused`).
+  size_t from = key_at;
+  for (const auto& v : *it) {
+    const std::string name = v.get<std::string>();
+    const std::string lit = nlohmann::json(name).dump();
+    const size_t at = e.text.find(lit, from);
+    Experiments::Entry entry{name, static_cast<uint32_t>(key_at), 8};
+    if (at != std::string::npos) {
+      entry.offset = static_cast<uint32_t>(at);
+      entry.length = static_cast<uint32_t>(lit.size());
+      from = at + lit.size();
+    }
+    e.paused.push_back(std::move(entry));
+  }
+  return e;
 }
 
 }  // namespace rk::cli

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "compiler/check/compile.h"
 #include "grammar/diagnostics.h"
 #include "runtime/data_errors.h"
 #include "runtime/output_guard.h"
@@ -46,5 +47,13 @@ CLI::Option* add_rules_argument(CLI::App* sub, std::string& rules);
 CLI::Option* add_snapshot_option(CLI::App* sub, std::string& snapshot);
 CLI::Option* add_as_of_option(CLI::App* sub, std::string& as_of);
 void add_session_options(CLI::App* sub, int& threads, std::string& engine);
+
+// "FILE:LINE:COL" of byte `offset` of `text`.
+std::string file_position(const std::string& path, const std::string& text, size_t offset);
+// `--experiments FILE` (eval, explain): the paused variants, a JSON object whose `paused`
+// (optional) is a list of SEQUENCE.TOUCH.VARIANT strings. Prints an error naming the file, line
+// and column of a file that cannot be read, is not JSON, or has the wrong shape (nullopt); the
+// compiler then checks that each entry names a variant (RK0414).
+std::optional<Experiments> read_experiments(const std::string& path);
 
 }  // namespace rk::cli

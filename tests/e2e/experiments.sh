@@ -4,7 +4,8 @@
 # variant of its touch that is not paused while every other customer keeps theirs, the same
 # result on both engines and for 1 and 2 threads, and every error of the file: not JSON, not an
 # object, `paused` not a list of strings (exit 2, FILE:LINE:COL), an entry naming no variant with
-# "did you mean" and pausing every variant of a touch (RK0414, exit 1), never a result file.
+# "did you mean" and pausing every variant of a touch (RK0414, exit 1), never a result file; and
+# `explain --experiments`: the draw of a paused variant names who gets its buckets.
 set -euo pipefail
 REKINDLE=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -121,5 +122,21 @@ rm -f "$TMP/out.csv"
 expect_exit 2 "$REKINDLE" eval "$RULES" --snapshot "$TMP/snap.csv" --as-of 2026-11-01 --quiet \
   --experiments "$TMP/missing.json" --out "$TMP/out.csv" 2> "$TMP/err.txt"
 [ ! -e "$TMP/out.csv" ]
+
+echo "== explain --experiments: the draw of a paused variant and who gets its buckets"
+# k-1's hello bucket is 53 (blue_door); blue_door paused: its buckets go to red_door.
+printf '{"paused": ["ab.hello.blue_door"]}' > "$TMP/pause.json"
+"$REKINDLE" explain "$RULES" --snapshot "$TMP/snap.csv" --customer k-1 --as-of 2026-11-01 \
+  > "$TMP/open.txt"
+grep -q 'variant blue_door: bucket 53 of 100 under "ab.hello" is in 50-99$' "$TMP/open.txt"
+"$REKINDLE" explain "$RULES" --snapshot "$TMP/snap.csv" --customer k-1 --as-of 2026-11-01 \
+  --experiments "$TMP/pause.json" > "$TMP/paused.txt"
+grep -q 'variant blue_door: bucket 53 of 100 under "ab.hello" is in 50-99 (paused: red_door instead)' \
+  "$TMP/paused.txt"
+printf '{"paused": ["ab.hello.blue_dor"]}' > "$TMP/typo.json"
+expect_exit 1 "$REKINDLE" explain "$RULES" --snapshot "$TMP/snap.csv" --customer k-1 \
+  --as-of 2026-11-01 --experiments "$TMP/typo.json" > /dev/null 2> "$TMP/err.txt"
+grep -q 'typo.json:1:13: error\[RK0414\]' "$TMP/err.txt"
+grep -q 'did you mean `ab.hello.blue_door`' "$TMP/err.txt"
 
 echo "experiments: ok"
