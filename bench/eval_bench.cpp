@@ -9,8 +9,11 @@
 // compiles once (the cache as the environment says) and prints the JIT's statistics as JSON, so
 // a second process measures a cached load in a cold process.
 //
-//   eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3] [--part-weight N]
+//   eval_bench [--rows N] [--json FILE] [--rules FILE] [--program] [--opt 0-3] [--part-weight N]
 //              [--chunk-rows N] [--reps N] [--compile-only] [--jit-only] [--dump-ir FILE]
+// --program generates the full program's schema (rules/program.schema: the playbook's columns and
+// the program's nine) and defaults --rules to rules/program.rules; the rule file's schema must
+// be the generated one, field for field (checked).
 // Throughput figures are the best of --reps runs (3); with --compile-only, --reps N adds N - 1
 // compiles in the warm process and reports the least CPU time of those.
 // --part-weight bounds the size of one function of the kernel and --chunk-rows sets the rows per
@@ -122,8 +125,8 @@ int main(int argc, char** argv) {
   size_t part_weight = 0;
   int reps = 0;  // 0: the default (3 throughput runs, 1 compile)
   int64_t chunk_rows = 0;
-  bool compile_only = false, jit_only = false;
-  std::string json_path, dump_ir, rules = std::string(RK_SOURCE_DIR) + "/rules/winback.rules";
+  bool compile_only = false, jit_only = false, program_schema = false;
+  std::string json_path, dump_ir, rules;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--rows" && i + 1 < argc)
@@ -144,16 +147,21 @@ int main(int argc, char** argv) {
       compile_only = true;
     else if (a == "--jit-only")
       jit_only = true;
+    else if (a == "--program")
+      program_schema = true;
     else if (a == "--dump-ir" && i + 1 < argc)
       dump_ir = argv[++i];
     else {
       fmt::print(stderr,
-                 "usage: eval_bench [--rows N] [--json FILE] [--rules FILE] [--opt 0-3] "
-                 "[--part-weight N] [--chunk-rows N] [--reps N] [--compile-only] [--jit-only] "
-                 "[--dump-ir FILE]\n");
+                 "usage: eval_bench [--rows N] [--json FILE] [--rules FILE] [--program] "
+                 "[--opt 0-3] [--part-weight N] [--chunk-rows N] [--reps N] [--compile-only] "
+                 "[--jit-only] [--dump-ir FILE]\n");
       return 2;
     }
   }
+  if (rules.empty())
+    rules = std::string(RK_SOURCE_DIR) +
+            (program_schema ? "/rules/program.rules" : "/rules/winback.rules");
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 
   // Compile: the first JIT compile in the process (cold, includes creating the LLJIT) and a
@@ -243,6 +251,20 @@ int main(int argc, char** argv) {
 
   // The snapshot, generated into memory.
   rk::GenerateOptions g;
+  g.program = program_schema;
+  {
+    // The batches are positional: the rule file's schema must be the generated one.
+    const rk::Schema gen = program_schema ? rk::program_schema() : rk::playbook_schema();
+    bool same = gen.fields.size() == program.schema.fields.size();
+    for (size_t f = 0; same && f < gen.fields.size(); ++f)
+      same = gen.fields[f].name == program.schema.fields[f].name &&
+             gen.fields[f].type == program.schema.fields[f].type;
+    if (!same) {
+      fmt::print(stderr, "{}: its schema is not the generated {} schema, field for field\n", rules,
+                 program_schema ? "program" : "playbook");
+      return 1;
+    }
+  }
   g.rows = rows;
   g.seed = 42;
   g.as_of = static_cast<int32_t>(rk::days_from_civil(2026, 11, 1));
@@ -328,8 +350,8 @@ int main(int argc, char** argv) {
   const double bwn = jit_only ? 1 : read_bandwidth(buf, cores, 3);
   const double bpr = bytes_per_row(program, batches[0]);
 
-  fmt::print("Rekindle eval_bench: {} rows of the playbook schema ({} batches), {} cores\n", rows,
-             batches.size(), cores);
+  fmt::print("Rekindle eval_bench: {} rows of the {} schema ({} batches), {} cores\n", rows,
+             program_schema ? "program" : "playbook", batches.size(), cores);
   fmt::print("  generate (in memory)          {:10.2f} s\n", gen_s);
   fmt::print(
       "  JIT compile, cold             {:10.1f} ms (codegen {:.1f}, optimize {:.1f}, machine code "
@@ -359,6 +381,7 @@ int main(int argc, char** argv) {
   if (!json_path.empty()) {
     nlohmann::ordered_json j;
     j["rows"] = rows;
+    j["rules"] = std::filesystem::path(rules).filename().string();
     j["cores"] = cores;
     j["compile_cold_ms"] = cold_ms;
     j["compile_warm_ms"] = warm_ms;
