@@ -30,6 +30,8 @@
 #include "runtime/evaluator.h"
 #include "runtime/explain.h"
 #include "runtime/interpreter.h"
+#include "runtime/send_at.h"
+#include "runtime/send_time.h"
 #include "runtime/session.h"
 #include "runtime/value_text.h"
 
@@ -177,6 +179,14 @@ class TestRun {
     if (col.role == Role::Key) {
       if (v.kind == ValueKind::String || v.kind == ValueKind::Word) return v.word;
       return bad(fmt::format("column `{}` is the customer key: write it in quotes", col.name));
+    }
+    if (col.kind == ir::ResultKind::Timestamp || col.kind == ir::ResultKind::FieldText) {
+      // A send time (`"2026-11-02T14:00:00Z"`) or an owner: the text the result writes.
+      if (v.kind == ValueKind::String) return v.word;
+      return bad(fmt::format("column `{}` holds {}: write it in quotes, e.g. `{}`", col.name,
+                             col.kind == ir::ResultKind::Timestamp ? "a UTC time" : "a text",
+                             col.kind == ir::ResultKind::Timestamp ? "\"2026-11-02T14:00:00Z\""
+                                                                   : "\"marketing-ops\""));
     }
     if (col.kind == ir::ResultKind::Number) {
       // A score: a whole number (or, for a decimal score, a decimal) as the result writes it.
@@ -392,6 +402,9 @@ class TestRun {
     for (auto& v : o.out) ptrs.push_back(v.data());
     RkResultView results{ptrs.data(), rows_};
     ex.run(view, results, 0, rows_);
+    SendAtFiller send_at(ext_, as_of_);  // the send_at results, as `eval` fills them
+    send_at.prepare_batch(batch_);
+    send_at.fill(batch_, ptrs.data(), 0, rows_);
   }
 
   // The text of column `c` in row `r` (Joined: names joined by ';').
@@ -420,6 +433,18 @@ class TestRun {
         else
           append_number_text(s, output_float(o.out[col.outputs[0]].data(), r));
         return s;
+      }
+      case ir::ResultKind::Timestamp: {
+        std::string s;
+        if (o.out[col.outputs[1]][r] == 1)
+          append_utc_timestamp(s, output_int(o.out[col.outputs[0]].data(), r));
+        return s;
+      }
+      case ir::ResultKind::FieldText: {
+        std::vector<const int8_t*> ptrs;
+        for (const auto& v : o.out) ptrs.push_back(v.data());
+        const auto t = field_text(col, batch_, ptrs.data(), r);
+        return t ? std::string(*t) : std::string();
       }
     }
     return {};
@@ -569,6 +594,13 @@ class TestRun {
       case Role::Status:
         explain_status(layout.sequences[col.owner], rr, lines);
         break;
+      case Role::Owner:
+        if (!actual.empty())
+          lines.push_back("a review fired: the owner is filled for reviewed customers");
+        else
+          lines.push_back("no review fired: the owner is empty");
+        break;
+      case Role::SendAt:
       case Role::Touch:
       case Role::Step:
       case Role::Variant:
@@ -581,6 +613,8 @@ class TestRun {
                                       column_name(Role::Status, col.owner), status.name));
         if (const ir::Touch* t = rr.touch(q))
           lines.push_back(rule_with_cond("touch", SourceMap::Kind::Touch, q.name, t->name, rr));
+        if (col.role == Role::SendAt)
+          if (auto s = rr.send_time(q)) lines.push_back("sends at " + *s);
         if (col.role == Role::Channel)
           for (const auto& r : compiled_.map.rules)
             if (r.kind == SourceMap::Kind::Channel && r.owner == q.name)
@@ -709,7 +743,7 @@ class TestRun {
       }
     for (size_t c = 0; c < p.columns.size(); ++c) {
       const Role role = p.columns[c].role;
-      if (role == Role::Key || role == Role::Touch) continue;
+      if (role == Role::Key || role == Role::Touch || role == Role::Owner) continue;
       for (const auto& text : p.columns[c].texts) {
         ++values;
         const auto key = std::make_pair(c, text);
@@ -844,6 +878,8 @@ class TestRun {
       case Role::Variant:
       case Role::Offer:
       case Role::Score:
+      case Role::SendAt:
+      case Role::Owner:
         break;
     }
     if (r) what += fmt::format(" ({})", where(r->span));

@@ -190,7 +190,19 @@ inline std::vector<ExprId> children(const ExprKind& kind) {
 
 // ---- Schema files ---------------------------------------------------------------------------
 
-enum class TypeKind : uint8_t { Bool, Int, Number, Money, Percent, Date, String, Enum, StringList };
+// TimeZone: a string whose every present value is a zone of the system's time-zone database.
+enum class TypeKind : uint8_t {
+  Bool,
+  Int,
+  Number,
+  Money,
+  Percent,
+  Date,
+  String,
+  TimeZone,
+  Enum,
+  StringList
+};
 struct TypeRef {
   TypeKind kind = TypeKind::Int;
   std::vector<SetItem> enum_values;  // TypeKind::Enum
@@ -308,13 +320,21 @@ struct TouchDecl {
   std::vector<VariantDecl> variants;  // in order written; empty: none
   MessageText subject, body;          // the touch's message templates
 };
-// `channel NAME [requires EXPR]`
+// A channel's local send time: `sends at HH:MM [except WEEKDAY, ... and WEEKDAY]`.
+struct SendsAt {
+  std::string time;  // as written: "09:00"
+  Span time_span;
+  std::vector<std::pair<std::string, Span>> except;  // weekday names as written
+  Span span;
+};
+// `channel NAME [requires EXPR] [, sends at HH:MM [except DAYS]]`
 struct ChannelDecl {
   std::string name;
   Span name_span;
   ExprId requires_ = kNoExpr;
   std::string doc;
   Span span;
+  std::optional<SendsAt> sends;
 };
 // `fallback FROM to TO`
 struct FallbackDecl {
@@ -390,8 +410,28 @@ struct ScoreDecl {
   Span span;
 };
 
+// `local time from FIELD[, or "ZONE" when missing]`: the customers' time zone for send times.
+struct LocalTimeDecl {
+  std::string field;
+  Span field_span;
+  std::optional<std::string> fallback;  // the zone when the field is missing
+  Span fallback_span;
+  std::string doc;
+  Span span;
+};
+// `owner FIELD [or "TEXT"]` / `owner "TEXT"`: who approves a reviewed customer's outreach.
+struct OwnerDecl {
+  std::string field;  // empty: the text alone
+  Span field_span;
+  std::optional<std::string> text;  // the owner when the field is missing (or always)
+  Span text_span;
+  std::string doc;
+  Span span;
+};
+
 using Decl = std::variant<ImportDecl, ParamDecl, LetDecl, SegmentDecl, CandidateDecl, RuleDecl,
-                          SequenceDecl, FieldDecl, ScoreDecl, ChannelDecl, FallbackDecl, CapDecl>;
+                          SequenceDecl, FieldDecl, ScoreDecl, ChannelDecl, FallbackDecl, CapDecl,
+                          LocalTimeDecl, OwnerDecl>;
 
 // What kind of rule a RuleDecl is (kept beside the decl to keep Decl small).
 enum class RuleKind : uint8_t { Stop, Review };

@@ -305,7 +305,8 @@ struct field_type
     : sor<simple_type<ast::TypeKind::Bool, k_bool>, simple_type<ast::TypeKind::Int, k_int>,
           simple_type<ast::TypeKind::Number, k_number>, simple_type<ast::TypeKind::Money, k_money>,
           simple_type<ast::TypeKind::Percent, k_percent>, simple_type<ast::TypeKind::Date, k_date>,
-          simple_type<ast::TypeKind::String, k_string>, type_enum, type_list> {};
+          simple_type<ast::TypeKind::String, k_string>,
+          simple_type<ast::TypeKind::TimeZone, k_time_zone>, type_enum, type_list> {};
 struct field_name : name_slot {};
 struct field_colon : tok<one<':'>> {};
 struct nullable_mark : tok<one<'?'>> {};
@@ -412,7 +413,20 @@ struct exit_clause : seq<tok<k_exit>, must<exit_name>, must<exit_when>, must<exi
 struct channel_name : name_slot {};
 struct requires_cond : expression {};
 struct requires_part : seq<tok<k_requires>, must<requires_cond>> {};
-struct channel_clause : seq<tok<k_channel>, must<channel_name>, opt<requires_part>> {};
+// A channel's local send time: `sends at 09:00` (24-hour HH:MM), `except saturday and sunday`
+// (weekdays joined by `,` or `and`); after `requires` a `,` may separate them.
+struct clock_raw : seq<digit, digit, one<':'>, digit, digit> {};
+struct send_clock : tok<clock_raw> {};
+struct sends_at_kw : tok<k_at> {};
+struct weekday_raw : identifier {};
+struct weekday : tok<weekday_raw> {};
+struct weekday_sep : sor<tok<one<','>>, tok<k_and>> {};
+struct except_days : seq<tok<k_except>, must<weekday>, star<weekday_sep, must<weekday>>> {};
+struct sends_part
+    : seq<opt<tok<one<','>>>, tok<k_sends>, must<sends_at_kw>, must<send_clock>, opt<except_days>> {
+};
+struct channel_clause
+    : seq<tok<k_channel>, must<channel_name>, opt<requires_part>, opt<sends_part>> {};
 struct fallback_from : name_slot {};
 struct fallback_to_kw : tok<k_to> {};
 struct fallback_to : name_slot {};
@@ -497,10 +511,30 @@ struct score_decl
 struct top_channel_decl : seq<channel_clause> {};
 struct top_fallback_decl : seq<fallback_clause> {};
 struct top_cap_decl : seq<cap_clause> {};
+// `local time from timezone, or "America/New_York" when missing`
+struct local_time_kw : tok<k_time> {};
+struct local_from_kw : tok<k_from> {};
+struct local_field : name_slot {};
+struct local_zone_raw : string_raw {};
+struct local_zone : tok<local_zone_raw> {};
+struct local_when_kw : tok<k_when> {};
+struct local_missing_kw : tok<k_missing> {};
+struct local_default : seq<opt<tok<one<','>>>, tok<k_or>, must<local_zone>, must<local_when_kw>,
+                           must<local_missing_kw>> {};
+struct local_time_decl : seq<tok<k_local>, must<local_time_kw>, must<local_from_kw>,
+                             must<local_field>, opt<local_default>> {};
+// `owner csm_owner or "marketing-ops"`, `owner "marketing-ops"`
+struct owner_text_raw : string_raw {};
+struct owner_text : tok<owner_text_raw> {};
+struct owner_field : name_slot {};
+struct owner_default : seq<tok<k_or>, must<owner_text>> {};
+struct owner_text_alone : tok<owner_text_raw> {};
+struct owner_source : sor<owner_text_alone, seq<owner_field, opt<owner_default>>> {};
+struct owner_decl : seq<tok<k_owner>, must<owner_source>> {};
 
 struct rules_decl : sor<import_decl, parameter_decl, let_decl, segment_decl, candidate_decl,
                         stop_decl, review_decl, sequence_decl, score_decl, top_channel_decl,
-                        top_fallback_decl, top_cap_decl> {};
+                        top_fallback_decl, top_cap_decl, local_time_decl, owner_decl> {};
 struct rules_end : eof {};
 struct rules_file : seq<star<rules_decl>, must<rules_end>> {};
 
@@ -553,7 +587,7 @@ template <> inline constexpr auto error_message<if_else_expr> = "expected an exp
 template <> inline constexpr auto error_message<enum_set> = "expected the values of the enum in braces, e.g. `enum {a, b}`";
 template <> inline constexpr auto error_message<list_of> = "expected `of` after `list` (`list of string`)";
 template <> inline constexpr auto error_message<list_string> = "expected `string` after `list of` (only lists of strings are supported)";
-template <> inline constexpr auto error_message<field_type> = "expected a type (bool, int, number, money, percent, date, string, enum {...}, list of string)";
+template <> inline constexpr auto error_message<field_type> = "expected a type (bool, int, number, money, percent, date, string, time_zone, enum {...}, list of string)";
 template <> inline constexpr auto error_message<field_name> = "expected the field name after `field`";
 template <> inline constexpr auto error_message<field_colon> = "expected `:` after the field name";
 template <> inline constexpr auto error_message<range_neg_value> = "expected a number after `-`";
@@ -616,6 +650,17 @@ template <> inline constexpr auto error_message<variant_close> = "expected `offe
 template <> inline constexpr auto error_message<touch_body_close> = "expected `subject \"TEXT\"`, `body \"TEXT\"` (in this order), a variant (`variant NAME SHARE% { ... }`) or `}`";
 template <> inline constexpr auto error_message<subject_text> = "expected the subject's text after `subject`, a string (`subject \"Welcome back, {first_name|friend}!\"`)";
 template <> inline constexpr auto error_message<body_text> = "expected the body's text after `body`, a string (`body \"Good to see you, {first_name|friend}.\"`)";
+template <> inline constexpr auto error_message<sends_at_kw> = "expected `at` after `sends` (`sends at 09:00`)";
+template <> inline constexpr auto error_message<send_clock> = "expected a local time after `sends at`, written HH:MM (`09:00`, `17:30`)";
+template <> inline constexpr auto error_message<weekday> = "expected a weekday (monday ... sunday)";
+template <> inline constexpr auto error_message<local_time_kw> = "expected `time from FIELD` after `local`";
+template <> inline constexpr auto error_message<local_from_kw> = "expected `from FIELD` after `local time`";
+template <> inline constexpr auto error_message<local_field> = "expected a time_zone field after `local time from`";
+template <> inline constexpr auto error_message<local_zone> = "expected a time-zone name in quotes after `or` (`or \"America/New_York\" when missing`)";
+template <> inline constexpr auto error_message<local_when_kw> = "expected `when missing` after the zone";
+template <> inline constexpr auto error_message<local_missing_kw> = "expected `missing` after `when`";
+template <> inline constexpr auto error_message<owner_source> = "expected a field or a text in quotes after `owner` (`owner csm_owner or \"marketing-ops\"`)";
+template <> inline constexpr auto error_message<owner_text> = "expected a text in quotes after `or` (`owner csm_owner or \"marketing-ops\"`)";
 template <> inline constexpr auto error_message<cap_name> = "expected the cap name after `cap`";
 template <> inline constexpr auto error_message<cap_body> = "expected `when CONDITION` or `: at most N messages per run` after the cap name";
 template <> inline constexpr auto error_message<cap_cond> = "expected a condition after `when`";
@@ -629,7 +674,7 @@ template <> inline constexpr auto error_message<score_close> = "expected a line 
 template <> inline constexpr auto error_message<score_points_word> = "expected `points` after the number (`30 points when ...`)";
 template <> inline constexpr auto error_message<score_when> = "expected `when` after `points`";
 template <> inline constexpr auto error_message<score_cond> = "expected a condition after `when`";
-template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, score, stop, review, sequence, channel, fallback, cap, let, parameter, candidate, import)";
+template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, score, stop, review, sequence, channel, fallback, cap, local time, owner, let, parameter, candidate, import)";
 // clang-format on
 
 struct error {

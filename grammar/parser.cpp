@@ -82,6 +82,11 @@ struct State {
   // `subject "..."` / `body "..."` just read, and the touch's own (before its variants).
   ast::MessageText subject, body, touch_subject, touch_body;
   std::vector<ast::VariantDecl> variants;  // of the touch being parsed
+  std::optional<ast::SendsAt> sends;       // of the channel being parsed
+  std::vector<std::pair<std::string, ast::Span>> weekdays;
+  std::string clock;
+  ast::Span clock_span;
+  bool owner_has_field = false;  // `owner FIELD ...` (not a text alone)
 
   // The segment or sequence whose `{` is open (for "missing `}`" when a declaration follows).
   struct OpenBlock {
@@ -615,6 +620,10 @@ template <>
 struct action<g::reason_raw> : string_slot_action {};
 template <>
 struct action<g::salt_raw> : string_slot_action {};
+template <>
+struct action<g::local_zone_raw> : string_slot_action {};
+template <>
+struct action<g::owner_text_raw> : string_slot_action {};
 
 // Begin offset, whole-decl span and doc comment of a declaration being completed.
 struct DeclInfo {
@@ -935,14 +944,44 @@ struct action<g::requires_part> {
   }
 };
 template <>
+struct action<g::clock_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.clock = in.string();
+    st.clock_span = st.span(st.off(in.begin()), st.off(in.end()));
+  }
+};
+template <>
+struct action<g::weekday_raw> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.weekdays.emplace_back(in.string(), st.span(st.off(in.begin()), st.off(in.end())));
+  }
+};
+template <>
+struct action<g::sends_part> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    ast::SendsAt s;
+    s.time = std::move(st.clock);
+    s.time_span = st.clock_span;
+    s.except = std::move(st.weekdays);
+    s.span = st.span(st.off(in.begin()), st.trim_end(st.off(in.end())));
+    st.sends = std::move(s);
+    st.clock.clear();
+    st.weekdays.clear();
+  }
+};
+template <>
 struct action<g::channel_clause> {
   template <typename Input>
   static void apply(const Input& in, State& st) {
     auto info = decl_info(in, st);
     auto [name, name_span] = st.pop_name();
-    st.seq.channels.push_back(
-        {std::move(name), name_span, st.requires_, std::move(info.doc), info.span});
+    st.seq.channels.push_back({std::move(name), name_span, st.requires_, std::move(info.doc),
+                               info.span, std::move(st.sends)});
     st.requires_ = ast::kNoExpr;
+    st.sends.reset();
   }
 };
 template <>
@@ -1090,6 +1129,48 @@ struct action<g::top_fallback_decl> {
   static void apply(const Input&, State& st) {
     st.out.decls.push_back({std::move(st.seq.fallbacks.back())});
     st.seq.fallbacks.pop_back();
+  }
+};
+template <>
+struct action<g::local_time_decl> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    ast::LocalTimeDecl d;
+    std::tie(d.field, d.field_span) = st.pop_name();
+    if (st.has_str) {
+      d.fallback = std::move(st.str);
+      d.fallback_span = st.str_span;
+      st.has_str = false;
+    }
+    d.doc = std::move(info.doc);
+    d.span = info.span;
+    st.out.decls.push_back({std::move(d)});
+  }
+};
+template <>
+struct action<g::owner_field> {
+  template <typename Input>
+  static void apply(const Input&, State& st) {
+    st.owner_has_field = true;
+  }
+};
+template <>
+struct action<g::owner_decl> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    ast::OwnerDecl d;
+    if (st.owner_has_field) std::tie(d.field, d.field_span) = st.pop_name();
+    st.owner_has_field = false;
+    if (st.has_str) {
+      d.text = std::move(st.str);
+      d.text_span = st.str_span;
+      st.has_str = false;
+    }
+    d.doc = std::move(info.doc);
+    d.span = info.span;
+    st.out.decls.push_back({std::move(d)});
   }
 };
 template <>

@@ -399,16 +399,18 @@ json completion(const View& v, Position p) {
       }
       break;
     case CompletionPlace::Declaration:
-      for (std::string_view w : {"import", "parameter", "let", "segment", "candidate when", "stop",
-                                 "review", "sequence", "because", "and", "or"})
+      for (std::string_view w :
+           {"import", "parameter", "let", "segment", "candidate when", "stop", "review", "sequence",
+            "channel", "fallback", "local time from", "owner", "because", "and", "or"})
         items.keyword(w);
       break;
     case CompletionPlace::SegmentLine:
       for (std::string_view w : {"otherwise", "and", "or"}) items.keyword(w);
       break;
     case CompletionPlace::SequenceLine:
-      for (std::string_view w : {"enter when", "progress", "wait", "holdout", "exit", "channel",
-                                 "fallback", "touch", "offer", "only when", "and", "or"})
+      for (std::string_view w :
+           {"enter when", "progress", "wait", "holdout", "exit", "channel", "sends at", "except",
+            "fallback", "touch", "offer", "only when", "and", "or"})
         items.keyword(w);
       break;
     case CompletionPlace::Field:
@@ -435,7 +437,7 @@ json completion(const View& v, Position p) {
       break;
     case CompletionPlace::SchemaType:
       for (std::string_view w : {"bool", "int", "number", "money", "percent", "date", "string",
-                                 "enum", "list of string"})
+                                 "time_zone", "enum", "list of string"})
         items.keyword(w);
       break;
   }

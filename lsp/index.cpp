@@ -145,6 +145,8 @@ std::string type_text(const ast::TypeRef& t) {
       return "date";
     case ast::TypeKind::String:
       return "string";
+    case ast::TypeKind::TimeZone:
+      return "time_zone";
     case ast::TypeKind::Enum: {
       std::vector<std::string> v;
       for (const auto& i : t.enum_values) v.push_back(i.text);
@@ -350,6 +352,8 @@ class IndexBuilder {
   void declare_decl(const ast::ChannelDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::FallbackDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::CapDecl&, const ast::TopDecl&) {}
+  void declare_decl(const ast::LocalTimeDecl&, const ast::TopDecl&) {}
+  void declare_decl(const ast::OwnerDecl&, const ast::TopDecl&) {}
   // A score reads like a let in expressions (a number per customer).
   void declare_decl(const ast::ScoreDecl& d, const ast::TopDecl&) {
     const uint32_t id = declared(SymbolKind::Let, d.name, d.name_span, d.span, d.doc);
@@ -460,6 +464,10 @@ class IndexBuilder {
     if (d.requires_ != ast::kNoExpr) walk(d.requires_, nullptr);
   }
   void resolve_decl(const ast::FallbackDecl&) {}
+  void resolve_decl(const ast::LocalTimeDecl& d) { name_ref(d.field, d.field_span); }
+  void resolve_decl(const ast::OwnerDecl& d) {
+    if (!d.field.empty()) name_ref(d.field, d.field_span);
+  }
   void resolve_decl(const ast::CapDecl& d) {
     if (d.cond != ast::kNoExpr) walk(d.cond, nullptr);
   }

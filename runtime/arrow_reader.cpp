@@ -672,7 +672,7 @@ class ArrowReader final : public SnapshotReader {
         schema_(std::move(schema)),
         pool_(std::max(1, threads)),
         sink_(sink) {
-    for (const auto& f : schema_.fields) ranged_ = ranged_ || f.has_range();
+    for (const auto& f : schema_.fields) ranged_ = ranged_ || f.checked_on_read();
   }
   // Reads from `fd` (a regular file or a memfd, mapped and closed) instead of opening the path.
   void use_fd(int fd) { fd_ = fd; }
@@ -773,7 +773,7 @@ class ArrowReader final : public SnapshotReader {
   std::optional<SnapshotError> err_;
   WorkerPool pool_;                           // decodes the columns of a batch
   DataErrors* sink_ = nullptr;                // where bad rows go (ReaderOptions::errors)
-  bool ranged_ = false;                       // some field has a value range
+  bool ranged_ = false;                       // some field has a value range or zones
   std::optional<SnapshotError> first_error_;  // the first value outside its range
   bool finished_ = false;
   struct ColumnJob {

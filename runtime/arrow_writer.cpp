@@ -12,6 +12,7 @@
 
 #include "compiler/ir/helpers.h"
 #include "runtime/arrow_format/ipc_io.h"
+#include "runtime/send_time.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -567,6 +568,20 @@ class ArrowResultWriter final : public ResultWriter {
       }
       if (rc.kind == ir::ResultKind::Number) {
         encode_number(b, outputs[rc.outputs[0]] + begin * 8, outputs[rc.outputs[1]] + begin, n);
+        continue;
+      }
+      if (rc.kind == ir::ResultKind::Timestamp) {  // utf8 `YYYY-MM-DDTHH:MM:SSZ`, as in CSV
+        std::string text;
+        add_utf8(b, n, [&](int64_t r) -> std::optional<std::string_view> {
+          if (outputs[rc.outputs[1]][begin + r] != 1) return std::nullopt;
+          text.clear();
+          append_utc_timestamp(text, output_int(outputs[rc.outputs[0]], begin + r));
+          return std::string_view(text);
+        });
+        continue;
+      }
+      if (rc.kind == ir::ResultKind::FieldText) {
+        add_utf8(b, n, [&](int64_t r) { return field_text(rc, batch, outputs, begin + r); });
         continue;
       }
       encode_enumerated(b, k, rc.outputs.empty() ? nullptr : outputs[rc.outputs[0]] + begin, n);

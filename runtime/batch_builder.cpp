@@ -186,6 +186,9 @@ std::string field_value_error(const FieldDef& f, const FieldValue& v) {
   if (!ok)
     return fmt::format("field `{}` is {}, but the value is {}", f.name, type_phrase(f),
                        kind_name(v.kind));
+  if (f.time_zone && v.kind == K::Text && !is_known_zone(v.text))
+    return fmt::format("field `{}`: {}", f.name,
+                       unknown_zone_message(v.text, fmt::format("\"{}\"", v.text)));
   if (!f.has_range()) return "";
   // Within the field's range (runtime/value_ranges.h), shown as a snapshot shows the value.
   std::string shown;

@@ -697,7 +697,7 @@ class CsvSnapshotReader final : public SnapshotReader {
     double* f64 = nullptr;
     int32_t* i32 = nullptr;
     const FieldDef* def = nullptr;
-    bool ranged = false;  // the field has a value range to check
+    bool ranged = false;  // the field has a value range or zones to check
   };
 
   enum class Fast { Batch, End, Fallback, Error };
@@ -771,7 +771,7 @@ class CsvSnapshotReader final : public SnapshotReader {
                             c.f64,
                             c.i32,
                             &fd,
-                            fd.has_range()};
+                            fd.checked_on_read()};
     }
   }
 
@@ -1199,6 +1199,13 @@ class CsvSnapshotReader final : public SnapshotReader {
     return false;
   }
 
+  // A time-zone field's value that names no zone (runtime/value_ranges.h).
+  template <bool kReport>
+  [[gnu::cold, gnu::noinline]] static bool unknown_zone(std::string_view s, std::string& message) {
+    if constexpr (kReport) message = unknown_zone_message(s, show(s));
+    return false;
+  }
+
   template <bool kReport>
   static bool missing(const FieldPlan& c, int64_t row, CsvTask& task, std::string& message,
                       bool nan = false) {
@@ -1308,6 +1315,8 @@ class CsvSnapshotReader final : public SnapshotReader {
           if constexpr (kReport) message = utf8_message(s);
           return false;
         }
+        if (c.ranged && c.def->time_zone && !is_known_zone(s))
+          return unknown_zone<kReport>(s, message);
         std::string& bytes = task.bytes[c.field];
         bytes.append(s.data(), s.size());
         if (bytes.size() > static_cast<size_t>(INT32_MAX)) {

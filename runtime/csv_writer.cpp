@@ -9,6 +9,7 @@
 
 #include "base/date.h"
 #include "compiler/ir/helpers.h"
+#include "runtime/send_time.h"
 #include "runtime/value_text.h"
 
 namespace rk {
@@ -226,6 +227,13 @@ class CsvResultWriter final : public TextResultWriter {
           case ir::ResultKind::Number:
             append_number_value(col, outputs, r, out);  // digits, `.`, `-`, `e`: never quoted
             break;
+          case ir::ResultKind::Timestamp:
+            if (outputs[col.outputs[1]][r] == 1)
+              append_utc_timestamp(out, output_int(outputs[col.outputs[0]], r));
+            break;
+          case ir::ResultKind::FieldText:
+            if (auto t = field_text(col, batch, outputs, r)) append_csv_field(out, *t);
+            break;
         }
       }
       out.push_back('\n');
@@ -310,6 +318,21 @@ class JsonlResultWriter final : public TextResultWriter {
           }
           case ir::ResultKind::Number:
             if (!append_number_value(col, outputs, r, out)) out += "null";
+            break;
+          case ir::ResultKind::Timestamp:
+            if (outputs[col.outputs[1]][r] == 1) {
+              out.push_back('"');
+              append_utc_timestamp(out, output_int(outputs[col.outputs[0]], r));
+              out.push_back('"');
+            } else {
+              out += "null";
+            }
+            break;
+          case ir::ResultKind::FieldText:
+            if (auto t = field_text(col, batch, outputs, r))
+              append_json_string(out, *t);
+            else
+              out += "null";
             break;
         }
       }

@@ -43,11 +43,11 @@ std::string type_text(const FieldDef& f) {
     return s + "}";
   }
   if (f.type == FieldType::StringList) return "list of string";
-  return std::string(field_type_name(f.type));
+  return std::string(field_type_name(f));
 }
 
 bool same_type(const FieldDef& a, const FieldDef& b) {
-  return a.type == b.type && a.enum_values == b.enum_values;
+  return a.type == b.type && a.time_zone == b.time_zone && a.enum_values == b.enum_values;
 }
 
 }  // namespace
@@ -274,8 +274,9 @@ bool diff_programs(const ir::Program& old_p, const Executor& old_x, const ir::Pr
         old_review = &oc, new_review = nc;
       continue;
     }
-    if (oc.kind == ir::ResultKind::Number)
-      continue;  // numbers (scores) have no moves between values
+    if (oc.kind == ir::ResultKind::Number || oc.kind == ir::ResultKind::Timestamp ||
+        oc.kind == ir::ResultKind::FieldText)
+      continue;  // numbers (scores), send times and owners have no moves between values
     ColPlan p;
     p.name = oc.name;
     p.old_out = oc.outputs[0];

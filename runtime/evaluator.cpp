@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "runtime/atoms.h"
+#include "runtime/send_at.h"
 #include "runtime/thread_pool.h"
 
 namespace rk {
@@ -195,6 +196,11 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
   const int threads = pool.threads();
   summary.init(program);
   PreparedAtoms atoms;
+  SendAtFiller send_at(program, opts.as_of);  // the send_at outputs, after the kernel
+  if (!send_at.error().empty()) {
+    error = send_at.error();
+    return false;
+  }
   const bool pieces = writer && writer->parallel_encoding();
   std::vector<Summary> partial;      // per task of a batch
   std::vector<EncodedRows> encoded;  // per task of a batch, when the writer encodes in parallel
@@ -234,6 +240,7 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
     const int64_t n = batch.num_rows;
     out.resize(n);
     atoms.prepare_batch(program, batch);
+    send_at.prepare_batch(batch);
     RkBatchView view{batch.columns.data(), atoms.data(), n, opts.as_of, 0};
     const RkResultView results = out.view(n);
     const int64_t chunk = std::max<int64_t>(1, opts.chunk_rows);
@@ -247,12 +254,17 @@ bool evaluate(const ir::Program& program, const Executor& executor, SnapshotRead
       const int64_t begin = t * chunk, end = std::min(n, begin + chunk);
       atoms.prepare_rows(program, batch, begin, end);
       executor.run(view, results, begin, end);
+      send_at.fill(batch, out.pointers(), begin, end);
       Summary& part = partial[static_cast<size_t>(t)];
       part.init(program);
       part.add(program, out.pointers(), begin, end);
       if (pieces)
         writer->encode(batch, out.pointers(), begin, end, encoded[static_cast<size_t>(t)]);
     });
+    if (send_at.active() && !send_at.error().empty()) {
+      error = send_at.error();
+      return false;
+    }
     for (int64_t t = 0; t < tasks; ++t) summary.merge(partial[static_cast<size_t>(t)]);
     bool written = true;
     if (appender) {

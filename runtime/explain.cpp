@@ -19,6 +19,7 @@
 #include "runtime/atoms.h"
 #include "runtime/csv_reader.h"
 #include "runtime/evaluator.h"
+#include "runtime/send_time.h"
 
 namespace rk {
 
@@ -321,6 +322,43 @@ const ir::Touch* RowReading::touch(const ir::Sequence& sequence) const {
 
 const ir::Channel* RowReading::channel(const ir::Sequence& sequence) const {
   return pick(sequence.channels, sequence.result.channel.node);
+}
+
+std::optional<std::string> RowReading::send_time(const ir::Sequence& sequence) const {
+  if (sequence.result.send_at.node == ir::kNoNode) return std::nullopt;
+  const ir::Channel* ch = channel(sequence);
+  if (!ch || !ch->sends) return std::nullopt;
+  const ir::LocalTime& lt = p_.layout.local_time;
+  std::optional<std::string_view> text;
+  if (lt.field >= 0) text = b_.string_at(static_cast<size_t>(lt.field), row_);
+  const ZoneTable& zones = ZoneTable::system();
+  const std::string zone_name = text ? std::string(*text) : lt.fallback;
+  const ZoneId zone = zones.find(zone_name);
+  const int minute = ch->sends->minute_of_day;
+  const std::string local = fmt::format("{:02}:{:02}", minute / 60, minute % 60);
+  const std::string where = text
+                                ? fmt::format("in {}", zone_name)
+                                : fmt::format("in {} (the default: `{}` is missing)", zone_name,
+                                              p_.schema.fields[static_cast<size_t>(lt.field)].name);
+  if (zone == kNoZone)
+    return fmt::format("unknown: {} {} is not a zone of the system's database", local, where);
+  const SendTimes times(zones, as_of_, {SendWindow{minute, ch->sends->excluded_weekdays}});
+  const std::optional<int64_t> t = times.instant(zone, 0);
+  const std::optional<int32_t> off = t ? zones.utc_offset(zone, *t) : std::nullopt;
+  if (!t || !off) return fmt::format("unknown: the zone {} cannot be read", zone_name);
+  std::string out;
+  append_utc_timestamp(out, *t);
+  const int32_t a = *off < 0 ? -*off : *off;
+  out += fmt::format(": {} {}, UTC{}{:02}:{:02}", local, where, *off < 0 ? '-' : '+', a / 3600,
+                     a / 60 % 60);
+  const int32_t day = times.local_day(0);
+  if (day != as_of_) {
+    static constexpr const char* kDays[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                            "Friday", "Saturday", "Sunday"};
+    out += fmt::format(" on {} {} (channel `{}` never sends on a local {})", kDays[weekday_of(day)],
+                       format_iso_date(day), ch->name, kDays[weekday_of(as_of_)]);
+  }
+  return out;
 }
 
 const ir::Offer* RowReading::offer(const ir::Sequence& sequence) const {
@@ -879,6 +917,7 @@ class Explainer {
             steps.say(line);
           }
         }
+        if (auto when = rr().send_time(q)) steps.say("sends at " + *when);
         return;
       }
     }

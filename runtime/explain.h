@@ -78,6 +78,10 @@ class RowReading {
   std::optional<HoldoutDraw> holdout(const ir::Sequence& sequence) const;
   // The variant draw of a touch; nullopt for a touch without variants.
   std::optional<VariantDraw> variant(const ir::Touch& touch) const;
+  // The due touch's send time with how it was found: `2026-11-02T14:00:00Z: 09:00 in
+  // America/New_York, UTC-05:00` (and the local day when an excluded weekday moved it, or the
+  // default zone when the customer's is missing); nullopt without a touch due or send times.
+  std::optional<std::string> send_time(const ir::Sequence& sequence) const;
 
  private:
   template <typename T>

@@ -16,6 +16,7 @@
 #include "base/fnv1a.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/generate_util.h"
+#include "runtime/value_ranges.h"
 
 namespace rk {
 
@@ -382,7 +383,9 @@ void draw_enum(const FieldPlan& p, Rng& rng, int64_t, Value& v) {
 // --- Strings -------------------------------------------------------------------------------
 
 void plan_string(FieldPlan& p) {
-  p.hint = text_hint(p.def->name);
+  // A `time_zone` field draws zones whatever its name; a `string` field whose name says zone
+  // (`tz`, `timezone`) too.
+  p.hint = p.def->time_zone ? TextHint::TimeZone : text_hint(p.def->name);
   if (p.hint == TextHint::TimeZone) p.vocab = generated_time_zones();
   if (p.hint == TextHint::FirstName || p.hint == TextHint::FullName)
     p.names = &generated_first_names();
@@ -515,10 +518,9 @@ void draw_list(const FieldPlan& p, Rng& rng, int64_t, Value& v) {
 }
 
 // The type table: one entry per field type of the schema language, in a switch without a default
-// so the compiler names a type without one. A new type is one entry here, e.g. a time zone:
-// `{Storage::Text, 0, plan_time_zone, draw_string}` with a plan that sets TextHint::TimeZone; a
-// declared value range (`int 0 to 10`) narrows FieldPlan::lo and hi after the plan
-// (narrow_to_range).
+// so the compiler names a type without one (a `time_zone` field is a String whose plan draws
+// zones: plan_string); a declared value range (`int 0 to 10`) narrows FieldPlan::lo and hi after
+// the plan (narrow_to_range).
 const TypeEntry& entry_for(FieldType type) {
   static constexpr TypeEntry kBool{Storage::Bits, 0, plan_bool, draw_bool};
   static constexpr TypeEntry kInt{Storage::I64, 1, plan_int, draw_int};
@@ -636,7 +638,8 @@ SchemaGenerator::SchemaGenerator(const Schema& schema, const GenerationGuide& gu
         if (!g) break;
         std::set<std::string> seen;
         for (const auto& w : g->words)
-          if (!w.empty() && seen.insert(w).second) p.words.push_back(w);
+          if (!w.empty() && (!def.time_zone || is_known_zone(w)) && seen.insert(w).second)
+            p.words.push_back(w);  // a time-zone field's only when it names a zone
         if (p.key) {
           // The key's words go to the first rows, unless one could be another row's generated id
           // (nine digits in a row): keys stay unique.
@@ -801,8 +804,8 @@ Batch SchemaGenerator::batch(int64_t index) const {
 std::vector<std::string> SchemaGenerator::describe() const {
   std::vector<std::string> out;
   for (const FieldPlan& p : impl_->plans) {
-    std::string line = fmt::format("{}: {}{}", p.def->name, field_type_name(p.def->type),
-                                   p.def->nullable ? "?" : "");
+    std::string line =
+        fmt::format("{}: {}{}", p.def->name, field_type_name(*p.def), p.def->nullable ? "?" : "");
     if (p.missing > 0) line += fmt::format(", {:.0f}% missing", p.missing * 100);
     if (p.key) line += ", unique";
     if (!p.edges.empty()) {

@@ -16,6 +16,7 @@
 #include "base/date.h"
 #include "compiler/ir/message_template.h"
 #include "runtime/csv_writer.h"
+#include "runtime/send_time.h"
 
 namespace rk {
 
@@ -84,6 +85,8 @@ uint32_t get_u32(const char* p) {
 HandoffEncoder::HandoffEncoder(const ir::Program& program, const HandoffOptions& options)
     : program_(program), options_(options) {
   const ir::Layout& layout = program.layout;
+  for (const ir::ResultColumn& c : program.columns)
+    if (c.role == ir::ColumnRole::Owner) owner_ = &c;
   for (const ir::Sequence& seq : layout.sequences) {
     SequenceInfo info;
     info.name_json = json_text(seq.name);
@@ -283,7 +286,16 @@ void HandoffEncoder::drafts(const Batch& batch, const int8_t* const* outputs, in
         append_json_string(out, *to);
       else
         out += "null";
-      out += ",\"send_at\":null,\"offer\":";
+      out += ",\"send_at\":";
+      if (seq.result.send_at.output != ir::kNoOutput &&
+          outputs[seq.result.send_at.present][r] == 1) {
+        out.push_back('"');
+        append_utc_timestamp(out, output_int(outputs[seq.result.send_at.output], r));
+        out.push_back('"');
+      } else {
+        out += "null";
+      }
+      out += ",\"offer\":";
       out += o >= 0 ? std::string_view(info.offer_json[static_cast<size_t>(o)]) : "null";
       const MessageRender* m = message(s, t, v);
       out += ",\"subject\":";
@@ -293,7 +305,12 @@ void HandoffEncoder::drafts(const Batch& batch, const int8_t* const* outputs, in
       message_json(m, false, in, r, text, out);
       out += ",\"review\":";
       out += review;
-      out += ",\"owner\":null,\"key\":";
+      out += ",\"owner\":";
+      if (auto who = owner_ ? field_text(*owner_, batch, outputs, r) : std::nullopt)
+        append_json_string(out, *who);
+      else
+        out += "null";
+      out += ",\"key\":";
       std::string k = seq.name;
       k += '/';
       if (t >= 0) k += seq.touches[static_cast<size_t>(t)].name;
@@ -412,7 +429,10 @@ void HandoffEncoder::queue_records(const Batch& batch, const int8_t* const* outp
       reasons += rule.reason;
     }
     if (names.empty()) continue;
-    const std::string_view owner;  // no owner construct yet: every row goes to the empty owner
+    // The rule file's `owner` (filled for every reviewed customer); without one, every row goes
+    // to the empty owner.
+    const std::string_view owner =
+        owner_ ? field_text(*owner_, batch, outputs, r).value_or("") : std::string_view();
     row.clear();
     append_csv_field(row, owner);
     row.push_back(',');

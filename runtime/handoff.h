@@ -85,6 +85,7 @@ class HandoffEncoder {
   HandoffOptions options_;
   std::string run_prefix_;  // `{"run_id":...,"as_of":...,"customer_id":` for events
   std::vector<SequenceInfo> sequences_;
+  const ir::ResultColumn* owner_ = nullptr;  // the `owner` column, when the rule file has one
   std::vector<std::vector<std::string>> label_json_;  // per family, per label
   std::vector<std::string> stop_json_;
   std::vector<std::string> review_json_;  // per review rule, its name as a JSON string

@@ -5,7 +5,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/ir/program.h"
@@ -72,6 +74,15 @@ inline int64_t output_int(const int8_t* column, int64_t r) {
 }
 inline double output_float(const int8_t* column, int64_t r) {
   return reinterpret_cast<const double*>(column)[r];
+}
+// Row `r` of a FieldText column (the `owner`): the field's text, or the column's default when
+// the field is missing; nullopt when the column is empty for the row (no review).
+inline std::optional<std::string_view> field_text(const ir::ResultColumn& col, const Batch& batch,
+                                                  const int8_t* const* outputs, int64_t r) {
+  if (outputs[col.outputs[0]][r] != 1) return std::nullopt;
+  if (col.field >= 0)
+    if (auto s = batch.string_at(static_cast<size_t>(col.field), r)) return s;
+  return col.texts.empty() ? std::string_view() : std::string_view(col.texts[0]);
 }
 
 enum class ResultFormat { Csv, Jsonl, Arrow };

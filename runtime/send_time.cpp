@@ -1,8 +1,8 @@
 // Rekindle runtime: local send times (see send_time.h). The zone names come from a walk of the
-// database directory; each zone is loaded by Abseil (absl::LoadTimeZone over the zone's file, so
-// the TZif footer's rule covers instants after the last listed transition) the first time it is
-// used; absl::TimeZone::At(CivilSecond).pre is exactly "the offset in force just before the
-// transition" for gaps and folds.
+// database directory (base/zone_names.h); each zone is loaded by Abseil (absl::LoadTimeZone over
+// the zone's file, so the TZif footer's rule covers instants after the last listed transition) the
+// first time it is used; absl::TimeZone::At(CivilSecond).pre is exactly "the offset in force just
+// before the transition" for gaps and folds.
 #include "runtime/send_time.h"
 
 #include <absl/time/civil_time.h>
@@ -11,8 +11,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <limits>
 #include <mutex>
 
@@ -26,92 +24,32 @@ struct ZoneTable::Zone {
   absl::TimeZone tz;
 };
 
-namespace {
-
-// True when the file at `path` starts with the TZif magic (following symbolic links).
-bool is_tzif(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  char magic[4] = {};
-  return in.read(magic, 4) && std::string_view(magic, 4) == "TZif";
+ZoneTable::ZoneTable(const std::string& dir)
+    : own_(std::make_unique<ZoneNames>(dir)), names_(*own_) {
+  zones_ = std::make_unique<Zone[]>(names_.names().size());
 }
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-}  // namespace
-
-ZoneTable::ZoneTable(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::path root = fs::absolute(fs::path(dir), ec);
-  dir_ = ec ? dir : root.string();
-  // Like Python's os.walk: unreadable folders are skipped, linked folders are not entered.
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec);
-  if (ec) {
-    error_ = fmt::format("cannot read the time-zone database {}: {}", dir_, ec.message());
-    return;
-  }
-  for (const fs::recursive_directory_iterator end; it != end; it.increment(ec)) {
-    if (ec) break;
-    const fs::directory_entry& e = *it;
-    std::error_code fe;
-    if (e.is_directory(fe)) {
-      const std::string leaf = e.path().filename().string();
-      if (it.depth() == 0 && (leaf == "posix" || leaf == "right")) it.disable_recursion_pending();
-      continue;
-    }
-    if (!e.is_regular_file(fe)) continue;
-    std::string name = e.path().lexically_relative(root).generic_string();
-    if (name == "posixrules" || name == "localtime") continue;
-    if (is_tzif(e.path())) names_.push_back(std::move(name));
-  }
-  if (ec) {
-    error_ = fmt::format("cannot read the time-zone database {}: {}", dir_, ec.message());
-    names_.clear();
-    return;
-  }
-  std::sort(names_.begin(), names_.end());
-  names_.erase(std::unique(names_.begin(), names_.end()), names_.end());
-  if (names_.empty()) error_ = fmt::format("the time-zone database {} holds no zone", dir_);
-  zones_ = std::make_unique<Zone[]>(names_.size());
+ZoneTable::ZoneTable(const ZoneNames& names) : names_(names) {
+  zones_ = std::make_unique<Zone[]>(names_.names().size());
 }
 
 ZoneTable::~ZoneTable() = default;
 
 std::string ZoneTable::system_directory() {
-  const char* env = std::getenv("TZDIR");
-  return (env && *env) ? std::string(env) : std::string("/usr/share/zoneinfo");
+  return ZoneNames::system_directory();
 }
 
 const ZoneTable& ZoneTable::system() {
-  static const ZoneTable table(system_directory());
+  static const ZoneTable table(ZoneNames::system());
   return table;
 }
 
-ZoneId ZoneTable::find(std::string_view name) const {
-  const auto it = std::lower_bound(names_.begin(), names_.end(), name,
-                                   [](const std::string& a, std::string_view b) { return a < b; });
-  if (it == names_.end() || *it != name) return kNoZone;
-  return static_cast<ZoneId>(it - names_.begin());
-}
-
-std::optional<std::string_view> ZoneTable::suggest(std::string_view name) const {
-  for (const std::string& n : names_) {
-    if (n.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < n.size() && same; ++i) same = ascii_lower(n[i]) == ascii_lower(name[i]);
-    if (same) return std::string_view(n);
-  }
-  return std::nullopt;
-}
-
 const ZoneTable::Zone* ZoneTable::load(ZoneId zone) const {
-  if (zone < 0 || static_cast<size_t>(zone) >= names_.size()) return nullptr;
+  if (zone < 0 || static_cast<size_t>(zone) >= size()) return nullptr;
   Zone& z = zones_[static_cast<size_t>(zone)];
   std::call_once(z.once, [&] {
     // An absolute path: Abseil reads that file (never a built-in or fixed-offset zone).
-    z.loaded = absl::LoadTimeZone(dir_ + "/" + names_[static_cast<size_t>(zone)], &z.tz);
+    z.loaded = absl::LoadTimeZone(directory() + "/" + name(zone), &z.tz);
   });
   return z.loaded ? &z : nullptr;
 }

@@ -19,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/zone_names.h"
+
 namespace rk {
 
 // A zone of a ZoneTable: an index into its sorted names.
@@ -27,32 +29,31 @@ inline constexpr ZoneId kNoZone = -1;
 
 class ZoneTable {
  public:
-  // The zones of the time-zone database in `dir`: every file (symbolic links to files included)
-  // whose content starts with `TZif`, named by its path under `dir` (`America/New_York`, and
-  // backward links such as `US/Eastern`), except the `posix/` and `right/` trees at the top,
-  // `posixrules` and `localtime` (a link to the machine's own setting, not a zone): the names
-  // Python's zoneinfo.available_timezones() lists. Zones are loaded lazily, once each.
+  // The zones of the time-zone database in `dir` (base/zone_names.h: the names Python's
+  // zoneinfo.available_timezones() lists). Zones are loaded lazily, once each.
   explicit ZoneTable(const std::string& dir);
   ~ZoneTable();
   ZoneTable(const ZoneTable&) = delete;
   ZoneTable& operator=(const ZoneTable&) = delete;
 
-  // The system's database: $TZDIR when set, else /usr/share/zoneinfo. Read on first use, shared
-  // by every thread for the life of the process.
+  // The system's database (ZoneNames::system(): $TZDIR when set, else /usr/share/zoneinfo). Read
+  // on first use, shared by every thread for the life of the process.
   static const ZoneTable& system();
   static std::string system_directory();
 
   // The zone called exactly `name` (case-sensitive, as the database spells it), or kNoZone.
-  ZoneId find(std::string_view name) const;
+  ZoneId find(std::string_view name) const { return names_.find(name); }
   // For an unknown name: a zone with the same name in another case (`europe/berlin` ->
   // `Europe/Berlin`), for a "did you mean".
-  std::optional<std::string_view> suggest(std::string_view name) const;
+  std::optional<std::string_view> suggest(std::string_view name) const {
+    return names_.suggest(name);
+  }
 
-  size_t size() const { return names_.size(); }
-  const std::string& name(ZoneId zone) const { return names_[static_cast<size_t>(zone)]; }
-  const std::string& directory() const { return dir_; }
+  size_t size() const { return names_.names().size(); }
+  const std::string& name(ZoneId zone) const { return names_.names()[static_cast<size_t>(zone)]; }
+  const std::string& directory() const { return names_.directory(); }
   // Why the table is empty (the directory cannot be read or holds no zone), else empty.
-  const std::string& error() const { return error_; }
+  const std::string& error() const { return names_.error(); }
 
   // The UTC instant (seconds since 1970-01-01T00:00:00Z) of local time `minute_of_day` (0..1439)
   // on local date `day` (days since 1970-01-01) in `zone`. A local time in a gap (skipped) or a
@@ -67,12 +68,12 @@ class ZoneTable {
 
  private:
   struct Zone;
+  explicit ZoneTable(const ZoneNames& names);
   const Zone* load(ZoneId zone) const;
 
-  std::string dir_;
-  std::string error_;
-  std::vector<std::string> names_;  // sorted (byte order)
-  std::unique_ptr<Zone[]> zones_;   // parallel to names_, loaded on first use
+  std::unique_ptr<ZoneNames> own_;  // the names, unless they are ZoneNames::system()'s
+  const ZoneNames& names_;
+  std::unique_ptr<Zone[]> zones_;  // parallel to the names, loaded on first use
 };
 
 // A channel's local send time.

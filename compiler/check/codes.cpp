@@ -77,6 +77,17 @@ const std::vector<CodeInfo> kCatalog = {
     {C::MessageMissing, "RK0417", "message-missing",
      "a touch or variant without a subject or body in a sequence whose touches have them",
      "RK0417"},
+    {C::SendTime, "RK0430", "send-time",
+     "a malformed `sends at` (time, weekdays), or a sequence whose channels do not all have one",
+     "RK0430"},
+    {C::LocalTime, "RK0431", "local-time",
+     "send times without `local time from FIELD`, a field that is not a time_zone, a missing "
+     "default, or a default that is not a zone of the system's database",
+     "RK0431"},
+    {C::Owner, "RK0432", "owner",
+     "`owner` naming a field that is not a string, or one that can be missing without `or "
+     "\"TEXT\"`",
+     "RK0432"},
 };
 
 }  // namespace

@@ -49,6 +49,9 @@ enum class Code : uint8_t {
   Template,             // RK0415
   Placeholder,          // RK0416
   MessageMissing,       // RK0417
+  SendTime,             // RK0430
+  LocalTime,            // RK0431
+  Owner,                // RK0432
 };
 
 struct CodeInfo {

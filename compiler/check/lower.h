@@ -180,6 +180,13 @@ class Lowering {
   bool lower_message_text(const ast::MessageText& m, ir::MessageText& out);
   ast::Span experiments_span(size_t entry);
 
+  // delivery.cpp: a channel's send time (checked once per declaration: nullopt when it has
+  // none or it is malformed), the customers' zone for send times (reported once when missing or
+  // wrong: nullptr), and the owner column's layout.
+  std::optional<ir::SendsAt> send_window(const ast::ChannelDecl& c);
+  const ir::LocalTime* local_time(const ast::Span& use);
+  void lower_owner(uint32_t reviewed);
+
   // outputs.cpp
   void add_output(const std::string& name, uint32_t node,
                   ir::OutputWidth width = ir::OutputWidth::Code);
@@ -208,6 +215,9 @@ class Lowering {
   std::vector<bool> paused_used_;                      // by --experiments entry: it named a variant
   std::vector<std::string> variant_full_names_;        // SEQUENCE.TOUCH.VARIANT, for "did you mean"
   std::optional<uint32_t> experiments_file_;           // the --experiments file in the sources
+  std::map<const ast::ChannelDecl*, std::optional<ir::SendsAt>> windows_;  // send_window's
+  bool local_time_done_ = false;
+  std::optional<ir::LocalTime> local_time_;
 };
 
 }  // namespace rk::check

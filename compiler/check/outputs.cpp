@@ -28,7 +28,10 @@ std::optional<ast::Span> Lowering::column_decl(const ir::ResultColumn& c) const 
     case ir::ColumnRole::Channel:
     case ir::ColumnRole::Offer:
     case ir::ColumnRole::Variant:
+    case ir::ColumnRole::SendAt:
       return seqs_[c.owner].decl->name_span;
+    case ir::ColumnRole::Owner:
+      return sym_.owner.decl ? std::optional<ast::Span>(sym_.owner.decl->span) : std::nullopt;
     case ir::ColumnRole::Key:
     case ir::ColumnRole::Candidate:
     case ir::ColumnRole::StoppedBy:
@@ -50,12 +53,11 @@ void Lowering::check_column_names() {
       continue;
     }
     // Point at whichever of the two was declared by the author.
-    error(
-        Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
-        fmt::format("two output columns would be called `{}`; rename this one", c.name),
-        "the key field, `candidate`, `stopped_by`, `review`, every segment, every "
-        "sequence's NAME_status/_touch/_step/_variant/_channel/_offer and every score each give a "
-        "column");
+    error(Code::DuplicateColumn, where ? *where : it->second.value_or(ctx_.files.first),
+          fmt::format("two output columns would be called `{}`; rename this one", c.name),
+          "the key field, `candidate`, `stopped_by`, `review`, every segment, every "
+          "sequence's NAME_status/_touch/_step/_variant/_channel/_offer/_send_at, every score and "
+          "`owner` each give a column");
   }
 }
 
@@ -166,6 +168,13 @@ void Lowering::lower_all() {
       add_output(n + "_variant", q.variant);
       r.variant.output = last_output();
     }
+    if (q.send_times) {  // filled after the kernel by the runtime (runtime/send_at.h)
+      r.send_at.node = nb_.c_int(0);
+      add_output(n + "_send_at", r.send_at.node, ir::OutputWidth::Int64);
+      r.send_at.output = last_output();
+      add_output(n + "_send_at present", nb_.c_bool(false));
+      r.send_at.present = last_output();
+    }
     L.sequences.push_back(std::move(q.layout));
   }
   for (auto& sc : sym_.scores) {
@@ -177,6 +186,11 @@ void Lowering::lower_all() {
     v.present = last_output();
     L.scores.push_back(std::move(sc.layout));
   }
+  // The owner column is filled for a customer with a review.
+  uint32_t reviewed = nb_.c_bool(false);
+  for (uint32_t node : review_nodes) reviewed = nb_.or_(reviewed, node);
+  lower_owner(reviewed);
+  if (ctx_.failed()) return;
   for (ir::Sequence& seq : L.sequences) add_would_be(seq);
   program_.columns = ir::result_columns(L, program_.schema);
   check_column_names();

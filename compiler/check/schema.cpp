@@ -107,7 +107,7 @@ void field_range(Context& ctx, const ast::File& file, const ast::FieldRange& r, 
     case FieldType::StringList:
       ctx.error(Code::FieldRange, r.span,
                 fmt::format("`{}` cannot have a range: `{}` fields have no order", def.name,
-                            field_type_name(def.type)),
+                            field_type_name(def)),
                 "ranges are for int, number, money, percent and date fields");
       return;
   }
@@ -172,6 +172,10 @@ void build_schema(Context& ctx) {
       case ast::TypeKind::String:
         def.type = FieldType::String;
         break;
+      case ast::TypeKind::TimeZone:  // a string checked on reading
+        def.type = FieldType::String;
+        def.time_zone = true;
+        break;
       case ast::TypeKind::Enum:
         def.type = FieldType::Enum;
         break;
@@ -197,7 +201,7 @@ void build_schema(Context& ctx) {
       if (s.key_field >= 0) {
         ctx.error(Code::KeyField, fd->name_span,
                   fmt::format("`{}` is a second key field; a schema has exactly one", fd->name));
-      } else if (def.type != FieldType::String || def.nullable) {
+      } else if (def.type != FieldType::String || def.time_zone || def.nullable) {
         ctx.error(Code::KeyField, fd->name_span, "the key field must be a non-missing `string`");
       } else {
         s.key_field = static_cast<int>(s.fields.size());

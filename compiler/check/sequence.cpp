@@ -281,6 +281,30 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
     L.channels[from].fallback = static_cast<uint32_t>(to);
   }
   for (size_t c = 0; c < L.channels.size(); ++c) L.channels[c].allowed = allowed[c];
+  // Send times: on every channel of the sequence or on none (a due touch's `send_at` would
+  // otherwise depend on which channel it went through).
+  {
+    const ast::ChannelDecl* with = nullptr;
+    const ast::ChannelDecl* without = nullptr;
+    std::vector<bool> seen_channel(q.channels.size(), false);
+    for (const auto& [cf, cp] : chans) {
+      const int ci = ex_.value_index(Type{TypeKind::Channel, si}, cp->name);
+      if (ci < 0 || seen_channel[static_cast<size_t>(ci)]) continue;
+      seen_channel[static_cast<size_t>(ci)] = true;
+      if (!cp->sends) {
+        if (!without) without = cp;
+        continue;
+      }
+      if (!with) with = cp;
+      L.channels[static_cast<size_t>(ci)].sends = send_window(*cp);
+    }
+    if (with && without)
+      error(Code::SendTime, without->name_span,
+            fmt::format("channel `{}` of sequence `{}` has no send time, but `{}` has one",
+                        without->name, d.name, with->name),
+            "write `sends at HH:MM` on every channel of the sequence, or on none");
+    if (with && !without && local_time(with->sends->span)) q.send_times = true;
+  }
 
   // Progress: the last touch sent and when.
   uint32_t last = nb_.c_int(0), last_date = nb_.null(ir::Ty::Int);

@@ -94,6 +94,18 @@ class Declarer {
                 sym_.fallbacks.push_back({f, &d});
               } else if constexpr (std::is_same_v<D, ast::CapDecl>) {
                 sym_.caps.push_back({f, &d});
+              } else if constexpr (std::is_same_v<D, ast::LocalTimeDecl>) {
+                if (sym_.local_time.decl)
+                  error_note(Code::DeclaredTwice, d.span, "`local time` is declared twice",
+                             sym_.local_time.decl->span, "first declared here");
+                else
+                  sym_.local_time = {f, &d};
+              } else if constexpr (std::is_same_v<D, ast::OwnerDecl>) {
+                if (sym_.owner.decl)
+                  error_note(Code::DeclaredTwice, d.span, "`owner` is declared twice",
+                             sym_.owner.decl->span, "first declared here");
+                else
+                  sym_.owner = {f, &d};
               } else if constexpr (std::is_same_v<D, ast::CandidateDecl>) {
                 if (candidate_decl_) {
                   error(Code::CandidateTwice, d.span, "`candidate` is declared twice");

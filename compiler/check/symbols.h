@@ -59,6 +59,7 @@ struct SeqEnt : Entity {
   Entity entry;  // `enter when` (or the candidates), lowered on first use: stops read it
   uint32_t enter_term = UINT32_MAX;  // the source map's term of `enter when`
   ir::Sequence layout;
+  bool send_times = false;  // its channels have send times: a NAME_send_at result
 };
 
 // A top-level channel, fallback or cap and the file it is written in.
@@ -91,6 +92,9 @@ struct Symbols {
   std::vector<TopClause<ast::ChannelDecl>> channels;
   std::vector<TopClause<ast::FallbackDecl>> fallbacks;
   std::vector<TopClause<ast::CapDecl>> caps;
+  // `local time from FIELD ...` and `owner FIELD or "TEXT"` (at most one each; decl null: none).
+  TopClause<ast::LocalTimeDecl> local_time;
+  TopClause<ast::OwnerDecl> owner;
 
   // Every name an expression may read (for "did you mean").
   std::vector<std::string> all_names(const Schema& schema) const;

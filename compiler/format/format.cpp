@@ -218,6 +218,16 @@ class Formatter {
   void layout_decl(const ast::TopDecl& d);
   void layout_segment(const ast::SegmentDecl& s);
   void layout_score(const ast::ScoreDecl& s);
+  // `, sends at 09:00 except saturday and sunday` (without the comma after no `requires`).
+  static std::string sends_text(const ast::ChannelDecl& c) {
+    if (!c.sends) return "";
+    std::string t = c.requires_ != ast::kNoExpr ? ", sends at " : " sends at ";
+    t += c.sends->time;
+    const auto& days = c.sends->except;
+    for (size_t i = 0; i < days.size(); ++i)
+      t += (i == 0 ? " except " : i + 1 == days.size() ? " and " : ", ") + days[i].first;
+    return t;
+  }
   std::string cap_text(const ast::CapDecl& c) {
     if (c.cond != ast::kNoExpr) return "cap " + c.name + " when " + expr(c.cond, kIf);
     return "cap " + c.name + ": at most " + c.limit + (c.limit == "1" ? " message" : " messages") +
@@ -605,6 +615,9 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
             case TypeKind::String:
               t += "string";
               break;
+            case TypeKind::TimeZone:
+              t += "time_zone";
+              break;
             case TypeKind::Enum:
               t += "enum " + set_text(d.type.enum_values);
               break;
@@ -641,13 +654,22 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
           layout_score(d);
         } else if constexpr (std::is_same_v<T, ChannelDecl>) {
           std::string t = "channel " + d.name;
-          if (d.requires_ != ast::kNoExpr) t += " requires " + expr(d.requires_, kIf);
-          add_line(0, std::move(t), Role::First, 0, {{b, e}}, kChannel, true);
+          if (d.requires_ != ast::kNoExpr) t = line_expr(0, t + " requires ", d.requires_);
+          add_line(0, t + sends_text(d), Role::First, 0, {{b, e}}, kChannel, true);
         } else if constexpr (std::is_same_v<T, FallbackDecl>) {
           add_line(0, "fallback " + d.from + " to " + d.to, Role::First, 0, {{b, e}}, kChannel,
                    true);
         } else if constexpr (std::is_same_v<T, CapDecl>) {
           add_line(0, cap_text(d), Role::First, 0, {{b, e}}, kCap, true);
+        } else if constexpr (std::is_same_v<T, LocalTimeDecl>) {
+          std::string t = "local time from " + d.field;
+          if (d.fallback) t += ", or " + quote(*d.fallback) + " when missing";
+          add_line(0, std::move(t), Role::First, 0, {{b, e}}, kChannel, true);
+        } else if constexpr (std::is_same_v<T, OwnerDecl>) {
+          std::string t = "owner ";
+          if (!d.field.empty()) t += d.field + (d.text ? " or " : "");
+          if (d.text) t += quote(*d.text);
+          add_line(0, std::move(t), Role::First, 0, {{b, e}}, kOther, true);
         } else if constexpr (std::is_same_v<T, SequenceDecl>) {
           layout_sequence(d);
         } else {
@@ -771,7 +793,7 @@ void Formatter::layout_sequence(const ast::SequenceDecl& s) {
           t += " requires ";
           t = line_expr(1, t, x.requires_);
         }
-        add_line(1, std::move(t), Role::First, 1, {{b, end_of(x.span)}}, c.group);
+        add_line(1, t + sends_text(x), Role::First, 1, {{b, end_of(x.span)}}, c.group);
         break;
       }
       case Kind::Fallback: {

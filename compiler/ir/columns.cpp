@@ -60,11 +60,19 @@ std::vector<ResultColumn> result_columns(const Layout& layout, const Schema& sch
         std::move(channels), true, ColumnRole::Channel, s);
     add(q.name + "_offer", ResultKind::Enumerated, ValueType::Text, {q.result.offer.output},
         std::move(offers), true, ColumnRole::Offer, s);
+    if (q.result.send_at.output != kNoOutput)
+      add(q.name + "_send_at", ResultKind::Timestamp, ValueType::Text,
+          {q.result.send_at.output, q.result.send_at.present}, {}, false, ColumnRole::SendAt, s);
   }
   for (uint32_t i = 0; i < layout.scores.size(); ++i) {
     const Score& sc = layout.scores[i];
     add(sc.name, ResultKind::Number, sc.decimal ? ValueType::Number : ValueType::Int,
         {sc.value.output, sc.value.present}, {}, true, ColumnRole::Score, i);
+  }
+  if (layout.owner.declared) {
+    add("owner", ResultKind::FieldText, ValueType::Text, {layout.owner.reviewed.output},
+        {layout.owner.text}, false, ColumnRole::Owner);
+    out.back().field = layout.owner.field;
   }
   return out;
 }
@@ -95,6 +103,10 @@ std::string_view column_role_name(ColumnRole role) {
       return "offer";
     case ColumnRole::Score:
       return "score";
+    case ColumnRole::SendAt:
+      return "send_at";
+    case ColumnRole::Owner:
+      return "owner";
   }
   return "?";
 }
@@ -109,6 +121,10 @@ std::string_view result_kind_name(ResultKind kind) {
       return "joined";
     case ResultKind::Number:
       return "number";
+    case ResultKind::Timestamp:
+      return "timestamp";
+    case ResultKind::FieldText:
+      return "field_text";
   }
   return "?";
 }

@@ -118,9 +118,16 @@ std::string dump_layout(const Layout& l) {
                          i(s.exit), n(s.when));
     for (const auto& x : q.exits)
       out += fmt::format("    exit {} cond {} applies {}\n", x.name, n(x.cond), n(x.applies));
-    for (const auto& ch : q.channels)
+    for (const auto& ch : q.channels) {
       out += fmt::format("    channel {} requires {} allowed {} fallback {}\n", ch.name,
                          n(ch.requires_), n(ch.allowed), i(ch.fallback));
+      if (ch.sends)
+        out += fmt::format("    channel {} sends at minute {} except weekdays {:#x}\n", ch.name,
+                           ch.sends->minute_of_day, ch.sends->excluded_weekdays);
+    }
+    if (r.send_at.node != kNoNode)
+      out += fmt::format("    result send_at {} {} present {}\n", n(r.send_at.node),
+                         r.send_at.output, r.send_at.present);
     for (const auto& o : q.offers)
       out += fmt::format("    offer \"{}\" {} \"{}\"\n", o.text, offer_kind_name(o.kind), o.amount);
     for (const auto& c : q.caps)
@@ -161,6 +168,12 @@ std::string dump_layout(const Layout& l) {
     for (const auto& line : sc.lines)
       out += fmt::format("    points {} cond {}\n", line.points, n(line.cond));
   }
+  if (l.local_time.field >= 0)
+    out +=
+        fmt::format("  local time field {} or \"{}\"\n", l.local_time.field, l.local_time.fallback);
+  if (l.owner.declared)
+    out += fmt::format("  owner field {} or \"{}\" reviewed {}\n", l.owner.field, l.owner.text,
+                       v(l.owner.reviewed));
   return out;
 }
 

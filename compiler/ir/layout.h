@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -135,11 +136,36 @@ struct Offer {
   std::string amount;  // the amount as written ("10", "20%"); "" for none and early_access
 };
 
+// A channel's local send time (`sends at 11:00 except sunday`): the local minute of the day and
+// the local weekdays it never sends on (bit 0 Monday .. bit 6 Sunday, runtime/send_time.h).
+struct SendsAt {
+  int32_t minute_of_day = 0;
+  uint8_t excluded_weekdays = 0;
+};
+
 struct Channel {
   std::string name;
   uint32_t requires_ = kNoNode;  // the `requires` condition as written; kNoNode: none
   uint32_t allowed = kNoNode;    // Bool: IsTrue(requires), or true
   uint32_t fallback = kNoIndex;  // `fallback NAME to OTHER`: index into Sequence::channels
+  std::optional<SendsAt> sends;  // its local send time; none: the channel has no send time
+};
+
+// `local time from FIELD, or "ZONE" when missing`: where send times take a customer's zone.
+struct LocalTime {
+  int32_t field = -1;    // a time_zone field of the schema; -1: no declaration
+  std::string fallback;  // the zone of a customer whose field is missing ("" for a field that
+                         // cannot be missing)
+};
+
+// `owner FIELD or "TEXT"`: who approves a reviewed customer's outreach. The result column
+// `owner` is the field's text, or `text` when it is missing (or always, without a field), for a
+// customer with a review; empty otherwise.
+struct Owner {
+  bool declared = false;
+  int32_t field = -1;    // a string field of the schema; -1: the text alone
+  std::string text;      // "" with a field that cannot be missing
+  OutputValue reviewed;  // Bool: some review rule fired (the column is filled)
 };
 
 // A contact-pressure cap that applies to a sequence: `cap NAME when COND` (fires unless COND is
@@ -252,6 +278,11 @@ struct SequenceResult {
   OutputValue offer;    // Int: index into Sequence::offers; missing unless due
   OutputValue variant;  // Int: index into Sequence::variant_names; missing unless due (and the
                         // touch has a variant); node kNoNode when the sequence has no variants
+  // The UTC instant the due touch is sent (seconds since 1970-01-01T00:00:00Z), only in a
+  // sequence whose channels have send times (node kNoNode otherwise). The kernels write 0 and
+  // "not present"; the runtime fills both from `channel`, the customer's zone and the as-of
+  // date after the kernel (runtime/send_at.h), the same for every engine.
+  WideValue send_at;
 };
 
 // For a customer in the holdout: what the sequence would have decided had they not been held
@@ -302,6 +333,8 @@ struct Layout {
   Stops stops;
   Reviews reviews;
   std::vector<Sequence> sequences;  // in declaration order
+  LocalTime local_time;             // for the sequences' send times
+  Owner owner;
 };
 
 // A deterministic text form of the layout (part of ir::dump).

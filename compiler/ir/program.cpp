@@ -5,6 +5,10 @@
 
 namespace rk {
 
+std::string_view field_type_name(const FieldDef& f) {
+  return f.time_zone ? std::string_view("time_zone") : field_type_name(f.type);
+}
+
 std::string_view field_type_name(FieldType t) {
   switch (t) {
     case FieldType::Bool:
@@ -88,7 +92,7 @@ std::string dump(const Program& p) {
   std::string out;
   out += fmt::format("schema {}\n", p.schema.name);
   for (const auto& f : p.schema.fields) {
-    out += fmt::format("  field {}: {}{}{}", f.name, field_type_name(f.type), f.nullable ? "?" : "",
+    out += fmt::format("  field {}: {}{}{}", f.name, field_type_name(f), f.nullable ? "?" : "",
                        f.key ? " key" : "");
     if (!f.enum_values.empty()) out += fmt::format(" {{{}}}", fmt::join(f.enum_values, ", "));
     if (f.has_range()) out += " " + range_text(f);

@@ -79,6 +79,10 @@ enum class ResultKind : uint8_t {
   Joined,      // names texts[k] of every outputs[k] equal to 1, joined by ';' (empty when none)
   Number,      // outputs = {value (Int64 or Float64 output), present (Code: 1, or 0/-1 missing)}:
                // the number, or empty when not present
+  Timestamp,   // outputs = {seconds since 1970-01-01T00:00:00Z (Int64), present (Code: 1, or
+               // 0/-1 missing)}: `YYYY-MM-DDTHH:MM:SSZ`, or empty when not present
+  FieldText,   // outputs = {present (Code: 1, or 0/-1 missing)}: the text of schema field `field`
+               // of the row, or texts[0] when that is missing; empty when not present
 };
 // Number columns: Int (an Int64 output) or Number (a Float64 output).
 enum class ValueType : uint8_t { Text, Bool, Int, Number };
@@ -97,6 +101,8 @@ enum class ColumnRole : uint8_t {
   Channel,    // ... .result.channel
   Offer,      // ... .result.offer
   Score,      // Layout::scores[owner].value
+  SendAt,     // ... .result.send_at (only a sequence whose channels have send times)
+  Owner,      // Layout::owner (only with an `owner` declaration)
 };
 
 struct ResultColumn {
@@ -109,6 +115,7 @@ struct ResultColumn {
   ColumnRole role = ColumnRole::Key;
   uint32_t owner = kNoIndex;  // Family: index into Layout::families; Score: Layout::scores;
                               // sequence roles: Layout::sequences
+  int32_t field = -1;         // FieldText: the schema field shown
 };
 
 struct Program {

@@ -25,6 +25,10 @@ enum class FieldType : uint8_t {
 };
 
 std::string_view field_type_name(FieldType t);
+struct FieldDef;
+// The field's type as the schema writes it, `time_zone` for a zone field (`enum` and `string`
+// without their values).
+std::string_view field_type_name(const FieldDef& f);
 
 // One end of a field's value range (`field nps: int 0 to 10`, `field mrr: money >= $0`).
 struct RangeEnd {
@@ -43,6 +47,10 @@ struct FieldDef {
   // The values the field may hold (int, number, money, percent and date fields): a present
   // value outside them is a data error on reading. Either end may be absent.
   std::optional<RangeEnd> min, max;
+  // `time_zone` fields: a String field whose every present value must be a zone of the system's
+  // time-zone database (ZoneTable::system(), runtime/send_time.h); an unknown name is a data
+  // error on reading, like a value outside a range.
+  bool time_zone = false;
 
   FieldDef() = default;
   FieldDef(std::string field_name, FieldType field_type, bool is_nullable, bool is_key,
@@ -54,6 +62,8 @@ struct FieldDef {
         enum_values(std::move(values)) {}
 
   bool has_range() const { return min.has_value() || max.has_value(); }
+  // Whether a reader checks this field's present values beyond their type: a range or zones.
+  bool checked_on_read() const { return has_range() || time_zone; }
   // Whether a present value lies in the range (always, without one): `v` of an int or date
   // field, `d` of a number, money or percent field (NaN is a missing value, never asked).
   bool in_range(int64_t v) const {

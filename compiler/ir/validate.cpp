@@ -290,9 +290,24 @@ bool validate_references(const Program& p, std::string& error) {
     check(wide(sc.value, sc.decimal), "score " + sc.name);
     for (const auto& line : sc.lines) check(node(line.cond), "score " + sc.name + " line");
   }
-  // A Number column reads a wide output and its presence; the others read Code outputs.
+  for (const auto& q : l.sequences)
+    if (q.result.send_at.node != kNoNode)
+      check(wide(q.result.send_at, false), "sequence " + q.name + " send_at");
+  if (l.owner.declared)
+    check(l.owner.reviewed.output < outputs &&
+              p.outputs[l.owner.reviewed.output].width == OutputWidth::Code &&
+              (l.owner.field < 0 ||
+               (static_cast<size_t>(l.owner.field) < p.schema.fields.size() &&
+                p.schema.fields[static_cast<size_t>(l.owner.field)].type == FieldType::String)),
+          "owner");
+  if (l.local_time.field >= 0)
+    check(static_cast<size_t>(l.local_time.field) < p.schema.fields.size() &&
+              p.schema.fields[static_cast<size_t>(l.local_time.field)].time_zone,
+          "local time");
+  // A Number or Timestamp column reads a wide output and its presence; the others read Code
+  // outputs.
   for (const auto& c : p.columns) {
-    const bool number = c.kind == ResultKind::Number;
+    const bool number = c.kind == ResultKind::Number || c.kind == ResultKind::Timestamp;
     bool good =
         !number || (c.outputs.size() == 2 && p.outputs[c.outputs[0]].width != OutputWidth::Code &&
                     p.outputs[c.outputs[1]].width == OutputWidth::Code);

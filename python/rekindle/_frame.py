@@ -257,6 +257,7 @@ _CONVERT = {
     "percent": _float,
     "date": _date,
     "string": _string,
+    "time_zone": _string,
     "enum": _enum,
     "list of string": _list,
 }
@@ -285,8 +286,42 @@ def _text_array(texts: List[str], codes: np.ndarray) -> np.ndarray:
     return lookup[idx]
 
 
-def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool, n: int):
+def _timestamp(col: Dict[str, Any], outputs: List[np.ndarray], n: int):
+    """A send time: `YYYY-MM-DDTHH:MM:SSZ` (UTC) where present, None elsewhere."""
+    present = outputs[col["outputs"][1]][:n] == 1
+    seconds = outputs[col["outputs"][0]].view(np.int64)[:n]
+    out = np.full(n, None, dtype=object)
+    if present.any():
+        text = np.datetime_as_string(seconds[present].astype("datetime64[s]"), unit="s")
+        out[present] = np.char.add(text.astype(str), "Z").astype(object)
+    return out
+
+
+def _field_text(col: Dict[str, Any], frame: Optional[pd.DataFrame], outputs: List[np.ndarray],
+                n: int):
+    """The `owner`: the field's text (or the column's default when it is missing) where the
+    column is filled (a review fired), None elsewhere."""
+    present = outputs[col["outputs"][0]][:n] == 1
+    fallback = col["texts"][0] if col["texts"] else ""
+    out = np.full(n, None, dtype=object)
+    if col.get("field") and frame is not None:
+        values = frame[col["field"]].to_numpy(dtype=object)
+        for i in np.flatnonzero(present):
+            v = values[i]
+            missing = v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v))
+            out[i] = fallback if missing else str(v)
+    else:
+        out[present] = fallback
+    return out
+
+
+def _column(col: Dict[str, Any], outputs: List[np.ndarray], categorical: bool, n: int,
+            frame: Optional[pd.DataFrame] = None):
     texts = col["texts"]
+    if col["kind"] == "timestamp":
+        return _timestamp(col, outputs, n)
+    if col["kind"] == "field_text":
+        return _field_text(col, frame, outputs, n)
     if col["kind"] == "joined":
         # A joined column without rules (no `review` rule) is empty on every row, not a column
         # of length 0.
@@ -344,7 +379,7 @@ def _assemble(arrays, names, index) -> pd.DataFrame:
 def result_frame(frame: pd.DataFrame, columns, outputs, key: Optional[str],
                  categorical: bool) -> pd.DataFrame:
     arrays = [frame[key].to_numpy(dtype=object) if col["kind"] == "key"
-              else _column(col, outputs, categorical, len(frame)) for col in columns]
+              else _column(col, outputs, categorical, len(frame), frame) for col in columns]
     return _assemble(arrays, [c["name"] for c in columns], frame.index)
 
 

@@ -39,10 +39,6 @@ struct EvaluationError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-std::string field_type_text(rk::FieldType t) {
-  return std::string(rk::field_type_name(t));
-}
-
 std::string severity_text(rk::Severity s) {
   return std::string(rk::severity_name(s));
 }
@@ -113,7 +109,7 @@ class Compiled {
     for (const auto& f : program().schema.fields) {
       py::dict e;
       e["name"] = f.name;
-      e["type"] = field_type_text(f.type);
+      e["type"] = std::string(rk::field_type_name(f));
       e["nullable"] = f.nullable;
       e["key"] = f.key;
       e["enum_values"] = f.enum_values;
@@ -132,6 +128,11 @@ class Compiled {
       e["type"] = std::string(rk::ir::value_type_name(c.type));
       e["outputs"] = c.outputs;
       e["texts"] = c.texts;
+      // field_text (`owner`): the schema field it shows, None for a text alone.
+      e["field"] =
+          c.field >= 0
+              ? py::object(py::str(program().schema.fields[static_cast<size_t>(c.field)].name))
+              : py::object(py::none());
       out.append(e);
     }
     return out;
@@ -194,8 +195,10 @@ class Compiled {
       py::dict columns;
       for (auto role :
            {rk::ir::ColumnRole::Status, rk::ir::ColumnRole::Touch, rk::ir::ColumnRole::Step,
-            rk::ir::ColumnRole::Variant, rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer}) {
-        // `variant` only for a sequence with variants (it has no column otherwise).
+            rk::ir::ColumnRole::Variant, rk::ir::ColumnRole::Channel, rk::ir::ColumnRole::Offer,
+            rk::ir::ColumnRole::SendAt}) {
+        // `variant` only for a sequence with variants, `send_at` only for one with send times
+        // (they have no column otherwise).
         py::object column = column_of(role, s);
         if (!column.is_none())
           columns[py::str(std::string(rk::ir::column_role_name(role)))] = column;
@@ -205,6 +208,7 @@ class Compiled {
                                 py::arg("offers") = offers, py::arg("columns") = columns));
     }
     out["sequences"] = sequences;
+    out["owner"] = column_of(rk::ir::ColumnRole::Owner, rk::ir::kNoIndex);
     return out;
   }
 

@@ -460,3 +460,32 @@ def test_evaluate_file_writes_the_handoff_files_all_or_none(rules, snapshot, tmp
     assert not [n for n in os.listdir(tmp_path) if ".tmp-" in n]
     with pytest.raises(ValueError, match="is the snapshot"):
         rules.evaluate_file(snapshot["csv"], as_of=AS_OF, events=snapshot["csv"])
+
+
+def test_send_times_and_owner_equal_cli(tmp_path):
+    # tests/rules/send_times.rules: `NAME_send_at` and `owner` from a DataFrame (time zones of many
+    # regions, some missing) equal `rekindle eval` on the same snapshot, on both engines; an
+    # unknown zone in a frame is a data error naming the row and the column.
+    from conftest import SOURCE_DIR
+    rules_path = os.path.join(SOURCE_DIR, "tests", "rules", "send_times.rules")
+    schema_path = os.path.join(SOURCE_DIR, "tests", "rules", "zones.schema")
+    snap = str(tmp_path / "zones.csv")
+    out = str(tmp_path / "out.csv")
+    run_cli("gen", "--schema", schema_path, "--rules", rules_path, "--rows", "3000", "--seed",
+            "5", "--as-of", "2026-11-01", "--out", snap)
+    run_cli("eval", rules_path, "--snapshot", snap, "--as-of", "2026-11-01", "--out", out,
+            "--quiet")
+    st = rekindle.compile(rules_path)
+    assert st.layout["sequences"][0]["columns"]["send_at"] == "hello_send_at"
+    assert st.layout["owner"] == "owner"
+    df = pd.read_csv(snap, dtype={"id": str, "tz": str, "csm": str})
+    for engine in ("jit", "interp"):
+        result = st.evaluate(df, as_of="2026-11-01", engine=engine)
+        assert list(result.columns)[-2:] == ["hello_send_at", "owner"]
+        assert result["hello_send_at"].notna().sum() > 300
+        assert_same_rows(result, out)
+    bad = df.copy()
+    bad.loc[7, "tz"] = "europe/berlin"
+    with pytest.raises(rekindle.DataError) as e:
+        st.evaluate(bad, as_of="2026-11-01")
+    assert "tz" in str(e.value) and "Europe/Berlin" in str(e.value)

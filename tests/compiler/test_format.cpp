@@ -145,6 +145,21 @@ TEST_CASE("Format: 500 generated rule files round-trip (plain, messy, with comme
   CHECK(templated > 100);  // templates are among the constructs generated
 }
 
+TEST_CASE("Format: send times, local time and owner", "[format]") {
+  CHECK(fmt_ok("channel email requires e,sends   at 09:00\nchannel sms sends at 11:00 except "
+               "saturday,sunday local time from tz ,or \"UTC\" when   missing owner csm or   "
+               "\"x y\"") ==
+        "channel email requires e, sends at 09:00\n\nchannel sms sends at 11:00 except saturday "
+        "and sunday\n\nlocal time from tz, or \"UTC\" when missing\n\nowner csm or \"x y\"\n");
+  CHECK(fmt_ok("channel c sends at 07:30 except monday and tuesday and friday\nowner \"ops\"") ==
+        "channel c sends at 07:30 except monday, tuesday and friday\n\nowner \"ops\"\n");
+  CHECK(
+      fmt_ok("sequence s {\n  channel email requires e , sends at 09:00\n  touch a via email\n}") ==
+      "sequence s {\n  channel email requires e, sends at 09:00\n\n  touch a via email\n}\n");
+  CHECK(fmt_ok("schema s field id: string key field tz: time_zone?") ==
+        "schema s\n\nfield id: string key\nfield tz: time_zone?\n");
+}
+
 TEST_CASE("Format: layout of declarations", "[format]") {
   CHECK(fmt_ok("segment   s{a when x>1 otherwise   b}") ==
         "segment s {\n  a when x > 1\n  otherwise b\n}\n");

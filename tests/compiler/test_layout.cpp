@@ -6,6 +6,8 @@
 // are rejected with a message naming it.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <string>
 
 #include "compiler/check/compile.h"
@@ -146,6 +148,15 @@ TEST_CASE("layout: result columns are its presentation, each with its role", "[l
       case Role::Score:
         CHECK(c.name == p.layout.scores.at(c.owner).name);
         break;
+      case Role::SendAt:
+        CHECK(c.name == q.name + "_send_at");
+        CHECK(c.outputs ==
+              std::vector<uint32_t>{q.result.send_at.output, q.result.send_at.present});
+        break;
+      case Role::Owner:
+        CHECK(c.name == "owner");
+        CHECK(c.outputs == std::vector<uint32_t>{p.layout.owner.reviewed.output});
+        break;
     }
   }
 }
@@ -179,6 +190,58 @@ TEST_CASE("layout: a score is a wide value presented as a number column", "[layo
   bad.outputs[risk.value.output].width = OutputWidth::Float64;
   CHECK_FALSE(rk::ir::validate(bad, error));
   CHECK(error.find("float64 output of a int node") != std::string::npos);
+}
+
+TEST_CASE("layout: send times and the owner", "[layout][send_at]") {
+  using rk::ir::OutputWidth;
+  const rk::ir::Program p = compiled(std::string(RK_SOURCE_DIR) + "/tests/rules/send_times.rules");
+  const rk::ir::Layout& l = p.layout;
+  REQUIRE(l.sequences.size() == 1);
+  const rk::ir::Sequence& q = l.sequences[0];
+  REQUIRE(q.channels.size() == 2);
+  REQUIRE(q.channels[0].sends);
+  CHECK(q.channels[0].sends->minute_of_day == 9 * 60);
+  CHECK(q.channels[0].sends->excluded_weekdays == 0);
+  REQUIRE(q.channels[1].sends);
+  CHECK(q.channels[1].sends->minute_of_day == 11 * 60);
+  CHECK(q.channels[1].sends->excluded_weekdays == 1 << 6);  // sunday
+  CHECK(l.local_time.field == p.schema.find("tz"));
+  CHECK(l.local_time.fallback == "America/New_York");
+  CHECK(p.outputs.at(q.result.send_at.output).width == OutputWidth::Int64);
+  CHECK(p.outputs.at(q.result.send_at.present).width == OutputWidth::Code);
+  // NAME_send_at right after NAME_offer; the owner last.
+  std::vector<std::string> names;
+  for (const auto& c : p.columns) names.push_back(c.name);
+  const auto offer = std::find(names.begin(), names.end(), "hello_offer");
+  REQUIRE(offer != names.end());
+  REQUIRE(offer + 1 != names.end());
+  CHECK(*(offer + 1) == "hello_send_at");
+  const rk::ir::ResultColumn& send_at = p.columns[static_cast<size_t>(offer + 1 - names.begin())];
+  CHECK(send_at.kind == rk::ir::ResultKind::Timestamp);
+  CHECK(send_at.role == rk::ir::ColumnRole::SendAt);
+  const rk::ir::ResultColumn& owner = p.columns.back();
+  CHECK(owner.name == "owner");
+  CHECK(owner.kind == rk::ir::ResultKind::FieldText);
+  CHECK(owner.role == rk::ir::ColumnRole::Owner);
+  CHECK(owner.field == p.schema.find("csm"));
+  CHECK(owner.texts == std::vector<std::string>{"marketing-ops"});
+  CHECK(l.owner.declared);
+  std::string error;
+  CHECK(rk::ir::validate(p, error));
+  CHECK(rk::ir::validate_description(p, error));
+  // The dump (the JIT's object-cache key) holds the windows, the zone field and the owner.
+  const std::string dump = rk::ir::dump(p);
+  CHECK(dump.find("channel sms sends at minute 660 except weekdays 0x40") != std::string::npos);
+  CHECK(dump.find("local time field") != std::string::npos);
+  CHECK(dump.find("owner field") != std::string::npos);
+  // The playbook has neither.
+  const rk::ir::Program w = compiled(std::string(RK_SOURCE_DIR) + "/rules/winback.rules");
+  for (const auto& c : w.columns) {
+    CHECK(c.role != rk::ir::ColumnRole::SendAt);
+    CHECK(c.role != rk::ir::ColumnRole::Owner);
+  }
+  CHECK_FALSE(w.layout.owner.declared);
+  CHECK(w.layout.local_time.field == -1);
 }
 
 TEST_CASE("layout: templates with each placeholder's source, variants inherit the touch's",

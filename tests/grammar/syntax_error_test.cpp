@@ -76,10 +76,11 @@ TEST_CASE("RK0102: unterminated string, at its opening quote", "[grammar][errors
 TEST_CASE("RK0103: declaration expected, unexpected character", "[grammar][errors]") {
   CHECK(err("let x = 1\n\nfrobnicate x") ==
         "3:1: RK0103: expected a declaration (segment, score, stop, review, sequence, channel, "
-        "fallback, cap, let, parameter, candidate, import), found `frobnicate`");
+        "fallback, cap, local time, owner, let, parameter, candidate, import), found `frobnicate`");
   CHECK(err("let x = 1 @ 2") ==
         "1:11: RK0103: unexpected character `@` (expected a declaration (segment, score, stop, "
-        "review, sequence, channel, fallback, cap, let, parameter, candidate, import))");
+        "review, sequence, channel, fallback, cap, local time, owner, let, parameter, candidate, "
+        "import))");
   CHECK(err("let x = a <\x01") ==
         "1:12: RK0103: unexpected character byte 0x01 (expected a value to compare with)");
   CHECK(err("schema s\nsegment x {}") ==
