@@ -26,11 +26,12 @@ namespace rk::grammar {
 // Contextual words: a keyword only where the grammar expects it (`enter` at the start of a
 // sequence clause, `score` and `cap` at the start of a declaration, `point` after a score line's
 // number, `message(s) per run` in a cap, `variant` in a touch's braces, `subject` and `body` in a touch's
-// or a variant's braces);
+// or a variant's braces, `guarantee` at the start of a declaration and `never`/`always` after its
+// name);
 // elsewhere a name.
 #define RK_CONTEXTUAL_WORDS(X) \
   X(enter) X(score) X(point) X(cap) X(message) X(messages) X(per) X(run) X(variant) \
-  X(subject) X(body)
+  X(subject) X(body) X(guarantee) X(never) X(always)
 // clang-format on
 
 #define RK_WORD_TEXT(word) #word,

@@ -346,10 +346,12 @@ class IndexBuilder {
     ix_.symbols_[id].facts.push_back("computed once per customer");
     lets_[id] = {in_, d.value};
   }
-  // Top-level channels, fallbacks and caps: their conditions are walked like any rule's.
+  // Top-level channels, fallbacks, caps and guarantees: their conditions are walked like any
+  // rule's.
   void declare_decl(const ast::ChannelDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::FallbackDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::CapDecl&, const ast::TopDecl&) {}
+  void declare_decl(const ast::GuaranteeDecl&, const ast::TopDecl&) {}
   // A score reads like a let in expressions (a number per customer).
   void declare_decl(const ast::ScoreDecl& d, const ast::TopDecl&) {
     const uint32_t id = declared(SymbolKind::Let, d.name, d.name_span, d.span, d.doc);
@@ -463,6 +465,7 @@ class IndexBuilder {
   void resolve_decl(const ast::CapDecl& d) {
     if (d.cond != ast::kNoExpr) walk(d.cond, nullptr);
   }
+  void resolve_decl(const ast::GuaranteeDecl& d) { walk(d.cond, nullptr); }
   void resolve_decl(const ast::ScoreDecl& d) {
     for (const auto& l : d.lines) walk(l.cond, nullptr);
   }

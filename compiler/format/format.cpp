@@ -563,6 +563,7 @@ enum TopKind : int {
   kField = 3,
   kChannel = 4,  // top-level channels and fallbacks
   kCap = 5,
+  kGuarantee = 6,
   kSchemaHead = 10,
   kOther = 11
 };
@@ -648,6 +649,9 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
                    true);
         } else if constexpr (std::is_same_v<T, CapDecl>) {
           add_line(0, cap_text(d), Role::First, 0, {{b, e}}, kCap, true);
+        } else if constexpr (std::is_same_v<T, GuaranteeDecl>) {
+          const std::string head = "guarantee " + d.name + (d.always ? ": always " : ": never ");
+          add_line(0, line_expr(0, head, d.cond), Role::First, 0, {{b, e}}, kGuarantee, true);
         } else if constexpr (std::is_same_v<T, SequenceDecl>) {
           layout_sequence(d);
         } else {

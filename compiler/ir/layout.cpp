@@ -161,6 +161,8 @@ std::string dump_layout(const Layout& l) {
     for (const auto& line : sc.lines)
       out += fmt::format("    points {} cond {}\n", line.points, n(line.cond));
   }
+  for (const auto& g : l.guarantees)
+    out += fmt::format("  guarantee {} {} {}\n", g.name, g.always ? "always" : "never", n(g.cond));
   return out;
 }
 
