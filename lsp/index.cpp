@@ -127,6 +127,8 @@ constexpr BuiltinInfo kMembers[] = {
     {"step", "the name of the touch due"},
     {"channel", "the channel of the touch due"},
     {"offer", "the offer of the touch due (`is discount` matches any discount)"},
+    {"discount", "the discount of the touch due, a percent (missing unless its offer is one)"},
+    {"credit", "the credit of the touch due, money (missing unless its offer is one)"},
 };
 
 std::string type_text(const ast::TypeRef& t) {
@@ -247,6 +249,15 @@ class IndexBuilder {
     st.name = "stopped";
     st.facts.push_back("true when a stop rule fires for the customer (stops apply to candidates)");
     ix_.top_.emplace("stopped", add(std::move(st)));
+    if (!ix_.top_.count("reviewed")) {  // a field of that name is read instead
+      Symbol rv;
+      rv.kind = SymbolKind::Builtin;
+      rv.name = "reviewed";
+      rv.facts.push_back(
+          "true when some review rule fires for the customer (only customers with a "
+          "touch due are reviewed)");
+      ix_.top_.emplace("reviewed", add(std::move(rv)));
+    }
   }
 
   // Every let's value set (for completion after `LET is`).
