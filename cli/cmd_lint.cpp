@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/diag_output.h"
 #include "compiler/check/compile.h"
+#include "compiler/lint/guarantees.h"
 #include "compiler/lint/lint.h"
 
 namespace rk::cli {
@@ -25,6 +26,7 @@ struct LintArgs {
   std::string format = "text";
   bool werror = false;
   unsigned timeout_ms = 200;
+  unsigned guarantee_timeout_ms = 10000;
 };
 
 std::function<int()> setup_lint(CLI::App& app) {
@@ -46,6 +48,10 @@ std::function<int()> setup_lint(CLI::App& app) {
                   "Time limit per solver question in milliseconds; an undecided question stays "
                   "silent (default 200)")
       ->check(CLI::Range(1u, 600000u));
+  sub->add_option("--guarantee-timeout-ms", args->guarantee_timeout_ms,
+                  "Time limit per guarantee in milliseconds; one the solver cannot decide in it is "
+                  "a warning, never proven (default 10000)")
+      ->check(CLI::Range(1u, 3600000u));
   sub->footer(
       "Silence one finding with a comment line directly above the rule (above its `##` doc\n"
       "comment): `# rekindle: allow RK0602`. The lints are listed in docs/lints.md.\n"
@@ -84,6 +90,12 @@ std::function<int()> setup_lint(CLI::App& app) {
         if (d.severity == Severity::Warning) warnings = true;
         found[i].push_back(std::move(d));
       }
+      GuaranteeOptions gopts;
+      gopts.timeout_ms = args->guarantee_timeout_ms;
+      GuaranteeResults g = prove_guarantees(results[i], gopts);
+      if (g.broken > 0) errors = true;
+      if (g.undecided > 0) warnings = true;
+      for (auto& d : g.diags) found[i].push_back(std::move(d));
     }
     for (size_t i = 0; i < results.size(); ++i) sets.push_back({&results[i].sources, found[i]});
     const std::string text =

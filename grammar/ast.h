@@ -428,10 +428,21 @@ struct OwnerDecl {
   std::string doc;
   Span span;
 };
+// `guarantee NAME: never EXPR` (EXPR is true for no customer and as-of date) or `guarantee NAME:
+// always EXPR` (EXPR is true for every one): a promise the solver proves; no output.
+struct GuaranteeDecl {
+  std::string name;
+  Span name_span;
+  bool always = false;
+  Span kind_span;  // `never` or `always`
+  ExprId cond = kNoExpr;
+  std::string doc;
+  Span span;
+};
 
 using Decl = std::variant<ImportDecl, ParamDecl, LetDecl, SegmentDecl, CandidateDecl, RuleDecl,
                           SequenceDecl, FieldDecl, ScoreDecl, ChannelDecl, FallbackDecl, CapDecl,
-                          LocalTimeDecl, OwnerDecl>;
+                          LocalTimeDecl, OwnerDecl, GuaranteeDecl>;
 
 // What kind of rule a RuleDecl is (kept beside the decl to keep Decl small).
 enum class RuleKind : uint8_t { Stop, Review };

@@ -506,6 +506,17 @@ struct score_line
 struct score_decl
     : seq<tok<k_score>, must<score_name>, must<score_open>, star<score_line>, must<score_close>> {};
 
+// `guarantee NAME: never COND` / `guarantee NAME: always COND`: a promise over every customer
+// and as-of date, proven by the solver (compiler/lint/guarantees.h).
+struct guarantee_name : name_slot {};
+struct guarantee_colon : tok<one<':'>> {};
+struct guarantee_never : tok<k_never> {};
+struct guarantee_always : tok<k_always> {};
+struct guarantee_kind : sor<guarantee_never, guarantee_always> {};
+struct guarantee_cond : expression {};
+struct guarantee_decl : seq<tok<k_guarantee>, must<guarantee_name>, must<guarantee_colon>,
+                            must<guarantee_kind>, must<guarantee_cond>> {};
+
 // Top-level channels and fallbacks (shared by every sequence that declares no channel) and caps
 // (every sequence).
 struct top_channel_decl : seq<channel_clause> {};
@@ -534,7 +545,8 @@ struct owner_decl : seq<tok<k_owner>, must<owner_source>> {};
 
 struct rules_decl : sor<import_decl, parameter_decl, let_decl, segment_decl, candidate_decl,
                         stop_decl, review_decl, sequence_decl, score_decl, top_channel_decl,
-                        top_fallback_decl, top_cap_decl, local_time_decl, owner_decl> {};
+                        top_fallback_decl, top_cap_decl, local_time_decl, owner_decl,
+                        guarantee_decl> {};
 struct rules_end : eof {};
 struct rules_file : seq<star<rules_decl>, must<rules_end>> {};
 
@@ -674,7 +686,11 @@ template <> inline constexpr auto error_message<score_close> = "expected a line 
 template <> inline constexpr auto error_message<score_points_word> = "expected `points` after the number (`30 points when ...`)";
 template <> inline constexpr auto error_message<score_when> = "expected `when` after `points`";
 template <> inline constexpr auto error_message<score_cond> = "expected a condition after `when`";
-template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, score, stop, review, sequence, channel, fallback, cap, local time, owner, let, parameter, candidate, import)";
+template <> inline constexpr auto error_message<guarantee_name> = "expected the guarantee name after `guarantee`";
+template <> inline constexpr auto error_message<guarantee_colon> = "expected `:` after the guarantee name (`guarantee NAME: never CONDITION`)";
+template <> inline constexpr auto error_message<guarantee_kind> = "expected `never` or `always` after `:` (`guarantee NAME: never CONDITION`)";
+template <> inline constexpr auto error_message<guarantee_cond> = "expected a condition after `never` or `always`";
+template <> inline constexpr auto error_message<rules_end> = "RK0103|expected a declaration (segment, score, stop, review, sequence, channel, fallback, cap, local time, owner, guarantee, let, parameter, candidate, import)";
 // clang-format on
 
 struct error {

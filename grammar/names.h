@@ -27,11 +27,13 @@ namespace rk::grammar {
 // sequence clause, `score` and `cap` at the start of a declaration, `point` after a score line's
 // number, `message(s) per run` in a cap, `variant` in a touch's braces, `subject` and `body` in a touch's
 // or a variant's braces, `time_zone` as a schema field's type, `sends` and `except` after a
-// channel, `local time from` and `owner` at the start of a declaration);
+// channel, `local time from` and `owner` at the start of a declaration, `guarantee` at the start
+// of a declaration and `never`/`always` after its name);
 // elsewhere a name.
 #define RK_CONTEXTUAL_WORDS(X) \
   X(enter) X(score) X(point) X(cap) X(message) X(messages) X(per) X(run) X(variant) \
-  X(subject) X(body) X(time_zone) X(sends) X(except) X(local) X(time) X(from) X(owner)
+  X(subject) X(body) X(time_zone) X(sends) X(except) X(local) X(time) X(from) X(owner) \
+  X(guarantee) X(never) X(always)
 // clang-format on
 
 #define RK_WORD_TEXT(word) #word,

@@ -78,6 +78,8 @@ struct State {
   ast::ExprId touch_offer = ast::kNoExpr;
   ast::ExprId touch_only = ast::kNoExpr;
   ast::ExprId cap_cond = ast::kNoExpr;
+  bool guarantee_always = false;  // `always` rather than `never`
+  ast::Span guarantee_kind_span;
   ast::ExprId variant_offer = ast::kNoExpr;
   // `subject "..."` / `body "..."` just read, and the touch's own (before its variants).
   ast::MessageText subject, body, touch_subject, touch_body;
@@ -824,6 +826,35 @@ struct action<g::score_line> {
     st.score_lines.push_back(
         {std::move(st.points), st.points_span, c.id, std::move(info.doc), info.span});
     st.points.clear();
+  }
+};
+template <>
+struct action<g::guarantee_never> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.guarantee_always = false;
+    st.guarantee_kind_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::guarantee_always> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    st.guarantee_always = true;
+    st.guarantee_kind_span = st.token_span(in);
+  }
+};
+template <>
+struct action<g::guarantee_decl> {
+  template <typename Input>
+  static void apply(const Input& in, State& st) {
+    auto info = decl_info(in, st);
+    const Operand c = st.pop();
+    auto [name, name_span] = st.pop_name();
+    ast::GuaranteeDecl gd{
+        std::move(name),     name_span, st.guarantee_always, st.guarantee_kind_span, c.id,
+        std::move(info.doc), info.span};
+    st.out.decls.push_back({std::move(gd)});
   }
 };
 template <>

@@ -10,6 +10,7 @@
 
 #include "compiler/check/compile.h"
 #include "compiler/format/format.h"
+#include "compiler/lint/guarantees.h"
 #include "compiler/lint/lint.h"
 #include "grammar/names.h"
 #include "grammar/parser.h"
@@ -368,6 +369,12 @@ std::vector<Problem> lint(const Analysis& a, const LintOptions& opts) {
   if (!a.compiled || !a.compiled->program) return out;
   const Converter c(a, a.compiled->sources);
   for (const auto& d : lint_program(*a.compiled, opts)) out.push_back(c.convert(d));
+  // The guarantees, after the lints and within their budget (`stop`): a short limit each while
+  // editing (an undecided one says so; `rekindle check` has the full limit).
+  GuaranteeOptions g;
+  g.timeout_ms = kEditorGuaranteeTimeoutMs;
+  g.stop = opts.stop;
+  for (const auto& d : prove_guarantees(*a.compiled, g).diags) out.push_back(c.convert(d));
   return out;
 }
 

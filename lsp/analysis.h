@@ -93,8 +93,11 @@ struct AnalyzeInput {
 // Never throws for any text.
 std::shared_ptr<const Analysis> analyze(const AnalyzeInput& in);
 
-// The lint warnings of a rule file without errors (else none), placed like `problems`. Runs the
-// solver: seconds on a large file, so the server calls it off its main thread.
+// The time limit per guarantee while editing (milliseconds).
+inline constexpr unsigned kEditorGuaranteeTimeoutMs = 2000;
+// The lint warnings of a rule file without errors (else none), then its guarantees (RK0801 errors,
+// RK0802 warnings), placed like `problems`. Runs the solver: seconds on a large file, so the
+// server calls it off its main thread.
 std::vector<Problem> lint(const Analysis& a, const LintOptions& opts);
 
 // The canonical layout of a schema or rule file (compiler/format); nullopt with the first syntax

@@ -108,7 +108,7 @@ bool ends_operand(const Tok& t) {
   if (t.kind == Tok::Number || t.kind == Tok::String) return true;
   if (t.kind == Tok::Punct) return is(t, ")") || is(t, "}");
   for (std::string_view w : {"missing", "present", "true", "false", "today", "none", "early_access",
-                             "candidate", "stopped", "days", "day", "weeks", "week"})
+                             "candidate", "stopped", "reviewed", "days", "day", "weeks", "week"})
     if (t.text == w) return true;
   return !grammar::is_keyword(t.text);
 }
@@ -401,7 +401,7 @@ json completion(const View& v, Position p) {
     case CompletionPlace::Declaration:
       for (std::string_view w :
            {"import", "parameter", "let", "segment", "candidate when", "stop", "review", "sequence",
-            "channel", "fallback", "local time from", "owner", "because", "and", "or"})
+            "channel", "fallback", "local time from", "owner", "guarantee", "because", "and", "or"})
         items.keyword(w);
       break;
     case CompletionPlace::SegmentLine:

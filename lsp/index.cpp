@@ -127,6 +127,8 @@ constexpr BuiltinInfo kMembers[] = {
     {"step", "the name of the touch due"},
     {"channel", "the channel of the touch due"},
     {"offer", "the offer of the touch due (`is discount` matches any discount)"},
+    {"discount", "the discount of the touch due, a percent (missing unless its offer is one)"},
+    {"credit", "the credit of the touch due, money (missing unless its offer is one)"},
 };
 
 std::string type_text(const ast::TypeRef& t) {
@@ -249,6 +251,15 @@ class IndexBuilder {
     st.name = "stopped";
     st.facts.push_back("true when a stop rule fires for the customer (stops apply to candidates)");
     ix_.top_.emplace("stopped", add(std::move(st)));
+    if (!ix_.top_.count("reviewed")) {  // a field of that name is read instead
+      Symbol rv;
+      rv.kind = SymbolKind::Builtin;
+      rv.name = "reviewed";
+      rv.facts.push_back(
+          "true when some review rule fires for the customer (only customers with a "
+          "touch due are reviewed)");
+      ix_.top_.emplace("reviewed", add(std::move(rv)));
+    }
   }
 
   // Every let's value set (for completion after `LET is`).
@@ -348,12 +359,14 @@ class IndexBuilder {
     ix_.symbols_[id].facts.push_back("computed once per customer");
     lets_[id] = {in_, d.value};
   }
-  // Top-level channels, fallbacks and caps: their conditions are walked like any rule's.
+  // Top-level channels, fallbacks, caps and guarantees: their conditions are walked like any
+  // rule's.
   void declare_decl(const ast::ChannelDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::FallbackDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::CapDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::LocalTimeDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::OwnerDecl&, const ast::TopDecl&) {}
+  void declare_decl(const ast::GuaranteeDecl&, const ast::TopDecl&) {}
   // A score reads like a let in expressions (a number per customer).
   void declare_decl(const ast::ScoreDecl& d, const ast::TopDecl&) {
     const uint32_t id = declared(SymbolKind::Let, d.name, d.name_span, d.span, d.doc);
@@ -471,6 +484,7 @@ class IndexBuilder {
   void resolve_decl(const ast::CapDecl& d) {
     if (d.cond != ast::kNoExpr) walk(d.cond, nullptr);
   }
+  void resolve_decl(const ast::GuaranteeDecl& d) { walk(d.cond, nullptr); }
   void resolve_decl(const ast::ScoreDecl& d) {
     for (const auto& l : d.lines) walk(l.cond, nullptr);
   }

@@ -314,6 +314,10 @@ Typed Exprs::check_offer(const ast::File& f, const ast::OfferLit& o, const ast::
     s.offer_kinds.push_back(o.kind);
     const size_t space = text.find(' ');
     s.offer_amounts.push_back(space == std::string::npos ? "" : text.substr(space + 1));
+    double value = 0;
+    if (o.amount != ast::kNoExpr)
+      if (const auto* n = std::get_if<ast::NumberLit>(&f.expr(o.amount).kind)) value = n->value;
+    s.offer_values.push_back(value);
     idx = static_cast<int>(s.offers.size() - 1);
   }
   return Typed{Type{TypeKind::Offer, current_seq_index_}, nb_.c_int(idx)};

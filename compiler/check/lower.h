@@ -140,6 +140,9 @@ class Lowering {
   // Every stop rule; value = the index of the first that fires (missing when none did).
   Typed lower_stops(const ast::Span& use);
   uint32_t stopped_node(const ast::Span& use);
+  // outputs.cpp: every review rule (fail closed, for customers with a touch due); value:
+  // `reviewed`, true when any review rule fires for the customer.
+  Typed lower_reviews(const ast::Span& use);
   Typed lower_sequence(size_t index, const ast::Span& use);
   // Whether a customer enters sequence `index` (Bool): `enter when`, or the candidates.
   Typed lower_entry(size_t index, const ast::Span& use);

@@ -73,7 +73,7 @@ bool Lowering::lower_message_text(const ast::MessageText& m, ir::MessageText& ou
         what = "a parameter";
       else if (sym_.seq_index.count(name))
         what = "a sequence";
-      else if (name == "candidate" || name == "stopped")
+      else if (name == "candidate" || name == "stopped" || name == "reviewed")
         what = "a rule's answer";
       if (!what.empty()) {
         error(Code::Placeholder, name_span,

@@ -146,11 +146,14 @@ Typed Exprs::resolve_name(const ast::File& f, const std::string& name, const ast
     return low_.lower_score(it->second, span);
   if (name == "candidate") return low_.lower_candidate(span);
   if (name == "stopped") return Typed{Type{TypeKind::Bool}, low_.stopped_node(span)};
+  // `reviewed`: some review rule fired for the customer (a schema field, let or other declaration
+  // of that name comes first, like `candidate` and `stopped`; declaring one is RK0202).
+  if (name == "reviewed") return low_.lower_reviews(span);
   if (seq_index_.count(name)) {
     error(Code::SequenceValue, span,
           fmt::format("`{}` is a sequence; use one of its values: {}.status, {}.touch, "
-                      "{}.step, {}.channel, {}.offer",
-                      name, name, name, name, name, name));
+                      "{}.step, {}.channel, {}.offer, {}.discount, {}.credit",
+                      name, name, name, name, name, name, name, name));
     return error_typed();
   }
   if (expect && expect->is_enumerated()) return unknown_value(*expect, name, span);
@@ -198,16 +201,29 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Member& k, const ast::Spa
   }
   if (k.member == "touch")
     return Typed{Type{TypeKind::Int}, nb_.op(ir::Op::Add, ir::Ty::Int, {q.touch, nb_.c_int(1)})};
+  // `discount` (a percent) and `credit` (money): the due offer's amount when it is of that kind,
+  // missing otherwise (no touch due, or another offer).
+  if (k.member == "discount" || k.member == "credit") {
+    const bool discount = k.member == "discount";
+    const ast::OfferKind want = discount ? ast::OfferKind::Discount : ast::OfferKind::Credit;
+    std::vector<uint32_t> table;
+    for (size_t i = 0; i < q.offers.size(); ++i)
+      table.push_back(q.offer_kinds[i] == want ? nb_.c_float(q.offer_values[i])
+                                               : nb_.null(ir::Ty::Float));
+    return Typed{Type{discount ? TypeKind::Percent : TypeKind::Money},
+                 nb_.switch_(q.offer, table, ir::Ty::Float)};
+  }
   // The members it has: `variant` only for a sequence with variants.
   const bool variants = q.variant != UINT32_MAX;
-  std::vector<std::string> members = {"status", "touch", "step", "channel", "offer"};
+  std::vector<std::string> members = {"status", "touch",  "step",    "channel",
+                                      "offer",  "credit", "discount"};
   if (variants) members.emplace_back("variant");
   std::string help;
   const std::string near = closest(k.member, members);
   if (!near.empty()) help = fmt::format("did you mean `{}`?", near);
   error(Code::SequenceValue, k.member_span,
         fmt::format("sequence `{}` has no value `{}` (it has status, touch, step, channel, "
-                    "offer{})",
+                    "offer, discount, credit{})",
                     name->name, k.member, variants ? ", variant" : ""),
         help);
   return error_typed();

@@ -101,6 +101,39 @@ void Lowering::add_would_be(ir::Sequence& seq) {
   }
 }
 
+Typed Lowering::lower_reviews(const ast::Span& use) {
+  Entity& e = sym_.reviews_ent;
+  if (e.state == State::Done) return e.value;
+  if (!enter(e, "review rules", use)) return error_typed();
+  e.state = State::Active;
+  CycleGuard g(*this, "review rules", use);
+  // Reviews apply to customers with a touch due (or, without sequences, to candidates that
+  // are not stopped). Like stops they fail closed.
+  uint32_t scope;
+  if (seqs_.empty()) {
+    scope = nb_.and_(lower_candidate(use).node, nb_.is_missing(lower_stops(use).node));
+  } else {
+    scope = lower_sequence(0, use).type.is_error() ? nb_.c_bool(false) : seqs_[0].is_due;
+    for (size_t i = 1; i < seqs_.size(); ++i)
+      if (!lower_sequence(i, use).type.is_error()) scope = nb_.or_(scope, seqs_[i].is_due);
+  }
+  sym_.review_scope = scope;
+  uint32_t any = nb_.c_bool(false);
+  for (const auto& r : reviews_) {
+    Typed c = ex_.check_cond(*r.file, r.decl->cond);
+    if (c.type.is_error()) continue;
+    sym_.review_conds.push_back(c.node);
+    smap_.rule(SourceMap::Kind::Review, "", r.decl->name, r.decl->span, c.node,
+               smap_.term(*r.file, r.decl->cond), r.decl->doc);
+    sym_.review_nodes.push_back(nb_.if_(ir::Ty::Bool, scope, nb_.fires(c.node), nb_.c_bool(false)));
+    any = sym_.review_nodes.size() == 1 ? sym_.review_nodes.back()
+                                        : nb_.or_(any, sym_.review_nodes.back());
+  }
+  e.value = Typed{Type{TypeKind::Bool}, any};
+  e.state = State::Done;
+  return e.value;
+}
+
 void Lowering::lower_all() {
   const ast::Span here = ctx_.files.first;
   for (auto& [name, p] : params_) lower_param(p);
@@ -113,25 +146,17 @@ void Lowering::lower_all() {
   check_experiments();
   if (ctx_.failed()) return;
 
-  // Reviews apply to customers with a touch due (or, without sequences, to candidates that
-  // are not stopped). Like stops they fail closed.
-  uint32_t scope;
-  if (seqs_.empty()) {
-    scope = nb_.and_(cand, nb_.is_missing(stops.node));
-  } else {
-    scope = seqs_[0].is_due;
-    for (size_t i = 1; i < seqs_.size(); ++i) scope = nb_.or_(scope, seqs_[i].is_due);
+  const Typed reviewed = lower_reviews(here);
+  // Guarantees: checked like any condition; the solver proves them (compiler/lint/guarantees.h).
+  std::vector<ir::Guarantee> guarantees;
+  for (const auto& g : sym_.guarantees) {
+    Typed c = ex_.check_cond(*g.file, g.decl->cond);
+    if (!c.type.is_error()) guarantees.push_back({g.decl->name, g.decl->always, c.node});
   }
-  std::vector<uint32_t> review_nodes, review_conds;
-  for (const auto& r : reviews_) {
-    Typed c = ex_.check_cond(*r.file, r.decl->cond);
-    if (c.type.is_error()) continue;
-    review_conds.push_back(c.node);
-    smap_.rule(SourceMap::Kind::Review, "", r.decl->name, r.decl->span, c.node,
-               smap_.term(*r.file, r.decl->cond), r.decl->doc);
-    review_nodes.push_back(nb_.if_(ir::Ty::Bool, scope, nb_.fires(c.node), nb_.c_bool(false)));
-  }
-  if (ctx_.failed()) return;
+  if (ctx_.failed() || reviewed.type.is_error()) return;
+  const uint32_t scope = sym_.review_scope;
+  const std::vector<uint32_t>& review_nodes = sym_.review_nodes;
+  const std::vector<uint32_t>& review_conds = sym_.review_conds;
 
   // The layout's result values, each in a kernel output.
   ir::Layout& L = program_.layout;
@@ -192,6 +217,7 @@ void Lowering::lower_all() {
   lower_owner(reviewed);
   if (ctx_.failed()) return;
   for (ir::Sequence& seq : L.sequences) add_would_be(seq);
+  L.guarantees = std::move(guarantees);
   program_.columns = ir::result_columns(L, program_.schema);
   check_column_names();
 }

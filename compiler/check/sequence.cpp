@@ -393,6 +393,7 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   q.offers.push_back("none");
   q.offer_kinds.push_back(ast::OfferKind::None);
   q.offer_amounts.push_back("");
+  q.offer_values.push_back(0);
   std::vector<uint32_t> next_conds, channel_of, offer_of, variant_of, only_terms;
   std::unordered_map<std::string, ast::Span> touch_names;
   const Type channel_type{TypeKind::Channel, si};

@@ -106,6 +106,16 @@ class Declarer {
                              sym_.owner.decl->span, "first declared here");
                 else
                   sym_.owner = {f, &d};
+              } else if constexpr (std::is_same_v<D, ast::GuaranteeDecl>) {
+                // Guarantee names are only shown (never read by conditions): a namespace of
+                // their own, like stop and review rules.
+                if (auto it = sym_.guarantee_names.find(d.name); it != sym_.guarantee_names.end())
+                  error_note(Code::DeclaredTwice, d.name_span,
+                             fmt::format("guarantee `{}` is declared twice", d.name), it->second,
+                             "first declared here");
+                else
+                  sym_.guarantee_names.emplace(d.name, d.name_span);
+                sym_.guarantees.push_back({f, &d});
               } else if constexpr (std::is_same_v<D, ast::CandidateDecl>) {
                 if (candidate_decl_) {
                   error(Code::CandidateTwice, d.span, "`candidate` is declared twice");
@@ -144,7 +154,7 @@ class Declarer {
             top.decl);
       }
     }
-    for (const char* reserved : {"candidate", "stopped", "today"})
+    for (const char* reserved : {"candidate", "stopped", "reviewed", "today"})
       if (auto it = names_.find(reserved); it != names_.end())
         error(Code::DeclaredTwice, it->second, fmt::format("`{}` is a built-in name", reserved));
   }
@@ -188,6 +198,7 @@ std::vector<std::string> Symbols::all_names(const Schema& schema) const {
   for (const auto& f : schema.fields) out.push_back(f.name);
   out.push_back("candidate");
   out.push_back("stopped");
+  out.push_back("reviewed");
   return out;
 }
 

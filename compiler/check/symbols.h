@@ -51,6 +51,7 @@ struct SeqEnt : Entity {
   std::vector<std::string> offers;  // offer texts, index = offer value
   std::vector<ast::OfferKind> offer_kinds;
   std::vector<std::string> offer_amounts;
+  std::vector<double> offer_values;  // the amount as a number (a discount as a fraction); 0: none
   std::vector<std::string> statuses;
   std::vector<std::string> steps;
   uint32_t status = 0, next = 0, channel = 0, offer = 0, touch = 0, is_due = 0;
@@ -85,6 +86,10 @@ struct Symbols {
   std::vector<RuleEnt> stops;
   Entity stops_ent;
   std::vector<RuleEnt> reviews;
+  // The review rules, lowered on first use (the results or `reviewed`); value: `reviewed`.
+  Entity reviews_ent;
+  std::vector<uint32_t> review_nodes, review_conds;  // per review rule (errors leave it out)
+  uint32_t review_scope = 0;
   std::vector<SeqEnt> seqs;
   std::unordered_map<std::string, size_t> seq_index;
   // Top level: channels and fallbacks shared by every sequence that declares no channel, caps
@@ -95,6 +100,9 @@ struct Symbols {
   // `local time from FIELD ...` and `owner FIELD or "TEXT"` (at most one each; decl null: none).
   TopClause<ast::LocalTimeDecl> local_time;
   TopClause<ast::OwnerDecl> owner;
+  // Guarantees, in the order written (their names are a namespace of their own).
+  std::vector<TopClause<ast::GuaranteeDecl>> guarantees;
+  std::unordered_map<std::string, ast::Span> guarantee_names;
 
   // Every name an expression may read (for "did you mean").
   std::vector<std::string> all_names(const Schema& schema) const;

@@ -573,6 +573,7 @@ enum TopKind : int {
   kField = 3,
   kChannel = 4,  // top-level channels and fallbacks
   kCap = 5,
+  kGuarantee = 6,
   kSchemaHead = 10,
   kOther = 11
 };
@@ -670,6 +671,9 @@ void Formatter::layout_decl(const ast::TopDecl& td) {
           if (!d.field.empty()) t += d.field + (d.text ? " or " : "");
           if (d.text) t += quote(*d.text);
           add_line(0, std::move(t), Role::First, 0, {{b, e}}, kOther, true);
+        } else if constexpr (std::is_same_v<T, GuaranteeDecl>) {
+          const std::string head = "guarantee " + d.name + (d.always ? ": always " : ": never ");
+          add_line(0, line_expr(0, head, d.cond), Role::First, 0, {{b, e}}, kGuarantee, true);
         } else if constexpr (std::is_same_v<T, SequenceDecl>) {
           layout_sequence(d);
         } else {

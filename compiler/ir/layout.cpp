@@ -174,6 +174,8 @@ std::string dump_layout(const Layout& l) {
   if (l.owner.declared)
     out += fmt::format("  owner field {} or \"{}\" reviewed {}\n", l.owner.field, l.owner.text,
                        v(l.owner.reviewed));
+  for (const auto& g : l.guarantees)
+    out += fmt::format("  guarantee {} {} {}\n", g.name, g.always ? "always" : "never", n(g.cond));
   return out;
 }
 

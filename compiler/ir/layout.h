@@ -325,6 +325,14 @@ struct Sequence {
   WouldBe would_be;
 };
 
+// `guarantee NAME: never COND` / `always COND`: a promise over every customer and as-of date that
+// compiler/lint/guarantees.h proves with the solver. No output: nothing reads it per row.
+struct Guarantee {
+  std::string name;
+  bool always = false;      // `always COND` (COND true for everyone); else `never COND`
+  uint32_t cond = kNoNode;  // Bool: the condition as written
+};
+
 struct Layout {
   int32_t key_field = -1;  // Schema::key_field
   CandidateLayout candidate;
@@ -332,9 +340,10 @@ struct Layout {
   std::vector<Score> scores;     // in declaration order
   Stops stops;
   Reviews reviews;
-  std::vector<Sequence> sequences;  // in declaration order
-  LocalTime local_time;             // for the sequences' send times
+  std::vector<Sequence> sequences;    // in declaration order
+  LocalTime local_time;               // for the sequences' send times
   Owner owner;
+  std::vector<Guarantee> guarantees;  // in declaration order
 };
 
 // A deterministic text form of the layout (part of ir::dump).

@@ -203,6 +203,8 @@ bool validate_references(const Program& p, std::string& error) {
   for (const auto& s : l.stops.rules) check(nodes_ok({s.cond, s.fires}), "stop " + s.name);
   check(node(l.reviews.scope), "the reviews' scope");
   for (const auto& r : l.reviews.rules) check(node(r.cond) && value(r.value), "review " + r.name);
+  for (const auto& g : l.guarantees)
+    check(node(g.cond) && p.nodes[g.cond].ty == Ty::Bool, "guarantee " + g.name);
   for (const auto& q : l.sequences) {
     const std::string seq = "sequence " + q.name;
     const auto& d = q.decision;

@@ -118,6 +118,16 @@ Encoder::Encoder(const ir::Program& p, unsigned timeout_ms, std::function<bool()
   val_.reserve(p.nodes.size());
   pres_.reserve(p.nodes.size());
   for (uint32_t n = 0; n < p.nodes.size(); ++n) encode(n);
+  // Holdout atoms under one salt read one bucket: `bucket < a` implies `bucket < b` for a <= b (a
+  // touch's variants take consecutive ranges), so no model puts a key in two ranges at once.
+  for (const auto& [ia, ha] : holdouts_)
+    for (const auto& [ib, hb] : holdouts_) {
+      const ir::Atom& a = p.atoms[ia];
+      const ir::Atom& b = p.atoms[ib];
+      if (ia != ib && a.field == b.field && a.salt == b.salt && a.modulus == b.modulus &&
+          a.threshold <= b.threshold)
+        solver_.add(z3::implies(ha, hb));
+    }
 }
 
 z3::expr Encoder::real_of_double(double d) {

@@ -127,6 +127,7 @@ TEST_CASE("Format: every rule and schema file in the repository round-trips", "[
 TEST_CASE("Format: 500 generated rule files round-trip (plain, messy, with comments)",
           "[format][gen]") {
   int templated = 0;  // sequences with templates
+  size_t guarantees = 0;
   for (uint64_t seed = 1; seed <= 500; ++seed) {
     testgen::RuleFileOptions o;
     o.seed = 7000 + seed;
@@ -140,9 +141,17 @@ TEST_CASE("Format: 500 generated rule files round-trip (plain, messy, with comme
     const CompileResult compiled = compile_rules_text(path, text);
     REQUIRE(compiled.program);
     for (const auto& q : compiled.program->layout.sequences) templated += q.templated ? 1 : 0;
+    guarantees += compiled.program->layout.guarantees.size();
     check_round_trip(path, text);
   }
-  CHECK(templated > 100);  // templates are among the constructs generated
+  CHECK(templated > 100);   // templates are among the constructs generated
+  CHECK(guarantees > 100);  // and guarantees
+}
+
+TEST_CASE("Format: guarantees", "[format]") {
+  CHECK(fmt_ok("guarantee   g :never  x>1") == "guarantee g: never x > 1\n");
+  CHECK(fmt_ok("## Kept.\nguarantee g:always(x > 1 or y)and not reviewed") ==
+        "## Kept.\nguarantee g: always (x > 1 or y) and not reviewed\n");
 }
 
 TEST_CASE("Format: send times, local time and owner", "[format]") {

@@ -1,7 +1,8 @@
 // Rekindle tests: golden diagnostics. Every tests/golden/<case>/input.rules is compiled (with the
 // path relative to the repo root, so rendered file names are stable) and the text rendering of
-// all its diagnostics must equal tests/golden/<case>/expected.err byte for byte. Cases listed in
-// tests/golden/KNOWN_ISSUES.md are skipped (reported by name). A case may add a `params` file
+// all its diagnostics (and those of proving its guarantees, as `rekindle check` does) must equal
+// tests/golden/<case>/expected.err byte for byte. Cases listed in tests/golden/KNOWN_ISSUES.md are
+// skipped (reported by name). A case may add a `params` file
 // (`NAME=VALUE` lines, like `--param`). A case too large to commit (RK0107: over 16 MiB) holds
 // `input.generate` instead: a count on its first line and the text to repeat that many times; the
 // test writes input.rules from it, renders it and removes it again (it is in .gitignore).
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "compiler/check/compile.h"
+#include "compiler/lint/guarantees.h"
 
 namespace {
 
@@ -116,6 +118,8 @@ std::string render_case(const std::string& name) {
   const rk::CompileResult r = rk::compile_rules(path, case_options(name));
   std::string out;
   for (const auto& d : r.diags) out += rk::render_text(r.sources, d);
+  // Like `rekindle check`: the guarantees of a file that checked clean are proven or refuted.
+  for (const auto& d : rk::prove_guarantees(r).diags) out += rk::render_text(r.sources, d);
   return out;
 }
 

@@ -116,7 +116,8 @@ test('the program\'s constructs: scores, caps, variants, templates (tests/rules/
   const rulesDir = join(root, 'tests', 'rules');
   const read = async (name) =>
     tokenize(await grammarFor(name), readFileSync(join(rulesDir, name), 'utf8'));
-  for (const f of ['caps.rules', 'variants.rules', 'templates.rules', 'scores.rules']) {
+  for (const f of ['caps.rules', 'variants.rules', 'templates.rules', 'scores.rules',
+                   'guarantees.rules']) {
     for (const l of await read(f))
       for (const t of l.tokens)
         assert.ok(!t.scopes.some((s) => s.startsWith('invalid')), `${f}: ${l.line}`);
@@ -132,6 +133,10 @@ test('the program\'s constructs: scores, caps, variants, templates (tests/rules/
   expect(templates, 'score loyalty {', 'score', 'storage.type.rekindle');
   expect(templates, 'subject "Bye {name|there}"', 'subject', 'keyword.control.rekindle');
   expect(templates, 'subject "Bye {name|there}"', 'name', 'variable.other.placeholder.rekindle');
+  const guarantees = await read('guarantees.rules');
+  expect(guarantees, 'guarantee one_sequence: never', 'guarantee', 'storage.type.rekindle');
+  expect(guarantees, 'guarantee one_sequence: never', 'never', 'keyword.control.rekindle');
+  expect(guarantees, '    and not reviewed', 'reviewed', 'constant.language.rekindle');
 });
 
 test('the schema and the tests', async () => {

@@ -41,7 +41,8 @@ class Gen {
   explicit Gen(const RuleFileOptions& o)
       : o_(o),
         state_(o.seed * 0x9E3779B97F4A7C15ull + 1),
-        message_state_(o.seed * 0xD1B54A32D192ED03ull + 7) {}
+        message_state_(o.seed * 0xD1B54A32D192ED03ull + 7),
+        guarantee_state_(o.seed * 0xA24BAED4963EE407ull + 11) {}
 
   std::string file();
 
@@ -50,6 +51,7 @@ class Gen {
   uint64_t state_;
   // Templates draw from a stream of their own, so files without templates are as before.
   uint64_t message_state_;
+  uint64_t guarantee_state_;
   int comment_no_ = 0;
   std::vector<Named> params_, lets_;
   std::vector<Segment> segments_;
@@ -66,6 +68,14 @@ class Gen {
   }
   int pick(int n) { return static_cast<int>(next() % static_cast<uint64_t>(n)); }
   bool chance(int percent) { return pick(100) < percent; }
+  // Whether and how many guarantees a file gets: a stream of its own, so files without them are
+  // unchanged (their conditions come last in the file, from the main stream).
+  int gpick(int n) {
+    uint64_t z = (guarantee_state_ += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return static_cast<int>((z ^ (z >> 31)) % static_cast<uint64_t>(n));
+  }
   int mpick(int n) {
     uint64_t z = (message_state_ += 0x9E3779B97F4A7C15ull);
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -696,6 +706,16 @@ std::string Gen::file() {
   const int nr = pick(5);
   for (int i = 0; i < nr; ++i) out += rule(false, i) + "\n";
   if (o_.comments && chance(50)) out += comment() + "\n";
+  // Guarantees in about 30% of files, after everything (they read anything, `reviewed` too).
+  if (gpick(100) < 30) {
+    const int ng = 1 + gpick(3);
+    for (int i = 0; i < ng; ++i) {
+      std::string c = top_cond();
+      if (gpick(3) == 0) c = paren(c) + sp() + "and" + sp() + "not" + sp() + "reviewed";
+      out += "\n" + before_decl(0) + "guarantee" + sp() + "g" + std::to_string(i) + ":" + sp() +
+             (gpick(2) ? "never" : "always") + sp() + c + eol();
+    }
+  }
   return out;
 }
 

@@ -76,11 +76,12 @@ TEST_CASE("RK0102: unterminated string, at its opening quote", "[grammar][errors
 TEST_CASE("RK0103: declaration expected, unexpected character", "[grammar][errors]") {
   CHECK(err("let x = 1\n\nfrobnicate x") ==
         "3:1: RK0103: expected a declaration (segment, score, stop, review, sequence, channel, "
-        "fallback, cap, local time, owner, let, parameter, candidate, import), found `frobnicate`");
+        "fallback, cap, local time, owner, guarantee, let, parameter, candidate, import), found "
+        "`frobnicate`");
   CHECK(err("let x = 1 @ 2") ==
         "1:11: RK0103: unexpected character `@` (expected a declaration (segment, score, stop, "
-        "review, sequence, channel, fallback, cap, local time, owner, let, parameter, candidate, "
-        "import))");
+        "review, sequence, channel, fallback, cap, local time, owner, guarantee, let, parameter, "
+        "candidate, import))");
   CHECK(err("let x = a <\x01") ==
         "1:12: RK0103: unexpected character byte 0x01 (expected a value to compare with)");
   CHECK(err("schema s\nsegment x {}") ==
@@ -145,4 +146,17 @@ TEST_CASE("diagnostics render as file:line:col: error[code]: message", "[grammar
         "rules/x.rules:2:5: error[RK0101]: expected `when` after the label name, found `wen`\n"
         "    2 |   a wen x\n"
         "      |     ^^^\n");
+}
+
+TEST_CASE("guarantee: its parts, and the contextual words", "[grammar][errors]") {
+  CHECK(err("guarantee g never x") ==
+        "1:13: RK0101: expected `:` after the guarantee name (`guarantee NAME: never CONDITION`), "
+        "found `never`");
+  CHECK(err("guarantee g: x") ==
+        "1:14: RK0101: expected `never` or `always` after `:` (`guarantee NAME: never "
+        "CONDITION`), found `x`");
+  CHECK(err("guarantee g: always") ==
+        "1:20: RK0101: expected a condition after `never` or `always`, found the end of the file");
+  // `guarantee`, `never` and `always` are names elsewhere.
+  CHECK(err("let guarantee = never and always") == "parsed");
 }
