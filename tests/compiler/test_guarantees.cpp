@@ -185,3 +185,26 @@ TEST_CASE("guarantees: always, and the members discount, credit and reviewed") {
   CHECK(b.broken == 1);
   CHECK(b.diags.at(0).message.find("is not true for this customer") != std::string::npos);
 }
+
+TEST_CASE("guarantees: paused variants are part of the program the solver sees") {
+  // With the credit variant paused (eval --experiments), its buckets go to the discount variant,
+  // so its credit 30 is never offered and the ceiling holds; the unpaused program breaks it.
+  const std::string text = replace(kProgram, "variant credit 20% { offer credit 25 }",
+                                   "variant credit 20% { offer credit 30 }");
+  rk::CompileOptions opts;
+  rk::Experiments e;
+  e.path = "experiments.json";
+  e.text = R"({"paused": ["winback.winback_offer.credit"]})";
+  const std::string name = "winback.winback_offer.credit";
+  e.paused.push_back(
+      {name, static_cast<uint32_t>(e.text.find(name)), static_cast<uint32_t>(name.size())});
+  opts.experiments = e;
+  auto r = rk::compile_rules_text(kRules + "case.rules", text, opts);
+  for (const auto& d : r.diags) INFO(d.message);
+  REQUIRE(r.program);
+  rk::GuaranteeOptions o;
+  o.timeout_ms = 20000;
+  const auto g = rk::prove_guarantees(r, o);
+  CHECK(g.proven == 6);
+  CHECK(g.broken == 0);
+}
