@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Rekindle end-to-end test: `rekindle eval rules/program.rules` equals the independent Python
+# oracle of the full program (tests/oracle/program_oracle.py) on adversarial snapshots: the result,
+# the drafts, the review queue and the events, as of every daylight-saving and Sunday corner date,
+# with a paused variant, on both engines and 1 and 2 threads (byte-identical), and the data errors
+# fail in both. Takes about a minute on one core (most of it is the oracle).
+set -euo pipefail
+REKINDLE=$1
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+ORACLE="$SRC/tests/oracle/program_oracle.py"
+RULES="$SRC/rules/program.rules"
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+# ---- PENDING: send times and owners ------------------------------------------------------------
+# rules/program.rules cannot say the local send times (`sends at`, `local time from`) and the
+# owner (`owner csm_owner or "marketing-ops"`) until those constructs land, so rekindle writes no
+# `*_send_at` or `owner` columns, null `send_at` and `owner` in the drafts and an empty owner in
+# the review queue (which is then in snapshot order). While this is 1, both sides are compared
+# without them, the queue in snapshot order, and the `unknown_tz` data error is not expected.
+# Set it to 0 (and delete this block's uses) when the send-time helper's work lands.
+PENDING_SEND_OWNER=1
+
+compare_all() {  # compare_all EXPECTED_PREFIX ACTUAL_PREFIX: the four files, in one process
+  python3 - "$1" "$2" "$ORACLE" "$PENDING_SEND_OWNER" <<'EOF'
+import importlib.util, sys
+e, a, oracle, pending = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+spec = importlib.util.spec_from_file_location("program_oracle", oracle)
+po = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(po)
+
+def compare(exp, act, strict=False):
+    if po.main(["compare", exp, act] + (["--strict-quoting"] if strict else [])) != 0:
+        sys.exit(1)
+
+if not pending:
+    compare(e + ".csv", a + ".csv", True)
+    compare(e + ".q.csv", a + ".q.csv", True)
+    compare(e + ".d.jsonl", a + ".d.jsonl")
+else:
+    # PENDING_SEND_OWNER: the actual bytes are minimal-quoted (checked before projecting), then
+    # both sides lose the send times and owners, and the queue goes to snapshot order.
+    compare(a + ".csv", a + ".csv", True)
+    compare(a + ".q.csv", a + ".q.csv", True)
+    drop = {"welcome_back_send_at", "winback_send_at", "owner"}
+    order = {}
+    for n, (_, r) in enumerate(po.read_csv_records(e + ".csv")):
+        order.setdefault(r[0], n)
+    for prefix in (e, a):
+        for name, queue in ((".csv", False), (".q.csv", True)):
+            rows = [r for _, r in po.read_csv_records(prefix + name)]
+            keep = [i for i, h in enumerate(rows[0]) if h not in drop]
+            header = [rows[0][i] for i in keep]
+            body = [[r[i] for i in keep] for r in rows[1:]]
+            if queue:
+                body.sort(key=lambda r: order[r[header.index("customer_id")]])
+            with open(prefix + ".p" + name, "w", encoding="utf-8", newline="") as f:
+                f.write(po.csv_text(header, body))
+        objs = po.load_json_file(prefix + ".d.jsonl", True)
+        for o in objs:
+            o.pop("send_at", None)
+            o.pop("owner", None)
+        with open(prefix + ".pd.jsonl", "w", encoding="utf-8") as f:
+            f.write(po.jsonl_text(objs))
+    compare(e + ".p.csv", a + ".p.csv")
+    compare(e + ".p.q.csv", a + ".p.q.csv")
+    compare(e + ".pd.jsonl", a + ".pd.jsonl")
+compare(e + ".e.jsonl", a + ".e.jsonl")
+EOF
+}
+
+run_rekindle() {  # run_rekindle SNAPSHOT AS_OF PREFIX [eval flags...]
+  local snap=$1 asof=$2 out=$3; shift 3
+  "$REKINDLE" eval "$RULES" --snapshot "$snap" --as-of "$asof" --out "$out.csv" \
+    --drafts "$out.d.jsonl" --review-queue "$out.q.csv" --events "$out.e.jsonl" --run-id r1 \
+    --quiet "$@"
+}
+
+check() {  # check SNAPSHOT AS_OF LABEL [--experiments FILE]
+  local snap=$1 asof=$2 label=$3; shift 3
+  echo "== $label"
+  python3 "$ORACLE" eval "$snap" "$asof" --out "$TMP/exp.csv" --drafts "$TMP/exp.d.jsonl" \
+    --review-queue "$TMP/exp.q.csv" --events "$TMP/exp.e.jsonl" --run-id r1 "$@"
+  # Engines and thread counts give byte-identical files; the first is compared with the oracle.
+  run_rekindle "$snap" "$asof" "$TMP/jit1" --engine jit --threads 1 "$@"
+  for run in "interp 1" "jit 2" "interp 2"; do
+    set -- $run "$@"
+    local engine=$1 threads=$2; shift 2
+    run_rekindle "$snap" "$asof" "$TMP/$engine$threads" --engine "$engine" --threads "$threads" "$@"
+    for f in .csv .d.jsonl .q.csv .e.jsonl; do
+      cmp "$TMP/jit1$f" "$TMP/$engine$threads$f"
+    done
+  done
+  compare_all "$TMP/exp" "$TMP/jit1"
+}
+
+# Every daylight-saving and Sunday corner date, on a snapshot generated for it.
+seed=1
+for asof in $(python3 "$ORACLE" corner-dates); do
+  python3 "$ORACLE" generate 1000 "$seed" "$asof" > "$TMP/snap.csv"
+  check "$TMP/snap.csv" "$asof" "seed $seed as of $asof"
+  seed=$((seed + 1))
+done
+
+# Sizes that cross the evaluator's chunks (16384 rows) twice, with variants paused; a snapshot
+# evaluated as of a later Sunday than it was generated for.
+python3 "$ORACLE" generate 33000 101 2026-11-01 > "$TMP/big.csv"
+echo '{"paused": ["winback.winback_offer.credit", "winback.pattern_interrupt.curiosity"]}' \
+  > "$TMP/paused.json"
+check "$TMP/big.csv" 2026-11-01 "33000 rows, credit and curiosity paused" \
+  --experiments "$TMP/paused.json"
+echo '{"paused": ["winback.winback_offer.discount"], "other": 1}' > "$TMP/paused2.json"
+python3 "$ORACLE" generate 17000 102 2026-03-08 > "$TMP/mid.csv"
+check "$TMP/mid.csv" 2026-03-29 "17000 rows as of a later Sunday, discount paused" \
+  --experiments "$TMP/paused2.json"
+
+# The bundled sample (rules/sample.csv, `rekindle gen --program`) as of the date it was made for.
+check "$SRC/rules/sample.csv" 2026-11-01 "bundled sample"
+
+# Data errors: the oracle and rekindle both fail, and rekindle writes no file.
+kinds="dup_key neg_last_touch neg_welcome_touch"
+[ "$PENDING_SEND_OWNER" = 1 ] || kinds="$kinds unknown_tz"
+for kind in $kinds; do
+  echo "== data error: $kind"
+  python3 "$ORACLE" generate 50 3 2026-11-01 --inject "$kind" > "$TMP/bad.csv" 2> /dev/null
+  if python3 "$ORACLE" eval "$TMP/bad.csv" 2026-11-01 --out "$TMP/bad_exp.csv" 2> /dev/null; then
+    echo "the oracle accepted a snapshot with $kind" >&2
+    exit 1
+  fi
+  rm -f "$TMP"/bad_act*
+  if run_rekindle "$TMP/bad.csv" 2026-11-01 "$TMP/bad_act" 2> "$TMP/bad.err"; then
+    echo "rekindle accepted a snapshot with $kind" >&2
+    exit 1
+  fi
+  cat "$TMP/bad.err"
+  if ls "$TMP"/bad_act* > /dev/null 2>&1; then
+    echo "rekindle left a file after a data error ($kind)" >&2
+    exit 1
+  fi
+done
+echo "program oracle: all comparisons identical"
