@@ -125,6 +125,23 @@ check "$TMP/gen.csv" 2026-03-08 "rekindle gen --program, as of 2026-03-08"
 run_rekindle "$TMP/gen.arrow" 2026-03-08 "$TMP/arrow" --threads 2
 for f in .csv .d.jsonl .q.csv .e.jsonl; do cmp "$TMP/jit1$f" "$TMP/arrow$f"; done
 
+# The default run id (AS_OF/ + the rule set's hash) and the run manifest of the summary: the
+# oracle takes the hash rekindle reports; the snapshot's size and SHA-256 are the file's.
+echo "== the default run id and the run manifest"
+"$REKINDLE" eval "$RULES" --snapshot "$SRC/rules/sample.csv" --as-of 2026-11-01 \
+  --out "$TMP/m.csv" --events "$TMP/m.e.jsonl" --summary "$TMP/m.json" --quiet
+version=$("$REKINDLE" --version | awk '{print $NF}')
+read -r hash bytes sha < <(python3 -c 'import json, sys
+i = json.load(open(sys.argv[1]))["inputs"]
+assert i["run_id"] == "2026-11-01/" + i["rules_fnv1a64"][:8], i
+assert (i["as_of"], i["version"]) == ("2026-11-01", sys.argv[2]), i
+print(i["rules_fnv1a64"], i["snapshot_bytes"], i["snapshot_sha256"])' "$TMP/m.json" "$version")
+[ "$bytes" = "$(stat -c %s "$SRC/rules/sample.csv")" ]
+[ "$sha" = "$(sha256sum "$SRC/rules/sample.csv" | cut -d' ' -f1)" ]
+python3 "$ORACLE" eval "$SRC/rules/sample.csv" 2026-11-01 --out "$TMP/m_exp.csv" \
+  --events "$TMP/m_exp.e.jsonl" --rules-hash "$hash"
+python3 "$ORACLE" compare "$TMP/m_exp.e.jsonl" "$TMP/m.e.jsonl"
+
 # Data errors: the oracle and rekindle both fail, and rekindle writes no file.
 kinds="dup_key neg_last_touch neg_welcome_touch"
 [ "$PENDING_SEND_OWNER" = 1 ] || kinds="$kinds unknown_tz"
