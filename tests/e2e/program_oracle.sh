@@ -163,4 +163,25 @@ for kind in $kinds; do
     exit 1
   fi
 done
+# Experiments files that both must refuse: a typo, every variant of a touch paused, not a list.
+python3 "$ORACLE" generate 50 4 2026-11-01 > "$TMP/small.csv"
+for bad in '{"paused": ["winback.winback_offer.credits"]}' \
+           '{"paused": ["winback.pattern_interrupt.curiosity", "winback.pattern_interrupt.personal"]}' \
+           '{"paused": "winback.winback_offer.credit"}'; do
+  echo "== experiments refused: $bad"
+  echo "$bad" > "$TMP/bad.json"
+  if python3 "$ORACLE" eval "$TMP/small.csv" 2026-11-01 --out "$TMP/bad_exp.csv" \
+      --experiments "$TMP/bad.json" 2> /dev/null; then
+    echo "the oracle accepted $bad" >&2
+    exit 1
+  fi
+  rm -f "$TMP"/bad_act*
+  if run_rekindle "$TMP/small.csv" 2026-11-01 "$TMP/bad_act" --experiments "$TMP/bad.json" \
+      2> "$TMP/bad.err"; then
+    echo "rekindle accepted $bad" >&2
+    exit 1
+  fi
+  cat "$TMP/bad.err"
+  ! ls "$TMP"/bad_act* > /dev/null 2>&1
+done
 echo "program oracle: all comparisons identical"
