@@ -29,6 +29,9 @@ echo "== the full program's tests pass with everything reachable covered"
 tail -n 1 "$TMP/out.txt" | grep -Eq '^[0-9]+ passed, 0 failed$'
 grep -q '^everything reachable is covered$' "$TMP/out.txt"
 "$REKINDLE" test "$SRC/rules/program.test" --engine interp > /dev/null
+"$REKINDLE" test "$SRC/rules/program_sendtimes.test" > "$TMP/out.txt"
+tail -n 1 "$TMP/out.txt" | grep -Eq '^[0-9]+ passed, 0 failed$'
+"$REKINDLE" test "$SRC/rules/program_sendtimes.test" --engine interp > /dev/null
 
 echo "== tests/rules: each construct's evaluated results, on the interpreter and the JIT"
 count=0
