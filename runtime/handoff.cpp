@@ -17,6 +17,7 @@
 #include "compiler/ir/message_template.h"
 #include "runtime/csv_writer.h"
 #include "runtime/send_time.h"
+#include "runtime/value_text.h"
 
 namespace rk {
 
@@ -112,6 +113,7 @@ HandoffEncoder::HandoffEncoder(const ir::Program& program, const HandoffOptions&
     label_json_.push_back(std::move(labels));
     family_key_.push_back(json_text(fam.name) + ":");
   }
+  for (const ir::Score& sc : layout.scores) score_key_.push_back(json_text(sc.name) + ":");
   for (const ir::StopRule& s : layout.stops.rules) stop_json_.push_back(json_text(s.name));
   for (const ir::ReviewRule& rv : layout.reviews.rules) review_json_.push_back(json_text(rv.name));
   run_prefix_ = "{\"run_id\":" + json_text(options.run_id) + ",\"as_of\":\"" +
@@ -239,6 +241,20 @@ void HandoffEncoder::cohort(const int8_t* const* outputs, int64_t r, std::string
     out += family_key_[f];
     const int v = index_at(outputs, families[f].value.output, r, families[f].labels.size());
     out += v >= 0 ? std::string_view(label_json_[f][static_cast<size_t>(v)]) : "null";
+  }
+  // Each score: an integer, or the shortest decimal that reads back for a decimal score; null
+  // only when its sum overflowed.
+  const auto& scores = program_.layout.scores;
+  for (size_t k = 0; k < scores.size(); ++k) {
+    if (!families.empty() || k) out.push_back(',');
+    out += score_key_[k];
+    const ir::WideValue& w = scores[k].value;
+    if (w.output == ir::kNoOutput || w.present == ir::kNoOutput || outputs[w.present][r] != 1)
+      out += "null";
+    else if (scores[k].decimal)
+      append_number_text(out, output_float(outputs[w.output], r));
+    else
+      append_int_text(out, output_int(outputs[w.output], r));
   }
   out.push_back('}');
 }

@@ -90,6 +90,7 @@ class HandoffEncoder {
   std::vector<std::string> stop_json_;
   std::vector<std::string> review_json_;  // per review rule, its name as a JSON string
   std::vector<std::string> family_key_;   // per family: `"NAME":` for the cohort
+  std::vector<std::string> score_key_;    // per score: `"NAME":` for the cohort
   std::string error_;
 
   // Binds the subjects and bodies of a sequence with templates into info.messages.
@@ -109,6 +110,7 @@ class HandoffEncoder {
                               std::string& out);
   // The review rules that fired for row r, as a JSON list.
   void review_list(const int8_t* const* outputs, int64_t r, std::string& json) const;
+  // Every family's label and every score of row r, as a JSON object.
   void cohort(const int8_t* const* outputs, int64_t r, std::string& out) const;
   // The sequence whose touch is due for row r (the first in priority order), or -1.
   int due_sequence(const int8_t* const* outputs, int64_t r) const;

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Rekindle end-to-end test of `rekindle test`: the playbook's own tests (rules/winback.test) and the
-# hand-written tests of constructs the playbook does not use (tests/rules/*.test) pass with full
-# coverage on both engines; a failing test file prints the expected report and exits 1; a test
-# file with a syntax or type error exits 2 with the diagnostic; uncovered rules fail
-# --fail-uncovered.
+# Rekindle end-to-end test of `rekindle test`: the playbook's and the full program's own tests
+# (rules/winback.test, rules/program.test) and the hand-written tests of constructs the playbook
+# does not use (tests/rules/*.test) pass with full coverage on both engines; a failing test file
+# prints the expected report and exits 1; a test file with a syntax or type error exits 2 with the
+# diagnostic; uncovered rules fail --fail-uncovered.
 set -euo pipefail
 REKINDLE=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -23,6 +23,15 @@ grep -q '^everything reachable is covered$' "$TMP/out.txt"
 grep -q 'winback_status = no_channel: declared unreachable at' "$TMP/out.txt"
 ! grep -q '^FAIL' "$TMP/out.txt"
 "$REKINDLE" test "$SRC/rules/winback.test" --engine interp > /dev/null
+
+echo "== the full program's tests pass with everything reachable covered"
+"$REKINDLE" test "$SRC/rules/program.test" --coverage --fail-uncovered > "$TMP/out.txt"
+tail -n 1 "$TMP/out.txt" | grep -Eq '^[0-9]+ passed, 0 failed$'
+grep -q '^everything reachable is covered$' "$TMP/out.txt"
+"$REKINDLE" test "$SRC/rules/program.test" --engine interp > /dev/null
+"$REKINDLE" test "$SRC/rules/program_sendtimes.test" > "$TMP/out.txt"
+tail -n 1 "$TMP/out.txt" | grep -Eq '^[0-9]+ passed, 0 failed$'
+"$REKINDLE" test "$SRC/rules/program_sendtimes.test" --engine interp > /dev/null
 
 echo "== tests/rules: each construct's evaluated results, on the interpreter and the JIT"
 count=0

@@ -300,3 +300,65 @@ TEST_CASE("handoff: drafts and the review queue carry the rendered templates",
   CHECK(rows > cool_subjects);  // some sms customers are reviewed too
   fs::remove_all(dir);
 }
+
+TEST_CASE("handoff: an event's cohort holds every family's label and every score", "[handoff]") {
+  // Spec section 7 and 9: `cohort` is every segment family's label (null when a family without
+  // `otherwise` matched nothing) and each score: an int score as an integer, a decimal one as a
+  // number.
+  const auto rules = load_rules_text(std::string(RK_SOURCE_DIR) + "/tests/rules/cohort.rules",
+                                     "import \"probe.schema\"\n"
+                                     "segment size {\n  big when n >= 10\n}\n"
+                                     "score risk {\n  30 points when n >= 3\n"
+                                     "  -10 points when flag\n}\n"
+                                     "score fine {\n  0.1 points when tags has red\n"
+                                     "  0.2 points when tags has green\n}\n"
+                                     "candidate when tier is gold\n"
+                                     "sequence hello {\n  progress last_touch on last_touch_date\n"
+                                     "  channel email\n  touch greet via email\n}\n");
+  REQUIRE(rules->ok());
+  const ir::Program& program = rules->program();
+  const fs::path dir = temp_dir("cohort");
+  {
+    std::ofstream out(dir / "snap.csv", std::ios::binary);
+    out << "id,name,tags,color,n,x,spend,rate,d,flag,email_ok,sms_ok,tier,renewal_date,"
+           "last_touch,last_touch_date\n"
+           "A,,red|green,,12,,,,,true,,,gold,,0,\n"
+           "B,,,,1,,,,,,,,gold,,0,\n"
+           "C,,,,,,,,,,,,silver,,0,\n";
+  }
+  int32_t as_of = 0;
+  REQUIRE(parse_iso_date("2026-11-01", as_of));
+  for (const Engine engine : {Engine::Jit, Engine::Interpreter}) {
+    HandoffOptions h;
+    h.events = (dir / "events.jsonl").string();
+    h.as_of = as_of;
+    h.run_id = "r1";
+    std::string err;
+    auto group = OutputGroupWriter::open(nullptr, program, h, err);
+    REQUIRE(group);
+    Session session({.engine = engine, .threads = 1});
+    std::optional<SnapshotError> serr;
+    auto reader = open_snapshot((dir / "snap.csv").string(), program.schema, ReaderOptions{}, serr);
+    REQUIRE(reader);
+    EvalOptions e;
+    e.as_of = as_of;
+    Summary summary;
+    REQUIRE(session.evaluate(*rules, *reader, group.get(), e, summary, err));
+    REQUIRE(group->finish());
+    std::ifstream events(dir / "events.jsonl");
+    std::vector<nlohmann::json> cohorts;
+    std::string line;
+    while (std::getline(events, line)) {
+      CAPTURE(line);
+      cohorts.push_back(nlohmann::json::parse(line)["cohort"]);
+      // Keys in the rule file's order: families, then scores.
+      CHECK(line.find(R"("cohort":{"size":)") != std::string::npos);
+    }
+    REQUIRE(cohorts.size() == 2);  // C is not a candidate: no event
+    CHECK(cohorts[0] == nlohmann::json::parse(R"({"size":"big","risk":20,"fine":0.3})"));
+    CHECK(cohorts[0]["risk"].is_number_integer());
+    CHECK(cohorts[1] == nlohmann::json::parse(R"({"size":null,"risk":0,"fine":0})"));
+    CHECK(cohorts[1]["risk"].is_number_integer());
+  }
+  fs::remove_all(dir);
+}
