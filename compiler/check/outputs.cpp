@@ -211,10 +211,9 @@ void Lowering::lower_all() {
     v.present = last_output();
     L.scores.push_back(std::move(sc.layout));
   }
-  // The owner column is filled for a customer with a review.
-  uint32_t reviewed = nb_.c_bool(false);
-  for (uint32_t node : review_nodes) reviewed = nb_.or_(reviewed, node);
-  lower_owner(reviewed);
+  // The owner column is filled for a customer with a review (`reviewed`: some review rule
+  // fired, the node guarantees read too).
+  lower_owner(reviewed.node);
   if (ctx_.failed()) return;
   for (ir::Sequence& seq : L.sequences) add_would_be(seq);
   L.guarantees = std::move(guarantees);
