@@ -976,6 +976,10 @@ class Linter {
           if (q->progress_touch) read.insert(q->progress_touch->first);
           if (q->progress_date) read.insert(q->progress_date->first);
         }
+        // `local time from FIELD` and `owner FIELD` read their fields too.
+        if (const auto* lt = std::get_if<ast::LocalTimeDecl>(&d.decl)) read.insert(lt->field);
+        if (const auto* ow = std::get_if<ast::OwnerDecl>(&d.decl); ow && !ow->field.empty())
+          read.insert(ow->field);
         if (const auto* im = std::get_if<ast::ImportDecl>(&d.decl); im && schema) {
           const fs::path from = fs::path(r_.sources.file(f.file_index).path).parent_path();
           if (canonical(from / im->path) ==
