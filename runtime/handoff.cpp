@@ -196,15 +196,24 @@ const HandoffEncoder::MessageRender* HandoffEncoder::message(size_t s, int t, in
   return &per[k];
 }
 
-void HandoffEncoder::score_columns(const int8_t* const* outputs,
-                                   std::vector<RkColumn>& columns) const {
-  // A score is never missing (the checker lets a template show it without a fallback), so its
-  // column has no validity bitmap: the wide output is the values.
-  columns.clear();
-  for (const ir::Score& sc : program_.layout.scores) {
-    RkColumn c{};
+void HandoffEncoder::score_columns(const int8_t* const* outputs, int64_t begin, int64_t end,
+                                   std::vector<RkColumn>& columns,
+                                   std::vector<std::vector<uint8_t>>& validity) const {
+  const auto& scores = program_.layout.scores;
+  columns.assign(scores.size(), RkColumn{});
+  validity.resize(scores.size());
+  for (size_t k = 0; k < scores.size(); ++k) {
+    const ir::Score& sc = scores[k];
+    RkColumn& c = columns[k];
     c.values = sc.value.output == ir::kNoOutput ? nullptr : outputs[sc.value.output];
-    columns.push_back(c);
+    if (sc.value.present == ir::kNoOutput) continue;
+    // Bit r (row r of the batch) set where the score is present: 1 in its presence output.
+    std::vector<uint8_t>& bits = validity[k];
+    bits.assign(static_cast<size_t>((end + 7) / 8), 0);
+    const int8_t* present = outputs[sc.value.present];
+    for (int64_t r = begin; r < end; ++r)
+      if (present[r] == 1) bits[static_cast<size_t>(r >> 3)] |= static_cast<uint8_t>(1U << (r & 7));
+    c.validity = bits.data();
   }
 }
 
@@ -264,7 +273,8 @@ void HandoffEncoder::drafts(const Batch& batch, const int8_t* const* outputs, in
   const auto key = static_cast<size_t>(program_.schema.key_field);
   std::string review, text;
   std::vector<RkColumn> scores;
-  score_columns(outputs, scores);
+  std::vector<std::vector<uint8_t>> score_validity;
+  score_columns(outputs, begin, end, scores, score_validity);
   const TemplateInputs in{&batch, outputs, scores.data()};
   for (int64_t r = begin; r < end; ++r) {
     bool reviews_made = false;
@@ -433,7 +443,8 @@ void HandoffEncoder::queue_records(const Batch& batch, const int8_t* const* outp
   const auto& rules = program_.layout.reviews.rules;
   std::string row, names, reasons, subject;
   std::vector<RkColumn> scores;
-  score_columns(outputs, scores);
+  std::vector<std::vector<uint8_t>> score_validity;
+  score_columns(outputs, begin, end, scores, score_validity);
   const TemplateInputs in{&batch, outputs, scores.data()};
   for (int64_t r = begin; r < end; ++r) {
     names.clear();

@@ -97,8 +97,12 @@ class HandoffEncoder {
   void bind_messages(const ir::Sequence& seq, SequenceInfo& info);
   // The message of touch t (variant code v, -1: none) of sequence s; null without templates.
   const MessageRender* message(size_t s, int t, int v) const;
-  // The score columns templates read (Source::Column), over a batch's outputs.
-  void score_columns(const int8_t* const* outputs, std::vector<RkColumn>& columns) const;
+  // The score columns templates read (Source::Column), over a batch's outputs, for rows
+  // [begin, end): the wide value output, and a validity bitmap (in `validity`) from the score's
+  // presence output, so a score that overflowed reads as missing (its fallback).
+  void score_columns(const int8_t* const* outputs, int64_t begin, int64_t end,
+                     std::vector<RkColumn>& columns,
+                     std::vector<std::vector<uint8_t>>& validity) const;
   // Appends the subject (or body) of row r's message `m`, through the scratch buffer `text`, as a
   // JSON string, or null when there is none.
   void message_json(const MessageRender* m, bool subject, const TemplateInputs& in, int64_t r,

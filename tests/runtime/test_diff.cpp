@@ -393,7 +393,8 @@ TEST_CASE("diff: headline and thousands", "[diff]") {
             .find("1,234 of 3,000 customers change (41.1%)") != std::string::npos);
 }
 
-TEST_CASE("diff: touches moved are said up front; progress by name is never renumbered", "[diff]") {
+TEST_CASE("diff: touches moved are said up front, and progress by name is never renumbered",
+          "[diff]") {
   CompileResult a = compile_text(playbook_text(), "winback.rules");
   // winback_offer moved before social_proof, and a touch added at the end.
   const std::string block =
