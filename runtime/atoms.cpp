@@ -82,6 +82,24 @@ void PreparedAtoms::prepare_batch(const ir::Program& program, const Batch& batch
     }
     view.table = table.data();
   }
+  // Holdout atoms of one (field, salt, modulus) hash each row once.
+  bucket_leader_.resize(n);
+  buckets_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    const ir::Atom& a = program.atoms[i];
+    bucket_leader_[i] = static_cast<uint32_t>(i);
+    buckets_[i].clear();
+    if (a.kind != ir::AtomKind::Holdout) continue;
+    for (size_t j = 0; j < i; ++j) {
+      const ir::Atom& b = program.atoms[j];
+      if (b.kind == ir::AtomKind::Holdout && bucket_leader_[j] == j && b.field == a.field &&
+          b.salt == a.salt && b.modulus == a.modulus) {
+        bucket_leader_[i] = static_cast<uint32_t>(j);
+        buckets_[j].resize(rows);
+        break;
+      }
+    }
+  }
 }
 
 void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch, int64_t begin,
@@ -162,9 +180,16 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
         break;
       }
       case ir::AtomKind::Holdout: {
+        const ir::BucketRange held = ir::holdout_range(a);
+        if (const uint32_t leader = bucket_leader_[i]; leader != i) {
+          // The leader (an earlier atom) already stored these rows' buckets.
+          const uint64_t* const b = buckets_[leader].data();
+          for (int64_t r = begin; r < end; ++r) table[r] = b[r] != kNoBucket && held.contains(b[r]);
+          break;
+        }
+        uint64_t* const store = buckets_[i].empty() ? nullptr : buckets_[i].data();
         // Eight rows at a time through the interleaved hash (see fnv1a64_update_lanes).
         const ir::Bucketing buckets(a.salt, a.modulus);
-        const ir::BucketRange held = ir::holdout_range(a);
         constexpr int kLanes = 8;
         std::string_view s[kLanes];
         bool present[kLanes];
@@ -179,6 +204,8 @@ void PreparedAtoms::prepare_rows(const ir::Program& program, const Batch& batch,
           }
           buckets.of_lanes<kLanes>(s, h);
           for (int i = 0; i < lanes; ++i) table[r0 + i] = present[i] && held.contains(h[i]);
+          if (store)
+            for (int i = 0; i < lanes; ++i) store[r0 + i] = present[i] ? h[i] : kNoBucket;
         }
         break;
       }

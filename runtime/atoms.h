@@ -38,6 +38,12 @@ class PreparedAtoms {
   std::vector<uint64_t> set_bits_;  // by atom: the set's dictionary entries as a mask
   std::vector<uint8_t> use_mask_;   // by atom: 1 when the atom reads masks_
   std::vector<uint8_t> all_known_;  // by atom: every item of the set is in the dictionary
+  // Holdout atoms with the same key field, salt and modulus (a sequence's holdout, a touch's
+  // variants) share one hash per row: the first of them (the leader) stores each row's bucket in
+  // buckets_ (kNoBucket for a missing key), the others read it.
+  static constexpr uint64_t kNoBucket = ~uint64_t{0};
+  std::vector<uint32_t> bucket_leader_;         // by atom: the atom whose buckets it reads
+  std::vector<std::vector<uint64_t>> buckets_;  // by leader with followers: per row
 };
 
 }  // namespace rk
