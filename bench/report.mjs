@@ -5,8 +5,7 @@
 //   node report.mjs FIGURES_DIR ROWS OUT.json
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
 const [dir, rowsArg, outPath] = process.argv.slice(2);
 const rows = Number(rowsArg);
@@ -115,10 +114,8 @@ row('DuckDB CSV -> CSV, 1 thread', `${d1.seconds.toFixed(2)} s, peak ${f(d1.rss_
 row(`DuckDB CSV -> CSV, ${cores} threads`, `${dN.seconds.toFixed(2)} s, peak ${f(dN.rss_mb)} MB`, '');
 row('results equal (DuckDB vs Rekindle, CSV bytes)', equal.identical ? 'identical' : `DIFFER (${equal.differing_rows} rows)`, '');
 row('results equal (Polars in memory and from CSV, 1 and all threads, vs Rekindle, CSV bytes)', equalPolars.identical ? 'identical' : `DIFFER (${equalPolars.differing_rows} rows)`, '');
-row('the full program (rules/program.rules)', 'not measured',
-  existsSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'rules', 'program.rules'))
-    ? 'bench/compare does not run it yet: it needs the program\'s snapshot generator and the hand-off writers (drafts, events)'
-    : 'rules/program.rules does not exist yet (shared/spec/winback-program.md)');
+row('the full program (rules/program.rules), file to file with drafts and events', 'not measured',
+  'in memory above (eval_bench --program); `rekindle eval` of the program with its hand-off files is not in bench/compare yet (bench/results/handoff.md has the playbook\'s)');
 const cpu = (c) => (c.compile_cpu_ms !== undefined ? `, ${f(c.compile_cpu_ms)} ms CPU` : '');
 row('compile playbook, cold process, no cache', `${f(cCold.compile_ms)} ms${cpu(cCold)}`,
   `codegen ${f(cCold.codegen_ms)}, optimize ${f(cCold.optimize_ms)}, machine code ${f(cCold.machine_code_ms)} ms`);
