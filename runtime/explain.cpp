@@ -781,6 +781,21 @@ class Explainer {
     }
     for (const auto& r : rv.rules)
       if (rr().truth(r.value.node) == "true") e.review.push_back(r.name);
+    // The owner, as the result's `owner` column has it: the field's text, else the default.
+    const ir::Owner& ow = p_.layout.owner;
+    if (ow.declared && !e.review.empty()) {
+      const std::optional<std::string_view> v =
+          ow.field >= 0 ? b_.string_at(static_cast<size_t>(ow.field), row_) : std::nullopt;
+      const std::string field = ow.field >= 0 ? p_.schema.fields[ow.field].name : "";
+      if (v) {
+        e.owner = std::string(*v);
+        e.owner_from = field;
+      } else {
+        e.owner = ow.text;
+        e.owner_from =
+            field.empty() ? "the owner declared" : "the default: " + field + " is missing";
+      }
+    }
     for (const auto* m : rules_of(SourceMap::Kind::Review, "")) {
       ExplainRule r = rule(*m, "review", in_scope);
       if (!in_scope) {

@@ -158,6 +158,10 @@ struct Explanation {
   std::string stops_note;  // why stops were not applied, or ""
   std::vector<ExplainRule> stops;
   std::vector<std::string> review;
+  // `owner FIELD or "TEXT"`: who approves this customer's outreach ("" without a review or an
+  // owner declaration), and where it came from ("csm_owner", "the default: csm_owner is
+  // missing").
+  std::string owner, owner_from;
   std::string review_note;
   std::vector<ExplainRule> reviews;
   std::vector<ExplainSequence> sequences;

@@ -136,6 +136,7 @@ std::string explain_text(const Explanation& e) {
       render_doc(out, r.doc, 4);
       render_clauses(out, r.clauses, 4);
     }
+  if (!e.owner_from.empty()) out += fmt::format("owner: {} ({})\n", e.owner, e.owner_from);
   return out;
 }
 
@@ -203,6 +204,7 @@ std::string explain_json(const Explanation& e) {
   J revs = J::array();
   for (const auto& r : e.reviews) revs.push_back(rule(r));
   j["review"] = {{"fired", e.review}, {"note", opt(e.review_note)}, {"rules", revs}};
+  j["owner"] = e.owner_from.empty() ? J(nullptr) : J(e.owner);
   return j.dump(2) + "\n";
 }
 
