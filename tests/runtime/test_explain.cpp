@@ -383,20 +383,19 @@ TEST_CASE("explain: values are shown by their type, dates as dates whatever the 
 TEST_CASE("explain: a score shows which lines gave its points", "[explain]") {
   // Lines whose condition is false or unknown add nothing; a score read by a segment shows its
   // value among what the segment read.
-  const CompileResult c = compile_rules_text(
-      std::string(RK_SOURCE_DIR) + "/rules/score.rules",
-      "import \"customer.schema\"\n"
-      "score risk {\n"
-      "  30 points when orders_total >= 3\n"
-      "  15 points when gross_margin_pct is missing\n"
-      "  10 points when email_bounce_rate > 2%\n"
-      "  -10 points when is_subscriber\n"
-      "  1 point when opted_out\n"
-      "}\n"
-      "segment band {\n"
-      "  high when risk >= 25\n"
-      "  otherwise low\n"
-      "}\n");
+  const CompileResult c = compile_rules_text(std::string(RK_SOURCE_DIR) + "/rules/score.rules",
+                                             "import \"customer.schema\"\n"
+                                             "score risk {\n"
+                                             "  30 points when orders_total >= 3\n"
+                                             "  15 points when gross_margin_pct is missing\n"
+                                             "  10 points when email_bounce_rate > 2%\n"
+                                             "  -10 points when is_subscriber\n"
+                                             "  1 point when opted_out\n"
+                                             "}\n"
+                                             "segment band {\n"
+                                             "  high when risk >= 25\n"
+                                             "  otherwise low\n"
+                                             "}\n");
   REQUIRE(c.program);
   std::vector<std::string> given = base_fields();
   for (auto& g : given)
@@ -423,4 +422,33 @@ TEST_CASE("explain: a score shows which lines gave its points", "[explain]") {
   const std::string json = explain_json(e);
   CHECK(json.find("\"scores\"") != std::string::npos);
   CHECK(json.find("\"value\": 35,") != std::string::npos);
+}
+
+TEST_CASE("explain: the owner of a reviewed customer, from the field or the default", "[explain]") {
+  const CompileResult c =
+      compile_rules(std::string(RK_SOURCE_DIR) + "/tests/rules/send_times.rules");
+  REQUIRE(c.program);
+  auto explain_given = [&](std::vector<std::string> given) {
+    Batch b;
+    std::string err;
+    REQUIRE(given_batch(c.program->schema, given, b, err));
+    Explanation e;
+    REQUIRE(explain_row(c, b, 0, as_of(), e, err));
+    return e;
+  };
+  const Explanation named =
+      explain_given({"id=A", "email_ok=true", "spend=600", "last_touch=0", "csm=zoë"});
+  CHECK(named.owner == "zoë");
+  CHECK(named.owner_from == "csm");
+  CHECK(explain_text(named).find("owner: zoë (csm)\n") != std::string::npos);
+  CHECK(explain_json(named).find("\"owner\": \"zoë\"") != std::string::npos);
+  const Explanation fallback =
+      explain_given({"id=A", "email_ok=true", "spend=600", "last_touch=0"});
+  CHECK(fallback.owner == "marketing-ops");
+  CHECK(explain_text(fallback).find("owner: marketing-ops (the default: csm is missing)") !=
+        std::string::npos);
+  // No review: no owner.
+  const Explanation none = explain_given({"id=A", "email_ok=true", "spend=6", "last_touch=0"});
+  CHECK(none.owner_from.empty());
+  CHECK(explain_json(none).find("\"owner\": null") != std::string::npos);
 }
