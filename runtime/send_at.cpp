@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "compiler/ir/batch_abi.h"
+#include "compiler/ir/helpers.h"
 
 namespace rk {
 
@@ -43,15 +44,6 @@ SendAtFiller::SendAtFiller(const ir::Program& program, int32_t as_of, const Zone
                          L.local_time.fallback, zones_.directory());
 }
 
-int32_t SendAtFiller::window(size_t seq, int32_t channel) const {
-  for (const Seq& s : seqs_)
-    if (s.layout_index == seq)
-      return channel >= 0 && static_cast<size_t>(channel) < s.window_of_channel.size()
-                 ? s.window_of_channel[static_cast<size_t>(channel)]
-                 : -1;
-  return -1;
-}
-
 ZoneId SendAtFiller::zone_of(std::optional<std::string_view> text) const {
   return text ? zones_.find(*text) : fallback_;
 }
@@ -72,27 +64,25 @@ void SendAtFiller::fill(const Batch& batch, int8_t* const* outputs, int64_t begi
   if (!active()) return;
   const RkColumn* zc = field_ >= 0 ? &batch.columns[static_cast<size_t>(field_)] : nullptr;
   const bool coded = zc && dict_ != nullptr && zc->dict == dict_;
-  for (const Seq& s : seqs_) {
-    const int8_t* channel = outputs[s.channel];
-    auto* instant = reinterpret_cast<int64_t*>(outputs[s.instant]);
-    int8_t* present = outputs[s.present];
-    for (int64_t r = begin; r < end; ++r) {
+  // The row's zone, looked up at most once per row whatever the number of sequences.
+  auto zone_at = [&](int64_t r) {
+    if (!zc || !is_present(zc->validity, r)) return fallback_;
+    if (coded) return dict_zones_[static_cast<size_t>(static_cast<const int32_t*>(zc->values)[r])];
+    return zone_of(column_string_at(*zc, r));
+  };
+  for (int64_t r = begin; r < end; ++r) {
+    std::optional<ZoneId> zone;
+    for (const Seq& s : seqs_) {
+      auto* instant = reinterpret_cast<int64_t*>(outputs[s.instant]);
+      int8_t* present = outputs[s.present];
       instant[r] = 0;
       present[r] = 0;
-      const int ch = channel[r];
+      const int ch = outputs[s.channel][r];
       if (ch < 0) continue;  // no touch due
       const int32_t w = s.window_of_channel[static_cast<size_t>(ch)];
       if (w < 0) continue;
-      ZoneId zone = fallback_;
-      if (zc && !(zc->validity && !((zc->validity[r >> 3] >> (r & 7)) & 1))) {
-        if (coded) {
-          const int32_t code = static_cast<const int32_t*>(zc->values)[r];
-          zone = dict_zones_[static_cast<size_t>(code)];
-        } else {
-          zone = zone_of(column_string_at(*zc, r));
-        }
-      }
-      const std::optional<int64_t> t = times_->instant(zone, static_cast<size_t>(w));
+      if (!zone) zone = zone_at(r);
+      const std::optional<int64_t> t = times_->instant(*zone, static_cast<size_t>(w));
       if (!t) {
         std::lock_guard<std::mutex> lock(m_);
         if (error_.empty()) {

@@ -37,9 +37,6 @@ class SendAtFiller {
 
   // The first problem met by fill, or "".
   std::string error() const;
-  const SendTimes& times() const { return *times_; }
-  // The window (index into times()) of channel `channel` of sequence `seq`, or -1.
-  int32_t window(size_t seq, int32_t channel) const;
   // The zone of a customer whose `local time` field holds `text` (nullopt: missing).
   ZoneId zone_of(std::optional<std::string_view> text) const;
 

@@ -35,6 +35,17 @@ class Declarer {
         seq_index_(sym.seq_index),
         sym_(sym) {}
 
+  // A declaration that a file may have at most once (`local time`, `owner`): the first is kept,
+  // a second is RK0202 pointing at the first.
+  template <typename D>
+  void declare_once(TopClause<D>& slot, const ast::File* f, const D& d, std::string_view what) {
+    if (slot.decl)
+      error_note(Code::DeclaredTwice, d.span, fmt::format("{} is declared twice", what),
+                 slot.decl->span, "first declared here");
+    else
+      slot = {f, &d};
+  }
+
   void declare(const std::string& name, const ast::Span& span) {
     if (program_.schema.find(name) >= 0) {
       error(Code::DeclaredTwice, span,
@@ -95,17 +106,9 @@ class Declarer {
               } else if constexpr (std::is_same_v<D, ast::CapDecl>) {
                 sym_.caps.push_back({f, &d});
               } else if constexpr (std::is_same_v<D, ast::LocalTimeDecl>) {
-                if (sym_.local_time.decl)
-                  error_note(Code::DeclaredTwice, d.span, "`local time` is declared twice",
-                             sym_.local_time.decl->span, "first declared here");
-                else
-                  sym_.local_time = {f, &d};
+                declare_once(sym_.local_time, f, d, "`local time`");
               } else if constexpr (std::is_same_v<D, ast::OwnerDecl>) {
-                if (sym_.owner.decl)
-                  error_note(Code::DeclaredTwice, d.span, "`owner` is declared twice",
-                             sym_.owner.decl->span, "first declared here");
-                else
-                  sym_.owner = {f, &d};
+                declare_once(sym_.owner, f, d, "`owner`");
               } else if constexpr (std::is_same_v<D, ast::GuaranteeDecl>) {
                 // Guarantee names are only shown (never read by conditions): a namespace of
                 // their own, like stop and review rules.
