@@ -117,6 +117,9 @@ int run_eval(const EvalArgs& a) {
                       ? a.threads
                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   ropts.errors = &bad_rows;
+  // The snapshot's SHA-256 is only computed for a run that reports it: in the summary's manifest,
+  // or on standard error when not --quiet (docs/cli.md).
+  ropts.fingerprint = !a.summary.empty() || !a.quiet;
   auto reader = open_snapshot(a.snapshot, program.schema, ropts, serr);
   if (!reader) {
     print_error(serr ? serr->to_string() : fmt::format("cannot open {}", a.snapshot));

@@ -685,11 +685,13 @@ class ArrowReader final : public SnapshotReader {
   const std::optional<SnapshotError>& error() const override { return err_; }
   int64_t total_rows() const override { return total_; }
   std::string sha256() override {
-    if (!done_ || err_ || !map_) return "";
+    if (!done_ || err_ || !map_ || !fingerprint_) return "";
     if (digest_.empty()) digest_ = sha_.hex();
     return digest_;
   }
-  int64_t bytes_read() const override { return static_cast<int64_t>(sha_.bytes()); }
+  int64_t bytes_read() const override { return static_cast<int64_t>(hashed_); }
+  // Whether to hash the mapping (ReaderOptions::fingerprint); call before open().
+  void set_fingerprint(bool on) { fingerprint_ = on; }
 
  private:
   bool fail(int64_t row, const std::string& column, std::string message) {
@@ -761,13 +763,15 @@ class ArrowReader final : public SnapshotReader {
   bool done_ = false;
   // The run manifest's fingerprint: the mapping's bytes [0, hashed_) are in sha_, hashed in file
   // order on a thread of their own as the batches that lie in them are decoded (map_ keeps them).
+  // Without fingerprint_ nothing is hashed and hashed_ only counts the bytes read.
   BackgroundSha256 sha_;
+  bool fingerprint_ = true;
   size_t hashed_ = 0;
   std::string digest_;
   void hash_to(size_t end) {
     end = std::min(end, map_ ? map_->size : 0);
     if (end <= hashed_) return;
-    sha_.add(map_->data + hashed_, end - hashed_);
+    if (fingerprint_) sha_.add(map_->data + hashed_, end - hashed_);
     hashed_ = end;
   }
   std::optional<SnapshotError> err_;
@@ -1711,6 +1715,7 @@ std::unique_ptr<SnapshotReader> open_arrow_snapshot(const std::string& path, con
                                                     const ReaderOptions& opts,
                                                     std::optional<SnapshotError>& err) {
   auto reader = std::make_unique<ArrowReader>(path, schema, opts.threads, opts.errors);
+  reader->set_fingerprint(opts.fingerprint);
   if (!reader->open(err)) return nullptr;
   return reader;
 }
@@ -1720,6 +1725,7 @@ std::unique_ptr<SnapshotReader> open_arrow_snapshot_fd(int fd, const std::string
                                                        const ReaderOptions& opts,
                                                        std::optional<SnapshotError>& err) {
   auto reader = std::make_unique<ArrowReader>(display, schema, opts.threads, opts.errors);
+  reader->set_fingerprint(opts.fingerprint);
   reader->use_fd(fd);
   if (!reader->open(err)) return nullptr;
   return reader;

@@ -108,6 +108,10 @@ struct ReaderOptions {
   // row. Set: every bad row is reported and the snapshot is read to its end; no batch is handed
   // out after a bad row, and next() then fails with error() naming the first.
   DataErrors* errors = nullptr;
+  // Compute the snapshot's SHA-256 as it is read (the run manifest's fingerprint,
+  // SnapshotReader::sha256()). Off: sha256() is "" and the hash costs nothing; a caller that
+  // reports no manifest (`rekindle eval --quiet` without `--summary`) turns it off.
+  bool fingerprint = true;
 };
 
 // Opens a snapshot by extension (.arrow/.feather/.ipc/.arrows -> Arrow, .csv -> CSV) or content.

@@ -156,13 +156,18 @@ size_t CsvScanner::read_some(char* dst, size_t n) {
     const size_t k = std::min(n, memory_.size() - memory_pos_);
     std::memcpy(dst, memory_.data() + memory_pos_, k);
     memory_pos_ += k;
+    if (!from_memory_) {  // a descriptor's first bytes, read ahead to tell the format: its file's
+      read_bytes_ += k;
+      if (fingerprint_) sha_.update(dst, k);
+    }
     return k;
   }
   for (;;) {
     const ssize_t r = ::read(fd_, dst, n);
     if (r >= 0) {
       // The run manifest's fingerprint, from the bytes as they arrive (no second pass).
-      sha_.update(dst, static_cast<size_t>(r));
+      read_bytes_ += static_cast<uint64_t>(r);
+      if (fingerprint_) sha_.update(dst, static_cast<size_t>(r));
       return static_cast<size_t>(r);
     }
     if (errno == EINTR) continue;
@@ -172,7 +177,7 @@ size_t CsvScanner::read_some(char* dst, size_t n) {
 }
 
 std::string CsvScanner::sha256() {
-  if (from_memory_ || !eof_) return "";
+  if (from_memory_ || !eof_ || !fingerprint_) return "";
   if (digest_.empty()) digest_ = sha_.hex();
   return digest_;
 }
@@ -592,7 +597,9 @@ class CsvSnapshotReader final : public SnapshotReader {
       : schema_(schema),
         batch_rows_(std::max<int64_t>(1, opts.batch_rows)),
         pool_(std::max(1, opts.threads)),
-        sink_(opts.errors) {}
+        sink_(opts.errors) {
+    scanner_.set_fingerprint(opts.fingerprint);
+  }
 
   CsvScanner& scanner() { return scanner_; }
 

@@ -70,9 +70,11 @@ class CsvScanner {
   size_t window_size() const { return end_ - begin_; }
   bool at_end_of_input() const { return eof_; }
   // The SHA-256 of every byte read from the file (as 64 hex digits) and their count, hashed as
-  // they were read; "" before the end of the file and for memory.
+  // they were read; "" before the end of the file, for memory and without a fingerprint.
   std::string sha256();
-  uint64_t bytes_read() const { return sha_.bytes(); }
+  uint64_t bytes_read() const { return read_bytes_; }
+  // Whether to hash the bytes read (ReaderOptions::fingerprint); call before the first read.
+  void set_fingerprint(bool on) { fingerprint_ = on; }
   // Consumes the first `bytes` of the window, which held `lines` lines (records and blank lines).
   void consume(size_t bytes, int64_t lines);
 
@@ -100,7 +102,9 @@ class CsvScanner {
   int64_t row_ = 0;
   uint64_t consumed_total_ = 0;
   uint64_t file_bytes_ = 0;
-  Sha256 sha_;  // of the bytes read from the file
+  Sha256 sha_;  // of the bytes read from the file, when fingerprint_
+  bool fingerprint_ = true;
+  uint64_t read_bytes_ = 0;
   std::string digest_;
   std::optional<SnapshotError> error_;
   std::string bad_message_;

@@ -1,14 +1,19 @@
 // Tests of the CSV snapshot reader: RFC 4180 parsing (quotes, BOM, CRLF, newlines in fields),
 // typed conversion, streaming across batches and buffer boundaries, and the exact error messages.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "base/date.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_reader.h"
 #include "runtime/generate.h"
+#include "runtime/sha256.h"
 
 using namespace rk;
 
@@ -571,4 +576,62 @@ TEST_CASE("csv: open_snapshot dispatches by extension and content", "[csv]") {
   CHECK_FALSE(open_snapshot(path, s, {}, err));
   REQUIRE(err);
   CHECK(err->to_string() == path + ": cannot open: No such file or directory");
+}
+
+TEST_CASE("csv: the snapshot's SHA-256 covers every byte, from a file and a pipe, or is skipped",
+          "[csv]") {
+  // Over 64 KiB, so a pipe's first bytes (read ahead to tell the format) and the rest both count.
+  std::string csv = "id,n\n";
+  for (int i = 0; i < 20000; ++i)
+    csv += "customer-" + std::to_string(i) + "," + std::to_string(i) + "\n";
+  REQUIRE(csv.size() > 100 * 1024);
+  Sha256 expect;
+  expect.update(csv.data(), csv.size());
+  const std::string digest = expect.hex();
+  Schema s;
+  s.fields.push_back({"id", FieldType::String, false, true, {}});
+  s.key_field = 0;
+  s.fields.push_back({"n", FieldType::Int, false, false, {}});
+  auto read = [&](const std::string& path, bool fingerprint, int64_t& bytes) {
+    std::optional<SnapshotError> err;
+    ReaderOptions ro;
+    ro.fingerprint = fingerprint;
+    auto r = open_snapshot(path, s, ro, err);
+    REQUIRE(r);
+    Batch b;
+    int64_t rows = 0;
+    while (r->next(b)) rows += b.num_rows;
+    REQUIRE_FALSE(r->error());
+    CHECK(rows == 20000);
+    bytes = r->bytes_read();
+    return r->sha256();
+  };
+  const std::string path = std::string(RK_BINARY_DIR) + "/test_csv_reader_sha.csv";
+  {
+    FILE* f = std::fopen(path.c_str(), "wb");
+    REQUIRE(f);
+    std::fwrite(csv.data(), 1, csv.size(), f);
+    std::fclose(f);
+  }
+  int64_t bytes = 0;
+  CHECK(read(path, true, bytes) == digest);
+  CHECK(bytes == static_cast<int64_t>(csv.size()));
+  CHECK(read(path, false, bytes).empty());  // not asked for: not computed
+  CHECK(bytes == static_cast<int64_t>(csv.size()));
+  std::remove(path.c_str());
+
+  const std::string fifo = std::string(RK_BINARY_DIR) + "/test_csv_reader_sha.fifo";
+  std::remove(fifo.c_str());
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::thread writer([&] {
+    FILE* f = std::fopen(fifo.c_str(), "wb");
+    if (!f) return;
+    std::fwrite(csv.data(), 1, csv.size(), f);
+    std::fclose(f);
+  });
+  const std::string piped = read(fifo, true, bytes);
+  writer.join();
+  CHECK(piped == digest);
+  CHECK(bytes == static_cast<int64_t>(csv.size()));
+  std::remove(fifo.c_str());
 }
