@@ -114,8 +114,26 @@ row('DuckDB CSV -> CSV, 1 thread', `${d1.seconds.toFixed(2)} s, peak ${f(d1.rss_
 row(`DuckDB CSV -> CSV, ${cores} threads`, `${dN.seconds.toFixed(2)} s, peak ${f(dN.rss_mb)} MB`, '');
 row('results equal (DuckDB vs Rekindle, CSV bytes)', equal.identical ? 'identical' : `DIFFER (${equal.differing_rows} rows)`, '');
 row('results equal (Polars in memory and from CSV, 1 and all threads, vs Rekindle, CSV bytes)', equalPolars.identical ? 'identical' : `DIFFER (${equalPolars.differing_rows} rows)`, '');
-row('the full program (rules/program.rules), file to file with drafts and events', 'not measured',
-  'in memory above (eval_bench --program); `rekindle eval` of the program with its hand-off files is not in bench/compare yet (bench/results/handoff.md has the playbook\'s)');
+// The full program file to file (Arrow in, Arrow result, all threads, best of two runs each):
+// alone, with each hand-off file, and with all three plus the summary; a file's cost is its run's
+// time minus the result-only run's.
+const best = (name) => ['a', 'b'].map((k) => timed(`program_${name}_${k}`)).reduce((x, y) => (y.seconds < x.seconds ? y : x));
+const progFiles = Object.fromEntries(readFileSync(join(dir, 'program_files.txt'), 'utf8').trim().split('\n')
+  .map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
+const progSnapBytes = Number(readFileSync(join(dir, 'program_snapshot_bytes.txt'), 'utf8'));
+const program = { snapshot_bytes: progSnapBytes, files: progFiles };
+for (const k of ['result', 'drafts', 'events', 'queue', 'all']) program[k] = best(k);
+const mb = (b) => `${(b / 1e6).toFixed(0)} MB`;
+row(`the full program (rules/program.rules), arrow -> arrow, ${cores} threads, result only`,
+  `${program.result.seconds.toFixed(2)} s, peak ${f(program.result.rss_mb)} MB`,
+  `${mrows(rows / program.result.seconds)}; ${f(program.result.seconds / e2e.arrow_arrow.seconds, 2)}x the playbook's time (input ${mb(progSnapBytes)}, result ${mb(progFiles['result.arrow'])})`);
+for (const [k, file, what] of [['drafts', 'drafts.jsonl', 'drafts'], ['events', 'events.jsonl', 'events'], ['queue', 'queue.csv', 'review queue']]) {
+  const p = program[k];
+  row(`the full program + ${what} (${mb(progFiles[file])})`, `${p.seconds.toFixed(2)} s, peak ${f(p.rss_mb)} MB`,
+    `the ${what} cost ${(p.seconds - program.result.seconds).toFixed(2)} s (+${f(100 * (p.seconds / program.result.seconds - 1), 0)}%)`);
+}
+row('the full program + drafts, events, review queue and the summary (SHA-256 of the snapshot)', `${program.all.seconds.toFixed(2)} s, peak ${f(program.all.rss_mb)} MB`,
+  `${f(program.all.seconds / program.result.seconds, 2)}x the result alone`);
 const cpu = (c) => (c.compile_cpu_ms !== undefined ? `, ${f(c.compile_cpu_ms)} ms CPU` : '');
 row('compile playbook, cold process, no cache', `${f(cCold.compile_ms)} ms${cpu(cCold)}`,
   `codegen ${f(cCold.codegen_ms)}, optimize ${f(cCold.optimize_ms)}, machine code ${f(cCold.machine_code_ms)} ms`);
@@ -174,7 +192,7 @@ for (const [t, ok, v] of targets) md += `| ${t} | ${v} | ${mark(ok)} |\n`;
 console.log(md);
 writeFileSync(outPath, JSON.stringify({
   machine, rows, eval_bench: eb, eval_bench_program: ebp, duckdb_in_memory: dm, polars_in_memory: polarsMem, polars_end_to_end: polarsE2e,
-  csv_bytes: csvBytes, end_to_end: e2e,
+  csv_bytes: csvBytes, end_to_end: e2e, program_end_to_end: program,
   duckdb_end_to_end: { threads_1: d1, [`threads_${cores}`]: dN },
   floor_seconds: { arrow_arrow: floorAA, arrow_csv: floorAC },
   floor_durable_seconds: { arrow_arrow: floorAAd, arrow_csv: floorACd }, equal, equal_polars: equalPolars,
