@@ -221,7 +221,13 @@ class Prover {
     const std::string channel = name_of(res.channel.node, channels);
     const std::string offer = name_of(res.offer.node, offers);
     std::string msg = fmt::format("touch `{}`{} of sequence `{}` is due", t.name, variant, q.name);
-    if (!channel.empty()) msg += fmt::format(" via {}", channel);
+    if (!channel.empty()) {
+      msg += fmt::format(" via {}", channel);
+      // The touch's own channel, when the customer got its fallback instead.
+      const std::string own = t.channel < v.size() ? name_of(t.channel, channels) : "";
+      if (!own.empty() && own != channel)
+        msg += fmt::format(" (a fallback: its channel {} is not allowed)", own);
+    }
     if (!offer.empty()) msg += offer == "none" ? ", no offer" : fmt::format(", offering {}", offer);
     return {std::move(msg), at};
   }
