@@ -293,6 +293,8 @@ int item_kind(SymbolKind k) {
     case SymbolKind::Stop:
     case SymbolKind::Review:
     case SymbolKind::Test:
+    case SymbolKind::Cap:
+    case SymbolKind::Guarantee:
       return 3;
     case SymbolKind::Sequence:
       return 9;

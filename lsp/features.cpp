@@ -197,6 +197,10 @@ int lsp_symbol_kind(SymbolKind k) {
     case SymbolKind::Member:
     case SymbolKind::Builtin:
       return 7;  // Property
+    case SymbolKind::Cap:
+      return 19;  // Object
+    case SymbolKind::Guarantee:
+      return 14;  // Constant
   }
   return 13;
 }
@@ -296,6 +300,8 @@ int token_type(SymbolKind k, int& modifiers) {
     case SymbolKind::Candidate:
     case SymbolKind::Builtin:
     case SymbolKind::Test:
+    case SymbolKind::Cap:
+    case SymbolKind::Guarantee:
       return -1;
   }
   return -1;

@@ -95,6 +95,10 @@ std::string_view symbol_kind_name(SymbolKind k) {
       return "built-in";
     case SymbolKind::Test:
       return "test";
+    case SymbolKind::Cap:
+      return "cap";
+    case SymbolKind::Guarantee:
+      return "guarantee";
   }
   return "symbol";
 }
@@ -363,10 +367,32 @@ class IndexBuilder {
   // rule's.
   void declare_decl(const ast::ChannelDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::FallbackDecl&, const ast::TopDecl&) {}
-  void declare_decl(const ast::CapDecl&, const ast::TopDecl&) {}
+  void declare_decl(const ast::CapDecl& d, const ast::TopDecl&) { declare_cap(d, -1, ""); }
   void declare_decl(const ast::LocalTimeDecl&, const ast::TopDecl&) {}
   void declare_decl(const ast::OwnerDecl&, const ast::TopDecl&) {}
-  void declare_decl(const ast::GuaranteeDecl&, const ast::TopDecl&) {}
+  void declare_decl(const ast::GuaranteeDecl& d, const ast::TopDecl&) {
+    const uint32_t id = declared(SymbolKind::Guarantee, d.name, d.name_span, d.span, d.doc);
+    ix_.symbols_[id].facts.push_back(fmt::format(
+        "a promise: `{}` is {} true, for every customer and as-of date; proven by the solver "
+        "when the file is checked (refuted: an error with an example customer; undecided: a "
+        "warning)",
+        text(in_->ast->expr(d.cond).span), d.always ? "always" : "never"));
+  }
+  // A cap (top level: `sequence` empty, every sequence with its channels; in a sequence: that
+  // one's).
+  void declare_cap(const ast::CapDecl& d, int parent, const std::string& sequence) {
+    const uint32_t id = declared(SymbolKind::Cap, d.name, d.name_span, d.span, d.doc, parent);
+    const std::string where = sequence.empty() ? std::string("across sequences")
+                                               : fmt::format("in sequence `{}`", sequence);
+    ix_.symbols_[id].facts.push_back(
+        d.limit.empty()
+            ? fmt::format("a cap {}: a customer with a touch due is `capped` when {} (fails "
+                          "closed: also when it cannot be decided)",
+                          where, d.cond == ast::kNoExpr ? "" : text(in_->ast->expr(d.cond).span))
+            : fmt::format("a cap {}: at most {} message(s) per customer per run; an earlier "
+                          "sequence's touch counts first, later ones are `capped`",
+                          where, d.limit));
+  }
   // A score reads like a let in expressions (a number per customer).
   void declare_decl(const ast::ScoreDecl& d, const ast::TopDecl&) {
     const uint32_t id = declared(SymbolKind::Let, d.name, d.name_span, d.span, d.doc);
@@ -442,6 +468,7 @@ class IndexBuilder {
       ix_.symbols_[e].facts.push_back(
           fmt::format("touch {} of {} of sequence `{}`", i + 1, d.touches.size(), d.name));
     }
+    for (const auto& c : d.caps) declare_cap(c, p, d.name);
     for (const auto& m : kMembers) builtin(SymbolKind::Member, m.name, m.meaning, p);
     for (uint32_t c : ix_.symbols_[id].children)
       if (ix_.symbols_[c].kind == SymbolKind::Status)
@@ -742,6 +769,8 @@ std::vector<uint32_t> Index::values_of(std::string_view subject, std::string_vie
     case SymbolKind::Member:
     case SymbolKind::Builtin:
     case SymbolKind::Test:
+    case SymbolKind::Cap:
+    case SymbolKind::Guarantee:
       break;
   }
   return out;

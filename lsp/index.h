@@ -56,13 +56,15 @@ enum class SymbolKind : uint8_t {
   Stop,
   Review,
   Sequence,
-  Exit,     // a sequence's exit (parent: the sequence), also one of its statuses
-  Channel,  // a sequence's channel
-  Touch,    // a sequence's touch, also one of its steps
-  Status,   // a built-in status of a sequence (not_candidate, ..., due)
-  Member,   // a member of a sequence (status, touch, step, channel, offer)
-  Builtin,  // `stopped`
-  Test,     // a test of a `.test` file
+  Exit,       // a sequence's exit (parent: the sequence), also one of its statuses
+  Channel,    // a sequence's channel
+  Touch,      // a sequence's touch, also one of its steps
+  Status,     // a built-in status of a sequence (not_candidate, ..., due)
+  Member,     // a member of a sequence (status, touch, step, channel, offer)
+  Builtin,    // `stopped`
+  Test,       // a test of a `.test` file
+  Cap,        // a contact-pressure cap (top level, or in a sequence: parent the sequence)
+  Guarantee,  // a promise the solver proves (`guarantee NAME: never|always COND`)
 };
 
 // "field", "label", ... as shown in hovers.

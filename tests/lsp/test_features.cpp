@@ -323,6 +323,22 @@ TEST_CASE("features: hover shows types, nullability, docs, values, conditions an
   CHECK(hover_text(d, d.at("segment dormancy")).empty());         // a keyword
 }
 
+TEST_CASE("features: hover on a cap and a guarantee says what each promises") {
+  const Doc d = open_doc(kRules + "program.rules", slurp(kRules + "program.rules"));
+  const std::string count = hover_text(d, d.at("cap one_per_run", 0, 5));
+  CHECK(count.find("**cap** `one_per_run`") == 0);
+  CHECK(count.find("at most 1 message(s) per customer per run") != std::string::npos);
+  const std::string when = hover_text(d, d.at("cap busy", 0, 5));
+  CHECK(when.find("is `capped` when contacts_30d >= 4") != std::string::npos);
+  const std::string g = hover_text(d, d.at("guarantee offer_ceiling", 0, 11));
+  INFO(g);
+  CHECK(g.find("**guarantee** `offer_ceiling`") == 0);
+  CHECK(g.find("a promise: `winback.discount > 25% or winback.credit > $25 or") !=
+        std::string::npos);
+  CHECK(g.find("` is never true, for every customer and as-of date") != std::string::npos);
+  CHECK(g.find("proven by the solver") != std::string::npos);
+}
+
 TEST_CASE("features: hover shows a field's value range from the schema") {
   const std::string dir = std::string(RK_SOURCE_DIR) + "/tests/lsp/";
   Workspace ws;  // an unsaved schema beside an unsaved rule file
