@@ -156,6 +156,13 @@ void HandoffEncoder::bind_messages(const ir::Sequence& seq, SequenceInfo& info) 
                                                      : FieldType::Int);
         case ir::PlaceholderKind::Offer:
           return TemplateValue::coded(seq.result.offer.output, offer_words);
+        case ir::PlaceholderKind::Let: {
+          const ir::ShownLet& lt = program.layout.lets[p->index];
+          if (lt.type == FieldType::Bool)
+            return TemplateValue::coded(lt.value.output, {"false", "true"});
+          if (lt.type == FieldType::Enum) return TemplateValue::coded(lt.value.output, lt.texts);
+          return TemplateValue::wide(lt.value.output, lt.value.present, lt.type);
+        }
       }
       return std::nullopt;
     };

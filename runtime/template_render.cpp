@@ -41,7 +41,51 @@ TemplateValue TemplateValue::column(uint32_t column, FieldType type,
   return v;
 }
 
+TemplateValue TemplateValue::wide(uint32_t output, uint32_t present, FieldType type) {
+  TemplateValue v;
+  v.source = Source::Wide;
+  v.index = output;
+  v.present = present;
+  v.type = type;
+  return v;
+}
+
 namespace {
+
+// A wide kernel output's value (Int, Date: int64; Number, Money: double), when present.
+ValueRead append_wide(const TemplateValue& v, const TemplateInputs& in, int64_t r,
+                      std::string& out) {
+  if (in.outputs[v.present][r] != 1) return ValueRead::Missing;
+  const int8_t* values = in.outputs[v.index];
+  switch (v.type) {
+    case FieldType::Int:
+      append_int_text(out, static_cast<const int64_t*>(static_cast<const void*>(values))[r]);
+      return ValueRead::Present;
+    case FieldType::Date:
+      append_iso_date_expanded(out,
+                               static_cast<const int64_t*>(static_cast<const void*>(values))[r]);
+      return ValueRead::Present;
+    case FieldType::Number:
+    case FieldType::Money: {
+      const double d = static_cast<const double*>(static_cast<const void*>(values))[r];
+      if (std::isnan(d)) return ValueRead::Missing;
+      if (v.type == FieldType::Money) {
+        out.push_back('$');
+        append_money_text(out, d);
+      } else {
+        append_number_text(out, d);
+      }
+      return ValueRead::Present;
+    }
+    case FieldType::Bool:
+    case FieldType::Percent:
+    case FieldType::Enum:
+    case FieldType::String:
+    case FieldType::StringList:
+      break;  // never wide (the layout's validator checks it)
+  }
+  return ValueRead::Missing;
+}
 
 ValueRead append_typed(const TemplateValue& v, const RkColumn& col, int64_t r, std::string& out) {
   if (!is_present(col.validity, r)) return ValueRead::Missing;
@@ -105,6 +149,8 @@ ValueRead append_template_value(const TemplateValue& v, const TemplateInputs& in
       return append_typed(v, in.batch->columns[v.index], row, out);
     case TemplateValue::Source::Column:
       return append_typed(v, in.columns[v.index], row, out);
+    case TemplateValue::Source::Wide:
+      return append_wide(v, in, row, out);
     case TemplateValue::Source::Coded: {
       const int8_t code = in.outputs[v.index][row];
       if (code < 0 || static_cast<size_t>(code) >= v.texts.size()) return ValueRead::Missing;

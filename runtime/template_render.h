@@ -1,9 +1,10 @@
 // Rekindle runtime: renders a parsed message template (compiler/ir/message_template.h) for one
 // row, appending to a caller's reusable buffer. Each placeholder is bound once to where its value
-// lives (a snapshot field of the batch, a kernel output coded as an index into texts, or a typed
-// column such as a score) and reads as the spec says: as the CSV writer writes it (value_text.h),
-// except money ($84.50) and lists (joined with ", "); no CSV quoting; one pass (an inserted value
-// is never scanned for placeholders).
+// lives (a snapshot field of the batch, a kernel output coded as an index into texts, a typed
+// column such as a score, or a wide kernel output with its presence, such as a let) and reads as
+// the spec says: as the CSV writer writes it (value_text.h), except money ($84.50) and lists
+// (joined with ", "); no CSV quoting; one pass (an inserted value is never scanned for
+// placeholders).
 #pragma once
 
 #include <cstdint>
@@ -28,10 +29,14 @@ struct TemplateValue {
              // words); below 0 or past the end: missing
     Column,  // columns[index] of TemplateInputs: a typed column laid out like a snapshot field
              // (e.g. a score as int64 values), read as `type`
+    Wide,    // outputs[index][row] read as an int64 (`type` Int: the number; Date: days since
+             // 1970-01-01) or a double (Number, Money), present where outputs[present][row] is 1
+             // (a let's wide kernel output, ir::ShownLet)
   };
   Source source = Source::Field;
   uint32_t index = 0;
-  FieldType type = FieldType::String;  // Field, Column
+  uint32_t present = 0;                // Wide: the presence output
+  FieldType type = FieldType::String;  // Field, Column, Wide
   // Coded: the text of each code. Field, Column of type Enum: the enum's values.
   std::vector<std::string> texts;
 
@@ -39,12 +44,13 @@ struct TemplateValue {
   static TemplateValue coded(uint32_t output, std::vector<std::string> texts);
   static TemplateValue column(uint32_t column, FieldType type,
                               std::vector<std::string> enum_values = {});
+  static TemplateValue wide(uint32_t output, uint32_t present, FieldType type);
 };
 
 // The values of one batch that templates read.
 struct TemplateInputs {
   const Batch* batch = nullptr;            // for Source::Field
-  const int8_t* const* outputs = nullptr;  // for Source::Coded: outputs[k][row]
+  const int8_t* const* outputs = nullptr;  // for Source::Coded and Wide: outputs[k][row]
   const RkColumn* columns = nullptr;       // for Source::Column
 };
 

@@ -65,6 +65,9 @@ class Exprs {
     current_seq_index_ = index;
   }
   void end_offers() { begin_offers(nullptr, -1); }
+  // The values of an enumerated type, in order (an enum's values, a family's labels, a
+  // sequence's channels, offers, statuses, steps or variants); nullptr for other types.
+  const std::vector<std::string>* values_of(const Type& t);
 
  private:
   void error(Code code, const ast::Span& span, std::string msg, std::string help = {}) {
@@ -72,7 +75,6 @@ class Exprs {
   }
 
   // names.cpp
-  const std::vector<std::string>* values_of(const Type& t);
   std::string type_title(const Type& t);
   Typed enum_value(const Type& t, const std::string& name, const ast::Span& span);
   // types.cpp
@@ -181,6 +183,11 @@ class Lowering {
   void lower_messages(const ast::SequenceDecl& d, const ast::TouchDecl& t, ir::Touch& lt,
                       bool templated);
   bool lower_message_text(const ast::MessageText& m, ir::MessageText& out);
+  // The index in shown_lets_ of let `name` (value `v`), added on first use.
+  uint32_t show_let(const std::string& name, const Typed& v);
+  // Why let `name`'s value (node `node`) can be missing ("the let `x` reads the optional field
+  // `y`"), or "" when it cannot; then `help` says what to write.
+  std::string let_missing(const std::string& name, uint32_t node, std::string& help);
   ast::Span experiments_span(size_t entry);
 
   // delivery.cpp: a channel's send time (checked once per declaration: nullopt when it has
@@ -219,6 +226,8 @@ class Lowering {
   std::vector<std::string> variant_full_names_;        // SEQUENCE.TOUCH.VARIANT, for "did you mean"
   std::optional<uint32_t> experiments_file_;           // the --experiments file in the sources
   std::map<const ast::ChannelDecl*, std::optional<ir::SendsAt>> windows_;  // send_window's
+  std::vector<ir::ShownLet> shown_lets_;  // the lets templates show (ir::Layout::lets)
+  std::unordered_map<std::string, uint32_t> shown_let_index_;
   bool local_time_done_ = false;
   std::optional<ir::LocalTime> local_time_;
 };

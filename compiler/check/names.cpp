@@ -210,8 +210,11 @@ Typed Exprs::check_kind(const ast::File& f, const ast::Member& k, const ast::Spa
     for (size_t i = 0; i < q.offers.size(); ++i)
       table.push_back(q.offer_kinds[i] == want ? nb_.c_float(q.offer_values[i])
                                                : nb_.null(ir::Ty::Float));
-    return Typed{Type{discount ? TypeKind::Percent : TypeKind::Money},
-                 nb_.switch_(q.offer, table, ir::Ty::Float)};
+    const uint32_t node = nb_.switch_(q.offer, table, ir::Ty::Float);
+    sym_.missing_why.emplace(
+        node, fmt::format("reads `{}.{}`, missing unless the due touch's offer is a {}", name->name,
+                          k.member, k.member));
+    return Typed{Type{discount ? TypeKind::Percent : TypeKind::Money}, node};
   }
   // The members it has: `variant` only for a sequence with variants.
   const bool variants = q.variant != UINT32_MAX;

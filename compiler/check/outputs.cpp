@@ -216,6 +216,22 @@ void Lowering::lower_all() {
   lower_owner(reviewed.node);
   if (ctx_.failed()) return;
   for (ir::Sequence& seq : L.sequences) add_would_be(seq);
+  // The lets templates show, each in kernel outputs of its own (never a result column): a Code
+  // output for a yes/no or enumerated value, else a wide one and its presence.
+  for (ir::ShownLet& lt : shown_lets_) {
+    const std::string name = "let " + lt.name;
+    if (lt.type == FieldType::Bool || lt.type == FieldType::Enum) {
+      add_output(name, lt.value.node);
+      lt.value.output = last_output();
+      continue;
+    }
+    const bool wide_float = lt.type == FieldType::Number || lt.type == FieldType::Money;
+    add_output(name, lt.value.node, wide_float ? ir::OutputWidth::Float64 : ir::OutputWidth::Int64);
+    lt.value.output = last_output();
+    add_output(name + " present", nb_.not_(nb_.is_missing(lt.value.node)));
+    lt.value.present = last_output();
+  }
+  L.lets = std::move(shown_lets_);
   L.guarantees = std::move(guarantees);
   program_.columns = ir::result_columns(L, program_.schema);
   check_column_names();

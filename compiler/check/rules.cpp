@@ -121,6 +121,9 @@ Typed Lowering::lower_family(size_t index, const ast::Span& use) {
   if (otherwise)
     node =
         nb_.op(ir::Op::Coalesce, ir::Ty::Int, {node, nb_.c_int(static_cast<int64_t>(*otherwise))});
+  else
+    sym_.missing_why.emplace(
+        node, fmt::format("reads segment `{}`, which has no `otherwise` label", d.name));
   e.value = Typed{Type{TypeKind::Label, static_cast<int>(index)}, node};
   e.layout.name = d.name;
   e.layout.value.node = node;

@@ -601,6 +601,19 @@ Typed Lowering::lower_sequence(size_t index, const ast::Span& use) {
   q.channel = nb_.if_(ir::Ty::Int, q.is_due, channel, none);
   q.offer = nb_.if_(ir::Ty::Int, q.is_due, offer, none);
   q.variant = has_variants ? nb_.if_(ir::Ty::Int, q.is_due, variant, none) : ir::kNoNode;
+  // What a template showing a let that reads one of them says (messages.cpp).
+  sym_.missing_why.emplace(
+      q.touch,
+      fmt::format("reads `{}.touch` or `{}.step`, missing unless a touch is due", d.name, d.name));
+  sym_.missing_why.emplace(
+      q.channel, fmt::format("reads `{}.channel`, missing unless a touch is due", d.name));
+  sym_.missing_why.emplace(q.offer,
+                           fmt::format("reads `{}.offer`, missing unless a touch is due", d.name));
+  if (has_variants)
+    sym_.missing_why.emplace(q.variant,
+                             fmt::format("reads `{}.variant`, missing unless a touch with "
+                                         "variants is due",
+                                         d.name));
   L.variant_names = q.variant_names;
   q.value = Typed{Type{TypeKind::Status, si}, q.status};
   for (size_t i = 0; i < q.offers.size(); ++i)

@@ -104,6 +104,11 @@ struct Symbols {
   std::vector<TopClause<ast::GuaranteeDecl>> guarantees;
   std::unordered_map<std::string, ast::Span> guarantee_names;
 
+  // Why a node can be missing, where its IR does not say it in words: a segment without
+  // `otherwise`, a sequence's touch, channel, offer, variant, discount and credit. The words
+  // follow "the let `x` " in RK0416 (messages.cpp): "reads `winback.channel`, missing unless ...".
+  std::unordered_map<uint32_t, std::string> missing_why;
+
   // Every name an expression may read (for "did you mean").
   std::vector<std::string> all_names(const Schema& schema) const;
 };

@@ -40,6 +40,8 @@ std::string_view placeholder_kind_name(PlaceholderKind k) {
       return "score";
     case PlaceholderKind::Offer:
       return "offer";
+    case PlaceholderKind::Let:
+      return "let";
   }
   return "?";
 }
@@ -167,6 +169,13 @@ std::string dump_layout(const Layout& l) {
                        n(sc.value.node), i(sc.value.output), i(sc.value.present));
     for (const auto& line : sc.lines)
       out += fmt::format("    points {} cond {}\n", line.points, n(line.cond));
+  }
+  for (const auto& lt : l.lets) {
+    out += fmt::format("  let {} {} = {} @{}", lt.name, field_type_name(lt.type), n(lt.value.node),
+                       i(lt.value.output));
+    if (lt.value.present != kNoOutput) out += fmt::format(" present @{}", lt.value.present);
+    if (!lt.texts.empty()) out += fmt::format(" texts {}", fmt::join(lt.texts, ","));
+    out += '\n';
   }
   if (l.local_time.field >= 0)
     out +=

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "compiler/ir/message_template.h"
+#include "compiler/ir/schema.h"
 
 namespace rk::ir {
 
@@ -68,6 +69,23 @@ struct Score {
   std::string name;
   std::vector<ScoreLine> lines;
   bool decimal = false;  // a Float value (some line is decimal)
+  WideValue value;
+};
+
+// A `let` that some template shows (a Let placeholder's index): its value in a kernel output and
+// how a template writes it. Only the lets templates show are here (in order of first use), so a
+// program whose templates show none has no outputs for lets; none is a result column.
+struct ShownLet {
+  std::string name;
+  // How it reads: Bool (`true`/`false`), Int (whole numbers and days), Number (numbers, and
+  // percents as fractions, like the CSV writer), Money (`$84.50`), Date (ISO), or Enum: an
+  // enumerated value (an enum's value, a segment's label, a sequence's status, step, channel,
+  // offer or variant) written as texts[code].
+  FieldType type = FieldType::Int;
+  std::vector<std::string> texts;  // Enum: the text of each code
+  // node: the let's value. Bool and Enum: `output` is a Code output (the value, -1 when missing)
+  // and `present` kNoOutput; Int and Date: an Int64 output, Number and Money a Float64 output,
+  // each with its presence in `present` (a Code output).
   WideValue value;
 };
 
@@ -186,8 +204,10 @@ enum class PlaceholderKind : uint8_t {
   Family,  // a segment family's label: index into Layout::families
   Score,   // a score: index into Layout::scores
   Offer,   // `{offer}`: the touch's offer in words (ir::offer_in_words of Offer::text)
+  Let,     // a `let` of a number, date, yes/no or enumerated type: index into Layout::lets (a let
+           // of a string or list is a field under another name: a Field placeholder)
 };
-std::string_view placeholder_kind_name(PlaceholderKind k);  // field, family, score, offer
+std::string_view placeholder_kind_name(PlaceholderKind k);  // field, family, score, offer, let
 struct Placeholder {
   std::string name;
   PlaceholderKind kind = PlaceholderKind::Field;
@@ -338,10 +358,11 @@ struct Layout {
   CandidateLayout candidate;
   std::vector<Family> families;  // in declaration order
   std::vector<Score> scores;     // in declaration order
+  std::vector<ShownLet> lets;    // the lets templates show, in order of first use
   Stops stops;
   Reviews reviews;
-  std::vector<Sequence> sequences;    // in declaration order
-  LocalTime local_time;               // for the sequences' send times
+  std::vector<Sequence> sequences;  // in declaration order
+  LocalTime local_time;             // for the sequences' send times
   Owner owner;
   std::vector<Guarantee> guarantees;  // in declaration order
 };

@@ -250,7 +250,7 @@ bool validate_references(const Program& p, std::string& error) {
     }
     for (const auto& t : q.touches)
       check(nodes_ok({t.channel, t.offer, t.only_when, t.eligible}), seq + " touch " + t.name);
-    // Templates: each placeholder names a field, family or score that exists.
+    // Templates: each placeholder names a field, family, score or shown let that exists.
     auto text_ok = [&](bool has, const MessageText& m) {
       if (!has) return true;
       for (const Placeholder& ph : m.placeholders) {
@@ -265,6 +265,9 @@ bool validate_references(const Program& p, std::string& error) {
             if (ph.index >= l.scores.size()) return false;
             break;
           case PlaceholderKind::Offer:
+            break;
+          case PlaceholderKind::Let:
+            if (ph.index >= l.lets.size()) return false;
             break;
         }
       }
@@ -291,6 +294,19 @@ bool validate_references(const Program& p, std::string& error) {
   for (const auto& sc : l.scores) {
     check(wide(sc.value, sc.decimal), "score " + sc.name);
     for (const auto& line : sc.lines) check(node(line.cond), "score " + sc.name + " line");
+  }
+  // A shown let: a Code output of its node (Bool, Enum), or a wide one with its presence.
+  for (const auto& lt : l.lets) {
+    const bool code = lt.type == FieldType::Bool || lt.type == FieldType::Enum;
+    const bool good =
+        code ? node(lt.value.node) && lt.value.output < outputs &&
+                   p.outputs[lt.value.output].node == lt.value.node &&
+                   p.outputs[lt.value.output].width == OutputWidth::Code &&
+                   lt.value.present == kNoOutput
+             : (lt.type == FieldType::Int || lt.type == FieldType::Date ||
+                lt.type == FieldType::Number || lt.type == FieldType::Money) &&
+                   wide(lt.value, lt.type == FieldType::Number || lt.type == FieldType::Money);
+    check(good, "let " + lt.name);
   }
   for (const auto& q : l.sequences)
     if (q.result.send_at.node != kNoNode)

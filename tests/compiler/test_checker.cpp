@@ -2,6 +2,7 @@
 // error at the right place; units, names, cycles and structure are checked.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <initializer_list>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -479,4 +480,99 @@ TEST_CASE("check: value ranges in the schema", "[range]") {
       rk::compile_schema_text("s.schema", "schema s\nfield id: string key\nfield n: int 3 to 3\n");
   REQUIRE(one.schema);
   CHECK(one.schema->fields[1].in_range(int64_t{3}));
+}
+
+namespace {
+
+// A rule file (next to tests/rules/probe.schema) whose template shows `{SHOWN}` and declares
+// `decls`; its diagnostics.
+rk::CompileResult showing(const std::string& decls, const std::string& shown) {
+  const std::string text =
+      "import \"probe.schema\"\n"
+      "channel email requires email_ok is true\n"
+      "segment hue {\n  warm when color is red\n}\n"
+      "segment size {\n  big when n >= 10\n  otherwise small\n}\n" +
+      decls +
+      "\nsequence hello {\n  progress last_touch on last_touch_date\n"
+      "  touch greet via email offer discount 10% {\n"
+      "    subject \"s\"\n    body \"" +
+      shown +
+      "\"\n  }\n}\n"
+      "sequence later {\n  progress n on renewal_date\n"
+      "  touch nudge via email {\n    subject \"s\"\n    body \"b\"\n  }\n}\n";
+  return rk::compile_rules_text(std::string(RK_SOURCE_DIR) + "/tests/rules/t.rules", text);
+}
+
+}  // namespace
+
+TEST_CASE("a template shows a let that is always present without a fallback", "[template][let]") {
+  for (const char* decl :
+       {"let k = last_touch * 2", "let k = today + 3 days", "let k = tier", "let k = tier is gold",
+        "let k = size", "let k = if d is present then d else today",
+        "let k = if n is missing then 0 else n + 1", "let k = if n > 3 then n * 2 else 0",
+        "let k = if n is present and x is present then x / 2 + n else 0", "let k = last_touch / 4",
+        "let k = later.status", "let k = tags", "let k = id"}) {
+    const auto r = showing(decl, "{k}");
+    INFO(decl << "\n" << errors_of(r));
+    CHECK(r.program);
+  }
+}
+
+TEST_CASE("a let that can be missing needs a fallback, and RK0416 says why", "[template][let]") {
+  struct Case {
+    const char* decl;
+    const char* why;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {"let k = days since d", "the let `k` reads the optional field `d`"},
+           {"let k = n >= 10 and tier is gold", "the let `k` reads the optional field `n`"},
+           {"let k = last_touch / (last_touch - 1)",
+            "the let `k` divides, and a division by zero is missing"},
+           {"let k = hue", "the let `k` reads segment `hue`, which has no `otherwise` label"},
+           {"let k = hello.step",
+            "the let `k` reads `hello.touch` or `hello.step`, missing "
+            "unless a touch is due"},
+           {"let k = hello.channel",
+            "the let `k` reads `hello.channel`, missing unless a touch "
+            "is due"},
+           {"let k = hello.discount",
+            "the let `k` reads `hello.discount`, missing unless the "
+            "due touch's offer is a discount"},
+           {"let j = x * 2\nlet k = j + 1", "the let `k` reads the optional field `x`"},
+           {"let k = if tier is gold then spend else $0",
+            "the let `k` reads the optional field `spend`"},
+           {"let k = name", "the let `k` is the optional field `name`"}}) {
+    INFO(c.decl);
+    const std::string decls = std::string(c.decl) +
+                              "\nsequence other {\n  progress last_touch "
+                              "on last_touch_date\n  touch t via email {\n"
+                              "    subject \"{k}\"\n    body \"b\"\n  }\n}\n";
+    // Shown from another sequence (a let reading `hello` cannot be shown in hello's templates).
+    const auto r = showing(decls, "b");
+    const rk::Diagnostic& d = only_error(r);
+    CHECK(d.code == "RK0416");
+    CHECK(d.message == "`{k}` can be missing (" + std::string(c.why) + ") and has no fallback");
+    CHECK(d.help.rfind("say what it reads as then, e.g. `{k|...}`", 0) == 0);
+    // With a fallback it compiles.
+    std::string fixed = decls;
+    fixed.replace(fixed.find("{k}"), 3, "{k|-}");
+    INFO(errors_of(showing(fixed, "b")));
+    CHECK(showing(fixed, "b").program);
+  }
+  // The help names the field to test.
+  const auto r = showing("let k = days since d", "{k}");
+  CHECK(only_error(r).help ==
+        "say what it reads as then, e.g. `{k|...}`, or give the let a value for every customer "
+        "(`if d is present then ... else ...`)");
+}
+
+TEST_CASE("templates: lets in the did-you-mean list, parameters still cannot be shown",
+          "[template][let]") {
+  const auto r = showing("let days_quiet = last_touch + 1", "{days_qiet}");
+  const rk::Diagnostic& d = only_error(r);
+  CHECK(d.code == "RK0201");
+  CHECK(d.help == "did you mean `days_quiet`?");
+  const auto p = showing("parameter limit = 10", "{limit|x}");
+  CHECK(only_error(p).code == "RK0416");
+  CHECK(only_error(p).message == "a template cannot show `limit`, a parameter");
 }

@@ -335,3 +335,78 @@ TEST_CASE("validate: compiled programs are valid, broken ones are named", "[layo
     CHECK(error.find("(Div): ") != std::string::npos);
   }
 }
+
+TEST_CASE("layout: the lets templates show, each in outputs that are no result column",
+          "[layout][template][let]") {
+  using rk::FieldType;
+  const rk::ir::Program p =
+      compiled(std::string(RK_SOURCE_DIR) + "/tests/rules/template_lets.rules");
+  const rk::ir::Layout& l = p.layout;
+  // In order of first use; a string or a list let is its field under another name.
+  std::vector<std::string> names;
+  for (const auto& lt : l.lets) names.push_back(lt.name);
+  CHECK(names == std::vector<std::string>{"level", "first_seen", "floor_spend", "gold", "orders",
+                                          "quiet", "renew", "big_buyer", "half", "ratio", "share",
+                                          "budget", "shade", "bucket", "loyal", "first_step",
+                                          "first_channel", "first_status"});
+  auto let = [&](const char* name) -> const rk::ir::ShownLet& {
+    for (const auto& lt : l.lets)
+      if (lt.name == name) return lt;
+    FAIL("no let " << name);
+    return l.lets.front();
+  };
+  CHECK(let("orders").type == FieldType::Int);
+  CHECK(let("quiet").type == FieldType::Int);  // days
+  CHECK(let("renew").type == FieldType::Date);
+  CHECK(let("gold").type == FieldType::Bool);
+  CHECK(let("half").type == FieldType::Number);
+  CHECK(let("share").type == FieldType::Number);  // a percent, written as a fraction
+  CHECK(let("budget").type == FieldType::Money);
+  CHECK(let("level").type == FieldType::Enum);
+  CHECK(let("level").texts == std::vector<std::string>{"gold", "silver", "bronze"});
+  CHECK(let("bucket").texts == std::vector<std::string>{"big", "small"});
+  CHECK(let("first_step").texts == std::vector<std::string>{"greet"});
+  CHECK(let("first_channel").texts == std::vector<std::string>{"email"});
+  CHECK(let("first_status").texts.back() == "due");
+  // Outputs: Code for yes/no and enumerated values, else wide with a presence output.
+  for (const auto& lt : l.lets) {
+    INFO(lt.name);
+    REQUIRE(lt.value.output < p.outputs.size());
+    CHECK(p.outputs[lt.value.output].node == lt.value.node);
+    const bool code = lt.type == FieldType::Bool || lt.type == FieldType::Enum;
+    CHECK((p.outputs[lt.value.output].width == rk::ir::OutputWidth::Code) == code);
+    CHECK((lt.value.present == rk::ir::kNoOutput) == code);
+    for (const auto& c : p.columns) {
+      CHECK(c.name != lt.name);
+      CHECK(std::find(c.outputs.begin(), c.outputs.end(), lt.value.output) == c.outputs.end());
+      CHECK(std::find(c.outputs.begin(), c.outputs.end(), lt.value.present) == c.outputs.end());
+    }
+  }
+  const rk::ir::Touch& greet = l.sequences.at(0).touches.at(0);
+  const rk::ir::Placeholder* nick = greet.message.subject.find("nick");
+  REQUIRE(nick);
+  CHECK(nick->kind == rk::ir::PlaceholderKind::Field);
+  CHECK(p.schema.fields.at(nick->index).name == "name");
+  const rk::ir::Placeholder* orders = greet.message.body.find("orders");
+  REQUIRE(orders);
+  CHECK(orders->kind == rk::ir::PlaceholderKind::Let);
+  CHECK(l.lets.at(orders->index).name == "orders");
+  CHECK(rk::ir::dump(p).find("  let renew date = ") != std::string::npos);
+  std::string error;
+  CHECK(rk::ir::validate(p, error));
+  CHECK(rk::ir::validate_description(p, error));
+  // A Let placeholder past the shown lets, and a let whose output has the wrong width, are
+  // rejected.
+  rk::ir::Program bad = p;
+  for (auto& ph : bad.layout.sequences[0].touches[0].message.body.placeholders)
+    if (ph.kind == rk::ir::PlaceholderKind::Let) ph.index = 99;
+  CHECK_FALSE(rk::ir::validate_description(bad, error));
+  rk::ir::Program wide = p;
+  wide.layout.lets[0].value.present = 0;  // `level` is an enum: a Code output, no presence
+  CHECK_FALSE(rk::ir::validate_description(wide, error));
+  CHECK(error.find("let level") != std::string::npos);
+  // A file whose templates show no let has none, and no outputs for them.
+  const rk::ir::Program t = compiled(std::string(RK_SOURCE_DIR) + "/tests/rules/templates.rules");
+  CHECK(t.layout.lets.empty());
+  for (const auto& o : t.outputs) CHECK(o.name.rfind("let ", 0) != 0);
+}
