@@ -4,7 +4,9 @@
 # body, and every review-queue row's subject, are rendered here again independently from the
 # snapshot's row (placeholders, fallbacks, values as the spec writes them, offers in words, one
 # pass, no subject for sms) and must match; the files are byte-identical on both engines and 1 and
-# 2 threads.
+# 2 threads. Then tests/rules/template_lets.rules the same way: its templates show lets of every
+# type, each computed here again from the row (and a sequence's step, channel and status from the
+# result file).
 set -euo pipefail
 REKINDLE=$1
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
@@ -124,4 +126,122 @@ for key in messages:
         assert (key[0], key[1], ch) in seen, (key, ch, sorted(seen, key=str))
 assert any(q[-1] for q in queue[1:]) and any(not q[-1] for q in queue[1:])
 print(f"handoff templates: {n} drafts and {len(queue) - 1} review rows rendered as expected")
+PY
+
+# Lets: tests/rules/template_lets.rules.
+cp "$SRC/tests/rules/template_lets.rules" "$TMP/"
+"$REKINDLE" gen --schema "$TMP/probe.schema" --rules "$TMP/template_lets.rules" --rows 3000 \
+  --seed 9 --as-of 2026-11-01 --out "$TMP/lets.csv" 2> /dev/null
+first=""
+for engine in jit interp; do
+  for threads in 1 2; do
+    d="$TMP/lets-$engine-$threads"
+    mkdir "$d"
+    "$REKINDLE" eval "$TMP/template_lets.rules" --snapshot "$TMP/lets.csv" --as-of 2026-11-01 \
+      --quiet --engine "$engine" --threads "$threads" --out "$d/r.csv" --drafts "$d/drafts.jsonl"
+    if [ -z "$first" ]; then
+      first=$d
+    else
+      for f in r.csv drafts.jsonl; do
+        cmp "$first/$f" "$d/$f" || { echo "FAILED: lets $engine $threads: $f differs"; exit 1; }
+      done
+    fi
+  done
+done
+
+python3 - "$TMP/lets.csv" "$first" <<'PY'
+import csv, datetime, json, sys
+from decimal import Decimal
+snap, d = sys.argv[1], sys.argv[2]
+rows = {r["id"]: r for r in csv.DictReader(open(snap, newline="", encoding="utf-8"))}
+results = {r["id"]: r for r in csv.DictReader(open(f"{d}/r.csv", newline="", encoding="utf-8"))}
+AS_OF = datetime.date(2026, 11, 1)
+
+def shortest(f):
+    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple()
+    ds = "".join(map(str, digits))
+    e = exp + len(ds) - 1
+    sci = ("-" if sign else "") + ds[0] + ("." + ds[1:] if len(ds) > 1 else "") + \
+        "e" + ("+" if e >= 0 else "-") + f"{abs(e):02d}"
+    fixed = format(Decimal(repr(f)).normalize(), "f")
+    return fixed if len(fixed) <= len(sci) else sci
+
+def money(f):
+    cents = f"{f:.2f}"
+    return "$" + (cents if float(cents) == f else shortest(f))
+
+def date(v):
+    return datetime.date.fromisoformat(v)
+
+def lets(row, res):
+    """Each let of template_lets.rules as a template writes it, None when missing."""
+    n = int(row["n"]) if row["n"] else None
+    x = float(row["x"]) if row["x"] else None
+    spend = float(row["spend"]) if row["spend"] else None
+    dd = date(row["d"]) if row["d"] else None
+    flag = row["flag"].lower() == "true" if row["flag"] else None
+    return {
+        "orders": None if n is None else str(n + 1),
+        "quiet": None if dd is None else str((AS_OF - dd).days),
+        "renew": None if dd is None else (dd + datetime.timedelta(days=30)).isoformat(),
+        "first_seen": (dd or datetime.date(2026, 1, 1)).isoformat(),
+        "big_buyer": None if n is None else ("true" if n >= 10 else "false"),
+        "gold": "true" if row["tier"] == "gold" else "false",
+        "half": None if x is None else shortest(x / 2),
+        "ratio": None if x is None or not n else shortest(x / n),
+        "share": None if not row["rate"] else shortest(float(row["rate"])),
+        "budget": None if spend is None else money(spend * 2),
+        "floor_spend": money(spend if spend is not None else 0.0),
+        "level": row["tier"],
+        "shade": row["color"] or None,
+        "bucket": "big" if n is not None and n >= 10 else "small",
+        "loyal": "10" if flag else "0",
+        "nick": row["name"] or None,
+        "labels": ", ".join(t for t in row["tags"].split("|") if t) or None,
+        "first_step": res["hello_step"] or None,
+        "first_channel": res["hello_channel"] or None,
+        "first_status": res["hello_status"],
+    }
+
+def render(template, values):
+    out, i = [], 0
+    while i < len(template):
+        if template.startswith("{{", i) or template.startswith("}}", i):
+            out.append(template[i]); i += 2; continue
+        if template[i] == "{":
+            j = template.index("}", i)
+            name, bar, fallback = template[i + 1:j].partition("|")
+            v = values[name]
+            assert v is not None or bar, (name, values)  # the checker's promise
+            out.append(v if v is not None else fallback)
+            i = j + 1; continue
+        out.append(template[i]); i += 1
+    return "".join(out)
+
+messages = {
+    "greet": ("Hi {nick|friend}, {level} since {first_seen}, at least {floor_spend}, gold {gold}",
+              "orders {orders|?}; quiet {quiet|?} days; renew {renew|?}; big {big_buyer|?}; "
+              "half {half|?}; ratio {ratio|?}; share {share|?}; budget {budget|?}; "
+              "shade {shade|none}; bucket {bucket}; tags {labels|none}; loyalty {loyal}"),
+    "nudge": ("After {first_step|nothing} by {first_channel|no channel}",
+              "Hello is {first_status}."),
+}
+n = 0
+fallbacks = set()
+for line in open(f"{d}/drafts.jsonl", encoding="utf-8"):
+    x = json.loads(line)
+    cid = x["customer_id"]
+    vals = lets(rows[cid], results[cid])
+    subject, body = messages[x["step"]]
+    assert x["subject"] == render(subject, vals), (x, render(subject, vals))
+    assert x["body"] == render(body, vals), (x, render(body, vals))
+    fallbacks.update(k for k, v in vals.items() if v is None)
+    n += 1
+# Not vacuous: both sequences drafted, and each let that can be missing was missing for someone.
+steps = {json.loads(l)["step"] for l in open(f"{d}/drafts.jsonl", encoding="utf-8")}
+assert steps == {"greet", "nudge"}, steps
+want_missing = {"orders", "quiet", "renew", "big_buyer", "half", "ratio", "share", "budget",
+                "shade", "nick", "labels", "first_step", "first_channel"}
+assert want_missing <= fallbacks, want_missing - fallbacks
+print(f"handoff templates: {n} drafts showing lets rendered as expected")
 PY

@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -360,5 +361,95 @@ TEST_CASE("handoff: an event's cohort holds every family's label and every score
     CHECK(cohorts[1] == nlohmann::json::parse(R"({"size":null,"risk":0,"fine":0})"));
     CHECK(cohorts[1]["risk"].is_number_integer());
   }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("handoff: templates show lets of every type, the same with both engines",
+          "[handoff][template][let]") {
+  const auto rules = load_rules(std::string(RK_SOURCE_DIR) + "/tests/rules/template_lets.rules");
+  REQUIRE(rules->ok());
+  const ir::Program& program = rules->program();
+  const fs::path dir = temp_dir("template_lets");
+  int32_t as_of = 0;
+  REQUIRE(parse_iso_date("2026-11-01", as_of));
+  // F: every value present; E: every optional value missing; Z: n = 0 (a division by zero);
+  // G: hello exhausted, so `later` shows its fallbacks; H: both sequences due, `later` shows
+  // hello's step and channel. Repeated so that batches and threads split them.
+  const std::string header =
+      "id,name,tags,color,n,x,spend,rate,d,flag,email_ok,sms_ok,tier,renewal_date,last_touch,"
+      "last_touch_date\n";
+  std::string csv = header;
+  for (int i = 0; i < 30; ++i) {
+    const std::string k = std::to_string(i);
+    csv += "F" + k + ",Zoë,home|apparel,red,12,3,84.5,0.35,2026-03-08,true,true,false,gold,,0,\n";
+    csv += "E" + k + ",,,,,,,,,false,true,false,silver,,0,\n";
+    csv += "Z" + k + ",,,,0,5,,,,,true,false,bronze,,0,\n";
+    csv += "G" + k + ",{nick},,,,,,,,,true,false,gold,,1,2026-10-01\n";
+    csv += "H" + k + ",,,,,,,,,,true,false,gold,,0,\n";
+  }
+  {
+    std::ofstream out(dir / "snap.csv", std::ios::binary);
+    out << csv;
+  }
+  auto run = [&](const std::string& tag, Engine engine, int threads) {
+    HandoffOptions h;
+    h.drafts = (dir / (tag + ".drafts.jsonl")).string();
+    h.as_of = as_of;
+    h.run_id = "r1";
+    std::string err;
+    auto group = OutputGroupWriter::open(nullptr, program, h, err);
+    REQUIRE(group);
+    Session session({.engine = engine, .threads = threads});
+    std::optional<SnapshotError> serr;
+    auto reader = open_snapshot((dir / "snap.csv").string(), program.schema, ReaderOptions{}, serr);
+    REQUIRE(reader);
+    EvalOptions e;
+    e.as_of = as_of;
+    e.chunk_rows = 7;
+    Summary summary;
+    REQUIRE(session.evaluate(*rules, *reader, group.get(), e, summary, err));
+    REQUIRE(group->finish());
+  };
+  run("a", Engine::Jit, 1);
+  run("b", Engine::Interpreter, 2);
+  run("c", Engine::Jit, 2);
+  CHECK(read_file(dir / "a.drafts.jsonl") == read_file(dir / "b.drafts.jsonl"));
+  CHECK(read_file(dir / "a.drafts.jsonl") == read_file(dir / "c.drafts.jsonl"));
+
+  const std::map<std::string, std::pair<std::string, std::string>> want = {
+      {"F hello",
+       {"Hi Zoë, gold since 2026-03-08, at least $84.50, gold true",
+        "orders 13; quiet 238 days; renew 2026-04-07; big true; half 1.5; ratio 0.25; share "
+        "0.35; budget $169.00; shade red; bucket big; tags home, apparel; loyalty 10"}},
+      {"E hello",
+       {"Hi friend, silver since 2026-01-01, at least $0.00, gold false",
+        "orders ?; quiet ? days; renew ?; big ?; half ?; ratio ?; share ?; budget ?; shade none; "
+        "bucket small; tags none; loyalty 0"}},
+      {"Z hello",
+       {"Hi friend, bronze since 2026-01-01, at least $0.00, gold false",
+        "orders 1; quiet ? days; renew ?; big false; half 2.5; ratio ?; share ?; budget ?; shade "
+        "none; bucket small; tags none; loyalty 0"}},
+      {"G later", {"After nothing by no channel", "Hello is exhausted."}},
+      {"H hello",
+       {"Hi friend, gold since 2026-01-01, at least $0.00, gold true",
+        "orders ?; quiet ? days; renew ?; big ?; half ?; ratio ?; share ?; budget ?; shade none; "
+        "bucket small; tags none; loyalty 0"}},
+      {"H later", {"After greet by email", "Hello is due."}},
+  };
+  std::ifstream drafts(dir / "a.drafts.jsonl");
+  std::string line;
+  std::map<std::string, int> seen;
+  while (std::getline(drafts, line)) {
+    INFO(line);
+    const auto j = nlohmann::json::parse(line);
+    const std::string id = j["customer_id"];
+    const std::string key = id.substr(0, 1) + " " + j["sequence"].get<std::string>();
+    ++seen[key];
+    const auto it = want.find(key);
+    REQUIRE(it != want.end());
+    CHECK(j["subject"] == it->second.first);
+    CHECK(j["body"] == it->second.second);
+  }
+  for (const auto& [key, texts] : want) CHECK(seen[key] == 30);
   fs::remove_all(dir);
 }
