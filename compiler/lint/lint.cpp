@@ -887,8 +887,8 @@ class Linter {
     }
   }
 
-  // Each placeholder with a fallback that reads a nullable field or a segment family: warns when
-  // no customer for whom `gets` holds has the value (so every message reads the fallback).
+  // Each placeholder with a fallback that reads a nullable field, a segment family or a let: warns
+  // when no customer for whom `gets` holds has the value (so every message reads the fallback).
   void check_message(const ir::Message& m, const ast::MessageText& subject,
                      const ast::MessageText& body, const z3::expr& gets, const std::string& what,
                      const ast::Span& anchor) {
@@ -909,6 +909,8 @@ class Linter {
           present = enc_.field_present(ph->index);
         else if (ph->kind == ir::PlaceholderKind::Family && ph->index < p_.layout.families.size())
           present = enc_.present(p_.layout.families[ph->index].value.node);
+        else if (ph->kind == ir::PlaceholderKind::Let && ph->index < p_.layout.lets.size())
+          present = enc_.present(p_.layout.lets[ph->index].value.node);
         if (!present) continue;
         if (enc_.check(gets) != Verdict::Sat) continue;  // nobody gets it: RK0602's business
         if (enc_.check(gets && *present) != Verdict::Unsat) continue;

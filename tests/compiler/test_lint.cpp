@@ -455,6 +455,15 @@ sequence nudge {
   // Entering everyone: the date can be present, so silent.
   CHECK(only(lint(replace(seq, "  enter when last_purchase_date is missing\n", "")), "RK0618")
             .empty());
+  // A let that reads the date is missing for them too; one that tests it is not.
+  const std::string lets =
+      "let days_quiet = days since last_purchase_date\n"
+      "let seen = if last_purchase_date is present then 1 else 0\n" +
+      replace(seq, "{margin|no margin}", "{days_quiet|a while} {seen|x}");
+  const auto g = only(lint(lets), "RK0618");
+  REQUIRE(g.size() == 3);
+  CHECK(mentions(g[1], "`{days_quiet|a while}` in the body of touch hello always reads `a while`"));
+  CHECK(mentions(g[2], "`{last_purchase_date|never}` in the body"));
 }
 
 TEST_CASE("lint RK0610-RK0612: incomplete sequences", "[lint]") {
