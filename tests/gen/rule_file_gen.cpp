@@ -83,7 +83,8 @@ class Gen {
     return static_cast<int>((z ^ (z >> 31)) % static_cast<uint64_t>(n));
   }
   // A subject or body template, quoted: words (with escaped quotes, literal braces, `|`, UTF-8),
-  // `{offer}`, fields and segments' labels, each with a fallback (some fields can be missing).
+  // `{offer}`, fields, lets, scores and segments' labels, each with a fallback (some can be
+  // missing).
   std::string message_text() {
     static const char* const kWords[] = {"Hi",      "there",         "a \\\"quoted\\\" word",
                                          "{{VIP}}", "50% off }}",    "a | bar",
@@ -96,7 +97,7 @@ class Gen {
     const int n = 1 + mpick(4);
     for (int i = 0; i < n; ++i) {
       if (i) out += ' ';
-      switch (mpick(4)) {
+      switch (mpick(5)) {
         case 0:
           out += kWords[mpick(static_cast<int>(std::size(kWords)))];
           break;
@@ -107,6 +108,15 @@ class Gen {
           out += std::string("{") + kFields[mpick(static_cast<int>(std::size(kFields)))] + "|" +
                  kFallbacks[mpick(static_cast<int>(std::size(kFallbacks)))] + "}";
           break;
+        case 3:
+          // A let (or a score) of any type, with a fallback: the generator does not know
+          // whether it can be missing.
+          if (!lets_.empty()) {
+            out += "{" + lets_[static_cast<size_t>(mpick(static_cast<int>(lets_.size())))].name +
+                   "|" + kFallbacks[mpick(static_cast<int>(std::size(kFallbacks)))] + "}";
+            break;
+          }
+          [[fallthrough]];
         default:
           out += segments_.empty()
                      ? std::string("{offer}")
