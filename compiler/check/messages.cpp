@@ -281,7 +281,7 @@ FieldType shown_type(const Type& t) {
 
 std::string Lowering::let_missing(const std::string& name, uint32_t node, std::string& help) {
   MissingReader reader(nb_, program_, sym_.missing_why);
-  const std::string r = reader.why(node);
+  std::string r = reader.why(node);
   if (r.empty()) return r;
   // How to make the let present for every customer, when an optional field is why.
   std::string_view field;

@@ -339,7 +339,7 @@ class Gen {
     std::vector<std::string> items;
     const int n = 1 + pick(3);
     for (int i = 0; i < n; ++i) {
-      std::string it = pool[static_cast<size_t>(pick(static_cast<int>(pool.size())))];
+      const std::string& it = pool[static_cast<size_t>(pick(static_cast<int>(pool.size())))];
       items.push_back(quoted || chance(10) ? "\"" + it + "\"" : it);
     }
     std::string out = "{";

@@ -66,7 +66,7 @@ void check_rule_files(int64_t part) {
   }
   // As-of dates of the evaluation: the generator's, earlier, later, a leap day.
   const int32_t as_ofs[] = {20759, 20400, 21000, 19782};
-  int64_t rows_compared = 0, with_variants = 0;
+  int64_t rows_compared = 0, with_variants = 0, with_lets = 0;
   for (int64_t k = begin; k < end; ++k) {
     testgen::RuleFileOptions o;
     o.seed = first + static_cast<uint64_t>(k);
@@ -80,6 +80,7 @@ void check_rule_files(int64_t part) {
     INFO("seed " << o.seed << "\n" << text << "\n" << errors);
     REQUIRE(cr.program);
     const ir::Program& program = *cr.program;
+    if (!program.layout.lets.empty()) ++with_lets;  // a template shows a let: its outputs too
     for (const ir::Sequence& q : program.layout.sequences)
       if (!q.variant_names.empty()) {
         ++with_variants;  // the variant's buckets, pausing and offers are compared below too
@@ -134,6 +135,7 @@ void check_rule_files(int64_t part) {
   CHECK(rows_compared >= (end - begin) * 3000);
   // The generator writes variants into about one touch in five.
   if (end - begin >= 50) CHECK(with_variants * 5 >= end - begin);
+  if (end - begin >= 50) CHECK(with_lets * 20 >= end - begin);
 }
 
 }  // namespace

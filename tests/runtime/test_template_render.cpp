@@ -383,3 +383,44 @@ TEST_CASE("render: appends to the caller's buffer and reuses its capacity", "[te
   for (int64_t row = 0; row < b.num_rows; ++row) joined += *r.render(in, row);
   CHECK(joined == out);
 }
+
+TEST_CASE("render: wide kernel outputs with their presence (a let)", "[template][let]") {
+  const Schema s = render_schema();
+  const Batch b = make_batch(s, {{}, {}, {}});
+  // Outputs 0..1: an int64 and its presence; 2..3: a double and its presence; 4: a date's days.
+  const std::vector<int64_t> ints{238, 0, -5};
+  const std::vector<double> doubles{84.5, std::nan(""), 0.125};
+  const std::vector<int64_t> days{20520, 0, 3000000};  // 2026-03-08, 1970-01-01, past 9999
+  const std::vector<int8_t> present{1, -1, 1}, all{1, 1, 1};
+  const std::vector<const int8_t*> outputs{
+      reinterpret_cast<const int8_t*>(ints.data()), present.data(),
+      reinterpret_cast<const int8_t*>(doubles.data()), all.data(),
+      reinterpret_cast<const int8_t*>(days.data())};
+  const TemplateInputs in{&b, outputs.data(), nullptr};
+  auto bound = [&](FieldType type, uint32_t value, uint32_t pres) {
+    ir::MessageTemplate t;
+    REQUIRE_FALSE(ir::parse_message_template("[{v|none}]", t));
+    TemplateRenderer r;
+    std::string err;
+    REQUIRE(r.bind(
+        t,
+        [&](std::string_view) -> std::optional<TemplateValue> {
+          return TemplateValue::wide(value, pres, type);
+        },
+        err));
+    return r;
+  };
+  const TemplateRenderer i = bound(FieldType::Int, 0, 1);
+  CHECK(render(i, in, 0) == "[238]");
+  CHECK(render(i, in, 1) == "[none]");  // not present
+  CHECK(render(i, in, 2) == "[-5]");
+  const TemplateRenderer money = bound(FieldType::Money, 2, 3);
+  CHECK(render(money, in, 0) == "[$84.50]");
+  CHECK(render(money, in, 1) == "[none]");  // NaN reads as missing
+  CHECK(render(money, in, 2) == "[$0.125]");
+  CHECK(render(bound(FieldType::Number, 2, 3), in, 0) == "[84.5]");
+  const TemplateRenderer date = bound(FieldType::Date, 4, 3);
+  CHECK(render(date, in, 0) == "[2026-03-08]");
+  CHECK(render(date, in, 1) == "[1970-01-01]");
+  CHECK(render(date, in, 2) == "[+10183-09-21]");
+}
