@@ -358,7 +358,14 @@ bool Lowering::lower_message_text(const ast::MessageText& m, ir::MessageText& ou
         continue;
       }
       if (v.type.kind == TypeKind::String || v.type.kind == TypeKind::StringList) {
-        // A string or a list is a snapshot field under another name (names.cpp).
+        // A string or a list is a snapshot field under another name (names.cpp): no expression
+        // makes one otherwise (`if` cannot choose between them, a quoted text is no value).
+        if (v.field < 0) {
+          error(Code::Placeholder, name_span,
+                fmt::format("a template cannot show `{}`: it is no field's value", name));
+          ok = false;
+          continue;
+        }
         ph.kind = ir::PlaceholderKind::Field;
         ph.index = static_cast<uint32_t>(v.field);
         if (schema.fields[static_cast<size_t>(v.field)].nullable)
