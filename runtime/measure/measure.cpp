@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,10 +35,13 @@ struct Outcome {
   double revenue, cost;
 };
 
-// Every outcome, grouped by customer and sorted by date (ties in file order).
+// Every outcome, grouped by customer and sorted by date (ties in file order). Customers are
+// numbered in a table shared with the events (Measurer::customers_): the outcomes' customers get
+// the first ids, so an event's one lookup of its customer gives both its unit's place in the
+// repeated-unit bitmaps and its outcomes.
 class OutcomeTable {
  public:
-  bool load(const std::string& path, int64_t& count, std::string& error) {
+  bool load(const std::string& path, StringTable& customers, int64_t& count, std::string& error) {
     const Schema schema = outcomes_schema();
     std::optional<SnapshotError> serr;
     auto reader = open_snapshot(path, schema, ReaderOptions{}, serr);
@@ -45,11 +49,8 @@ class OutcomeTable {
       error = serr ? serr->to_string() : fmt::format("{}: cannot open", path);
       return false;
     }
-    struct Row {
-      uint32_t customer;
-      Outcome o;
-    };
-    std::vector<Row> rows;
+    std::vector<uint32_t> ids;
+    std::vector<Outcome> rows;
     // Rows as errors name them: a CSV's header is row 1; an Arrow file's first record is row 1
     // (only Arrow knows its row count in advance).
     const int64_t row_base = reader->total_rows() >= 0 ? 1 : 2;
@@ -74,7 +75,8 @@ class OutcomeTable {
                         .to_string();
             return false;
           }
-        rows.push_back({customers_.intern(*id), {dates[r], static_cast<Kind>(kinds[r]), rv, cv}});
+        ids.push_back(customers.intern(*id));
+        rows.push_back({dates[r], static_cast<Kind>(kinds[r]), rv, cv});
       }
     }
     if (reader->error()) {
@@ -82,23 +84,27 @@ class OutcomeTable {
       return false;
     }
     count = static_cast<int64_t>(rows.size());
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-      return a.customer != b.customer ? a.customer < b.customer : a.o.date < b.o.date;
-    });
-    first_.assign(customers_.size() + 1, 0);
-    outcomes_.reserve(rows.size());
-    for (const Row& row : rows) {
-      ++first_[row.customer + 1];
-      outcomes_.push_back(row.o);
-    }
+    // Grouped by customer with a counting sort (stable: file order within a customer), then each
+    // customer's few outcomes sorted by date, stably.
+    first_.assign(customers.size() + 1, 0);
+    for (const uint32_t id : ids) ++first_[id + 1];
     for (size_t i = 1; i < first_.size(); ++i) first_[i] += first_[i - 1];
+    outcomes_.resize(rows.size());
+    {
+      std::vector<size_t> next(first_.begin(), first_.end() - 1);
+      for (size_t r = 0; r < rows.size(); ++r) outcomes_[next[ids[r]]++] = rows[r];
+    }
+    const auto by_date = [](const Outcome& a, const Outcome& b) { return a.date < b.date; };
+    for (size_t c = 0; c + 1 < first_.size(); ++c) {
+      Outcome* const b = outcomes_.data() + first_[c];
+      Outcome* const e = outcomes_.data() + first_[c + 1];
+      if (e - b > 1 && !std::is_sorted(b, e, by_date)) std::stable_sort(b, e, by_date);
+    }
     return true;
   }
-  void prefetch(uint64_t customer_hash) const { customers_.prefetch(customer_hash); }
-  // The outcomes of `customer` (whose StringTable::hash is `hash`).
-  std::span<const Outcome> of(std::string_view customer, uint64_t hash) const {
-    const uint32_t id = customers_.find(customer, hash);
-    if (id == StringTable::kNone) return {};
+  // The outcomes of the customer numbered `id` in the table given to load().
+  std::span<const Outcome> of(uint32_t id) const {
+    if (static_cast<size_t>(id) + 1 >= first_.size()) return {};
     return {outcomes_.data() + first_[id], outcomes_.data() + first_[id + 1]};
   }
 
@@ -106,7 +112,6 @@ class OutcomeTable {
   static bool is_valid(const RkColumn& c, int64_t r) {
     return !c.validity || ((c.validity[r >> 3] >> (r & 7)) & 1);
   }
-  StringTable customers_{1 << 16};
   std::vector<size_t> first_;  // outcomes of customer i: [first_[i], first_[i + 1])
   std::vector<Outcome> outcomes_;
 };
@@ -164,13 +169,19 @@ void add_day(std::vector<int64_t>& days, int d) {
   ++days[static_cast<size_t>(d)];
 }
 
+// Adding 0 to a compensated sum changes neither of its parts (in round-to-nearest, x + 0 is x and
+// never -0 unless x is), so the many zero amounts of units that bought nothing are skipped.
+inline void add_amount(Sum& s, double v) {
+  if (v != 0) s.add(v);
+}
+
 void add_treated(GroupTotals& g, const UnitOutcome& u) {
   ++g.treated.units;
-  g.treated.revenue.add(u.revenue);
-  g.incentive_cost.add(u.cost);
+  add_amount(g.treated.revenue, u.revenue);
+  add_amount(g.incentive_cost, u.cost);
   if (u.reactivated) {
     ++g.treated.reactivated;
-    g.ltv.add(u.ltv);
+    add_amount(g.ltv, u.ltv);
     add_day(g.days, u.first_day);
   }
   g.treated.unsubscribed += u.unsubscribed;
@@ -179,7 +190,7 @@ void add_treated(GroupTotals& g, const UnitOutcome& u) {
 
 void add_control(GroupTotals& g, const UnitOutcome& u) {
   ++g.control.units;
-  g.control.revenue.add(u.revenue);
+  add_amount(g.control.revenue, u.revenue);
   if (u.reactivated) ++g.control.reactivated;
   g.control.unsubscribed += u.unsubscribed;
   g.control.complained += u.complained;
@@ -193,14 +204,39 @@ void merge_arm(ArmTotals& a, const ArmTotals& b) {
   a.revenue.add(b.revenue);
 }
 
+// Whether two short texts are equal, without a library call: strings of up to 16 bytes (labels,
+// statuses, names) are compared as two overlapping 8-byte words or smaller pieces, reading only
+// their own bytes; longer ones go to memcmp.
+inline bool same_text(std::string_view a, std::string_view b) {
+  const size_t n = a.size();
+  if (n != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  const auto word = [](const char* p, auto v) {
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
+  if (n >= 8) {
+    if (n > 16) return std::memcmp(x, y, n) == 0;
+    return ((word(x, uint64_t{}) ^ word(y, uint64_t{})) |
+            (word(x + n - 8, uint64_t{}) ^ word(y + n - 8, uint64_t{}))) == 0;
+  }
+  if (n >= 4)
+    return ((word(x, uint32_t{}) ^ word(y, uint32_t{})) |
+            (word(x + n - 4, uint32_t{}) ^ word(y + n - 4, uint32_t{}))) == 0;
+  for (size_t i = 0; i < n; ++i)
+    if (x[i] != y[i]) return false;
+  return true;
+}
+
 // Small string -> id maps for the values of a breakdown (channels, offers, labels): a handful of
 // distinct values, looked up for every unit.
 class Names {
  public:
   uint32_t id(std::string_view s) {
-    if (last_ < names_.size() && names_[last_] == s) return last_;
+    if (last_ < names_.size() && same_text(names_[last_], s)) return last_;
     for (uint32_t i = 0; i < names_.size(); ++i)
-      if (names_[i] == s) return last_ = i;
+      if (same_text(names_[i], s)) return last_ = i;
     names_.emplace_back(s);
     return last_ = static_cast<uint32_t>(names_.size() - 1);
   }
@@ -232,6 +268,24 @@ struct SeqTotals {
   std::vector<int64_t> control_days;
   // Treated units and their reactivations per touch and variant: [touch - 1][variant index].
   std::vector<std::vector<std::pair<int64_t, int64_t>>> variant_counts;
+  // The customers (by id) with a unit of this run and sequence read already: a bitmap in pages of
+  // kSeenPageBits, each made when first needed (a run's new customers have neighbouring ids).
+  // Not merged: units are told apart within their run.
+  static constexpr size_t kSeenPageBits = size_t{1} << 16;
+  std::vector<std::unique_ptr<uint64_t[]>> seen;
+
+  // Marks customer `id` as seen; false when it was already.
+  bool first_sight(uint32_t id) {
+    const size_t page = id / kSeenPageBits, bit = id % kSeenPageBits;
+    if (page >= seen.size()) seen.resize(page + 1);
+    std::unique_ptr<uint64_t[]>& words = seen[page];
+    if (!words) words = std::make_unique<uint64_t[]>(kSeenPageBits / 64);
+    uint64_t& w = words[bit / 64];
+    const uint64_t mask = uint64_t{1} << (bit % 64);
+    if (w & mask) return false;
+    w |= mask;
+    return true;
+  }
 
   void merge(const SeqTotals& o) {
     if (!o.used) return;
@@ -300,15 +354,16 @@ class Measurer {
   }
 
   void expect_units(size_t n) {
-    if (n > units_seen_.size()) units_seen_.reserve(n);
+    if (n > customers_.size()) customers_.reserve(n);
   }
 
   bool load_outcomes(const std::string& path, std::string& error) {
-    return outcomes_.load(path, outcomes_read_, error);
+    return outcomes_.load(path, customers_, outcomes_read_, error);
   }
 
   bool read_events(const std::string& path, uint64_t done_before, uint64_t total,
                    std::string& error) {
+    layout_ = 0;  // layout numbers are the reader's own
     EventReader reader;
     if (!reader.open(path)) {
       error = reader.error();
@@ -374,30 +429,27 @@ class Measurer {
 
  private:
   // What `add` needs of an event that can be had as soon as it is parsed: its run (new runs are
-  // numbered here, in event order) and sequence, its unit's key (run and sequence numbers, then
-  // the customer) and the hashes of the two tables' keys. Computed one event ahead, so the
-  // tables' slots are loaded while the next line is parsed.
+  // numbered here, in event order) and sequence, and the hash of its customer. Computed one event
+  // ahead, so the customer's table slot is loaded while the next line is parsed.
   struct Prepared {
-    std::string unit_key;
-    uint64_t unit_hash = 0, customer_hash = 0;
+    uint64_t customer_hash = 0;
     uint32_t run = 0;
     int32_t seq = -1;
   };
   void prepare(const Event& e, Prepared& p) {
-    bool new_run = false;
-    p.run = run_ids_.intern(e.run_id, new_run);
-    if (new_run) {
-      run_as_of_.push_back(e.as_of);
-      runs_.emplace_back(plan_.sequences.size());
+    if (!same_text(e.run_id, last_run_text_)) {
+      bool new_run = false;
+      last_run_ = run_ids_.intern(e.run_id, new_run);
+      last_run_text_ = run_ids_.str(last_run_);
+      if (new_run) {
+        run_as_of_.push_back(e.as_of);
+        runs_.emplace_back(plan_.sequences.size());
+      }
     }
+    p.run = last_run_;
     p.seq = sequence_index(e.sequence);
-    p.unit_key.assign(reinterpret_cast<const char*>(&p.run), sizeof p.run);
-    p.unit_key.append(reinterpret_cast<const char*>(&p.seq), sizeof p.seq);
-    p.unit_key += e.customer_id;
-    p.unit_hash = StringTable::hash(p.unit_key);
-    units_seen_.prefetch(p.unit_hash);
     p.customer_hash = StringTable::hash(e.customer_id);
-    outcomes_.prefetch(p.customer_hash);
+    customers_.prefetch(p.customer_hash);
   }
 
   // Adds one event; false with `message` when it does not fit the plan.
@@ -417,14 +469,15 @@ class Measurer {
       return false;
     }
     // A repeated (run, customer, sequence) counts once: the first read.
-    bool new_unit = false;
-    units_seen_.intern(prepared.unit_key, prepared.unit_hash, new_unit);
-    if (!new_unit) {
+    bool new_customer = false;
+    const uint32_t customer =
+        customers_.intern(e.customer_id, prepared.customer_hash, new_customer);
+    SeqTotals& t = runs_[run][static_cast<size_t>(seq)];
+    if (!t.first_sight(customer)) {
       ++repeated_;
       return true;
     }
     ++units_;
-    SeqTotals& t = runs_[run][static_cast<size_t>(seq)];
     if (t.used && t.first_share != e.holdout_share) {
       message = fmt::format(
           "holdout_share {} differs from {} in an earlier event of run \"{}\", sequence \"{}\"",
@@ -438,8 +491,8 @@ class Measurer {
       t.max_share = e.holdout_share;
     }
     const std::string_view status = e.decision.status;
-    const bool holdout = status == "holdout";
-    if (status != "stopped") {
+    const bool holdout = same_text(status, "holdout");
+    if (!same_text(status, "stopped")) {
       ++t.units;
       t.share_sum += e.holdout_share;
       if (holdout) ++t.held_out;
@@ -448,8 +501,8 @@ class Measurer {
       message = "the status is holdout but \"would_be\" is null";
       return false;
     }
-    const bool treated = status == "due";
-    const bool control = holdout && e.would_be->status == "due";
+    const bool treated = same_text(status, "due");
+    const bool control = holdout && same_text(e.would_be->status, "due");
     if (!treated && !control) return true;
     const EventDecision& d = treated ? e.decision : *e.would_be;
     const char* where = treated ? "" : "would_be.";
@@ -465,7 +518,7 @@ class Measurer {
     }
     const size_t ti = static_cast<size_t>(*d.touch - 1);
     const auto& touch_plan = seq_plan.touches[ti];
-    if (*d.step != touch_plan.name) {
+    if (!same_text(*d.step, touch_plan.name)) {
       message = fmt::format(
           "\"{}step\" is \"{}\" but touch {} of sequence \"{}\" is \"{}\" in the rule file", where,
           *d.step, *d.touch, seq_plan.name, touch_plan.name);
@@ -474,7 +527,7 @@ class Measurer {
     int variant_index = -1;
     if (d.variant) {
       for (size_t v = 0; v < touch_plan.variants.size(); ++v)
-        if (touch_plan.variants[v] == *d.variant) variant_index = static_cast<int>(v);
+        if (same_text(touch_plan.variants[v], *d.variant)) variant_index = static_cast<int>(v);
       if (variant_index < 0) {
         message = touch_plan.variants.empty()
                       ? fmt::format(
@@ -486,20 +539,27 @@ class Measurer {
         return false;
       }
     }
-    // The unit's labels, in plan family order.
-    family_label_.assign(plan_.families.size(), -1);
-    for (size_t c = 0; c < e.cohort.size(); ++c) {
-      const CohortEntry& entry = e.cohort[c];
-      int f = -1;
-      if (c < family_guess_.size() && family_guess_[c] >= 0 &&
-          plan_.families[static_cast<size_t>(family_guess_[c])] == entry.name)
-        f = family_guess_[c];
-      else {
+    // The unit's labels, in plan family order. Which family each cohort position holds is worked
+    // out once per cohort layout (the reader numbers layouts: the same number, the same names).
+    if (e.cohort_layout == 0 || e.cohort_layout != layout_) {
+      layout_ = e.cohort_layout;
+      layout_family_.assign(e.cohort.size(), -1);
+      layout_missing_ = -1;
+      std::vector<bool> present(plan_.families.size(), false);
+      for (size_t c = 0; c < e.cohort.size(); ++c)
         for (size_t k = 0; k < plan_.families.size(); ++k)
-          if (plan_.families[k] == entry.name) f = static_cast<int>(k);
-        at_grow(family_guess_, c) = f;
-      }
+          if (same_text(plan_.families[k], e.cohort[c].name)) {
+            layout_family_[c] = static_cast<int>(k);
+            present[k] = true;
+          }
+      for (size_t k = plan_.families.size(); k-- > 0;)
+        if (!present[k]) layout_missing_ = static_cast<int>(k);
+    }
+    family_label_.resize(plan_.families.size());
+    for (size_t c = 0; c < e.cohort.size(); ++c) {
+      const int f = layout_family_[c];
       if (f < 0) continue;
+      const CohortEntry& entry = e.cohort[c];
       if (entry.kind == CohortEntry::Kind::Other) {
         message = fmt::format("\"cohort\".\"{}\" must be a label (a string) or null", entry.name);
         return false;
@@ -509,14 +569,13 @@ class Measurer {
               ? static_cast<int64_t>(labels_[static_cast<size_t>(f)].id(entry.label))
               : -2;
     }
-    for (size_t f = 0; f < plan_.families.size(); ++f)
-      if (family_label_[f] == -1) {
-        message = fmt::format("\"cohort\" has no \"{}\" (a segment family of the rule file)",
-                              plan_.families[f]);
-        return false;
-      }
+    if (layout_missing_ >= 0) {
+      message = fmt::format("\"cohort\" has no \"{}\" (a segment family of the rule file)",
+                            plan_.families[static_cast<size_t>(layout_missing_)]);
+      return false;
+    }
 
-    const UnitOutcome u = outcome_of(outcomes_.of(e.customer_id, prepared.customer_hash), e.as_of,
+    const UnitOutcome u = outcome_of(outcomes_.of(customer), e.as_of,
                                      options_.window_days);
     auto add_to = [&](GroupTotals& g) {
       if (treated)
@@ -543,10 +602,10 @@ class Measurer {
   }
 
   int sequence_index(std::string_view name) {
-    if (last_seq_ >= 0 && plan_.sequences[static_cast<size_t>(last_seq_)].name == name)
+    if (last_seq_ >= 0 && same_text(plan_.sequences[static_cast<size_t>(last_seq_)].name, name))
       return last_seq_;
     for (size_t s = 0; s < plan_.sequences.size(); ++s)
-      if (plan_.sequences[s].name == name) return last_seq_ = static_cast<int>(s);
+      if (same_text(plan_.sequences[s].name, name)) return last_seq_ = static_cast<int>(s);
     return -1;
   }
 
@@ -630,13 +689,20 @@ class Measurer {
   OutcomeTable outcomes_;
   int64_t outcomes_read_ = 0, events_ = 0, units_ = 0, repeated_ = 0;
   StringTable run_ids_{16};
+  uint32_t last_run_ = 0;
+  std::string_view last_run_text_;  // run_ids_'s text of last_run_ (empty: none yet)
+  // Every customer id read: the outcomes' customers first (OutcomeTable), then the events' ones.
+  StringTable customers_{1 << 16};
   std::vector<int32_t> run_as_of_;
   std::vector<std::vector<SeqTotals>> runs_;  // [run][sequence]
-  StringTable units_seen_{1 << 12};
   int last_seq_ = -1;
   Names channels_, offers_, variants_;
   std::vector<Names> labels_;      // per family
-  std::vector<int> family_guess_;  // cohort position -> family index, from the previous event
+  // The cohort layout last seen (0: none), the family at each of its positions (-1: not a
+  // family of the plan) and the first family it lacks (-1: none).
+  uint64_t layout_ = 0;
+  std::vector<int> layout_family_;
+  int layout_missing_ = -1;
   std::vector<int64_t> family_label_;
   const std::vector<GroupTotals> no_groups_;
 };
