@@ -349,7 +349,7 @@ class FastParser {
   bool parse(const char* p, const char* end, const char* readable, Event& e) {
     end_ = end;
     readable_ = readable;
-    e.decision = {};
+    // e.decision is not reset: a line read here has every one of its keys, each assigned.
     e.would_be.reset();
     e.cohort.clear();
     e.cohort_layout = 0;
@@ -523,11 +523,12 @@ class FastParser {
       if (static_cast<unsigned char>(*p) < 0x80 || !(p = utf8(p))) return nullptr;
     }
   }
-  const char* literal(const char* p, std::string_view word) const {
-    if (static_cast<size_t>(end_ - p) < word.size() ||
-        std::memcmp(p, word.data(), word.size()) != 0)
-      return nullptr;
-    return p + word.size();
+  // A literal (null, true, false): a compare of a known size, inlined.
+  template <size_t N>
+  const char* literal(const char* p, const char (&word)[N]) const {
+    constexpr size_t n = N - 1;
+    if (static_cast<size_t>(end_ - p) < n || std::memcmp(p, word, n) != 0) return nullptr;
+    return p + n;
   }
   static bool digit(char c) {
     return c >= '0' && c <= '9';
@@ -681,13 +682,16 @@ class FastParser {
     // last cohort read here (which had no repeated name) and its layout number stays.
     bool same_names = true;
     for (size_t i = 0;; ++i) {
-      CohortEntry entry;
       bool hit = false;
       int k = -1;
-      const Step step =
-          member(p, i < kPredicted ? &cohort_[i] : nullptr, i == 0, entry.name, k, hit);
+      std::string_view name;
+      const Step step = member(p, i < kPredicted ? &cohort_[i] : nullptr, i == 0, name, k, hit);
       if (step == Step::End) break;
       if (step == Step::Fail) return nullptr;
+      // Filled in place: a local entry copied in would be stored in pieces and reloaded whole,
+      // which stalls the store buffer.
+      CohortEntry& entry = e.cohort.emplace_back();
+      entry.name = name;
       if (!hit) {
         // The remembered names are changing: no longer those of a known layout.
         same_names = false;
@@ -704,7 +708,6 @@ class FastParser {
         p = skip(p, 2);
       }
       if (!p) return nullptr;
-      e.cohort.push_back(entry);
     }
     if (!same_names || e.cohort.size() != cohort_size_) {
       // New names: a repeated one goes to simdjson's walk (the last value counts there).

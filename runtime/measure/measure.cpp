@@ -207,7 +207,7 @@ void merge_arm(ArmTotals& a, const ArmTotals& b) {
 // Whether two short texts are equal, without a library call: strings of up to 16 bytes (labels,
 // statuses, names) are compared as two overlapping 8-byte words or smaller pieces, reading only
 // their own bytes; longer ones go to memcmp.
-inline bool same_text(std::string_view a, std::string_view b) {
+__attribute__((always_inline)) inline bool same_text(std::string_view a, std::string_view b) {
   const size_t n = a.size();
   if (n != b.size()) return false;
   const char* x = a.data();
@@ -789,16 +789,16 @@ bool measure(const MeasurePlan& plan, const std::vector<std::string>& event_file
     return false;
   }
   auto m = std::make_unique<Measurer>(plan, options);
-  if (!m->load_outcomes(outcomes_file, error)) return false;
   uint64_t total = 0;
   for (const auto& f : event_files) {
     std::error_code ec;
     const auto size = f == "-" ? 0 : std::filesystem::file_size(f, ec);
     total += ec ? 0 : static_cast<uint64_t>(size);
   }
-  // An event line takes some 300 to 500 bytes: size the table of units once instead of growing
-  // it step by step (each step rehashes every unit).
+  // An event line takes some 300 to 500 bytes: size the table of customers once, before the
+  // outcomes' customers go in, instead of growing it step by step (each step rehashes them all).
   m->expect_units(static_cast<size_t>(std::min<uint64_t>(total / 400, uint64_t{1} << 30)));
+  if (!m->load_outcomes(outcomes_file, error)) return false;
   uint64_t done = 0;
   for (const auto& f : event_files) {
     if (!m->read_events(f, done, total, error)) return false;
