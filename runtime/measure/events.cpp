@@ -916,6 +916,16 @@ EventReader::Status EventReader::next_line(const char*& p, size_t& len, bool& st
       ::madvise(const_cast<char*>(map_) + released_, keep - released_, MADV_DONTNEED);
       released_ = keep;
     }
+    // Map the next pages in one call, ahead of the reader, rather than one fault at a time (a
+    // kernel without MADV_POPULATE_READ refuses it: the pages then fault in as before).
+    if (pos_ + (size_t{4} << 20) > populated_ && populated_ < map_size_) {
+      const size_t from = std::max(populated_, pos_ & ~size_t{0xFFF});
+      const size_t to = std::min(map_size_, from + (size_t{16} << 20));
+#if defined(MADV_POPULATE_READ)
+      ::madvise(const_cast<char*>(map_) + from, to - from, MADV_POPULATE_READ);
+#endif
+      populated_ = to;
+    }
     previous_line_ = pos_;
     const size_t consumed = len + (nl ? 1 : 0);
     pos_ += consumed;

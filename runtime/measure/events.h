@@ -94,7 +94,8 @@ class EventReader {
   // A mapped regular file: [map_, map_ + map_size_); pos_ is the next line's offset, released_
   // the end of the prefix whose pages were given back.
   const char* map_ = nullptr;
-  size_t map_size_ = 0, pos_ = 0, released_ = 0, previous_line_ = 0;
+  // populated_: the end of the prefix whose pages were mapped ahead of the reader.
+  size_t map_size_ = 0, pos_ = 0, released_ = 0, previous_line_ = 0, populated_ = 0;
   std::unique_ptr<char[]> buf_;
   size_t cap_ = 0, begin_ = 0, end_ = 0;
   int64_t line_ = 0, fast_lines_ = 0;
