@@ -2,7 +2,7 @@
 // unit (run, customer, sequence; the first read counts) is checked against the plan, joined with
 // its customer's outcomes (loaded and sorted by date first) and added to the totals of its run
 // and sequence; the pooled totals are the runs' totals added up at the end. Nothing per unit is
-// kept but the key that detects a repeated unit.
+// kept but what detects a repeated unit (UnitSet: a few bytes while customers come in order).
 #include "runtime/measure/measure.h"
 
 #include <fmt/format.h>
@@ -36,9 +36,7 @@ struct Outcome {
 };
 
 // Every outcome, grouped by customer and sorted by date (ties in file order). Customers are
-// numbered in a table shared with the events (Measurer::customers_): the outcomes' customers get
-// the first ids, so an event's one lookup of its customer gives both its unit's place in the
-// repeated-unit bitmaps and its outcomes.
+// numbered in the table given to load() (Measurer::customers_), where events look theirs up.
 class OutcomeTable {
  public:
   bool load(const std::string& path, StringTable& customers, int64_t& count, std::string& error) {
@@ -102,9 +100,9 @@ class OutcomeTable {
     }
     return true;
   }
-  // The outcomes of the customer numbered `id` in the table given to load().
+  // The outcomes of the customer numbered `id` in the table given to load() (none for kNone).
   std::span<const Outcome> of(uint32_t id) const {
-    if (static_cast<size_t>(id) + 1 >= first_.size()) return {};
+    if (id == StringTable::kNone || static_cast<size_t>(id) + 1 >= first_.size()) return {};
     return {outcomes_.data() + first_[id], outcomes_.data() + first_[id + 1]};
   }
 
@@ -254,6 +252,90 @@ T& at_grow(std::vector<T>& v, size_t i) {
   return v[i];
 }
 
+// The customers that have a unit of one run and sequence, to tell a repeated unit (the first read
+// counts). While the customers come in ascending byte order (as `rekindle eval` writes a snapshot
+// sorted by its key), a new customer is simply greater than the last one: nothing is looked up,
+// and it is kept front-coded (its length shared with the previous one, then the rest: a few bytes).
+// The first customer out of order moves every one kept into a hash table, which answers from then
+// on. Either way a customer is new exactly when no earlier unit of the run and sequence had it.
+class UnitSet {
+ public:
+  // Adds `c`; false when it was there already.
+  bool insert(std::string_view c) {
+    if (!table_) {
+      size_t shared = 0;
+      const int order = count_ == 0 ? 1 : compare(c, last_, shared);
+      if (order > 0) {
+        put_varint(shared);
+        put_varint(c.size() - shared);
+        coded_.insert(coded_.end(), c.begin() + static_cast<ptrdiff_t>(shared), c.end());
+        last_.assign(c);
+        ++count_;
+        return true;
+      }
+      if (order == 0) return false;
+      to_table();
+    }
+    bool inserted = false;
+    table_->intern(c, inserted);
+    return inserted;
+  }
+
+ private:
+  // The order of a against b (byte-wise, as memcmp; a prefix first) and the length of their
+  // common prefix.
+  static int compare(std::string_view a, std::string_view b, size_t& shared) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x = 0, y = 0;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) {
+        i += static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;  // little-endian: first byte first
+        break;
+      }
+    }
+    while (i < n && a[i] == b[i]) ++i;
+    shared = i;
+    if (i < n) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+    return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
+  }
+  void put_varint(size_t v) {
+    while (v >= 0x80) {
+      coded_.push_back(static_cast<char>(0x80 | (v & 0x7F)));
+      v >>= 7;
+    }
+    coded_.push_back(static_cast<char>(v));
+  }
+  size_t get_varint(size_t& at) const {
+    size_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+      const auto byte = static_cast<unsigned char>(coded_[at++]);
+      v |= static_cast<size_t>(byte & 0x7F) << shift;
+      if (byte < 0x80) return v;
+    }
+  }
+  void to_table() {
+    table_ = std::make_unique<StringTable>(count_ * 2);
+    std::string cur;
+    for (size_t at = 0; at < coded_.size();) {
+      const size_t shared = get_varint(at);
+      const size_t rest = get_varint(at);
+      cur.resize(shared);
+      cur.append(coded_.data() + at, rest);
+      at += rest;
+      table_->intern(cur);
+    }
+    std::vector<char>().swap(coded_);
+  }
+
+  size_t count_ = 0;
+  std::string last_;
+  std::vector<char> coded_;  // each customer: shared length, rest length (varints), rest
+  std::unique_ptr<StringTable> table_;
+};
+
 // Totals of one sequence in one run (or pooled).
 struct SeqTotals {
   bool used = false;
@@ -268,24 +350,9 @@ struct SeqTotals {
   std::vector<int64_t> control_days;
   // Treated units and their reactivations per touch and variant: [touch - 1][variant index].
   std::vector<std::vector<std::pair<int64_t, int64_t>>> variant_counts;
-  // The customers (by id) with a unit of this run and sequence read already: a bitmap in pages of
-  // kSeenPageBits, each made when first needed (a run's new customers have neighbouring ids).
-  // Not merged: units are told apart within their run.
-  static constexpr size_t kSeenPageBits = size_t{1} << 16;
-  std::vector<std::unique_ptr<uint64_t[]>> seen;
-
-  // Marks customer `id` as seen; false when it was already.
-  bool first_sight(uint32_t id) {
-    const size_t page = id / kSeenPageBits, bit = id % kSeenPageBits;
-    if (page >= seen.size()) seen.resize(page + 1);
-    std::unique_ptr<uint64_t[]>& words = seen[page];
-    if (!words) words = std::make_unique<uint64_t[]>(kSeenPageBits / 64);
-    uint64_t& w = words[bit / 64];
-    const uint64_t mask = uint64_t{1} << (bit % 64);
-    if (w & mask) return false;
-    w |= mask;
-    return true;
-  }
+  // The customers with a unit of this run and sequence read already (not merged: units are told
+  // apart within their run).
+  UnitSet seen;
 
   void merge(const SeqTotals& o) {
     if (!o.used) return;
@@ -351,10 +418,6 @@ class Measurer {
  public:
   Measurer(const MeasurePlan& plan, const Options& options) : plan_(plan), options_(options) {
     labels_.resize(plan.families.size());
-  }
-
-  void expect_units(size_t n) {
-    if (n > customers_.size()) customers_.reserve(n);
   }
 
   bool load_outcomes(const std::string& path, std::string& error) {
@@ -469,11 +532,8 @@ class Measurer {
       return false;
     }
     // A repeated (run, customer, sequence) counts once: the first read.
-    bool new_customer = false;
-    const uint32_t customer =
-        customers_.intern(e.customer_id, prepared.customer_hash, new_customer);
     SeqTotals& t = runs_[run][static_cast<size_t>(seq)];
-    if (!t.first_sight(customer)) {
+    if (!t.seen.insert(e.customer_id)) {
       ++repeated_;
       return true;
     }
@@ -575,8 +635,9 @@ class Measurer {
       return false;
     }
 
-    const UnitOutcome u = outcome_of(outcomes_.of(customer), e.as_of,
-                                     options_.window_days);
+    const UnitOutcome u =
+        outcome_of(outcomes_.of(customers_.find(e.customer_id, prepared.customer_hash)), e.as_of,
+                   options_.window_days);
     auto add_to = [&](GroupTotals& g) {
       if (treated)
         add_treated(g, u);
@@ -691,13 +752,13 @@ class Measurer {
   StringTable run_ids_{16};
   uint32_t last_run_ = 0;
   std::string_view last_run_text_;  // run_ids_'s text of last_run_ (empty: none yet)
-  // Every customer id read: the outcomes' customers first (OutcomeTable), then the events' ones.
+  // The customers of the outcomes (OutcomeTable numbers them).
   StringTable customers_{1 << 16};
   std::vector<int32_t> run_as_of_;
   std::vector<std::vector<SeqTotals>> runs_;  // [run][sequence]
   int last_seq_ = -1;
   Names channels_, offers_, variants_;
-  std::vector<Names> labels_;      // per family
+  std::vector<Names> labels_;  // per family
   // The cohort layout last seen (0: none), the family at each of its positions (-1: not a
   // family of the plan) and the first family it lacks (-1: none).
   uint64_t layout_ = 0;
@@ -795,9 +856,6 @@ bool measure(const MeasurePlan& plan, const std::vector<std::string>& event_file
     const auto size = f == "-" ? 0 : std::filesystem::file_size(f, ec);
     total += ec ? 0 : static_cast<uint64_t>(size);
   }
-  // An event line takes some 300 to 500 bytes: size the table of customers once, before the
-  // outcomes' customers go in, instead of growing it step by step (each step rehashes them all).
-  m->expect_units(static_cast<size_t>(std::min<uint64_t>(total / 400, uint64_t{1} << 30)));
   if (!m->load_outcomes(outcomes_file, error)) return false;
   uint64_t done = 0;
   for (const auto& f : event_files) {

@@ -454,6 +454,66 @@ TEST_CASE("Measure: any valid JSON is read the same", "[measure]") {
   CHECK(error.rfind(bad + ":1: not valid JSON", 0) == 0);
 }
 
+TEST_CASE("Measure: repeated units are found in any order of customers", "[measure]") {
+  // Ids that share nothing, a prefix, or more than 8 bytes; the empty id; each unit's first read
+  // counts, a repeat anywhere later (next line, or far back after the order broke) does not.
+  const std::vector<std::string> ids = {"",
+                                        "a",
+                                        "ab",
+                                        "abc",
+                                        "b",
+                                        "cust-000000001",
+                                        "cust-000000002",
+                                        "cust-000000010",
+                                        "cust-00000001",
+                                        "z\xc3\xa9",
+                                        "zz"};
+  std::vector<std::pair<std::string, std::string>> units;  // (customer, sequence)
+  for (const auto& id : ids) {
+    units.emplace_back(id, "winback");
+    units.emplace_back(id, "welcome_back");  // another sequence: another unit
+  }
+  TempDir dir;
+  const std::string outcomes = dir.file("o.csv", "customer_id,date,kind,revenue,incentive_cost\n");
+  const std::string r1 = "2026-11-01/r", r2 = "2026-11-08/r";
+  auto run_lines = [&](const std::vector<size_t>& order, const std::string& name) {
+    std::string text;
+    for (const size_t i : order) {
+      const auto& [customer, sequence] = units[i % units.size()];
+      // Indexes past the end repeat a unit; the second run has the same customers as new units.
+      const std::string& run = i >= 2 * units.size() ? r2 : r1;
+      text += event(run, run == r1 ? "2026-11-01" : "2026-11-08", customer, sequence, "waiting");
+    }
+    Report report;
+    std::string error;
+    REQUIRE(measure(test_plan(), {dir.file(name, text)}, outcomes, Options{}, report, error));
+    return std::pair{report.units, report.repeated};
+  };
+  const size_t n = units.size();
+  std::vector<size_t> sorted;  // ascending customers within each sequence, each unit twice in a row
+  for (size_t i = 0; i < n; ++i) {
+    sorted.push_back(i);
+    sorted.push_back(i);
+  }
+  CHECK(run_lines(sorted, "sorted.jsonl") == std::pair<int64_t, int64_t>{n, n});
+  // Out of order once, late in the file: every earlier unit is still known.
+  std::vector<size_t> late = sorted;
+  late.push_back(4);
+  late.push_back(n - 1);
+  CHECK(run_lines(late, "late.jsonl") == std::pair<int64_t, int64_t>{n, n + 2});
+  // Descending, then ascending again (new units and repeats), then the second run.
+  std::vector<size_t> mixed;
+  for (size_t i = n; i-- > 0;) mixed.push_back(i);
+  for (size_t i = 0; i < n; ++i) mixed.push_back(i);
+  for (size_t i = 0; i < n; ++i) mixed.push_back(2 * n + i);
+  for (size_t i = n; i-- > 0;) mixed.push_back(2 * n + i);
+  CHECK(run_lines(mixed, "mixed.jsonl") == std::pair<int64_t, int64_t>{2 * n, 2 * n});
+  // A fixed shuffle with repeats.
+  std::vector<size_t> shuffled;
+  for (size_t k = 0; k < 3 * n; ++k) shuffled.push_back((k * 7 + 3) % n);
+  CHECK(run_lines(shuffled, "shuffled.jsonl") == std::pair<int64_t, int64_t>{n, 2 * n});
+}
+
 TEST_CASE("Measure: bad outcomes name the row and the column", "[measure]") {
   TempDir dir;
   const std::string events =
