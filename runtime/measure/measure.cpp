@@ -49,6 +49,17 @@ class OutcomeTable {
     }
     std::vector<uint32_t> ids;
     std::vector<Outcome> rows;
+    // Room for every row at once (an Arrow file says how many; a CSV row takes some 30 to 40
+    // bytes), so neither the rows nor the customer table grow step by step.
+    std::error_code ec;
+    const uint64_t bytes = std::filesystem::file_size(path, ec);
+    const int64_t expected =
+        reader->total_rows() >= 0
+            ? reader->total_rows()
+            : static_cast<int64_t>(ec ? 0 : std::min<uint64_t>(bytes / 32, uint64_t{1} << 26));
+    ids.reserve(static_cast<size_t>(expected));
+    rows.reserve(static_cast<size_t>(expected));
+    customers.reserve(static_cast<size_t>(expected));
     // Rows as errors name them: a CSV's header is row 1; an Arrow file's first record is row 1
     // (only Arrow knows its row count in advance).
     const int64_t row_base = reader->total_rows() >= 0 ? 1 : 2;
@@ -228,22 +239,58 @@ __attribute__((always_inline)) inline bool same_text(std::string_view a, std::st
 }
 
 // Small string -> id maps for the values of a breakdown (channels, offers, labels): a handful of
-// distinct values, looked up for every unit.
+// distinct values, looked up for every unit. A value of up to 16 bytes is its length and two
+// words exactly (overlapping loads of its own bytes), which index a small direct-mapped cache:
+// one compare, and no branch that depends on which value it is (labels vary from unit to unit,
+// so a scan's exit would be mispredicted). A miss scans the values and fills the cache.
 class Names {
  public:
   uint32_t id(std::string_view s) {
-    if (last_ < names_.size() && same_text(names_[last_], s)) return last_;
-    for (uint32_t i = 0; i < names_.size(); ++i)
-      if (same_text(names_[i], s)) return last_ = i;
-    names_.emplace_back(s);
-    return last_ = static_cast<uint32_t>(names_.size() - 1);
+    uint64_t w0 = 0, w1 = 0;
+    if (!words(s, w0, w1)) return scan(s);
+    const uint64_t h = (w0 * 0x9E3779B97F4A7C15ULL) ^ (w1 * 0xC2B2AE3D27D4EB4FULL) ^ s.size();
+    Cached& c = cache_[(h ^ (h >> 29)) & (kCache - 1)];
+    if (c.w0 == w0 && c.w1 == w1 && c.size == s.size()) return c.id;
+    const uint32_t id = scan(s);
+    c = {w0, w1, static_cast<uint32_t>(s.size()), id};
+    return id;
   }
   const std::string& name(uint32_t id) const { return names_[id]; }
   size_t size() const { return names_.size(); }
 
  private:
+  static constexpr size_t kCache = 64;
+  struct Cached {
+    uint64_t w0 = 0, w1 = 0;
+    uint32_t size = UINT32_MAX, id = 0;  // size UINT32_MAX: empty
+  };
+  // The two words that, with its length, are a text of up to 16 bytes; false for a longer one.
+  static bool words(std::string_view s, uint64_t& w0, uint64_t& w1) {
+    const size_t n = s.size();
+    const char* p = s.data();
+    if (n > 16) return false;
+    if (n >= 8) {
+      std::memcpy(&w0, p, 8);
+      std::memcpy(&w1, p + n - 8, 8);
+    } else if (n >= 4) {
+      uint32_t a = 0, b = 0;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      w0 = a;
+      w1 = b;
+    } else {
+      for (size_t i = 0; i < n; ++i) w0 |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    }
+    return true;
+  }
+  uint32_t scan(std::string_view s) {
+    for (uint32_t i = 0; i < names_.size(); ++i)
+      if (same_text(names_[i], s)) return i;
+    names_.emplace_back(s);
+    return static_cast<uint32_t>(names_.size() - 1);
+  }
   std::vector<std::string> names_;
-  uint32_t last_ = UINT32_MAX;
+  Cached cache_[kCache];
 };
 
 template <class T>
