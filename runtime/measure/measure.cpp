@@ -49,6 +49,8 @@ class OutcomeTable {
     }
     std::vector<uint32_t> ids;
     std::vector<Outcome> rows;
+    std::vector<uint64_t> hashes;
+    std::string_view previous;  // the customer of the row before (in the table's arena)
     // Room for every row at once (an Arrow file says how many; a CSV row takes some 30 to 40
     // bytes), so neither the rows nor the customer table grow step by step.
     std::error_code ec;
@@ -73,7 +75,18 @@ class OutcomeTable {
       const auto* kinds = static_cast<const int32_t*>(kind.values);
       const auto* revenues = static_cast<const double*>(revenue.values);
       const auto* costs = static_cast<const double*>(cost.values);
+      // Customer ids hashed for the whole batch first, so each one's table slot can be loaded a
+      // few rows before it is needed; a customer's rows usually come together, and a row with
+      // the previous row's customer takes its id without a lookup.
+      const int64_t n = batch.num_rows;
+      constexpr int64_t kAhead = 8;
+      hashes.resize(static_cast<size_t>(n));
+      for (int64_t r = 0; r < n; ++r)
+        hashes[static_cast<size_t>(r)] = StringTable::hash(*batch.string_at(0, r));
+      for (int64_t r = 0; r < std::min(n, kAhead); ++r)
+        customers.prefetch(hashes[static_cast<size_t>(r)]);
       for (int64_t r = 0; r < batch.num_rows; ++r) {
+        if (r + kAhead < n) customers.prefetch(hashes[static_cast<size_t>(r + kAhead)]);
         const auto id = batch.string_at(0, r);
         const double rv = is_valid(revenue, r) ? revenues[r] : 0.0;
         const double cv = is_valid(cost, r) ? costs[r] : 0.0;
@@ -84,7 +97,13 @@ class OutcomeTable {
                         .to_string();
             return false;
           }
-        ids.push_back(customers.intern(*id));
+        if (!ids.empty() && same_text(*id, previous)) {
+          ids.push_back(ids.back());
+        } else {
+          bool inserted = false;
+          ids.push_back(customers.intern(*id, hashes[static_cast<size_t>(r)], inserted));
+          previous = customers.str(ids.back());
+        }
         rows.push_back({dates[r], static_cast<Kind>(kinds[r]), rv, cv});
       }
     }
@@ -211,31 +230,6 @@ void merge_arm(ArmTotals& a, const ArmTotals& b) {
   a.unsubscribed += b.unsubscribed;
   a.complained += b.complained;
   a.revenue.add(b.revenue);
-}
-
-// Whether two short texts are equal, without a library call: strings of up to 16 bytes (labels,
-// statuses, names) are compared as two overlapping 8-byte words or smaller pieces, reading only
-// their own bytes; longer ones go to memcmp.
-__attribute__((always_inline)) inline bool same_text(std::string_view a, std::string_view b) {
-  const size_t n = a.size();
-  if (n != b.size()) return false;
-  const char* x = a.data();
-  const char* y = b.data();
-  const auto word = [](const char* p, auto v) {
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  };
-  if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
-    return ((word(x, uint64_t{}) ^ word(y, uint64_t{})) |
-            (word(x + n - 8, uint64_t{}) ^ word(y + n - 8, uint64_t{}))) == 0;
-  }
-  if (n >= 4)
-    return ((word(x, uint32_t{}) ^ word(y, uint32_t{})) |
-            (word(x + n - 4, uint32_t{}) ^ word(y + n - 4, uint32_t{}))) == 0;
-  for (size_t i = 0; i < n; ++i)
-    if (x[i] != y[i]) return false;
-  return true;
 }
 
 // Small string -> id maps for the values of a breakdown (channels, offers, labels): a handful of
