@@ -462,7 +462,19 @@ class Measurer {
   }
 
   bool load_outcomes(const std::string& path, std::string& error) {
-    return outcomes_.load(path, customers_, outcomes_read_, error);
+    if (!outcomes_.load(path, customers_, outcomes_read_, error)) return false;
+    // A bitmap of the outcome customers' hashes, 16 bits per customer (a few MB at most, so it
+    // stays in the caches): most treated and control units have no outcome, and a clear bit
+    // says so without a probe of the table, which is far larger than the caches.
+    size_t bits = size_t{1} << 16;
+    while (bits < customers_.size() * 16 && bits < (size_t{1} << 28)) bits *= 2;
+    filter_.assign(bits / 64, 0);
+    filter_mask_ = bits - 1;
+    for (uint32_t id = 0; id < customers_.size(); ++id) {
+      const uint64_t b = StringTable::hash(customers_.str(id)) & filter_mask_;
+      filter_[b / 64] |= uint64_t{1} << (b % 64);
+    }
+    return true;
   }
 
   bool read_events(const std::string& path, uint64_t done_before, uint64_t total,
@@ -533,10 +545,13 @@ class Measurer {
 
  private:
   // What `add` needs of an event that can be had as soon as it is parsed: its run (new runs are
-  // numbered here, in event order) and sequence, and the hash of its customer. Computed one event
-  // ahead, so the customer's table slot is loaded while the next line is parsed.
+  // numbered here, in event order) and sequence, and for a unit that may be treated or control
+  // (only those are joined with outcomes) the hash of its customer and whether it may have
+  // outcomes (the filter). Computed one event ahead, so the customer's table slot is loaded while
+  // the next line is parsed.
   struct Prepared {
     uint64_t customer_hash = 0;
+    bool may_have_outcomes = false;
     uint32_t run = 0;
     int32_t seq = -1;
   };
@@ -552,8 +567,14 @@ class Measurer {
     }
     p.run = last_run_;
     p.seq = sequence_index(e.sequence);
+    p.may_have_outcomes = false;
+    const bool due =
+        same_text(e.decision.status, "due") || (e.would_be && same_text(e.would_be->status, "due"));
+    if (!due) return;
     p.customer_hash = StringTable::hash(e.customer_id);
-    customers_.prefetch(p.customer_hash);
+    const uint64_t b = p.customer_hash & filter_mask_;
+    p.may_have_outcomes = (filter_[b / 64] >> (b % 64)) & 1;
+    if (p.may_have_outcomes) customers_.prefetch(p.customer_hash);
   }
 
   // Adds one event; false with `message` when it does not fit the plan.
@@ -677,8 +698,10 @@ class Measurer {
     }
 
     const UnitOutcome u =
-        outcome_of(outcomes_.of(customers_.find(e.customer_id, prepared.customer_hash)), e.as_of,
-                   options_.window_days);
+        outcome_of(outcomes_.of(prepared.may_have_outcomes
+                                    ? customers_.find(e.customer_id, prepared.customer_hash)
+                                    : StringTable::kNone),
+                   e.as_of, options_.window_days);
     auto add_to = [&](GroupTotals& g) {
       if (treated)
         add_treated(g, u);
@@ -793,8 +816,10 @@ class Measurer {
   StringTable run_ids_{16};
   uint32_t last_run_ = 0;
   std::string_view last_run_text_;  // run_ids_'s text of last_run_ (empty: none yet)
-  // The customers of the outcomes (OutcomeTable numbers them).
+  // The customers of the outcomes (OutcomeTable numbers them), and a bitmap of their hashes.
   StringTable customers_{1 << 16};
+  std::vector<uint64_t> filter_;
+  uint64_t filter_mask_ = 0;
   std::vector<int32_t> run_as_of_;
   std::vector<std::vector<SeqTotals>> runs_;  // [run][sequence]
   int last_seq_ = -1;
