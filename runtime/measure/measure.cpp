@@ -492,7 +492,10 @@ class Measurer {
     int cur = 0;
     uint64_t next_progress = 0;
     auto status = reader.next(events[cur]);
-    if (status == EventReader::Status::Event) prepare(events[cur], prepared[cur]);
+    if (status == EventReader::Status::Event) {
+      prepare(events[cur], prepared[cur]);
+      probe(prepared[cur]);
+    }
     while (status == EventReader::Status::Event) {
       const Event& e = events[cur];
       const auto next = reader.next(events[cur ^ 1]);
@@ -503,6 +506,7 @@ class Measurer {
         error = fmt::format("{}:{}: {}", reader.display(), e.line, message);
         return false;
       }
+      if (next == EventReader::Status::Event) probe(prepared[cur ^ 1]);
       status = next;
       cur ^= 1;
       if (options_.progress && reader.bytes_consumed() >= next_progress) {
@@ -547,10 +551,13 @@ class Measurer {
   // What `add` needs of an event that can be had as soon as it is parsed: its run (new runs are
   // numbered here, in event order) and sequence, and for a unit that may be treated or control
   // (only those are joined with outcomes) the hash of its customer and whether it may have
-  // outcomes (the filter). Computed one event ahead, so the customer's table slot is loaded while
-  // the next line is parsed.
+  // outcomes (the filter). Worked out one event ahead, in two steps that each start a memory load
+  // the next one needs: prepare() (once the event is parsed) the filter's word, probe() (once the
+  // event before is added) the customer's table slot, which then loads while the next line is
+  // parsed.
   struct Prepared {
     uint64_t customer_hash = 0;
+    bool due = false;  // treated or control, if the event is valid
     bool may_have_outcomes = false;
     uint32_t run = 0;
     int32_t seq = -1;
@@ -568,10 +575,14 @@ class Measurer {
     p.run = last_run_;
     p.seq = sequence_index(e.sequence);
     p.may_have_outcomes = false;
-    const bool due =
+    p.due =
         same_text(e.decision.status, "due") || (e.would_be && same_text(e.would_be->status, "due"));
-    if (!due) return;
+    if (!p.due) return;
     p.customer_hash = StringTable::hash(e.customer_id);
+    __builtin_prefetch(&filter_[(p.customer_hash & filter_mask_) / 64]);
+  }
+  void probe(Prepared& p) const {
+    if (!p.due) return;
     const uint64_t b = p.customer_hash & filter_mask_;
     p.may_have_outcomes = (filter_[b / 64] >> (b % 64)) & 1;
     if (p.may_have_outcomes) customers_.prefetch(p.customer_hash);
