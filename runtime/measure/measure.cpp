@@ -6,6 +6,7 @@
 #include "runtime/measure/measure.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
@@ -34,6 +35,18 @@ struct Outcome {
   Kind kind;
   double revenue, cost;
 };
+
+// Reserves room for `n` elements and asks for transparent huge pages for it (before any of its
+// pages is touched), when it is large enough to span some.
+template <class T>
+void reserve_huge(std::vector<T>& v, size_t n) {
+  v.reserve(n);
+  const size_t bytes = v.capacity() * sizeof(T);
+  if (bytes < (size_t{4} << 20)) return;
+  const auto begin = (reinterpret_cast<uintptr_t>(v.data()) + 4095) & ~uintptr_t{4095};
+  const auto end = (reinterpret_cast<uintptr_t>(v.data()) + bytes) & ~uintptr_t{4095};
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
 
 // Every outcome, grouped by customer and sorted by date (ties in file order). Customers are
 // numbered in the table given to load() (Measurer::customers_), where events look theirs up.
@@ -114,9 +127,13 @@ class OutcomeTable {
     count = static_cast<int64_t>(rows.size());
     // Grouped by customer with a counting sort (stable: file order within a customer), then each
     // customer's few outcomes sorted by date, stably.
+    // Both arrays are read at random (once per treated or control unit with outcomes): huge
+    // pages spare most of those reads a TLB miss.
+    reserve_huge(first_, customers.size() + 1);
     first_.assign(customers.size() + 1, 0);
     for (const uint32_t id : ids) ++first_[id + 1];
     for (size_t i = 1; i < first_.size(); ++i) first_[i] += first_[i - 1];
+    reserve_huge(outcomes_, rows.size());
     outcomes_.resize(rows.size());
     {
       std::vector<size_t> next(first_.begin(), first_.end() - 1);
@@ -293,6 +310,35 @@ T& at_grow(std::vector<T>& v, size_t i) {
   return v[i];
 }
 
+// Zeroed 64-bit words, mapped with transparent huge pages (a probe at random into megabytes of
+// them then rarely misses the TLB).
+class Words {
+ public:
+  Words() = default;
+  Words(const Words&) = delete;
+  Words& operator=(const Words&) = delete;
+  ~Words() { release(); }
+  void assign(size_t n) {
+    release();
+    void* m = ::mmap(nullptr, n * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    ::madvise(m, n * sizeof(uint64_t), MADV_HUGEPAGE);
+    words_ = static_cast<uint64_t*>(m);
+    size_ = n;
+  }
+  uint64_t& operator[](size_t i) { return words_[i]; }
+  const uint64_t& operator[](size_t i) const { return words_[i]; }
+
+ private:
+  void release() {
+    if (words_) ::munmap(words_, size_ * sizeof(uint64_t));
+    words_ = nullptr;
+  }
+  uint64_t* words_ = nullptr;
+  size_t size_ = 0;
+};
+
 // The customers that have a unit of one run and sequence, to tell a repeated unit (the first read
 // counts). While the customers come in ascending byte order (as `rekindle eval` writes a snapshot
 // sorted by its key), a new customer is simply greater than the last one: nothing is looked up,
@@ -468,7 +514,7 @@ class Measurer {
     // says so without a probe of the table, which is far larger than the caches.
     size_t bits = size_t{1} << 16;
     while (bits < customers_.size() * 16 && bits < (size_t{1} << 28)) bits *= 2;
-    filter_.assign(bits / 64, 0);
+    filter_.assign(bits / 64);
     filter_mask_ = bits - 1;
     for (uint32_t id = 0; id < customers_.size(); ++id) {
       const uint64_t b = StringTable::hash(customers_.str(id)) & filter_mask_;
@@ -829,7 +875,7 @@ class Measurer {
   std::string_view last_run_text_;  // run_ids_'s text of last_run_ (empty: none yet)
   // The customers of the outcomes (OutcomeTable numbers them), and a bitmap of their hashes.
   StringTable customers_{1 << 16};
-  std::vector<uint64_t> filter_;
+  Words filter_;
   uint64_t filter_mask_ = 0;
   std::vector<int32_t> run_as_of_;
   std::vector<std::vector<SeqTotals>> runs_;  // [run][sequence]

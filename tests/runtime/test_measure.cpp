@@ -1,9 +1,10 @@
 // Rekindle tests: `rekindle measure` as a library (runtime/measure/). A hand-computed scenario
 // (every metric, the window's edges, repeated units, two runs, nulls, variants, the sample-ratio
-// check), the event reader's errors (file and line named), the outcomes' errors (row and column
-// named), two independent Python oracles (tests/oracle/measure_oracle.py and the whole program's
-// tests/oracle/program_oracle.py) on adversarial inputs,
-// the outcomes generator's planted and null effects, and the HTML report's self-containment.
+// check), repeated units in any order of customers, the event reader's errors (file and line
+// named) and its one-pass parser against simdjson on mutated files, the outcomes' errors (row and
+// column named), two independent Python oracles (tests/oracle/measure_oracle.py and the whole
+// program's tests/oracle/program_oracle.py) on adversarial inputs, the outcomes generator's planted
+// and null effects, and the HTML report's self-containment.
 #include <catch2/catch.hpp>
 
 #include <cmath>
