@@ -407,8 +407,8 @@ std::string report_html(const Report& report, const MeasurePlan& plan) {
       h += fmt::format(
           "<tr><td class=\"name\">{}</td><td class=\"name\">{}</td><td class=\"name\">{}</td>"
           "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-          esc(r.run_id), r.as_of ? format_iso_date(*r.as_of) : "", esc(s.sequence),
-          count(m.treated), count(m.control), pct(m.rate_treated, 2), pct(m.rate_control, 2),
+          esc(r.run_id), r.as_of ? format_iso_date(*r.as_of) : "", esc(s.sequence), count(m.treated),
+          count(m.control), pct(m.rate_treated, 2), pct(m.rate_control, 2),
           m.lift ? points(*m.lift) : "–", pvalue(m.p_value),
           !s.has_holdout     ? "no holdout"
           : s.srm.mismatch   ? "<b>mismatch</b>"
