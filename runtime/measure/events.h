@@ -85,6 +85,10 @@ class EventReader {
   // (a mapped file) rather than until the next refill (the read buffer).
   Status next_line(const char*& p, size_t& len, bool& stable);
   Status fail(const std::string& message);
+  // For a mapped file: pages given back behind the reader and mapped ahead of it; the line of
+  // `len` bytes at pos_ (and its '\n') taken.
+  void map_ahead();
+  void took_mapped_line(size_t len, bool newline);
   std::unique_ptr<Impl> impl_;
   int fd_ = -1;
   bool own_fd_ = false, eof_ = false;
@@ -94,7 +98,10 @@ class EventReader {
   // A mapped regular file: [map_, map_ + map_size_); pos_ is the next line's offset, released_
   // the end of the prefix whose pages were given back.
   const char* map_ = nullptr;
-  size_t map_size_ = 0, pos_ = 0, released_ = 0, previous_line_ = 0;
+  // populated_: the end of the prefix whose pages were mapped ahead of the reader;
+  // last_newline_: the offset of the file's last '\n' (0: none, or only at the start).
+  size_t map_size_ = 0, pos_ = 0, released_ = 0, previous_line_ = 0, populated_ = 0,
+         last_newline_ = 0;
   std::unique_ptr<char[]> buf_;
   size_t cap_ = 0, begin_ = 0, end_ = 0;
   int64_t line_ = 0, fast_lines_ = 0;

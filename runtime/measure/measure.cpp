@@ -2,13 +2,15 @@
 // unit (run, customer, sequence; the first read counts) is checked against the plan, joined with
 // its customer's outcomes (loaded and sorted by date first) and added to the totals of its run
 // and sequence; the pooled totals are the runs' totals added up at the end. Nothing per unit is
-// kept but the key that detects a repeated unit.
+// kept but what detects a repeated unit (UnitSet: a few bytes while customers come in order).
 #include "runtime/measure/measure.h"
 
 #include <fmt/format.h>
+#include <sys/mman.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -34,22 +36,47 @@ struct Outcome {
   double revenue, cost;
 };
 
-// Every outcome, grouped by customer and sorted by date (ties in file order).
+// Reserves room for `n` elements and asks for transparent huge pages for it (before any of its
+// pages is touched), when it is large enough to span some.
+template <class T>
+void reserve_huge(std::vector<T>& v, size_t n) {
+  v.reserve(n);
+  const size_t bytes = v.capacity() * sizeof(T);
+  if (bytes < (size_t{4} << 20)) return;
+  const auto begin = (reinterpret_cast<uintptr_t>(v.data()) + 4095) & ~uintptr_t{4095};
+  const auto end = (reinterpret_cast<uintptr_t>(v.data()) + bytes) & ~uintptr_t{4095};
+  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
+// Every outcome, grouped by customer and sorted by date (ties in file order). Customers are
+// numbered in the table given to load() (Measurer::customers_), where events look theirs up.
 class OutcomeTable {
  public:
-  bool load(const std::string& path, int64_t& count, std::string& error) {
+  bool load(const std::string& path, StringTable& customers, int64_t& count, std::string& error) {
     const Schema schema = outcomes_schema();
     std::optional<SnapshotError> serr;
-    auto reader = open_snapshot(path, schema, ReaderOptions{}, serr);
+    ReaderOptions options;
+    options.fingerprint = false;  // measure reports no snapshot fingerprint: no SHA-256 to pay
+    auto reader = open_snapshot(path, schema, options, serr);
     if (!reader) {
       error = serr ? serr->to_string() : fmt::format("{}: cannot open", path);
       return false;
     }
-    struct Row {
-      uint32_t customer;
-      Outcome o;
-    };
-    std::vector<Row> rows;
+    std::vector<uint32_t> ids;
+    std::vector<Outcome> rows;
+    std::vector<uint64_t> hashes;
+    std::string_view previous;  // the customer of the row before (in the table's arena)
+    // Room for every row at once (an Arrow file says how many; a CSV row takes some 30 to 40
+    // bytes), so neither the rows nor the customer table grow step by step.
+    std::error_code ec;
+    const uint64_t bytes = std::filesystem::file_size(path, ec);
+    const int64_t expected =
+        reader->total_rows() >= 0
+            ? reader->total_rows()
+            : static_cast<int64_t>(ec ? 0 : std::min<uint64_t>(bytes / 32, uint64_t{1} << 26));
+    ids.reserve(static_cast<size_t>(expected));
+    rows.reserve(static_cast<size_t>(expected));
+    customers.reserve(static_cast<size_t>(expected));
     // Rows as errors name them: a CSV's header is row 1; an Arrow file's first record is row 1
     // (only Arrow knows its row count in advance).
     const int64_t row_base = reader->total_rows() >= 0 ? 1 : 2;
@@ -63,7 +90,18 @@ class OutcomeTable {
       const auto* kinds = static_cast<const int32_t*>(kind.values);
       const auto* revenues = static_cast<const double*>(revenue.values);
       const auto* costs = static_cast<const double*>(cost.values);
+      // Customer ids hashed for the whole batch first, so each one's table slot can be loaded a
+      // few rows before it is needed; a customer's rows usually come together, and a row with
+      // the previous row's customer takes its id without a lookup.
+      const int64_t n = batch.num_rows;
+      constexpr int64_t kAhead = 8;
+      hashes.resize(static_cast<size_t>(n));
+      for (int64_t r = 0; r < n; ++r)
+        hashes[static_cast<size_t>(r)] = StringTable::hash(*batch.string_at(0, r));
+      for (int64_t r = 0; r < std::min(n, kAhead); ++r)
+        customers.prefetch(hashes[static_cast<size_t>(r)]);
       for (int64_t r = 0; r < batch.num_rows; ++r) {
+        if (r + kAhead < n) customers.prefetch(hashes[static_cast<size_t>(r + kAhead)]);
         const auto id = batch.string_at(0, r);
         const double rv = is_valid(revenue, r) ? revenues[r] : 0.0;
         const double cv = is_valid(cost, r) ? costs[r] : 0.0;
@@ -74,7 +112,14 @@ class OutcomeTable {
                         .to_string();
             return false;
           }
-        rows.push_back({customers_.intern(*id), {dates[r], static_cast<Kind>(kinds[r]), rv, cv}});
+        if (!ids.empty() && same_text(*id, previous)) {
+          ids.push_back(ids.back());
+        } else {
+          bool inserted = false;
+          ids.push_back(customers.intern(*id, hashes[static_cast<size_t>(r)], inserted));
+          previous = customers.str(ids.back());
+        }
+        rows.push_back({dates[r], static_cast<Kind>(kinds[r]), rv, cv});
       }
     }
     if (reader->error()) {
@@ -82,23 +127,31 @@ class OutcomeTable {
       return false;
     }
     count = static_cast<int64_t>(rows.size());
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-      return a.customer != b.customer ? a.customer < b.customer : a.o.date < b.o.date;
-    });
-    first_.assign(customers_.size() + 1, 0);
-    outcomes_.reserve(rows.size());
-    for (const Row& row : rows) {
-      ++first_[row.customer + 1];
-      outcomes_.push_back(row.o);
-    }
+    // Grouped by customer with a counting sort (stable: file order within a customer), then each
+    // customer's few outcomes sorted by date, stably.
+    // Both arrays are read at random (once per treated or control unit with outcomes): huge
+    // pages spare most of those reads a TLB miss.
+    reserve_huge(first_, customers.size() + 1);
+    first_.assign(customers.size() + 1, 0);
+    for (const uint32_t id : ids) ++first_[id + 1];
     for (size_t i = 1; i < first_.size(); ++i) first_[i] += first_[i - 1];
+    reserve_huge(outcomes_, rows.size());
+    outcomes_.resize(rows.size());
+    {
+      std::vector<size_t> next(first_.begin(), first_.end() - 1);
+      for (size_t r = 0; r < rows.size(); ++r) outcomes_[next[ids[r]]++] = rows[r];
+    }
+    const auto by_date = [](const Outcome& a, const Outcome& b) { return a.date < b.date; };
+    for (size_t c = 0; c + 1 < first_.size(); ++c) {
+      Outcome* const b = outcomes_.data() + first_[c];
+      Outcome* const e = outcomes_.data() + first_[c + 1];
+      if (e - b > 1 && !std::is_sorted(b, e, by_date)) std::stable_sort(b, e, by_date);
+    }
     return true;
   }
-  void prefetch(uint64_t customer_hash) const { customers_.prefetch(customer_hash); }
-  // The outcomes of `customer` (whose StringTable::hash is `hash`).
-  std::span<const Outcome> of(std::string_view customer, uint64_t hash) const {
-    const uint32_t id = customers_.find(customer, hash);
-    if (id == StringTable::kNone) return {};
+  // The outcomes of the customer numbered `id` in the table given to load() (none for kNone).
+  std::span<const Outcome> of(uint32_t id) const {
+    if (id == StringTable::kNone || static_cast<size_t>(id) + 1 >= first_.size()) return {};
     return {outcomes_.data() + first_[id], outcomes_.data() + first_[id + 1]};
   }
 
@@ -106,7 +159,6 @@ class OutcomeTable {
   static bool is_valid(const RkColumn& c, int64_t r) {
     return !c.validity || ((c.validity[r >> 3] >> (r & 7)) & 1);
   }
-  StringTable customers_{1 << 16};
   std::vector<size_t> first_;  // outcomes of customer i: [first_[i], first_[i + 1])
   std::vector<Outcome> outcomes_;
 };
@@ -164,13 +216,19 @@ void add_day(std::vector<int64_t>& days, int d) {
   ++days[static_cast<size_t>(d)];
 }
 
+// Adding 0 to a compensated sum changes neither of its parts (in round-to-nearest, x + 0 is x and
+// never -0 unless x is), so the many zero amounts of units that bought nothing are skipped.
+inline void add_amount(Sum& s, double v) {
+  if (v != 0) s.add(v);
+}
+
 void add_treated(GroupTotals& g, const UnitOutcome& u) {
   ++g.treated.units;
-  g.treated.revenue.add(u.revenue);
-  g.incentive_cost.add(u.cost);
+  add_amount(g.treated.revenue, u.revenue);
+  add_amount(g.incentive_cost, u.cost);
   if (u.reactivated) {
     ++g.treated.reactivated;
-    g.ltv.add(u.ltv);
+    add_amount(g.ltv, u.ltv);
     add_day(g.days, u.first_day);
   }
   g.treated.unsubscribed += u.unsubscribed;
@@ -179,7 +237,7 @@ void add_treated(GroupTotals& g, const UnitOutcome& u) {
 
 void add_control(GroupTotals& g, const UnitOutcome& u) {
   ++g.control.units;
-  g.control.revenue.add(u.revenue);
+  add_amount(g.control.revenue, u.revenue);
   if (u.reactivated) ++g.control.reactivated;
   g.control.unsubscribed += u.unsubscribed;
   g.control.complained += u.complained;
@@ -194,22 +252,58 @@ void merge_arm(ArmTotals& a, const ArmTotals& b) {
 }
 
 // Small string -> id maps for the values of a breakdown (channels, offers, labels): a handful of
-// distinct values, looked up for every unit.
+// distinct values, looked up for every unit. A value of up to 16 bytes is its length and two
+// words exactly (overlapping loads of its own bytes), which index a small direct-mapped cache:
+// one compare, and no branch that depends on which value it is (labels vary from unit to unit,
+// so a scan's exit would be mispredicted). A miss scans the values and fills the cache.
 class Names {
  public:
   uint32_t id(std::string_view s) {
-    if (last_ < names_.size() && names_[last_] == s) return last_;
-    for (uint32_t i = 0; i < names_.size(); ++i)
-      if (names_[i] == s) return last_ = i;
-    names_.emplace_back(s);
-    return last_ = static_cast<uint32_t>(names_.size() - 1);
+    uint64_t w0 = 0, w1 = 0;
+    if (!words(s, w0, w1)) return scan(s);
+    const uint64_t h = (w0 * 0x9E3779B97F4A7C15ULL) ^ (w1 * 0xC2B2AE3D27D4EB4FULL) ^ s.size();
+    Cached& c = cache_[(h ^ (h >> 29)) & (kCache - 1)];
+    if (c.w0 == w0 && c.w1 == w1 && c.size == s.size()) return c.id;
+    const uint32_t id = scan(s);
+    c = {w0, w1, static_cast<uint32_t>(s.size()), id};
+    return id;
   }
   const std::string& name(uint32_t id) const { return names_[id]; }
   size_t size() const { return names_.size(); }
 
  private:
+  static constexpr size_t kCache = 64;
+  struct Cached {
+    uint64_t w0 = 0, w1 = 0;
+    uint32_t size = UINT32_MAX, id = 0;  // size UINT32_MAX: empty
+  };
+  // The two words that, with its length, are a text of up to 16 bytes; false for a longer one.
+  static bool words(std::string_view s, uint64_t& w0, uint64_t& w1) {
+    const size_t n = s.size();
+    const char* p = s.data();
+    if (n > 16) return false;
+    if (n >= 8) {
+      std::memcpy(&w0, p, 8);
+      std::memcpy(&w1, p + n - 8, 8);
+    } else if (n >= 4) {
+      uint32_t a = 0, b = 0;
+      std::memcpy(&a, p, 4);
+      std::memcpy(&b, p + n - 4, 4);
+      w0 = a;
+      w1 = b;
+    } else {
+      for (size_t i = 0; i < n; ++i) w0 |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+    }
+    return true;
+  }
+  uint32_t scan(std::string_view s) {
+    for (uint32_t i = 0; i < names_.size(); ++i)
+      if (same_text(names_[i], s)) return i;
+    names_.emplace_back(s);
+    return static_cast<uint32_t>(names_.size() - 1);
+  }
   std::vector<std::string> names_;
-  uint32_t last_ = UINT32_MAX;
+  Cached cache_[kCache];
 };
 
 template <class T>
@@ -217,6 +311,119 @@ T& at_grow(std::vector<T>& v, size_t i) {
   if (v.size() <= i) v.resize(i + 1);
   return v[i];
 }
+
+// Zeroed 64-bit words, mapped with transparent huge pages (a probe at random into megabytes of
+// them then rarely misses the TLB).
+class Words {
+ public:
+  Words() = default;
+  Words(const Words&) = delete;
+  Words& operator=(const Words&) = delete;
+  ~Words() { release(); }
+  void assign(size_t n) {
+    release();
+    void* m = ::mmap(nullptr, n * sizeof(uint64_t), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) throw std::bad_alloc();
+    ::madvise(m, n * sizeof(uint64_t), MADV_HUGEPAGE);
+    words_ = static_cast<uint64_t*>(m);
+    size_ = n;
+  }
+  uint64_t& operator[](size_t i) { return words_[i]; }
+  const uint64_t& operator[](size_t i) const { return words_[i]; }
+
+ private:
+  void release() {
+    if (words_) ::munmap(words_, size_ * sizeof(uint64_t));
+    words_ = nullptr;
+  }
+  uint64_t* words_ = nullptr;
+  size_t size_ = 0;
+};
+
+// The customers that have a unit of one run and sequence, to tell a repeated unit (the first read
+// counts). While the customers come in ascending byte order (as `rekindle eval` writes a snapshot
+// sorted by its key), a new customer is simply greater than the last one: nothing is looked up,
+// and it is kept front-coded (its length shared with the previous one, then the rest: a few bytes).
+// The first customer out of order moves every one kept into a hash table, which answers from then
+// on. Either way a customer is new exactly when no earlier unit of the run and sequence had it.
+class UnitSet {
+ public:
+  // Adds `c`; false when it was there already.
+  bool insert(std::string_view c) {
+    if (!table_) {
+      size_t shared = 0;
+      const int order = count_ == 0 ? 1 : compare(c, last_, shared);
+      if (order > 0) {
+        put_varint(shared);
+        put_varint(c.size() - shared);
+        coded_.insert(coded_.end(), c.begin() + static_cast<ptrdiff_t>(shared), c.end());
+        last_.assign(c);
+        ++count_;
+        return true;
+      }
+      if (order == 0) return false;
+      to_table();
+    }
+    bool inserted = false;
+    table_->intern(c, inserted);
+    return inserted;
+  }
+
+ private:
+  // The order of a against b (byte-wise, as memcmp; a prefix first) and the length of their
+  // common prefix.
+  static int compare(std::string_view a, std::string_view b, size_t& shared) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x = 0, y = 0;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) {
+        i += static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;  // little-endian: first byte first
+        break;
+      }
+    }
+    while (i < n && a[i] == b[i]) ++i;
+    shared = i;
+    if (i < n) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+    return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
+  }
+  void put_varint(size_t v) {
+    while (v >= 0x80) {
+      coded_.push_back(static_cast<char>(0x80 | (v & 0x7F)));
+      v >>= 7;
+    }
+    coded_.push_back(static_cast<char>(v));
+  }
+  size_t get_varint(size_t& at) const {
+    size_t v = 0;
+    for (unsigned shift = 0;; shift += 7) {
+      const auto byte = static_cast<unsigned char>(coded_[at++]);
+      v |= static_cast<size_t>(byte & 0x7F) << shift;
+      if (byte < 0x80) return v;
+    }
+  }
+  void to_table() {
+    table_ = std::make_unique<StringTable>(count_ * 2);
+    std::string cur;
+    for (size_t at = 0; at < coded_.size();) {
+      const size_t shared = get_varint(at);
+      const size_t rest = get_varint(at);
+      cur.resize(shared);
+      cur.append(coded_.data() + at, rest);
+      at += rest;
+      table_->intern(cur);
+    }
+    std::vector<char>().swap(coded_);
+  }
+
+  size_t count_ = 0;
+  std::string last_;
+  std::vector<char> coded_;  // each customer: shared length, rest length (varints), rest
+  std::unique_ptr<StringTable> table_;
+};
 
 // Totals of one sequence in one run (or pooled).
 struct SeqTotals {
@@ -232,6 +439,9 @@ struct SeqTotals {
   std::vector<int64_t> control_days;
   // Treated units and their reactivations per touch and variant: [touch - 1][variant index].
   std::vector<std::vector<std::pair<int64_t, int64_t>>> variant_counts;
+  // The customers with a unit of this run and sequence read already (not merged: units are told
+  // apart within their run).
+  UnitSet seen;
 
   void merge(const SeqTotals& o) {
     if (!o.used) return;
@@ -299,16 +509,25 @@ class Measurer {
     labels_.resize(plan.families.size());
   }
 
-  void expect_units(size_t n) {
-    if (n > units_seen_.size()) units_seen_.reserve(n);
-  }
-
   bool load_outcomes(const std::string& path, std::string& error) {
-    return outcomes_.load(path, outcomes_read_, error);
+    if (!outcomes_.load(path, customers_, outcomes_read_, error)) return false;
+    // A bitmap of the outcome customers' hashes, 16 bits per customer (a few MB at most, so it
+    // stays in the caches): most treated and control units have no outcome, and a clear bit
+    // says so without a probe of the table, which is far larger than the caches.
+    size_t bits = size_t{1} << 16;
+    while (bits < customers_.size() * 16 && bits < (size_t{1} << 28)) bits *= 2;
+    filter_.assign(bits / 64);
+    filter_mask_ = bits - 1;
+    for (uint32_t id = 0; id < customers_.size(); ++id) {
+      const uint64_t b = StringTable::hash(customers_.str(id)) & filter_mask_;
+      filter_[b / 64] |= uint64_t{1} << (b % 64);
+    }
+    return true;
   }
 
   bool read_events(const std::string& path, uint64_t done_before, uint64_t total,
                    std::string& error) {
+    layout_ = 0;  // layout numbers are the reader's own
     EventReader reader;
     if (!reader.open(path)) {
       error = reader.error();
@@ -321,7 +540,10 @@ class Measurer {
     int cur = 0;
     uint64_t next_progress = 0;
     auto status = reader.next(events[cur]);
-    if (status == EventReader::Status::Event) prepare(events[cur], prepared[cur]);
+    if (status == EventReader::Status::Event) {
+      prepare(events[cur], prepared[cur]);
+      probe(prepared[cur]);
+    }
     while (status == EventReader::Status::Event) {
       const Event& e = events[cur];
       const auto next = reader.next(events[cur ^ 1]);
@@ -332,6 +554,7 @@ class Measurer {
         error = fmt::format("{}:{}: {}", reader.display(), e.line, message);
         return false;
       }
+      if (next == EventReader::Status::Event) probe(prepared[cur ^ 1]);
       status = next;
       cur ^= 1;
       if (options_.progress && reader.bytes_consumed() >= next_progress) {
@@ -374,30 +597,43 @@ class Measurer {
 
  private:
   // What `add` needs of an event that can be had as soon as it is parsed: its run (new runs are
-  // numbered here, in event order) and sequence, its unit's key (run and sequence numbers, then
-  // the customer) and the hashes of the two tables' keys. Computed one event ahead, so the
-  // tables' slots are loaded while the next line is parsed.
+  // numbered here, in event order) and sequence, and for a unit that may be treated or control
+  // (only those are joined with outcomes) the hash of its customer and whether it may have
+  // outcomes (the filter). Worked out one event ahead, in two steps that each start a memory load
+  // the next one needs: prepare() (once the event is parsed) the filter's word, probe() (once the
+  // event before is added) the customer's table slot, which then loads while the next line is
+  // parsed.
   struct Prepared {
-    std::string unit_key;
-    uint64_t unit_hash = 0, customer_hash = 0;
+    uint64_t customer_hash = 0;
+    bool due = false;  // treated or control, if the event is valid
+    bool may_have_outcomes = false;
     uint32_t run = 0;
     int32_t seq = -1;
   };
   void prepare(const Event& e, Prepared& p) {
-    bool new_run = false;
-    p.run = run_ids_.intern(e.run_id, new_run);
-    if (new_run) {
-      run_as_of_.push_back(e.as_of);
-      runs_.emplace_back(plan_.sequences.size());
+    if (!same_text(e.run_id, last_run_text_)) {
+      bool new_run = false;
+      last_run_ = run_ids_.intern(e.run_id, new_run);
+      last_run_text_ = run_ids_.str(last_run_);
+      if (new_run) {
+        run_as_of_.push_back(e.as_of);
+        runs_.emplace_back(plan_.sequences.size());
+      }
     }
+    p.run = last_run_;
     p.seq = sequence_index(e.sequence);
-    p.unit_key.assign(reinterpret_cast<const char*>(&p.run), sizeof p.run);
-    p.unit_key.append(reinterpret_cast<const char*>(&p.seq), sizeof p.seq);
-    p.unit_key += e.customer_id;
-    p.unit_hash = StringTable::hash(p.unit_key);
-    units_seen_.prefetch(p.unit_hash);
+    p.may_have_outcomes = false;
+    p.due =
+        same_text(e.decision.status, "due") || (e.would_be && same_text(e.would_be->status, "due"));
+    if (!p.due) return;
     p.customer_hash = StringTable::hash(e.customer_id);
-    outcomes_.prefetch(p.customer_hash);
+    __builtin_prefetch(&filter_[(p.customer_hash & filter_mask_) / 64]);
+  }
+  void probe(Prepared& p) const {
+    if (!p.due) return;
+    const uint64_t b = p.customer_hash & filter_mask_;
+    p.may_have_outcomes = (filter_[b / 64] >> (b % 64)) & 1;
+    if (p.may_have_outcomes) customers_.prefetch(p.customer_hash);
   }
 
   // Adds one event; false with `message` when it does not fit the plan.
@@ -417,14 +653,12 @@ class Measurer {
       return false;
     }
     // A repeated (run, customer, sequence) counts once: the first read.
-    bool new_unit = false;
-    units_seen_.intern(prepared.unit_key, prepared.unit_hash, new_unit);
-    if (!new_unit) {
+    SeqTotals& t = runs_[run][static_cast<size_t>(seq)];
+    if (!t.seen.insert(e.customer_id)) {
       ++repeated_;
       return true;
     }
     ++units_;
-    SeqTotals& t = runs_[run][static_cast<size_t>(seq)];
     if (t.used && t.first_share != e.holdout_share) {
       message = fmt::format(
           "holdout_share {} differs from {} in an earlier event of run \"{}\", sequence \"{}\"",
@@ -438,8 +672,8 @@ class Measurer {
       t.max_share = e.holdout_share;
     }
     const std::string_view status = e.decision.status;
-    const bool holdout = status == "holdout";
-    if (status != "stopped") {
+    const bool holdout = same_text(status, "holdout");
+    if (!same_text(status, "stopped")) {
       ++t.units;
       t.share_sum += e.holdout_share;
       if (holdout) ++t.held_out;
@@ -448,8 +682,8 @@ class Measurer {
       message = "the status is holdout but \"would_be\" is null";
       return false;
     }
-    const bool treated = status == "due";
-    const bool control = holdout && e.would_be->status == "due";
+    const bool treated = same_text(status, "due");
+    const bool control = holdout && same_text(e.would_be->status, "due");
     if (!treated && !control) return true;
     const EventDecision& d = treated ? e.decision : *e.would_be;
     const char* where = treated ? "" : "would_be.";
@@ -465,7 +699,7 @@ class Measurer {
     }
     const size_t ti = static_cast<size_t>(*d.touch - 1);
     const auto& touch_plan = seq_plan.touches[ti];
-    if (*d.step != touch_plan.name) {
+    if (!same_text(*d.step, touch_plan.name)) {
       message = fmt::format(
           "\"{}step\" is \"{}\" but touch {} of sequence \"{}\" is \"{}\" in the rule file", where,
           *d.step, *d.touch, seq_plan.name, touch_plan.name);
@@ -474,7 +708,7 @@ class Measurer {
     int variant_index = -1;
     if (d.variant) {
       for (size_t v = 0; v < touch_plan.variants.size(); ++v)
-        if (touch_plan.variants[v] == *d.variant) variant_index = static_cast<int>(v);
+        if (same_text(touch_plan.variants[v], *d.variant)) variant_index = static_cast<int>(v);
       if (variant_index < 0) {
         message = touch_plan.variants.empty()
                       ? fmt::format(
@@ -486,20 +720,27 @@ class Measurer {
         return false;
       }
     }
-    // The unit's labels, in plan family order.
-    family_label_.assign(plan_.families.size(), -1);
-    for (size_t c = 0; c < e.cohort.size(); ++c) {
-      const CohortEntry& entry = e.cohort[c];
-      int f = -1;
-      if (c < family_guess_.size() && family_guess_[c] >= 0 &&
-          plan_.families[static_cast<size_t>(family_guess_[c])] == entry.name)
-        f = family_guess_[c];
-      else {
+    // The unit's labels, in plan family order. Which family each cohort position holds is worked
+    // out once per cohort layout (the reader numbers layouts: the same number, the same names).
+    if (e.cohort_layout == 0 || e.cohort_layout != layout_) {
+      layout_ = e.cohort_layout;
+      layout_family_.assign(e.cohort.size(), -1);
+      layout_missing_ = -1;
+      std::vector<bool> present(plan_.families.size(), false);
+      for (size_t c = 0; c < e.cohort.size(); ++c)
         for (size_t k = 0; k < plan_.families.size(); ++k)
-          if (plan_.families[k] == entry.name) f = static_cast<int>(k);
-        at_grow(family_guess_, c) = f;
-      }
+          if (same_text(plan_.families[k], e.cohort[c].name)) {
+            layout_family_[c] = static_cast<int>(k);
+            present[k] = true;
+          }
+      for (size_t k = plan_.families.size(); k-- > 0;)
+        if (!present[k]) layout_missing_ = static_cast<int>(k);
+    }
+    family_label_.resize(plan_.families.size());
+    for (size_t c = 0; c < e.cohort.size(); ++c) {
+      const int f = layout_family_[c];
       if (f < 0) continue;
+      const CohortEntry& entry = e.cohort[c];
       if (entry.kind == CohortEntry::Kind::Other) {
         message = fmt::format("\"cohort\".\"{}\" must be a label (a string) or null", entry.name);
         return false;
@@ -509,15 +750,17 @@ class Measurer {
               ? static_cast<int64_t>(labels_[static_cast<size_t>(f)].id(entry.label))
               : -2;
     }
-    for (size_t f = 0; f < plan_.families.size(); ++f)
-      if (family_label_[f] == -1) {
-        message = fmt::format("\"cohort\" has no \"{}\" (a segment family of the rule file)",
-                              plan_.families[f]);
-        return false;
-      }
+    if (layout_missing_ >= 0) {
+      message = fmt::format("\"cohort\" has no \"{}\" (a segment family of the rule file)",
+                            plan_.families[static_cast<size_t>(layout_missing_)]);
+      return false;
+    }
 
-    const UnitOutcome u = outcome_of(outcomes_.of(e.customer_id, prepared.customer_hash), e.as_of,
-                                     options_.window_days);
+    const UnitOutcome u =
+        outcome_of(outcomes_.of(prepared.may_have_outcomes
+                                    ? customers_.find(e.customer_id, prepared.customer_hash)
+                                    : StringTable::kNone),
+                   e.as_of, options_.window_days);
     auto add_to = [&](GroupTotals& g) {
       if (treated)
         add_treated(g, u);
@@ -543,10 +786,10 @@ class Measurer {
   }
 
   int sequence_index(std::string_view name) {
-    if (last_seq_ >= 0 && plan_.sequences[static_cast<size_t>(last_seq_)].name == name)
+    if (last_seq_ >= 0 && same_text(plan_.sequences[static_cast<size_t>(last_seq_)].name, name))
       return last_seq_;
     for (size_t s = 0; s < plan_.sequences.size(); ++s)
-      if (plan_.sequences[s].name == name) return last_seq_ = static_cast<int>(s);
+      if (same_text(plan_.sequences[s].name, name)) return last_seq_ = static_cast<int>(s);
     return -1;
   }
 
@@ -630,13 +873,22 @@ class Measurer {
   OutcomeTable outcomes_;
   int64_t outcomes_read_ = 0, events_ = 0, units_ = 0, repeated_ = 0;
   StringTable run_ids_{16};
+  uint32_t last_run_ = 0;
+  std::string_view last_run_text_;  // run_ids_'s text of last_run_ (empty: none yet)
+  // The customers of the outcomes (OutcomeTable numbers them), and a bitmap of their hashes.
+  StringTable customers_{1 << 16};
+  Words filter_;
+  uint64_t filter_mask_ = 0;
   std::vector<int32_t> run_as_of_;
   std::vector<std::vector<SeqTotals>> runs_;  // [run][sequence]
-  StringTable units_seen_{1 << 12};
   int last_seq_ = -1;
   Names channels_, offers_, variants_;
-  std::vector<Names> labels_;      // per family
-  std::vector<int> family_guess_;  // cohort position -> family index, from the previous event
+  std::vector<Names> labels_;  // per family
+  // The cohort layout last seen (0: none), the family at each of its positions (-1: not a
+  // family of the plan) and the first family it lacks (-1: none).
+  uint64_t layout_ = 0;
+  std::vector<int> layout_family_;
+  int layout_missing_ = -1;
   std::vector<int64_t> family_label_;
   const std::vector<GroupTotals> no_groups_;
 };
@@ -723,16 +975,13 @@ bool measure(const MeasurePlan& plan, const std::vector<std::string>& event_file
     return false;
   }
   auto m = std::make_unique<Measurer>(plan, options);
-  if (!m->load_outcomes(outcomes_file, error)) return false;
   uint64_t total = 0;
   for (const auto& f : event_files) {
     std::error_code ec;
     const auto size = f == "-" ? 0 : std::filesystem::file_size(f, ec);
     total += ec ? 0 : static_cast<uint64_t>(size);
   }
-  // An event line takes some 300 to 500 bytes: size the table of units once instead of growing
-  // it step by step (each step rehashes every unit).
-  m->expect_units(static_cast<size_t>(std::min<uint64_t>(total / 400, uint64_t{1} << 30)));
+  if (!m->load_outcomes(outcomes_file, error)) return false;
   uint64_t done = 0;
   for (const auto& f : event_files) {
     if (!m->read_events(f, done, total, error)) return false;

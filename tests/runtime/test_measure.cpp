@@ -1,9 +1,10 @@
 // Rekindle tests: `rekindle measure` as a library (runtime/measure/). A hand-computed scenario
 // (every metric, the window's edges, repeated units, two runs, nulls, variants, the sample-ratio
-// check), the event reader's errors (file and line named), the outcomes' errors (row and column
-// named), two independent Python oracles (tests/oracle/measure_oracle.py and the whole program's
-// tests/oracle/program_oracle.py) on adversarial inputs,
-// the outcomes generator's planted and null effects, and the HTML report's self-containment.
+// check), repeated units in any order of customers, the event reader's errors (file and line
+// named) and its one-pass parser against simdjson on mutated files, the outcomes' errors (row and
+// column named), two independent Python oracles (tests/oracle/measure_oracle.py and the whole
+// program's tests/oracle/program_oracle.py) on adversarial inputs, the outcomes generator's planted
+// and null effects, and the HTML report's self-containment.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -454,6 +455,66 @@ TEST_CASE("Measure: any valid JSON is read the same", "[measure]") {
   CHECK(error.rfind(bad + ":1: not valid JSON", 0) == 0);
 }
 
+TEST_CASE("Measure: repeated units are found in any order of customers", "[measure]") {
+  // Ids that share nothing, a prefix, or more than 8 bytes; the empty id; each unit's first read
+  // counts, a repeat anywhere later (next line, or far back after the order broke) does not.
+  const std::vector<std::string> ids = {"",
+                                        "a",
+                                        "ab",
+                                        "abc",
+                                        "b",
+                                        "cust-000000001",
+                                        "cust-000000002",
+                                        "cust-000000010",
+                                        "cust-00000001",
+                                        "z\xc3\xa9",
+                                        "zz"};
+  std::vector<std::pair<std::string, std::string>> units;  // (customer, sequence)
+  for (const auto& id : ids) {
+    units.emplace_back(id, "winback");
+    units.emplace_back(id, "welcome_back");  // another sequence: another unit
+  }
+  TempDir dir;
+  const std::string outcomes = dir.file("o.csv", "customer_id,date,kind,revenue,incentive_cost\n");
+  const std::string r1 = "2026-11-01/r", r2 = "2026-11-08/r";
+  auto run_lines = [&](const std::vector<size_t>& order, const std::string& name) {
+    std::string text;
+    for (const size_t i : order) {
+      const auto& [customer, sequence] = units[i % units.size()];
+      // Indexes past the end repeat a unit; the second run has the same customers as new units.
+      const std::string& run = i >= 2 * units.size() ? r2 : r1;
+      text += event(run, run == r1 ? "2026-11-01" : "2026-11-08", customer, sequence, "waiting");
+    }
+    Report report;
+    std::string error;
+    REQUIRE(measure(test_plan(), {dir.file(name, text)}, outcomes, Options{}, report, error));
+    return std::pair{report.units, report.repeated};
+  };
+  const size_t n = units.size();
+  std::vector<size_t> sorted;  // ascending customers within each sequence, each unit twice in a row
+  for (size_t i = 0; i < n; ++i) {
+    sorted.push_back(i);
+    sorted.push_back(i);
+  }
+  CHECK(run_lines(sorted, "sorted.jsonl") == std::pair<int64_t, int64_t>{n, n});
+  // Out of order once, late in the file: every earlier unit is still known.
+  std::vector<size_t> late = sorted;
+  late.push_back(4);
+  late.push_back(n - 1);
+  CHECK(run_lines(late, "late.jsonl") == std::pair<int64_t, int64_t>{n, n + 2});
+  // Descending, then ascending again (new units and repeats), then the second run.
+  std::vector<size_t> mixed;
+  for (size_t i = n; i-- > 0;) mixed.push_back(i);
+  for (size_t i = 0; i < n; ++i) mixed.push_back(i);
+  for (size_t i = 0; i < n; ++i) mixed.push_back(2 * n + i);
+  for (size_t i = n; i-- > 0;) mixed.push_back(2 * n + i);
+  CHECK(run_lines(mixed, "mixed.jsonl") == std::pair<int64_t, int64_t>{2 * n, 2 * n});
+  // A fixed shuffle with repeats.
+  std::vector<size_t> shuffled;
+  for (size_t k = 0; k < 3 * n; ++k) shuffled.push_back((k * 7 + 3) % n);
+  CHECK(run_lines(shuffled, "shuffled.jsonl") == std::pair<int64_t, int64_t>{n, 2 * n});
+}
+
 TEST_CASE("Measure: bad outcomes name the row and the column", "[measure]") {
   TempDir dir;
   const std::string events =
@@ -496,6 +557,143 @@ TEST_CASE("Measure: the event reader streams long files and long lines", "[measu
   CHECK(reader.error().empty());
   CHECK(n == 20001);
   CHECK(e.customer_id == "LONG");
+}
+
+namespace {
+
+// Everything an event says, as text, to compare two readings of it.
+std::string describe(const Event& e) {
+  auto opt = [](const std::optional<std::string_view>& v) {
+    return v ? "\"" + std::string(*v) + "\"" : std::string("null");
+  };
+  auto decision = [&](const EventDecision& d) {
+    return std::string(d.status) + "|" + (d.touch ? std::to_string(*d.touch) : "null") + "|" +
+           opt(d.step) + "|" + opt(d.variant) + "|" + opt(d.channel) + "|" + opt(d.offer);
+  };
+  std::ostringstream out;
+  out << e.line << ' ' << e.run_id << ' ' << e.customer_id << ' ' << e.sequence << ' ' << e.as_of
+      << ' ' << decision(e.decision) << ' '
+      << (e.would_be ? decision(*e.would_be) : std::string("no would_be")) << ' ' << e.holdout_share
+      << " {";
+  for (const CohortEntry& c : e.cohort)
+    out << c.name << ':' << static_cast<int>(c.kind) << ':' << c.label << ',';
+  out << '}';
+  return out.str();
+}
+
+std::string fmt_hex(unsigned char b) {
+  const char* digits = "0123456789abcdef";
+  return std::string("\\x") + digits[b >> 4] + digits[b & 15];
+}
+
+// Every event of a file (or the error that stops it), read with the one-pass parser or without.
+std::vector<std::string> read_all(const std::string& path, const std::string* memory, bool fast) {
+  EventReader reader;
+  reader.set_fast_path(fast);
+  if (memory)
+    reader.open_memory(*memory, path);
+  else
+    REQUIRE(reader.open(path));
+  std::vector<std::string> out;
+  Event e;
+  while (true) {
+    const auto status = reader.next(e);
+    if (status == EventReader::Status::End) break;
+    if (status == EventReader::Status::Error) {
+      out.push_back("error: " + reader.error());
+      break;
+    }
+    out.push_back(describe(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Measure: the one-pass parser reads exactly what simdjson reads", "[measure]") {
+  // Lines of every shape measure reads, then thousands of mutations of them (bytes replaced,
+  // inserted, deleted, spans repeated): read from a mapped file and from memory, with the
+  // one-pass parser and with simdjson alone, the events and the first error must be the same.
+  std::string base;
+  base += event("2026-11-01/r", "2026-11-01", "A", "winback", "due", 1, "pattern_interrupt",
+                "curiosity", "email", "none");
+  base += event("2026-11-01/r", "2026-11-01", "B", "winback", "holdout", nullptr, nullptr, nullptr,
+                nullptr, nullptr, due_wb(2, "recommendation", nullptr, "sms", "credit 10"), nullptr,
+                "owned", 12);
+  base += event("2026-11-01/r", "2026-11-01", "C\xc3\xa9", "welcome_back", "stopped", nullptr,
+                nullptr, nullptr, nullptr, nullptr, nullptr, "deep", "paid", 0);
+  base +=
+      "{\"run_id\":\"r\",\"as_of\":\"2026-11-01\",\"customer_id\":\"D\",\"sequence\":\"w\","
+      "\"status\":\"due\",\"touch\":3,\"step\":\"s\",\"variant\":null,\"channel\":\"e\","
+      "\"offer\":null,\"stopped_by\":null,\"review\":[{\"a\":[1,2.5e3,-0.5,true,false]}],"
+      "\"cohort\":{\"dormancy\":\"x\",\"churn_risk\":40.25,\"acquisition\":null},"
+      "\"holdout_share\":7.5,\"would_be\":null}\n";
+  base += base;  // the second copy meets remembered keys
+  TempDir dir;
+  uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto rnd = [&](uint64_t n) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return n ? state % n : 0;
+  };
+  const std::string alphabet =
+      std::string("\"\\{}[]:, \t\r\n0123456789-+.eEnulltruefalsx\x01\x1f") +
+      std::string("\x00\x7f\x80\xbf\xc3\xa9\xe2\x82\xac\xed\xa0\xf0\xf4\xff", 14);
+  int disagreements = 0;
+  for (int round = 0; round < 3000 && disagreements < 5; ++round) {
+    std::string text = base;
+    const uint64_t edits = 1 + rnd(3);
+    for (uint64_t k = 0; k < edits && !text.empty(); ++k) {
+      size_t at = rnd(text.size());
+      const char c = alphabet[rnd(alphabet.size())];
+      const uint64_t kind = rnd(7);
+      if (kind >= 4)  // next to a structural character, where the grammar is decided
+        for (int tries = 0;
+             tries < 64 && std::string_view("{}[]:,\"").find(text[at]) == std::string_view::npos;
+             ++tries)
+          at = rnd(text.size());
+      switch (kind) {
+        case 0:
+          text[at] = c;
+          break;
+        case 1:
+          text.insert(text.begin() + static_cast<ptrdiff_t>(at), c);
+          break;
+        case 2:
+          text.erase(at, 1 + rnd(3));
+          break;
+        case 3:
+          text.insert(at, text.substr(rnd(text.size()), rnd(12)));
+          break;
+        case 4:
+          text.insert(text.begin() + static_cast<ptrdiff_t>(at), c);
+          break;
+        case 5:
+          text.insert(text.begin() + static_cast<ptrdiff_t>(at) + 1, c);
+          break;
+        default:
+          text.erase(at, 1);
+          break;
+      }
+    }
+    const std::string path = dir.file("m" + std::to_string(round % 4) + ".jsonl", text);
+    const auto want = read_all(path, nullptr, false);
+    const auto mapped = read_all(path, nullptr, true);
+    const auto memory = read_all(path, &text, true);
+    if (mapped != want || memory != read_all(path, &text, false)) {
+      ++disagreements;
+      std::string shown;  // the file, its bytes outside printable ASCII as \xHH
+      for (const char ch : text) {
+        const auto b = static_cast<unsigned char>(ch);
+        shown += b >= 0x20 && b < 0x7f ? std::string(1, ch) : fmt_hex(b);
+      }
+      INFO("round " << round << ": " << shown);
+      CHECK(mapped == want);
+      CHECK(memory == read_all(path, &text, false));
+    }
+  }
+  CHECK(disagreements == 0);
 }
 
 TEST_CASE("Measure: equals the independent Python oracle on adversarial inputs", "[measure]") {
