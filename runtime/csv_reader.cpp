@@ -156,7 +156,7 @@ size_t CsvScanner::read_some(char* dst, size_t n) {
     const size_t k = std::min(n, memory_.size() - memory_pos_);
     std::memcpy(dst, memory_.data() + memory_pos_, k);
     memory_pos_ += k;
-    if (!from_memory_) {  // a descriptor's first bytes, read ahead to tell the format: its file's
+    if (!from_memory_) {  // a descriptor's first bytes (read ahead to tell the format)
       read_bytes_ += k;
       if (fingerprint_) sha_.update(dst, k);
     }

@@ -148,6 +148,7 @@ std::unique_ptr<SnapshotReader> open_snapshot(const std::string& path, const Sch
     reread = [path, opts](const Schema& key_only) {
       ReaderOptions o = opts;
       o.check_keys = false;
+      o.fingerprint = false;  // the manifest's digest is the first reading's
       std::optional<SnapshotError> e;
       return open_snapshot(path, key_only, o, e);
     };
