@@ -52,6 +52,18 @@ TemplateValue TemplateValue::wide(uint32_t output, uint32_t present, FieldType t
 
 namespace {
 
+// A number (NaN: missing), or money as `$84.50`.
+ValueRead append_decimal(double d, bool money, std::string& out) {
+  if (std::isnan(d)) return ValueRead::Missing;
+  if (money) {
+    out.push_back('$');
+    append_money_text(out, d);
+  } else {
+    append_number_text(out, d);
+  }
+  return ValueRead::Present;
+}
+
 // A wide kernel output's value (Int, Date: int64; Number, Money: double), when present.
 ValueRead append_wide(const TemplateValue& v, const TemplateInputs& in, int64_t r,
                       std::string& out) {
@@ -66,17 +78,9 @@ ValueRead append_wide(const TemplateValue& v, const TemplateInputs& in, int64_t 
                                static_cast<const int64_t*>(static_cast<const void*>(values))[r]);
       return ValueRead::Present;
     case FieldType::Number:
-    case FieldType::Money: {
-      const double d = static_cast<const double*>(static_cast<const void*>(values))[r];
-      if (std::isnan(d)) return ValueRead::Missing;
-      if (v.type == FieldType::Money) {
-        out.push_back('$');
-        append_money_text(out, d);
-      } else {
-        append_number_text(out, d);
-      }
-      return ValueRead::Present;
-    }
+    case FieldType::Money:
+      return append_decimal(static_cast<const double*>(static_cast<const void*>(values))[r],
+                            v.type == FieldType::Money, out);
     case FieldType::Bool:
     case FieldType::Percent:
     case FieldType::Enum:
@@ -98,17 +102,9 @@ ValueRead append_typed(const TemplateValue& v, const RkColumn& col, int64_t r, s
       return ValueRead::Present;
     case FieldType::Number:
     case FieldType::Percent:
-    case FieldType::Money: {
-      const double d = static_cast<const double*>(col.values)[r];
-      if (std::isnan(d)) return ValueRead::Missing;
-      if (v.type == FieldType::Money) {
-        out.push_back('$');
-        append_money_text(out, d);
-      } else {
-        append_number_text(out, d);
-      }
-      return ValueRead::Present;
-    }
+    case FieldType::Money:
+      return append_decimal(static_cast<const double*>(col.values)[r], v.type == FieldType::Money,
+                            out);
     case FieldType::Date:
       append_iso_date_expanded(out, static_cast<const int32_t*>(col.values)[r]);
       return ValueRead::Present;
