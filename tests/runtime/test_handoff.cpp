@@ -71,6 +71,31 @@ std::string sorted(const std::vector<std::pair<std::string, std::string>>& recor
   return text;
 }
 
+// Evaluates DIR/snap.csv with `engine` on `threads` threads (chunks of 7 rows), writing the drafts
+// to DIR/TAG.drafts.jsonl and, with `queue`, the review queue to DIR/TAG.queue.csv.
+void write_drafts(const RuleSet& rules, const fs::path& dir, int32_t as_of, const std::string& tag,
+                  Engine engine, int threads, bool queue) {
+  const ir::Program& program = rules.program();
+  HandoffOptions h;
+  h.drafts = (dir / (tag + ".drafts.jsonl")).string();
+  if (queue) h.review_queue = (dir / (tag + ".queue.csv")).string();
+  h.as_of = as_of;
+  h.run_id = "r1";
+  std::string err;
+  auto group = OutputGroupWriter::open(nullptr, program, h, err);
+  REQUIRE(group);
+  Session session({.engine = engine, .threads = threads});
+  std::optional<SnapshotError> serr;
+  auto reader = open_snapshot((dir / "snap.csv").string(), program.schema, ReaderOptions{}, serr);
+  REQUIRE(reader);
+  EvalOptions e;
+  e.as_of = as_of;
+  e.chunk_rows = 7;
+  Summary summary;
+  REQUIRE(session.evaluate(rules, *reader, group.get(), e, summary, err));
+  REQUIRE(group->finish());
+}
+
 }  // namespace
 
 TEST_CASE("handoff: the review queue is sorted by owner, stably, in memory or spilled",
@@ -184,7 +209,6 @@ TEST_CASE("handoff: drafts and the review queue carry the rendered templates",
           "[handoff][template]") {
   const auto rules = load_rules(std::string(RK_SOURCE_DIR) + "/tests/rules/templates.rules");
   REQUIRE(rules->ok());
-  const ir::Program& program = rules->program();
   const fs::path dir = temp_dir("templates");
   int32_t as_of = 0;
   REQUIRE(parse_iso_date("2026-11-01", as_of));
@@ -207,24 +231,7 @@ TEST_CASE("handoff: drafts and the review queue carry the rendered templates",
   }
 
   auto run = [&](const std::string& tag, Engine engine, int threads) {
-    HandoffOptions h;
-    h.drafts = (dir / (tag + ".drafts.jsonl")).string();
-    h.review_queue = (dir / (tag + ".queue.csv")).string();
-    h.as_of = as_of;
-    h.run_id = "r1";
-    std::string err;
-    auto group = OutputGroupWriter::open(nullptr, program, h, err);
-    REQUIRE(group);
-    Session session({.engine = engine, .threads = threads});
-    std::optional<SnapshotError> serr;
-    auto reader = open_snapshot((dir / "snap.csv").string(), program.schema, ReaderOptions{}, serr);
-    REQUIRE(reader);
-    EvalOptions e;
-    e.as_of = as_of;
-    e.chunk_rows = 7;
-    Summary summary;
-    REQUIRE(session.evaluate(*rules, *reader, group.get(), e, summary, err));
-    REQUIRE(group->finish());
+    write_drafts(*rules, dir, as_of, tag, engine, threads, true);
   };
   run("a", Engine::Jit, 1);
   run("b", Engine::Interpreter, 2);
@@ -368,7 +375,6 @@ TEST_CASE("handoff: templates show lets of every type, the same with both engine
           "[handoff][template][let]") {
   const auto rules = load_rules(std::string(RK_SOURCE_DIR) + "/tests/rules/template_lets.rules");
   REQUIRE(rules->ok());
-  const ir::Program& program = rules->program();
   const fs::path dir = temp_dir("template_lets");
   int32_t as_of = 0;
   REQUIRE(parse_iso_date("2026-11-01", as_of));
@@ -392,23 +398,7 @@ TEST_CASE("handoff: templates show lets of every type, the same with both engine
     out << csv;
   }
   auto run = [&](const std::string& tag, Engine engine, int threads) {
-    HandoffOptions h;
-    h.drafts = (dir / (tag + ".drafts.jsonl")).string();
-    h.as_of = as_of;
-    h.run_id = "r1";
-    std::string err;
-    auto group = OutputGroupWriter::open(nullptr, program, h, err);
-    REQUIRE(group);
-    Session session({.engine = engine, .threads = threads});
-    std::optional<SnapshotError> serr;
-    auto reader = open_snapshot((dir / "snap.csv").string(), program.schema, ReaderOptions{}, serr);
-    REQUIRE(reader);
-    EvalOptions e;
-    e.as_of = as_of;
-    e.chunk_rows = 7;
-    Summary summary;
-    REQUIRE(session.evaluate(*rules, *reader, group.get(), e, summary, err));
-    REQUIRE(group->finish());
+    write_drafts(*rules, dir, as_of, tag, engine, threads, false);
   };
   run("a", Engine::Jit, 1);
   run("b", Engine::Interpreter, 2);
