@@ -35,30 +35,18 @@ for engine in jit interp; do
   done
 done
 
-python3 - "$TMP/snap.csv" "$first" <<'PY'
+python3 - "$TMP/snap.csv" "$first" "$SRC/tests/oracle" <<'PY'
 import csv, json, sys
-from decimal import Decimal
 snap, d = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from program_oracle import money_text, shortest_double as shortest  # the CSV writer's text
 rows = {r["id"]: r for r in csv.DictReader(open(snap, newline="", encoding="utf-8"))}
-
-def shortest(f):
-    """std::to_chars(double): the shortest digits that read back, in fixed or scientific
-    notation, whichever is shorter (fixed on a tie)."""
-    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple()
-    ds = "".join(map(str, digits))
-    e = exp + len(ds) - 1
-    sci = ("-" if sign else "") + ds[0] + ("." + ds[1:] if len(ds) > 1 else "") + \
-        "e" + ("+" if e >= 0 else "-") + f"{abs(e):02d}"
-    fixed = format(Decimal(repr(f)).normalize(), "f")
-    return fixed if len(fixed) <= len(sci) else sci
 
 def number(v):
     return shortest(float(v))
 
-def money(v):  # cents when they read back exactly, else the shortest text
-    f = float(v)
-    cents = f"{f:.2f}"
-    return "$" + (cents if float(cents) == f else shortest(f))
+def money(v):
+    return "$" + money_text(float(v))
 
 def value(name, row, offer):
     """The placeholder's text, or None when missing (empty strings and lists too)."""
@@ -149,26 +137,17 @@ for engine in jit interp; do
   done
 done
 
-python3 - "$TMP/lets.csv" "$first" <<'PY'
+python3 - "$TMP/lets.csv" "$first" "$SRC/tests/oracle" <<'PY'
 import csv, datetime, json, sys
-from decimal import Decimal
 snap, d = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from program_oracle import money_text, shortest_double as shortest  # the CSV writer's text
 rows = {r["id"]: r for r in csv.DictReader(open(snap, newline="", encoding="utf-8"))}
 results = {r["id"]: r for r in csv.DictReader(open(f"{d}/r.csv", newline="", encoding="utf-8"))}
 AS_OF = datetime.date(2026, 11, 1)
 
-def shortest(f):
-    sign, digits, exp = Decimal(repr(f)).normalize().as_tuple()
-    ds = "".join(map(str, digits))
-    e = exp + len(ds) - 1
-    sci = ("-" if sign else "") + ds[0] + ("." + ds[1:] if len(ds) > 1 else "") + \
-        "e" + ("+" if e >= 0 else "-") + f"{abs(e):02d}"
-    fixed = format(Decimal(repr(f)).normalize(), "f")
-    return fixed if len(fixed) <= len(sci) else sci
-
 def money(f):
-    cents = f"{f:.2f}"
-    return "$" + (cents if float(cents) == f else shortest(f))
+    return "$" + money_text(f)
 
 def date(v):
     return datetime.date.fromisoformat(v)
