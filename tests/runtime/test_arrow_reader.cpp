@@ -12,10 +12,13 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
+#include <optional>
 #include <random>
 #include <sstream>
 
 #include "runtime/arrow_format/ipc_io.h"
+#include "runtime/sha256.h"
 #include "tests/runtime/test_arrow_util.h"
 
 using nlohmann::json;
@@ -1142,4 +1145,69 @@ TEST_CASE("arrow reader: a field name given twice is an error naming both column
     CHECK(got.error->message.rfind("appears more than once in the Arrow schema (columns 1 and ",
                                    0) == 0);
   }
+}
+
+TEST_CASE("arrow reader: the snapshot's SHA-256 covers the whole file, or is skipped", "[arrow]") {
+  const rk::Schema schema = customer_schema();
+  for (const char* name : {"customers.arrow", "customers.arrows"}) {
+    SECTION(name) {
+      const std::string path = kDir + name;
+      std::ifstream in(path, std::ios::binary);
+      const std::string bytes((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+      REQUIRE_FALSE(bytes.empty());
+      rk::Sha256 expect;
+      expect.update(bytes.data(), bytes.size());
+      const std::string digest = expect.hex();
+      for (const bool fingerprint : {true, false}) {
+        std::optional<rk::SnapshotError> err;
+        rk::ReaderOptions ro;
+        ro.fingerprint = fingerprint;
+        auto reader = rk::open_arrow_snapshot(path, schema, ro, err);
+        REQUIRE(reader);
+        CHECK(reader->sha256().empty());  // not read to its end yet
+        rk::Batch b;
+        while (reader->next(b)) {
+        }
+        REQUIRE_FALSE(reader->error());
+        CHECK(reader->bytes_read() == static_cast<int64_t>(bytes.size()));
+        CHECK(reader->sha256() == (fingerprint ? digest : ""));
+      }
+      // A reader dropped before its end (a failed run) does not wait for the digest.
+      std::optional<rk::SnapshotError> err;
+      auto reader = rk::open_arrow_snapshot(path, schema, rk::ReaderOptions{}, err);
+      REQUIRE(reader);
+      reader.reset();
+    }
+  }
+}
+
+TEST_CASE("sha256: the background hash equals the one-thread hash, in slices, or is dropped",
+          "[arrow]") {
+  // 9 MiB + 5 bytes in uneven ranges: the thread hashes them in slices, in the order added.
+  std::string data(9 * 1024 * 1024 + 5, '\0');
+  std::mt19937_64 rng(7);
+  for (char& c : data) c = static_cast<char>(rng());
+  rk::Sha256 one;
+  one.update(data.data(), data.size());
+  const std::string digest = one.hex();
+  CHECK(digest.size() == 64);
+  rk::BackgroundSha256 bg;
+  size_t off = 0;
+  for (const size_t n : {size_t{1}, size_t{4095}, size_t{5} << 20}) {
+    bg.add(data.data() + off, n);
+    off += n;
+  }
+  bg.add(data.data() + off, data.size() - off);
+  CHECK(bg.bytes() == data.size());
+  CHECK(bg.hex() == digest);
+  CHECK(bg.hex() == digest);  // asked twice: the same digest
+  {
+    rk::BackgroundSha256 dropped;  // destroyed with ranges queued: returns without hashing them
+    for (int i = 0; i < 64; ++i) dropped.add(data.data(), data.size());
+  }
+  // Known answer (FIPS 180-2, "abc").
+  rk::BackgroundSha256 abc;
+  abc.add("abc", 3);
+  CHECK(abc.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
