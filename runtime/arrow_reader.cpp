@@ -26,9 +26,9 @@
 
 #include "compiler/ir/helpers.h"
 #include "runtime/arrow_format/ipc_io.h"
-#include "runtime/csv_reader.h"
 #include "runtime/data_errors.h"
 #include "runtime/thread_pool.h"
+#include "runtime/utf8.h"
 #include "runtime/value_ranges.h"
 #include "runtime/view_index.h"
 

@@ -29,6 +29,7 @@
 #include "runtime/csv_simd.h"
 #include "runtime/data_errors.h"
 #include "runtime/thread_pool.h"
+#include "runtime/utf8.h"
 #include "runtime/value_hints.h"
 #include "runtime/value_ranges.h"
 #include "runtime/view_index.h"

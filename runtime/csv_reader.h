@@ -144,13 +144,6 @@ std::unique_ptr<SnapshotReader> open_csv_snapshot_memory(
     std::string data, const std::string& display, const Schema& schema, const ReaderOptions& opts,
     std::optional<SnapshotError>& err, const CsvScanOptions& scan = {});
 
-// Whether `s` is valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
-bool is_valid_utf8(std::string_view s);
-// The offset of the first byte of `s` that is not valid UTF-8, or npos.
-size_t first_invalid_utf8(std::string_view s);
-// Whether the n bytes at p are all ASCII (below 0x80).
-bool all_ascii(const char* p, size_t n);
-
 // A CSV column's type as inferred from its values (for `rekindle schema`).
 struct InferredField {
   std::string name;

@@ -14,6 +14,7 @@
 #include "runtime/csv_reader.h"
 #include "runtime/generate.h"
 #include "runtime/sha256.h"
+#include "runtime/utf8.h"
 
 using namespace rk;
 

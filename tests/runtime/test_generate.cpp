@@ -18,6 +18,7 @@
 #include "runtime/csv_writer.h"
 #include "runtime/generate.h"
 #include "runtime/send_time.h"
+#include "runtime/utf8.h"
 
 using namespace rk;
 
