@@ -58,6 +58,15 @@ ROWS = [
   ("K11", dict(last_touch="5", last_touch_date="2026-10-20")),
   ("Q18", dict(BOTH, welcome_touch="3", welcome_touch_date="2026-01-01", last_touch="8")),
   ("R19", dict(avg_order_value="999.99", csm_owner='Ops, "East"')),
+  ("C0053", dict(last_touch="5", last_touch_date="2026-10-20")),
+  ("C0102", dict(last_touch="2", last_touch_date="2026-10-01", responded="true")),
+  ("C0115", dict(last_touch="7", last_touch_date="2026-10-01")),
+  ("C0126", dict(email="")),
+  ("U21", dict(last_touch="3", last_touch_date="2026-10-01", last_purchase_date="2026-10-15",
+               opted_out="true")),
+  ("U22", dict(email_bounce_rate="0.06", sms_consent="true", phone="")),
+  ("U23", dict(email_bounce_rate="0.05")),
+  ("U24", dict(last_purchase_date="2026-08-20", is_subscriber="true")),
 ]
 w = csv.writer(sys.stdout, lineterminator="\n")
 w.writerow(COLS)
@@ -107,6 +116,12 @@ DRAFTS = [
   draft("R19", "winback", 1, "pattern_interrupt", "personal", "email", "x@example.com", NY_EMAIL,
         "none", "Ann, we saved something for you", "We picked a few fashion favourites for you.",
         ["high_value"], 'Ops, "East"'),
+  draft("U23", "winback", 1, "pattern_interrupt", "personal", "email", "x@example.com", NY_EMAIL,
+        "none", "Ann, we saved something for you", "We picked a few fashion favourites for you.",
+        [], N),
+  draft("U24", "winback", 1, "pattern_interrupt", "personal", "email", "x@example.com", NY_EMAIL,
+        "none", "Ann, we saved something for you", "We picked a few fashion favourites for you.",
+        [], N),
 ]
 HDR = "owner,customer_id,sequence,touch,step,channel,offer,rules,reasons,subject"
 QUEUE = HDR + "\n" + "\n".join([
@@ -157,6 +172,16 @@ EV = [
   ("Q18", "winback", st("exhausted"), N, [], N),
   ("R19", "winback", due(1, "pattern_interrupt", "personal", "email", "none"), N,
    ["high_value"], N),
+  # holding out creates no review, even for a would-be discount
+  ("C0053", "winback", st("holdout"), N, [],
+   due(6, "winback_offer", "discount", "email", "discount 20%")),
+  ("C0102", "winback", st("holdout"), N, [], st("responded")),
+  ("C0115", "winback", st("holdout"), N, [], st("exhausted")),
+  ("C0126", "winback", st("holdout"), N, [], st("no_channel")),
+  ("U21", "welcome_back", st("stopped"), "opted_out", [], N),  # not a candidate: no winback event
+  ("U22", "winback", st("stopped"), "deliverability", [], N),
+  ("U23", "winback", due(1, "pattern_interrupt", "personal", "email", "none"), N, [], N),
+  ("U24", "winback", due(1, "pattern_interrupt", "personal", "email", "none"), N, [], N),
 ]
 EVENTS = []
 for cid, seq, s, stop, rev, wb in EV:
@@ -175,6 +200,12 @@ COHORT = {
   "C0022": dict(dormancy="deep", value_tier="whale", margin="low_margin", history="repeat",
                 engagement="opens_no_clicks", affinity="fashion", acquisition="owned",
                 risk_band="low", churn_risk=20),
+  "U23": dict(dormancy="deep", value_tier="mid", margin="low_margin", history="repeat",
+              engagement="opens_no_clicks", affinity="fashion", acquisition="owned",
+              risk_band="medium", churn_risk=30),
+  "U24": dict(dormancy="early_warning", value_tier="mid", margin="low_margin",
+              history="subscriber", engagement="opens_no_clicks", affinity="fashion",
+              acquisition="owned", risk_band="low", churn_risk=-10),
 }
 PY
 
@@ -236,7 +267,7 @@ head = ("customer_id, candidate, dormancy, value_tier, margin, history, engageme
         "winback_offer, winback_send_at, churn_risk, owner").split(", ")
 assert rows[0] == head, rows[0]
 ids = [r[0] for r in rows[1:]]
-assert ids[:4] == ["A1", "B2", "C3", "D4"] and ids[-1] == "R19" and len(ids) == 20, ids
+assert ids[:4] == ["A1", "B2", "C3", "D4"] and ids[-1] == "U24" and len(ids) == 28, ids
 for r in rows[1:]:
     r = dict(zip(head, r))
     for seq, cols in (("welcome_back", ["touch", "step", "channel", "offer", "send_at"]),
