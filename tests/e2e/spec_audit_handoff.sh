@@ -288,6 +288,43 @@ assert byid["C0044"]["owner"] == "marketing-ops" and byid["R19"]["owner"] == 'Op
 assert byid["J10"]["welcome_back_status"] == "stopped" and byid["I9"]["welcome_back_status"] == "not_candidate"
 PY
 
+# Section 7 / 9: the review queue sorted by owner in code-point order (case-sensitive, no locale:
+# "Zed" < "a..." < "marketing-ops" < "zed" < "Émile"), then snapshot order; several rules joined
+# by ";" and their reasons by "; "; a field holding a line break quoted (a holdout, Q3, has none).
+python3 - "$TMP/snap.csv" > "$TMP/qs.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+d4 = rows[3]
+w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+w.writeheader()
+for cid, owner, extra in (("Q1", "zed", {}), ("Q2", "\u00c9mile", {}), ("Q3", "Zed", {}),
+                          ("Q4", "a\nb", {}), ("Q5", "", dict(relationship_flag="bereavement")),
+                          ("Q6", "Zed", {}),
+                          ("Q7", "", dict(last_touch="5", last_touch_date="2026-10-20",
+                                          relationship_flag="chargeback"))):
+    w.writerow(dict(d4, customer_id=cid, csm_owner=owner, **extra))
+PY
+"$REKINDLE" eval "$RULES" --snapshot "$TMP/qs.csv" --as-of 2026-11-02 --out "$TMP/qs.out.csv" \
+  --review-queue "$TMP/qs.queue.csv" --quiet
+python3 - "$TMP/qs.queue.csv" <<'PY'
+import sys
+got = open(sys.argv[1], encoding="utf-8", newline="").read()
+sub1, sub2 = '"Did we lose you, {affinity}?"', '"{affinity}, we saved something for you"'
+want = "\n".join([
+  "owner,customer_id,sequence,touch,step,channel,offer,rules,reasons,subject",
+  f"Zed,Q6,winback,1,pattern_interrupt,email,none,high_value,High-value customer,{sub1}",
+  f'"a\nb",Q4,winback,1,pattern_interrupt,email,none,high_value,High-value customer,{sub1}',
+  "marketing-ops,Q5,winback,1,pattern_interrupt,email,none,sensitive_history;high_value,"
+  f"Delicate history with this customer; High-value customer,{sub1}",
+  "marketing-ops,Q7,winback,6,winback_offer,email,discount 15%,"
+  "sensitive_history;high_value;discount,Delicate history with this customer; "
+  "High-value customer; Discount offers need approval,15% off for the next 72 hours",
+  f"zed,Q1,winback,1,pattern_interrupt,email,none,high_value,High-value customer,{sub2}",
+  f"\u00c9mile,Q2,winback,1,pattern_interrupt,email,none,high_value,High-value customer,{sub2}",
+]) + "\n"
+assert got == want, f"{got!r}\n{want!r}"
+PY
+
 # Section 4.3 / 9: paused variants (--experiments). Their buckets go to the first variant not
 # paused, everyone else keeps theirs, in the drafts and in the holdout's would_be; a paused
 # discount variant takes the discount review with it.

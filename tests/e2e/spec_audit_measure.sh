@@ -251,6 +251,15 @@ measure --events ev1.jsonl ev2.jsonl --outcomes outcomes.csv --out rep.json --ve
 python3 mcheck.py ev1.jsonl,ev2.jsonl outcomes.csv rep.json 30 100 ver.json
 measure --events ev2.jsonl ev4.jsonl ev1.jsonl --outcomes outcomes.csv --out rep2.json
 python3 mcheck.py ev2.jsonl,ev4.jsonl,ev1.jsonl outcomes.csv rep2.json 30
+# The same file twice: every unit repeated, the first read counts, nothing changes.
+measure --events ev1.jsonl ev2.jsonl ev1.jsonl --outcomes outcomes.csv --out rep_twice.json
+python3 mcheck.py ev1.jsonl,ev2.jsonl outcomes.csv rep_twice.json 30
+# Revenue and incentive cost count from purchases only (an unsubscribe or complaint row that
+# carries money adds none).
+cp outcomes.csv outs.csv
+printf 'T3,2026-11-06,unsubscribe,500,50\nT4,2026-11-11,complaint,70,7\n' >> outs.csv
+measure --events ev1.jsonl --outcomes outs.csv --out rep_kinds.json
+python3 mcheck.py ev1.jsonl outs.csv rep_kinds.json 30
 # A longer window takes T4's purchase on as-of + 31 in; a one-day window only day-1 purchases.
 for w in 31 1; do
   measure --events ev1.jsonl ev2.jsonl --outcomes outcomes.csv --out rep_w$w.json --window $w
