@@ -524,4 +524,64 @@ for bad in '{first_name}' '{nosuch}' '{welcome_touch_date}'; do
   fi
   grep -q 'bad.rules:[0-9]*:[0-9]*: error' "$TMP/err.txt" || { cat "$TMP/err.txt"; exit 1; }
 done
+# Section 7 for any rule file: two sequences without caps, both due for every customer: drafts
+# and events in snapshot order, then sequence order; the customer's review on each of their
+# events; the review queue one row per customer with a review (its first sequence with a touch
+# due, docs/handoff.md); the summary states the run (version, run id, rules hash, the snapshot's
+# path, size and SHA-256, as-of, parameters, engine, threads).
+cat > "$TMP/two.rules" <<'RULES'
+import "program.schema"
+channel email requires email_consent is true and email is present
+channel sms requires sms_consent is true and phone is present
+fallback email to sms
+parameter big_aov = $250
+review big when avg_order_value >= big_aov
+  because "Big"
+owner csm_owner or "ops"
+sequence first {
+  progress welcome_touch on welcome_touch_date
+  wait 3 days
+  touch a via email { subject "A {first_name|x}" body "a" }
+}
+sequence second {
+  progress last_touch on last_touch_date
+  wait 7 days
+  touch b via email offer credit 5 { subject "B" body "b" }
+}
+RULES
+python3 - "$TMP/snap.csv" > "$TMP/two.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+w = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]), lineterminator="\n")
+w.writeheader()
+for cid, owner, aov in (("X1", "z", "300"), ("X2", "a", "10"), ("X3", "a", "300")):
+    w.writerow(dict(rows[0], customer_id=cid, csm_owner=owner, avg_order_value=aov,
+                    last_touch="0", last_touch_date="", welcome_touch="0", welcome_touch_date=""))
+PY
+"$REKINDLE" eval "$TMP/two.rules" --snapshot "$TMP/two.csv" --as-of 2026-11-02 \
+  --out "$TMP/two.out.csv" --drafts "$TMP/two.d.jsonl" --review-queue "$TMP/two.q.csv" \
+  --events "$TMP/two.e.jsonl" --summary "$TMP/two.summary.json" --threads 2 --engine interp \
+  --param big_aov=250 --quiet
+python3 - "$TMP" <<'PY'
+import hashlib, json, os, sys
+t = sys.argv[1]
+order = [("X1", "first"), ("X1", "second"), ("X2", "first"), ("X2", "second"), ("X3", "first"),
+         ("X3", "second")]
+drafts = [json.loads(l) for l in open(f"{t}/two.d.jsonl")]
+events = [json.loads(l) for l in open(f"{t}/two.e.jsonl")]
+assert [(d["customer_id"], d["sequence"]) for d in drafts] == order
+assert [(e["customer_id"], e["sequence"]) for e in events] == order
+assert [e["review"] for e in events] == [["big"], ["big"], [], [], ["big"], ["big"]]
+assert [d["key"] for d in drafts[:2]] == ["first/a/X1", "second/b/X1"]
+assert open(f"{t}/two.q.csv").read() == (
+    "owner,customer_id,sequence,touch,step,channel,offer,rules,reasons,subject\n"
+    "a,X3,first,1,a,email,none,big,Big,A x\nz,X1,first,1,a,email,none,big,Big,A x\n")
+i = json.load(open(f"{t}/two.summary.json"))["inputs"]
+snap = f"{t}/two.csv"
+assert i["snapshot_sha256"] == hashlib.sha256(open(snap, "rb").read()).hexdigest(), i
+assert i["snapshot_bytes"] == os.path.getsize(snap) and i["snapshot"].endswith("two.csv"), i
+assert i["as_of"] == "2026-11-02" and i["engine"] == "interp" and i["threads"] == 2, i
+assert i["run_id"] == "2026-11-02/" + i["rules_fnv1a64"][:8] == events[0]["run_id"], i
+assert len(i["rules_fnv1a64"]) == 16 and i["version"] and "big_aov" in i["params"], i
+PY
 echo "spec audit (hand-off): ok"
