@@ -517,6 +517,16 @@ want = [
 ]
 assert got == want, "\n".join(map(repr, got))
 PY
+# Credits and discounts in words keep the number as written in the rule file (section 9).
+sed -e 's/offer credit 20 {/offer credit 12.50 {/' -e 's/offer discount 15% {/offer discount 12.5% {/' \
+  "$TMP/tpl.rules" > "$TMP/tpl3.rules"
+"$REKINDLE" eval "$TMP/tpl3.rules" --snapshot "$TMP/tsnap.csv" --as-of 2026-11-02 \
+  --out "$TMP/t3.csv" --drafts "$TMP/t3.drafts.jsonl" --quiet
+python3 - "$TMP/t3.drafts.jsonl" <<'PY'
+import json, sys
+got = [(d["offer"], d["subject"]) for d in map(json.loads, open(sys.argv[1]))][1:3]
+assert got == [("credit 12.50", "[a $12.50 credit]"), ("discount 12.5%", "[12.5% off]")], got
+PY
 for bad in '{first_name}' '{nosuch}' '{welcome_touch_date}'; do
   sed "s/{phone|-}/$bad/" "$TMP/tpl.rules" > "$TMP/bad.rules"
   if "$REKINDLE" check "$TMP/bad.rules" > /dev/null 2> "$TMP/err.txt"; then
