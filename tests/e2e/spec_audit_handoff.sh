@@ -67,6 +67,10 @@ ROWS = [
   ("U22", dict(email_bounce_rate="0.06", sms_consent="true", phone="")),
   ("U23", dict(email_bounce_rate="0.05")),
   ("U24", dict(last_purchase_date="2026-08-20", is_subscriber="true")),
+  ("V25", dict(BOTH, welcome_touch="1", welcome_touch_date="2026-10-28", first_name="Vi")),
+  ("V26", dict(last_touch="6", last_touch_date="2026-10-01", first_name="")),
+  ("V27", dict(last_touch="1", last_touch_date="2026-10-01", categories="garden|electronics")),
+  ("V28", dict(last_touch="4", last_touch_date="2026-10-01", first_name="")),
 ]
 w = csv.writer(sys.stdout, lineterminator="\n")
 w.writerow(COLS)
@@ -122,6 +126,17 @@ DRAFTS = [
   draft("U24", "winback", 1, "pattern_interrupt", "personal", "email", "x@example.com", NY_EMAIL,
         "none", "Ann, we saved something for you", "We picked a few fashion favourites for you.",
         [], N),
+  draft("V25", "welcome_back", 2, "refresher", N, "email", "x@example.com", NY_EMAIL, "none",
+        "Three things to try this week",
+        "Hi Vi, a quick refresher on getting the most from your account.", [], N),
+  draft("V26", "winback", 7, "final_nudge", N, "email", "x@example.com", NY_EMAIL, "none",
+        "Should we close your account?",
+        "Hi there, we will stop writing unless you tell us otherwise.", [], N),
+  draft("V27", "winback", 2, "recommendation", N, "email", "x@example.com", NY_EMAIL, "none",
+        "New in home", "Hi Ann, based on what you bought we think you will like these.", [], N),
+  draft("V28", "winback", 5, "scarcity", N, "email", "x@example.com", NY_EMAIL, "early_access",
+        "Early access, just for you",
+        "Hi, you have early access to our next drop. Reply STOP to opt out.", [], N),
 ]
 HDR = "owner,customer_id,sequence,touch,step,channel,offer,rules,reasons,subject"
 QUEUE = HDR + "\n" + "\n".join([
@@ -182,6 +197,11 @@ EV = [
   ("U22", "winback", st("stopped"), "deliverability", [], N),
   ("U23", "winback", due(1, "pattern_interrupt", "personal", "email", "none"), N, [], N),
   ("U24", "winback", due(1, "pattern_interrupt", "personal", "email", "none"), N, [], N),
+  ("V25", "welcome_back", due(2, "refresher", N, "email", "none"), N, [], N),
+  ("V25", "winback", st("capped"), N, [], N),
+  ("V26", "winback", due(7, "final_nudge", N, "email", "none"), N, [], N),
+  ("V27", "winback", due(2, "recommendation", N, "email", "none"), N, [], N),
+  ("V28", "winback", due(5, "scarcity", N, "email", "early_access"), N, [], N),
 ]
 EVENTS = []
 for cid, seq, s, stop, rev, wb in EV:
@@ -267,7 +287,7 @@ head = ("customer_id, candidate, dormancy, value_tier, margin, history, engageme
         "winback_offer, winback_send_at, churn_risk, owner").split(", ")
 assert rows[0] == head, rows[0]
 ids = [r[0] for r in rows[1:]]
-assert ids[:4] == ["A1", "B2", "C3", "D4"] and ids[-1] == "U24" and len(ids) == 28, ids
+assert ids[:4] == ["A1", "B2", "C3", "D4"] and ids[-1] == "V28" and len(ids) == 32, ids
 for r in rows[1:]:
     r = dict(zip(head, r))
     for seq, cols in (("welcome_back", ["touch", "step", "channel", "offer", "send_at"]),
