@@ -7,7 +7,9 @@
 # minimal quoting, would_be with caps and paused variants, a holdout reviewed for its welcome-back
 # touch, stops in every entered sequence, exhausted sequences, caps reading welcome_back's final
 # status; then --experiments, a Sunday and summer time, the result's columns, data errors, and a
-# small rule file whose templates show money, lists, percents, lets, scores and every offer.
+# small rule file whose templates show money, lists, percents, lets, scores and every offer;
+# last, generated snapshots whose hand-off files must follow from the result by the spec (would_be
+# from a second run without the holdout). About 16 s.
 # The audit that lists which sentence each check pins: docs/spec_audit.md.
 set -euo pipefail
 REKINDLE=$1
@@ -614,4 +616,147 @@ assert i["as_of"] == "2026-11-02" and i["engine"] == "interp" and i["threads"] =
 assert i["run_id"] == "2026-11-02/" + i["rules_fnv1a64"][:8] == events[0]["run_id"], i
 assert len(i["rules_fnv1a64"]) == 16 and i["version"] and "big_aov" in i["params"], i
 PY
+# Generated snapshots (two as-of dates: New York's and the EU's daylight-saving Sundays; with and
+# without paused variants): every draft, queue row and event follows from the result file and the
+# snapshot by sections 5, 7 and 9, the subjects and bodies rendered here from the spec's own table,
+# and every holdout's would_be equals a second run of the program without its holdout line (the
+# same pass, caps and paused variants included, by a metamorphic check rather than an oracle).
+cat > "$TMP/hcheck.py" <<'PY'
+# The hand-off files of rules/program.rules against the result file, the snapshot and a second
+# run without the holdout (would_be), by spec sections 5, 7 and 9; the templates from the spec's
+# table (section 5), rendered here.
+import csv, json, sys
+snap, res, nohold, drafts, queue, events, run_id, as_of = sys.argv[1:9]
+SEQS = ["welcome_back", "winback"]
+FAMS = ["dormancy", "value_tier", "margin", "history", "engagement", "affinity", "acquisition",
+        "risk_band"]
+T = {  # spec section 5, verbatim
+  ("welcome", None): ("Welcome back, {first_name|friend}!",
+                      "Good to see you again, {first_name|friend}. Here is what is new in {affinity}."),
+  ("refresher", None): ("Three things to try this week",
+                        "Hi {first_name|there}, a quick refresher on getting the most from your account."),
+  ("pattern_interrupt", "curiosity"): ("Did we lose you, {first_name|friend}?",
+                                       "Something changed since {last_purchase_date|your last visit}."),
+  ("pattern_interrupt", "personal"): ("{first_name|Hi there}, we saved something for you",
+                                      "We picked a few {affinity} favourites for you."),
+  ("recommendation", None): ("New in {affinity}",
+                             "Hi {first_name|there}, based on what you bought we think you will like these."),
+  ("soft_incentive", None): ("A thank-you: {offer}",
+                             "There is {offer} waiting in your account, {first_name|friend}."),
+  ("social_proof", None): ("What customers like you are saying",
+                           "Reviews from customers who love {affinity} as much as you do."),
+  ("scarcity", None): ("Early access, just for you",
+                       "{first_name|Hi}, you have early access to our next drop. Reply STOP to opt out."),
+  ("winback_offer", "discount"): ("{offer} for the next 72 hours",
+                                  "Come back with {offer} on your next order, {first_name|friend}. Ends in 72 hours."),
+  ("winback_offer", "credit"): ("{offer} to come back",
+                                "We added {offer} to your account, {first_name|friend}."),
+  ("final_nudge", None): ("Should we close your account?",
+                          "Hi {first_name|there}, we will stop writing unless you tell us otherwise."),
+}
+REASONS = {"sensitive_history": "Delicate history with this customer",
+           "high_value": "High-value customer", "discount": "Discount offers need approval"}
+def words(offer):
+    k, _, n = offer.partition(" ")
+    return {"none": "", "credit": f"a ${n} credit", "discount": f"{n[:-1]}% off",
+            "early_access": "early access"}[k]
+def render(t, vals):
+    out, i = [], 0
+    while i < len(t):
+        if t[i] == "{":
+            j = t.index("}", i)
+            name, _, fb = t[i + 1:j].partition("|")
+            v = vals[name]
+            out.append(v if v != "" else fb)
+            i = j + 1
+        else:
+            out.append(t[i]); i += 1
+    return "".join(out)
+rd = lambda p: list(csv.DictReader(open(p, newline="", encoding="utf-8")))
+S, R, NH = rd(snap), rd(res), rd(nohold)
+assert [s["customer_id"] for s in S] == [r["customer_id"] for r in R] == [r["customer_id"] for r in NH]
+want_d, want_q, want_e = [], [], []
+for s, r, nh in zip(S, R, NH):
+    cid = s["customer_id"]
+    review = r["review"].split(";") if r["review"] else []
+    owner = r["owner"] or None
+    for seq in SEQS:
+        st = r[f"{seq}_status"]
+        g = lambda c: r.get(f"{seq}_{c}", "") or None
+        if st == "due":
+            ch = g("channel")
+            sub, body = T[(g("step"), g("variant"))]
+            vals = dict(first_name=s["first_name"], affinity=r["affinity"],
+                        last_purchase_date=s["last_purchase_date"], offer=words(g("offer")))
+            want_d.append(dict(customer_id=cid, sequence=seq, touch=int(g("touch")), step=g("step"),
+                               variant=g("variant"), channel=ch,
+                               to=s["email"] if ch == "email" else s["phone"], send_at=g("send_at"),
+                               offer=g("offer"), subject=render(sub, vals) if ch == "email" else None,
+                               body=render(body, vals), review=review, owner=owner,
+                               key=f"{seq}/{g('step')}/{cid}"))
+            if review and not any(q[1] == cid for q in want_q):
+                want_q.append((r["owner"], cid, seq, g("touch"), g("step"), ch, g("offer"),
+                               ";".join(review), "; ".join(REASONS[x] for x in review),
+                               want_d[-1]["subject"] or ""))
+        if st != "not_candidate":
+            due = st == "due"
+            e = dict(run_id=run_id, as_of=as_of, customer_id=cid, sequence=seq, status=st,
+                     touch=int(g("touch")) if due else None, step=g("step") if due else None,
+                     variant=g("variant") if due else None, channel=g("channel") if due else None,
+                     offer=g("offer") if due else None, stopped_by=r["stopped_by"] or None,
+                     review=review,
+                     cohort=dict({f: r[f] or None for f in FAMS}, churn_risk=int(r["churn_risk"])),
+                     holdout_share=5 if seq == "winback" else 0, would_be=None)
+            if st == "holdout":
+                w = lambda c: nh.get(f"{seq}_{c}", "") or None
+                wd = nh[f"{seq}_status"] == "due"
+                e["would_be"] = dict(status=nh[f"{seq}_status"],
+                                     touch=int(w("touch")) if wd else None,
+                                     step=w("step") if wd else None,
+                                     variant=w("variant") if wd else None,
+                                     channel=w("channel") if wd else None,
+                                     offer=w("offer") if wd else None)
+            want_e.append(e)
+got_d = [json.loads(l) for l in open(drafts, encoding="utf-8")]
+got_e = [json.loads(l) for l in open(events, encoding="utf-8")]
+assert len(got_d) == len(want_d), (len(got_d), len(want_d))
+for a, b in zip(got_d, want_d):
+    assert a == b, f"draft:\n got  {a}\n want {b}"
+assert len(got_e) == len(want_e), (len(got_e), len(want_e))
+for a, b in zip(got_e, want_e):
+    assert a == b, f"event:\n got  {a}\n want {b}"
+want_q.sort(key=lambda q: q[0].encode("utf-8"))  # stable: snapshot order within an owner
+got_q = [tuple(x) for x in csv.reader(open(queue, newline="", encoding="utf-8"))]
+assert got_q[0] == ("owner", "customer_id", "sequence", "touch", "step", "channel", "offer",
+                    "rules", "reasons", "subject")
+assert got_q[1:] == want_q, "queue differs"
+import io
+buf = io.StringIO()
+csv.writer(buf, lineterminator="\n").writerows(got_q)  # minimal quoting: , " CR LF
+assert open(queue, newline="", encoding="utf-8").read() == buf.getvalue(), "queue quoting"
+held = sum(e["status"] == "holdout" for e in want_e)
+print(f"ok: {len(want_d)} drafts, {len(want_q)} queue rows, {len(want_e)} events, {held} held out")
+PY
+sed 's/^  holdout 5% salt "winback"$//' "$RULES" > "$TMP/nohold.rules"
+grep -q 'holdout' "$TMP/nohold.rules" && ! grep -q '^  holdout 5%' "$TMP/nohold.rules"
+echo '{"paused": ["winback.pattern_interrupt.curiosity", "winback.winback_offer.discount"]}' \
+  > "$TMP/x3.json"
+for asof in 2026-11-01 2026-03-29; do
+  "$REKINDLE" gen --program --rows 3000 --seed 11 --as-of $asof --out "$TMP/h.csv" -q
+  for mode in plain paused; do
+    ex=()
+    [[ $mode = paused ]] && ex=(--experiments "$TMP/x3.json")
+    "$REKINDLE" eval "$TMP/nohold.rules" --snapshot "$TMP/h.csv" --as-of $asof \
+      --out "$TMP/nh.csv" --quiet "${ex[@]}"
+    "$REKINDLE" eval "$RULES" --snapshot "$TMP/h.csv" --as-of $asof --out "$TMP/h.out.csv" \
+      --drafts "$TMP/h.d.jsonl" --review-queue "$TMP/h.q.csv" --events "$TMP/h.e.jsonl" \
+      --summary "$TMP/h.s.json" --quiet "${ex[@]}"
+    rid=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["inputs"]["run_id"])' \
+      "$TMP/h.s.json")
+    echo "== generated, as of $asof, $mode"
+    python3 "$TMP/hcheck.py" "$TMP/h.csv" "$TMP/h.out.csv" "$TMP/nh.csv" "$TMP/h.d.jsonl" \
+      "$TMP/h.q.csv" "$TMP/h.e.jsonl" "$rid" $asof
+  done
+done
+
 echo "spec audit (hand-off): ok"
