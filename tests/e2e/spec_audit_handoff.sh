@@ -21,7 +21,12 @@ trap 'rm -rf "$TMP"' EXIT
 # --- the hand-made snapshot (as of 2026-11-02, a Monday) -----------------------------------------
 cat > "$TMP/gen_snap.py" <<'PY'
 import csv, sys
-COLS = "customer_id,last_purchase_date,last_engagement_date,orders_total,avg_order_value,gross_margin_pct,is_subscriber,email_opens_90d,email_clicks_90d,purchases_90d,categories,acquisition_channel,email_consent,sms_consent,opted_out,relationship_flag,spam_complaints_90d,email_bounce_rate,last_touch,last_touch_date,responded,first_name,email,phone,timezone,csm_owner,last_contact_date,contacts_30d,welcome_touch,welcome_touch_date".split(",")
+COLS = ("customer_id last_purchase_date last_engagement_date orders_total avg_order_value "
+        "gross_margin_pct is_subscriber email_opens_90d email_clicks_90d purchases_90d categories "
+        "acquisition_channel email_consent sms_consent opted_out relationship_flag "
+        "spam_complaints_90d email_bounce_rate last_touch last_touch_date responded first_name "
+        "email phone timezone csm_owner last_contact_date contacts_30d welcome_touch "
+        "welcome_touch_date").split()
 D = dict(last_purchase_date="2026-03-01", last_engagement_date="", orders_total="3",
          avg_order_value="84.50", gross_margin_pct="0.35", is_subscriber="false",
          email_opens_90d="2", email_clicks_90d="0", purchases_90d="0", categories="apparel",
@@ -239,17 +244,16 @@ d, q, e = sys.argv[2:5]
 got = [json.loads(l) for l in open(d, encoding="utf-8")]
 assert len(got) == len(DRAFTS), (len(got), len(DRAFTS))
 for g, x in zip(got, DRAFTS):
-    assert g == x, f"draft differs:\n got {g}\n exp {x}"
-    assert list(g) == list(x), list(g)
+    assert g == x, f"draft differs:\n got {g}\n exp {x}"  # as values: key order is free
 qt = open(q, encoding="utf-8", newline="").read()
 assert qt == QUEUE, f"queue differs:\n{qt}\n---\n{QUEUE}"
 got = [json.loads(l) for l in open(e, encoding="utf-8")]
-assert len(got) == len(EVENTS), ([ (x["customer_id"], x["sequence"]) for x in got])
+assert len(got) == len(EVENTS), [(x["customer_id"], x["sequence"]) for x in got]
 for g, x in zip(got, EVENTS):
     c = g.pop("cohort")
     assert g == x, f"event differs:\n got {g}\n exp {x}"
-    assert list(c) == ["dormancy", "value_tier", "margin", "history", "engagement", "affinity",
-                       "acquisition", "risk_band", "churn_risk"], list(c)
+    assert set(c) == {"dormancy", "value_tier", "margin", "history", "engagement", "affinity",
+                      "acquisition", "risk_band", "churn_risk"}, list(c)
     assert type(c["churn_risk"]) is int and type(g["holdout_share"]) is int
     if x["customer_id"] in COHORT:
         assert c == COHORT[x["customer_id"]], (x["customer_id"], c)
