@@ -329,8 +329,8 @@ done
 # Unseen-like inputs: the program's events from two generated snapshots (one run id given, one
 # default) and generated outcomes with planted effects, measured and recomputed by the same few
 # lines; the Arrow outcomes give the same report.
-"$REKINDLE" gen --program --rows 20000 --seed 3 --as-of 2026-11-01 --out g1.csv -q
-"$REKINDLE" gen --program --rows 20000 --seed 4 --as-of 2026-11-08 --out g2.csv -q
+"$REKINDLE" gen --program --rows 12000 --seed 3 --as-of 2026-11-01 --out g1.csv -q
+"$REKINDLE" gen --program --rows 12000 --seed 4 --as-of 2026-11-08 --out g2.csv -q
 "$REKINDLE" eval "$RULES" --snapshot g1.csv --as-of 2026-11-01 --out g1.out.csv \
   --events g1.jsonl --run-id n1 --quiet
 "$REKINDLE" eval "$RULES" --snapshot g2.csv --as-of 2026-11-08 --out g2.out.csv \
