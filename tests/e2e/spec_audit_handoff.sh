@@ -621,7 +621,7 @@ assert i["run_id"] == "2026-11-02/" + i["rules_fnv1a64"][:8] == events[0]["run_i
 assert len(i["rules_fnv1a64"]) == 16 and i["version"] and "big_aov" in i["params"], i
 PY
 # Generated snapshots (two as-of dates: New York's and the EU's daylight-saving Sundays; with and
-# without paused variants): every draft, queue row and event follows from the result file and the
+# without paused variants, the latter with the interpreter and 2 threads): every draft, queue row and event follows from the result file and the
 # snapshot by sections 5, 7 and 9, the subjects and bodies rendered here from the spec's own table,
 # and every holdout's would_be equals a second run of the program without its holdout line (the
 # same pass, caps and paused variants included, by a metamorphic check rather than an oracle).
@@ -749,7 +749,7 @@ for asof in 2026-11-01 2026-03-29; do
   "$REKINDLE" gen --program --rows 3000 --seed 11 --as-of $asof --out "$TMP/h.csv" -q
   for mode in plain paused; do
     ex=()
-    [[ $mode = paused ]] && ex=(--experiments "$TMP/x3.json")
+    [[ $mode = paused ]] && ex=(--experiments "$TMP/x3.json" --engine interp --threads 2)
     "$REKINDLE" eval "$TMP/nohold.rules" --snapshot "$TMP/h.csv" --as-of $asof \
       --out "$TMP/nh.csv" --quiet "${ex[@]}"
     "$REKINDLE" eval "$RULES" --snapshot "$TMP/h.csv" --as-of $asof --out "$TMP/h.out.csv" \
