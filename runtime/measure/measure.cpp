@@ -2,7 +2,8 @@
 // unit (run, customer, sequence; the first read counts) is checked against the plan, joined with
 // its customer's outcomes (loaded and sorted by date first) and added to the totals of its run
 // and sequence; the pooled totals are the runs' totals added up at the end. Nothing per unit is
-// kept but what detects a repeated unit (UnitSet: a few bytes while customers come in order).
+// kept but what detects a repeated unit (UnitSet in outcomes.h: a few bytes while customers come
+// in order).
 #include "runtime/measure/measure.h"
 
 #include <fmt/format.h>
@@ -20,148 +21,13 @@
 
 #include "base/date.h"
 #include "compiler/ir/schema.h"
-#include "runtime/columnar.h"
 #include "runtime/measure/events.h"
+#include "runtime/measure/outcomes.h"
 #include "runtime/measure/string_table.h"
 
 namespace rk::measure {
 
 namespace {
-
-enum class Kind : uint8_t { Purchase, Unsubscribe, Complaint };
-
-struct Outcome {
-  int32_t date;
-  Kind kind;
-  double revenue, cost;
-};
-
-// Reserves room for `n` elements and asks for transparent huge pages for it (before any of its
-// pages is touched), when it is large enough to span some.
-template <class T>
-void reserve_huge(std::vector<T>& v, size_t n) {
-  v.reserve(n);
-  const size_t bytes = v.capacity() * sizeof(T);
-  if (bytes < (size_t{4} << 20)) return;
-  const auto begin = (reinterpret_cast<uintptr_t>(v.data()) + 4095) & ~uintptr_t{4095};
-  const auto end = (reinterpret_cast<uintptr_t>(v.data()) + bytes) & ~uintptr_t{4095};
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
-// Every outcome, grouped by customer and sorted by date (ties in file order). Customers are
-// numbered in the table given to load() (Measurer::customers_), where events look theirs up.
-class OutcomeTable {
- public:
-  bool load(const std::string& path, StringTable& customers, int64_t& count, std::string& error) {
-    const Schema schema = outcomes_schema();
-    std::optional<SnapshotError> serr;
-    ReaderOptions options;
-    options.fingerprint = false;  // measure reports no snapshot fingerprint: no SHA-256 to pay
-    auto reader = open_snapshot(path, schema, options, serr);
-    if (!reader) {
-      error = serr ? serr->to_string() : fmt::format("{}: cannot open", path);
-      return false;
-    }
-    std::vector<uint32_t> ids;
-    std::vector<Outcome> rows;
-    std::vector<uint64_t> hashes;
-    std::string_view previous;  // the customer of the row before (in the table's arena)
-    // Room for every row at once (an Arrow file says how many; a CSV row takes some 30 to 40
-    // bytes), so neither the rows nor the customer table grow step by step.
-    std::error_code ec;
-    const uint64_t bytes = std::filesystem::file_size(path, ec);
-    const int64_t expected =
-        reader->total_rows() >= 0
-            ? reader->total_rows()
-            : static_cast<int64_t>(ec ? 0 : std::min<uint64_t>(bytes / 32, uint64_t{1} << 26));
-    ids.reserve(static_cast<size_t>(expected));
-    rows.reserve(static_cast<size_t>(expected));
-    customers.reserve(static_cast<size_t>(expected));
-    // Rows as errors name them: a CSV's header is row 1; an Arrow file's first record is row 1
-    // (only Arrow knows its row count in advance).
-    const int64_t row_base = reader->total_rows() >= 0 ? 1 : 2;
-    Batch batch;
-    while (reader->next(batch)) {
-      const RkColumn& date = batch.columns[1];
-      const RkColumn& kind = batch.columns[2];
-      const RkColumn& revenue = batch.columns[3];
-      const RkColumn& cost = batch.columns[4];
-      const auto* dates = static_cast<const int32_t*>(date.values);
-      const auto* kinds = static_cast<const int32_t*>(kind.values);
-      const auto* revenues = static_cast<const double*>(revenue.values);
-      const auto* costs = static_cast<const double*>(cost.values);
-      // Customer ids hashed for the whole batch first, so each one's table slot can be loaded a
-      // few rows before it is needed; a customer's rows usually come together, and a row with
-      // the previous row's customer takes its id without a lookup.
-      const int64_t n = batch.num_rows;
-      constexpr int64_t kAhead = 8;
-      hashes.resize(static_cast<size_t>(n));
-      for (int64_t r = 0; r < n; ++r)
-        hashes[static_cast<size_t>(r)] = StringTable::hash(*batch.string_at(0, r));
-      for (int64_t r = 0; r < std::min(n, kAhead); ++r)
-        customers.prefetch(hashes[static_cast<size_t>(r)]);
-      for (int64_t r = 0; r < batch.num_rows; ++r) {
-        if (r + kAhead < n) customers.prefetch(hashes[static_cast<size_t>(r + kAhead)]);
-        const auto id = batch.string_at(0, r);
-        const double rv = is_valid(revenue, r) ? revenues[r] : 0.0;
-        const double cv = is_valid(cost, r) ? costs[r] : 0.0;
-        for (const auto& [v, name] : {std::pair{rv, "revenue"}, std::pair{cv, "incentive_cost"}})
-          if (!std::isfinite(v)) {
-            error = SnapshotError{path, batch.first_row + r + row_base, name,
-                                  "must be a finite amount (missing means 0)"}
-                        .to_string();
-            return false;
-          }
-        if (!ids.empty() && same_text(*id, previous)) {
-          ids.push_back(ids.back());
-        } else {
-          bool inserted = false;
-          ids.push_back(customers.intern(*id, hashes[static_cast<size_t>(r)], inserted));
-          previous = customers.str(ids.back());
-        }
-        rows.push_back({dates[r], static_cast<Kind>(kinds[r]), rv, cv});
-      }
-    }
-    if (reader->error()) {
-      error = reader->error()->to_string();
-      return false;
-    }
-    count = static_cast<int64_t>(rows.size());
-    // Grouped by customer with a counting sort (stable: file order within a customer), then each
-    // customer's few outcomes sorted by date, stably.
-    // Both arrays are read at random (once per treated or control unit with outcomes): huge
-    // pages spare most of those reads a TLB miss.
-    reserve_huge(first_, customers.size() + 1);
-    first_.assign(customers.size() + 1, 0);
-    for (const uint32_t id : ids) ++first_[id + 1];
-    for (size_t i = 1; i < first_.size(); ++i) first_[i] += first_[i - 1];
-    reserve_huge(outcomes_, rows.size());
-    outcomes_.resize(rows.size());
-    {
-      std::vector<size_t> next(first_.begin(), first_.end() - 1);
-      for (size_t r = 0; r < rows.size(); ++r) outcomes_[next[ids[r]]++] = rows[r];
-    }
-    const auto by_date = [](const Outcome& a, const Outcome& b) { return a.date < b.date; };
-    for (size_t c = 0; c + 1 < first_.size(); ++c) {
-      Outcome* const b = outcomes_.data() + first_[c];
-      Outcome* const e = outcomes_.data() + first_[c + 1];
-      if (e - b > 1 && !std::is_sorted(b, e, by_date)) std::stable_sort(b, e, by_date);
-    }
-    return true;
-  }
-  // The outcomes of the customer numbered `id` in the table given to load() (none for kNone).
-  std::span<const Outcome> of(uint32_t id) const {
-    if (id == StringTable::kNone || static_cast<size_t>(id) + 1 >= first_.size()) return {};
-    return {outcomes_.data() + first_[id], outcomes_.data() + first_[id + 1]};
-  }
-
- private:
-  static bool is_valid(const RkColumn& c, int64_t r) {
-    return !c.validity || ((c.validity[r >> 3] >> (r & 7)) & 1);
-  }
-  std::vector<size_t> first_;  // outcomes of customer i: [first_[i], first_[i + 1])
-  std::vector<Outcome> outcomes_;
-};
 
 // What a unit's customer did in the window after its as-of date.
 struct UnitOutcome {
@@ -179,7 +45,7 @@ UnitOutcome outcome_of(std::span<const Outcome> outcomes, int32_t as_of, int win
     if (o.date <= as_of) continue;
     if (o.date > last) break;
     switch (o.kind) {
-      case Kind::Purchase:
+      case OutcomeKind::Purchase:
         if (!u.reactivated) {
           u.reactivated = true;
           d0 = o.date;
@@ -187,10 +53,10 @@ UnitOutcome outcome_of(std::span<const Outcome> outcomes, int32_t as_of, int win
         revenue.add(o.revenue);
         cost.add(o.cost);
         break;
-      case Kind::Unsubscribe:
+      case OutcomeKind::Unsubscribe:
         u.unsubscribed = true;
         break;
-      case Kind::Complaint:
+      case OutcomeKind::Complaint:
         u.complained = true;
         break;
     }
@@ -204,7 +70,7 @@ UnitOutcome outcome_of(std::span<const Outcome> outcomes, int32_t as_of, int win
     for (const Outcome& o : outcomes) {
       if (o.date < d0) continue;
       if (o.date > ltv_last) break;
-      if (o.kind == Kind::Purchase) ltv.add(o.revenue);
+      if (o.kind == OutcomeKind::Purchase) ltv.add(o.revenue);
     }
     u.ltv = ltv.value();
   }
@@ -339,90 +205,6 @@ class Words {
   }
   uint64_t* words_ = nullptr;
   size_t size_ = 0;
-};
-
-// The customers that have a unit of one run and sequence, to tell a repeated unit (the first read
-// counts). While the customers come in ascending byte order (as `rekindle eval` writes a snapshot
-// sorted by its key), a new customer is simply greater than the last one: nothing is looked up,
-// and it is kept front-coded (its length shared with the previous one, then the rest: a few bytes).
-// The first customer out of order moves every one kept into a hash table, which answers from then
-// on. Either way a customer is new exactly when no earlier unit of the run and sequence had it.
-class UnitSet {
- public:
-  // Adds `c`; false when it was there already.
-  bool insert(std::string_view c) {
-    if (!table_) {
-      size_t shared = 0;
-      const int order = count_ == 0 ? 1 : compare(c, last_, shared);
-      if (order > 0) {
-        put_varint(shared);
-        put_varint(c.size() - shared);
-        coded_.insert(coded_.end(), c.begin() + static_cast<ptrdiff_t>(shared), c.end());
-        last_.assign(c);
-        ++count_;
-        return true;
-      }
-      if (order == 0) return false;
-      to_table();
-    }
-    bool inserted = false;
-    table_->intern(c, inserted);
-    return inserted;
-  }
-
- private:
-  // The order of a against b (byte-wise, as memcmp; a prefix first) and the length of their
-  // common prefix.
-  static int compare(std::string_view a, std::string_view b, size_t& shared) {
-    const size_t n = std::min(a.size(), b.size());
-    size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-      uint64_t x = 0, y = 0;
-      std::memcpy(&x, a.data() + i, 8);
-      std::memcpy(&y, b.data() + i, 8);
-      if (x != y) {
-        i += static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;  // little-endian: first byte first
-        break;
-      }
-    }
-    while (i < n && a[i] == b[i]) ++i;
-    shared = i;
-    if (i < n) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
-    return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
-  }
-  void put_varint(size_t v) {
-    while (v >= 0x80) {
-      coded_.push_back(static_cast<char>(0x80 | (v & 0x7F)));
-      v >>= 7;
-    }
-    coded_.push_back(static_cast<char>(v));
-  }
-  size_t get_varint(size_t& at) const {
-    size_t v = 0;
-    for (unsigned shift = 0;; shift += 7) {
-      const auto byte = static_cast<unsigned char>(coded_[at++]);
-      v |= static_cast<size_t>(byte & 0x7F) << shift;
-      if (byte < 0x80) return v;
-    }
-  }
-  void to_table() {
-    table_ = std::make_unique<StringTable>(count_ * 2);
-    std::string cur;
-    for (size_t at = 0; at < coded_.size();) {
-      const size_t shared = get_varint(at);
-      const size_t rest = get_varint(at);
-      cur.resize(shared);
-      cur.append(coded_.data() + at, rest);
-      at += rest;
-      table_->intern(cur);
-    }
-    std::vector<char>().swap(coded_);
-  }
-
-  size_t count_ = 0;
-  std::string last_;
-  std::vector<char> coded_;  // each customer: shared length, rest length (varints), rest
-  std::unique_ptr<StringTable> table_;
 };
 
 // Totals of one sequence in one run (or pooled).

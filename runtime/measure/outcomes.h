@@ -1,0 +1,115 @@
+// Rekindle measurement: the two tables measure keys by customer (see measure.h). OutcomeTable
+// holds every outcome of the outcomes file, grouped by customer and sorted by date, for the join
+// with each treated or control unit; UnitSet tells a repeated unit (run, customer, sequence) of one
+// run and sequence from a new one while keeping almost nothing per unit.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/measure/string_table.h"
+
+namespace rk::measure {
+
+enum class OutcomeKind : uint8_t { Purchase, Unsubscribe, Complaint };
+
+// One row of the outcomes file (its customer is where OutcomeTable keeps it).
+struct Outcome {
+  int32_t date;  // days since 1970-01-01
+  OutcomeKind kind;
+  double revenue, cost;
+};
+
+// Every outcome, grouped by customer and sorted by date (ties in file order). Customers are
+// numbered in the table given to load() (Measurer::customers_), where events look theirs up.
+class OutcomeTable {
+ public:
+  // Reads every outcome of `path` (CSV or Arrow, outcomes_schema()), numbering their customers in
+  // `customers`; `count`: the rows read. False with `error` naming the row and column on bad input.
+  bool load(const std::string& path, StringTable& customers, int64_t& count, std::string& error);
+  // The outcomes of the customer numbered `id` in the table given to load() (none for kNone).
+  std::span<const Outcome> of(uint32_t id) const {
+    if (id == StringTable::kNone || static_cast<size_t>(id) + 1 >= first_.size()) return {};
+    return {outcomes_.data() + first_[id], outcomes_.data() + first_[id + 1]};
+  }
+
+ private:
+  std::vector<size_t> first_;  // outcomes of customer i: [first_[i], first_[i + 1])
+  std::vector<Outcome> outcomes_;
+};
+
+// The customers that have a unit of one run and sequence, to tell a repeated unit (the first read
+// counts). While the customers come in ascending byte order (as `rekindle eval` writes a snapshot
+// sorted by its key), a new customer is simply greater than the last one: nothing is looked up,
+// and it is kept front-coded (its length shared with the previous one, then the rest: a few bytes).
+// The first customer out of order moves every one kept into a hash table, which answers from then
+// on. Either way a customer is new exactly when no earlier unit of the run and sequence had it.
+class UnitSet {
+ public:
+  // Adds `c`; false when it was there already.
+  bool insert(std::string_view c) {
+    if (!table_) {
+      size_t shared = 0;
+      const int order = count_ == 0 ? 1 : compare(c, last_, shared);
+      if (order > 0) {
+        put_varint(shared);
+        put_varint(c.size() - shared);
+        coded_.insert(coded_.end(), c.begin() + static_cast<ptrdiff_t>(shared), c.end());
+        last_.assign(c);
+        ++count_;
+        return true;
+      }
+      if (order == 0) return false;
+      to_table();
+    }
+    bool inserted = false;
+    table_->intern(c, inserted);
+    return inserted;
+  }
+
+ private:
+  // The order of a against b (byte-wise, as memcmp; a prefix first) and the length of their
+  // common prefix.
+  static int compare(std::string_view a, std::string_view b, size_t& shared) {
+    const size_t n = std::min(a.size(), b.size());
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t x = 0, y = 0;
+      std::memcpy(&x, a.data() + i, 8);
+      std::memcpy(&y, b.data() + i, 8);
+      if (x != y) {
+        i += static_cast<size_t>(__builtin_ctzll(x ^ y)) / 8;  // little-endian: first byte first
+        break;
+      }
+    }
+    while (i < n && a[i] == b[i]) ++i;
+    shared = i;
+    if (i < n) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
+    return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
+  }
+  void put_varint(size_t v) {
+    while (v >= 0x80) {
+      coded_.push_back(static_cast<char>(0x80 | (v & 0x7F)));
+      v >>= 7;
+    }
+    coded_.push_back(static_cast<char>(v));
+  }
+  // The reading of a varint at `at` (moved past it).
+  size_t get_varint(size_t& at) const;
+  // Moves every customer kept front-coded into the hash table.
+  void to_table();
+
+  size_t count_ = 0;
+  std::string last_;
+  std::vector<char> coded_;  // each customer: shared length, rest length (varints), rest
+  std::unique_ptr<StringTable> table_;
+};
+
+}  // namespace rk::measure
