@@ -347,7 +347,7 @@ TEST_CASE("Measure: variant verdicts and the paused set", "[measure]") {
   CHECK(paused_variants(report) == std::vector<std::string>{"winback.pattern_interrupt.curiosity"});
 }
 
-TEST_CASE("Measure: bad events name the file, the line and what is wrong", "[measure]") {
+TEST_CASE("Measure: bad events name the file, the line and what is wrong", "[measure][events]") {
   TempDir dir;
   const std::string outcomes = dir.file("o.csv", "customer_id,date,kind,revenue,incentive_cost\n");
   const std::string good = event("r", "2026-11-01", "A", "winback", "waiting");
@@ -424,7 +424,7 @@ TEST_CASE("Measure: bad events name the file, the line and what is wrong", "[mea
   CHECK(error == dir.at("none.jsonl") + ": cannot open: No such file or directory");
 }
 
-TEST_CASE("Measure: any valid JSON is read the same", "[measure]") {
+TEST_CASE("Measure: any valid JSON is read the same", "[measure][events]") {
   TempDir dir;
   const std::string outcomes = dir.file("o.csv",
                                         "customer_id,date,kind,revenue,incentive_cost\n"
@@ -541,7 +541,7 @@ TEST_CASE("Measure: bad outcomes name the row and the column", "[measure]") {
   CHECK(error.find("kind") != std::string::npos);
 }
 
-TEST_CASE("Measure: the event reader streams long files and long lines", "[measure]") {
+TEST_CASE("Measure: the event reader streams long files and long lines", "[measure][events]") {
   // More than one read buffer of events, and one line longer than the buffer.
   std::string text;
   for (int i = 0; i < 20000; ++i)
@@ -610,7 +610,7 @@ std::vector<std::string> read_all(const std::string& path, const std::string* me
 
 }  // namespace
 
-TEST_CASE("Measure: the one-pass parser reads exactly what simdjson reads", "[measure]") {
+TEST_CASE("Measure: the one-pass parser reads exactly what simdjson reads", "[measure][events]") {
   // Lines of every shape measure reads, then thousands of mutations of them (bytes replaced,
   // inserted, deleted, spans repeated): read from a mapped file and from memory, with the
   // one-pass parser and with simdjson alone, the events and the first error must be the same.
@@ -628,8 +628,48 @@ TEST_CASE("Measure: the one-pass parser reads exactly what simdjson reads", "[me
       "\"offer\":null,\"stopped_by\":null,\"review\":[{\"a\":[1,2.5e3,-0.5,true,false]}],"
       "\"cohort\":{\"dormancy\":\"x\",\"churn_risk\":40.25,\"acquisition\":null},"
       "\"holdout_share\":7.5,\"would_be\":null}\n";
+  // Lines exactly as `rekindle eval --events` writes them (its key order, no spaces), which the
+  // one-pass parser reads with one compare per key: a unit with a variant and a review list, a
+  // holdout with its would_be, a stopped unit with a non-ASCII label and a fractional share, and
+  // a cohort with the same names plus one more.
+  const std::string writer =
+      "{\"run_id\":\"2026-11-01/3f9a12c4\",\"as_of\":\"2026-11-01\",\"customer_id\":\"C01\","
+      "\"sequence\":\"winback\",\"status\":\"due\",\"touch\":2,\"step\":\"recommendation\","
+      "\"variant\":\"curiosity\",\"channel\":\"email\",\"offer\":\"credit 10\",\"stopped_by\":null,"
+      "\"review\":[\"high_value\",\"vip\"],\"cohort\":{\"dormancy\":\"deep\",\"acquisition\":null,"
+      "\"churn_risk\":52},\"holdout_share\":5,\"would_be\":null}\n"
+      "{\"run_id\":\"2026-11-01/3f9a12c4\",\"as_of\":\"2026-11-01\",\"customer_id\":\"C02\","
+      "\"sequence\":\"winback\",\"status\":\"holdout\",\"touch\":null,\"step\":null,"
+      "\"variant\":null,\"channel\":null,\"offer\":null,\"stopped_by\":null,\"review\":[],"
+      "\"cohort\":{\"dormancy\":\"critical\",\"acquisition\":\"paid\",\"churn_risk\":7},"
+      "\"holdout_share\":5,\"would_be\":{\"status\":\"due\",\"touch\":1,\"step\":"
+      "\"pattern_interrupt\",\"variant\":null,\"channel\":\"sms\",\"offer\":\"none\"}}\n"
+      "{\"run_id\":\"2026-11-01/3f9a12c4\",\"as_of\":\"2026-11-01\",\"customer_id\":\"C03\","
+      "\"sequence\":\"winback\",\"status\":\"stopped\",\"touch\":null,\"step\":null,"
+      "\"variant\":null,\"channel\":null,\"offer\":null,\"stopped_by\":\"opted_out\","
+      "\"review\":[],\"cohort\":{\"dormancy\":\"d\xc3\xa9"
+      "ep\",\"acquisition\":\"owned\","
+      "\"churn_risk\":null},\"holdout_share\":12.5,\"would_be\":null}\n"
+      "{\"run_id\":\"2026-11-01/3f9a12c4\",\"as_of\":\"2026-11-01\",\"customer_id\":\"C04\","
+      "\"sequence\":\"winback\",\"status\":\"waiting\",\"touch\":null,\"step\":null,"
+      "\"variant\":null,\"channel\":null,\"offer\":null,\"stopped_by\":null,\"review\":[],"
+      "\"cohort\":{\"dormancy\":\"deep\",\"acquisition\":null,\"churn_risk\":3,\"extra\":\"x\"},"
+      "\"holdout_share\":5,\"would_be\":null}\n";
+  base += writer + writer;
   base += base;  // the second copy meets remembered keys
   TempDir dir;
+  {
+    // Unchanged, every line is read by the one-pass parser (so the mutations below test it).
+    const std::string path = dir.file("base.jsonl", base);
+    EventReader reader;
+    REQUIRE(reader.open(path));
+    Event e;
+    int64_t lines = 0;
+    while (reader.next(e) == EventReader::Status::Event) ++lines;
+    CHECK(reader.error().empty());
+    CHECK(lines == 24);
+    CHECK(reader.fast_lines() == lines);
+  }
   uint64_t state = 0x9E3779B97F4A7C15ULL;
   auto rnd = [&](uint64_t n) {
     state ^= state << 13;
