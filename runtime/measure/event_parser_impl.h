@@ -360,7 +360,8 @@ class FastParser final : public LineParser {
         return number(p, integer);
     }
   }
-  const char* string_or_null(const char* p, std::optional<std::string_view>& out) const {
+  __attribute__((always_inline)) const char* string_or_null(
+      const char* p, std::optional<std::string_view>& out) const {
     out.reset();
     if (*p == 'n') return literal(p, "null");
     std::string_view s;

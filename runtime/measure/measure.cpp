@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -119,9 +120,10 @@ void merge_arm(ArmTotals& a, const ArmTotals& b) {
 
 // Small string -> id maps for the values of a breakdown (channels, offers, labels): a handful of
 // distinct values, looked up for every unit. A value of up to 16 bytes is its length and two
-// words exactly (overlapping loads of its own bytes), which index a small direct-mapped cache:
-// one compare, and no branch that depends on which value it is (labels vary from unit to unit,
-// so a scan's exit would be mispredicted). A miss scans the values and fills the cache.
+// words exactly (its bytes, zero-padded), which index a small direct-mapped cache: one compare,
+// and no branch that depends on which value it is (labels vary from unit to unit, so a scan's
+// exit, or a branch on the length, would be mispredicted). A miss scans the values and fills the
+// cache.
 class Names {
  public:
   uint32_t id(std::string_view s) {
@@ -143,25 +145,51 @@ class Names {
     uint64_t w0 = 0, w1 = 0;
     uint32_t size = UINT32_MAX, id = 0;  // size UINT32_MAX: empty
   };
-  // The two words that, with its length, are a text of up to 16 bytes; false for a longer one.
+  // The two words that, with its length, are a text of up to 16 bytes (its bytes, then zeros);
+  // false for a longer one. The 16 bytes from its start are loaded whole and masked to its length
+  // when they lie in one page (the text's own page is mapped, so they can be read); else byte by
+  // byte.
   static bool words(std::string_view s, uint64_t& w0, uint64_t& w1) {
     const size_t n = s.size();
     const char* p = s.data();
     if (n > 16) return false;
-    if (n >= 8) {
+    if (kWholeLoads && (reinterpret_cast<uintptr_t>(p) & 4095) <= 4096 - 16) {
       std::memcpy(&w0, p, 8);
-      std::memcpy(&w1, p + n - 8, 8);
-    } else if (n >= 4) {
-      uint32_t a = 0, b = 0;
-      std::memcpy(&a, p, 4);
-      std::memcpy(&b, p + n - 4, 4);
-      w0 = a;
-      w1 = b;
-    } else {
-      for (size_t i = 0; i < n; ++i) w0 |= uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+      std::memcpy(&w1, p + 8, 8);
+      w0 &= kLow[n];
+      w1 &= kHigh[n];
+      return true;
     }
+    unsigned char bytes[16] = {};
+    std::memcpy(bytes, p, n);
+    std::memcpy(&w0, bytes, 8);
+    std::memcpy(&w1, bytes + 8, 8);
     return true;
   }
+  // AddressSanitizer would report the bytes loaded past a text's end (never used) as an overflow.
+#if defined(__SANITIZE_ADDRESS__)
+  static constexpr bool kWholeLoads = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  static constexpr bool kWholeLoads = false;
+#else
+  static constexpr bool kWholeLoads = true;
+#endif
+#else
+  static constexpr bool kWholeLoads = true;
+#endif
+  // [n]: the mask of a text's first n bytes in its first word, and in its second.
+  static constexpr auto kLow = [] {
+    std::array<uint64_t, 17> m{};
+    for (size_t n = 0; n <= 16; ++n) m[n] = n >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * n)) - 1;
+    return m;
+  }();
+  static constexpr auto kHigh = [] {
+    std::array<uint64_t, 17> m{};
+    for (size_t n = 0; n <= 16; ++n)
+      m[n] = n >= 16 ? ~uint64_t{0} : n <= 8 ? 0 : (uint64_t{1} << (8 * (n - 8))) - 1;
+    return m;
+  }();
   uint32_t scan(std::string_view s) {
     for (uint32_t i = 0; i < names_.size(); ++i)
       if (same_text(names_[i], s)) return i;
@@ -173,8 +201,13 @@ class Names {
 };
 
 template <class T>
-T& at_grow(std::vector<T>& v, size_t i) {
-  if (v.size() <= i) v.resize(i + 1);
+__attribute__((noinline, cold)) void grow_to(std::vector<T>& v, size_t i) {
+  v.resize(i + 1);
+}
+
+template <class T>
+__attribute__((always_inline)) inline T& at_grow(std::vector<T>& v, size_t i) {
+  if (__builtin_expect(v.size() <= i, 0)) grow_to(v, i);
   return v[i];
 }
 

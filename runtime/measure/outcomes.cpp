@@ -145,10 +145,11 @@ size_t UnitSet::get_varint(size_t& at) const {
     if (byte < 0x80) return v;
   }
 }
+
 void UnitSet::to_table() {
   table_ = std::make_unique<StringTable>(count_ * 2);
   std::string cur;
-  for (size_t at = 0; at < coded_.size();) {
+  for (size_t at = 0; at < coded_size_;) {
     const size_t shared = get_varint(at);
     const size_t rest = get_varint(at);
     cur.resize(shared);
@@ -157,6 +158,11 @@ void UnitSet::to_table() {
     table_->intern(cur);
   }
   std::vector<char>().swap(coded_);
+  coded_size_ = 0;
+}
+
+void UnitSet::grow(size_t bytes) {
+  coded_.resize(std::max(bytes, 2 * coded_.size()));
 }
 
 }  // namespace rk::measure

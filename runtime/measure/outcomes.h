@@ -57,12 +57,13 @@ class UnitSet {
   bool insert(std::string_view c) {
     if (!table_) {
       size_t shared = 0;
-      const int order = count_ == 0 ? 1 : compare(c, last_, shared);
+      const int order =
+          count_ == 0 ? 1 : compare(c, std::string_view(last_.data(), last_size_), shared);
       if (order > 0) {
-        put_varint(shared);
-        put_varint(c.size() - shared);
-        coded_.insert(coded_.end(), c.begin() + static_cast<ptrdiff_t>(shared), c.end());
-        last_.assign(c);
+        append(shared, c.substr(shared));
+        if (c.size() > last_.size()) last_.resize(std::max(c.size(), 2 * last_.size()));
+        std::memcpy(last_.data(), c.data(), c.size());
+        last_size_ = c.size();
         ++count_;
         return true;
       }
@@ -94,21 +95,38 @@ class UnitSet {
     if (i < n) return static_cast<unsigned char>(a[i]) < static_cast<unsigned char>(b[i]) ? -1 : 1;
     return a.size() == b.size() ? 0 : a.size() < b.size() ? -1 : 1;
   }
-  void put_varint(size_t v) {
+  // Appends a customer: the length it shares with the previous one, the rest's length, the rest.
+  void append(size_t shared, std::string_view rest) {
+    constexpr size_t kVarints = 20;  // two varints of up to 10 bytes
+    if (coded_size_ + kVarints + rest.size() > coded_.size())
+      grow(coded_size_ + kVarints + rest.size());
+    char* w = coded_.data() + coded_size_;
+    w = put_varint(w, shared);
+    w = put_varint(w, rest.size());
+    std::memcpy(w, rest.data(), rest.size());
+    coded_size_ = static_cast<size_t>(w - coded_.data()) + rest.size();
+  }
+  static char* put_varint(char* w, size_t v) {
     while (v >= 0x80) {
-      coded_.push_back(static_cast<char>(0x80 | (v & 0x7F)));
+      *w++ = static_cast<char>(0x80 | (v & 0x7F));
       v >>= 7;
     }
-    coded_.push_back(static_cast<char>(v));
+    *w++ = static_cast<char>(v);
+    return w;
   }
+  // Room for `bytes` of coded customers (at least twice the room before).
+  void grow(size_t bytes);
   // The reading of a varint at `at` (moved past it).
   size_t get_varint(size_t& at) const;
   // Moves every customer kept front-coded into the hash table.
   void to_table();
 
   size_t count_ = 0;
-  std::string last_;
-  std::vector<char> coded_;  // each customer: shared length, rest length (varints), rest
+  std::vector<char> last_;  // the last customer: its first last_size_ bytes
+  size_t last_size_ = 0;
+  // Each customer: shared length, rest length (varints), rest; the first coded_size_ bytes.
+  std::vector<char> coded_;
+  size_t coded_size_ = 0;
   std::unique_ptr<StringTable> table_;
 };
 

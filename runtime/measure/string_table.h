@@ -19,9 +19,9 @@
 
 namespace rk::measure {
 
-// Whether two short texts are equal, without a library call: strings of up to 16 bytes (labels,
-// statuses, names) are compared as two overlapping 8-byte words or smaller pieces, reading only
-// their own bytes; longer ones go to memcmp.
+// Whether two short texts are equal, without a library call: strings of up to 32 bytes (labels,
+// statuses, names, run ids) are compared as overlapping 8-byte words or smaller pieces, reading
+// only their own bytes; longer ones go to memcmp.
 __attribute__((always_inline)) inline bool same_text(std::string_view a, std::string_view b) {
   const size_t n = a.size();
   if (n != b.size()) return false;
@@ -32,7 +32,12 @@ __attribute__((always_inline)) inline bool same_text(std::string_view a, std::st
     return v;
   };
   if (n >= 8) {
-    if (n > 16) return std::memcmp(x, y, n) == 0;
+    if (n > 32) return std::memcmp(x, y, n) == 0;
+    if (n > 16)  // a run id: two overlapping 16-byte halves
+      return ((word(x, uint64_t{}) ^ word(y, uint64_t{})) |
+              (word(x + 8, uint64_t{}) ^ word(y + 8, uint64_t{})) |
+              (word(x + n - 16, uint64_t{}) ^ word(y + n - 16, uint64_t{})) |
+              (word(x + n - 8, uint64_t{}) ^ word(y + n - 8, uint64_t{}))) == 0;
     return ((word(x, uint64_t{}) ^ word(y, uint64_t{})) |
             (word(x + n - 8, uint64_t{}) ^ word(y + n - 8, uint64_t{}))) == 0;
   }
