@@ -4,6 +4,7 @@
 // has internal linkage, so the two copies never mix.
 #pragma once
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -528,12 +529,9 @@ class FastParser final : public LineParser {
   // or less) is read by the general path instead, from its start. The values are read and checked
   // exactly as there, by the same functions.
   const char* writer_line(const char* p, Event& e) {
-    if (!(p = expect(p, kRunIdKey)) || !(p = string(p, e.run_id)) || e.run_id.empty() ||
-        !(p = expect(p, kAsOfKey)) || !(p = as_of(p, e)) || !(p = expect(p, kCustomerKey)) ||
-        !(p = string(p, e.customer_id)) || !(p = expect(p, kSequenceKey)) ||
-        !(p = string(p, e.sequence)) || !(p = expect(p, kStatusKey)) ||
-        !(p = string(p, e.decision.status)) || !(p = writer_decision(p, e.decision)) ||
-        !(p = expect(p, kStoppedByKey)))
+    if (!(p = run_prefix(p, e)) || !(p = string(p, e.customer_id)) || !(p = sequence(p, e)) ||
+        !(p = expect(p, kStatusKey)) || !(p = string(p, e.decision.status)) ||
+        !(p = writer_decision(p, e.decision)) || !(p = expect(p, kStoppedByKey)))
       return nullptr;
     // stopped_by and review: any value (measure reads neither), usually null and [].
     if (*p == 'n') {
@@ -559,6 +557,60 @@ class FastParser final : public LineParser {
       ++p;
     }
     return *p == '}' ? p + 1 : nullptr;
+  }
+  // The line's start up to customer_id's value: run_id and as_of, the same on every line of a
+  // run. When its bytes are those of the last writer-shaped line's (compared 32 at a time), so are
+  // run_id and as_of, at the same places; else they are read, and these bytes remembered. They
+  // hold no '\n' or '\0', so a match lies inside the line.
+  __attribute__((always_inline)) const char* run_prefix(const char* p, Event& e) {
+    if (prefix_.len && readable_ - p >= static_cast<ptrdiff_t>(kPrefixBytes)) {
+      uint32_t differ = 0;
+      for (size_t b = 0; b < kPrefixBytes / 32; ++b)
+        differ |= ~equal_bytes(p + 32 * b, prefix_.text + 32 * b) & prefix_.mask[b];
+      if (!differ) {
+        e.run_id = std::string_view(p + prefix_.run_at, prefix_.run_len);
+        e.as_of = prefix_.as_of;
+        return p + prefix_.len;
+      }
+    }
+    const char* const start = p;
+    if (!(p = expect(p, kRunIdKey)) || !(p = string(p, e.run_id)) || e.run_id.empty() ||
+        !(p = expect(p, kAsOfKey)) || !(p = as_of(p, e)) || !(p = expect(p, kCustomerKey)))
+      return nullptr;
+    const auto len = static_cast<size_t>(p - start);
+    prefix_.len = 0;
+    if (len <= kPrefixBytes && readable_ - start >= static_cast<ptrdiff_t>(kPrefixBytes)) {
+      std::memcpy(prefix_.text, start, kPrefixBytes);
+      for (size_t b = 0; b < kPrefixBytes / 32; ++b) {
+        const size_t n = len > 32 * b ? std::min<size_t>(len - 32 * b, 32) : 0;
+        prefix_.mask[b] = n == 32 ? UINT32_MAX : (uint32_t{1} << n) - 1;
+      }
+      prefix_.run_at = static_cast<size_t>(e.run_id.data() - start);
+      prefix_.run_len = e.run_id.size();
+      prefix_.as_of = e.as_of;
+      prefix_.len = len;
+    }
+    return p;
+  }
+  // The sequence member, recognised whole (key and value) when it is the last line's.
+  __attribute__((always_inline)) const char* sequence(const char* p, Event& e) {
+    if (sequence_.len && readable_ - p >= 32 &&
+        (~equal_bytes(p, sequence_.text) & sequence_.mask) == 0) {
+      e.sequence = std::string_view(p + sequence_.at, sequence_.value_len);
+      return p + sequence_.len;
+    }
+    const char* const start = p;
+    if (!(p = expect(p, kSequenceKey)) || !(p = string(p, e.sequence))) return nullptr;
+    const auto len = static_cast<size_t>(p - start);
+    sequence_.len = 0;
+    if (len <= 32 && readable_ - start >= 32) {
+      std::memcpy(sequence_.text, start, 32);
+      sequence_.mask = len == 32 ? UINT32_MAX : (uint32_t{1} << len) - 1;
+      sequence_.at = static_cast<uint8_t>(e.sequence.data() - start);
+      sequence_.value_len = static_cast<uint8_t>(e.sequence.size());
+      sequence_.len = static_cast<uint8_t>(len);
+    }
+    return p;
   }
   // A decision's touch, step, variant, channel and offer as the writer puts them (after status).
   __attribute__((always_inline)) const char* writer_decision(const char* p,
@@ -620,6 +672,19 @@ class FastParser final : public LineParser {
   std::string as_of_text_;  // the last as_of read, and its day number
   int32_t as_of_days_ = 0;
   Predicted top_[kPredicted], would_be_[kPredicted], cohort_[kPredicted];
+  // The last writer-shaped line's start (len 0: none remembered), and its sequence member.
+  static constexpr size_t kPrefixBytes = 96;
+  struct Prefix {
+    alignas(32) char text[kPrefixBytes];
+    uint32_t mask[kPrefixBytes / 32] = {};
+    size_t len = 0, run_at = 0, run_len = 0;
+    int32_t as_of = 0;
+  } prefix_;
+  struct Member {
+    alignas(32) char text[32];
+    uint32_t mask = 0;
+    uint8_t len = 0, at = 0, value_len = 0;
+  } sequence_;
   static constexpr size_t kUnknownSize = SIZE_MAX;
   size_t cohort_size_ = kUnknownSize;  // entries of the last cohort read, if cohort_ holds them
   uint64_t layout_id_ = 0;

@@ -551,7 +551,7 @@ class Measurer {
       for (size_t k = plan_.families.size(); k-- > 0;)
         if (!present[k]) layout_missing_ = static_cast<int>(k);
     }
-    family_label_.resize(plan_.families.size());
+    if (family_label_.size() != plan_.families.size()) family_label_.resize(plan_.families.size());
     for (size_t c = 0; c < e.cohort.size(); ++c) {
       const int f = layout_family_[c];
       if (f < 0) continue;
