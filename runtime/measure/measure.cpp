@@ -576,8 +576,14 @@ class Measurer {
                                     ? customers_.find(e.customer_id, prepared.customer_hash)
                                     : StringTable::kNone),
                    e.as_of, options_.window_days);
-    auto add_to = [&](GroupTotals& g) {
-      if (treated)
+    // Most units did nothing in the window: for them, adding is counting (add_treated and
+    // add_control add nothing else, zero amounts included).
+    const bool nothing =
+        !u.reactivated && !u.unsubscribed && !u.complained && u.revenue == 0 && u.cost == 0;
+    auto add_to = [&](GroupTotals & g) __attribute__((always_inline)) {
+      if (nothing)
+        ++(treated ? g.treated.units : g.control.units);
+      else if (treated)
         add_treated(g, u);
       else
         add_control(g, u);
