@@ -371,7 +371,8 @@ class FastParser final : public LineParser {
     return p;
   }
   // A touch: a plain integer or null (3.0 and other spellings go to simdjson).
-  const char* integer_or_null(const char* p, std::optional<int64_t>& out) const {
+  __attribute__((always_inline)) const char* integer_or_null(const char* p,
+                                                             std::optional<int64_t>& out) const {
     out.reset();
     if (*p == 'n') return literal(p, "null");
     const char* const begin = p;

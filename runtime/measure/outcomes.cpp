@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <utility>
@@ -153,16 +154,21 @@ void UnitSet::to_table() {
     const size_t shared = get_varint(at);
     const size_t rest = get_varint(at);
     cur.resize(shared);
-    cur.append(coded_.data() + at, rest);
+    cur.append(coded_.get() + at, rest);
     at += rest;
     table_->intern(cur);
   }
-  std::vector<char>().swap(coded_);
-  coded_size_ = 0;
+  coded_.reset();
+  coded_size_ = coded_capacity_ = 0;
 }
 
 void UnitSet::grow(size_t bytes) {
-  coded_.resize(std::max(bytes, 2 * coded_.size()));
+  const size_t capacity = std::max(bytes, 2 * coded_capacity_);
+  // Not value-initialised (new char[n], not make_unique): the pages are touched as written.
+  std::unique_ptr<char[]> bigger(new char[capacity]);
+  if (coded_size_) std::memcpy(bigger.get(), coded_.get(), coded_size_);
+  coded_ = std::move(bigger);
+  coded_capacity_ = capacity;
 }
 
 }  // namespace rk::measure

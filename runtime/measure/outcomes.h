@@ -98,13 +98,13 @@ class UnitSet {
   // Appends a customer: the length it shares with the previous one, the rest's length, the rest.
   void append(size_t shared, std::string_view rest) {
     constexpr size_t kVarints = 20;  // two varints of up to 10 bytes
-    if (coded_size_ + kVarints + rest.size() > coded_.size())
+    if (coded_size_ + kVarints + rest.size() > coded_capacity_)
       grow(coded_size_ + kVarints + rest.size());
-    char* w = coded_.data() + coded_size_;
+    char* w = coded_.get() + coded_size_;
     w = put_varint(w, shared);
     w = put_varint(w, rest.size());
     std::memcpy(w, rest.data(), rest.size());
-    coded_size_ = static_cast<size_t>(w - coded_.data()) + rest.size();
+    coded_size_ = static_cast<size_t>(w - coded_.get()) + rest.size();
   }
   static char* put_varint(char* w, size_t v) {
     while (v >= 0x80) {
@@ -114,7 +114,8 @@ class UnitSet {
     *w++ = static_cast<char>(v);
     return w;
   }
-  // Room for `bytes` of coded customers (at least twice the room before).
+  // Room for `bytes` of coded customers (at least twice the room before; the room past what is
+  // written is never touched, so it costs no memory).
   void grow(size_t bytes);
   // The reading of a varint at `at` (moved past it).
   size_t get_varint(size_t& at) const;
@@ -124,9 +125,9 @@ class UnitSet {
   size_t count_ = 0;
   std::vector<char> last_;  // the last customer: its first last_size_ bytes
   size_t last_size_ = 0;
-  // Each customer: shared length, rest length (varints), rest; the first coded_size_ bytes.
-  std::vector<char> coded_;
-  size_t coded_size_ = 0;
+  // Each customer: shared length, rest length (varints), rest; coded_size_ bytes written.
+  std::unique_ptr<char[]> coded_;
+  size_t coded_size_ = 0, coded_capacity_ = 0;
   std::unique_ptr<StringTable> table_;
 };
 
