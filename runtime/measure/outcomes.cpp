@@ -52,6 +52,9 @@ bool OutcomeTable::load(const std::string& path, StringTable& customers, int64_t
   }
   std::vector<uint32_t> ids;
   std::vector<Outcome> rows;
+  // Whether each customer's rows come together (then, numbered in order of appearance, the rows
+  // are already grouped by customer).
+  bool grouped = customers.size() == 0;
   std::vector<uint64_t> hashes;
   std::string_view previous;  // the customer of the row before (in the table's arena)
   // Room for every row at once (an Arrow file says how many; a CSV row takes some 30 to 40
@@ -63,7 +66,7 @@ bool OutcomeTable::load(const std::string& path, StringTable& customers, int64_t
           ? reader->total_rows()
           : static_cast<int64_t>(ec ? 0 : std::min<uint64_t>(bytes / 32, uint64_t{1} << 26));
   ids.reserve(static_cast<size_t>(expected));
-  rows.reserve(static_cast<size_t>(expected));
+  reserve_huge(rows, static_cast<size_t>(expected));  // it may become outcomes_ (below)
   customers.reserve(static_cast<size_t>(expected));
   // Rows as errors name them: a CSV's header is row 1; an Arrow file's first record is row 1
   // (only Arrow knows its row count in advance).
@@ -106,6 +109,7 @@ bool OutcomeTable::load(const std::string& path, StringTable& customers, int64_t
         bool inserted = false;
         ids.push_back(customers.intern(*id, hashes[static_cast<size_t>(r)], inserted));
         previous = customers.str(ids.back());
+        grouped = grouped && inserted;  // a customer seen before, but not on the row before
       }
       rows.push_back({dates[r], static_cast<OutcomeKind>(kinds[r]), rv, cv});
     }
@@ -123,9 +127,12 @@ bool OutcomeTable::load(const std::string& path, StringTable& customers, int64_t
   first_.assign(customers.size() + 1, 0);
   for (const uint32_t id : ids) ++first_[id + 1];
   for (size_t i = 1; i < first_.size(); ++i) first_[i] += first_[i - 1];
-  reserve_huge(outcomes_, rows.size());
-  outcomes_.resize(rows.size());
-  {
+  if (grouped) {
+    // Already in order (as `rekindle gen` writes them, and any file sorted by customer): no copy.
+    outcomes_ = std::move(rows);
+  } else {
+    reserve_huge(outcomes_, rows.size());
+    outcomes_.resize(rows.size());
     std::vector<size_t> next(first_.begin(), first_.end() - 1);
     for (size_t r = 0; r < rows.size(); ++r) outcomes_[next[ids[r]]++] = rows[r];
   }

@@ -291,6 +291,30 @@ TEST_CASE("Measure: a hand-computed run, metric by metric", "[measure]") {
   CHECK(json::parse(verdicts_json(report)) == json{{"paused", json::array()}});
 }
 
+TEST_CASE("Measure: the outcomes' row order does not matter", "[measure]") {
+  // The same outcomes by date, so each customer's rows are apart (read grouped by customer, the
+  // rows are used in place; apart, they are grouped first): the same report.
+  Scenario s;
+  const json grouped = run_report(s);
+  s.outcomes = s.dir.file("by_date.csv",
+                          "customer_id,date,kind,revenue,incentive_cost\n"
+                          "B,2026-11-01,purchase,999,\n"
+                          "C,2026-11-02,complaint,,\n"
+                          "E,2026-11-02,purchase,77,\n"
+                          "Z,2026-11-02,purchase,500,\n"
+                          "A,2026-11-03,purchase,100,5\n"
+                          "B,2026-11-05,unsubscribe,,\n"
+                          "D,2026-11-06,purchase,10,\n"
+                          "A,2026-11-10,purchase,50,\n"
+                          "B,2026-12-01,purchase,20,\n"
+                          "C,2026-12-02,purchase,40,\n"
+                          "A,2027-01-20,purchase,30,\n"
+                          "A,2027-02-01,purchase,1000,\n");
+  const json by_date = run_report(s);
+  CHECK(by_date == grouped);
+  CHECK(by_date["pooled"]["sequences"][1]["overall"]["reactivated_treated"] == 3);
+}
+
 TEST_CASE("Measure: the window option moves the edges", "[measure]") {
   Scenario s;
   Options o;
