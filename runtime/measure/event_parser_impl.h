@@ -339,6 +339,25 @@ class FastParser final : public LineParser {
   // fraction digits and at most 2 exponent digits (so it is a finite double, as simdjson reads
   // it). `integer`: neither a fraction nor an exponent.
   const char* number(const char* p, bool& integer) const {
+    // The usual number, an integer of up to 7 digits: its digits counted at once from a word's
+    // bytes (no branch on each digit: a churn risk has one or two, unpredictably).
+    if (readable_ - p >= 9) {
+      const char* const q = p + (*p == '-' ? 1 : 0);
+      uint64_t w = 0;
+      std::memcpy(&w, q, 8);
+      const uint64_t t = w ^ 0x3030303030303030ULL;  // digits: bytes 0 .. 9
+      // A byte's high bit: not a digit (a carry out of a byte above 0x89 only reaches the bytes
+      // after it, and only the first non-digit counts).
+      const uint64_t other = ((t + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL;
+      if (other) {
+        const auto n = static_cast<unsigned>(__builtin_ctzll(other)) / 8;
+        const char after = q[n];
+        if (n >= 1 && (n == 1 || *q != '0') && after != '.' && after != 'e' && after != 'E') {
+          integer = true;
+          return q + n;
+        }
+      }
+    }
     if (*p == '-') ++p;
     const char* const digits = p;
     if (*p == '0')
