@@ -145,10 +145,10 @@ bool OutcomeTable::load(const std::string& path, StringTable& customers, int64_t
   return true;
 }
 
-size_t UnitSet::get_varint(size_t& at) const {
+size_t UnitSet::get_varint(const char*& p) {
   size_t v = 0;
   for (unsigned shift = 0;; shift += 7) {
-    const auto byte = static_cast<unsigned char>(coded_[at++]);
+    const auto byte = static_cast<unsigned char>(*p++);
     v |= static_cast<size_t>(byte & 0x7F) << shift;
     if (byte < 0x80) return v;
   }
@@ -157,25 +157,31 @@ size_t UnitSet::get_varint(size_t& at) const {
 void UnitSet::to_table() {
   table_ = std::make_unique<StringTable>(count_ * 2);
   std::string cur;
-  for (size_t at = 0; at < coded_size_;) {
-    const size_t shared = get_varint(at);
-    const size_t rest = get_varint(at);
-    cur.resize(shared);
-    cur.append(coded_.get() + at, rest);
-    at += rest;
-    table_->intern(cur);
+  for (size_t b = 0; b < blocks_.size(); ++b) {
+    const char* p = blocks_[b].get();
+    const char* const end = b < used_.size() ? p + used_[b] : at_;
+    while (p < end) {
+      const size_t shared = get_varint(p);
+      const size_t rest = get_varint(p);
+      cur.resize(shared);
+      cur.append(p, rest);
+      p += rest;
+      table_->intern(cur);
+    }
   }
-  coded_.reset();
-  coded_size_ = coded_capacity_ = 0;
+  blocks_.clear();
+  used_.clear();
+  at_ = block_end_ = nullptr;
 }
 
-void UnitSet::grow(size_t bytes) {
-  const size_t capacity = std::max(bytes, 2 * coded_capacity_);
-  // Not value-initialised (new char[n], not make_unique): the pages are touched as written.
-  std::unique_ptr<char[]> bigger(new char[capacity]);
-  if (coded_size_) std::memcpy(bigger.get(), coded_.get(), coded_size_);
-  coded_ = std::move(bigger);
-  coded_capacity_ = capacity;
+void UnitSet::new_block(size_t bytes) {
+  constexpr size_t kBlockBytes = size_t{1} << 20;
+  if (!blocks_.empty()) used_.push_back(static_cast<size_t>(at_ - blocks_.back().get()));
+  const size_t size = std::max(bytes, kBlockBytes);
+  // Not value-initialised (new char[n], not make_unique): its pages are touched as written.
+  blocks_.emplace_back(new char[size]);
+  at_ = blocks_.back().get();
+  block_end_ = at_ + size;
 }
 
 }  // namespace rk::measure

@@ -98,13 +98,12 @@ class UnitSet {
   // Appends a customer: the length it shares with the previous one, the rest's length, the rest.
   void append(size_t shared, std::string_view rest) {
     constexpr size_t kVarints = 20;  // two varints of up to 10 bytes
-    if (coded_size_ + kVarints + rest.size() > coded_capacity_)
-      grow(coded_size_ + kVarints + rest.size());
-    char* w = coded_.get() + coded_size_;
-    w = put_varint(w, shared);
+    if (static_cast<size_t>(block_end_ - at_) < kVarints + rest.size())
+      new_block(kVarints + rest.size());
+    char* w = put_varint(at_, shared);
     w = put_varint(w, rest.size());
     std::memcpy(w, rest.data(), rest.size());
-    coded_size_ = static_cast<size_t>(w - coded_.get()) + rest.size();
+    at_ = w + rest.size();
   }
   static char* put_varint(char* w, size_t v) {
     while (v >= 0x80) {
@@ -114,20 +113,23 @@ class UnitSet {
     *w++ = static_cast<char>(v);
     return w;
   }
-  // Room for `bytes` of coded customers (at least twice the room before; the room past what is
-  // written is never touched, so it costs no memory).
-  void grow(size_t bytes);
-  // The reading of a varint at `at` (moved past it).
-  size_t get_varint(size_t& at) const;
+  // A new block with room for at least `bytes` (a customer never spans two blocks).
+  void new_block(size_t bytes);
+  // The reading of a varint at p (moved past it).
+  static size_t get_varint(const char*& p);
   // Moves every customer kept front-coded into the hash table.
   void to_table();
 
   size_t count_ = 0;
   std::vector<char> last_;  // the last customer: its first last_size_ bytes
   size_t last_size_ = 0;
-  // Each customer: shared length, rest length (varints), rest; coded_size_ bytes written.
-  std::unique_ptr<char[]> coded_;
-  size_t coded_size_ = 0, coded_capacity_ = 0;
+  // Each customer: shared length, rest length (varints), rest; in blocks that are filled in turn
+  // and never moved (growing one array would copy it, and hold both copies for a moment). used_:
+  // the bytes written in each block but the last, which is written up to at_ (its end: block_end_).
+  std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<size_t> used_;
+  char* at_ = nullptr;
+  char* block_end_ = nullptr;
   std::unique_ptr<StringTable> table_;
 };
 

@@ -537,6 +537,25 @@ TEST_CASE("Measure: repeated units are found in any order of customers", "[measu
   std::vector<size_t> shuffled;
   for (size_t k = 0; k < 3 * n; ++k) shuffled.push_back((k * 7 + 3) % n);
   CHECK(run_lines(shuffled, "shuffled.jsonl") == std::pair<int64_t, int64_t>{n, 2 * n});
+  // Enough customers in order that what is kept of them (front-coded, some 45 bytes each here)
+  // fills more than one of the blocks it is kept in; then repeats from the first block and the
+  // last after the order broke, and a new customer.
+  const auto customer = [](int i) {
+    const std::string number = std::to_string(i);
+    return std::string(6 - number.size(), '0') + number +
+           std::string(40, static_cast<char>('a' + i % 26));
+  };
+  const int many = 30000;
+  std::string text;
+  for (int i = 0; i < many; ++i) text += event(r1, "2026-11-01", customer(i), "winback", "waiting");
+  for (const int i : {5000, many - 1, 0})
+    text += event(r1, "2026-11-01", customer(i), "winback", "waiting");
+  text += event(r1, "2026-11-01", "zzz", "winback", "waiting");
+  Report report;
+  std::string error;
+  REQUIRE(measure(test_plan(), {dir.file("many.jsonl", text)}, outcomes, Options{}, report, error));
+  CHECK(report.units == many + 1);
+  CHECK(report.repeated == 3);
 }
 
 TEST_CASE("Measure: bad outcomes name the row and the column", "[measure]") {
