@@ -79,11 +79,14 @@ constexpr Fixed kRunIdKey = fixed("{\"run_id\":"), kAsOfKey = fixed(",\"as_of\":
 // is read or what an error says (tests/runtime/test_measure.cpp reads thousands of mutated files
 // both ways).
 //
-// Speed comes from two things. The byte after a line is always readable and is '\n' or '\0',
-// neither of which can continue a JSON token, so most steps need no bounds check. And each
-// object remembers the key text it had at each position in the previous line: the writer puts
-// the keys in the same order every time, so a key is usually recognised by comparing its bytes
-// in place, without scanning it or looking it up.
+// Speed comes from three things. The byte after a line is always readable and is '\n' or '\0',
+// neither of which can continue a JSON token, so most steps need no bounds check. A line in the
+// exact shape `rekindle eval --events` writes is read straight through (writer_line()): each key
+// is one compare with its known text, the run id and date are taken whole when the line starts as
+// the last one did, and a cohort with the last one's names is filled in place. Any other line is
+// read member by member, and each object remembers the key text it had at each position in the
+// previous line, so a key is usually still recognised by comparing its bytes in place, without
+// scanning it or looking it up.
 class FastParser final : public LineParser {
  public:
   bool parse(const char* p, const char* end, const char* readable, Event& e) override {

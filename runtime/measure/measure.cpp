@@ -150,7 +150,7 @@ class Names {
     const size_t n = s.size();
     const char* p = s.data();
     if (n > 16) return false;
-    if (kWholeLoads && (reinterpret_cast<uintptr_t>(p) & 4095) <= 4096 - 16) {
+    if (kWholeLoads && n && (reinterpret_cast<uintptr_t>(p) & 4095) <= 4096 - 16) {
       std::memcpy(&w0, p, 8);
       std::memcpy(&w1, p + 8, 8);
       w0 &= kLow[n];
@@ -158,7 +158,7 @@ class Names {
       return true;
     }
     unsigned char bytes[16] = {};
-    std::memcpy(bytes, p, n);
+    if (n) std::memcpy(bytes, p, n);
     std::memcpy(&w0, bytes, 8);
     std::memcpy(&w1, bytes + 8, 8);
     return true;
