@@ -62,7 +62,7 @@ class UnitSet {
       if (order > 0) {
         append(shared, c.substr(shared));
         if (c.size() > last_.size()) last_.resize(std::max(c.size(), 2 * last_.size()));
-        std::memcpy(last_.data(), c.data(), c.size());
+        if (!c.empty()) std::memcpy(last_.data(), c.data(), c.size());  // (an empty id: no copy)
         last_size_ = c.size();
         ++count_;
         return true;
@@ -102,7 +102,7 @@ class UnitSet {
       new_block(kVarints + rest.size());
     char* w = put_varint(at_, shared);
     w = put_varint(w, rest.size());
-    std::memcpy(w, rest.data(), rest.size());
+    if (!rest.empty()) std::memcpy(w, rest.data(), rest.size());
     at_ = w + rest.size();
   }
   static char* put_varint(char* w, size_t v) {
