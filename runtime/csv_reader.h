@@ -85,6 +85,9 @@ class CsvScanner {
   // Moves the unconsumed bytes into a new buffer of `new_cap` bytes (plus the read-past pad).
   void grow(size_t new_cap);
   size_t read_some(char* dst, size_t n);
+  void drain_hash() {
+    if (fingerprint_) sha_.drain();
+  }
   // `column`: 1-based position of the field concerned, 0 for none (stored as text in the error).
   void fail(int64_t row, std::string message, size_t column = 0);
 
@@ -102,7 +105,10 @@ class CsvScanner {
   int64_t row_ = 0;
   uint64_t consumed_total_ = 0;
   uint64_t file_bytes_ = 0;
-  Sha256 sha_;  // of the bytes read from the file, when fingerprint_
+  // Of the bytes read from the file, when fingerprint_: each read's bytes are hashed on a thread
+  // of their own, in order; the buffer is drained (drain_hash) before its bytes move or it is
+  // freed. Declared after buf_, so it stops before buf_ is freed.
+  BackgroundSha256 sha_;
   bool fingerprint_ = true;
   uint64_t read_bytes_ = 0;
   std::string digest_;

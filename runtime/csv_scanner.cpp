@@ -79,16 +79,17 @@ size_t CsvScanner::read_some(char* dst, size_t n) {
     memory_pos_ += k;
     if (!from_memory_) {  // a descriptor's first bytes (read ahead to tell the format)
       read_bytes_ += k;
-      if (fingerprint_) sha_.update(dst, k);
+      if (fingerprint_) sha_.add(dst, k);
     }
     return k;
   }
   for (;;) {
     const ssize_t r = ::read(fd_, dst, n);
     if (r >= 0) {
-      // The run manifest's fingerprint, from the bytes as they arrive (no second pass).
+      // The run manifest's fingerprint, from the bytes as they arrive (no second pass), hashed
+      // on the digest's own thread.
       read_bytes_ += static_cast<uint64_t>(r);
-      if (fingerprint_) sha_.update(dst, static_cast<size_t>(r));
+      if (fingerprint_) sha_.add(dst, static_cast<size_t>(r));
       return static_cast<size_t>(r);
     }
     if (errno == EINTR) continue;
@@ -106,6 +107,7 @@ std::string CsvScanner::sha256() {
 // Compacts the buffer and reads until it is full or the file ends. Returns false on a read error.
 bool CsvScanner::refill() {
   if (begin_ > 0) {
+    drain_hash();  // the bytes move
     std::memmove(buf_.get(), buf_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
@@ -131,6 +133,7 @@ void CsvScanner::grow(size_t new_cap) {
   std::memcpy(nb.get(), buf_.get() + begin_, end_ - begin_);
   end_ -= begin_;
   begin_ = 0;
+  drain_hash();  // the old buffer is freed
   buf_ = std::move(nb);
   cap_ = new_cap;
   scratch_ = std::string();

@@ -79,9 +79,22 @@ void BackgroundSha256::loop() {
     for (size_t off = 0; off < r.n; off += kSlice) {
       sha_.update(r.p + off, std::min(kSlice, r.n - off));
       std::lock_guard<std::mutex> lock(mu_);
-      if (abandon_) return;
+      if (abandon_) {
+        drained_.notify_all();
+        return;
+      }
     }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      hashed_ += r.n;
+    }
+    drained_.notify_all();
   }
+}
+
+void BackgroundSha256::drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  drained_.wait(lock, [&] { return hashed_ == added_ || abandon_; });
 }
 
 std::string BackgroundSha256::hex() {

@@ -33,8 +33,9 @@ class Sha256 {
 };
 
 // SHA-256 of byte ranges on a thread of its own, in the order they are added, so hashing a
-// memory-mapped snapshot overlaps decoding, evaluating and writing instead of adding to them. The
-// ranges must stay readable until hex() returns (the Arrow reader keeps its mapping alive).
+// snapshot overlaps decoding, evaluating and writing instead of adding to them. A range must stay
+// readable and unchanged until hex() returns (the Arrow reader keeps its mapping alive) or until
+// drain() has returned (the CSV scanner drains before it reuses its buffer).
 class BackgroundSha256 {
  public:
   BackgroundSha256() = default;
@@ -42,6 +43,8 @@ class BackgroundSha256 {
   BackgroundSha256(const BackgroundSha256&) = delete;
   BackgroundSha256& operator=(const BackgroundSha256&) = delete;
   void add(const void* data, size_t size);
+  // Waits until every range added so far is hashed: their memory may then be reused.
+  void drain();
   // Waits for every range added and returns the digest (64 hex digits).
   std::string hex();
   uint64_t bytes() const { return added_; }
@@ -55,9 +58,11 @@ class BackgroundSha256 {
   Sha256 sha_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable drained_;  // signalled as each range is done
   std::deque<Range> queue_;
   bool stop_ = false, abandon_ = false;
   uint64_t added_ = 0;
+  uint64_t hashed_ = 0;  // bytes of the ranges done
   std::string digest_;
   std::thread thread_;
 };

@@ -1181,33 +1181,3 @@ TEST_CASE("arrow reader: the snapshot's SHA-256 covers the whole file, or is ski
     }
   }
 }
-
-TEST_CASE("sha256: the background hash equals the one-thread hash, in slices, or is dropped",
-          "[arrow]") {
-  // 9 MiB + 5 bytes in uneven ranges: the thread hashes them in slices, in the order added.
-  std::string data(9 * 1024 * 1024 + 5, '\0');
-  std::mt19937_64 rng(7);
-  for (char& c : data) c = static_cast<char>(rng());
-  rk::Sha256 one;
-  one.update(data.data(), data.size());
-  const std::string digest = one.hex();
-  CHECK(digest.size() == 64);
-  rk::BackgroundSha256 bg;
-  size_t off = 0;
-  for (const size_t n : {size_t{1}, size_t{4095}, size_t{5} << 20}) {
-    bg.add(data.data() + off, n);
-    off += n;
-  }
-  bg.add(data.data() + off, data.size() - off);
-  CHECK(bg.bytes() == data.size());
-  CHECK(bg.hex() == digest);
-  CHECK(bg.hex() == digest);  // asked twice: the same digest
-  {
-    rk::BackgroundSha256 dropped;  // destroyed with ranges queued: returns without hashing them
-    for (int i = 0; i < 64; ++i) dropped.add(data.data(), data.size());
-  }
-  // Known answer (FIPS 180-2, "abc").
-  rk::BackgroundSha256 abc;
-  abc.add("abc", 3);
-  CHECK(abc.hex() == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-}
