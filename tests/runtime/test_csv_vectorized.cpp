@@ -3,13 +3,16 @@
 // files (quotes, escaped quotes, newlines inside fields, CR / LF / CRLF, blank lines, missing and
 // bad values, stray quotes, wrong field counts, a BOM) with many batch sizes and thread counts:
 // the same rows in the same batches, and the same error, every time. ctest runs these tests again
-// with RK_CSV_SIMD=sse2 (the x86-64 baseline build of the scanner).
+// with RK_CSV_SIMD=sse2 (the x86-64 baseline build of the scanner). Also: the inlined date parser
+// against base/date.h.
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "base/date.h"
 #include "compiler/ir/helpers.h"
 #include "runtime/csv_reader.h"
 #include "runtime/csv_simd.h"
@@ -360,4 +363,60 @@ TEST_CASE("csv: the vectorised path with several string and list columns across 
       REQUIRE(got == want[row]);
     }
   CHECK(row == static_cast<size_t>(rows));
+}
+
+TEST_CASE("csv: dates are accepted and valued as parse_iso_date does, on both paths", "[csv]") {
+  // The reader's inlined date parser against base/date.h's: every month 00-13 and day 00-32 of
+  // years around the leap-year rules' edges.
+  Schema s;
+  s.name = "t";
+  s.fields.push_back({"d", FieldType::Date, false, false, {}});
+  int accepted = 0;
+  for (const char* year : {"0000", "0001", "0004", "1600", "1700", "1900", "2000", "2023", "2024",
+                           "2026", "2100", "2400", "9996", "9999"})
+    for (int m = 0; m <= 13; ++m)
+      for (int d = 0; d <= 32; ++d) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%s-%02d-%02d", year, m, d);
+        int32_t want = 0;
+        const bool ok = parse_iso_date(text, want);
+        std::string csv = "d\n";
+        csv += text;
+        csv += '\n';
+        for (bool vectorized : {true, false}) {
+          const Read got = read(csv, s, vectorized, 64, 1, 1 << 20);
+          INFO(text << (vectorized ? " vectorised" : " record by record") << ": " << got.error);
+          REQUIRE(got.error.empty() == ok);
+          if (ok)
+            CHECK(got.rows ==
+                  std::vector<std::string>{std::string(1, '|').append(std::to_string(want))});
+        }
+        accepted += ok;
+      }
+  CHECK(accepted == 13 * 365 + 6);  // every year but 0000 exists; 6 of them are leap years
+  // Each byte of a valid date replaced by bytes near the digits and the dash (the parser tests
+  // eight bytes at once).
+  int rejected = 0;
+  for (size_t at = 0; at < 10; ++at)
+    for (int byte : {0x00, 0x09, 0x20, 0x2D, 0x2F, 0x30, 0x35, 0x39, 0x3A, 0x3F, 0x40, 0x61, 0x70,
+                     0x79, 0xB0, 0xB9, 0xF0}) {
+      std::string text = "2024-02-29";
+      text[at] = static_cast<char>(byte);
+      int32_t want = 0;
+      const bool ok = parse_iso_date(text, want);
+      std::string csv = "d\n\"";  // quoted, so that any byte is one field
+      csv += text;
+      csv += "\"\n";
+      for (bool vectorized : {true, false}) {
+        const Read got = read(csv, s, vectorized, 64, 1, 1 << 20);
+        INFO("byte " << byte << " at " << at << (vectorized ? " vectorised" : "") << ": "
+                     << got.error);
+        REQUIRE(got.error.empty() == ok);
+        if (ok)
+          CHECK(got.rows ==
+                std::vector<std::string>{std::string(1, '|').append(std::to_string(want))});
+      }
+      rejected += !ok;
+    }
+  CHECK(rejected > 100);
 }
