@@ -46,6 +46,40 @@ __attribute__((always_inline)) inline uint32_t equal_bytes(const char* p, const 
 #endif
 }
 
+// How many bytes string() scans at once (0: byte by byte), and for the kScan bytes at p the masks
+// (bit i: byte i) of the quotes and of the bytes that stop a plain string: a backslash, or a byte
+// below 0x20 or above 0x7F (one signed compare catches both). kScan bytes at p must be readable.
+#if defined(RK_EVENTS_AVX2)
+constexpr ptrdiff_t kScan = 32;
+__attribute__((always_inline)) inline void scan_masks(const char* p, unsigned& quotes,
+                                                      unsigned& stops) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  quotes = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))));
+  stops = static_cast<unsigned>(_mm256_movemask_epi8(_mm256_or_si256(
+      _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')), _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
+}
+#elif defined(__SSE2__)
+constexpr ptrdiff_t kScan = 16;
+__attribute__((always_inline)) inline void scan_masks(const char* p, unsigned& quotes,
+                                                      unsigned& stops) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  quotes = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
+  stops = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)))));
+}
+#else
+constexpr ptrdiff_t kScan = 0;
+inline void scan_masks(const char*, unsigned& quotes, unsigned& stops) {
+  quotes = stops = 0;
+}
+#endif
+
+// Whether a plain string goes on over the byte c (scan_masks' test, one byte).
+__attribute__((always_inline)) inline bool plain_byte(char c) {
+  const auto u = static_cast<unsigned char>(c);
+  return u >= 0x20 && u < 0x80 && c != '"' && c != '\\';
+}
+
 // A key's text as the writer spells it (with what comes before and after it), padded to 32
 // bytes, and the mask of its own bytes.
 struct Fixed {
@@ -241,18 +275,13 @@ class FastParser final : public LineParser {
   __attribute__((always_inline)) const char* string(const char* p, std::string_view& out) const {
     if (*p != '"') return nullptr;
     const char* const begin = ++p;
-    // The usual string: its closing quote among the next 32 (16) bytes, and nothing before it to
+    // The usual string: its closing quote among the next kScan bytes, and nothing before it to
     // stop at. Where it ends is found from the quotes alone, and the check of the bytes before
     // it is a predictable branch beside that: reading a line is a chain of such ends, each
     // waiting for the one before, so the chain is kept short.
-#if defined(RK_EVENTS_AVX2)
-    if (readable_ - p >= 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-      const auto quotes =
-          static_cast<unsigned>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'))));
-      const auto stops = static_cast<unsigned>(
-          _mm256_movemask_epi8(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
-                                               _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v))));
+    if (kScan > 0 && readable_ - p >= kScan) {
+      unsigned quotes = 0, stops = 0;
+      scan_masks(p, quotes, stops);
       if (quotes) {
         const unsigned end = __builtin_ctz(quotes);
         if ((stops & ((1U << end) - 1)) == 0) {
@@ -261,66 +290,18 @@ class FastParser final : public LineParser {
         }
       }
     }
-#elif defined(__SSE2__)
-    if (readable_ - p >= 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-      const auto quotes =
-          static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('"'))));
-      const auto stops = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
-          _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')), _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)))));
-      if (quotes) {
-        const unsigned end = __builtin_ctz(quotes);
-        if ((stops & ((1U << end) - 1)) == 0) {
-          out = std::string_view(begin, end);
-          return p + end + 1;
-        }
-      }
-    }
-#endif
     while (true) {
-#if defined(RK_EVENTS_AVX2)
-      // 32 bytes at a time: a quote, a backslash, or a byte below 0x20 or above 0x7F (a signed
-      // compare catches both) stops the scan.
-      if (readable_ - p >= 32) {
-        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const __m256i hit =
-            _mm256_or_si256(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('"')),
-                                            _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'))),
-                            _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v));
-        const auto mask = static_cast<unsigned>(_mm256_movemask_epi8(hit));
-        if (mask == 0) {
-          p += 32;
+      if (kScan > 0 && readable_ - p >= kScan) {
+        unsigned quotes = 0, stops = 0;
+        scan_masks(p, quotes, stops);
+        if ((quotes | stops) == 0) {
+          p += kScan;
           continue;
         }
-        p += __builtin_ctz(mask);
+        p += __builtin_ctz(quotes | stops);
       } else {
-        while (static_cast<unsigned char>(*p) >= 0x20 && static_cast<unsigned char>(*p) < 0x80 &&
-               *p != '"' && *p != '\\')
-          ++p;
+        while (plain_byte(*p)) ++p;
       }
-#elif defined(__SSE2__)
-      // 16 bytes at a time, as above.
-      if (readable_ - p >= 16) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-        const __m128i hit = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-                                                      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
-                                         _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
-        const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
-        if (mask == 0) {
-          p += 16;
-          continue;
-        }
-        p += __builtin_ctz(mask);
-      } else {
-        while (static_cast<unsigned char>(*p) >= 0x20 && static_cast<unsigned char>(*p) < 0x80 &&
-               *p != '"' && *p != '\\')
-          ++p;
-      }
-#else
-      while (static_cast<unsigned char>(*p) >= 0x20 && static_cast<unsigned char>(*p) < 0x80 &&
-             *p != '"' && *p != '\\')
-        ++p;
-#endif
       if (*p == '"') {
         out = std::string_view(begin, static_cast<size_t>(p - begin));
         return p + 1;
@@ -335,9 +316,7 @@ class FastParser final : public LineParser {
     if (static_cast<size_t>(end_ - p) < n || std::memcmp(p, word, n) != 0) return nullptr;
     return p + n;
   }
-  static bool digit(char c) {
-    return c >= '0' && c <= '9';
-  }
+  static bool digit(char c) { return c >= '0' && c <= '9'; }
   // A JSON number of ordinary size at p: at most 18 integer digits (so it is an int64), at most 18
   // fraction digits and at most 2 exponent digits (so it is a finite double, as simdjson reads
   // it). `integer`: neither a fraction nor an exponent.
