@@ -35,15 +35,7 @@ bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<Inf
     return false;
   }
   std::vector<std::string_view> fields;
-  auto st = sc.next(fields);
-  if (st == CsvScanner::Status::Error) {
-    err = sc.error();
-    return false;
-  }
-  if (st == CsvScanner::Status::End) {
-    err = SnapshotError{path, 0, {}, "the file is empty (expected a header row)"};
-    return false;
-  }
+  if (!sc.header(fields, err)) return false;
   struct Seen {
     bool nonempty = false, empty = false;
     bool is_bool = true, is_int = true, is_number = true, is_date = true, has_bar = false;
@@ -54,7 +46,7 @@ bool infer_csv_schema(const std::string& path, int64_t max_rows, std::vector<Inf
   for (auto f : fields) out.push_back(InferredField{std::string(f)});
   std::vector<Seen> seen(out.size());
   for (int64_t n = 0; n < max_rows; ++n) {
-    st = sc.next(fields);
+    const auto st = sc.next(fields);
     if (st == CsvScanner::Status::End) break;
     if (st == CsvScanner::Status::Error) {
       err = sc.error();

@@ -276,15 +276,7 @@ class CsvSnapshotReader final : public SnapshotReader {
 
   // Reads and checks the header. Returns false and sets err on failure.
   bool start(std::optional<SnapshotError>& err) {
-    const auto st = scanner_.next(fields_);
-    if (st == CsvScanner::Status::Error) {
-      err = scanner_.error();
-      return false;
-    }
-    if (st == CsvScanner::Status::End) {
-      err = SnapshotError{display_, 0, {}, "the file is empty (expected a header row)"};
-      return false;
-    }
+    if (!scanner_.header(fields_, err)) return false;
     header_row_ = scanner_.row();
     header_.assign(fields_.begin(), fields_.end());
     for (size_t i = 0; i < header_.size(); ++i) {

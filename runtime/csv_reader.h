@@ -50,6 +50,8 @@ class CsvScanner {
   enum class Status { Record, End, Error };
   // Reads the next record into `fields`. Returns Record, End (no more records) or Error.
   Status next(std::vector<std::string_view>& fields);
+  // Reads the header row into `fields`: false with `err` set on a read error or an empty file.
+  bool header(std::vector<std::string_view>& fields, std::optional<SnapshotError>& err);
   // Spreadsheet row of the record last returned (the first record of the file is row 1).
   int64_t row() const { return row_; }
   const std::optional<SnapshotError>& error() const { return error_; }
@@ -73,7 +75,8 @@ class CsvScanner {
   // they were read; "" before the end of the file, for memory and without a fingerprint.
   std::string sha256();
   uint64_t bytes_read() const { return read_bytes_; }
-  // Whether to hash the bytes read (ReaderOptions::fingerprint); call before the first read.
+  // Whether to hash the bytes read (ReaderOptions::fingerprint; off unless asked, so schema
+  // inference hashes nothing); call before the first read.
   void set_fingerprint(bool on) { fingerprint_ = on; }
   // Consumes the first `bytes` of the window, which held `lines` lines (records and blank lines).
   void consume(size_t bytes, int64_t lines);
@@ -109,7 +112,7 @@ class CsvScanner {
   // of their own, in order; the buffer is drained (drain_hash) before its bytes move or it is
   // freed. Declared after buf_, so it stops before buf_ is freed.
   BackgroundSha256 sha_;
-  bool fingerprint_ = true;
+  bool fingerprint_ = false;
   uint64_t read_bytes_ = 0;
   std::string digest_;
   std::optional<SnapshotError> error_;

@@ -259,6 +259,15 @@ CsvScanner::Parse CsvScanner::parse_record(std::vector<std::string_view>& fields
   }
 }
 
+bool CsvScanner::header(std::vector<std::string_view>& fields, std::optional<SnapshotError>& err) {
+  const Status st = next(fields);
+  if (st == Status::Record) return true;
+  err = st == Status::Error
+            ? error_
+            : SnapshotError{display_, 0, {}, "the file is empty (expected a header row)"};
+  return false;
+}
+
 CsvScanner::Status CsvScanner::next(std::vector<std::string_view>& fields) {
   if (error_) return Status::Error;
   for (;;) {
