@@ -107,6 +107,23 @@ void add_control(GroupTotals& g, const UnitOutcome& u) {
   g.control.complained += u.complained;
 }
 
+// Whether adding the unit is only counting it: it did nothing in its window (most units), so
+// add_treated and add_control would add nothing else (zero amounts included).
+inline bool only_counted(const UnitOutcome& u) {
+  return !u.reactivated && !u.unsubscribed && !u.complained && u.revenue == 0 && u.cost == 0;
+}
+
+// Adds the unit to its arm of g; `counted_only` is only_counted(u), worked out once per unit.
+__attribute__((always_inline)) inline void add_unit(GroupTotals& g, const UnitOutcome& u,
+                                                    bool treated, bool counted_only) {
+  if (counted_only)
+    ++(treated ? g.treated.units : g.control.units);
+  else if (treated)
+    add_treated(g, u);
+  else
+    add_control(g, u);
+}
+
 void merge_arm(ArmTotals& a, const ArmTotals& b) {
   a.units += b.units;
   a.reactivated += b.reactivated;
@@ -573,17 +590,9 @@ class Measurer {
                                     ? customers_.find(e.customer_id, prepared.customer_hash)
                                     : StringTable::kNone),
                    e.as_of, options_.window_days);
-    // Most units did nothing in the window: for them, adding is counting (add_treated and
-    // add_control add nothing else, zero amounts included).
-    const bool nothing =
-        !u.reactivated && !u.unsubscribed && !u.complained && u.revenue == 0 && u.cost == 0;
+    const bool counted_only = only_counted(u);
     auto add_to = [&](GroupTotals & g) __attribute__((always_inline)) {
-      if (nothing)
-        ++(treated ? g.treated.units : g.control.units);
-      else if (treated)
-        add_treated(g, u);
-      else
-        add_control(g, u);
+      add_unit(g, u, treated, counted_only);
     };
     add_to(t.overall);
     if (control && u.reactivated) add_day(t.control_days, u.first_day);
